@@ -1,0 +1,176 @@
+"""The application factory: ``create_app(settings)`` builds the whole Litestar app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.params import FromPath
+from litestar.routes import HTTPRoute
+
+import todoke
+from todoke.db import configure_database, current_engine, start_database, stop_database
+from todoke.errors import Text
+from todoke.identity.routes import AuthController, MeController, StaffIdentityController
+from todoke.procedures.routes import ProcedureController
+from todoke.registry import service as registry_service
+from todoke.registry.routes import (
+    MunicipalityController,
+    PostalCodeController,
+    RegistryImportController,
+    RegistryPersonController,
+)
+from todoke.registry.schemas import MunicipalityRead
+from todoke.settings import Settings, load_settings
+from todoke.web.edge import EdgeMiddleware, configure_logging
+from todoke.web.problems import (
+    EXCEPTION_HANDLERS,
+    document_problem_responses,
+    problem_response,
+)
+from todoke.web.pwa import PwaBundle, default_pwa_root, pwa_router
+
+logger = logging.getLogger("todoke.app")
+
+
+@get("/healthz", operation_id="healthz", summary="The process is up", tags=["operations"])
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz", operation_id="readyz", summary="The database answers", tags=["operations"])
+async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
+    try:
+        await current_engine().run_ddl("SELECT 1")
+    except Exception:
+        logger.exception("readiness check failed")
+        return problem_response(
+            request,
+            503,
+            Text("データベースに接続できません。", "The database does not answer."),
+            slug="not_ready",
+        )
+    return Response({"status": "ready"})
+
+
+async def provide_municipality(state: State) -> MunicipalityRead:
+    """The municipality served, looked up once per process and then kept."""
+    cached = state.get("municipality")
+    if cached is None:
+        cached = await registry_service.get_municipality(state.settings.municipality_code)
+        state.municipality = cached
+    return cached
+
+
+def _swagger_assets() -> Router:
+    import swagger_ui
+
+    folder = Path(swagger_ui.__file__).parent / "static"
+    allowed = {
+        "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+        "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
+        "swagger-ui.css": "text/css; charset=utf-8",
+    }
+
+    @get("/{name:str}", include_in_schema=False, sync_to_thread=False)
+    def swagger_asset(name: FromPath[str]) -> Response[bytes]:
+        if name not in allowed:
+            raise NotFoundException()
+        return Response(
+            (folder / name).read_bytes(),
+            media_type=allowed[name],
+            headers={"cache-control": "public, max-age=86400"},
+        )
+
+    return Router(path="/schema-assets", route_handlers=[swagger_asset])
+
+
+def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None) -> Litestar:
+    """Build the app for ``settings`` (from the environment when not given)."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    engine = configure_database(settings)
+    bundle = PwaBundle(pwa_root or default_pwa_root())
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        opened = await start_database(engine)
+        try:
+            yield
+        finally:
+            if opened:
+                await stop_database(engine)
+
+    openapi = OpenAPIConfig(
+        title="Todoke API",
+        version=todoke.__version__,
+        description="Resident super app for Japanese municipalities. Errors are RFC 9457 "
+        "problem details with Japanese and English messages.",
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url="/schema-assets/swagger-ui-bundle.js",
+                css_url="/schema-assets/swagger-ui.css",
+                standalone_preset_js_url="/schema-assets/swagger-ui-standalone-preset.js",
+                # Our own icon: Litestar's default comes from a CDN the CSP (rightly) blocks.
+                favicon=(
+                    f"<link rel='icon' type='image/svg+xml' "
+                    f"href='/assets/{bundle.build}/icons/favicon.svg'>"
+                ),
+            )
+        ],
+        components=Components(
+            security_schemes={
+                "coreSystemToken": SecurityScheme(
+                    type="http", scheme="bearer", description="Per-system registry API token"
+                )
+            }
+        ),
+    )
+    app = Litestar(
+        route_handlers=[
+            healthz,
+            readyz,
+            MunicipalityController,
+            AuthController,
+            MeController,
+            StaffIdentityController,
+            ProcedureController,
+            RegistryImportController,
+            RegistryPersonController,
+            PostalCodeController,
+            pwa_router(bundle),
+            _swagger_assets(),
+        ],
+        dependencies={"municipality": Provide(provide_municipality)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        lifespan=[lifespan],
+        state=State({"settings": settings, "pwa_build": bundle.build}),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
+        debug=False,
+    )
+    # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
+    edge = EdgeMiddleware(app.asgi_handler, https=settings.serves_https)
+    edge.learn_routes(
+        [
+            (route.path_format or "/", set(route.methods) - {"OPTIONS"})
+            for route in app.routes
+            if isinstance(route, HTTPRoute)
+        ]
+    )
+    app.asgi_handler = edge
+    document_problem_responses(app)
+    return app

@@ -1,0 +1,351 @@
+"""The ``todoke`` command line: serve, demo, migrate, import-registry and friends."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from todoke.errors import TodokeError
+from todoke.settings import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(
+        data_dir=getattr(args, "data_dir", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+    if "TODOKE_PUBLIC_ORIGINS" not in os.environ:
+        # Local use: passkeys must see the origin the browser really uses.
+        settings = load_settings(
+            data_dir=settings.data_dir,
+            host=settings.host,
+            port=settings.port,
+            public_origins=[f"http://localhost:{settings.port}"],
+        )
+    return settings
+
+
+async def _prepare(settings: Settings) -> list[str]:
+    from todoke.db import configure_database, migrate, start_database, stop_database
+
+    engine = configure_database(settings)
+    await start_database(engine)
+    try:
+        return await migrate()
+    finally:
+        await stop_database(engine)
+
+
+def _run_server(settings: Settings) -> None:
+    import uvicorn
+
+    from todoke.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    applied = asyncio.run(_prepare(_settings(args)))
+    print(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    asyncio.run(_prepare(settings))
+    _run_server(settings)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def seed() -> None:
+        from todoke.demo.seed import demo_credentials, seed_demo
+
+        municipality, report = await seed_demo(args.persons)
+        credentials = await demo_credentials(municipality)
+        origin = f"http://{_display_host(settings.host)}:{settings.port}"
+        print(f"Demo municipality: {municipality.name['ja']} ({municipality.code})")
+        if report is None:
+            print("Residents: already seeded (data folder kept)")
+        else:
+            print(f"Residents: {report.rows_created} imported from a synthetic registry")
+        print(f"Data folder: {settings.data_path.resolve()}")
+        print("Staff: open this single-use invite to create the demo administrator's passkey:")
+        print(f"  {origin}/staff/invite#{credentials['invite']}")
+        print("Residents: sign up with a passkey, then enter one of these activation codes:")
+        for name, code in credentials["codes"]:
+            print(f"  {code}  {name}")
+        print(f"Open {origin}/")
+
+    asyncio.run(_with_database(settings, seed))
+    _run_server(settings)
+    return 0
+
+
+def _display_host(host: str) -> str:
+    return "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
+
+
+def cmd_import_registry(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        from todoke.db import configure_database, start_database, stop_database
+        from todoke.registry.importer import import_registry
+        from todoke.registry.service import get_municipality
+
+        await _prepare(settings)
+        engine = configure_database(settings)
+        await start_database(engine)
+        try:
+            municipality = await get_municipality(args.municipality or settings.municipality_code)
+            with path.open("rb") as stream:  # noqa: ASYNC230 (read in batches between awaits)
+                report = await import_registry(
+                    stream,
+                    municipality_id=municipality.id,
+                    source=args.source,
+                    filename=path.name,
+                    file_format=args.format,
+                    encoding=args.encoding,
+                    atomic=args.atomic,
+                )
+        finally:
+            await stop_database(engine)
+        print(
+            f"import {report.id}: {report.status} — {report.rows_total} rows: "
+            f"{report.rows_created} created, {report.rows_updated} updated, "
+            f"{report.rows_unchanged} unchanged, {report.rows_failed} rejected"
+        )
+        if report.message:
+            print(report.message)
+        for error in report.errors:
+            where = f"line {error.line}" + (f" ({error.registry_id})" if error.registry_id else "")
+            print(f"  {where}: {error.reason}", file=sys.stderr)
+        return 0 if report.status == "applied" else 1
+
+    return asyncio.run(run())
+
+
+def cmd_create_api_token(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def run() -> str:
+        from todoke.db import configure_database, start_database, stop_database
+        from todoke.registry.service import create_core_system_token, get_municipality
+
+        await _prepare(settings)
+        engine = configure_database(settings)
+        await start_database(engine)
+        try:
+            municipality = await get_municipality(args.municipality or settings.municipality_code)
+            return await create_core_system_token(municipality.id, args.name)
+        finally:
+            await stop_database(engine)
+
+    token = asyncio.run(run())
+    print("API token (shown once; only its hash is stored):")
+    print(token)
+    return 0
+
+
+async def _with_database(settings: Settings, work):
+    """Migrate, open the database, run ``work()``, close."""
+    from todoke.db import configure_database, start_database, stop_database
+
+    await _prepare(settings)
+    engine = configure_database(settings)
+    await start_database(engine)
+    try:
+        return await work()
+    finally:
+        await stop_database(engine)
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def work():
+        from todoke.identity.service import create_staff_invite
+        from todoke.registry.service import get_municipality
+
+        municipality = await get_municipality(args.municipality or settings.municipality_code)
+        return await create_staff_invite(
+            municipality_id=municipality.id,
+            display_name=args.name,
+            role=args.role,
+            department_codes=args.department or [],
+            created_by=None,
+        )
+
+    invite = asyncio.run(_with_database(settings, work))
+    print(
+        f"Invite for {args.name} ({args.role}), single use, until {invite['expires_at']:%Y-%m-%d}:"
+    )
+    print(f"{settings.public_origins[0]}/staff/invite#{invite['token']}")
+    return 0
+
+
+def cmd_issue_activation_code(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def work():
+        from todoke.identity.letters import activation_letter_html
+        from todoke.identity.service import issue_activation_code
+        from todoke.registry.service import get_municipality
+
+        municipality = await get_municipality(args.municipality or settings.municipality_code)
+        issued = await issue_activation_code(
+            municipality_id=municipality.id,
+            registry_id=args.registry_id,
+            purpose=args.purpose,
+            issued_by=None,
+        )
+        letter = activation_letter_html(
+            municipality=municipality,
+            person=issued["person"],
+            code=issued["code"],
+            expires_at=issued["expires_at"],
+            purpose=args.purpose,
+        )
+        return issued, letter
+
+    issued, letter = asyncio.run(_with_database(settings, work))
+    if args.letter:
+        Path(args.letter).write_text(letter, encoding="utf-8")
+        print(f"letter written to {args.letter}")
+    print(f"activation code for {args.registry_id}, until {issued['expires_at']:%Y-%m-%d}:")
+    print(issued["code"])
+    return 0
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def work():
+        from todoke.audit.service import verify_chain
+
+        return await verify_chain()
+
+    check = asyncio.run(_with_database(settings, work))
+    if check.first_broken is None:
+        print(f"audit chain intact: {check.events} events")
+        return 0
+    print(f"audit chain BROKEN at event {check.first_broken} (checked {check.events})")
+    return 1
+
+
+def cmd_generate_registry(args: argparse.Namespace) -> int:
+    from todoke.demo.generator import generate_persons, write_csv, write_jsonl
+
+    persons = generate_persons(args.persons, seed=args.seed)
+    if args.file.endswith((".jsonl", ".ndjson")):
+        count = write_jsonl(args.file, persons)
+    else:
+        count = write_csv(args.file, persons, encoding=args.encoding)
+    print(f"wrote {count} persons to {args.file}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser, *, server: bool = False) -> None:
+    parser.add_argument("--data-dir", help="local data folder (TODOKE_DATA_DIR; default ./var)")
+    if server:
+        parser.add_argument("--host", help="address to listen on (TODOKE_HOST)")
+        parser.add_argument("--port", type=int, help="port to listen on (TODOKE_PORT)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="todoke", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("demo", help="seed a demo municipality and serve it")
+    _common(p, server=True)
+    p.add_argument("--persons", type=int, default=1000, help="synthetic residents on first run")
+    p.set_defaults(func=cmd_demo)
+
+    p = commands.add_parser("serve", help="apply migrations and serve the app")
+    _common(p, server=True)
+    p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser("migrate", help="apply pending database migrations")
+    _common(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = commands.add_parser("import-registry", help="import a registry file (CSV or JSON Lines)")
+    _common(p)
+    p.add_argument("file")
+    p.add_argument("--source", default="core-system", help="the system the file comes from")
+    p.add_argument("--format", choices=["csv", "jsonl"], help="default: by file name")
+    p.add_argument("--encoding", choices=["utf-8", "cp932"], help="default: detected")
+    p.add_argument("--atomic", action="store_true", help="apply all rows or none")
+    p.add_argument("--municipality", help="municipality code (default: the only one)")
+    p.set_defaults(func=cmd_import_registry)
+
+    p = commands.add_parser("create-api-token", help="register a core system; print its token")
+    _common(p)
+    p.add_argument("name", help="the core system's name, e.g. 住民記録システム")
+    p.add_argument("--municipality", help="municipality code (default: the only one)")
+    p.set_defaults(func=cmd_create_api_token)
+
+    p = commands.add_parser("create-staff", help="print a single-use staff invite link")
+    _common(p)
+    p.add_argument("name", help="the staff member's name")
+    p.add_argument(
+        "--role",
+        default="administrator",
+        choices=["administrator", "supervisor", "caseworker", "support"],
+    )
+    p.add_argument("--department", action="append", help="department code (repeatable)")
+    p.add_argument("--municipality", help="municipality code (default: the only one)")
+    p.set_defaults(func=cmd_create_staff)
+
+    p = commands.add_parser(
+        "issue-activation-code", help="issue a single-use code for a resident's postal letter"
+    )
+    _common(p)
+    p.add_argument("registry_id")
+    p.add_argument("--purpose", choices=["verify", "recovery"], default="verify")
+    p.add_argument("--letter", help="also write the printable letter (HTML) to this file")
+    p.add_argument("--municipality", help="municipality code (default: the only one)")
+    p.set_defaults(func=cmd_issue_activation_code)
+
+    p = commands.add_parser("verify-audit", help="check the audit chain; report the first break")
+    _common(p)
+    p.set_defaults(func=cmd_verify_audit)
+
+    p = commands.add_parser("generate-registry", help="write a synthetic registry file")
+    p.add_argument("file", help=".csv or .jsonl")
+    p.add_argument("--persons", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--encoding", default="utf-8", choices=["utf-8", "cp932"])
+    p.set_defaults(func=cmd_generate_registry)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:  # bad settings or arguments: say so, no traceback
+        print(f"todoke: {exc}", file=sys.stderr)
+        return 2
+    except TodokeError as exc:
+        print(f"todoke: {exc.message.en}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

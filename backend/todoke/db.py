@@ -1,0 +1,231 @@
+"""Database engines: embedded SQLite by default, PostgreSQL when the URL says so.
+
+Piccolo tables find their engine through ``todoke.piccolo_conf``; ``configure_database``
+decides which engine that is for this process, so the app factory, the CLI and the
+tests all use the engine their settings name.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from todoke.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# Row ids are Piccolo Serial columns, 32-bit on PostgreSQL: a larger id in a URL is a 400,
+# never an overflow inside the database driver.
+MAX_ID = 2**31 - 1
+
+_engine: Engine | None = None
+_engine_key: str = ""
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Create (not connect) the engine the settings describe."""
+    if settings.is_postgres:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    if settings.database_url.startswith("sqlite:///"):
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+    else:
+        path = settings.database_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_sqlite_file(path)
+    # The timeout is SQLite's busy timeout: writers wait for the lock instead of failing.
+    return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    # WAL is a property of the file: set once, it lets readers work beside one writer.
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def configure_database(settings: Settings) -> Engine:
+    """Make the settings' engine the one every table of this process uses.
+
+    Configuring the same database again keeps the engine (and its pool)."""
+    global _engine, _engine_key
+    key = settings.database_url or str(settings.database_path.resolve())
+    if _engine is not None and key == _engine_key:
+        return _engine
+    engine = build_engine(settings)
+    _engine, _engine_key = engine, key
+    for table in _all_tables():
+        table._meta.db = engine
+    return engine
+
+
+def current_engine() -> Engine:
+    global _engine
+    if _engine is None:
+        from todoke.settings import load_settings
+
+        return configure_database(load_settings())
+    return _engine
+
+
+def _all_tables() -> list[type]:
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+
+    return [*Finder().get_table_classes(), Migration]
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique constraint refused the write (a race lost), on either database."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+        return False
+    return isinstance(error, asyncpg.UniqueViolationError)
+
+
+async def start_database(engine: Engine) -> bool:
+    """Open the connection pool if there is none; True if this call opened it."""
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
+        await engine.start_connection_pool(min_size=1, max_size=10)
+        return True
+    return False
+
+
+async def stop_database(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+
+
+async def migrate() -> list[str]:
+    """Apply pending Piccolo migrations of every app; return what ran."""
+    import contextlib
+    import io
+
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    before = {row["name"] for row in await _ran_migrations(Migration)}
+    # Piccolo reports progress with print(); keep our logs structured instead.
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}")
+    after = await _ran_migrations(Migration)
+    return [row["name"] for row in after if row["name"] not in before]
+
+
+async def _ran_migrations(migration_table: Any) -> list[dict[str, Any]]:
+    if not await migration_table.table_exists().run():
+        return []
+    return await migration_table.select(migration_table.name).run()
+
+
+def index_migration(migration_id: str, app_name: str, description: str, statements: list[str]):
+    """A Piccolo ``forwards`` that runs plain DDL (indexes Piccolo cannot declare)."""
+
+    async def forwards() -> Any:
+        from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+        manager = MigrationManager(
+            migration_id=migration_id, app_name=app_name, description=description
+        )
+
+        async def run() -> None:
+            engine = current_engine()
+            for statement in statements:
+                await engine.run_ddl(statement)
+
+        manager.add_raw(run)
+        return manager
+
+    return forwards
+
+
+class SqlSession:
+    """Plain SQL on the connection of an open Piccolo transaction.
+
+    For the few hot paths (bulk import, matching) where building ORM objects per row
+    would cost more than the work itself. SQL is written with ``?`` placeholders and
+    translated to ``$n`` for PostgreSQL.
+    """
+
+    def __init__(self, connection: Any, engine_type: str) -> None:
+        self._connection = connection
+        self.postgres = engine_type != "sqlite"
+
+    def _sql(self, sql: str) -> str:
+        if not self.postgres:
+            return sql
+        counter = iter(range(1, 100_000))
+        return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
+        if self.postgres:
+            await self._connection.execute(self._sql(sql), *args)
+        else:
+            await self._connection.execute(sql, tuple(args))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        await self._connection.executemany(self._sql(sql), rows)
+
+    def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """``IN (...)`` for a batch of values: one array parameter on PostgreSQL, where
+        planning a statement with thousands of parameters costs more than running it."""
+        if self.postgres:
+            return "= ANY(?)", [list(values)]
+        return f"IN ({', '.join('?' * len(values))})", list(values)
+
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Bulk insert: PostgreSQL's binary COPY, or one prepared INSERT run per row."""
+        if not rows:
+            return
+        if self.postgres:
+            await self._connection.copy_records_to_table(table, records=rows, columns=columns)
+            return
+        marks = ", ".join("?" * len(columns))
+        insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        await self._connection.executemany(insert, rows)
+
+    async def analyze(self, *tables: str) -> None:
+        """Refresh PostgreSQL's planner statistics (SQLite plans by index, needs none)."""
+        if self.postgres:
+            for table in tables:
+                await self._connection.execute(f"ANALYZE {table}")
+
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self.postgres:
+            return [tuple(r) for r in await self._connection.fetch(self._sql(sql), *args)]
+        cursor = await self._connection.execute(sql, tuple(args))
+        # Plain tuples: Piccolo's dict rows would merge columns that share a name.
+        cursor.row_factory = None
+        try:
+            return list(await cursor.fetchall())
+        finally:
+            await cursor.close()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[SqlSession]:
+    """A transaction for writes: ``BEGIN IMMEDIATE`` on SQLite so two writers queue
+    on the busy timeout instead of failing with "database is locked" mid-way."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        transaction = engine.transaction(TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    async with transaction as tx:
+        yield SqlSession(tx.connection, engine.engine_type)

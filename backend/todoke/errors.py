@@ -1,0 +1,60 @@
+"""Errors the services raise. They carry no HTTP: the web layer maps each kind to a
+status and a problem-details body, in Japanese and English."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Text(msgspec.Struct, frozen=True):
+    """A message a person can read, in both languages the API always answers in."""
+
+    ja: str
+    en: str
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """What is wrong with one input field, named in both languages."""
+
+    field: str
+    label: Text
+    message: Text
+
+
+class TodokeError(Exception):
+    """Base of every expected failure: bad input, a missing thing, a refused action."""
+
+    kind = "invalid"
+
+    def __init__(self, message: Text, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message.en)
+        self.message = message
+        self.errors = errors or []
+
+
+class InvalidInput(TodokeError):
+    kind = "invalid"
+
+
+class NotFound(TodokeError):
+    kind = "not_found"
+
+
+class Conflict(TodokeError):
+    kind = "conflict"
+
+
+class Unauthenticated(TodokeError):
+    kind = "unauthenticated"
+
+
+class Forbidden(TodokeError):
+    kind = "forbidden"
+
+
+class TooManyRequests(TodokeError):
+    kind = "rate_limited"
+
+    def __init__(self, message: Text, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

@@ -1,0 +1,1 @@
+"""Accounts, passkeys, sessions, identity verification and staff accounts."""

@@ -1,0 +1,257 @@
+"""WebAuthn ceremonies with py_webauthn: challenges kept server-side, single use, short-lived
+and bound to the browser that asked for them; user verification always required."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
+from webauthn.helpers.exceptions import InvalidAuthenticationResponse, WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from todoke.db import write_transaction
+from todoke.errors import InvalidInput, Text
+
+CEREMONY_MINUTES = 5
+ALGORITHMS = [
+    COSEAlgorithmIdentifier.ECDSA_SHA_256,
+    COSEAlgorithmIdentifier.EDDSA,
+    COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
+]
+
+REFUSED = InvalidInput(
+    Text(
+        "パスキーを確認できませんでした。もう一度お試しください。",
+        "The passkey could not be verified. Please try again.",
+    )
+)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text: str) -> bytes:
+    if not isinstance(text, str) or len(text) > 4096:
+        raise REFUSED
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        raise REFUSED from None
+
+
+def binding_hash(binding: str) -> str:
+    return hashlib.sha256(binding.encode()).hexdigest()
+
+
+async def _store(
+    purpose: str, challenge: bytes, binding: str, account: int | None, data: dict
+) -> None:
+    now = datetime.now(UTC)
+    async with write_transaction() as sql:
+        # Expired ceremonies are worthless: clear them as new ones are made.
+        await sql.execute("DELETE FROM ceremony WHERE expires_at < ?", [now - timedelta(hours=1)])
+        await sql.execute(
+            "INSERT INTO ceremony (challenge, purpose, binding_hash, account, data, created_at, "
+            "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                b64url(challenge),
+                purpose,
+                binding_hash(binding),
+                account,
+                json.dumps(data, ensure_ascii=False),
+                now,
+                now + timedelta(minutes=CEREMONY_MINUTES),
+            ],
+        )
+
+
+async def registration_options(
+    *,
+    rp_id: str,
+    rp_name: str,
+    user_handle: bytes,
+    user_name: str,
+    display_name: str,
+    exclude: list[str],
+    purpose: str,
+    binding: str,
+    account: int | None = None,
+    data: dict | None = None,
+) -> dict[str, Any]:
+    """Options for navigator.credentials.create(): a discoverable credential, user
+    verification required, no attestation, the account's passkeys excluded."""
+    challenge = secrets.token_bytes(32)
+    options = generate_registration_options(
+        rp_id=rp_id,
+        rp_name=rp_name,
+        user_id=user_handle,
+        user_name=user_name,
+        user_display_name=display_name,
+        challenge=challenge,
+        timeout=CEREMONY_MINUTES * 60_000,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=unb64url(c)) for c in exclude],
+        supported_pub_key_algs=ALGORITHMS,
+    )
+    await _store(
+        purpose, challenge, binding, account, {**(data or {}), "user_handle": b64url(user_handle)}
+    )
+    return json.loads(options_to_json(options))
+
+
+async def authentication_options(*, rp_id: str, binding: str) -> dict[str, Any]:
+    """Options for navigator.credentials.get(): usernameless (no allowCredentials), UV required."""
+    challenge = secrets.token_bytes(32)
+    options = generate_authentication_options(
+        rp_id=rp_id,
+        challenge=challenge,
+        timeout=CEREMONY_MINUTES * 60_000,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    await _store("authenticate", challenge, binding, None, {})
+    return json.loads(options_to_json(options))
+
+
+def _client_challenge(credential: dict[str, Any]) -> str:
+    response = credential.get("response")
+    if not isinstance(response, dict):
+        raise REFUSED
+    try:
+        client_data = json.loads(unb64url(response.get("clientDataJSON", "")))
+        challenge = client_data["challenge"]
+    except (ValueError, KeyError, TypeError):
+        raise REFUSED from None
+    if not isinstance(challenge, str):
+        raise REFUSED
+    return challenge
+
+
+async def take_ceremony(credential: dict[str, Any], purpose: str, binding: str) -> dict[str, Any]:
+    """Use up the ceremony this credential answers: it must exist, be unused, unexpired,
+    for this purpose and this browser. A replay finds it used."""
+    challenge = _client_challenge(credential)
+    now = datetime.now(UTC)
+    async with write_transaction() as sql:
+        rows = await sql.fetch(
+            "UPDATE ceremony SET used_at = ? WHERE challenge = ? AND purpose = ? "
+            "AND binding_hash = ? AND used_at IS NULL AND expires_at > ? "
+            "RETURNING challenge, account, data",
+            [now, challenge, purpose, binding_hash(binding), now],
+        )
+    if not rows:
+        raise InvalidInput(
+            Text(
+                "確認の有効期限が切れたか、すでに使われています。最初からやり直してください。",
+                "This sign-in request expired or was already used. Please start again.",
+            )
+        )
+    challenge_b64, account, data = rows[0]
+    return {
+        "challenge": unb64url(challenge_b64),
+        "account": account,
+        "data": json.loads(data) if isinstance(data, str) else (data or {}),
+    }
+
+
+def verify_registration(
+    credential: dict[str, Any], *, challenge: bytes, rp_id: str, origins: list[str]
+) -> dict[str, Any]:
+    """The new passkey's stored form, or ``REFUSED``."""
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origins,
+            require_user_verification=True,
+            supported_pub_key_algs=ALGORITHMS,
+        )
+    # Any failure, including malformed input py_webauthn reports with its own exception types.
+    except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError):
+        raise REFUSED from None
+    transports = credential.get("response", {}).get("transports") or []
+    return {
+        "credential_id": b64url(verified.credential_id),
+        "public_key": b64url(verified.credential_public_key),
+        "sign_count": verified.sign_count,
+        "aaguid": verified.aaguid,
+        "device_type": verified.credential_device_type.value,
+        "backup_eligible": verified.credential_device_type.value == "multi_device",
+        "backup_state": verified.credential_backed_up,
+        "transports": [t for t in transports if isinstance(t, str)][:8],
+    }
+
+
+async def finish_registration(
+    credential: dict[str, Any], *, purpose: str, binding: str, rp_id: str, origins: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Use up the ceremony and verify the new credential: (ceremony, stored passkey)."""
+    ceremony = await take_ceremony(credential, purpose, binding)
+    stored = verify_registration(
+        credential, challenge=ceremony["challenge"], rp_id=rp_id, origins=origins
+    )
+    stored["user_handle"] = ceremony["data"]["user_handle"]
+    return ceremony, stored
+
+
+class SignCountRegression(Exception):
+    """The authenticator's counter did not move forward: possibly a cloned authenticator."""
+
+
+def verify_assertion(
+    credential: dict[str, Any],
+    *,
+    challenge: bytes,
+    rp_id: str,
+    origins: list[str],
+    public_key: str,
+    sign_count: int,
+) -> dict[str, Any]:
+    try:
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origins,
+            credential_public_key=unb64url(public_key),
+            credential_current_sign_count=sign_count,
+            require_user_verification=True,
+        )
+    except InvalidAuthenticationResponse as problem:
+        if "sign count" in str(problem).lower():
+            raise SignCountRegression from None
+        raise REFUSED from None
+    except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError):
+        raise REFUSED from None
+    return {
+        "sign_count": verified.new_sign_count,
+        "backup_state": verified.credential_backed_up,
+    }
+
+
+def credential_id_of(credential: dict[str, Any]) -> str:
+    raw = credential.get("rawId") or credential.get("id")
+    if not isinstance(raw, str) or not raw or len(raw) > 1400:
+        raise REFUSED
+    return b64url(unb64url(raw))

@@ -1,0 +1,33 @@
+"""Fixed-window rate limits kept in the database, so every process shares one count."""
+
+from __future__ import annotations
+
+import time
+
+from todoke.db import write_transaction
+from todoke.errors import Text, TooManyRequests
+
+_UPSERT = (
+    "INSERT INTO rate_counter (key, window_start, count) VALUES (?, ?, 1) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "count = CASE WHEN rate_counter.window_start = excluded.window_start "
+    "THEN rate_counter.count + 1 ELSE 1 END, "
+    "window_start = excluded.window_start RETURNING count"
+)
+
+
+async def hit(key: str, *, limit: int, window_seconds: int) -> None:
+    """Count one attempt for ``key``; over ``limit`` in the window raises TooManyRequests
+    with the seconds until the window ends."""
+    now = time.time()
+    window = int(now // window_seconds) * window_seconds
+    async with write_transaction() as sql:
+        rows = await sql.fetch(_UPSERT, [key[:200], window])
+    if rows[0][0] > limit:
+        raise TooManyRequests(
+            Text(
+                "試行回数が多すぎます。しばらく待ってからお試しください。",
+                "Too many attempts. Please wait and try again.",
+            ),
+            retry_after=int(window + window_seconds - now) + 1,
+        )

@@ -1,0 +1,1 @@
+"""Online procedures: versioned, data-defined definitions and their catalogue."""

@@ -1,0 +1,1 @@
+"""The municipality's base registry: persons, households, facts and their change log."""

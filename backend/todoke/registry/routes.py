@@ -1,0 +1,231 @@
+"""Registry routes: the municipality the app serves, and the import API for core systems."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import Body, Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from todoke import jp
+from todoke.db import MAX_ID
+from todoke.errors import FieldError, InvalidInput, NotFound, Text
+from todoke.registry import service
+from todoke.registry.importer import get_import_report, import_registry
+from todoke.registry.schemas import (
+    ImportReport,
+    MunicipalityRead,
+    PersonRecord,
+    PersonUpsertResult,
+    PostalAreaList,
+)
+
+REGISTRY_ID_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
+# ASCII or full-width digits, with or without 〒 and a dash of any kind.
+POSTAL_CODE_PATTERN = r"^〒?[0-9０-９]{3}[-‐－−ー]?[0-9０-９]{4}$"
+_FORMATS = {
+    "text/csv": "csv",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/json-seq": "jsonl",
+}
+
+
+class MunicipalityController(Controller):
+    path = "/api/municipality"
+    tags = ["municipality"]
+
+    @get("/", operation_id="getMunicipality", summary="The municipality this app serves")
+    async def read(self, municipality: NamedDependency[MunicipalityRead]) -> MunicipalityRead:
+        return municipality
+
+
+async def _core_system(request: Request[Any, Any, Any]) -> tuple[int, str]:
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    return await service.authenticate_core_system(
+        token.strip() if scheme.lower() == "bearer" else ""
+    )
+
+
+class RegistryImportController(Controller):
+    """For the municipality's core systems, authenticated by a per-system bearer token."""
+
+    path = "/api/registry/imports"
+    tags = ["registry"]
+
+    @post(
+        "/",
+        operation_id="importRegistry",
+        summary="Import a registry file (CSV in UTF-8 or Shift_JIS, or JSON Lines)",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,  # capped below by the settings' import limit
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        atomic: Annotated[bool, Parameter(description="All rows or none")] = False,
+        filename: Annotated[str, Parameter(max_length=255)] = "upload",
+        charset: Annotated[
+            str | None, Parameter(description="utf-8 or shift_jis; detected when absent")
+        ] = None,
+    ) -> ImportReport:
+        municipality_id, system = await _core_system(request)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        file_format = _FORMATS.get(content_type)
+        if file_format is None:
+            raise InvalidInput(
+                Text(
+                    "Content-Type は text/csv か application/x-ndjson にしてください。",
+                    "Send the file as text/csv or application/x-ndjson.",
+                )
+            )
+        encoding = _encoding(charset or _charset_of(request.headers.get("content-type", "")))
+        limit = request.app.state.settings.max_import_bytes
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                from litestar.exceptions import HTTPException
+
+                raise HTTPException(status_code=413, detail="import file too large")
+        report = await import_registry(
+            io.BytesIO(bytes(body)),
+            municipality_id=municipality_id,
+            source=system,
+            filename=filename,
+            file_format=file_format,
+            encoding=encoding,
+            atomic=atomic,
+        )
+        if report.status == "rejected":
+            raise InvalidInput(
+                Text(
+                    f"取り込みを中止しました（取込番号 {report.id}）。何も反映していません。",
+                    f"Import {report.id} rejected; nothing was applied. {report.message}",
+                ),
+                errors=[
+                    FieldError(
+                        field=f"line {e.line}" + (f": {e.field}" if e.field else ""),
+                        label=Text(f"{e.line}行目", f"line {e.line}"),
+                        message=Text(e.reason_ja, e.reason),
+                    )
+                    for e in report.errors
+                ],
+            )
+        return report
+
+    @get("/{import_id:int}", operation_id="getRegistryImport", summary="An import's report")
+    async def read(
+        self, request: Request[Any, Any, Any], import_id: Annotated[int, Parameter(ge=1, le=MAX_ID)]
+    ) -> ImportReport:
+        municipality_id, _ = await _core_system(request)
+        report = await get_import_report(municipality_id, import_id)
+        if report is None:
+            raise NotFound(Text("この取込はありません。", "There is no such import."))
+        return report
+
+
+class RegistryPersonController(Controller):
+    """Real-time updates of one person from a core system (異動連携)."""
+
+    path = "/api/registry/persons"
+    tags = ["registry"]
+
+    @put(
+        "/{registry_id:str}",
+        operation_id="upsertPerson",
+        summary="Create or update one person in real time (same rules as a file import)",
+    )
+    async def upsert_person(
+        self,
+        request: Request[Any, Any, Any],
+        registry_id: Annotated[str, Parameter(pattern=REGISTRY_ID_PATTERN, max_length=32)],
+        data: Annotated[PersonRecord, Body(schema_extra={"additionalProperties": False})],
+    ) -> PersonUpsertResult:
+        municipality_id, system = await _core_system(request)
+        record = {"registry_id": registry_id, **msgspec.to_builtins(data)}
+        report = await import_registry(
+            io.BytesIO(msgspec.json.encode(record) + b"\n"),
+            municipality_id=municipality_id,
+            source=system,
+            filename=f"api:{registry_id[:40]}",
+            file_format="jsonl",
+            atomic=True,
+        )
+        if report.errors:
+            raise InvalidInput(
+                Text("入力内容に誤りがあります。", "The record has invalid fields."),
+                errors=[
+                    FieldError(
+                        field=e.field or "body",
+                        label=Text(*_label(e.field)),
+                        message=Text(e.reason_ja, e.reason),
+                    )
+                    for e in report.errors
+                ],
+            )
+        result = (
+            "created" if report.rows_created else "updated" if report.rows_updated else "unchanged"
+        )
+        return PersonUpsertResult(registry_id=registry_id, result=result, import_id=report.id)
+
+
+def _label(field: str) -> tuple[str, str]:
+    from todoke.registry.importer import LABELS
+
+    return LABELS.get(field, (field or "本文", field or "body"))
+
+
+class PostalCodeController(Controller):
+    path = "/api/postal-codes"
+    tags = ["addresses"]
+
+    @get("/{code:str}", operation_id="lookupPostalCode", summary="Addresses for a postal code")
+    async def lookup(
+        self, code: Annotated[str, Parameter(pattern=POSTAL_CODE_PATTERN, max_length=12)]
+    ) -> PostalAreaList:
+        try:
+            normalised = jp.normalize_postal_code(code)
+        except ValueError:
+            raise InvalidInput(
+                Text("郵便番号は7桁の数字で入力してください。", "A postal code has 7 digits."),
+                errors=[
+                    FieldError(
+                        field="code",
+                        label=Text("郵便番号", "postal code"),
+                        message=Text("7桁の数字（NNN-NNNN）", "7 digits (NNN-NNNN)"),
+                    )
+                ],
+            ) from None
+        areas = jp.lookup_postal_code(normalised)
+        if not areas:
+            raise NotFound(
+                Text("この郵便番号は見つかりません。", "No address has this postal code.")
+            )
+        return PostalAreaList(items=areas)
+
+
+def _charset_of(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset":
+            return value.strip('"')
+    return None
+
+
+def _encoding(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    normalised = charset.lower().replace("_", "-")
+    if normalised in ("utf-8", "utf8"):
+        return "utf-8"
+    if normalised in ("shift-jis", "sjis", "cp932", "windows-31j", "ms932"):
+        return "cp932"
+    raise InvalidInput(
+        Text("文字コードは UTF-8 か Shift_JIS にしてください。", "Use UTF-8 or Shift_JIS."),
+    )

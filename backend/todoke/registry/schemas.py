@@ -1,0 +1,86 @@
+"""Registry structs at the HTTP edge and between services."""
+
+from __future__ import annotations
+
+import msgspec
+
+from todoke.jp import PostalArea
+
+
+class MunicipalityRead(msgspec.Struct):
+    id: int
+    code: str
+    name: dict[str, str]
+    prefecture: dict[str, str]
+
+
+class DepartmentSeed(msgspec.Struct, frozen=True):
+    code: str
+    name: dict[str, str]
+
+
+class RowError(msgspec.Struct, frozen=True):
+    """One rejected row: where it is in the file and why, in both languages."""
+
+    line: int
+    registry_id: str
+    field: str
+    reason: str
+    reason_ja: str
+
+
+class ImportReport(msgspec.Struct):
+    id: int
+    status: str  # applied | rejected | failed
+    source: str
+    filename: str
+    file_format: str
+    encoding: str
+    atomic: bool
+    rows_total: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_failed: int
+    errors: list[RowError]
+    message: str
+    # The id of an earlier import of byte-for-byte the same file, if any.
+    same_file_as: int | None = None
+
+
+class PersonRecord(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One person as a core system sends it in real time; the columns of an import row.
+
+    Absent fields are left as held. Text is normalised exactly as on file import.
+    """
+
+    household_id: str | None = None
+    relation: str | None = None
+    family_name: str | None = None
+    given_name: str | None = None
+    family_name_kana: str | None = None
+    given_name_kana: str | None = None
+    birth_date: str | None = None
+    sex: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    resident_since: str | None = None
+    status: str | None = None
+    income_yen: int | None = None
+    tax_exempt: bool | None = None
+    single_parent: bool | None = None
+    livelihood_aid: bool | None = None
+    disability_certificate: str | None = None
+    care_level: str | None = None
+    pregnancy_due_date: str | None = None
+    as_of: str | None = None
+
+
+class PersonUpsertResult(msgspec.Struct):
+    registry_id: str
+    result: str  # created | updated | unchanged
+    import_id: int
+
+
+class PostalAreaList(msgspec.Struct):
+    items: list[PostalArea]

@@ -1,0 +1,89 @@
+"""Settings: read once from ``TODOKE_*`` environment variables into one Struct."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import msgspec
+
+ENV_PREFIX = "TODOKE_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything an operator can set. Field ``x`` is read from ``TODOKE_X``."""
+
+    data_dir: str = "var"
+    # Empty means the embedded SQLite database at ``<data_dir>/todoke.sqlite3``.
+    database_url: str = ""
+    # Origins the browser may use to reach us; the first is the canonical one.
+    public_origins: tuple[str, ...] = ("http://localhost:8000",)
+    # WebAuthn relying party id: the registrable domain of the public origin.
+    rp_id: str = "localhost"
+    rp_name: str = "Todoke"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The municipality this deployment serves first (全国地方公共団体コード).
+    municipality_code: str = ""
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    log_level: str = "INFO"
+    # Attempts per client address: sign-up, sign-in and passkey ceremonies per minute,
+    # activation codes per ten minutes (on top of the per-account lock after five misses).
+    auth_rate_limit: int = 30
+    verification_rate_limit: int = 10
+    # JSON request bodies; registry files sent over the API have their own, larger cap.
+    max_body_bytes: int = 1_048_576
+    max_import_bytes: int = 64 * 1_048_576
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_path / "todoke.sqlite3"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def serves_https(self) -> bool:
+        return urlsplit(self.public_origins[0]).scheme == "https"
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from the environment (or ``environ``), then apply ``overrides``.
+
+    Raises ``ValueError`` naming the variable when a value does not parse, so a
+    mistyped deployment fails at start rather than at the first request.
+    """
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        value = env.get(ENV_PREFIX + field.name.upper())
+        if value is None or value == "":
+            continue
+        if field.name == "public_origins":
+            raw[field.name] = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        else:
+            raw[field.name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    if "rp_id" not in raw and "public_origins" in raw:
+        # The RP ID is the host of the canonical origin unless told otherwise.
+        origins = raw["public_origins"]
+        first = origins[0] if isinstance(origins, list | tuple) and origins else ""
+        raw["rp_id"] = urlsplit(str(first)).hostname or "localhost"
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"invalid TODOKE_* setting: {exc}") from exc
+    if not settings.public_origins:
+        raise ValueError("TODOKE_PUBLIC_ORIGINS must name at least one origin")
+    if settings.database_url and not (
+        settings.is_postgres or settings.database_url.startswith("sqlite:///")
+    ):
+        raise ValueError("TODOKE_DATABASE_URL must be postgresql://… or sqlite:///path")
+    return settings

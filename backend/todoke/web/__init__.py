@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: problem details, security headers, logging, the PWA."""

@@ -1,0 +1,234 @@
+"""RFC 9457 problem details for every failure path.
+
+Each body has ``type``, ``title``, ``status``, ``detail``, ``instance`` plus our own
+members: ``title_ja``/``detail_ja`` (the API answers in Japanese and English),
+``request_id`` (to find the log line) and ``errors`` (one entry per bad field).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from todoke.errors import FieldError, Text, TodokeError
+from todoke.web.edge import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("todoke.web")
+
+_KIND_STATUS = {
+    "invalid": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "rate_limited": 429,
+}
+
+# Standard titles per status, in both languages.
+_TITLES: dict[int, Text] = {
+    400: Text("リクエストの形式が正しくありません", "Bad request"),
+    401: Text("サインインが必要です", "Sign-in required"),
+    403: Text("この操作は許可されていません", "Not allowed"),
+    404: Text("見つかりません", "Not found"),
+    405: Text("この方法では利用できません", "Method not allowed"),
+    409: Text("現在の状態と矛盾しています", "Conflict"),
+    413: Text("送信データが大きすぎます", "Request too large"),
+    415: Text("このデータ形式には対応していません", "Unsupported media type"),
+    422: Text("入力内容に誤りがあります", "Invalid input"),
+    429: Text("リクエストが多すぎます。しばらくしてからお試しください", "Too many requests"),
+    500: Text("システムで問題が発生しました", "Internal error"),
+    503: Text("ただいま利用できません", "Service unavailable"),
+}
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    title_ja: str
+    detail_ja: str
+    instance: str = ""
+    request_id: str = ""
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+def _title(status: int) -> Text:
+    return _TITLES.get(status) or _TITLES[400 if status < 500 else 500]
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: Text | None = None,
+    *,
+    slug: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    title = _title(status)
+    detail = detail or title
+    body = Problem(
+        type=f"urn:todoke:problem:{slug}" if slug else "about:blank",
+        title=title.en,
+        title_ja=title.ja,
+        status=status,
+        detail=detail.en,
+        detail_ja=detail.ja,
+        instance=request.url.path,
+        request_id=current_request_id(),
+        errors=errors or [],
+    )
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _todoke_error(request: Request[Any, Any, Any], exc: TodokeError) -> Response[bytes]:
+    status = _KIND_STATUS[exc.kind]
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"retry-after": str(retry_after)} if retry_after else None
+    return problem_response(
+        request, status, exc.message, slug=exc.kind, errors=exc.errors, headers=headers
+    )
+
+
+_GENERIC_FIELD_MESSAGE = Text("この項目の値が正しくありません", "This value is not valid")
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    errors: list[FieldError] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or item.get("source") or "body")
+        message = str(item.get("message") or "invalid value")
+        errors.append(
+            FieldError(
+                field=key,
+                label=Text(key, key),
+                message=Text(_GENERIC_FIELD_MESSAGE.ja + f"（{message}）", message),
+            )
+        )
+    detail = Text(
+        "送信された内容を読み取れないか、形式が正しくありません。",
+        "The request could not be read or does not have the expected shape.",
+    )
+    return problem_response(request, 400, detail, slug="malformed", errors=errors)
+
+
+_HTTP_DETAILS: dict[int, Text] = {
+    404: Text("指定されたページや項目はありません。", "There is nothing at this address."),
+    405: Text(
+        "このアドレスはこの方法では使えません。", "This address does not accept this method."
+    ),
+    413: Text(
+        "送信データが上限を超えています。小さくして送ってください。",
+        "The request body is larger than this endpoint accepts.",
+    ),
+}
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    detail = _HTTP_DETAILS.get(status)
+    if detail is None and exc.detail and status < 500:
+        detail = Text(_title(status).ja, str(exc.detail))
+    if status >= 500:
+        logger.error("http error %s: %s", status, exc.detail)
+        detail = None
+    return problem_response(request, status, detail, headers=headers or None)
+
+
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # The log line has the traceback and the request id; the answer has neither internals.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    detail = Text(
+        "予期しない問題が発生しました。時間をおいて、もう一度お試しください。",
+        "Something went wrong on our side. Please try again later.",
+    )
+    return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, detail, slug="internal")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    TodokeError: _todoke_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unexpected_error,
+}
+
+
+def _struct_classes() -> list[type[msgspec.Struct]]:
+    found: list[type[msgspec.Struct]] = []
+    pending = list(msgspec.Struct.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def document_problem_responses(app: Any) -> None:
+    """Declare in the OpenAPI document what every operation may answer on failure:
+    problem+json for any 4xx, and 500 (so clients and fuzzers know the shape)."""
+    from litestar._openapi.plugin import OpenAPIPlugin
+    from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
+    from litestar.openapi.spec import OpenAPIResponse, Reference, Schema
+
+    # The plugin builds the document once and keeps it: complete it in place, at start.
+    openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
+    # Bodies that refuse unknown fields say so, so clients (and fuzzers) know.
+    strict = {
+        cls.__name__ for cls in _struct_classes() if cls.__struct_config__.forbid_unknown_fields
+    }
+    for name, schema in (openapi.components.schemas or {}).items():
+        if name in strict:
+            schema.additional_properties = False
+    text = Schema(type="string")
+    field_error = Schema(
+        type="object",
+        properties={
+            "field": text,
+            "label": Schema(type="object", properties={"ja": text, "en": text}),
+            "message": Schema(type="object", properties={"ja": text, "en": text}),
+        },
+    )
+    openapi.components.schemas["Problem"] = Schema(
+        type="object",
+        required=["type", "title", "status", "detail", "title_ja", "detail_ja"],
+        properties={
+            "type": text,
+            "title": text,
+            "status": Schema(type="integer"),
+            "detail": text,
+            "title_ja": text,
+            "detail_ja": text,
+            "instance": text,
+            "request_id": text,
+            "errors": Schema(type="array", items=field_error),
+        },
+    )
+    content = {
+        PROBLEM_MEDIA_TYPE: MediaTypeSpec(schema=Reference(ref="#/components/schemas/Problem"))
+    }
+    for path_item in (openapi.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            if operation is None:
+                continue
+            responses = operation.responses or {}
+            for status in [s for s in responses if s.startswith("4")]:
+                del responses[status]  # Litestar's default 400 claims application/json
+            responses["4XX"] = OpenAPIResponse(description="Problem details", content=content)
+            responses["500"] = OpenAPIResponse(description="Internal error", content=content)
+            operation.responses = responses

@@ -1,0 +1,53 @@
+// The app's screens. Adding one is a module under screens/ plus one entry here
+// (and its file in the service worker's precache list, so it also works offline).
+//   path   real URL path; ":name" segments become ctx.params.name
+//   nav    which bottom/top navigation item it belongs to (data-nav in index.html)
+//   load   dynamic import of the screen module (see router.js for its contract)
+//   props  passed to the screen as ctx.props
+
+export const routes = [
+  {
+    path: '/',
+    nav: 'home',
+    load: () => import('./screens/procedures.js'),
+    props: { variant: 'home' },
+    titleKey: 'home.title',
+  },
+  {
+    path: '/procedures',
+    nav: 'procedures',
+    load: () => import('./screens/procedures.js'),
+    props: { variant: 'search' },
+  },
+  {
+    path: '/inbox',
+    nav: 'inbox',
+    load: () => import('./screens/inbox.js'),
+  },
+  {
+    path: '/account',
+    nav: 'account',
+    load: () => import('./screens/account.js'),
+  },
+  {
+    path: '/account/verify',
+    nav: 'account',
+    load: () => import('./screens/verify.js'),
+  },
+  {
+    path: '/account/consents',
+    nav: 'account',
+    load: () => import('./screens/consents.js'),
+  },
+  {
+    path: '/settings',
+    nav: 'settings',
+    load: () => import('./screens/settings.js'),
+  },
+];
+
+export const notFoundRoute = {
+  path: null,
+  nav: null,
+  load: () => import('./screens/not-found.js'),
+};

@@ -1,0 +1,290 @@
+// The municipality's procedures as cards. Two variants share this module:
+//   home   ("/")            heading, a lead line, a link to search, the list
+//   search ("/procedures")  heading, a keyword box filtering the list as you type (?q=)
+
+import { getJSON } from '../api.js';
+import { el, icon } from '../dom.js';
+import { applyTranslations, localize } from '../i18n.js';
+import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
+
+export const titleKey = 'procedures.title';
+
+// How each "online" value is shown; the words are procedure.online.<value>.label / .hint.
+const ONLINE_MODES = new Map([
+  ['full', { icon: 'online' }],
+  ['booking', { icon: 'booking' }],
+  ['partial', { icon: 'interview' }],
+]);
+
+const FRESH_MS = 5 * 60 * 1000;
+const COUNT_ANNOUNCE_DELAY_MS = 500;
+let cached = null;
+
+/** The procedure list, shared by both variants for a few minutes. */
+function loadProcedures({ refresh = false } = {}) {
+  if (refresh || !cached || Date.now() - cached.at > FRESH_MS) {
+    const promise = getJSON('/api/procedures').then((body) =>
+      Array.isArray(body?.items) ? body.items.filter((item) => item && item.slug) : [],
+    );
+    cached = { promise, at: Date.now() };
+    promise.catch(() => {
+      if (cached?.promise === promise) cached = null;
+    });
+  }
+  return cached.promise;
+}
+
+export function mount(outlet, ctx) {
+  const isSearch = ctx.props.variant === 'search';
+  const results = el('div', { class: 'results', tabindex: '-1' });
+  const page = el(
+    'div',
+    { class: 'page' },
+    el('h1', { class: 'page__title', 'data-i18n': isSearch ? 'procedures.title' : 'home.title' }),
+  );
+
+  let query = isSearch ? (ctx.query.get('q') ?? '') : '';
+  let items = null;
+  let searchParts = null;
+
+  if (isSearch) {
+    searchParts = searchForm(query);
+    page.append(searchParts.form, searchParts.count);
+    searchParts.input.addEventListener(
+      'input',
+      () => {
+        query = searchParts.input.value;
+        syncQueryToUrl(query);
+        showItems({ announceCount: true });
+      },
+      { signal: ctx.signal },
+    );
+    searchParts.clear.addEventListener(
+      'click',
+      () => {
+        searchParts.input.value = '';
+        searchParts.input.dispatchEvent(new Event('input'));
+        searchParts.input.focus();
+      },
+      { signal: ctx.signal },
+    );
+  } else {
+    page.append(
+      el('p', { class: 'page__lead', 'data-i18n': 'home.lead' }),
+      el(
+        'p',
+        { class: 'page__action' },
+        el(
+          'a',
+          { class: 'button button--outline', href: '/procedures' },
+          icon('search', 'button__icon'),
+          el('span', { 'data-i18n': 'home.searchLink' }),
+        ),
+      ),
+    );
+  }
+  page.append(results);
+  outlet.append(page);
+
+  let countTimer = 0;
+  ctx.signal.addEventListener('abort', () => clearTimeout(countTimer));
+
+  function showItems({ announceCount = false } = {}) {
+    if (!items) return;
+    const shown = isSearch ? filterProcedures(items, query) : items;
+    searchParts?.clear.toggleAttribute('hidden', query.trim() === '');
+
+    if (items.length === 0) {
+      results.replaceChildren(
+        emptyState({ titleKey: 'procedures.empty.title', bodyKey: 'procedures.empty.body' }),
+      );
+    } else if (shown.length === 0) {
+      const clear = el('button', {
+        type: 'button',
+        class: 'button button--outline',
+        'data-i18n': 'procedures.search.clear',
+      });
+      clear.addEventListener('click', () => searchParts?.clear.click());
+      results.replaceChildren(
+        emptyState({
+          titleKey: 'procedures.noResults.title',
+          bodyKey: 'procedures.noResults.body',
+          params: { query: query.trim() },
+          action: clear,
+        }),
+      );
+    } else {
+      results.replaceChildren(
+        el(
+          'ul',
+          { class: 'card-list', 'data-i18n-aria-label': 'procedures.listLabel' },
+          shown.map(procedureCard),
+        ),
+      );
+    }
+    applyTranslations(results);
+
+    if (searchParts) {
+      // The count is a live region: update it once typing pauses, not per keystroke.
+      clearTimeout(countTimer);
+      const update = () => {
+        searchParts.count.dataset.i18nParams = JSON.stringify({ count: shown.length });
+        searchParts.count.setAttribute('data-i18n', 'procedures.count');
+        applyTranslations(searchParts.count);
+      };
+      if (announceCount) countTimer = setTimeout(update, COUNT_ANNOUNCE_DELAY_MS);
+      else update();
+    }
+  }
+
+  async function fetchAndShow({ refresh = false } = {}) {
+    results.setAttribute('aria-busy', 'true');
+    results.replaceChildren(loadingCards({ labelKey: 'procedures.loading' }));
+    applyTranslations(results);
+    try {
+      items = await loadProcedures({ refresh });
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      results.removeAttribute('aria-busy');
+      results.replaceChildren(
+        errorPanel({
+          titleKey: 'procedures.error.title',
+          error,
+          onRetry: () => {
+            results.focus();
+            fetchAndShow({ refresh: true });
+          },
+        }),
+      );
+      applyTranslations(results);
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    results.removeAttribute('aria-busy');
+    showItems();
+  }
+
+  fetchAndShow();
+}
+
+function searchForm(initialQuery) {
+  const input = el('input', {
+    id: 'procedure-search',
+    class: 'search-box__input',
+    type: 'search',
+    name: 'q',
+    autocomplete: 'off',
+    enterkeyhint: 'search',
+    'aria-describedby': 'procedure-search-hint',
+  });
+  input.value = initialQuery;
+  const clear = el('button', {
+    type: 'button',
+    class: 'button button--text search-box__clear',
+    'data-i18n': 'procedures.search.clear',
+    hidden: initialQuery.trim() === '',
+  });
+  const form = el(
+    'form',
+    { class: 'search-box', role: 'search', 'data-i18n-aria-label': 'procedures.title' },
+    el('label', {
+      class: 'search-box__label',
+      for: 'procedure-search',
+      'data-i18n': 'procedures.search.label',
+    }),
+    el('p', {
+      class: 'search-box__hint',
+      id: 'procedure-search-hint',
+      'data-i18n': 'procedures.search.hint',
+    }),
+    el('div', { class: 'search-box__row' }, [
+      el('div', { class: 'search-box__field' }, icon('search', 'search-box__icon'), input),
+      clear,
+    ]),
+  );
+  // Filtering happens as you type; Enter only closes the phone keyboard.
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    input.blur();
+  });
+  const count = el('p', { class: 'results-count', role: 'status' });
+  return { form, input, clear, count };
+}
+
+function procedureCard(item) {
+  const mode = ONLINE_MODES.get(item.online);
+  const link = el('a', {
+    class: 'procedure-card__link',
+    href: `/procedures/${encodeURIComponent(item.slug)}`,
+  });
+  localize(link, item.title);
+
+  return el(
+    'li',
+    { class: 'procedure-card' },
+    el('h2', { class: 'procedure-card__title' }, link),
+    icon('chevronRight', 'procedure-card__chevron'),
+    mode
+      ? el(
+          'p',
+          { class: 'procedure-card__mode' },
+          el(
+            'span',
+            { class: 'chip', 'data-online': item.online },
+            icon(mode.icon, 'chip__icon'),
+            el('span', { 'data-i18n': `procedure.online.${item.online}.label` }),
+          ),
+          el('span', {
+            class: 'procedure-card__hint',
+            'data-i18n': `procedure.online.${item.online}.hint`,
+          }),
+        )
+      : null,
+    item.summary ? localize(el('p', { class: 'procedure-card__summary' }), item.summary) : null,
+    item.department?.name
+      ? el(
+          'p',
+          { class: 'procedure-card__department' },
+          el('span', { 'data-i18n': 'procedure.departmentLabel' }),
+          localize(el('span'), item.department.name),
+        )
+      : null,
+  );
+}
+
+/**
+ * Procedures whose title, summary or department (in any language) contain every word of
+ * the query. Width, case and katakana/hiragana are folded, spaces ignored, so
+ * "ｼﾞｭｳﾐﾝ", "じゅうみん" and "ジュウミン" find the same card.
+ */
+export function filterProcedures(items, query) {
+  const terms = query.normalize('NFKC').split(/\s+/).map(foldForSearch).filter(Boolean);
+  if (terms.length === 0) return items;
+  return items.filter((item) => {
+    const haystack = foldForSearch(
+      [item.title, item.summary, item.department?.name].flatMap(allLanguageTexts).join('\n'),
+    );
+    return terms.every((term) => haystack.includes(term));
+  });
+}
+
+function allLanguageTexts(value) {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).filter((v) => typeof v === 'string');
+  return [];
+}
+
+function foldForSearch(text) {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u30a1-\u30f6]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0x60))
+    .replace(/\s+/g, '');
+}
+
+function syncQueryToUrl(query) {
+  const url = new URL(location.href);
+  if (query.trim()) url.searchParams.set('q', query.trim());
+  else url.searchParams.delete('q');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+}

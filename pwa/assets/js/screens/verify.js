@@ -1,0 +1,338 @@
+// /account/verify: link the account to the resident's registry record.
+//   by letter   the activation code the city posted to the registered address
+//               (XXXX-XXXX-XXXX; any case, with or without dashes, full-width too)
+//   at counter  a short-lived code shown in big digits for the staff, who check an
+//               identity document and confirm it on their side
+
+import { ApiError, sendJSON } from '../api.js';
+import { el, icon } from '../dom.js';
+import { applyTranslations, pick } from '../i18n.js';
+import { loadMe, sessionEnded, setFlash } from '../session.js';
+import { busy, describeError, messageArea, timeValue } from '../ui/feedback.js';
+import { textField } from '../ui/forms.js';
+import { signInPrompt } from '../ui/signin.js';
+import { errorPanel } from '../ui/status.js';
+
+export const titleKey = 'verify.title';
+
+const CODE_LENGTH = 12;
+
+/** "abcd efgh-jklm" → "ABCD-EFGH-JKLM"; null when it cannot be a code. */
+export function canonicalCode(value) {
+  const cleaned = String(value)
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[^0-9A-Z]/g, '');
+  if (cleaned.length !== CODE_LENGTH) return null;
+  return cleaned.match(/.{4}/g).join('-');
+}
+
+export async function mount(outlet, ctx) {
+  const content = el('div', { class: 'page__content' });
+  outlet.append(
+    el(
+      'div',
+      { class: 'page' },
+      el(
+        'p',
+        { class: 'back-link' },
+        el(
+          'a',
+          { class: 'link', href: '/account' },
+          icon('chevronLeft', 'back-link__icon'),
+          el('span', { 'data-i18n': 'account.title' }),
+        ),
+      ),
+      el('h1', { class: 'page__title', 'data-i18n': 'verify.title' }),
+      content,
+    ),
+  );
+  // Words now, not once the data is in: a heading filled late would shift the screen.
+  applyTranslations(outlet);
+
+  let me;
+  try {
+    me = await loadMe({ signal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal.aborted) return;
+    content.append(
+      errorPanel({ titleKey: 'account.error.load', error, onRetry: () => location.reload() }),
+    );
+    return;
+  }
+  if (ctx.signal.aborted) return;
+  if (!me) {
+    content.append(signInPrompt('verify.signInNeeded'));
+    return;
+  }
+  if (me.verified) {
+    content.append(
+      el(
+        'div',
+        { class: 'notice notice--success' },
+        icon('check', 'notice__icon'),
+        el('h2', { class: 'notice__title', 'data-i18n': 'verify.already' }),
+        el(
+          'div',
+          { class: 'notice__actions' },
+          el('a', {
+            class: 'button button--solid',
+            href: '/account',
+            'data-i18n': 'verify.backToAccount',
+          }),
+        ),
+      ),
+    );
+    return;
+  }
+
+  function signedOutUnderneath() {
+    sessionEnded();
+    content.replaceChildren(signInPrompt('account.sessionExpired'));
+    applyTranslations(content);
+  }
+
+  content.append(letterSection(), counterSection());
+
+  // ---- by letter ------------------------------------------------------------------
+
+  function letterSection() {
+    const messages = messageArea();
+    const code = textField({
+      id: 'verify-code',
+      labelKey: 'verify.code.label',
+      hintKey: 'verify.code.hint',
+      attributes: {
+        name: 'code',
+        autocomplete: 'one-time-code',
+        autocapitalize: 'characters',
+        spellcheck: 'false',
+        maxlength: '24',
+        class: 'field__input field__input--code',
+      },
+    });
+    const submit = el(
+      'button',
+      { type: 'submit', class: 'button button--solid button--block' },
+      el('span', { 'data-i18n': 'verify.code.submit' }),
+    );
+    const form = el(
+      'form',
+      { class: 'stack', action: '#', novalidate: true },
+      code.wrapper,
+      submit,
+      messages.node,
+    );
+
+    form.addEventListener(
+      'submit',
+      async (event) => {
+        event.preventDefault();
+        messages.clear();
+        const canonical = canonicalCode(code.input.value);
+        if (!canonical) {
+          code.setError({ key: 'verify.code.invalidFormat' });
+          code.input.focus();
+          return;
+        }
+        code.setError(null);
+        code.input.value = canonical;
+        const done = busy(submit);
+        let result;
+        try {
+          result = await sendJSON('/api/me/verification', {
+            body: { code: canonical },
+            signal: ctx.signal,
+          });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          done();
+          if (error instanceof ApiError && error.status === 401) return signedOutUnderneath();
+          if (error instanceof ApiError && error.status === 429) {
+            showLocked(messages, error);
+            return;
+          }
+          if (error instanceof ApiError && error.status === 422) {
+            code.setError(describeError(error));
+            code.input.focus();
+            return;
+          }
+          messages.show({ error, focus: true });
+          return;
+        }
+        await loadMe({ refresh: true }).catch(() => {});
+        if (ctx.signal.aborted) return;
+        setFlash({ tone: 'success', key: result?.recovered ? 'verify.recovered' : 'verify.done' });
+        ctx.navigate('/account');
+      },
+      { signal: ctx.signal },
+    );
+
+    return el(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'verify-letter-title' },
+      el('h2', {
+        class: 'panel__title',
+        id: 'verify-letter-title',
+        'data-i18n': 'verify.letter.title',
+      }),
+      el('p', { 'data-i18n': 'verify.letter.lead' }),
+      form,
+    );
+  }
+
+  function showLocked(messages, error) {
+    if (error.retryAfter) {
+      const until = new Date(Date.now() + error.retryAfter * 1000);
+      messages.show({
+        titleKey: 'verify.locked.title',
+        key: 'verify.locked.until',
+        params: { time: pick(timeValue(until)).text },
+        focus: true,
+      });
+    } else {
+      messages.show({ titleKey: 'verify.locked.title', error, focus: true });
+    }
+  }
+
+  // ---- at the counter ---------------------------------------------------------------
+
+  function counterSection() {
+    const messages = messageArea();
+    const show = el(
+      'button',
+      { type: 'button', class: 'button button--outline button--block' },
+      icon('store', 'button__icon'),
+      el('span', { 'data-i18n': 'verify.counter.show' }),
+    );
+    const digits = el('span', {
+      class: 'counter-code__digits',
+      translate: 'no',
+      'aria-hidden': 'true',
+    });
+    const spoken = el('span', { class: 'visually-hidden' });
+    const expiry = el('p', { class: 'counter-code__expiry' });
+    const check = el(
+      'button',
+      { type: 'button', class: 'button button--solid button--block' },
+      el('span', { 'data-i18n': 'verify.counter.check' }),
+    );
+    const box = el(
+      'div',
+      {
+        class: 'counter-code',
+        hidden: true,
+        role: 'group',
+        'aria-labelledby': 'verify-counter-code-label',
+      },
+      el('p', {
+        class: 'counter-code__label',
+        id: 'verify-counter-code-label',
+        'data-i18n': 'verify.counter.codeLabel',
+      }),
+      el('p', { class: 'counter-code__value' }, digits, spoken),
+      expiry,
+    );
+    const afterCode = el(
+      'div',
+      { class: 'stack', hidden: true },
+      el('p', { 'data-i18n': 'verify.counter.afterStaff' }),
+      check,
+    );
+    let timer = 0;
+    ctx.signal.addEventListener('abort', () => clearTimeout(timer));
+
+    show.addEventListener(
+      'click',
+      async () => {
+        messages.clear();
+        const done = busy(show);
+        let issued;
+        try {
+          issued = await sendJSON('/api/me/counter-code', { signal: ctx.signal });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          done();
+          if (error instanceof ApiError && error.status === 401) return signedOutUnderneath();
+          messages.show({ error });
+          return;
+        }
+        if (ctx.signal.aborted) return;
+        done();
+        const code = String(issued.code);
+        digits.replaceChildren(
+          ...code
+            .match(/.{1,4}/g)
+            .map((group) => el('span', { class: 'counter-code__group' }, group)),
+        );
+        // Read digit by digit, not as one large number.
+        spoken.textContent = code.split('').join(' ');
+        const expires = new Date(issued.expires_at);
+        box.classList.remove('counter-code--expired');
+        expiry.setAttribute('data-i18n', 'verify.counter.expires');
+        expiry.setAttribute(
+          'data-i18n-params',
+          JSON.stringify({ time: pick(timeValue(expires)).text }),
+        );
+        box.hidden = false;
+        afterCode.hidden = false;
+        show.querySelector('span').setAttribute('data-i18n', 'verify.counter.renew');
+        applyTranslations(show.parentElement);
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => {
+            box.classList.add('counter-code--expired');
+            expiry.setAttribute('data-i18n', 'verify.counter.expired');
+            applyTranslations(expiry);
+          },
+          Math.max(0, expires.getTime() - Date.now()),
+        );
+        box.tabIndex = -1;
+        box.focus();
+      },
+      { signal: ctx.signal },
+    );
+
+    check.addEventListener(
+      'click',
+      async () => {
+        messages.clear();
+        const done = busy(check);
+        let fresh;
+        try {
+          fresh = await loadMe({ refresh: true, signal: ctx.signal });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          done();
+          messages.show({ error });
+          return;
+        }
+        if (ctx.signal.aborted) return;
+        done();
+        if (!fresh) return signedOutUnderneath();
+        if (fresh.verified) {
+          setFlash({ tone: 'success', key: 'verify.done' });
+          ctx.navigate('/account');
+          return;
+        }
+        messages.show({ tone: 'info', key: 'verify.counter.notYet' });
+      },
+      { signal: ctx.signal },
+    );
+
+    return el(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'verify-counter-title' },
+      el('h2', {
+        class: 'panel__title',
+        id: 'verify-counter-title',
+        'data-i18n': 'verify.counter.title',
+      }),
+      el('p', { 'data-i18n': 'verify.counter.lead' }),
+      show,
+      box,
+      afterCode,
+      messages.node,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+// Who is signed in: GET /api/auth/session, kept until a sign-in or sign-out changes it.
+
+import { getJSON, send } from './api.js';
+
+let pending = null;
+
+/** The signed-in account ({kind, display_name, staff_role, csrf_token, …}) or null. */
+export function currentAccount({ refresh = false } = {}) {
+  if (refresh || !pending) {
+    pending = getJSON('/api/auth/session')
+      .then((body) => (body?.signed_in ? body.account : null))
+      .catch((error) => {
+        pending = null;
+        if (error.status === 401) return null;
+        throw error;
+      });
+  }
+  return pending;
+}
+
+/** Forget the cached account (after a sign-in, or when the session turned out to be gone). */
+export function forgetAccount() {
+  pending = null;
+}
+
+/** POST /api/auth/logout with the session's CSRF token. */
+export async function signOut() {
+  const account = await currentAccount();
+  try {
+    if (account) await send('/api/auth/logout', undefined, { csrf: account.csrf_token });
+  } catch (error) {
+    // An expired session is signed out already.
+    if (error.status !== 401) throw error;
+  } finally {
+    forgetAccount();
+  }
+}

@@ -1,0 +1,62 @@
+// Staff sign-in with a passkey: POST /api/auth/login/options → navigator.credentials.get
+// → POST /api/auth/login. Shown in place of any staff screen while nobody is signed in.
+
+import { el } from '../dom.js';
+import { StaffApiError, send } from './api.js';
+import { errorSummary, flashNotice, guardBusy, problemItems, showErrors } from './forms.js';
+import { passkeyErrorText, passkeysSupported, usePasskey } from './passkeys.js';
+import { forgetAccount } from './session.js';
+
+export const titleKey = 'signin.title';
+
+export function mount(outlet, ctx) {
+  const summary = errorSummary('signin-errors');
+  const status = el('p', { class: 'form-status', role: 'status' });
+  const button = el('button', {
+    type: 'button',
+    class: 'button button--solid button--lg',
+    'data-i18n': 'signin.button',
+  });
+  const busy = guardBusy(status);
+
+  button.addEventListener(
+    'click',
+    () =>
+      busy('signin.busy', async () => {
+        if (!passkeysSupported()) {
+          showErrors(summary, null, [{ text: passkeyErrorText({ name: 'NotSupportedError' }) }]);
+          return;
+        }
+        try {
+          const options = await send('/api/auth/login/options', undefined, { signal: ctx.signal });
+          const credential = await usePasskey(options);
+          await send('/api/auth/login', { credential }, { signal: ctx.signal });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          const items =
+            error instanceof StaffApiError
+              ? problemItems(error)
+              : [{ text: passkeyErrorText(error) }];
+          showErrors(summary, null, items);
+          return;
+        }
+        forgetAccount();
+        ctx.rerender({ flash: 'home.flash.signedIn' });
+      }),
+    { signal: ctx.signal },
+  );
+
+  outlet.append(
+    el(
+      'div',
+      { class: 'page staff-narrow' },
+      el('h1', { class: 'page__title', 'data-i18n': 'signin.title' }),
+      flashNotice(ctx, 'info'),
+      summary,
+      el('p', { class: 'page__lead', 'data-i18n': 'signin.lead' }),
+      el('div', { class: 'button-row' }, button),
+      status,
+      el('p', { class: 'page__note', 'data-i18n': 'signin.inviteHint' }),
+    ),
+  );
+}

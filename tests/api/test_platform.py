@@ -1,0 +1,161 @@
+"""The platform edge: health, OpenAPI, security headers and problem details."""
+
+from __future__ import annotations
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+async def test_healthz_and_readyz(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready"}
+
+
+async def test_openapi_schema_lists_the_api(client):
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in ("/api/procedures", "/api/municipality", "/api/registry/imports", "/readyz"):
+        assert path in paths
+    page = await client.get("/schema")
+    assert page.status_code == 200
+    assert "/schema-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text  # nothing the CSP would block, nothing from outside
+    asset = await client.get("/schema-assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert (await client.get("/schema-assets/../../etc/passwd")).status_code == 404
+
+
+async def test_security_headers_on_pages_and_api(client, city):
+    for path in ("/", "/api/procedures"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self';" in csp
+        assert "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        # Served over plain http here: no HSTS.
+        assert "strict-transport-security" not in response.headers
+        assert len(response.headers["x-request-id"]) >= 8
+
+
+async def test_hsts_when_the_public_origin_is_https(db, client_for):
+    import msgspec
+
+    from todoke.app import create_app
+
+    settings = msgspec.structs.replace(db, public_origins=("https://todoke.example.jp",))
+    async with client_for(create_app(settings)) as client:
+        response = await client.get("/healthz")
+    assert "max-age=" in response.headers["strict-transport-security"]
+
+
+async def test_request_id_is_echoed_when_sane_and_replaced_when_not(client):
+    kept = await client.get("/healthz", headers={"x-request-id": "abc-123-def"})
+    assert kept.headers["x-request-id"] == "abc-123-def"
+    hostile = await client.get("/healthz", headers={"x-request-id": "<script>\r\nx"})
+    assert hostile.headers["x-request-id"] != "<script>\r\nx"
+
+
+def _assert_problem(response, status: int):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["title_ja"] and body["detail"] and body["detail_ja"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    return body
+
+
+async def test_unknown_route_is_a_404_problem(client):
+    body = _assert_problem(await client.get("/api/no-such-thing"), 404)
+    assert body["instance"] == "/api/no-such-thing"
+
+
+async def test_unknown_procedure_is_a_404_problem(client, city):
+    _assert_problem(await client.get("/api/procedures/no-such-procedure"), 404)
+
+
+async def test_wrong_method_is_a_405_problem(client, city):
+    _assert_problem(await client.delete("/api/procedures"), 405)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1,2,3]", b'{"family_name": 12}', b'{"unknown_field": "x"}', b"\xff\xfe"],
+)
+async def test_malformed_json_is_a_4xx_problem(client, city, body):
+    from todoke.registry.service import create_core_system_token
+
+    token = await create_core_system_token(city.id, "住民記録システム")
+    response = await client.put(
+        "/api/registry/persons/0000000001",
+        content=body,
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    _assert_problem(response, 400)
+
+
+async def test_too_large_body_is_a_413_problem(client, city):
+    response = await client.put(
+        "/api/registry/persons/0000000001",
+        content=b'{"family_name": "' + b"x" * 2_000_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    _assert_problem(response, 413)
+
+
+async def test_search_query_too_long_is_a_400_problem(client, city):
+    _assert_problem(await client.get("/api/procedures", params={"q": "あ" * 500}), 400)
+
+
+async def test_unexpected_error_answers_500_without_internals(db, capsys, client_for):
+    from litestar import get
+
+    from todoke.app import create_app
+
+    app = create_app(db)
+
+    @get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.register(boom)
+    async with client_for(app) as client:
+        response = await client.get("/boom")
+    body = _assert_problem(response, 500)
+    assert "secret internal detail" not in response.text
+    assert body["type"] == "urn:todoke:problem:internal"
+    # The log line, JSON, has the traceback and the same request id as the answer.
+    import json
+
+    lines = [
+        json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    logged = [entry for entry in lines if entry.get("level") == "error"]
+    assert logged and logged[0]["request_id"] == body["request_id"]
+    assert "secret internal detail" in logged[0]["exception"]
+
+
+async def test_head_works_wherever_get_does(client, city):
+    for path in ("/", "/healthz", "/api/procedures"):
+        response = await client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+        assert response.headers["x-request-id"]
+    assert (await client.head("/nowhere")).status_code == 404
+
+
+async def test_options_lists_every_method_of_a_path(client, city):
+    response = await client.options("/api/me/passkeys")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    one = await client.options("/api/me/passkeys/12")
+    assert one.headers["allow"] == "DELETE, OPTIONS, PATCH"
+    assert response.headers["x-request-id"]

@@ -1,0 +1,382 @@
+"""Registry import: files from core systems, by command line and over the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from todoke.demo.generator import REGISTRY_COLUMNS, generate_persons
+from todoke.registry.importer import REQUIRED_BASE_FIELDS, import_registry
+from todoke.registry.tables import Household, Person, RegistryChange, RegistryImport
+
+TODAY = date(2026, 11, 1)
+
+
+def _persons(count: int) -> list[dict[str, str]]:
+    return list(generate_persons(count, seed=7, today=TODAY))[:count]
+
+
+def _csv_bytes(rows: list[dict[str, str]], encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=REGISTRY_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+async def _import(city, data: bytes, **options):
+    options.setdefault("source", "住民記録システム")
+    options.setdefault("filename", "registry.csv")
+    return await import_registry(io.BytesIO(data), municipality_id=city.id, today=TODAY, **options)
+
+
+BREAKERS = [
+    ("family_name_kana", "山田"),  # kanji where kana is required
+    ("birth_date", "2024-02-30"),
+    ("postal_code", "12-345"),
+    ("relation", "いとこの友人"),
+    ("sex", "x"),
+    ("income_yen", "-5"),
+    ("tax_exempt", "maybe"),
+    ("given_name", ""),  # required
+    ("care_level", "care_9"),
+    ("registry_id", "../../etc"),
+]
+
+
+async def test_ten_thousand_rows_with_twenty_bad_ones(city, tmp_path: Path):
+    rows = _persons(10_000)
+    bad_lines = {}
+    for n in range(20):
+        index = 97 + n * 491
+        field, value = BREAKERS[n % len(BREAKERS)]
+        rows[index] = {**rows[index], field: value}
+        bad_lines[index + 2] = field  # header is line 1
+    path = tmp_path / "registry.csv"
+    path.write_bytes(_csv_bytes(rows))
+
+    with path.open("rb") as stream:
+        report = await import_registry(
+            stream,
+            municipality_id=city.id,
+            source="住民記録システム",
+            filename=path.name,
+            today=TODAY,
+        )
+    assert report.status == "applied"
+    assert (report.rows_total, report.rows_created, report.rows_failed) == (10_000, 9_980, 20)
+    assert {e.line: e.field for e in report.errors} == bad_lines
+    for error in report.errors:
+        assert error.reason and error.reason_ja
+    assert await Person.count().where(Person.municipality == city.id) == 9_980
+    assert await RegistryChange.count().where(RegistryChange.kind == "created") == 9_980
+
+    with path.open("rb") as stream:
+        again = await import_registry(
+            stream,
+            municipality_id=city.id,
+            source="住民記録システム",
+            filename=path.name,
+            today=TODAY,
+        )
+    assert (again.rows_created, again.rows_updated, again.rows_unchanged) == (0, 0, 9_980)
+    assert again.rows_failed == 20
+    assert again.same_file_as == report.id
+    assert "nothing changed" in again.message
+    assert await RegistryChange.count() == 9_980
+
+
+async def test_values_are_normalised_on_the_way_in(city):
+    row = {
+        **_persons(1)[0],
+        "registry_id": "0000000101",
+        "family_name": "ｻﾄｳ\u3000",  # half-width kana and an ideographic space
+        "given_name": "花子",
+        "family_name_kana": "さとう",
+        "given_name_kana": "ﾊﾅｺ",
+        "postal_code": "１８１００１３",
+        "address": "東京都三鷹市下連雀３丁目１２−５",
+        "birth_date": "平成2年4月1日",
+        "relation": "世帯主",
+        "sex": "2",
+    }
+    report = await _import(city, _csv_bytes([row]))
+    assert report.rows_created == 1, report.errors
+    person = await Person.select().where(Person.registry_id == "0000000101").first()
+    assert person["family_name"] == "サトウ"
+    assert (person["family_name_kana"], person["given_name_kana"]) == ("サトウ", "ハナコ")
+    assert person["postal_code"] == "181-0013"
+    assert person["address"] == "東京都三鷹市下連雀3丁目12-5"
+    assert person["birth_date"] == date(1990, 4, 1)
+    assert (person["relation"], person["sex"]) == ("head", "female")
+    assert person["district"] == "下連雀"
+    provenance = person["provenance"]
+    provenance = json.loads(provenance) if isinstance(provenance, str) else provenance
+    assert provenance["base"] == ["住民記録システム", TODAY.isoformat()]
+
+
+async def test_shift_jis_file_with_japanese_headers(city):
+    rows = _persons(30)
+    japanese = {
+        "registry_id": "住民コード",
+        "household_id": "世帯番号",
+        "relation": "続柄",
+        "family_name": "氏",
+        "given_name": "名",
+        "family_name_kana": "氏カナ",
+        "given_name_kana": "名カナ",
+        "birth_date": "生年月日",
+        "sex": "性別",
+        "postal_code": "郵便番号",
+        "address": "住所",
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(japanese.values())
+    for row in rows:
+        writer.writerow([row[k] for k in japanese])
+    report = await _import(city, out.getvalue().encode("cp932"))
+    assert report.encoding == "cp932"
+    assert report.rows_created == 30, report.errors
+    first = rows[0]
+    held = await Person.select().where(Person.registry_id == first["registry_id"]).first()
+    assert held["family_name"] == first["family_name"]
+
+
+async def test_json_lines(city):
+    rows = _persons(5)
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    lines.insert(2, "{broken json")
+    lines.insert(4, json.dumps({"registry_id": "1", "shoe_size": 27}))
+    report = await _import(city, "\n".join(lines).encode(), filename="r.jsonl")
+    assert report.file_format == "jsonl"
+    assert report.status == "applied"
+    assert report.rows_created == 5
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (3, "not valid JSON"),
+        (5, "unknown columns: shoe_size"),
+    ]
+
+
+async def test_whole_file_transaction_applies_nothing_when_a_row_is_bad(city):
+    rows = _persons(50)
+    rows[10] = {**rows[10], "birth_date": "not a date"}
+    report = await _import(city, _csv_bytes(rows), atomic=True)
+    assert report.status == "rejected"
+    assert report.rows_failed == 1 and report.errors[0].line == 12
+    assert await Person.count() == 0
+    assert await Household.count() == 0
+    assert await RegistryChange.count() == 0
+    stored = await RegistryImport.select().where(RegistryImport.id == report.id).first()
+    assert stored["status"] == "rejected"
+
+
+async def test_fact_file_updates_facts_with_their_own_provenance_and_logs_changes(city):
+    rows = _persons(20)
+    await _import(city, _csv_bytes(rows))
+    target = rows[3]["registry_id"]
+    facts = f"registry_id,income_yen,tax_exempt,as_of\r\n{target},1234000,true,2026-06-01\r\n"
+    report = await _import(city, facts.encode(), source="住民税システム")
+    assert (report.rows_updated, report.rows_failed) == (1, 0), report.errors
+    person = await Person.select().where(Person.registry_id == target).first()
+    assert (person["income_yen"], person["tax_exempt"]) == (1_234_000, True)
+    provenance = person["provenance"]
+    provenance = json.loads(provenance) if isinstance(provenance, str) else provenance
+    assert provenance["income_yen"] == ["住民税システム", "2026-06-01"]
+    assert provenance["base"][0] == "住民記録システム"
+    change = (
+        await RegistryChange.select()
+        .where((RegistryChange.person_registry_id == target) & (RegistryChange.kind == "updated"))
+        .first()
+    )
+    changes = change["changes"]
+    changes = json.loads(changes) if isinstance(changes, str) else changes
+    assert changes["income_yen"][1] == 1_234_000
+    assert change["source"] == "住民税システム"
+
+    partial = "registry_id,family_name\r\n8888888888,新規\r\n"
+    report = await _import(city, partial.encode())
+    assert report.rows_failed == 1 and "creating one needs" in report.errors[0].reason
+
+    unknown = "registry_id,income_yen\r\n9999999999,100\r\n"
+    report = await _import(city, unknown.encode(), source="住民税システム")
+    assert report.rows_failed == 1 and report.errors[0].registry_id == "9999999999"
+
+
+async def test_a_move_updates_address_district_and_logs_old_and_new(city):
+    rows = _persons(3)
+    await _import(city, _csv_bytes(rows))
+    moved = {**rows[0], "postal_code": "181-0001", "address": "東京都三鷹市井の頭1-1-1"}
+    report = await _import(city, _csv_bytes([moved]))
+    assert report.rows_updated == 1
+    person = await Person.select().where(Person.registry_id == rows[0]["registry_id"]).first()
+    assert person["district"] == "井の頭"
+    change = await RegistryChange.select().where(RegistryChange.kind == "updated").first()
+    changes = change["changes"]
+    changes = json.loads(changes) if isinstance(changes, str) else changes
+    assert changes["postal_code"] == [rows[0]["postal_code"], "181-0001"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"registry_id,shoe_size\r\n1,27\r\n", "unknown columns"),
+        (b"family_name\r\nX\r\n", "registry_id column is missing"),
+        (b"registry_id,registry_id\r\n1,1\r\n", "twice"),
+    ],
+)
+async def test_bad_files_are_rejected_whole(city, content, reason):
+    report = await _import(city, content)
+    assert report.status == "rejected"
+    assert reason in report.message
+    assert await Person.count() == 0
+
+
+async def test_rows_with_the_wrong_number_of_cells_and_duplicates(city):
+    rows = _persons(4)
+    data = _csv_bytes(rows).decode() + "1,2,3\r\n" + _csv_bytes([rows[0]]).decode().split("\r\n")[1]
+    report = await _import(city, data.encode())
+    reasons = sorted(e.reason for e in report.errors)
+    assert report.rows_created == 4
+    assert len(reasons) == 2
+    assert any("columns" in r for r in reasons)
+    assert any("earlier in the file" in r for r in reasons)
+
+
+# --- over HTTP, for core systems -----------------------------------------------------------
+
+
+@pytest.fixture
+async def token(city):
+    from todoke.registry.service import create_core_system_token
+
+    return await create_core_system_token(city.id, "住民記録システム")
+
+
+async def test_api_import_with_a_token(client, token):
+    rows = _persons(40)
+    response = await client.post(
+        "/api/registry/imports",
+        params={"filename": "daily.csv"},
+        content=_csv_bytes(rows, "cp932"),
+        headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["rows_created"], body["encoding"], body["source"]) == (
+        40,
+        "cp932",
+        "住民記録システム",
+    )
+    report = await client.get(
+        f"/api/registry/imports/{body['id']}", headers={"authorization": f"Bearer {token}"}
+    )
+    assert report.json()["rows_created"] == 40
+
+
+async def test_api_refuses_missing_wrong_and_revoked_tokens(client, token, city):
+    from todoke.registry.tables import CoreSystem
+
+    for headers in ({}, {"authorization": "Bearer tdk_guess"}, {"authorization": token}):
+        response = await client.post(
+            "/api/registry/imports",
+            content=b"registry_id\r\n",
+            headers={**headers, "content-type": "text/csv"},
+        )
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/problem+json")
+    await CoreSystem.update({CoreSystem.revoked_at: CoreSystem.created_at}).where(
+        CoreSystem.municipality == city.id
+    )
+    response = await client.get(
+        "/api/registry/imports/1", headers={"authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
+
+
+async def test_api_rejects_wrong_content_type_bad_charset_and_bad_header(client, token):
+    auth = {"authorization": f"Bearer {token}"}
+    wrong_type = await client.post(
+        "/api/registry/imports", content=b"x", headers={**auth, "content-type": "application/pdf"}
+    )
+    assert wrong_type.status_code == 422
+    bad_charset = await client.post(
+        "/api/registry/imports",
+        content=b"registry_id\r\n",
+        headers={**auth, "content-type": "text/csv; charset=koi8-r"},
+    )
+    assert bad_charset.status_code == 422
+    bad_header = await client.post(
+        "/api/registry/imports",
+        content=b"registry_id,shoe_size\r\n1,27\r\n",
+        headers={**auth, "content-type": "text/csv"},
+    )
+    assert bad_header.status_code == 422
+    assert "unknown columns" in bad_header.json()["errors"][0]["message"]["en"]
+
+
+async def test_api_import_over_the_size_limit_is_413(client, token, settings):
+    import msgspec
+
+    from todoke.app import create_app
+
+    small = msgspec.structs.replace(settings, max_import_bytes=1000)
+    from todoke.db import current_engine
+
+    assert current_engine() is not None
+    async with _client_for(create_app(small)) as limited:
+        response = await limited.post(
+            "/api/registry/imports",
+            content=b"registry_id\r\n" + b"1\r\n" * 1000,
+            headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+        )
+    assert response.status_code == 413
+    assert await Person.count() == 0
+
+
+def _client_for(app):
+    import httpx
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost")
+
+
+async def test_api_upsert_one_person(client, token):
+    auth = {"authorization": f"Bearer {token}"}
+    person = {k: v for k, v in _persons(1)[0].items() if k in REQUIRED_BASE_FIELDS}
+    created = await client.put("/api/registry/persons/0000012345", json=person, headers=auth)
+    assert created.status_code == 200, created.text
+    assert created.json()["result"] == "created"
+    same = await client.put("/api/registry/persons/0000012345", json=person, headers=auth)
+    assert same.json()["result"] == "unchanged"
+    changed = await client.put(
+        "/api/registry/persons/0000012345", json={"income_yen": 2_000_000}, headers=auth
+    )
+    assert changed.json()["result"] == "updated"
+    bad = await client.put(
+        "/api/registry/persons/0000012345", json={"family_name_kana": "山田"}, headers=auth
+    )
+    assert bad.status_code == 422
+    error = bad.json()["errors"][0]
+    assert error["field"] == "family_name_kana"
+    assert error["label"] == {"ja": "氏（フリガナ）", "en": "family name kana"}
+    assert error["message"]["ja"] and error["message"]["en"]
+    unknown = await client.put(
+        "/api/registry/persons/0000099999", json={"income_yen": 1}, headers=auth
+    )
+    assert unknown.status_code == 422
+    assert await Person.count() == 1
+
+
+async def test_import_ids_beyond_the_id_column_are_a_400_not_an_overflow(client, token):
+    auth = {"authorization": f"Bearer {token}"}
+    for bad in ("46624068083646717952", "2147483648", "0", "-1"):
+        response = await client.get(f"/api/registry/imports/{bad}", headers=auth)
+        assert response.status_code == 400, bad
+    # Not a number at all: no such address.
+    assert (await client.get("/api/registry/imports/abc", headers=auth)).status_code == 404

@@ -1,0 +1,114 @@
+"""Shared fixtures: one migrated database per test run, emptied between tests.
+
+SQLite in a temporary folder by default; PostgreSQL when TODOKE_DATABASE_URL names one
+(.ci/run creates a fresh database for each run).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from todoke.settings import Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("todoke-data")
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> Settings:
+    return load_settings(
+        {
+            "TODOKE_DATA_DIR": str(data_dir),
+            "TODOKE_DATABASE_URL": os.environ.get("TODOKE_DATABASE_URL", ""),
+            "TODOKE_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings) -> AsyncIterator[Settings]:
+    from todoke.db import configure_database, migrate, start_database, stop_database
+
+    engine = configure_database(settings)
+    await start_database(engine)
+    await migrate()
+    await _empty_all_tables()
+    yield settings
+    await stop_database(engine)
+
+
+async def _empty_all_tables() -> None:
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
+
+    from todoke.db import write_transaction
+
+    tables = sort_table_classes(Finder().get_table_classes())
+    async with write_transaction() as sql:
+        for table in reversed(tables):
+            await sql.execute(f"DELETE FROM {table._meta.tablename}")
+
+
+@pytest.fixture
+async def db(database: Settings) -> AsyncIterator[Settings]:
+    """A database with no rows at the start of the test."""
+    await _empty_all_tables()
+    yield database
+
+
+@pytest.fixture
+def app(db: Settings) -> Litestar:
+    from todoke.app import create_app
+
+    return create_app(db)
+
+
+def http_client(app: Litestar) -> httpx.AsyncClient:
+    """An HTTP client calling the app in this event loop.
+
+    Litestar's AsyncTestClient runs the app on a loop of its own, where the session's
+    PostgreSQL pool cannot be used; the app's lifespan only opens that pool, which the
+    ``database`` fixture has done already.
+    """
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000"
+    )
+
+
+@pytest.fixture
+def client_for():
+    """Build a client for an app a test made itself (other settings, extra routes)."""
+    return http_client
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def city(db: Settings):
+    """The demo municipality with its departments and catalogue, no residents."""
+    from todoke.demo.seed import DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE, seed_catalogue
+    from todoke.registry.service import ensure_municipality
+
+    municipality = await ensure_municipality(DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE)
+    await seed_catalogue(municipality)
+    return municipality
+
+
+@pytest.fixture
+def env_isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in list(os.environ):
+        if key.startswith("TODOKE_"):
+            monkeypatch.delenv(key)
+    yield

@@ -1,0 +1,215 @@
+"""Static checks of the PWA's files, no browser needed.
+
+- the three languages (ja, easy, en) have the same keys, the same {placeholders}, no
+  empty message;
+- every i18n key the resident app's markup and scripts name exists (the staff app under
+  pwa/staff/ and assets named staff* has dictionaries of its own);
+- the strict Content-Security-Policy holds: no inline <script> body, no style= attribute,
+  <style> element or on…= handler in HTML; no innerHTML (or its relatives) in scripts;
+- the service worker precaches every asset of the resident app, and lists no missing file;
+- every relative import and every modulepreload points at a file that exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+PWA = Path(__file__).resolve().parents[2] / "pwa"
+ASSETS = PWA / "assets"
+LANGUAGES = ("ja", "easy", "en")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLURAL_SUFFIXES = ("zero", "one", "two", "few", "many", "other")
+
+
+def _is_staff(path: Path) -> bool:
+    """The staff app (pwa/staff/, files named staff*) is built and checked on its own."""
+    relative = path.relative_to(PWA)
+    return relative.parts[0] == "staff" or any(part.startswith("staff") for part in relative.parts)
+
+
+def _files(*suffixes: str, include_staff: bool = True) -> list[Path]:
+    return sorted(
+        p
+        for p in PWA.rglob("*")
+        if p.is_file() and p.suffix in suffixes and (include_staff or not _is_staff(p))
+    )
+
+
+def _dictionaries() -> dict[str, dict[str, str]]:
+    return {
+        code: json.loads((ASSETS / "i18n" / f"{code}.json").read_text(encoding="utf-8"))
+        for code in LANGUAGES
+    }
+
+
+def _strip_js_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return re.sub(r"(?m)^\s*//.*$", "", text)
+
+
+# --- languages ---------------------------------------------------------------------------
+
+
+def test_every_language_has_the_same_keys():
+    dictionaries = _dictionaries()
+    reference = set(dictionaries["ja"])
+    for code in ("easy", "en"):
+        keys = set(dictionaries[code])
+        assert keys == reference, (
+            f"{code}.json differs from ja.json: missing {sorted(reference - keys)}, "
+            f"extra {sorted(keys - reference)}"
+        )
+
+
+def test_placeholders_match_and_no_message_is_empty():
+    dictionaries = _dictionaries()
+    problems = []
+    for key, message in dictionaries["ja"].items():
+        expected = sorted(set(PLACEHOLDER.findall(message)))
+        for code in LANGUAGES:
+            text = dictionaries[code].get(key)
+            if not isinstance(text, str) or not text.strip():
+                problems.append(f"{code}: {key} is empty or not text")
+                continue
+            found = sorted(set(PLACEHOLDER.findall(text)))
+            if found != expected:
+                problems.append(f"{code}: {key} has {found}, ja has {expected}")
+    assert problems == []
+
+
+def _used_keys() -> dict[str, set[str]]:
+    """Every i18n key named in HTML (data-i18n*) and in scripts (any quoted string shaped
+    like a key whose first part is a namespace the dictionaries use), by file."""
+    namespaces = {key.split(".")[0] for key in _dictionaries()["ja"]}
+    key_literal = re.compile(r"""['"]([a-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)+)['"]""")
+    attribute = re.compile(r"""data-i18n(?:-[\w-]+)?=["']([\w.]+)["']""")
+    used: dict[str, set[str]] = {}
+    # The staff app has dictionaries of its own.
+    for path in _files(".html", ".js", include_staff=False):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".js":
+            text = _strip_js_comments(text)
+        keys = set(attribute.findall(text))
+        if path.suffix == ".js":
+            for literal in key_literal.findall(text):
+                if literal.split(".")[0] in namespaces and not literal.endswith((".js", ".json")):
+                    keys.add(literal)
+        keys.discard("params")  # data-i18n-params holds JSON, not a key
+        used[str(path.relative_to(PWA))] = keys
+    return used
+
+
+def test_every_key_used_exists():
+    messages = _dictionaries()["ja"]
+    missing = []
+    for name, keys in _used_keys().items():
+        for key in keys:
+            plural = any(f"{key}.{suffix}" in messages for suffix in PLURAL_SUFFIXES)
+            if key not in messages and not plural:
+                missing.append(f"{name}: {key}")
+    assert missing == []
+
+
+def test_the_key_finder_finds_keys():
+    """Guard for the test above: it must see the keys the resident screens use."""
+    used = _used_keys()
+    assert "nav.account" in used["index.html"]
+    assert "account.signIn.button" in used["assets/js/screens/account.js"]
+    assert "verify.code.invalidFormat" in used["assets/js/screens/verify.js"]
+
+
+# --- Content-Security-Policy: nothing inline -------------------------------------------------
+
+
+def test_html_has_no_inline_script_style_or_handler():
+    problems = []
+    for path in _files(".html"):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(PWA)
+        for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", text, flags=re.S | re.I):
+            if "src=" not in match.group(1) or match.group(2).strip():
+                problems.append(f"{name}: inline <script>")
+        if re.search(r"<style\b", text, flags=re.I):
+            problems.append(f"{name}: <style> element")
+        if re.search(r"""\sstyle\s*=\s*["']""", text, flags=re.I):
+            problems.append(f"{name}: style= attribute")
+        if re.search(r"""\son[a-z]+\s*=\s*["']""", text, flags=re.I):
+            problems.append(f"{name}: inline event handler")
+    assert problems == []
+
+
+def test_scripts_never_parse_markup_or_write_inline_styles():
+    forbidden = re.compile(
+        r"\.innerHTML\b|\.outerHTML\s*=|insertAdjacentHTML|document\.write|"
+        r"createContextualFragment|setAttribute\(\s*['\"]style['\"]"
+        r"|\beval\(|new Function\("
+    )
+    problems = []
+    for path in _files(".js"):
+        for number, line in enumerate(
+            _strip_js_comments(path.read_text(encoding="utf-8")).splitlines(), 1
+        ):
+            if forbidden.search(line):
+                problems.append(f"{path.relative_to(PWA)}:{number}: {line.strip()}")
+    assert problems == []
+
+
+# --- service worker and module graph -------------------------------------------------------
+
+
+def _precached() -> set[str]:
+    text = (PWA / "sw.js").read_text(encoding="utf-8")
+    block = re.search(r"const PRECACHE = \[(.*?)\n\];", text, flags=re.S)
+    assert block, "PRECACHE list not found in sw.js"
+    return set(re.findall(r"'((?:css|js|i18n|icons)/[\w./-]+)'", block.group(1)))
+
+
+def test_service_worker_precaches_every_resident_asset():
+    listed = _precached()
+    files = {
+        str(p.relative_to(ASSETS)) for p in ASSETS.rglob("*") if p.is_file() and not _is_staff(p)
+    }
+    assert sorted(files - listed) == [], "assets missing from sw.js PRECACHE"
+    assert sorted(p for p in listed if not (ASSETS / p).is_file()) == [], (
+        "sw.js PRECACHE lists files that do not exist"
+    )
+
+
+def test_every_import_and_preload_resolves():
+    problems = []
+    for path in _files(".js"):
+        text = _strip_js_comments(path.read_text(encoding="utf-8"))
+        for target in re.findall(r"""(?:from\s+|import\(\s*)['"](\.{1,2}/[^'"]+)['"]""", text):
+            if not (path.parent / target).resolve().is_file():
+                problems.append(f"{path.relative_to(PWA)} imports missing {target}")
+    for path in _files(".html"):
+        text = path.read_text(encoding="utf-8")
+        for target in re.findall(r'(?:href|src)="/assets/__BUILD__/([^"]+)"', text):
+            if not (ASSETS / target).is_file():
+                problems.append(f"{path.relative_to(PWA)} names missing /assets/{target}")
+    assert problems == []
+
+
+def test_routes_point_at_screens_that_exist():
+    text = (ASSETS / "js" / "routes.js").read_text(encoding="utf-8")
+    screens = re.findall(r"import\('\./(screens/[\w-]+\.js)'\)", text)
+    assert screens, "no screens found in routes.js"
+    for screen in screens:
+        assert (ASSETS / "js" / screen).is_file(), screen
+
+
+def test_bottom_navigation_has_at_most_five_items():
+    text = (PWA / "index.html").read_text(encoding="utf-8")
+    items = re.findall(r'class="app-nav__link"[^>]*data-nav="(\w+)"', text)
+    assert len(items) == len(set(items)) <= 5, items
+    assert {"inbox", "account"} <= set(items)
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_dictionaries_are_flat_text(code):
+    dictionary = _dictionaries()[code]
+    assert all(isinstance(v, str) for v in dictionary.values())
