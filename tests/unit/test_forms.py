@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from todoke.procedures.forms import (
-    FieldSpec,
-    FormSchema,
-    Option,
-    Section,
-    ShowIf,
-    era_hint,
-    parse_schema,
-    validate_answers,
-)
-from todoke.procedures.schemas import Localized
+from todoke.procedures.forms import era_hint, parse_schema, validate_answers
+from todoke.procedures.schemas import FieldSpec, FormSchema, Localized, Option, Section, ShowIf
 
 
 def L(ja: str, en: str) -> Localized:

@@ -12,72 +12,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
 from todoke import jp
 from todoke.errors import FieldError, Text
-from todoke.procedures.schemas import Localized
-
-FieldType = Literal[
-    "text",
-    "textarea",
-    "kana",
-    "date",
-    "postal_code",
-    "phone",
-    "email",
-    "number",
-    "yen",
-    "choice",
-    "choices",
-    "household_member",
-    "bank_account",
-    "file",
-    "consent",
-]
-
-
-class Option(msgspec.Struct, frozen=True):
-    value: str
-    label: Localized
-
-
-class ShowIf(msgspec.Struct, frozen=True):
-    """Show the field only when another field's answer is one of ``values``."""
-
-    field: str
-    values: tuple[str, ...]
-
-
-class FieldSpec(msgspec.Struct, frozen=True, kw_only=True):
-    name: str
-    type: FieldType
-    label: Localized
-    help: Localized | None = None
-    required: bool = False
-    options: tuple[Option, ...] = ()  # choice / choices
-    min: int | None = None  # number / yen; earliest year for dates
-    max: int | None = None
-    max_length: int = 200
-    show_if: ShowIf | None = None
-    prefill: str | None = None  # a registry field, e.g. "family_name" or "address"
-    locked: bool = False  # pre-filled and not for the resident to change
-
-
-class Section(msgspec.Struct, frozen=True):
-    id: str
-    title: Localized
-    fields: tuple[FieldSpec, ...]
-
-
-class FormSchema(msgspec.Struct, frozen=True):
-    sections: tuple[Section, ...]
-
-    def fields(self) -> list[FieldSpec]:
-        return [f for section in self.sections for f in section.fields]
-
+from todoke.procedures.schemas import FieldSpec, FormSchema
 
 class InvalidAnswer(Exception):
     def __init__(self, en: str, ja: str) -> None:
@@ -88,6 +29,7 @@ class InvalidAnswer(Exception):
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$")
 _DIGITS = re.compile(r"^\d+$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ACCOUNT_TYPES = {"普通": "ordinary", "当座": "current", "貯蓄": "savings"}
 
 
@@ -306,10 +248,25 @@ def validate_answers(
                         "not a member of your household", "世帯の方から選んでください"
                     )
                 clean[spec.name] = value
+            elif spec.type == "household_members":
+                if (
+                    not isinstance(value, list)
+                    or not all(isinstance(v, str) and v in household for v in value)
+                    or len(set(value)) != len(value)
+                ):
+                    raise InvalidAnswer(
+                        "not members of your household", "世帯の方から選んでください"
+                    )
+                clean[spec.name] = value
             elif spec.type == "file":
                 ids = value if isinstance(value, list) else [value]
                 if not ids or not all(isinstance(i, str) and i in attachments for i in ids):
                     raise InvalidAnswer("unknown attachment", "添付ファイルが見つかりません")
+                if len(ids) > spec.max_files or len(set(ids)) != len(ids):
+                    raise InvalidAnswer(
+                        f"at most {spec.max_files} different files",
+                        f"ファイルは{spec.max_files}件までです",
+                    )
                 clean[spec.name] = ids
             else:
                 clean[spec.name] = _PARSERS[spec.type](spec, value)
@@ -330,6 +287,13 @@ def parse_schema(data: Any) -> FormSchema:
             raise ValueError(f"field {spec.name!r} needs options")
         if spec.show_if and spec.show_if.field not in seen:
             raise ValueError(f"field {spec.name!r} depends on a later or unknown field")
+        if not _NAME.match(spec.name):
+            raise ValueError(f"field name {spec.name!r} must be lower-case letters, digits, _")
+        if spec.fills_address and spec.type != "postal_code":
+            raise ValueError(f"field {spec.name!r}: only a postal code fills an address")
+    for spec in schema.fields():
+        if spec.fills_address and spec.fills_address not in seen:
+            raise ValueError(f"field {spec.name!r} fills an unknown field")
     return schema
 
 

@@ -1,8 +1,9 @@
-"""Procedure structs: the stored definition and what the API returns."""
+"""Procedure structs: the stored definition (form schema included) and what the API returns."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 import msgspec
 
@@ -19,6 +20,111 @@ class Localized(msgspec.Struct, frozen=True):
 # books it with everything pre-filled (e.g. 転居届). partial: online claim plus an interview.
 OnlineMode = Literal["full", "booking", "partial"]
 
+# --- the form ------------------------------------------------------------------------------
+
+FieldType = Literal[
+    "text",
+    "textarea",
+    "kana",
+    "date",
+    "postal_code",
+    "phone",
+    "email",
+    "number",
+    "yen",
+    "choice",
+    "choices",
+    "household_member",
+    "household_members",
+    "bank_account",
+    "file",
+    "consent",
+]
+
+# Registry values a field can be pre-filled from. Person values of the applicant, except
+# "children" / "household" (ids of household members) which pre-select household members.
+PrefillSource = Literal[
+    "family_name",
+    "given_name",
+    "full_name",
+    "family_name_kana",
+    "given_name_kana",
+    "full_name_kana",
+    "birth_date",
+    "sex",
+    "postal_code",
+    "address",
+    "relation",
+    "household",
+    "children",
+]
+
+
+class Option(msgspec.Struct, frozen=True):
+    value: str
+    label: Localized
+
+
+class ShowIf(msgspec.Struct, frozen=True):
+    """Show the field only when another field's answer is one of ``values``."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+class FieldSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    name: str  # [a-z][a-z0-9_]*, unique in the form
+    type: FieldType
+    label: Localized
+    help: Localized | None = None
+    required: bool = False
+    options: tuple[Option, ...] = ()  # choice / choices
+    widget: Literal["select", "radio", "checkbox", ""] = ""  # how a choice is shown
+    min: int | None = None  # number / yen; earliest year for dates
+    max: int | None = None
+    max_length: int = 200
+    max_files: int = 3  # file
+    show_if: ShowIf | None = None
+    prefill: PrefillSource | None = None
+    locked: bool = False  # pre-filled and not for the resident to change
+    lock_reason: Localized | None = None
+    fills_address: str = ""  # postal_code: the field the looked-up address goes into
+
+
+class Section(msgspec.Struct, frozen=True, omit_defaults=True):
+    id: str
+    title: Localized
+    fields: tuple[FieldSpec, ...]
+    help: Localized | None = None
+
+
+class FormSchema(msgspec.Struct, frozen=True):
+    sections: tuple[Section, ...] = ()
+
+    def fields(self) -> list[FieldSpec]:
+        return [f for section in self.sections for f in section.fields]
+
+
+class WorkflowStep(msgspec.Struct, frozen=True):
+    """A status an application can be in. Every workflow has submitted, in_review,
+    info_requested, approved, rejected and withdrawn; a procedure adds its own steps
+    (an interview, a counter visit) between review and decision."""
+
+    id: str
+    label: Localized
+
+
+class AddressEffect(msgspec.Struct, frozen=True, tag="registry_address"):
+    """On approval, the applicant's registry address becomes the answered one, as of the
+    answered date (an approved 転居届)."""
+
+    postal_code_field: str
+    address_field: str
+    date_field: str
+
+
+Effect = AddressEffect
+
 
 class ProcedureDefinition(msgspec.Struct, frozen=True, kw_only=True):
     """A procedure version as data; the stored JSON of ``procedure_version.definition``."""
@@ -31,6 +137,14 @@ class ProcedureDefinition(msgspec.Struct, frozen=True, kw_only=True):
     service_days: int  # service-level target, working days to a decision
     identity: Literal["none", "verified"]  # verified: linked to a registry person
     keywords: tuple[str, ...] = ()  # other words residents search with
+    help: Localized | None = None  # what to prepare, what happens next
+    form: FormSchema = FormSchema()
+    steps: tuple[WorkflowStep, ...] = ()  # extra statuses between review and decision
+    effects: tuple[Effect, ...] = ()
+    eligibility: dict[str, Any] | None = None  # a JsonLogic rule over registry facts
+    proxy_allowed: bool = True  # a delegate may file (not for 児童扶養手当)
+    fee_yen: int = 0
+    closes_on: date | None = None  # last day to file; drafts are warned before it
 
 
 class DepartmentRef(msgspec.Struct, frozen=True):
@@ -52,3 +166,259 @@ class ProcedureSummary(msgspec.Struct, frozen=True):
 
 class ProcedureList(msgspec.Struct, frozen=True):
     items: list[ProcedureSummary]
+
+
+# --- forms as a resident sees them --------------------------------------------------------
+
+
+class PrefilledValue(msgspec.Struct, frozen=True):
+    value: Any
+    source: str  # e.g. "住民基本台帳"
+    as_of: str  # ISO date
+    locked: bool
+    fact: str  # the registry fact group, for "この情報が違う"
+
+
+class HouseholdMemberRead(msgspec.Struct, frozen=True):
+    id: str  # the member's registry id
+    name: str
+    kana: str
+    birth_date: str | None
+    relation: str
+    is_self: bool
+
+
+class FormRead(msgspec.Struct, frozen=True):
+    """A procedure's current form for one resident: the schema, the pre-filled values with
+    their provenance, the household to choose from, and what stands in the way of filing."""
+
+    procedure: ProcedureSummary
+    version: int
+    help: Localized | None
+    form: FormSchema
+    prefill: dict[str, PrefilledValue]
+    household: list[HouseholdMemberRead]
+    can_file: bool
+    blockers: list[str]  # sign_in | verify | prefill_consent | closed | proxy_not_allowed
+    closes_on: date | None
+    fee_yen: int
+    steps: tuple[WorkflowStep, ...]
+
+
+# --- drafts ------------------------------------------------------------------------------
+
+
+class DraftCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    slug: str
+    on_behalf_of: int | None = None  # the principal's account id, for a delegate
+
+
+class DraftSave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    version: int
+    answers: dict[str, Any]
+
+
+class DraftRead(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    title: Localized
+    version: int
+    current_version: int  # differs when the procedure changed since the draft began
+    answers: dict[str, Any]
+    on_behalf_of: int | None
+    on_behalf_of_name: str | None
+    updated_at: datetime
+    expires_at: datetime
+    closes_on: date | None
+
+
+class DraftList(msgspec.Struct, frozen=True):
+    items: list[DraftRead]
+
+
+# --- applications --------------------------------------------------------------------------
+
+ApplicationStatus = str  # one of the workflow's step ids
+
+
+class ApplicationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    slug: str
+    version: int
+    answers: dict[str, Any]
+    draft_id: int | None = None
+    on_behalf_of: int | None = None
+
+
+class Amendment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    version: int
+    answers: dict[str, Any]
+    message: str = ""
+
+
+class MessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    text: str
+
+
+class AttachmentRead(msgspec.Struct, frozen=True):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+class TimelineEvent(msgspec.Struct, frozen=True):
+    id: int
+    kind: str  # submitted | status | message | amended | effect | confirmed | withdrawn
+    status: str | None
+    actor: str  # resident | proxy | staff | system
+    actor_name: str
+    text: str
+    created_at: datetime
+
+
+class TrackerRow(msgspec.Struct, frozen=True):
+    """Where an approved change reached: one row per department."""
+
+    department: DepartmentRef
+    reached_at: datetime
+
+
+class AnsweredField(msgspec.Struct, frozen=True):
+    """One answer as filed, with where a pre-filled value came from and whether the
+    resident changed it (flagged for staff)."""
+
+    name: str
+    label: Localized
+    value: Any
+    display: str
+    prefilled: bool
+    changed: bool
+    source: str | None
+    as_of: str | None
+
+
+class ApplicationRead(msgspec.Struct, frozen=True):
+    id: int
+    receipt_number: str
+    procedure: ProcedureSummary
+    version: int
+    status: str
+    status_label: Localized
+    channel: str  # self | proxy | assisted
+    applicant_name: str
+    filed_by_name: str
+    submitted_at: datetime
+    updated_at: datetime
+    due_by: date  # the service-level target
+    answers: list[AnsweredField]
+    attachments: list[AttachmentRead]
+    timeline: list[TimelineEvent]
+    tracker: list[TrackerRow]
+    can_amend: bool
+    can_withdraw: bool
+    steps: tuple[WorkflowStep, ...]
+
+
+class ApplicationSummary(msgspec.Struct, frozen=True):
+    id: int
+    receipt_number: str
+    title: Localized
+    status: str
+    status_label: Localized
+    channel: str
+    applicant_name: str
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class ApplicationList(msgspec.Struct, frozen=True):
+    items: list[ApplicationSummary]
+
+
+class StatusChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A caseworker's decision or step: approved, rejected (reason required),
+    info_requested (message required), in_review, or a procedure's own step."""
+
+    status: str
+    message: str = ""
+
+
+# --- corrections (この情報が違う) -------------------------------------------------------------
+
+
+class CorrectionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    field: str  # the form field whose pre-filled value is wrong
+    slug: str  # the procedure the resident was filling in
+    note: str = ""  # what is right, in the resident's words
+
+
+class CorrectionRead(msgspec.Struct, frozen=True):
+    id: int
+    fact: str
+    fact_label: Localized
+    current_value: str
+    note: str
+    department: DepartmentRef
+    status: str  # open | resolved | rejected
+    reply: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class CorrectionList(msgspec.Struct, frozen=True):
+    items: list[CorrectionRead]
+
+
+# --- delegation and assisted filing -------------------------------------------------------
+
+
+class DelegationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    scope: tuple[str, ...] = ()  # procedure slugs; empty means every procedure that allows it
+    days: int = 90
+
+
+class DelegationOffer(msgspec.Struct, frozen=True):
+    code: str  # the agent enters this to accept
+    expires_at: datetime
+
+
+class DelegationAccept(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: str
+
+
+class DelegationRead(msgspec.Struct, frozen=True):
+    id: int
+    direction: str  # given (I let someone act for me) | received (I act for someone)
+    principal_account: int
+    principal_name: str
+    agent_name: str
+    scope: tuple[str, ...]
+    status: str  # pending | active | expired | revoked
+    expires_at: datetime
+    created_at: datetime
+
+
+class DelegationList(msgspec.Struct, frozen=True):
+    items: list[DelegationRead]
+
+
+class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Support staff filing with a resident at the counter."""
+
+    person_registry_id: str
+    slug: str
+    version: int
+    answers: dict[str, Any]
+
+
+class AssistedPending(msgspec.Struct, frozen=True):
+    application_id: int
+    receipt_number: str
+    confirmation_code: str  # the resident enters (or scans) it and confirms with a passkey
+    confirm_url: str
+    expires_at: datetime
+
+
+class AssistedConfirm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: str
