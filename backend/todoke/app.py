@@ -22,7 +22,16 @@ import todoke
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
 from todoke.identity.routes import AuthController, MeController, StaffIdentityController
-from todoke.procedures.routes import ProcedureController
+from todoke.procedures.attachments import LocalFileStore
+from todoke.procedures.routes import (
+    ApplicationController,
+    AttachmentController,
+    CorrectionController,
+    DelegationController,
+    DraftController,
+    ProcedureController,
+    StaffApplicationController,
+)
 from todoke.registry import service as registry_service
 from todoke.registry.routes import (
     MunicipalityController,
@@ -147,6 +156,12 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             MeController,
             StaffIdentityController,
             ProcedureController,
+            DraftController,
+            AttachmentController,
+            ApplicationController,
+            CorrectionController,
+            DelegationController,
+            StaffApplicationController,
             RegistryImportController,
             RegistryPersonController,
             PostalCodeController,
@@ -157,7 +172,13 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         lifespan=[lifespan],
-        state=State({"settings": settings, "pwa_build": bundle.build}),
+        state=State(
+            {
+                "settings": settings,
+                "pwa_build": bundle.build,
+                "file_store": LocalFileStore(settings.data_path / "attachments"),
+            }
+        ),
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,
         debug=False,

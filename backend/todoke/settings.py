@@ -36,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # JSON request bodies; registry files sent over the API have their own, larger cap.
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 64 * 1_048_576
+    # A resident's attachment (a scan or a photo of a document).
+    max_attachment_bytes: int = 10 * 1_048_576
 
     @property
     def data_path(self) -> Path:

@@ -125,3 +125,20 @@ class RateCounter(Table):
     key = Varchar(length=200, unique=True)
     window_start = BigInt()
     count = Integer()
+
+
+class Delegation(Table):
+    """A principal lets another account (the agent) file for them, for a scope and a period.
+    Offered as a single-use code the principal hands to the agent; either side can revoke."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    principal = ForeignKey(references=Account, null=False)
+    agent = ForeignKey(references=Account, null=True)  # set when the code is accepted
+    code_hash = Varchar(length=64, unique=True)
+    scope = JSON(default="[]")  # procedure slugs; [] = every procedure that allows a proxy
+    days = Integer()
+    created_at = Timestamptz()
+    code_expires_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

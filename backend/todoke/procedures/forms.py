@@ -20,6 +20,7 @@ from todoke import jp
 from todoke.errors import FieldError, Text
 from todoke.procedures.schemas import FieldSpec, FormSchema
 
+
 class InvalidAnswer(Exception):
     def __init__(self, en: str, ja: str) -> None:
         super().__init__(en)

@@ -8,5 +8,5 @@ APP_CONFIG = AppConfig(
     app_name="procedures",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["todoke.procedures.tables"], exclude_imported=True),
-    migration_dependencies=["todoke.registry.piccolo_app"],
+    migration_dependencies=["todoke.registry.piccolo_app", "todoke.identity.piccolo_app"],
 )

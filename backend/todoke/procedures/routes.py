@@ -1,16 +1,87 @@
-"""Procedure catalogue routes, public: anyone may see what can be done online."""
+"""Procedure routes: the public catalogue, the form for one resident, drafts, attachments,
+applications with their timeline, corrections of registry facts, delegation, and the staff
+side of a filing (reading, deciding, filing with a resident at the counter)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from todoke.procedures import service
-from todoke.procedures.schemas import ProcedureList, ProcedureSummary
+from todoke.db import MAX_ID
+from todoke.errors import InvalidInput, Text
+from todoke.identity import delegations, ratelimit
+from todoke.identity import service as identity
+from todoke.identity.routes import provide_principal, session_cookie_name
+from todoke.identity.service import Principal
+from todoke.procedures import applications, service, uploads
+from todoke.procedures.attachments import FileStore
+from todoke.procedures.schemas import (
+    Amendment,
+    ApplicationCreate,
+    ApplicationList,
+    ApplicationRead,
+    AssistedConfirm,
+    AssistedCreate,
+    AssistedPending,
+    AttachmentRead,
+    CorrectionCreate,
+    CorrectionList,
+    CorrectionRead,
+    DelegationAccept,
+    DelegationCreate,
+    DelegationList,
+    DelegationOffer,
+    DelegationRead,
+    DraftCreate,
+    DraftList,
+    DraftRead,
+    DraftSave,
+    FormRead,
+    MessageCreate,
+    ProcedureList,
+    ProcedureSummary,
+    StatusChange,
+)
 from todoke.registry.schemas import MunicipalityRead
+from todoke.settings import Settings
+
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+_KEY = re.compile(r"^[\x21-\x7e]{8,100}$")
+PURPOSES = ("case_handling", "resident_inquiry", "supervision")
+
+
+async def provide_optional_principal(
+    request: Request[Any, Any, Any], state: State
+) -> Principal | None:
+    """The signed-in account on a safe (GET) request, or None: some screens also serve
+    visitors who have not signed in."""
+    settings: Settings = state.settings
+    token = request.cookies.get(session_cookie_name(settings), "")
+    if not token:
+        return None
+    return await identity.resolve_session(token, idle_minutes=settings.session_idle_minutes)
+
+
+def _idempotency_key(request: Request[Any, Any, Any]) -> str:
+    key = request.headers.get("idempotency-key", "")
+    if not _KEY.match(key):
+        raise InvalidInput(
+            Text(
+                "送信番号（Idempotency-Key ヘッダー）が必要です。画面を読み込み直してください。",
+                "Send an Idempotency-Key header of 8 to 100 visible ASCII characters.",
+            )
+        )
+    return key
+
+
+def _store(request: Request[Any, Any, Any]) -> FileStore:
+    return request.app.state.file_store
 
 
 class ProcedureController(Controller):
@@ -30,3 +101,358 @@ class ProcedureController(Controller):
         self, municipality: NamedDependency[MunicipalityRead], slug: FromPath[str]
     ) -> ProcedureSummary:
         return await service.get_published(municipality.id, slug)
+
+    @get(
+        "/{slug:str}/form",
+        operation_id="getProcedureForm",
+        summary="The current form, pre-filled for the signed-in resident (or their principal)",
+        dependencies={"principal": Provide(provide_optional_principal)},
+    )
+    async def get_form(
+        self,
+        municipality: NamedDependency[MunicipalityRead],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        on_behalf_of: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+    ) -> FormRead:
+        return await applications.form_for(principal, municipality.id, slug, on_behalf_of)
+
+
+class DraftController(Controller):
+    """Drafts are the author's own; nothing in them reaches staff."""
+
+    path = "/api/drafts"
+    tags = ["applications"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/", operation_id="listDrafts")
+    async def list_drafts(self, principal: NamedDependency[Principal]) -> DraftList:
+        return DraftList(items=await applications.list_drafts(principal))
+
+    @post("/", operation_id="openDraft", summary="The draft for a procedure, created if none")
+    async def open_draft(
+        self, principal: NamedDependency[Principal], data: JSONBody[DraftCreate]
+    ) -> Response[DraftRead]:
+        draft, created = await applications.open_draft(principal, data.slug, data.on_behalf_of)
+        return Response(draft, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/{draft_id:int}", operation_id="getDraft")
+    async def get_draft(self, principal: NamedDependency[Principal], draft_id: Id) -> DraftRead:
+        return await applications.get_draft(principal, draft_id)
+
+    @put("/{draft_id:int}", operation_id="saveDraft")
+    async def save_draft(
+        self, principal: NamedDependency[Principal], draft_id: Id, data: JSONBody[DraftSave]
+    ) -> DraftRead:
+        return await applications.save_draft(principal, draft_id, data.version, data.answers)
+
+    @delete("/{draft_id:int}", operation_id="deleteDraft", status_code=HTTP_204_NO_CONTENT)
+    async def delete_draft(self, principal: NamedDependency[Principal], draft_id: Id) -> None:
+        await applications.delete_draft(principal, draft_id)
+
+
+class AttachmentController(Controller):
+    path = "/api/attachments"
+    tags = ["applications"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @post(
+        "/",
+        operation_id="uploadAttachment",
+        summary="Upload a file as the raw request body (PDF, JPEG or PNG by content)",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,  # capped below by the settings' attachment limit
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        filename: Annotated[str, Parameter(min_length=1, max_length=255)] = "file",
+    ) -> AttachmentRead:
+        settings: Settings = request.app.state.settings
+        limit = settings.max_attachment_bytes
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise InvalidInput(
+                    Text(
+                        f"ファイルが大きすぎます（{limit // 1_048_576}MBまで）。",
+                        f"The file is too large (at most {limit // 1_048_576} MB).",
+                    )
+                )
+        await ratelimit.hit(f"upload:{principal.account_id}", limit=60, window_seconds=600)
+        stored = await uploads.store_upload(
+            principal, _store(request), filename=filename, data=bytes(body), max_bytes=limit
+        )
+        return AttachmentRead(**stored)
+
+    @get("/{token:str}", operation_id="downloadAttachment")
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        token: Annotated[str, Parameter(max_length=64)],
+    ) -> Response[bytes]:
+        meta, data = await uploads.read_attachment(principal, _store(request), token)
+        from urllib.parse import quote
+
+        return Response(
+            data,
+            media_type=meta["content_type"],
+            headers={
+                "content-disposition": "attachment; filename*=UTF-8''" + quote(meta["filename"]),
+                "cache-control": "private, no-store",
+            },
+        )
+
+
+class ApplicationController(Controller):
+    """A resident's applications: those they are the applicant of, or filed as a proxy."""
+
+    path = "/api/applications"
+    tags = ["applications"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @post(
+        "/",
+        operation_id="fileApplication",
+        summary="File an application (Idempotency-Key header required)",
+        status_code=HTTP_201_CREATED,
+    )
+    async def file(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ApplicationCreate],
+    ) -> Response[ApplicationRead]:
+        key = _idempotency_key(request)
+        application_id, created = await applications.file_application(
+            principal,
+            slug=data.slug,
+            version=data.version,
+            answers=data.answers,
+            idempotency_key=key,
+            draft_id=data.draft_id,
+            on_behalf_of=data.on_behalf_of,
+        )
+        body = await applications.get_for_resident(principal, application_id)
+        return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/", operation_id="listApplications")
+    async def list_applications(self, principal: NamedDependency[Principal]) -> ApplicationList:
+        return ApplicationList(items=await applications.list_for_resident(principal))
+
+    @post("/confirm", operation_id="confirmAssistedApplication", status_code=HTTP_200_OK)
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[AssistedConfirm],
+    ) -> ApplicationRead:
+        settings: Settings = request.app.state.settings
+        await ratelimit.hit(
+            f"confirm:{principal.account_id}",
+            limit=settings.verification_rate_limit,
+            window_seconds=600,
+        )
+        application_id = await applications.confirm_assisted(principal, data.code)
+        return await applications.get_for_resident(principal, application_id)
+
+    @get("/{application_id:int}", operation_id="getApplication")
+    async def get_application(
+        self, principal: NamedDependency[Principal], application_id: Id
+    ) -> ApplicationRead:
+        return await applications.get_for_resident(principal, application_id)
+
+    @post("/{application_id:int}/messages", operation_id="sendApplicationMessage", status_code=200)
+    async def message(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[MessageCreate],
+    ) -> ApplicationRead:
+        return await applications.post_message(principal, application_id, data.text)
+
+    @put("/{application_id:int}/answers", operation_id="amendApplication")
+    async def amend(
+        self, principal: NamedDependency[Principal], application_id: Id, data: JSONBody[Amendment]
+    ) -> ApplicationRead:
+        return await applications.amend(
+            principal, application_id, data.version, data.answers, data.message
+        )
+
+    @post("/{application_id:int}/withdraw", operation_id="withdrawApplication", status_code=200)
+    async def withdraw(
+        self, principal: NamedDependency[Principal], application_id: Id
+    ) -> ApplicationRead:
+        return await applications.withdraw(principal, application_id)
+
+    @get(
+        "/{application_id:int}/receipt",
+        operation_id="getApplicationReceipt",
+        summary="A printable receipt (HTML)",
+        media_type="text/html",
+    )
+    async def receipt(
+        self,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+        application_id: Id,
+    ) -> str:
+        from todoke.procedures.receipt import receipt_html
+
+        body = await applications.get_for_resident(principal, application_id)
+        return receipt_html(municipality, body)
+
+
+class CorrectionController(Controller):
+    path = "/api/corrections"
+    tags = ["applications"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @post("/", operation_id="requestCorrection", status_code=HTTP_201_CREATED)
+    async def create(
+        self, principal: NamedDependency[Principal], data: JSONBody[CorrectionCreate]
+    ) -> CorrectionRead:
+        await ratelimit.hit(f"correction:{principal.account_id}", limit=20, window_seconds=3600)
+        return await applications.request_correction(
+            principal, slug=data.slug, field=data.field, note=data.note
+        )
+
+    @get("/", operation_id="listCorrections")
+    async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
+        return CorrectionList(items=await applications.list_corrections(principal))
+
+
+class DelegationController(Controller):
+    path = "/api/me/delegations"
+    tags = ["account"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/", operation_id="listDelegations")
+    async def list_delegations(self, principal: NamedDependency[Principal]) -> DelegationList:
+        return DelegationList(items=await delegations.list_for(principal))
+
+    @post("/", operation_id="offerDelegation", status_code=HTTP_201_CREATED)
+    async def offer(
+        self, principal: NamedDependency[Principal], data: JSONBody[DelegationCreate]
+    ) -> DelegationOffer:
+        return DelegationOffer(**await delegations.offer(principal, data.scope, data.days))
+
+    @post("/accept", operation_id="acceptDelegation", status_code=HTTP_200_OK)
+    async def accept(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[DelegationAccept],
+    ) -> DelegationRead:
+        settings: Settings = request.app.state.settings
+        await ratelimit.hit(
+            f"delegation:{principal.account_id}",
+            limit=settings.verification_rate_limit,
+            window_seconds=600,
+        )
+        delegation_id = await delegations.accept(principal, data.code)
+        found = [d for d in await delegations.list_for(principal) if d["id"] == delegation_id]
+        return DelegationRead(**found[0])
+
+    @delete("/{delegation_id:int}", operation_id="revokeDelegation", status_code=204)
+    async def revoke(self, principal: NamedDependency[Principal], delegation_id: Id) -> None:
+        await delegations.revoke(principal, delegation_id)
+
+
+class StaffApplicationController(Controller):
+    """Staff side of a filing; every read of an application is audited with a purpose."""
+
+    path = "/api/staff"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/applications", operation_id="staffListApplications")
+    async def list_applications(
+        self,
+        principal: NamedDependency[Principal],
+        status: Annotated[str | None, Parameter(max_length=32)] = None,
+    ) -> ApplicationList:
+        return ApplicationList(items=await applications.list_for_staff(principal, status))
+
+    @get("/applications/{application_id:int}", operation_id="staffGetApplication")
+    async def get_application(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        purpose: Annotated[str, Parameter(pattern="^(" + "|".join(PURPOSES) + ")$")] = (
+            "case_handling"
+        ),
+    ) -> ApplicationRead:
+        return await applications.get_for_staff(principal, application_id, purpose)
+
+    @post(
+        "/applications/{application_id:int}/status",
+        operation_id="staffChangeStatus",
+        status_code=HTTP_200_OK,
+    )
+    async def change_status(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[StatusChange],
+    ) -> ApplicationRead:
+        return await applications.change_status(
+            principal, application_id, data.status, data.message
+        )
+
+    @post(
+        "/applications/{application_id:int}/messages",
+        operation_id="staffSendMessage",
+        status_code=HTTP_200_OK,
+    )
+    async def message(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[MessageCreate],
+    ) -> ApplicationRead:
+        return await applications.staff_message(principal, application_id, data.text)
+
+    @post(
+        "/assisted-applications",
+        operation_id="staffFileAssisted",
+        status_code=HTTP_201_CREATED,
+        summary="File with a resident at the counter; the resident confirms with their passkey",
+    )
+    async def assisted(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[AssistedCreate],
+    ) -> AssistedPending:
+        pending = await applications.file_assisted(
+            principal,
+            person_registry_id=data.person_registry_id,
+            slug=data.slug,
+            version=data.version,
+            answers=data.answers,
+            idempotency_key=_idempotency_key(request),
+        )
+        return AssistedPending(**pending)
+
+    @get("/corrections", operation_id="staffListCorrections")
+    async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
+        return CorrectionList(items=await applications.list_corrections_for_staff(principal))
+
+    @post(
+        "/corrections/{correction_id:int}",
+        operation_id="staffResolveCorrection",
+        status_code=HTTP_200_OK,
+    )
+    async def resolve_correction(
+        self,
+        principal: NamedDependency[Principal],
+        correction_id: Id,
+        data: JSONBody[StatusChange],
+    ) -> CorrectionRead:
+        return await applications.resolve_correction(
+            principal, correction_id, data.status, data.message
+        )

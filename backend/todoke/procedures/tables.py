@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from todoke.registry.tables import Department, Municipality
+from todoke.identity.tables import Account
+from todoke.registry.tables import Department, Municipality, Person
 
 
 class Procedure(Table):
@@ -23,3 +24,95 @@ class ProcedureVersion(Table):
     version = Integer()
     definition = JSON()  # a ProcedureDefinition, encoded
     published_at = Timestamptz(null=True, default=None)
+
+
+class Draft(Table):
+    """What a resident (or their delegate) has typed so far. Never a filing: nothing in
+    it reaches staff. One per author, procedure and principal."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    procedure = ForeignKey(references=Procedure, null=False)
+    version = Integer()
+    author = ForeignKey(references=Account, null=False)
+    principal = ForeignKey(references=Account, null=False)  # whose application it will be
+    answers = JSON(default="{}")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
+class Application(Table):
+    """A filing, against the exact procedure version it was validated with."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    procedure = ForeignKey(references=Procedure, null=False)
+    version = Integer()
+    department = ForeignKey(references=Department, null=False)
+    # The resident it is for; null while a counter filing waits for their confirmation.
+    account = ForeignKey(references=Account, null=True)
+    person = ForeignKey(references=Person, null=True)
+    filed_by = ForeignKey(references=Account, null=False)
+    channel = Varchar(length=8)  # self | proxy | assisted
+    status = Varchar(length=32)
+    answers = JSON(default="{}")
+    prefill = JSON(default="{}")  # {field: {value, source, as_of, changed}}
+    receipt_number = Varchar(length=20, unique=True)
+    idempotency_key = Varchar(length=100)
+    request_digest = Varchar(length=64)
+    submitted_at = Timestamptz()
+    updated_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    due_by = Date()
+    confirmation_hash = Varchar(length=64, null=True, default=None)
+    confirmation_expires_at = Timestamptz(null=True, default=None)
+    confirmed_at = Timestamptz(null=True, default=None)
+
+
+class ApplicationEvent(Table):
+    """The application's timeline: filing, status changes, messages, amendments, effects."""
+
+    application = ForeignKey(references=Application, null=False)
+    kind = Varchar(length=16)
+    status = Varchar(length=32, null=True, default=None)
+    actor_kind = Varchar(length=8)  # resident | proxy | staff | system
+    actor_account = ForeignKey(references=Account, null=True)
+    actor_name = Varchar(length=100)
+    text = Text(default="")
+    created_at = Timestamptz()
+
+
+class ApplicationReach(Table):
+    """Where an approved change reached (the per-department tracker)."""
+
+    application = ForeignKey(references=Application, null=False)
+    department = ForeignKey(references=Department, null=False)
+    reached_at = Timestamptz()
+
+
+class Attachment(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
+    token = Varchar(length=64, unique=True)  # the public id and the storage key
+    account = ForeignKey(references=Account, null=False)  # who uploaded it
+    application = ForeignKey(references=Application, null=True)
+    filename = Varchar(length=120)
+    content_type = Varchar(length=40)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    created_at = Timestamptz()
+
+
+class CorrectionRequest(Table):
+    """ "この情報が違う": a resident tells the department that owns a registry fact it is wrong."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    account = ForeignKey(references=Account, null=False)
+    person = ForeignKey(references=Person, null=False)
+    department = ForeignKey(references=Department, null=False)
+    fact = Varchar(length=32)
+    field_label = JSON(default="{}")
+    current_value = Text(default="")
+    note = Text(default="")
+    status = Varchar(length=12, default="open")  # open | resolved | rejected
+    reply = Text(default="")
+    created_at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)

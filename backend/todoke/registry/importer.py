@@ -655,6 +655,8 @@ async def _apply_batch(
         provenance = dict(current["provenance"])
         for name in changed:
             provenance["base" if name in BASE_FIELDS else name] = stamp
+        if "postal_code" in changed or "address" in changed:
+            provenance.pop("address", None)  # an approved move's stamp yields to newer data
         household = (
             household_ids[merged["household_id"]]
             if "household_id" in changed

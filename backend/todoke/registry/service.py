@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
+from todoke.db import SqlSession
 from todoke.errors import NotFound, Text, Unauthenticated
+from todoke.registry.importer import district_of
 from todoke.registry.schemas import DepartmentSeed, MunicipalityRead
 from todoke.registry.tables import CoreSystem, Department, Municipality
 
@@ -137,3 +141,66 @@ async def authenticate_core_system(token: str) -> tuple[int, str]:
         raise refused
     await CoreSystem.update({CoreSystem.last_used_at: _now()}).where(CoreSystem.id == row["id"])
     return row["municipality"], row["name"]
+
+
+async def change_address(
+    sql: SqlSession,
+    *,
+    municipality_id: int,
+    person_id: int,
+    postal_code: str,
+    address: str,
+    as_of: date,
+    source: str,
+) -> dict[str, list[Any]]:
+    """Move a person to a new address inside the caller's transaction (an approved
+    転居届): the address keeps its own provenance (source, as-of) and the change is logged
+    for matching, like any import. Returns {field: [old, new]} of what changed."""
+    rows = await sql.fetch(
+        "SELECT p.registry_id, p.postal_code, p.address, p.provenance, h.registry_id "
+        "FROM person p LEFT JOIN household h ON h.id = p.household "
+        "WHERE p.id = ? AND p.municipality = ?",
+        [person_id, municipality_id],
+    )
+    if not rows:
+        raise NotFound(Text("住民記録が見つかりません。", "No such registry person."))
+    registry_id, old_postal, old_address, provenance, household_registry_id = rows[0]
+    changed = {
+        name: [old, new]
+        for name, old, new in (
+            ("postal_code", old_postal, postal_code),
+            ("address", old_address, address),
+        )
+        if old != new
+    }
+    if not changed:
+        return {}
+    held = json.loads(provenance) if isinstance(provenance, str) else dict(provenance or {})
+    held["address"] = [source, as_of.isoformat()]
+    now = _now()
+    await sql.execute(
+        "UPDATE person SET postal_code = ?, address = ?, district = ?, provenance = ?, "
+        "updated_at = ? WHERE id = ?",
+        [
+            postal_code,
+            address,
+            district_of(postal_code),
+            json.dumps(held, ensure_ascii=False),
+            now,
+            person_id,
+        ],
+    )
+    await sql.execute(
+        "INSERT INTO registry_change (municipality, person_registry_id, household_registry_id, "
+        "registry_import, kind, changes, source, occurred_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)",
+        [
+            municipality_id,
+            registry_id,
+            household_registry_id or "",
+            "updated",
+            json.dumps(changed, ensure_ascii=False),
+            source,
+            now,
+        ],
+    )
+    return changed

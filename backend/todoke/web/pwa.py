@@ -25,7 +25,18 @@ ENTRY_FILES = {
     "/offline.html": "offline.html",
 }
 # Client-side routes: a reload or a deep link there gets the app shell (or the staff shell).
-APP_ROUTES = ["/procedures", "/settings", "/account", "/account/{rest:path}", "/inbox"]
+APP_ROUTES = [
+    "/procedures",
+    "/procedures/{rest:path}",
+    "/applications",
+    "/applications/{rest:path}",
+    "/confirm",
+    "/corrections",
+    "/settings",
+    "/account",
+    "/account/{rest:path}",
+    "/inbox",
+]
 STAFF_ROUTES = ["/staff/{rest:path}"]
 
 _TYPES = {

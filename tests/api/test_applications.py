@@ -1,0 +1,698 @@
+"""Online procedures end to end through the API: the pre-filled form, drafts, filing with an
+idempotency key, attachments, the timeline, decisions and their effects, proxies, counter
+filings and corrections — and every way one resident could reach another's application."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import zlib
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from soft_authenticator import SoftAuthenticator
+from test_identity import csrf, register, staff_client
+
+from todoke.procedures.tables import Application, ApplicationEvent, Attachment, Draft
+from todoke.registry.tables import Household, Person, RegistryChange
+
+SLUG = "child-rearing-allowance"
+MOVE = "move-within-city"
+
+
+def png_bytes(text: bytes = b"") -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    body = chunk(b"IHDR", header)
+    if text:
+        body += chunk(b"tEXt", text)
+    body += chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+async def add_household(city, registry_prefix: str = "1") -> None:
+    """A single mother, her two children (8 and 3) and no one else."""
+    household = await Household.insert(
+        Household(municipality=city.id, registry_id=f"H{registry_prefix}", created_at=_now())
+    )
+    today = date.today()
+    eight, three = today.replace(year=today.year - 8), today.replace(year=today.year - 3)
+    people = [
+        ("head", "佐藤", "花子", "サトウ", "ハナコ", date(1990, 4, 1), "female", "0"),
+        ("child", "佐藤", "陽太", "サトウ", "ヨウタ", eight, "male", "1"),
+        ("child", "佐藤", "結衣", "サトウ", "ユイ", three, "female", "2"),
+    ]
+    for relation, family, given, family_kana, given_kana, birth, sex, suffix in people:
+        await Person.insert(
+            Person(
+                municipality=city.id,
+                registry_id=f"{registry_prefix}00000000{suffix}",
+                household=household[0]["id"],
+                relation=relation,
+                family_name=family,
+                given_name=given,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                birth_date=birth,
+                sex=sex,
+                postal_code="181-0013",
+                address="東京都三鷹市下連雀三丁目1-1",
+                district="下連雀",
+                status="resident",
+                provenance='{"base": ["住民基本台帳", "2026-04-01"]}',
+                updated_at=_now(),
+            )
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def verified_resident(client_for, app, city, registry_id: str, *, prefill: bool = True):
+    """A signed-in resident bound to ``registry_id`` by an activation letter."""
+    from todoke.identity.service import issue_activation_code
+
+    client = client_for(app)
+    registered = await register(client, SoftAuthenticator(), name="はなこ")
+    assert registered.status_code == 201, registered.text
+    headers = csrf(registered)
+    code = await issue_activation_code(
+        municipality_id=city.id, registry_id=registry_id, purpose="verify", issued_by=None
+    )
+    verified = await client.post(
+        "/api/me/verification", json={"code": code["code"]}, headers=headers
+    )
+    assert verified.status_code == 200, verified.text
+    if prefill:
+        granted = await client.post(
+            "/api/me/consents", json={"purpose": "prefill", "granted": True}, headers=headers
+        )
+        assert granted.status_code == 200, granted.text
+    return client, headers
+
+
+@pytest.fixture
+async def hanako(client_for, app, city):
+    await add_household(city)
+    return await verified_resident(client_for, app, city, "1000000000")
+
+
+async def upload(client, headers, data: bytes, filename: str = "koseki.png"):
+    return await client.post(
+        "/api/attachments",
+        params={"filename": filename},
+        content=data,
+        headers={**headers, "content-type": "application/octet-stream"},
+    )
+
+
+def complete_answers(form: dict, attachment: str) -> dict:
+    """What the resident adds to the pre-filled values of 児童扶養手当."""
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    answers.update(
+        phone="090-1234-5678",
+        occupation="会社員",
+        children_living_apart="no",
+        reason="divorce",
+        public_pension="none",
+        bank_account={
+            "bank_code": "0001",
+            "branch_code": "123",
+            "type": "普通",
+            "number": "1234567",
+            "holder": "さとう はなこ",
+        },
+        family_register=[attachment],
+        interview_wish=(date.today() + timedelta(days=10)).isoformat(),
+        declaration=True,
+    )
+    return answers
+
+
+async def file(client, headers, answers, version, key="key-00000001", **extra):
+    return await client.post(
+        "/api/applications",
+        json={"slug": SLUG, "version": version, "answers": answers, **extra},
+        headers={**headers, "idempotency-key": key},
+    )
+
+
+async def filed_application(client, headers):
+    form = (await client.get(f"/api/procedures/{SLUG}/form")).json()
+    attachment = (await upload(client, headers, png_bytes())).json()["id"]
+    response = await file(client, headers, complete_answers(form, attachment), form["version"])
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# --- the pre-filled form ----------------------------------------------------------------------
+
+
+async def test_the_form_arrives_prefilled_with_its_source(client, hanako):
+    resident, _ = hanako
+    form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    assert form["can_file"] is True and form["blockers"] == []
+    prefill = form["prefill"]
+    assert prefill["claimant_name"]["value"] == "佐藤 花子"
+    assert prefill["claimant_kana"]["value"] == "サトウ ハナコ"
+    assert prefill["claimant_birth_date"]["value"] == "1990-04-01"
+    assert prefill["claimant_address"]["value"] == "東京都三鷹市下連雀三丁目1-1"
+    assert prefill["claimant_name"]["source"] == "住民基本台帳"
+    assert prefill["claimant_name"]["as_of"] == "2026-04-01"
+    assert prefill["claimant_name"]["locked"] is True
+    assert sorted(prefill["children"]["value"]) == ["1000000001", "1000000002"]
+    assert {m["name"] for m in form["household"]} == {"佐藤 花子", "佐藤 陽太", "佐藤 結衣"}
+
+
+async def test_without_consent_nothing_is_prefilled(client_for, app, city):
+    await add_household(city)
+    resident, _ = await verified_resident(client_for, app, city, "1000000000", prefill=False)
+    form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    assert form["prefill"] == {}
+    assert "prefill_consent" in form["blockers"] and form["can_file"] is True
+
+
+async def test_signed_out_visitors_see_the_form_but_cannot_file(client, city):
+    form = await client.get(f"/api/procedures/{SLUG}/form")
+    assert form.status_code == 200
+    assert form.json()["blockers"] == ["sign_in"] and form.json()["prefill"] == {}
+    assert (await client.get("/api/procedures/no-such-thing/form")).status_code == 404
+
+
+# --- filing -----------------------------------------------------------------------------------
+
+
+async def test_file_with_attachment_receipt_notice_and_status(client, hanako):
+    resident, headers = hanako
+    body = await filed_application(resident, headers)
+    assert body["status"] == "submitted" and body["status_label"]["ja"] == "受付済み"
+    assert body["receipt_number"]
+    assert body["channel"] == "self"
+    assert [a["filename"] for a in body["attachments"]] == ["koseki.png"]
+    answers = {a["name"]: a for a in body["answers"]}
+    assert answers["claimant_name"]["prefilled"] and not answers["claimant_name"]["changed"]
+    assert answers["claimant_name"]["source"] == "住民基本台帳"
+    assert "令和" in answers["interview_wish"]["display"]
+    assert [e["kind"] for e in body["timeline"]] == ["submitted"]
+    assert [s["id"] for s in body["steps"]][:3] == ["submitted", "in_review", "interview"]
+
+    inbox = (await resident.get("/api/me/inbox")).json()
+    assert any(body["receipt_number"] in n["body"]["ja"] for n in inbox["items"])
+    receipt = await resident.get(f"/api/applications/{body['id']}/receipt")
+    assert receipt.status_code == 200 and body["receipt_number"] in receipt.text
+    assert "佐藤 花子" in receipt.text
+    listed = (await resident.get("/api/applications")).json()["items"]
+    assert [a["id"] for a in listed] == [body["id"]]
+    stored = await Attachment.select().where(Attachment.token == body["attachments"][0]["id"])
+    assert stored[0]["application"] == body["id"]
+
+
+async def test_same_idempotency_key_twice_concurrently_files_once(client, hanako):
+    resident, headers = hanako
+    form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    attachment = (await upload(resident, headers, png_bytes())).json()["id"]
+    answers = complete_answers(form, attachment)
+    first, second = await asyncio.gather(
+        file(resident, headers, answers, form["version"], key="same-key-123"),
+        file(resident, headers, answers, form["version"], key="same-key-123"),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 201]
+    assert first.json()["id"] == second.json()["id"]
+    assert await Application.count() == 1
+    assert await ApplicationEvent.count() == 1
+
+    different = await file(resident, headers, {**answers, "occupation": "自営業"},
+                           form["version"], key="same-key-123")  # fmt: skip
+    assert different.status_code == 422
+    missing = await resident.post(
+        "/api/applications",
+        json={"slug": SLUG, "version": form["version"], "answers": answers},
+        headers=headers,
+    )
+    assert missing.status_code == 422 and "Idempotency-Key" in missing.json()["detail"]
+
+
+def _problem_fields(response) -> dict[str, dict]:
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return {e["field"]: e for e in response.json()["errors"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"phone": ""}, "phone"),
+        ({"occupation": None}, "occupation"),
+        ({"claimant_kana": "Sato Hanako"}, "claimant_kana"),
+        ({"claimant_postal_code": "12-34"}, "claimant_postal_code"),
+        ({"unknown_field": "x"}, "unknown_field"),
+        ({"children": ["9999999999"]}, "children"),
+        ({"claimant_name": "別人 太郎"}, "claimant_name"),
+        ({"family_register": ["not-an-upload-of-mine-000"]}, "family_register"),
+        ({"children_apart_detail": "祖母宅"}, "children_apart_detail"),
+    ],
+)
+async def test_invalid_answers_are_refused_naming_the_field(client, hanako, change, field):
+    resident, headers = hanako
+    form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    attachment = (await upload(resident, headers, png_bytes())).json()["id"]
+    answers = {**complete_answers(form, attachment), **change}
+    response = await file(resident, headers, answers, form["version"])
+    assert response.status_code == 422, response.text
+    problem = _problem_fields(response)[field]
+    assert problem["label"]["ja"] and problem["label"]["en"]
+    assert problem["message"]["ja"] and problem["message"]["en"]
+    assert await Application.count() == 0
+    assert await Attachment.count().where(Attachment.application.is_not_null()) == 0
+
+
+async def test_an_answer_for_an_old_version_is_refused(client, hanako):
+    resident, headers = hanako
+    form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    attachment = (await upload(resident, headers, png_bytes())).json()["id"]
+    response = await file(resident, headers, complete_answers(form, attachment),
+                          form["version"] - 1)  # fmt: skip
+    assert response.status_code == 409
+    assert "version" in _problem_fields(response)
+    assert await Application.count() == 0
+
+
+async def test_hostile_bodies_get_problems_not_500s(client, hanako):
+    resident, headers = hanako
+    for body in (b"{", b"[]", b'{"slug": 1}', b'{"slug": "x", "version": "1", "answers": {}}'):
+        response = await resident.post(
+            "/api/applications",
+            content=body,
+            headers={
+                **headers,
+                "idempotency-key": "k-123456789",
+                "content-type": "application/json",
+            },
+        )
+        assert 400 <= response.status_code < 500, (body, response.text)
+    unknown = await resident.post(
+        "/api/applications",
+        json={"slug": "no-such", "version": 1, "answers": {}},
+        headers={**headers, "idempotency-key": "k-123456789"},
+    )
+    assert unknown.status_code == 404
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+async def test_attachments_are_typed_by_content_and_cleaned(client, hanako):
+    resident, headers = hanako
+    stored = await upload(resident, headers, png_bytes(b"GPS\x0035.68,139.56"), "../写真.pdf")
+    assert stored.status_code == 201, stored.text
+    body = stored.json()
+    assert body["content_type"] == "image/png" and body["filename"] == "写真.pdf"
+    downloaded = await resident.get(f"/api/attachments/{body['id']}")
+    assert downloaded.status_code == 200 and b"GPS" not in downloaded.content
+    assert downloaded.headers["content-type"].startswith("image/png")
+
+    html = await upload(resident, headers, b"<html><script>alert(1)</script></html>", "a.png")
+    assert html.status_code == 422 and "PDF" in html.json()["detail_ja"]
+    gif = await upload(resident, headers, b"GIF89a" + b"\x00" * 20, "a.jpg")
+    assert gif.status_code == 422
+    empty = await upload(resident, headers, b"")
+    assert empty.status_code == 422
+    assert await Attachment.count() == 1
+
+
+async def test_oversized_attachments_are_refused(client_for, app, city, db, hanako):
+    resident, headers = hanako
+    app.state.settings = app.state.settings.__class__(
+        **{**_settings_dict(app.state.settings), "max_attachment_bytes": 1000}
+    )
+    response = await upload(resident, headers, png_bytes() + b"\x00" * 2000)
+    assert response.status_code == 422 and "MB" in response.json()["detail"]
+    assert await Attachment.count() == 0
+
+
+def _settings_dict(settings) -> dict:
+    import msgspec
+
+    return msgspec.structs.asdict(settings)
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+async def test_drafts_resume_on_another_device_and_vanish_when_filed(
+    client, hanako, client_for, app
+):
+    resident, headers = hanako
+    opened = await resident.post("/api/drafts", json={"slug": SLUG}, headers=headers)
+    assert opened.status_code == 201, opened.text
+    draft = opened.json()
+    again = await resident.post("/api/drafts", json={"slug": SLUG}, headers=headers)
+    assert again.status_code == 200 and again.json()["id"] == draft["id"]
+    saved = await resident.put(
+        f"/api/drafts/{draft['id']}",
+        json={"version": draft["version"], "answers": {"occupation": "会社員"}},
+        headers=headers,
+    )
+    assert saved.status_code == 200 and saved.json()["answers"] == {"occupation": "会社員"}
+    assert datetime.fromisoformat(saved.json()["expires_at"]) > _now() + timedelta(days=29)
+    assert await Application.count() == 0  # a draft is not a filing
+
+    form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    attachment = (await upload(resident, headers, png_bytes())).json()["id"]
+    filed = await file(resident, headers, complete_answers(form, attachment), form["version"],
+                       draft_id=draft["id"])  # fmt: skip
+    assert filed.status_code == 201
+    assert await Draft.count() == 0
+
+
+# --- status, messages, amendments, effects ----------------------------------------------------
+
+
+async def test_more_information_then_amend_then_approve(client, hanako, client_for, app, city):
+    resident, headers = hanako
+    body = await filed_application(resident, headers)
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["child-support"]
+    )
+    listed = (await staff.get("/api/staff/applications")).json()["items"]
+    assert [a["id"] for a in listed] == [body["id"]]
+    asked = await staff.post(
+        f"/api/staff/applications/{body['id']}/status",
+        json={"status": "info_requested", "message": "別居の状況を教えてください。"},
+        headers=staff_headers,
+    )
+    assert asked.status_code == 200, asked.text
+    detail = (await resident.get(f"/api/applications/{body['id']}")).json()
+    assert detail["status"] == "info_requested" and detail["can_amend"]
+    inbox = (await resident.get("/api/me/inbox")).json()["items"]
+    assert inbox[0]["body"]["ja"] == "別居の状況を教えてください。"
+
+    message = await resident.post(
+        f"/api/applications/{body['id']}/messages", json={"text": "承知しました"}, headers=headers
+    )
+    assert message.status_code == 200
+    answers = {a["name"]: a["value"] for a in detail["answers"]}
+    answers["occupation"] = "パート"
+    amended = await resident.put(
+        f"/api/applications/{body['id']}/answers",
+        json={"version": detail["version"], "answers": answers, "message": "職業を直しました"},
+        headers=headers,
+    )
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["status"] == "in_review"
+    for step in ("interview", "approved"):
+        decided = await staff.post(
+            f"/api/staff/applications/{body['id']}/status",
+            json={"status": step},
+            headers=staff_headers,
+        )
+        assert decided.status_code == 200, decided.text
+    kinds = [
+        e["kind"]
+        for e in (await resident.get(f"/api/applications/{body['id']}")).json()["timeline"]
+    ]
+    assert kinds == ["submitted", "status", "message", "amended", "status", "status"]
+    late = await resident.post(f"/api/applications/{body['id']}/withdraw", headers=headers)
+    assert late.status_code == 409
+
+
+async def test_approved_move_changes_what_the_next_form_prefills(
+    client, hanako, client_for, app, city
+):
+    resident, headers = hanako
+    form = (await resident.get(f"/api/procedures/{MOVE}/form")).json()
+    assert form["can_file"], form["blockers"]
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    answers.update(_move_answers(form))
+    filed = await resident.post(
+        "/api/applications",
+        json={"slug": MOVE, "version": form["version"], "answers": answers},
+        headers={**headers, "idempotency-key": "move-000001"},
+    )
+    assert filed.status_code == 201, filed.text
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["citizens"]
+    )
+    approved = await staff.post(
+        f"/api/staff/applications/{filed.json()['id']}/status",
+        json={"status": "approved"},
+        headers=staff_headers,
+    )
+    assert approved.status_code == 200, approved.text
+    person = await Person.select().where(Person.registry_id == "1000000000").first()
+    assert person["address"] == "東京都三鷹市上連雀一丁目2-3"
+    assert person["postal_code"] == "181-0012"
+    change = await RegistryChange.select().where(RegistryChange.source.like("転居届%")).first()
+    assert change["changes"] and "address" in str(change["changes"])
+
+    detail = (await resident.get(f"/api/applications/{filed.json()['id']}")).json()
+    reached = {t["department"]["code"] for t in detail["tracker"]}
+    assert {"citizens", "child-support"} <= reached
+
+    next_form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
+    address = next_form["prefill"]["claimant_address"]
+    assert address["value"] == "東京都三鷹市上連雀一丁目2-3"
+    assert address["source"].startswith("転居届") and address["as_of"] == answers["move_date"]
+
+
+def _move_answers(form: dict) -> dict:
+    """Fill every required field of 転居届 that is not pre-filled, by type."""
+    answers: dict = {}
+    today = date.today()
+    for section in form["form"]["sections"]:
+        for spec in section["fields"]:
+            name = spec["name"]
+            if name in form["prefill"] or not spec.get("required"):
+                continue
+            if spec.get("show_if"):
+                continue
+            kind = spec["type"]
+            if kind in ("choice",):
+                answers[name] = spec["options"][0]["value"]
+            elif kind == "choices":
+                answers[name] = [spec["options"][0]["value"]]
+            elif kind == "date":
+                answers[name] = (today + timedelta(days=3)).isoformat()
+            elif kind == "consent":
+                answers[name] = True
+            elif kind == "phone":
+                answers[name] = "0422-45-1151"
+            elif kind == "household_members":
+                answers[name] = []
+            else:
+                answers[name] = "テスト"
+    answers.update(
+        move_date=(today - timedelta(days=2)).isoformat(),
+        new_postal_code="181-0012",
+        new_address="東京都三鷹市上連雀一丁目2-3",
+    )
+    return answers
+
+
+# --- nobody reaches another resident's application --------------------------------------------
+
+
+async def test_no_route_reaches_another_residents_application(
+    client, hanako, client_for, app, city
+):
+    resident, headers = hanako
+    body = await filed_application(resident, headers)
+    await add_household(city, registry_prefix="2")
+    other, other_headers = await verified_resident(client_for, app, city, "2000000000")
+    attachment = body["attachments"][0]["id"]
+    target = body["id"]
+    attempts = [
+        other.get(f"/api/applications/{target}"),
+        other.get(f"/api/applications/{target}/receipt"),
+        other.post(
+            f"/api/applications/{target}/messages", json={"text": "x"}, headers=other_headers
+        ),
+        other.put(
+            f"/api/applications/{target}/answers",
+            json={"version": 1, "answers": {}},
+            headers=other_headers,
+        ),
+        other.post(f"/api/applications/{target}/withdraw", headers=other_headers),
+        other.get(f"/api/attachments/{attachment}"),
+        other.get("/api/staff/applications"),
+        other.get(f"/api/staff/applications/{target}"),
+        other.post(
+            f"/api/staff/applications/{target}/status",
+            json={"status": "approved"},
+            headers=other_headers,
+        ),
+    ]
+    for response in await asyncio.gather(*attempts):
+        assert response.status_code in (403, 404), (response.request.url, response.text)
+    assert (await other.get("/api/applications")).json()["items"] == []
+    # another department's caseworker does not see it either
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["waste"]
+    )
+    assert (await staff.get(f"/api/staff/applications/{target}")).status_code == 404
+    assert (await staff.get("/api/staff/applications")).json()["items"] == []
+    denied = await staff.post(
+        f"/api/staff/applications/{target}/status",
+        json={"status": "approved"},
+        headers=staff_headers,
+    )
+    assert denied.status_code == 404
+    assert (await resident.get(f"/api/applications/{target}")).json()["status"] == "submitted"
+    # drafts too
+    draft = (await resident.post("/api/drafts", json={"slug": "dog-registration"},
+                                 headers=headers)).json()  # fmt: skip
+    for response in await asyncio.gather(
+        other.get(f"/api/drafts/{draft['id']}"),
+        other.put(
+            f"/api/drafts/{draft['id']}", json={"version": 1, "answers": {}}, headers=other_headers
+        ),
+        other.delete(f"/api/drafts/{draft['id']}", headers=other_headers),
+    ):
+        assert response.status_code == 404
+
+
+# --- proxies and the counter ------------------------------------------------------------------
+
+
+async def test_a_delegate_files_for_the_principal(client, hanako, client_for, app, city):
+    resident, headers = hanako
+    await add_household(city, registry_prefix="2")
+    agent, agent_headers = await verified_resident(client_for, app, city, "2000000000")
+    offer = await resident.post(
+        "/api/me/delegations", json={"scope": ["dog-registration"], "days": 30}, headers=headers
+    )
+    assert offer.status_code == 201, offer.text
+    accepted = await agent.post(
+        "/api/me/delegations/accept", json={"code": offer.json()["code"]}, headers=agent_headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    principal_id = accepted.json()["principal_account"]
+
+    # 児童扶養手当 allows no proxy; out-of-scope procedures are refused too
+    refused = await agent.get(f"/api/procedures/{SLUG}/form", params={"on_behalf_of": principal_id})
+    assert "proxy_not_allowed" in refused.json()["blockers"]
+    form = (
+        await agent.get(
+            "/api/procedures/dog-registration/form", params={"on_behalf_of": principal_id}
+        )
+    ).json()
+    assert form["can_file"], form["blockers"]
+    assert "佐藤 花子" in str(form["prefill"])  # the principal's data, not the agent's
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    answers.update(_fill_required(form))
+    filed = await agent.post(
+        "/api/applications",
+        json={"slug": "dog-registration", "version": form["version"], "answers": answers,
+              "on_behalf_of": principal_id},
+        headers={**agent_headers, "idempotency-key": "proxy-000001"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["channel"] == "proxy"
+    mine = (await resident.get("/api/applications")).json()["items"]
+    assert [a["id"] for a in mine] == [filed.json()["id"]]
+
+    delegation_id = accepted.json()["id"]
+    assert (
+        await resident.delete(f"/api/me/delegations/{delegation_id}", headers=headers)
+    ).status_code == 204
+    again = await agent.post(
+        "/api/drafts", json={"slug": "dog-registration", "on_behalf_of": principal_id},
+        headers=agent_headers,
+    )  # fmt: skip
+    assert again.status_code == 403
+
+
+def _fill_required(form: dict) -> dict:
+    answers: dict = {}
+    today = date.today()
+    for section in form["form"]["sections"]:
+        for spec in section["fields"]:
+            if spec["name"] in form["prefill"] or not spec.get("required") or spec.get("show_if"):
+                continue
+            kind = spec["type"]
+            answers[spec["name"]] = {
+                "choice": (spec.get("options") or [{"value": ""}])[0]["value"],
+                "choices": [(spec.get("options") or [{"value": ""}])[0]["value"]],
+                "date": (today - timedelta(days=400)).isoformat(),
+                "consent": True,
+                "phone": "090-1111-2222",
+                "number": 1,
+                "yen": 1,
+                "kana": "ポチ",
+            }.get(kind, "テスト")
+    return answers
+
+
+async def test_counter_filing_is_confirmed_by_the_resident(client, hanako, client_for, app, city):
+    resident, headers = hanako
+    staff, staff_headers = await staff_client(client_for, app, city, role="support")
+    form = (await resident.get("/api/procedures/oversized-garbage/form")).json()
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    answers.update(_fill_required(form))
+    pending = await staff.post(
+        "/api/staff/assisted-applications",
+        json={"person_registry_id": "1000000000", "slug": "oversized-garbage",
+              "version": form["version"], "answers": answers},
+        headers={**staff_headers, "idempotency-key": "counter-0001"},
+    )  # fmt: skip
+    assert pending.status_code == 201, pending.text
+    code = pending.json()["confirmation_code"]
+    assert (await resident.get("/api/applications")).json()["items"] == []
+
+    await add_household(city, registry_prefix="2")
+    other, other_headers = await verified_resident(client_for, app, city, "2000000000")
+    stolen = await other.post(
+        "/api/applications/confirm", json={"code": code}, headers=other_headers
+    )
+    assert stolen.status_code == 422
+
+    confirmed = await resident.post(
+        "/api/applications/confirm", json={"code": code}, headers=headers
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    body = confirmed.json()
+    assert body["channel"] == "assisted" and body["status"] == "submitted"
+    assert [e["kind"] for e in body["timeline"]] == ["assisted", "confirmed"]
+    withdrawn = await resident.post(f"/api/applications/{body['id']}/withdraw", headers=headers)
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+async def test_this_is_wrong_reaches_the_owning_department(client, hanako, client_for, app, city):
+    resident, headers = hanako
+    asked = await resident.post(
+        "/api/corrections",
+        json={"slug": SLUG, "field": "claimant_kana", "note": "サトウ ハナ です"},
+        headers=headers,
+    )
+    assert asked.status_code == 201, asked.text
+    body = asked.json()
+    assert body["department"]["code"] == "citizens" and body["status"] == "open"
+    assert body["current_value"] == "サトウ ハナコ"
+    bad = await resident.post(
+        "/api/corrections", json={"slug": SLUG, "field": "phone"}, headers=headers
+    )
+    assert bad.status_code == 422
+
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["citizens"]
+    )
+    items = (await staff.get("/api/staff/corrections")).json()["items"]
+    assert [c["id"] for c in items] == [body["id"]]
+    resolved = await staff.post(
+        f"/api/staff/corrections/{body['id']}",
+        json={"status": "resolved", "message": "住民票を確認し訂正しました。"},
+        headers=staff_headers,
+    )
+    assert resolved.status_code == 200, resolved.text
+    mine = (await resident.get("/api/corrections")).json()["items"]
+    assert mine[0]["status"] == "resolved" and mine[0]["reply"].startswith("住民票")
