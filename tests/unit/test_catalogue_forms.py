@@ -142,7 +142,10 @@ def test_move_within_city_changes_the_registry_address():
     assert moving.online == "booking"
     assert moving.effects == (
         AddressEffect(
-            postal_code_field="new_postal_code", address_field="new_address", date_field="move_date"
+            postal_code_field="new_postal_code",
+            address_field="new_address",
+            date_field="move_date",
+            movers_field="household_members",
         ),
     )
     move_date = field("move-within-city", "move_date")

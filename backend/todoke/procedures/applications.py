@@ -36,6 +36,7 @@ from todoke.procedures.schemas import (
     AddressEffect,
     FieldSpec,
     FormRead,
+    FormSchema,
     Localized,
     ProcedureDefinition,
     ProcedureSummary,
@@ -259,7 +260,7 @@ async def form_for(
         procedure=version.summary,
         version=version.version,
         help=definition.help,
-        form=definition.form,
+        form=_unlock_unfilled(definition.form, prefill),
         prefill=prefill,
         household=members,
         can_file=not hard,
@@ -268,6 +269,21 @@ async def form_for(
         fee_yen=definition.fee_yen,
         steps=steps_of(definition),
     )
+
+
+def _unlock_unfilled(form: FormSchema, prefill: dict[str, Any]) -> FormSchema:
+    """A locked field the registry has no value for (or may not share without consent) is
+    the resident's to fill in: locking it empty would block the filing."""
+    sections = []
+    for section in form.sections:
+        fields = tuple(
+            msgspec.structs.replace(spec, locked=False, lock_reason=None)
+            if spec.locked and spec.name not in prefill
+            else spec
+            for spec in section.fields
+        )
+        sections.append(msgspec.structs.replace(section, fields=fields))
+    return FormSchema(sections=tuple(sections))
 
 
 # --- drafts -------------------------------------------------------------------------------
@@ -444,9 +460,19 @@ def _check_answers(
     answers: dict[str, Any],
     household: Household | None,
     attachments: set[str],
+    *,
+    prefilled: bool,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate against the exact version; return (clean answers, pre-fill record with
-    the resident's changes flagged). Locked pre-filled values cannot be changed."""
+    the resident's changes flagged). Locked pre-filled values cannot be changed; left out,
+    they are taken from the registry (never ask for what is already held)."""
+    held_values = (
+        prefill_for(definition.form, household) if household is not None and prefilled else {}
+    )
+    answers = dict(answers)
+    for name, held in held_values.items():
+        if held.locked and name not in answers:
+            answers[name] = held.value
     clean, problems = validate_answers(
         definition.form,
         answers,
@@ -454,9 +480,9 @@ def _check_answers(
         attachments=attachments,
     )
     record: dict[str, Any] = {}
-    if household is not None:
+    if held_values:
         fields = {f.name: f for f in definition.form.fields()}
-        for name, held in prefill_for(definition.form, household).items():
+        for name, held in held_values.items():
             given = clean.get(name)
             changed = given is not None and _normalised(held.value) != _normalised(given)
             if changed and held.locked:
@@ -534,8 +560,9 @@ async def file_application(
             )
         household = await _household_of(sql, applicant)
         tokens = await _attachment_tokens(sql, principal.account_id, None)
+    prefilled = (await consents(applicant.account_id))["prefill"]
     try:
-        clean, record = _check_answers(definition, answers, household, tokens)
+        clean, record = _check_answers(definition, answers, household, tokens, prefilled=prefilled)
     except InvalidInput:
         # A concurrent twin may have just filed (and taken the attachments): answer as it did.
         twin = await _by_idempotency_key(principal.account_id, idempotency_key, digest)
@@ -1023,7 +1050,10 @@ async def amend(
             await load_household(sql, row.person, _today()) if row.person is not None else None
         )
         tokens = await _attachment_tokens(sql, principal.account_id, row.id)
-    clean, record = _check_answers(filed.definition, answers, household, tokens)
+    prefilled = row.account is not None and (await consents(row.account))["prefill"]
+    clean, record = _check_answers(
+        filed.definition, answers, household, tokens, prefilled=prefilled or bool(row.prefill)
+    )
     note = message.strip()[:2000]
     async with write_transaction() as sql:
         updated = await sql.fetch(
@@ -1234,15 +1264,29 @@ async def _apply_effects(sql: SqlSession, row: Row, definition: ProcedureDefinit
             moved = row.answers.get(effect.date_field)
             if not (postal and address and moved):
                 continue
-            changed = await registry.change_address(
-                sql,
-                municipality_id=row.municipality,
-                person_id=row.person,
-                postal_code=postal,
-                address=address,
-                as_of=date.fromisoformat(moved),
-                source=f"転居届 {row.receipt_number}",
-            )
+            movers = {row.person}
+            chosen = row.answers.get(effect.movers_field) if effect.movers_field else None
+            if chosen:
+                # Only members of the applicant's own household can be moved by this filing.
+                found = await sql.fetch(
+                    "SELECT p.id, p.registry_id FROM person p JOIN person me "
+                    "ON me.household = p.household WHERE me.id = ?",
+                    [row.person],
+                )
+                movers |= {pid for pid, registry_id in found if registry_id in chosen}
+            changed = False
+            for person_id in sorted(movers):
+                changed |= bool(
+                    await registry.change_address(
+                        sql,
+                        municipality_id=row.municipality,
+                        person_id=person_id,
+                        postal_code=postal,
+                        address=address,
+                        as_of=date.fromisoformat(moved),
+                        source=f"転居届 {row.receipt_number}",
+                    )
+                )
             reached = await _departments_using_address(sql, row.municipality)
             now = _now()
             for department_id in reached:
@@ -1351,7 +1395,8 @@ async def file_assisted(
             raise NotFound(Text("住民記録が見つかりません。", "No such registry person."))
         household = await load_household(sql, people[0][0], _today())
         tokens = await _attachment_tokens(sql, principal.account_id, None)
-    clean, record = _check_answers(current.definition, answers, household, tokens)
+    # At the counter the resident is present and staff read the registry with them.
+    clean, record = _check_answers(current.definition, answers, household, tokens, prefilled=True)
     code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
     now = _now()
     receipt = _receipt_number(now)

@@ -1886,6 +1886,7 @@ PROCEDURES = [
                 postal_code_field="new_postal_code",
                 address_field="new_address",
                 date_field="move_date",
+                movers_field="household_members",
             ),
         ),
     ),

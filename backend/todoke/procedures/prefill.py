@@ -136,7 +136,7 @@ async def load_household(sql: SqlSession, person_id: int, today: date) -> Househ
             "postal_code": postal,
             "address": address,
             "relation": relation,
-            "household": [m.id for m in members if not m.is_self],
+            "household": [m.id for m in members],
             "children": children,
         },
         provenance=stamps,

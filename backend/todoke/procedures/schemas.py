@@ -121,6 +121,7 @@ class AddressEffect(msgspec.Struct, frozen=True, tag="registry_address"):
     postal_code_field: str
     address_field: str
     date_field: str
+    movers_field: str = ""  # household members who move with the applicant
 
 
 Effect = AddressEffect
