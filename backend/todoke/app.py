@@ -30,7 +30,6 @@ from todoke.procedures.routes import (
     DelegationController,
     DraftController,
     ProcedureController,
-    StaffApplicationController,
 )
 from todoke.registry import service as registry_service
 from todoke.registry.routes import (
@@ -41,6 +40,7 @@ from todoke.registry.routes import (
 )
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings, load_settings
+from todoke.staff.routes import StaffController
 from todoke.web.edge import EdgeMiddleware, configure_logging
 from todoke.web.problems import (
     EXCEPTION_HANDLERS,
@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             ApplicationController,
             CorrectionController,
             DelegationController,
-            StaffApplicationController,
+            StaffController,
             RegistryImportController,
             RegistryPersonController,
             PostalCodeController,

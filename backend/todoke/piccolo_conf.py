@@ -9,6 +9,7 @@ APP_REGISTRY = AppRegistry(
         "todoke.notices.piccolo_app",
         "todoke.identity.piccolo_app",
         "todoke.procedures.piccolo_app",
+        "todoke.staff.piccolo_app",
     ]
 )
 

@@ -538,7 +538,7 @@ async def test_no_route_reaches_another_residents_application(
         other.post(f"/api/applications/{target}/withdraw", headers=other_headers),
         other.get(f"/api/attachments/{attachment}"),
         other.get("/api/staff/applications"),
-        other.get(f"/api/staff/applications/{target}"),
+        other.get(f"/api/staff/applications/{target}?purpose=case_handling"),
         other.post(
             f"/api/staff/applications/{target}/status",
             json={"status": "approved"},
@@ -552,7 +552,9 @@ async def test_no_route_reaches_another_residents_application(
     staff, staff_headers = await staff_client(
         client_for, app, city, role="caseworker", departments=["waste"]
     )
-    assert (await staff.get(f"/api/staff/applications/{target}")).status_code == 404
+    assert (
+        await staff.get(f"/api/staff/applications/{target}?purpose=case_handling")
+    ).status_code == 404
     assert (await staff.get("/api/staff/applications")).json()["items"] == []
     denied = await staff.post(
         f"/api/staff/applications/{target}/status",

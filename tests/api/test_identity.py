@@ -531,11 +531,12 @@ async def test_counter_verification_is_audited(client, resident, person, app, cl
 
 async def test_consents_are_asked_separately_and_can_be_withdrawn(client, resident):
     _, registered = resident
-    assert (await client.get("/api/me/consents")).json() == {"prefill": False, "matching": False}
+    none = {"prefill": False, "matching": False, "sharing": False}
+    assert (await client.get("/api/me/consents")).json() == none
     granted = await client.post(
         "/api/me/consents", json={"purpose": "prefill", "granted": True}, headers=csrf(registered)
     )
-    assert granted.json() == {"prefill": True, "matching": False}
+    assert granted.json() == {**none, "prefill": True}
     withdrawn = await client.post(
         "/api/me/consents", json={"purpose": "prefill", "granted": False}, headers=csrf(registered)
     )

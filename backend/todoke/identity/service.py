@@ -26,7 +26,8 @@ from todoke.notices.service import write_notice
 from todoke.registry.tables import Department, Person
 
 STAFF_ROLES = ("administrator", "supervisor", "caseworker", "support")
-CONSENT_PURPOSES = ("prefill", "matching")
+# sharing: departments other than the one handling a matter may see it (the 360° view).
+CONSENT_PURPOSES = ("prefill", "matching", "sharing")
 ACTIVATION_DAYS = 30
 INVITE_DAYS = 7
 VERIFICATION_MAX_FAILURES = 5

@@ -1356,6 +1356,17 @@ async def staff_message(principal: Principal, application_id: int, text: str) ->
                 body={"ja": cleaned, "easy": cleaned, "en": cleaned},
                 link=f"/applications/{row.id}",
             )
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="application.message",
+            purpose="case_handling",
+            subject_person=row.person,
+            subject_account=row.account,
+            detail={"application": row.id, "receipt": row.receipt_number},
+            sql=sql,
+        )
     return await read_application(row)
 
 

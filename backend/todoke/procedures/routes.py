@@ -27,8 +27,6 @@ from todoke.procedures.schemas import (
     ApplicationList,
     ApplicationRead,
     AssistedConfirm,
-    AssistedCreate,
-    AssistedPending,
     AttachmentRead,
     CorrectionCreate,
     CorrectionList,
@@ -46,14 +44,12 @@ from todoke.procedures.schemas import (
     MessageCreate,
     ProcedureList,
     ProcedureSummary,
-    StatusChange,
 )
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
 
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 _KEY = re.compile(r"^[\x21-\x7e]{8,100}$")
-PURPOSES = ("case_handling", "resident_inquiry", "supervision")
 
 
 async def provide_optional_principal(
@@ -373,100 +369,3 @@ class DelegationController(Controller):
     @delete("/{delegation_id:int}", operation_id="revokeDelegation", status_code=204)
     async def revoke(self, principal: NamedDependency[Principal], delegation_id: Id) -> None:
         await delegations.revoke(principal, delegation_id)
-
-
-class StaffApplicationController(Controller):
-    """Staff side of a filing; every read of an application is audited with a purpose."""
-
-    path = "/api/staff"
-    tags = ["staff"]
-    dependencies = {"principal": Provide(provide_principal)}
-
-    @get("/applications", operation_id="staffListApplications")
-    async def list_applications(
-        self,
-        principal: NamedDependency[Principal],
-        status: Annotated[str | None, Parameter(max_length=32)] = None,
-    ) -> ApplicationList:
-        return ApplicationList(items=await applications.list_for_staff(principal, status))
-
-    @get("/applications/{application_id:int}", operation_id="staffGetApplication")
-    async def get_application(
-        self,
-        principal: NamedDependency[Principal],
-        application_id: Id,
-        purpose: Annotated[str, Parameter(pattern="^(" + "|".join(PURPOSES) + ")$")] = (
-            "case_handling"
-        ),
-    ) -> ApplicationRead:
-        return await applications.get_for_staff(principal, application_id, purpose)
-
-    @post(
-        "/applications/{application_id:int}/status",
-        operation_id="staffChangeStatus",
-        status_code=HTTP_200_OK,
-    )
-    async def change_status(
-        self,
-        principal: NamedDependency[Principal],
-        application_id: Id,
-        data: JSONBody[StatusChange],
-    ) -> ApplicationRead:
-        return await applications.change_status(
-            principal, application_id, data.status, data.message
-        )
-
-    @post(
-        "/applications/{application_id:int}/messages",
-        operation_id="staffSendMessage",
-        status_code=HTTP_200_OK,
-    )
-    async def message(
-        self,
-        principal: NamedDependency[Principal],
-        application_id: Id,
-        data: JSONBody[MessageCreate],
-    ) -> ApplicationRead:
-        return await applications.staff_message(principal, application_id, data.text)
-
-    @post(
-        "/assisted-applications",
-        operation_id="staffFileAssisted",
-        status_code=HTTP_201_CREATED,
-        summary="File with a resident at the counter; the resident confirms with their passkey",
-    )
-    async def assisted(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: JSONBody[AssistedCreate],
-        idempotency_key: IdempotencyKey = None,
-    ) -> AssistedPending:
-        pending = await applications.file_assisted(
-            principal,
-            person_registry_id=data.person_registry_id,
-            slug=data.slug,
-            version=data.version,
-            answers=data.answers,
-            idempotency_key=_idempotency_key(idempotency_key),
-        )
-        return AssistedPending(**pending)
-
-    @get("/corrections", operation_id="staffListCorrections")
-    async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
-        return CorrectionList(items=await applications.list_corrections_for_staff(principal))
-
-    @post(
-        "/corrections/{correction_id:int}",
-        operation_id="staffResolveCorrection",
-        status_code=HTTP_200_OK,
-    )
-    async def resolve_correction(
-        self,
-        principal: NamedDependency[Principal],
-        correction_id: Id,
-        data: JSONBody[StatusChange],
-    ) -> CorrectionRead:
-        return await applications.resolve_correction(
-            principal, correction_id, data.status, data.message
-        )

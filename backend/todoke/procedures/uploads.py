@@ -8,6 +8,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from todoke.audit import service as audit
 from todoke.db import write_transaction
 from todoke.errors import InvalidInput, NotFound, Text
 from todoke.identity.service import Principal
@@ -67,13 +68,14 @@ async def read_attachment(
     async with write_transaction() as sql:
         rows = await sql.fetch(
             "SELECT t.filename, t.content_type, t.account, a.account, a.filed_by, a.department, "
-            "a.status FROM attachment t LEFT JOIN application a ON a.id = t.application "
+            "a.status, a.person, a.id FROM attachment t "
+            "LEFT JOIN application a ON a.id = t.application "
             "WHERE t.token = ? AND t.municipality = ?",
             [token, principal.municipality_id],
         )
     if not rows:
         raise _NOT_FOUND
-    filename, content_type, uploader, applicant, _filer, department, status = rows[0]
+    filename, content_type, uploader, applicant, _filer, department, status, person, app = rows[0]
     allowed = principal.account_id in (uploader, applicant) or (
         principal.is_staff
         and department is not None
@@ -86,4 +88,15 @@ async def read_attachment(
         data = await store.get(token)
     except KeyError:
         raise _NOT_FOUND from None
+    if principal.is_staff and principal.account_id != uploader:
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="attachment.opened",
+            purpose="case_handling",
+            subject_person=person,
+            subject_account=applicant,
+            detail={"application": app, "file": filename},
+        )
     return {"filename": filename, "content_type": content_type}, data

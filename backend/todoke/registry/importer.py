@@ -379,11 +379,16 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
+# Headers are compared after the same normalisation as cells (full-width brackets become
+# ASCII), so "氏（フリガナ）" as written in LABELS must be looked up normalised too.
+_HEADER_LOOKUP = {jp.normalize_text(alias): name for alias, name in HEADER_ALIASES.items()}
+
+
 def _canonical_header(raw: list[str]) -> list[str]:
     names = []
     for cell in raw:
         key = jp.normalize_text(cell.lstrip("\ufeff"))
-        names.append(HEADER_ALIASES.get(key, key.lower()))
+        names.append(_HEADER_LOOKUP.get(key, key.lower()))
     unknown = [n for n in names if n not in ALL_FIELDS]
     if unknown:
         listed = ", ".join(unknown[:5])
@@ -771,12 +776,15 @@ async def import_registry(
     file_format: str | None = None,
     encoding: str | None = None,
     atomic: bool = False,
+    dry_run: bool = False,
     today: date | None = None,
 ) -> ImportReport:
     """Import one registry file from a seekable binary stream and report what happened.
 
     ``atomic`` applies the whole file in one transaction, and nothing at all if any row
-    is bad. Otherwise each batch commits on its own and bad rows are skipped.
+    is bad. Otherwise each batch commits on its own and bad rows are skipped. ``dry_run``
+    runs the whole file in one transaction and rolls it back: the report says what would
+    be created, updated and refused (status "validated"), and nothing changes.
     """
     file_format = file_format or ("jsonl" if filename.endswith((".jsonl", ".ndjson")) else "csv")
     if file_format not in ("csv", "jsonl"):
@@ -876,16 +884,20 @@ async def import_registry(
                 await own.analyze("person", "household")
 
     try:
-        if atomic:
+        if atomic or dry_run:
             try:
                 async with write_transaction() as sql:
                     await run_batches(sql)
-                    if counts.failed:
+                    if counts.failed or dry_run:
                         raise _Abort
             except _Abort:
-                status = "rejected"
-                message = "nothing applied: the whole-file import met bad rows"
-                counts.created = counts.updated = counts.unchanged = 0
+                if dry_run:
+                    status = "validated"
+                    message = "checked only: nothing was applied"
+                else:
+                    status = "rejected"
+                    message = "nothing applied: the whole-file import met bad rows"
+                    counts.created = counts.updated = counts.unchanged = 0
         else:
             await run_batches(None)
     except FileRejected as problem:
