@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,8 @@ import todoke
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
 from todoke.identity.routes import AuthController, MeController, StaffIdentityController
+from todoke.notices.routes import PushController
+from todoke.notices.worker import DeliveryWorker
 from todoke.procedures.attachments import LocalFileStore
 from todoke.procedures.routes import (
     ApplicationController,
@@ -114,9 +117,17 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         opened = await start_database(engine)
+        stop = asyncio.Event()
+        worker = None
+        if settings.embedded_worker:
+            # The embedded default: one delivery worker inside the web process.
+            worker = asyncio.create_task(DeliveryWorker(settings).run(stop))
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             if opened:
                 await stop_database(engine)
 
@@ -162,6 +173,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             CorrectionController,
             DelegationController,
             StaffController,
+            PushController,
             RegistryImportController,
             RegistryPersonController,
             PostalCodeController,

@@ -94,6 +94,34 @@ def _display_host(host: str) -> str:
     return "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A push delivery worker; run as many as needed (they share the outbox)."""
+    settings = _settings(args)
+
+    async def run() -> int:
+        import signal
+
+        from todoke.db import configure_database, start_database, stop_database
+        from todoke.notices.worker import DeliveryWorker
+
+        await _prepare(settings)
+        engine = configure_database(settings)
+        await start_database(engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        worker = DeliveryWorker(settings, name=args.name or None)
+        print(f"push worker {worker.name}: delivering (Ctrl-C or SIGTERM to stop)", flush=True)
+        try:
+            await worker.run(stop, idle_seconds=args.idle)
+        finally:
+            await stop_database(engine)
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_import_registry(args: argparse.Namespace) -> int:
     settings = _settings(args)
     path = Path(args.file)
@@ -319,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--letter", help="also write the printable letter (HTML) to this file")
     p.add_argument("--municipality", help="municipality code (default: the only one)")
     p.set_defaults(func=cmd_issue_activation_code)
+
+    p = commands.add_parser("worker", help="deliver web push notices from the outbox")
+    _common(p)
+    p.add_argument("--name", default="", help="worker name in the outbox (default host:pid)")
+    p.add_argument("--idle", type=float, default=1.0, help="seconds to wait when idle")
+    p.set_defaults(func=cmd_worker)
 
     p = commands.add_parser("verify-audit", help="check the audit chain; report the first break")
     _common(p)

@@ -38,6 +38,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_import_bytes: int = 64 * 1_048_576
     # A resident's attachment (a scan or a photo of a document).
     max_attachment_bytes: int = 10 * 1_048_576
+    # Web push: the contact push services see in every VAPID token (mailto: or https:).
+    vapid_subject: str = "mailto:todoke-operators@example.jp"
+    # Run the delivery worker inside the web process (the embedded default); production
+    # runs `todoke worker` processes instead and sets this to false.
+    embedded_worker: bool = True
+    # Non-urgent pushes wait out these hours (Japan time); the inbox is updated at once.
+    quiet_hours: str = "21:00-08:00"
+    push_max_attempts: int = 8
+    push_ttl_seconds: int = 4 * 24 * 3600
+    # Plain-http push endpoints on loopback (the tests' local push service only).
+    push_allow_http: bool = False
 
     @property
     def data_path(self) -> Path:

@@ -298,6 +298,7 @@ class AuthController(Controller):
     )
     async def logout(self, state: State, principal: NamedDependency[Principal]) -> Response[None]:
         await service.end_session(principal.session_id)
+        await notices.forget_device(principal.session_id)
         response = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(session_cookie_name(state.settings))
         return response
@@ -312,6 +313,7 @@ class AuthController(Controller):
         self, state: State, principal: NamedDependency[Principal]
     ) -> Response[None]:
         await service.end_all_sessions(principal.account_id)
+        await notices.forget_devices_of(principal.account_id)
         response = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(session_cookie_name(state.settings))
         return response

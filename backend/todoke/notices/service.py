@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from todoke.db import SqlSession
+from todoke.db import SqlSession, write_transaction
+from todoke.notices import push
 from todoke.notices.tables import Notice
 
 
@@ -19,11 +20,14 @@ async def write_notice(
     title: dict[str, str],
     body: dict[str, str],
     link: str = "",
-) -> None:
-    """Put a notice in the inbox inside the caller's transaction: it commits with its cause."""
-    await sql.execute(
+    urgency: str = "normal",
+) -> int:
+    """Put a notice in the inbox inside the caller's transaction, with one push delivery
+    per device of the account: all of it commits with its cause, or none of it."""
+    now = datetime.now(UTC)
+    rows = await sql.fetch(
         "INSERT INTO notice (municipality, account, kind, title, body, link, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
             municipality_id,
             account_id,
@@ -31,9 +35,12 @@ async def write_notice(
             json.dumps(title, ensure_ascii=False),
             json.dumps(body, ensure_ascii=False),
             link,
-            datetime.now(UTC),
+            now,
         ],
     )
+    notice_id = rows[0][0]
+    await push.enqueue(sql, notice_id=notice_id, account_id=account_id, urgency=urgency, now=now)
+    return notice_id
 
 
 def _json(value: Any) -> Any:
@@ -73,3 +80,20 @@ async def mark_read(account_id: int, notice_id: int) -> bool:
             (Notice.id == notice_id) & Notice.read_at.is_null()
         )
     return found
+
+
+async def forget_device(session_id: int) -> None:
+    """Signing out of a device stops pushes to it."""
+    async with write_transaction() as sql:
+        await push.forget_session(sql, [session_id])
+
+
+async def forget_devices_of(account_id: int) -> None:
+    """Signing out everywhere stops pushes to every device."""
+    async with write_transaction() as sql:
+        rows = await sql.fetch(
+            "SELECT DISTINCT session FROM push_subscription WHERE account = ? "
+            "AND session IS NOT NULL",
+            [account_id],
+        )
+        await push.forget_session(sql, [r[0] for r in rows])

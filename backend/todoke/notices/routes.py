@@ -1,0 +1,88 @@
+"""Push routes: the VAPID public key the PWA subscribes with, and this device's
+subscription (created and refreshed at each app start, removed on sign-out)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from todoke.identity.routes import provide_principal
+from todoke.identity.service import Principal
+from todoke.notices import push
+from todoke.notices.worker import vapid_keys
+from todoke.settings import Settings
+
+
+class SubscriptionKeys(msgspec.Struct, frozen=True):
+    p256dh: Annotated[str, msgspec.Meta(max_length=200)]
+    auth: Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class SubscriptionBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PushSubscription.toJSON()`` plus the app's language on this device."""
+
+    endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
+    keys: SubscriptionKeys
+    language: Annotated[str, msgspec.Meta(pattern="^(ja|easy|en)$")] = "ja"
+    expirationTime: int | None = None
+
+
+class Unsubscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class PublicKey(msgspec.Struct, frozen=True):
+    public_key: str  # base64url, uncompressed P-256: the applicationServerKey
+
+
+class PushController(Controller):
+    path = "/api/push"
+    tags = ["notices"]
+
+    @get("/public-key", operation_id="pushPublicKey", cache=3600)
+    async def public_key(self, state: State) -> PublicKey:
+        return PublicKey(public_key=vapid_keys(state.settings).public_key_b64url)
+
+    @put(
+        "/subscription",
+        operation_id="subscribePush",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"principal": Provide(provide_principal)},
+    )
+    async def subscribe(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[SubscriptionBody],
+    ) -> None:
+        settings: Settings = request.app.state.settings
+        push.check_subscription(
+            data.endpoint, data.keys.p256dh, data.keys.auth, allow_http=settings.push_allow_http
+        )
+        await push.subscribe(
+            municipality_id=principal.municipality_id,
+            account_id=principal.account_id,
+            session_id=principal.session_id,
+            endpoint=data.endpoint,
+            p256dh=data.keys.p256dh,
+            auth=data.keys.auth,
+            user_agent=request.headers.get("user-agent", ""),
+            language=data.language,
+        )
+
+    @delete(
+        "/subscription",
+        operation_id="unsubscribePush",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"principal": Provide(provide_principal)},
+    )
+    async def unsubscribe(
+        self, principal: NamedDependency[Principal], data: JSONBody[Unsubscribe]
+    ) -> None:
+        await push.unsubscribe(principal.account_id, data.endpoint)

@@ -1,0 +1,223 @@
+"""The delivery worker: claims due deliveries, sends them, records what the push service said.
+
+Any number of workers share the outbox. On PostgreSQL a batch is claimed with
+``FOR UPDATE SKIP LOCKED`` and a lease (``claimed_until``); on SQLite the write lock does the
+same for the one embedded worker. A worker that dies mid-batch leaves leases that expire,
+and another worker picks those deliveries up. Each result is committed as soon as it is
+known, so a delivery acknowledged by the push service (and recorded) is never sent again;
+the Topic header (one per notice) lets the push service replace a duplicate of one that was
+in flight when a worker died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from todoke.db import write_transaction
+from todoke.notices.push import LANGUAGES, QuietHours
+from todoke.notices.webpush import (
+    PushSender,
+    Subscription,
+    VapidKeys,
+    VapidSigner,
+    backoff_seconds,
+)
+from todoke.settings import Settings
+
+logger = logging.getLogger("todoke.push")
+
+LEASE_SECONDS = 120
+BATCH = 200
+TITLE_CHARS = 60
+BODY_CHARS = 240
+
+
+def vapid_keys(settings: Settings) -> VapidKeys:
+    """Generated on first run into the data folder (never in git), then reused."""
+    return VapidKeys.load_or_create(settings.data_path / "vapid")
+
+
+@dataclass
+class Claimed:
+    delivery_id: int
+    attempts: int
+    urgency: str
+    topic: str
+    subscription_id: int
+    endpoint: str | None
+    p256dh: str
+    auth: str
+    payload: bytes
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _text(value: Any, language: str, limit: int) -> str:
+    texts = json.loads(value) if isinstance(value, str) else (value or {})
+    text = texts.get(language) or texts.get("ja") or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def payload_for(notice_id: int, title: Any, body: Any, link: str, language: str) -> bytes:
+    """What the service worker shows: the notice id (to mark it read), a short title and
+    body in the device's language, and where a tap leads. Well under the 4 KB limit."""
+    language = language if language in LANGUAGES else "ja"
+    return json.dumps(
+        {
+            "id": notice_id,
+            "title": _text(title, language, TITLE_CHARS),
+            "body": _text(body, language, BODY_CHARS),
+            "link": link if link.startswith("/") else "/inbox",
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+class DeliveryWorker:
+    def __init__(self, settings: Settings, *, name: str | None = None) -> None:
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.quiet = QuietHours.parse(settings.quiet_hours)
+        self.signer = VapidSigner(vapid_keys(settings), settings.vapid_subject)
+        self.sender = PushSender(self.signer, allow_http=settings.push_allow_http)
+
+    async def claim(self, limit: int = BATCH) -> list[Claimed]:
+        now = _now()
+        urgent_only = self.quiet.contains(now)
+        async with write_transaction() as sql:
+            lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
+            quiet = " AND urgency = 'high'" if urgent_only else ""
+            due = await sql.fetch(
+                "SELECT id FROM delivery WHERE status = 'queued' AND next_attempt_at <= ? "
+                "AND (claimed_until IS NULL OR claimed_until < ?)" + quiet
+                + " ORDER BY next_attempt_at, id LIMIT ?" + lock,
+                [now, now, limit],
+            )  # fmt: skip
+            if not due:
+                return []
+            ids = [row[0] for row in due]
+            clause, args = sql.in_list(ids)
+            await sql.execute(
+                "UPDATE delivery SET claimed_until = ?, worker = ? WHERE id " + clause,
+                [now + timedelta(seconds=LEASE_SECONDS), self.name, *args],
+            )
+            rows = await sql.fetch(
+                "SELECT d.id, d.attempts, d.urgency, d.topic, d.subscription, s.endpoint, "
+                "s.p256dh, s.auth, s.language, n.id, n.title, n.body, n.link "
+                "FROM delivery d JOIN notice n ON n.id = d.notice "
+                "LEFT JOIN push_subscription s ON s.id = d.subscription WHERE d.id " + clause,
+                args,
+            )
+        claimed = []
+        for r in rows:
+            language = r[8] or "ja"
+            claimed.append(
+                Claimed(
+                    delivery_id=r[0],
+                    attempts=r[1],
+                    urgency=r[2],
+                    topic=r[3],
+                    subscription_id=r[4],
+                    endpoint=r[5],
+                    p256dh=r[6] or "",
+                    auth=r[7] or "",
+                    payload=payload_for(r[9], r[10], r[11], r[12], language),
+                )
+            )
+        return claimed
+
+    async def deliver(self, item: Claimed) -> str:
+        if item.endpoint is None:  # the device unsubscribed meanwhile
+            await self._finish(item, "gone", 0, "subscription removed")
+            return "gone"
+        try:
+            result = await self.sender.send(
+                Subscription(item.endpoint, item.p256dh, item.auth),
+                item.payload,
+                ttl=self.settings.push_ttl_seconds,
+                urgency=item.urgency if item.urgency in ("very-low", "low", "high") else "normal",
+                topic=item.topic or None,
+            )
+        except ValueError as problem:  # nothing a retry can fix (bad keys, too large)
+            await self._finish(item, "failed", 0, str(problem)[:300])
+            return "failed"
+        outcome = result.outcome
+        if outcome == "retry":
+            attempts = item.attempts + 1
+            if attempts >= self.settings.push_max_attempts:
+                await self._finish(item, "dead", result.status, result.reason, attempts)
+                return "dead"
+            delay = backoff_seconds(attempts, result.retry_after_seconds)
+            async with write_transaction() as sql:
+                await sql.execute(
+                    "UPDATE delivery SET attempts = ?, next_attempt_at = ?, claimed_until = NULL, "
+                    "last_status = ?, last_error = ? WHERE id = ? AND status = 'queued'",
+                    [attempts, _now() + timedelta(seconds=delay), result.status,
+                     result.reason[:300], item.delivery_id],
+                )  # fmt: skip
+            return "retry"
+        await self._finish(item, outcome, result.status, result.reason)
+        return outcome
+
+    async def _finish(
+        self, item: Claimed, status: str, code: int, reason: str, attempts: int | None = None
+    ) -> None:
+        async with write_transaction() as sql:
+            await sql.execute(
+                "UPDATE delivery SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
+                "claimed_until = NULL, delivered_at = ? WHERE id = ?",
+                [
+                    status,
+                    attempts if attempts is not None else item.attempts + 1,
+                    code,
+                    "" if status == "delivered" else reason[:300],
+                    _now() if status == "delivered" else None,
+                    item.delivery_id,
+                ],
+            )
+            if status == "gone" and item.endpoint is not None:
+                # 404/410: the browser dropped the subscription; so do we, with what was
+                # still queued for it.
+                await sql.execute(
+                    "DELETE FROM push_subscription WHERE id = ?", [item.subscription_id]
+                )
+                await sql.execute(
+                    "UPDATE delivery SET status = 'gone', claimed_until = NULL "
+                    "WHERE subscription = ? AND status = 'queued'",
+                    [item.subscription_id],
+                )
+
+    async def run_once(self) -> int:
+        """Claim one batch and deliver it; the number of deliveries handled."""
+        batch = await self.claim()
+        if batch:
+            await asyncio.gather(*(self.deliver(item) for item in batch))
+        return len(batch)
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        async with self.sender:
+            while not stop.is_set():
+                try:
+                    handled = await self.run_once()
+                except Exception:
+                    logger.exception("push worker %s: batch failed; retrying", self.name)
+                    handled = 0
+                if not handled:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
