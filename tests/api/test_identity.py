@@ -4,7 +4,9 @@ assertions (and sets the user-verified flag)."""
 from __future__ import annotations
 
 import copy
+import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from soft_authenticator import SoftAuthenticator, tamper_signature
@@ -550,7 +552,12 @@ async def test_consents_are_asked_separately_and_can_be_withdrawn(client, reside
     )
 
 
-async def test_sign_in_endpoints_are_rate_limited(client, city):
+async def test_sign_in_endpoints_are_rate_limited(client, city, monkeypatch):
+    # One fixed moment, early in a window: a window boundary mid-test would reset the counts.
+    import todoke.identity.ratelimit as ratelimit
+
+    moment = (int(time.time()) // 60 + 1) * 60 + 1.0
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: moment))
     bad = {"credential": {"id": "x"}}
     statuses = [(await client.post("/api/auth/login", json=bad)).status_code for _ in range(30)]
     assert statuses == [422] * 30
