@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Non-urgent pushes wait out these hours (Japan time); the inbox is updated at once.
     quiet_hours: str = "21:00-08:00"
     push_max_attempts: int = 8
+    # How long a worker holds claimed deliveries; a dead worker's claims expire after it.
+    push_lease_seconds: int = 120
     push_ttl_seconds: int = 4 * 24 * 3600
     # Plain-http push endpoints on loopback (the tests' local push service only).
     push_allow_http: bool = False

@@ -347,10 +347,20 @@ class Subscription(msgspec.Struct, frozen=True):
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Subscription:
+        """Read and check a browser's subscription: ValueError if the keys are malformed or
+        the endpoint is not an http(s) URL. (Which push-service hosts to accept is the
+        caller's policy: the endpoint is a URL a browser, or an attacker, gave us.)"""
         keys = data.get("keys")
-        if not isinstance(keys, Mapping):
-            raise ValueError("subscription has no keys")
-        return cls(str(data["endpoint"]), str(keys["p256dh"]), str(keys["auth"]))
+        endpoint = data.get("endpoint")
+        if not isinstance(keys, Mapping) or not isinstance(endpoint, str):
+            raise ValueError("a subscription has an endpoint and keys")
+        p256dh, auth = keys.get("p256dh"), keys.get("auth")
+        if not isinstance(p256dh, str) or not isinstance(auth, str):
+            raise ValueError("subscription keys p256dh and auth are strings")
+        ua_public, _ = _receiver_keys(p256dh, auth)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public)
+        audience(endpoint)
+        return cls(endpoint, p256dh, auth)
 
 
 class PushResult(msgspec.Struct, frozen=True):

@@ -34,7 +34,6 @@ from todoke.settings import Settings
 
 logger = logging.getLogger("todoke.push")
 
-LEASE_SECONDS = 120
 BATCH = 200
 TITLE_CHARS = 60
 BODY_CHARS = 240
@@ -115,7 +114,7 @@ class DeliveryWorker:
             clause, args = sql.in_list(ids)
             await sql.execute(
                 "UPDATE delivery SET claimed_until = ?, worker = ? WHERE id " + clause,
-                [now + timedelta(seconds=LEASE_SECONDS), self.name, *args],
+                [now + timedelta(seconds=self.settings.push_lease_seconds), self.name, *args],
             )
             rows = await sql.fetch(
                 "SELECT d.id, d.attempts, d.urgency, d.topic, d.subscription, s.endpoint, "

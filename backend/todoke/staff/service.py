@@ -29,6 +29,7 @@ from todoke.audit import service as audit
 from todoke.db import SqlSession, write_transaction
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity.service import STAFF_ROLES, Principal, end_all_sessions
+from todoke.notices import push
 from todoke.procedures import applications
 from todoke.procedures import service as catalogue
 from todoke.procedures.forms import parse_schema
@@ -800,7 +801,9 @@ async def metrics(principal: Principal) -> dict[str, Any]:
                 "assisted_share": round(entry["assisted"] / entry["received"], 3),
             }
         )
-    return {"procedures": procedures, "as_of": _now()}
+    # Push delivery is the whole municipality's (operators'), not a department's.
+    delivery = await push.figures() if principal.staff_role == "administrator" else None
+    return {"procedures": procedures, "push": delivery, "as_of": _now()}
 
 
 def metrics_csv(figures: dict[str, Any]) -> str:

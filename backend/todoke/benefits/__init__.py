@@ -1,0 +1,1 @@
+"""Benefits: programs, and eligibility rules evaluated over the registry (Python and SQL)."""

@@ -1,0 +1,743 @@
+"""Eligibility rules as data, evaluated in Python for one person or compiled to SQL for all.
+
+A rule is a JSON object in a subset of JsonLogic (https://jsonlogic.com) over the facts of
+:mod:`todoke.benefits.facts`::
+
+    {"and": [
+        {"==": [{"var": "single_parent"}, true]},
+        {">=": [{"var": "children_under_18"}, 1]},
+        {"<": [{"var": "income_yen"}, 2080000]}
+    ]}
+
+Operators:
+
+- ``and``, ``or``: a non-empty list of rules. ``!``: one rule (or a list holding one).
+- ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``: a fact and a literal, in either order
+  (``{"<": [5, {"var": "age"}]}`` reads "5 < age"). Order comparisons take number facts only;
+  booleans compare with ``true``/``false`` only; strings with non-empty strings, from the
+  fact's list of values where it has one.
+- ``in``: a fact and a non-empty list of literals: ``{"in": [{"var": "care_level"},
+  ["care_3", "care_4", "care_5"]]}``.
+- ``var``: a fact name, nothing else (no dotted paths, no defaults).
+- ``null`` only with ``==`` and ``!=``: "the fact is unknown" and "the fact is known".
+
+Numbers are whole numbers (yen, years, persons). A rule has at most 200 nodes (operators,
+facts and literals, list items included) and nests at most 20 deep.
+
+**Unknown facts (null).** Every comparison and ``in`` with an unknown fact is false, ``!=``
+included; ``!`` is plain negation. So ``{"!": {"<": [{"var": "income_yen"}, 2000000]}}`` holds
+for a person whose income is unknown while ``{">=": [{"var": "income_yen"}, 2000000]}`` does
+not. SQL's three-valued logic would differ under ``NOT`` (``NOT (NULL < 5)`` is NULL); the
+compiler wraps each comparison under an odd number of ``!`` in ``COALESCE(…, FALSE)`` so the
+database follows the same two-valued rule. Outside ``NOT`` a NULL already filters a row out
+exactly as false does, and the plain comparison is kept.
+
+Both evaluators see the same evaluation date, passed in, never read from a clock: Python
+through :func:`facts_for_person`, SQL through :func:`compile_sql` and :func:`match_persons`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from todoke.benefits.facts import FACTS, Fact, Texts, compute_facts, load_person, years_before
+from todoke.db import SqlSession
+
+MAX_DEPTH = 20
+MAX_NODES = 200
+# Literals beyond this do not fit a 64-bit column comparison on every driver.
+MAX_NUMBER = 10**15
+
+LOGIC_OPERATORS = ("and", "or", "!")
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+OPERATORS = (*LOGIC_OPERATORS, *COMPARISONS, "in", "var")
+_ORDERING = ("<", "<=", ">", ">=")
+# "5 < age" is "age > 5".
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+class InvalidRule(ValueError):
+    """The rule breaks the subset; ``errors`` says where and how."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+# --- the parsed form ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One comparison of a fact with a literal; ``value`` is a tuple for ``in`` and ``None``
+    for the unknown/known checks (``==``/``!=`` null)."""
+
+    fact: Fact
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+Node = Test | AllOf | AnyOf | Not
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.nodes = 0
+        self.too_deep = False
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    def count(self, path: str, nodes: int = 1) -> None:
+        before = self.nodes
+        self.nodes += nodes
+        if before <= MAX_NODES < self.nodes:
+            self.error(path, f"the rule has more than {MAX_NODES} nodes")
+
+    def rule(self, rule: Any, path: str, depth: int) -> Node | None:
+        if depth > MAX_DEPTH:
+            if not self.too_deep:
+                self.too_deep = True
+                self.error(path, f"the rule nests deeper than {MAX_DEPTH} levels")
+            return None
+        if not isinstance(rule, dict) or len(rule) != 1:
+            self.error(path, 'a rule is an object with exactly one operator, e.g. {"and": [...]}')
+            return None
+        self.count(path)
+        if self.nodes > MAX_NODES:
+            return None
+        ((op, args),) = rule.items()
+        here = f"{path}.{op}"
+        if op in ("and", "or"):
+            if not isinstance(args, list) or not args:
+                self.error(here, f"'{op}' takes a non-empty list of rules")
+                return None
+            children = [self.rule(child, f"{here}[{i}]", depth + 1) for i, child in enumerate(args)]
+            if any(child is None for child in children):
+                return None
+            return (AllOf if op == "and" else AnyOf)(tuple(children))  # type: ignore[arg-type]
+        if op == "!":
+            if isinstance(args, list):
+                if len(args) != 1:
+                    self.error(here, f"'!' takes 1 argument, got {len(args)}")
+                    return None
+                args = args[0]
+            child = self.rule(args, f"{here}[0]", depth + 1)
+            return None if child is None else Not(child)
+        if op in COMPARISONS or op == "in":
+            return self.comparison(op, args, here)
+        if op == "var":
+            self.error(
+                here, 'a fact alone is not a rule; compare it, e.g. {"==": [{"var": ...}, true]}'
+            )
+            return None
+        self.error(path, f"unknown operator {str(op)[:40]!r}")
+        return None
+
+    def fact(self, operand: Any, path: str) -> Fact | None:
+        name = operand["var"]
+        if not isinstance(name, str):
+            self.error(path, "'var' takes a fact name (a string)")
+            return None
+        fact = FACTS.get(name)
+        if fact is None:
+            self.error(path, f"unknown fact {name[:40]!r}")
+        return fact
+
+    def comparison(self, op: str, args: Any, path: str) -> Test | None:
+        if not isinstance(args, list) or len(args) != 2:
+            got = len(args) if isinstance(args, list) else 1
+            self.error(path, f"'{op}' takes 2 arguments, got {got}")
+            return None
+        is_var = [isinstance(a, dict) and len(a) == 1 and "var" in a for a in args]
+        if is_var[0] == is_var[1]:
+            self.error(path, 'compare one fact ({"var": name}) with one value')
+            return None
+        if any(isinstance(a, dict) and not v for a, v in zip(args, is_var, strict=True)):
+            self.error(path, "the value must be a literal, not a rule")
+            return None
+        fact_index = 0 if is_var[0] else 1
+        if op == "in" and fact_index == 1:
+            self.error(path, "'in' takes the fact first, then a list of values")
+            return None
+        self.count(path, 2)
+        fact = self.fact(args[fact_index], f"{path}[{fact_index}]")
+        literal = args[1 - fact_index]
+        if fact is None:
+            return None
+        if fact_index == 1:
+            op = _MIRRORED[op]
+        if op == "in":
+            if not isinstance(literal, list) or not literal:
+                self.error(path, "'in' takes a non-empty list of values")
+                return None
+            self.count(path, len(literal))
+            values = [self.literal(fact, v, f"{path}[1][{i}]") for i, v in enumerate(literal)]
+            if any(v is None for v in values):
+                return None
+            return Test(fact, "in", tuple(values))
+        if literal is None:
+            if op not in ("==", "!="):
+                self.error(path, f"null only compares with == or != (unknown / known), not '{op}'")
+                return None
+            return Test(fact, op, None)
+        if op in _ORDERING and fact.type != "number":
+            self.error(path, f"'{op}' compares numbers; {fact.name} is a {fact.type}")
+            return None
+        value = self.literal(fact, literal, f"{path}[{1 - fact_index}]")
+        return None if value is None else Test(fact, op, value)
+
+    def literal(self, fact: Fact, value: Any, path: str) -> Any:
+        if fact.type == "number":
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.error(path, f"{fact.name} is a whole number; got {_shown(value)}")
+                return None
+            low = fact.minimum if fact.minimum is not None else -MAX_NUMBER
+            high = fact.maximum if fact.maximum is not None else MAX_NUMBER
+            if not low <= value <= high:
+                self.error(path, f"{fact.name} must be between {low} and {high}; got {value}")
+                return None
+            return value
+        if fact.type == "boolean":
+            if not isinstance(value, bool):
+                self.error(path, f"{fact.name} is true or false; got {_shown(value)}")
+                return None
+            return value
+        if not isinstance(value, str) or not value:
+            self.error(path, f"{fact.name} is a non-empty string; got {_shown(value)}")
+            return None
+        if fact.choices and value not in fact.choices:
+            self.error(path, f"{fact.name} is one of {', '.join(fact.choices)}; got {value[:40]!r}")
+            return None
+        return value
+
+
+def _shown(value: Any) -> str:
+    text = "null" if value is None else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_rule(rule: Any) -> Node:
+    """The checked, parsed form of a rule; raises :class:`InvalidRule`."""
+    parser = _Parser()
+    node = parser.rule(rule, "$", 1)
+    if parser.errors or node is None:
+        raise InvalidRule(parser.errors or ["invalid rule"])
+    return node
+
+
+def validate_rule(rule: Any) -> list[str]:
+    """What is wrong with a rule, one message per problem with its place; ``[]`` if valid."""
+    parser = _Parser()
+    parser.rule(rule, "$", 1)
+    return parser.errors
+
+
+def facts_used(rule: Any) -> list[str]:
+    """The facts a (valid) rule reads, in first-use order."""
+    seen: dict[str, None] = {}
+    for test in _tests(parse_rule(rule)):
+        seen.setdefault(test.fact.name)
+    return list(seen)
+
+
+def _tests(node: Node) -> Iterable[Test]:
+    if isinstance(node, Test):
+        yield node
+    elif isinstance(node, Not):
+        yield from _tests(node.child)
+    else:
+        for child in node.children:
+            yield from _tests(child)
+
+
+# --- Python ---------------------------------------------------------------------------------
+
+
+def _holds(test: Test, actual: Any) -> bool:
+    if test.value is None:  # unknown / known
+        return (actual is None) == (test.op == "==")
+    if actual is None:
+        return False
+    expected = test.value
+    match test.op:
+        case "==":
+            return actual == expected
+        case "!=":
+            return actual != expected
+        case "<":
+            return actual < expected
+        case "<=":
+            return actual <= expected
+        case ">":
+            return actual > expected
+        case ">=":
+            return actual >= expected
+        case _:  # "in"
+            return actual in expected
+
+
+def _evaluate(node: Node, facts: dict[str, Any]) -> bool:
+    if isinstance(node, Test):
+        return _holds(node, facts.get(node.fact.name))
+    if isinstance(node, Not):
+        return not _evaluate(node.child, facts)
+    if isinstance(node, AllOf):
+        return all(_evaluate(child, facts) for child in node.children)
+    return any(_evaluate(child, facts) for child in node.children)
+
+
+def evaluate(rule: Any, facts: dict[str, Any]) -> bool:
+    """Whether the rule holds for these facts (a fact missing from the dict is unknown)."""
+    return _evaluate(parse_rule(rule), facts)
+
+
+async def facts_for_person(sql: SqlSession, person_id: int, on: date) -> dict[str, Any]:
+    """Every catalogue fact of one person on the evaluation date; ``LookupError`` if absent."""
+    person = await load_person(sql, person_id)
+    if person is None:
+        raise LookupError(f"no person {person_id}")
+    return compute_facts(person, on)
+
+
+# --- explanations ---------------------------------------------------------------------------
+
+
+class Condition(msgspec.Struct, frozen=True, kw_only=True):
+    """One comparison of a rule, applied to one person.
+
+    ``held`` is the comparison as written; ``negated`` says it sits under an odd number of
+    ``!``, so the rule needed it *not* to hold. ``sentence`` states the person's fact;
+    ``requirement`` states what the rule asks (already turned around when negated).
+    """
+
+    fact: str
+    operator: str
+    expected: Any
+    actual: Any
+    held: bool
+    negated: bool
+    sentence: Texts
+    requirement: Texts
+
+    @property
+    def supports(self) -> bool:
+        """This condition went the way the rule needed it to."""
+        return self.held != self.negated
+
+
+def explain(rule: Any, facts: dict[str, Any]) -> list[Condition]:
+    """The conditions that decide the outcome, in rule order.
+
+    When the rule holds: every condition of an ``and``, and of an ``or`` the first branch that
+    holds. When it fails: the failing children of an ``and``, and every branch of an ``or``.
+    So ``evaluate(rule, facts) == all(c.supports for c in explain(rule, facts))``, and every
+    listed condition went the way of the outcome: ``c.supports == evaluate(rule, facts)``.
+    """
+    node = parse_rule(rule)
+    out: list[Condition] = []
+    _explain(node, facts, _evaluate(node, facts), False, out)
+    return out
+
+
+def _explain(node: Node, facts: dict[str, Any], outcome: bool, negated: bool, out: list) -> None:
+    if isinstance(node, Test):
+        actual = facts.get(node.fact.name)
+        out.append(_condition(node, actual, _holds(node, actual), negated))
+    elif isinstance(node, Not):
+        _explain(node.child, facts, not outcome, not negated, out)
+    elif isinstance(node, AllOf) == outcome:
+        # and-true and or-false: every child went the outcome's way and counts.
+        # and-false: only the failing ones; or-true: the first that held.
+        for child in node.children:
+            _explain(child, facts, outcome, negated, out)
+    else:
+        deciding = [c for c in node.children if _evaluate(c, facts) == outcome]
+        for child in deciding if isinstance(node, AllOf) else deciding[:1]:
+            _explain(child, facts, outcome, negated, out)
+
+
+def _condition(test: Test, actual: Any, held: bool, negated: bool) -> Condition:
+    expected = list(test.value) if test.op == "in" else test.value
+    return Condition(
+        fact=test.fact.name,
+        operator=test.op,
+        expected=expected,
+        actual=actual,
+        held=held,
+        negated=negated,
+        sentence=test.fact.states(actual),
+        requirement=_requirement(test, negated),
+    )
+
+
+_NUMBER_WORDING = {
+    # op: (ja, easy, en) with {label} and {value}
+    ">=": (
+        "{label}が{value}以上",
+        "{label}が {value}か それより おおい",
+        "{label} is at least {value}",
+    ),
+    ">": (
+        "{label}が{value}を超える",
+        "{label}が {value}より おおい",
+        "{label} is more than {value}",
+    ),
+    "<=": (
+        "{label}が{value}以下",
+        "{label}が {value}か それより すくない",
+        "{label} is at most {value}",
+    ),
+    "<": ("{label}が{value}未満", "{label}が {value}より すくない", "{label} is less than {value}"),
+    "==": ("{label}が{value}", "{label}が {value}", "{label} is {value}"),
+    "!=": ("{label}が{value}以外", "{label}が {value}では ない", "{label} is not {value}"),
+    "in": ("{label}が{value}のいずれか", "{label}が {value}の どれか", "{label} is one of {value}"),
+    "not in": (
+        "{label}が{value}のいずれでもない",
+        "{label}が {value}の どれでも ない",
+        "{label} is none of {value}",
+    ),
+}
+
+
+def _requirement(test: Test, negated: bool) -> Texts:
+    fact, label = test.fact, test.fact.label
+    if test.value is None:
+        wants_unknown = (test.op == "==") != negated
+        if wants_unknown:
+            return Texts(
+                f"{label.ja}の記録がない",
+                f"{label.easy}が わからない",
+                _cap(f"no record of {label.en}"),
+            )
+        return Texts(
+            f"{label.ja}の記録がある", f"{label.easy}が わかる", _cap(f"{label.en} is on record")
+        )
+    if fact.type == "boolean" and test.op in ("==", "!="):
+        wants = test.value == (test.op == "==") != negated
+        if wants:
+            return Texts(f"{label.ja}に該当する", f"{label.easy}： はい", _cap(f"{label.en}: yes"))
+        return Texts(f"{label.ja}に該当しない", f"{label.easy}： いいえ", _cap(f"{label.en}: no"))
+    op = test.op
+    if negated:
+        op = "not in" if op == "in" else _NEGATED[op]
+    if op in ("in", "not in"):
+        shown = [fact.value_texts(v) for v in test.value]
+        value = Texts(
+            "、".join(t.ja for t in shown),
+            "、".join(t.easy for t in shown),
+            ", ".join(t.en for t in shown),
+        )
+    else:
+        value = fact.value_texts(test.value)
+    ja, easy, en = _NUMBER_WORDING[op]
+    return Texts(
+        ja.format(label=label.ja, value=value.ja),
+        easy.format(label=label.easy, value=value.easy),
+        _cap(en.format(label=label.en, value=value.en)),
+    )
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+
+def compile_sql(rule: Any, on: date) -> tuple[str, list[Any]]:
+    """A WHERE condition over ``person p`` (``?`` placeholders, parameters in order) that holds
+    exactly where :func:`evaluate` does for the person's facts on ``on``.
+
+    The same SQL runs on SQLite and PostgreSQL: ages compare birth dates with dates computed
+    here, household facts are correlated subqueries on ``person(household)``, booleans compare
+    with parameters (0/1 on SQLite, true/false on PostgreSQL). Within ``and``/``or`` the cheap
+    person conditions come before household subqueries: SQLite evaluates in the written order.
+    It does not filter by municipality or status: :func:`match_persons` adds that.
+    """
+    return _Compiler(on).compile(parse_rule(rule))
+
+
+class _Compiler:
+    """Turns a parsed rule into SQL over ``person p``.
+
+    With ``household_columns``, household facts read precomputed columns of ``p`` (see
+    :func:`match_persons`) instead of running their subquery at each use.
+    """
+
+    def __init__(self, on: date, household_columns: dict[_Key, str] | None = None) -> None:
+        self.on = on
+        self.household_columns = household_columns
+
+    def compile(self, node: Node) -> tuple[str, list[Any]]:
+        sql, params, _cost = self._node(node, negated=False)
+        return sql, params
+
+    def _node(self, node: Node, negated: bool) -> tuple[str, list[Any], int]:
+        if isinstance(node, Test):
+            sql, params = self._test(node, negated)
+            return sql, params, 10 if node.fact.household else 1
+        if isinstance(node, Not):
+            sql, params, cost = self._node(node.child, not negated)
+            return f"NOT {sql}", params, cost
+        parts = sorted((self._node(child, negated) for child in node.children), key=_cost)
+        joiner = " AND " if isinstance(node, AllOf) else " OR "
+        params = [value for part in parts for value in part[1]]
+        return "(" + joiner.join(part[0] for part in parts) + ")", params, sum(map(_cost, parts))
+
+    def _value(self, fact: Fact) -> tuple[str, list[Any]]:
+        if fact.household and self.household_columns is not None:
+            expression, params = fact.value_sql(self.on, postgres=False)
+            return f"p.{self.household_columns[_key(expression, params)]}", []
+        # Only the whole-years facts differ by dialect, and they compare by date instead.
+        return fact.value_sql(self.on, postgres=False)
+
+    def _test(self, test: Test, negated: bool) -> tuple[str, list[Any]]:
+        fact = test.fact
+        if fact.whole_years_of:
+            sql, params = _whole_years_test(fact.whole_years_of, test.op, test.value, self.on)
+        else:
+            expression, params = self._value(fact)
+            if test.value is None:
+                check = "IS NULL" if test.op == "==" else "IS NOT NULL"
+                return f"({expression} {check})", params
+            if test.op == "in":
+                marks = ", ".join("?" * len(test.value))
+                sql, params = f"{expression} IN ({marks})", [*params, *test.value]
+            elif fact.type == "boolean" and not fact.nullable:
+                # Derived flags are never unknown: use the condition itself, or its negation.
+                wanted = test.value == (test.op == "==")
+                return f"({expression})" if wanted else f"(NOT {expression})", params
+            else:
+                sql, params = f"{expression} {_SQL_OPERATOR[test.op]} ?", [*params, test.value]
+        if negated and fact.nullable:
+            # Under NOT, an unknown fact must read as false, not as SQL's NULL.
+            return f"COALESCE({sql}, FALSE)", params
+        return f"({sql})", params
+
+
+def _cost(part: tuple[str, list[Any], int]) -> int:
+    return part[2]
+
+
+_Key = tuple[str, tuple[Any, ...]]
+
+
+def _key(expression: str, params: list[Any]) -> _Key:
+    # Household facts with the same SQL (children_under_18 and dependants) share a column.
+    return expression, tuple(params)
+
+
+_SQL_OPERATOR = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _whole_years_test(column: str, op: str, value: Any, on: date) -> tuple[str, list[Any]]:
+    """``whole years since column`` compared with a literal, as date comparisons:
+    ``years >= n`` is ``column <= years_before(on, n)``."""
+    if value is None:
+        return f"{column} {'IS NULL' if op == '==' else 'IS NOT NULL'}", []
+    if op == "in":
+        parts, params = [], []
+        for n in value:
+            parts.append(f"({column} <= ? AND {column} > ?)")
+            params += [years_before(on, n), years_before(on, n + 1)]
+        return " OR ".join(parts), params
+    if op == ">":
+        op, value = ">=", value + 1
+    elif op == "<=":
+        op, value = "<", value + 1
+    at_least, below = years_before(on, value), years_before(on, value + 1)
+    match op:
+        case ">=":
+            return f"{column} <= ?", [at_least]
+        case "<":
+            return f"{column} > ?", [at_least]
+        case "==":
+            return f"{column} <= ? AND {column} > ?", [at_least, below]
+        case _:  # "!="
+            return f"({column} > ? OR {column} <= ?)", [at_least, below]
+
+
+def _uses_household(node: Node) -> bool:
+    return any(test.fact.household for test in _tests(node))
+
+
+# How many ids of ``person`` one query of :func:`match_persons` looks at: memory stays flat
+# however large the registry, and each query is still long enough that its overhead is noise.
+ID_RANGE = 100_000
+PERSON_IDS_PER_QUERY = 1_000
+
+
+class _MatchQuery:
+    """The query :func:`match_persons` runs, for one range or list of ids.
+
+    Conditions on the person alone filter first; household facts are computed once per
+    remaining person in a derived table, which ``OFFSET 0`` keeps from being merged into the
+    outer query (both databases would then repeat a subquery at every use: 児童扶養手当
+    reads the number of children in ten branches).
+    """
+
+    def __init__(self, rule: Any, on: date, postgres: bool) -> None:
+        node = parse_rule(rule)
+        conjuncts = node.children if isinstance(node, AllOf) else (node,)
+        person_only = [c for c in conjuncts if not _uses_household(c)]
+        with_household = [c for c in conjuncts if _uses_household(c)]
+        # SQLite without statistics would walk the (municipality, registry_id) index for the
+        # municipality, visiting every row in random order; the unary plus keeps it off it.
+        municipality = "p.municipality = ?" if postgres else "+p.municipality = ?"
+        filters = [f"{municipality} AND p.status = 'resident'"]
+        self.filter_params: list[Any] = []
+        compiler = _Compiler(on)
+        for part in person_only:
+            sql, params = compiler.compile(part)
+            filters.append(sql)
+            self.filter_params += params
+        self.filters = " AND ".join(filters)
+        self.outer, self.outer_params = "", []
+        self.columns, self.column_params = "", []
+        self.fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
+        if not with_household:
+            return
+        aliases: dict[_Key, str] = {}
+        for part in with_household:
+            for test in _tests(part):
+                if test.fact.household:
+                    expression, params = test.fact.value_sql(on, postgres=False)
+                    aliases.setdefault(_key(expression, params), f"household_{len(aliases)}")
+        reads = {"id"} | {c for part in with_household for t in _tests(part) for c in t.fact.reads}
+        self.columns = ", ".join(
+            [*(f"p.{c}" for c in sorted(reads)), *(f"{e} AS {a}" for (e, _), a in aliases.items())]
+        )
+        self.column_params = [value for (_, params) in aliases for value in params]
+        outer = _Compiler(on, aliases)
+        compiled = [outer.compile(part) for part in with_household]
+        self.outer = " AND ".join(sql for sql, _ in compiled)
+        self.outer_params = [value for _, params in compiled for value in params]
+
+    def sql(self, ids: str, ids_params: list[Any], municipality_id: int) -> tuple[str, list]:
+        params = [*ids_params, municipality_id, *self.filter_params]
+        where = f"{ids} AND {self.filters}"
+        if not self.outer:
+            return f"SELECT p.id FROM person p WHERE {where}", params  # noqa: S608
+        inner = f"SELECT {self.columns} FROM person p WHERE {where} {self.fence}"  # noqa: S608
+        return (
+            f"SELECT p.id FROM ({inner}) p WHERE {self.outer}",  # noqa: S608
+            [*self.column_params, *params, *self.outer_params],
+        )
+
+
+async def match_persons(
+    sql: SqlSession,
+    municipality_id: int,
+    rule: Any,
+    on: date,
+    person_ids: Sequence[int] | None = None,
+) -> AsyncIterator[list[int]]:
+    """The resident persons of the municipality for whom the rule holds on ``on``, as
+    batches of ids in ascending order, without loading the registry into Python.
+
+    The registry is read in ranges of :data:`ID_RANGE` ids, one query each, so memory stays
+    flat however large it is. With ``person_ids``, only those persons are evaluated (after a
+    registry change touched them): a few primary-key lookups whatever the registry's size.
+    """
+    query = _MatchQuery(rule, on, sql.postgres)
+    if person_ids is not None:
+        wanted = sorted(set(person_ids))
+        for start in range(0, len(wanted), PERSON_IDS_PER_QUERY):
+            in_sql, in_params = sql.in_list(wanted[start : start + PERSON_IDS_PER_QUERY])
+            rows = await sql.fetch(*query.sql(f"p.id {in_sql}", in_params, municipality_id))
+            if rows:
+                yield sorted(row[0] for row in rows)
+        return
+    lowest, highest = (await sql.fetch("SELECT MIN(id), MAX(id) FROM person"))[0]
+    if lowest is None:
+        return
+    for start in range(lowest, highest + 1, ID_RANGE):
+        ids = "p.id >= ? AND p.id < ?"
+        rows = await sql.fetch(*query.sql(ids, [start, start + ID_RANGE], municipality_id))
+        if rows:
+            yield sorted(row[0] for row in rows)
+
+
+# --- seeded programs ------------------------------------------------------------------------
+
+
+def _is(fact: str, value: Any) -> dict[str, Any]:
+    return {"==": [{"var": fact}, value]}
+
+
+def _child_rearing_income_limits() -> list[dict[str, Any]]:
+    # The partial-payment limit: ¥2,080,000 with no dependant, ¥380,000 more for each
+    # (1 → 2,460,000 … 5 → 3,980,000, as in the table from November 2024). Families
+    # with 10 or more dependants all get the 10-dependant limit, which is conservative.
+    branches: list[dict[str, Any]] = [
+        {"and": [_is("dependants", n), {"<": [{"var": "income_yen"}, 2_080_000 + 380_000 * n]}]}
+        for n in range(1, 10)
+    ]
+    branches.append(
+        {"and": [{">=": [{"var": "dependants"}, 10]}, {"<": [{"var": "income_yen"}, 5_880_000]}]}
+    )
+    return branches
+
+
+SEEDED_RULES: dict[str, dict[str, Any]] = {
+    # 児童手当. Simplified: paid to the parent who earns the family's living (生計中心者),
+    # who is usually but not always the household head; children count up to the
+    # 31 March after turning 18 (here: under 18), and no income limit since October 2024.
+    "child-allowance": {
+        "and": [_is("is_household_head", True), {">=": [{"var": "children_under_18"}, 1]}]
+    },
+    # 児童扶養手当, partial-payment income limits by number of dependants. Simplified:
+    # "single parent" is the registry's flag (the law lists several situations);
+    # dependants are the household's children under 18 (not 扶養親族等の数); 80% of child
+    # support received is not added to income; an unknown income never qualifies.
+    "child-rearing-allowance": {
+        "and": [
+            _is("single_parent", True),
+            {">=": [{"var": "children_under_18"}, 1]},
+            {"or": _child_rearing_income_limits()},
+        ]
+    },
+    # 高齢者インフルエンザ定期接種の助成: 65 and over on the evaluation date. Not covered:
+    # ages 60–64 with a grade-1 impairment of heart, kidney or breathing or HIV-related
+    # immune impairment (the registry does not say which impairment a certificate is for).
+    "flu-shot-65": {">=": [{"var": "age"}, 65]},
+    # 出産・子育て応援給付金 (妊婦のための支援給付 from April 2025): an expectant mother, or an
+    # adult living with a baby under 1. Simplified: the registry cannot tell which adult is
+    # the parent, so grandparents living with the baby match too (staff approve before
+    # anyone is contacted); the age guard keeps the baby's siblings out.
+    "birth-support": {
+        "or": [
+            _is("pregnant", True),
+            {"and": [_is("newborn_in_household", True), {">=": [{"var": "age"}, 18]}]},
+        ]
+    },
+    # 住民税非課税世帯への給付金: one payment per household where every member is exempt from
+    # resident tax, to the head. A member without a tax record makes the household not
+    # qualify (staff check such households by hand).
+    "tax-exempt-benefit": {
+        "and": [_is("is_household_head", True), _is("household_tax_exempt", True)]
+    },
+}
