@@ -51,6 +51,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_ttl_seconds: int = 4 * 24 * 3600
     # Plain-http push endpoints on loopback (the tests' local push service only).
     push_allow_http: bool = False
+    # The push services browsers subscribe with. An endpoint elsewhere is refused: otherwise
+    # anyone who can subscribe could make the server POST to an address of their choosing.
+    push_service_hosts: tuple[str, ...] = (
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        ".push.services.mozilla.com",
+        "web.push.apple.com",
+        ".notify.windows.com",
+    )
 
     @property
     def data_path(self) -> Path:
@@ -83,6 +92,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
             continue
         if field.name == "public_origins":
             raw[field.name] = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        elif field.name == "push_service_hosts":
+            raw[field.name] = [h.strip().lower() for h in value.split(",") if h.strip()]
         else:
             raw[field.name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})

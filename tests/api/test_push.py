@@ -184,6 +184,9 @@ async def test_one_device_one_subscription_and_hostile_ones_refused(
     assert await PushSubscription.count() == 1
     bad = [
         {**subscription, "endpoint": "http://push.example.com/x"},
+        {**subscription, "endpoint": "https://169.254.169.254/latest/meta-data"},
+        {**subscription, "endpoint": "https://evil.example/fcm.googleapis.com/x"},
+        {**subscription, "endpoint": "https://fcm.googleapis.com.evil.example/x"},
         {**subscription, "endpoint": "javascript:alert(1)"},
         {**subscription, "keys": {"p256dh": "AAAA", "auth": subscription["keys"]["auth"]}},
         {**subscription, "keys": {"p256dh": subscription["keys"]["p256dh"], "auth": "AA"}},
@@ -191,6 +194,12 @@ async def test_one_device_one_subscription_and_hostile_ones_refused(
     for hostile in bad:
         response = await resident.put("/api/push/subscription", json=hostile, headers=headers)
         assert response.status_code == 422, hostile
+    allowed = await resident.put(
+        "/api/push/subscription",
+        json={**subscription, "endpoint": "https://fcm.googleapis.com/fcm/send/abc123"},
+        headers=headers,
+    )
+    assert allowed.status_code == 204
     anonymous = client_for(app)
     refused = await anonymous.put("/api/push/subscription", json=subscription)
     assert refused.status_code == 401

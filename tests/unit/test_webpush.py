@@ -602,3 +602,20 @@ def test_a_double_in_a_child_process(signer: VapidSigner) -> None:
         [delivery] = double.wait_for(1)
         assert delivery.payload == NOTICE
         assert double.rejected() == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"endpoint": "https://fcm.googleapis.com/fcm/send/x"},
+        {
+            "endpoint": "ftp://push.example/x",
+            "keys": {"p256dh": RFC_UA_PUBLIC, "auth": "BTBZMqHH6r4Tts7J_aSIgg"},
+        },
+        {"endpoint": "https://push.example/x", "keys": {"p256dh": "AAAA", "auth": "c2hvcnQ"}},
+        {"keys": {"p256dh": RFC_UA_PUBLIC, "auth": "BTBZMqHH6r4Tts7J_aSIgg"}},
+    ],
+)
+def test_a_malformed_browser_subscription_is_refused(data: dict) -> None:
+    with pytest.raises(ValueError):
+        Subscription.from_json(data)

@@ -38,7 +38,23 @@ def _refuse(en: str, ja: str) -> InvalidInput:
     return InvalidInput(Text(ja, en))
 
 
-def check_subscription(endpoint: str, p256dh: str, auth: str, *, allow_http: bool) -> None:
+def _known_service(host: str, services: tuple[str, ...]) -> bool:
+    """``services`` holds host names, or ".suffix" for every host under a domain."""
+    host = host.lower().rstrip(".")
+    return any(
+        host.endswith(service) if service.startswith(".") else host == service
+        for service in services
+    )
+
+
+def check_subscription(
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    *,
+    allow_http: bool,
+    services: tuple[str, ...] = (),
+) -> None:
     """What a browser's PushSubscription must look like before we ever send to it: an https
     endpoint (plain http only on loopback, for the tests' push service), a P-256 public key
     and a 16-byte auth secret."""
@@ -46,8 +62,15 @@ def check_subscription(endpoint: str, p256dh: str, auth: str, *, allow_http: boo
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if len(endpoint) > 1000 or not parts.hostname or parts.username or parts.password:
         raise _refuse("The push endpoint is not a valid URL.", "通知の宛先が正しくありません。")
-    if parts.scheme != "https" and not (allow_http and loopback and parts.scheme == "http"):
+    if allow_http and loopback and parts.scheme == "http":
+        pass  # the tests' local push service
+    elif parts.scheme != "https":
         raise _refuse("Push endpoints must use https.", "通知の宛先は https である必要があります。")
+    elif not _known_service(parts.hostname, services):
+        raise _refuse(
+            "The endpoint is not a known push service.",
+            "この通知サービスには対応していません。",
+        )
     key = _b64url(p256dh)
     if len(key) != 65 or key[0] != 4:
         raise _refuse("p256dh must be an uncompressed P-256 key.", "通知の鍵が正しくありません。")

@@ -63,7 +63,11 @@ class PushController(Controller):
     ) -> None:
         settings: Settings = request.app.state.settings
         push.check_subscription(
-            data.endpoint, data.keys.p256dh, data.keys.auth, allow_http=settings.push_allow_http
+            data.endpoint,
+            data.keys.p256dh,
+            data.keys.auth,
+            allow_http=settings.push_allow_http,
+            services=settings.push_service_hosts,
         )
         await push.subscribe(
             municipality_id=principal.municipality_id,
