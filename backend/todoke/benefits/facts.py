@@ -148,13 +148,10 @@ def _yen(value: int) -> Texts:
     return Texts(ja, ja, f"¥{value:,}")
 
 
-def _count(unit_ja: str, unit_easy: str, singular: str, plural: str) -> Callable[[Any], Texts]:
+def _count(unit_ja: str, unit_easy: str) -> Callable[[Any], Texts]:
+    # English labels carry the unit: "number of children under 18 is at least 1".
     def texts(value: Any) -> Texts:
-        return Texts(
-            f"{value}{unit_ja}",
-            f"{value}{unit_easy}",
-            f"{value} {singular if value == 1 else plural}",
-        )
+        return Texts(f"{value}{unit_ja}", f"{value}{unit_easy}", str(value))
 
     return texts
 
@@ -314,10 +311,9 @@ def _children_states(years: int) -> Callable[[Any], Texts]:
     return texts
 
 
-_AGE = _count("歳", "さい", "year old", "years old")
-_YEARS = _count("年", "ねん", "year", "years")
-_PERSONS = _count("人", "にん", "person", "persons")
-_CHILDREN = _count("人", "にん", "child", "children")
+_AGE = _count("歳", "さい")
+_YEARS = _count("年", "ねん")
+_PERSONS = _count("人", "にん")
 
 
 FACTS: dict[str, Fact] = {
@@ -614,7 +610,9 @@ FACTS: dict[str, Fact] = {
         Fact(
             name="household_size",
             type="number",
-            label=Texts("世帯の人数", "いっしょに すんでいる ひとの かず", "household size"),
+            label=Texts(
+                "世帯の人数", "いっしょに すんでいる ひとの かず", "number of household members"
+            ),
             description="The person plus the household's other resident members.",
             python=lambda person, _on: 1 + len(person.members),
             sql=lambda _on, _postgres: (f"(1 + (SELECT COUNT(*) {_OTHER_MEMBERS}))", []),
@@ -631,13 +629,15 @@ FACTS: dict[str, Fact] = {
             name="children_under_18",
             type="number",
             label=Texts(
-                "18歳未満のお子さんの数", "18さいより したの こどもの かず", "children under 18"
+                "18歳未満のお子さんの数",
+                "18さいより したの こどもの かず",
+                "number of children under 18",
             ),
             description="Other resident household members aged under 18 on the evaluation date.",
             python=_members_younger_than(18),
             sql=_members_younger_than_sql(18),
             states=_children_states(18),
-            value_texts=_CHILDREN,
+            value_texts=_PERSONS,
             household=True,
             minimum=0,
         ),
@@ -645,13 +645,15 @@ FACTS: dict[str, Fact] = {
             name="children_under_3",
             type="number",
             label=Texts(
-                "3歳未満のお子さんの数", "3さいより したの こどもの かず", "children under 3"
+                "3歳未満のお子さんの数",
+                "3さいより したの こどもの かず",
+                "number of children under 3",
             ),
             description="Other resident household members aged under 3 on the evaluation date.",
             python=_members_younger_than(3),
             sql=_members_younger_than_sql(3),
             states=_children_states(3),
-            value_texts=_CHILDREN,
+            value_texts=_PERSONS,
             household=True,
             minimum=0,
         ),
@@ -725,7 +727,7 @@ FACTS: dict[str, Fact] = {
         Fact(
             name="dependants",
             type="number",
-            label=Texts("扶養親族の数", "ささえている かぞくの かず", "dependants"),
+            label=Texts("扶養親族の数", "ささえている かぞくの かず", "number of dependants"),
             description=(
                 "Simplified to children_under_18: the tax registry's 扶養親族等の数 also counts a "
                 "dependent spouse, older children and supported parents, which the registry "

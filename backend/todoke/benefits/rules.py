@@ -352,31 +352,29 @@ def explain(rule: Any, facts: dict[str, Any]) -> list[Condition]:
     """The conditions that decide the outcome, in rule order.
 
     When the rule holds: every condition of an ``and``, and of an ``or`` the first branch that
-    holds. When it fails: the failing children of an ``and``, and every branch of an ``or``.
-    So ``evaluate(rule, facts) == all(c.supports for c in explain(rule, facts))``, and every
-    listed condition went the way of the outcome: ``c.supports == evaluate(rule, facts)``.
+    holds. When it fails: the failing children of an ``and``, and of an ``or`` the branches
+    that came closest (fewest failing conditions; for 児童扶養手当, the income limit of the
+    person's own number of dependants rather than all ten). Every listed condition went the
+    outcome's way, ``c.supports == evaluate(rule, facts)``, and the list is never empty.
     """
     node = parse_rule(rule)
-    out: list[Condition] = []
-    _explain(node, facts, _evaluate(node, facts), False, out)
-    return out
+    return _explain(node, facts, _evaluate(node, facts), False)
 
 
-def _explain(node: Node, facts: dict[str, Any], outcome: bool, negated: bool, out: list) -> None:
+def _explain(node: Node, facts: dict[str, Any], outcome: bool, negated: bool) -> list[Condition]:
     if isinstance(node, Test):
         actual = facts.get(node.fact.name)
-        out.append(_condition(node, actual, _holds(node, actual), negated))
-    elif isinstance(node, Not):
-        _explain(node.child, facts, not outcome, not negated, out)
-    elif isinstance(node, AllOf) == outcome:
-        # and-true and or-false: every child went the outcome's way and counts.
-        # and-false: only the failing ones; or-true: the first that held.
-        for child in node.children:
-            _explain(child, facts, outcome, negated, out)
-    else:
-        deciding = [c for c in node.children if _evaluate(c, facts) == outcome]
-        for child in deciding if isinstance(node, AllOf) else deciding[:1]:
-            _explain(child, facts, outcome, negated, out)
+        return [_condition(node, actual, _holds(node, actual), negated)]
+    if isinstance(node, Not):
+        return _explain(node.child, facts, not outcome, not negated)
+    deciding = [c for c in node.children if _evaluate(c, facts) == outcome]
+    if isinstance(node, AnyOf) and outcome:
+        deciding = deciding[:1]
+    explained = [_explain(child, facts, outcome, negated) for child in deciding]
+    if isinstance(node, AnyOf) and not outcome:
+        closest = min(len(conditions) for conditions in explained)
+        explained = [conditions for conditions in explained if len(conditions) == closest]
+    return [condition for conditions in explained for condition in conditions]
 
 
 def _condition(test: Test, actual: Any, held: bool, negated: bool) -> Condition:
@@ -663,6 +661,10 @@ async def match_persons(
     registry change touched them): a few primary-key lookups whatever the registry's size.
     """
     query = _MatchQuery(rule, on, sql.postgres)
+    if sql.postgres:
+        # Correlated subqueries inflate PostgreSQL's cost estimates until it JIT-compiles each
+        # query, which takes longer (up to a second) than running it. Off for this transaction.
+        await sql.execute("SET LOCAL jit = off")
     if person_ids is not None:
         wanted = sorted(set(person_ids))
         for start in range(0, len(wanted), PERSON_IDS_PER_QUERY):

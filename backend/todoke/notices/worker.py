@@ -3,10 +3,10 @@
 Any number of workers share the outbox. On PostgreSQL a batch is claimed with
 ``FOR UPDATE SKIP LOCKED`` and a lease (``claimed_until``); on SQLite the write lock does the
 same for the one embedded worker. A worker that dies mid-batch leaves leases that expire,
-and another worker picks those deliveries up. Each result is committed as soon as it is
-known, so a delivery acknowledged by the push service (and recorded) is never sent again;
-the Topic header (one per notice) lets the push service replace a duplicate of one that was
-in flight when a worker died.
+and another worker picks those deliveries up. A batch's results are committed together
+as soon as the batch is sent, so a delivery recorded as acknowledged is never sent again;
+only a batch in flight when its worker died can be sent twice, and the Topic header (one per
+notice) lets the push service replace such a duplicate.
 """
 
 from __future__ import annotations
@@ -55,6 +55,15 @@ class Claimed:
     p256dh: str
     auth: str
     payload: bytes
+
+
+@dataclass
+class Outcome:
+    item: Claimed
+    status: str  # delivered | gone | failed | dead | retry
+    code: int
+    reason: str
+    retry_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -141,10 +150,10 @@ class DeliveryWorker:
             )
         return claimed
 
-    async def deliver(self, item: Claimed) -> str:
+    async def send(self, item: Claimed) -> Outcome:
+        """Send one delivery; what happened, not yet recorded."""
         if item.endpoint is None:  # the device unsubscribed meanwhile
-            await self._finish(item, "gone", 0, "subscription removed")
-            return "gone"
+            return Outcome(item, "gone", 0, "subscription removed")
         try:
             result = await self.sender.send(
                 Subscription(item.endpoint, item.p256dh, item.auth),
@@ -154,59 +163,64 @@ class DeliveryWorker:
                 topic=item.topic or None,
             )
         except ValueError as problem:  # nothing a retry can fix (bad keys, too large)
-            await self._finish(item, "failed", 0, str(problem)[:300])
-            return "failed"
+            return Outcome(item, "failed", 0, str(problem)[:300])
         outcome = result.outcome
-        if outcome == "retry":
-            attempts = item.attempts + 1
-            if attempts >= self.settings.push_max_attempts:
-                await self._finish(item, "dead", result.status, result.reason, attempts)
-                return "dead"
-            delay = backoff_seconds(attempts, result.retry_after_seconds)
-            async with write_transaction() as sql:
-                await sql.execute(
-                    "UPDATE delivery SET attempts = ?, next_attempt_at = ?, claimed_until = NULL, "
-                    "last_status = ?, last_error = ? WHERE id = ? AND status = 'queued'",
-                    [attempts, _now() + timedelta(seconds=delay), result.status,
-                     result.reason[:300], item.delivery_id],
-                )  # fmt: skip
-            return "retry"
-        await self._finish(item, outcome, result.status, result.reason)
-        return outcome
+        if outcome != "retry":
+            return Outcome(item, outcome, result.status, result.reason)
+        attempts = item.attempts + 1
+        if attempts >= self.settings.push_max_attempts:
+            return Outcome(item, "dead", result.status, result.reason)
+        delay = backoff_seconds(attempts, result.retry_after_seconds)
+        return Outcome(
+            item, "retry", result.status, result.reason, _now() + timedelta(seconds=delay)
+        )
 
-    async def _finish(
-        self, item: Claimed, status: str, code: int, reason: str, attempts: int | None = None
-    ) -> None:
+    async def record(self, outcomes: list[Outcome]) -> None:
+        """Record a batch's results in one transaction. Until it commits, a crash leaves the
+        batch claimed; its lease expires and it is sent again (at most this batch twice)."""
+        now = _now()
+        finished = [o for o in outcomes if o.status != "retry"]
+        retried = [o for o in outcomes if o.status == "retry"]
+        gone = {o.item.subscription_id for o in outcomes if o.status == "gone" and o.item.endpoint}
         async with write_transaction() as sql:
-            await sql.execute(
+            await sql.executemany(
                 "UPDATE delivery SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
                 "claimed_until = NULL, delivered_at = ? WHERE id = ?",
                 [
-                    status,
-                    attempts if attempts is not None else item.attempts + 1,
-                    code,
-                    "" if status == "delivered" else reason[:300],
-                    _now() if status == "delivered" else None,
-                    item.delivery_id,
+                    (
+                        o.status,
+                        o.item.attempts + 1,
+                        o.code,
+                        "" if o.status == "delivered" else o.reason[:300],
+                        now if o.status == "delivered" else None,
+                        o.item.delivery_id,
+                    )
+                    for o in finished
                 ],
             )
-            if status == "gone" and item.endpoint is not None:
+            await sql.executemany(
+                "UPDATE delivery SET attempts = ?, next_attempt_at = ?, claimed_until = NULL, "
+                "last_status = ?, last_error = ? WHERE id = ? AND status = 'queued'",
+                [
+                    (o.item.attempts + 1, o.retry_at, o.code, o.reason[:300], o.item.delivery_id)
+                    for o in retried
+                ],
+            )
+            for subscription_id in sorted(gone):
                 # 404/410: the browser dropped the subscription; so do we, with what was
                 # still queued for it.
-                await sql.execute(
-                    "DELETE FROM push_subscription WHERE id = ?", [item.subscription_id]
-                )
+                await sql.execute("DELETE FROM push_subscription WHERE id = ?", [subscription_id])
                 await sql.execute(
                     "UPDATE delivery SET status = 'gone', claimed_until = NULL "
                     "WHERE subscription = ? AND status = 'queued'",
-                    [item.subscription_id],
+                    [subscription_id],
                 )
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it; the number of deliveries handled."""
+        """Claim one batch, send it, record the results; the number handled."""
         batch = await self.claim()
         if batch:
-            await asyncio.gather(*(self.deliver(item) for item in batch))
+            await self.record(list(await asyncio.gather(*(self.send(i) for i in batch))))
         return len(batch)
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
