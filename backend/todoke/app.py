@@ -20,6 +20,8 @@ from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 
 import todoke
+from todoke.benefits.routes import StaffProgramController, SupportController
+from todoke.benefits.worker import run_matching
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
 from todoke.identity.routes import AuthController, MeController, StaffIdentityController
@@ -118,16 +120,18 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         opened = await start_database(engine)
         stop = asyncio.Event()
-        worker = None
+        workers = []
         if settings.embedded_worker:
-            # The embedded default: one delivery worker inside the web process.
-            worker = asyncio.create_task(DeliveryWorker(settings).run(stop))
+            # The embedded default: push delivery and re-matching inside the web process.
+            workers = [
+                asyncio.create_task(DeliveryWorker(settings).run(stop)),
+                asyncio.create_task(run_matching(stop)),
+            ]
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                await worker
+            await asyncio.gather(*workers)
             if opened:
                 await stop_database(engine)
 
@@ -174,6 +178,8 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             DelegationController,
             StaffController,
             PushController,
+            StaffProgramController,
+            SupportController,
             RegistryImportController,
             RegistryPersonController,
             PostalCodeController,

@@ -95,12 +95,14 @@ def _display_host(host: str) -> str:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """A push delivery worker; run as many as needed (they share the outbox)."""
+    """Push delivery and re-matching; run as many as needed (they share the outbox and
+    the change-log cursor)."""
     settings = _settings(args)
 
     async def run() -> int:
         import signal
 
+        from todoke.benefits.worker import run_matching
         from todoke.db import configure_database, start_database, stop_database
         from todoke.notices.worker import DeliveryWorker
 
@@ -114,7 +116,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker = DeliveryWorker(settings, name=args.name or None)
         print(f"push worker {worker.name}: delivering (Ctrl-C or SIGTERM to stop)", flush=True)
         try:
-            await worker.run(stop, idle_seconds=args.idle)
+            await asyncio.gather(worker.run(stop, idle_seconds=args.idle), run_matching(stop))
         finally:
             await stop_database(engine)
         return 0
@@ -348,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", help="municipality code (default: the only one)")
     p.set_defaults(func=cmd_issue_activation_code)
 
-    p = commands.add_parser("worker", help="deliver web push notices from the outbox")
+    p = commands.add_parser("worker", help="deliver push notices; re-match changed households")
     _common(p)
     p.add_argument("--name", default="", help="worker name in the outbox (default host:pid)")
     p.add_argument("--idle", type=float, default=1.0, help="seconds to wait when idle")

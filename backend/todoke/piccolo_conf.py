@@ -10,6 +10,7 @@ APP_REGISTRY = AppRegistry(
         "todoke.identity.piccolo_app",
         "todoke.procedures.piccolo_app",
         "todoke.staff.piccolo_app",
+        "todoke.benefits.piccolo_app",
     ]
 )
 

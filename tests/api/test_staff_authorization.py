@@ -57,6 +57,13 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/accounts"): ONLY_ADMIN,
     ("PUT", "/api/staff/accounts/{account_id:int}"): ONLY_ADMIN,
     ("POST", "/api/staff/accounts/{account_id:int}/deactivate"): ONLY_ADMIN,
+    ("GET", "/api/staff/programs"): ALL_STAFF,
+    ("PUT", "/api/staff/programs"): CASE,
+    ("GET", "/api/staff/programs/{slug:str}"): ALL_STAFF,
+    ("POST", "/api/staff/programs/{slug:str}/preview"): CASE,
+    ("POST", "/api/staff/programs/{slug:str}/submit"): CASE,
+    ("POST", "/api/staff/programs/{slug:str}/approve"): DESIGN,
+    ("POST", "/api/staff/programs/{slug:str}/close"): DESIGN,
 }
 
 
@@ -184,6 +191,23 @@ async def _request(caller, headers, method, path, world, extra):
             "/api/staff/registry/imports?filename=a.csv",
             b"registry_id\n",
         ),
+        "/api/staff/programs": (
+            "/api/staff/programs",
+            {
+                "slug": "x",
+                "department": "nope",
+                "title": {},
+                "summary": {},
+                "action": {},
+                "rule": {},
+                "delivery": "inform",
+            },
+        ),
+        "/api/staff/programs/{slug:str}": ("/api/staff/programs/flu-shot-65", None),
+        "/api/staff/programs/{slug:str}/preview": ("/api/staff/programs/flu-shot-65/preview", None),
+        "/api/staff/programs/{slug:str}/submit": ("/api/staff/programs/flu-shot-65/submit", None),
+        "/api/staff/programs/{slug:str}/approve": ("/api/staff/programs/no-such/approve", None),
+        "/api/staff/programs/{slug:str}/close": ("/api/staff/programs/no-such/close", None),
         "/api/staff/accounts/{account_id:int}": (
             f"/api/staff/accounts/{extra}",
             {"role": "caseworker", "departments": []},

@@ -353,9 +353,9 @@ def explain(rule: Any, facts: dict[str, Any]) -> list[Condition]:
 
     When the rule holds: every condition of an ``and``, and of an ``or`` the first branch that
     holds. When it fails: the failing children of an ``and``, and of an ``or`` the branches
-    that came closest (fewest failing conditions; for 児童扶養手当, the income limit of the
-    person's own number of dependants rather than all ten). Every listed condition went the
-    outcome's way, ``c.supports == evaluate(rule, facts)``, and the list is never empty.
+    that came closest (for 児童扶養手当, the income limit for the person's own number of
+    dependants rather than all ten). Every listed condition went the outcome's way,
+    ``c.supports == evaluate(rule, facts)``, and the list is never empty.
     """
     node = parse_rule(rule)
     return _explain(node, facts, _evaluate(node, facts), False)
@@ -372,9 +372,22 @@ def _explain(node: Node, facts: dict[str, Any], outcome: bool, negated: bool) ->
         deciding = deciding[:1]
     explained = [_explain(child, facts, outcome, negated) for child in deciding]
     if isinstance(node, AnyOf) and not outcome:
-        closest = min(len(conditions) for conditions in explained)
-        explained = [conditions for conditions in explained if len(conditions) == closest]
+        # The branches that came closest: fewest failing conditions, then most equalities
+        # that held (the branch for the person's own number of dependants, say).
+        scores = [
+            (len(conditions), -_equalities_held(child, facts))
+            for child, conditions in zip(deciding, explained, strict=True)
+        ]
+        explained = [e for e, score in zip(explained, scores, strict=True) if score == min(scores)]
     return [condition for conditions in explained for condition in conditions]
+
+
+def _equalities_held(node: Node, facts: dict[str, Any]) -> int:
+    return sum(
+        1
+        for test in _tests(node)
+        if test.op in ("==", "in") and _holds(test, facts.get(test.fact.name))
+    )
 
 
 def _condition(test: Test, actual: Any, held: bool, negated: bool) -> Condition:
@@ -532,7 +545,7 @@ class _Compiler:
                 sql, params = f"{expression} {_SQL_OPERATOR[test.op]} ?", [*params, test.value]
         if negated and fact.nullable:
             # Under NOT, an unknown fact must read as false, not as SQL's NULL.
-            return f"COALESCE({sql}, FALSE)", params
+            return f"({sql})", params
         return f"({sql})", params
 
 

@@ -7,6 +7,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from todoke.benefits.catalogue import seed_programs
 from todoke.demo.generator import generate_persons, write_csv
 from todoke.procedures import service as procedures
 from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
@@ -26,6 +27,7 @@ async def seed_catalogue(municipality: MunicipalityRead) -> None:
     department_ids = await registry.ensure_departments(municipality.id, DEPARTMENTS)
     for order, definition in enumerate(PROCEDURES):
         await procedures.publish(municipality.id, department_ids, definition, sort_order=order)
+    await seed_programs(municipality.id)
 
 
 async def seed_demo(
