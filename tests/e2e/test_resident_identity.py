@@ -425,7 +425,8 @@ def test_consents_are_separate_saved_at_once_and_kept(make_page, shoot):
     page.reload()
     prefill.wait_for()
     assert not prefill.is_checked() and matching.is_checked()
-    assert page.request.get("/api/me/consents").json() == {"prefill": False, "matching": True}
+    consents = page.request.get("/api/me/consents").json()
+    assert consents == {"prefill": False, "matching": True, "sharing": False}
     _check_console(page, http_errors)
 
 

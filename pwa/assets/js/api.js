@@ -5,6 +5,7 @@
 // The token lives in this module's memory only: never in storage, gone with the page.
 
 const TIMEOUT_MS = 20000;
+const UPLOAD_TIMEOUT_MS = 120000;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 let csrfToken = '';
 
@@ -63,19 +64,44 @@ export function getJSON(path, { signal } = {}) {
 
 /**
  * Send body (as JSON, when given) with method and return the JSON answer, or null for an
- * answer without a body (204). Unsafe methods carry the CSRF token. Errors as getJSON.
+ * answer without a body (204). Unsafe methods carry the CSRF token; headers adds others
+ * (e.g. Idempotency-Key). Errors as getJSON.
  */
-export function sendJSON(path, { method = 'POST', body, signal } = {}) {
-  return request(path, { method, body, signal });
+export function sendJSON(path, { method = 'POST', body, signal, headers } = {}) {
+  return request(path, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    contentType: body === undefined ? null : 'application/json',
+    signal,
+    headers,
+  });
 }
 
-async function request(path, { method, body, signal }) {
-  const timeout = AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT_MS) : undefined;
+/**
+ * Send raw bytes (a File or Blob, e.g. an upload) as the request body with its own content
+ * type, and return the JSON answer. Carries the CSRF token like sendJSON; errors as getJSON.
+ * Uploads from a phone can be slow, so the time limit is longer than for JSON.
+ */
+export function sendBytes(path, { body, contentType, method = 'POST', signal } = {}) {
+  return request(path, {
+    method,
+    body,
+    contentType: contentType || body?.type || 'application/octet-stream',
+    signal,
+    timeoutMs: UPLOAD_TIMEOUT_MS,
+  });
+}
+
+async function request(
+  path,
+  { method, body, contentType = null, signal, headers: extraHeaders, timeoutMs = TIMEOUT_MS },
+) {
+  const timeout = AbortSignal.timeout ? AbortSignal.timeout(timeoutMs) : undefined;
   const combined =
     signal && timeout && AbortSignal.any ? AbortSignal.any([signal, timeout]) : signal ?? timeout;
 
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const headers = { Accept: 'application/json', ...extraHeaders };
+  if (contentType) headers['Content-Type'] = contentType;
   if (UNSAFE_METHODS.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
   let response;
@@ -83,7 +109,7 @@ async function request(path, { method, body, signal }) {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body,
       credentials: 'same-origin',
       signal: combined,
     });

@@ -46,6 +46,17 @@ const ICONS = {
   device: ['M7 2.5h10v19H7z', 'M11 18.5h2'],
   store: ['M3.5 9.5 5 4h14l1.5 5.5', 'M3.5 9.5h17M5 9.5V20h14V9.5M9.5 20v-5h5v5'],
   chevronLeft: ['M15 5.5 8.5 12 15 18.5'],
+  lock: ['M6 10.5h12V20H6z', 'M8.5 10.5V8a3.5 3.5 0 0 1 7 0v2.5'],
+  document: ['M6 3h8.5L19 7.5V21H6z', 'M14 3v5h5M9 12h7M9 15.5h7'],
+  upload: ['M12 15.5V4M7.5 8.5 12 4l4.5 4.5', 'M4.5 15v5h15v-5'],
+  printer: ['M7 9V3.5h10V9', 'M7 17H4.5V9h15v8H17', 'M7 14h10v6.5H7z'],
+  send: ['M3.5 11.5 20.5 4l-5 16.5-4-7z', 'm11.5 13.5 9-9.5'],
+  people: [
+    'circle:9,8,3.5',
+    'M2.5 20c.8-3.6 3.3-5.5 6.5-5.5s5.7 1.9 6.5 5.5',
+    'M15.5 4.8a3.5 3.5 0 0 1 0 6.4M18 14.8c1.9.8 3 2.5 3.5 5.2',
+  ],
+  clock: ['circle:12,12,9', 'M12 7v5.5l3.5 2'],
 };
 
 /** An inline SVG icon, hidden from assistive technology (its meaning is in nearby text). */

@@ -70,7 +70,8 @@ export async function loadLanguage(code, { remember = true } = {}) {
 
 /**
  * The message for key in the current language, with {name} placeholders filled from params.
- * A numeric params.count selects "key.one" / "key.other" by the language's plural rules.
+ * A numeric params.count selects "key.one" / "key.other" by the language's plural rules;
+ * a parameter given as {ja, easy, en} is filled in the current language.
  */
 export function t(key, params = {}) {
   let message;
@@ -84,8 +85,14 @@ export function t(key, params = {}) {
     return key;
   }
   return message.replace(/\{(\w+)\}/g, (whole, name) =>
-    Object.hasOwn(params, name) ? String(params[name]) : whole,
+    Object.hasOwn(params, name) ? paramText(params[name]) : whole,
   );
+}
+
+// A parameter may itself be in every language ({"ja": "2026年4月1日", "en": "1 April
+// 2026"}): it is then shown in the current one, and follows a language switch.
+function paramText(value) {
+  return value && typeof value === 'object' ? pick(value).text : String(value);
 }
 
 /** Fill every data-i18n* attribute and localize()d node in root (root included). */

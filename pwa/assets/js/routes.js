@@ -15,9 +15,44 @@ export const routes = [
   },
   {
     path: '/procedures',
-    nav: 'procedures',
+    nav: 'home',
     load: () => import('./screens/procedures.js'),
     props: { variant: 'search' },
+  },
+  {
+    path: '/procedures/:slug',
+    nav: 'home',
+    load: () => import('./screens/procedure.js'),
+  },
+  {
+    path: '/procedures/:slug/apply',
+    nav: 'applications',
+    load: () => import('./screens/apply.js'),
+  },
+  {
+    path: '/procedures/:slug/review',
+    nav: 'applications',
+    load: () => import('./screens/review.js'),
+  },
+  {
+    path: '/applications',
+    nav: 'applications',
+    load: () => import('./screens/applications.js'),
+  },
+  {
+    path: '/applications/:id',
+    nav: 'applications',
+    load: () => import('./screens/application.js'),
+  },
+  {
+    path: '/applications/:id/amend',
+    nav: 'applications',
+    load: () => import('./screens/amend.js'),
+  },
+  {
+    path: '/confirm',
+    nav: 'applications',
+    load: () => import('./screens/confirm.js'),
   },
   {
     path: '/inbox',
@@ -38,6 +73,16 @@ export const routes = [
     path: '/account/consents',
     nav: 'account',
     load: () => import('./screens/consents.js'),
+  },
+  {
+    path: '/account/delegations',
+    nav: 'account',
+    load: () => import('./screens/delegations.js'),
+  },
+  {
+    path: '/corrections',
+    nav: 'account',
+    load: () => import('./screens/corrections.js'),
   },
   {
     path: '/settings',

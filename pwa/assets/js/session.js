@@ -3,6 +3,7 @@
 // session itself is an HttpOnly cookie the page never sees.
 
 import { ApiError, getJSON, sendJSON, setCsrfToken } from './api.js';
+import { clearDeviceDrafts } from './drafts.js';
 import { createPasskey, getPasskey } from './webauthn.js';
 
 let me = null; // the last GET /api/me answer, or null when signed out or not yet asked
@@ -107,6 +108,8 @@ export async function signOut({ everywhere = false } = {}) {
     // Already signed out on the server: the result the person wanted.
     if (!(error instanceof ApiError && error.status === 401)) throw error;
   }
+  // The device may be shared: drafts kept on it go with the session.
+  clearDeviceDrafts();
   remember(null);
 }
 

@@ -779,6 +779,8 @@ export async function mount(outlet, ctx) {
         'ul',
         { class: 'link-list' },
         link('/account/consents', 'shield', 'consents.title', 'account.more.consentsHint'),
+        link('/account/delegations', 'people', 'delegations.title', 'account.more.delegationsHint'),
+        link('/corrections', 'pencil', 'corrections.title', 'account.more.correctionsHint'),
         link('/inbox', 'bell', 'inbox.title', 'account.more.inboxHint'),
       ),
     );

@@ -69,6 +69,47 @@ export async function send(path, body, { csrf, method = 'POST', signal } = {}) {
   }
 }
 
+/**
+ * POST a file (or any Blob) as the raw request body, the way the registry import takes it,
+ * and return the JSON answer.
+ */
+export async function sendFile(path, file, { csrf, signal } = {}) {
+  const headers = {
+    Accept: 'application/json',
+    'Content-Type': file.type || 'application/octet-stream',
+  };
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers,
+      body: file,
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new StaffApiError({ status: 0, title: error.name, detail: error.message });
+  }
+  if (!response.ok) throw await readProblem(response);
+  try {
+    return await response.json();
+  } catch {
+    throw new StaffApiError({ status: response.status, title: 'Invalid JSON' });
+  }
+}
+
+/** path with the query parameters that have a value (empty ones are left out). */
+export function withQuery(path, params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') query.set(name, String(value));
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
 async function readProblem(response) {
   const problem = { status: response.status, title: response.statusText };
   if ((response.headers.get('Content-Type') ?? '').includes('json')) {

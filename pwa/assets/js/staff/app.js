@@ -1,7 +1,8 @@
 // Entry point of the staff app (/staff): the staff dictionary, the header's municipality
 // and account, then the first screen. Everything visible comes from staff-ja.json or the API.
 
-import { announce } from '../dom.js';
+import { announce, el } from '../dom.js';
+import { may, placesFor } from './access.js';
 import { getJSON, problemText } from './api.js';
 import { loadStaffMessages, roleLabel, t } from './i18n.js';
 import { createRouter } from './router.js';
@@ -12,14 +13,40 @@ import * as invite from './invite.js';
 import * as letters from './letters.js';
 import * as counter from './counter.js';
 import * as invites from './invites.js';
-import { adminOnly, errorScreen, notFound, residentOnly } from './notices.js';
+import * as cases from './cases.js';
+import * as caseScreen from './case.js';
+import * as residents from './residents.js';
+import * as resident from './resident.js';
+import * as followUps from './follow-ups.js';
+import * as procedures from './procedures.js';
+import * as designer from './designer.js';
+import * as registryImport from './import.js';
+import * as metrics from './metrics.js';
+import * as audit from './audit.js';
+import * as accounts from './accounts.js';
+import * as corrections from './corrections.js';
+import { adminOnly, errorScreen, notFound, residentOnly, roleOnly } from './notices.js';
 
+// group: the roles that may use the screen (access.js); 'admin' screens say so in words.
 const routes = [
   { path: '/staff', screen: home, access: 'staff', nav: 'home' },
   { path: '/staff/invite', screen: invite, access: 'public' },
   { path: '/staff/letters', screen: letters, access: 'staff', nav: 'letters' },
   { path: '/staff/counter', screen: counter, access: 'staff', nav: 'counter' },
   { path: '/staff/invites', screen: invites, access: 'admin', nav: 'invites' },
+  { path: '/staff/cases', screen: cases, access: 'staff', group: 'cases', nav: 'cases' },
+  { path: '/staff/cases/:id', screen: caseScreen, access: 'staff', group: 'cases', nav: 'cases' },
+  { path: '/staff/residents', screen: residents, access: 'staff', nav: 'residents' },
+  { path: '/staff/residents/:registryId', screen: resident, access: 'staff', nav: 'residents' },
+  { path: '/staff/follow-ups', screen: followUps, access: 'staff', nav: 'followUps' },
+  { path: '/staff/corrections', screen: corrections, access: 'staff', group: 'cases', nav: 'corrections' },
+  { path: '/staff/procedures', screen: procedures, access: 'staff', group: 'design', nav: 'procedures' },
+  { path: '/staff/procedures/new', screen: designer, access: 'staff', group: 'design', nav: 'procedures' },
+  { path: '/staff/procedures/:slug', screen: designer, access: 'staff', group: 'design', nav: 'procedures' },
+  { path: '/staff/metrics', screen: metrics, access: 'staff', group: 'design', nav: 'metrics' },
+  { path: '/staff/import', screen: registryImport, access: 'admin', nav: 'import' },
+  { path: '/staff/audit', screen: audit, access: 'admin', nav: 'audit' },
+  { path: '/staff/accounts', screen: accounts, access: 'admin', nav: 'accounts' },
 ];
 const notFoundRoute = { path: null, screen: notFound, access: 'public' };
 
@@ -37,6 +64,24 @@ document.querySelector('.skip-link')?.addEventListener('click', (event) => {
   document.getElementById('main')?.focus();
 });
 
+const nav = document.querySelector('[data-staff-nav]');
+const navToggle = nav.querySelector('[data-nav-toggle]');
+let navFor = null; // whose places the navigation lists now
+navToggle.addEventListener('click', () => setMenuOpen(!nav.classList.contains('is-open')));
+nav.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && nav.classList.contains('is-open')) {
+    setMenuOpen(false);
+    navToggle.focus();
+  }
+});
+
+/** On a phone only some places stay in the row; 「メニュー」 opens the whole list. */
+function setMenuOpen(open) {
+  nav.classList.toggle('is-open', open);
+  navToggle.setAttribute('aria-expanded', String(open));
+  navToggle.querySelector('span').textContent = t(open ? 'nav.close' : 'nav.menu');
+}
+
 /** The screen a route shows to whoever is signed in (or to nobody). */
 async function resolve(route) {
   if (route.access === 'public') {
@@ -49,6 +94,7 @@ async function resolve(route) {
   if (route.access === 'admin' && account.staff_role !== 'administrator') {
     return { screen: adminOnly, account };
   }
+  if (route.group && !may(account, route.group)) return { screen: roleOnly, account };
   return { screen: route.screen, account };
 }
 
@@ -80,18 +126,35 @@ municipality.then((data) => {
 /** Header account and navigation for whoever is signed in, current page marked. */
 function showChrome(route, url, account) {
   const staff = account?.kind === 'staff' ? account : null;
-  const admin = staff?.staff_role === 'administrator';
   const box = document.querySelector('[data-account]');
-  const nav = document.querySelector('[data-staff-nav]');
   box.hidden = !staff;
   nav.hidden = !staff;
+  setMenuOpen(false);
   if (staff) {
     document.querySelector('[data-account-name]').textContent = t('header.accountName', {
       name: staff.display_name,
       role: roleLabel(staff.staff_role),
     });
+    const key = `${staff.id}:${staff.staff_role}`;
+    if (navFor !== key) {
+      navFor = key;
+      nav.querySelector('[data-nav-list]').replaceChildren(
+        ...placesFor(staff).map((place) =>
+          el(
+            'li',
+            {
+              class: `staff-nav__item${place.phone.includes(staff.staff_role) ? ' staff-nav__item--primary' : ''}`,
+            },
+            el(
+              'a',
+              { class: 'staff-nav__link', href: place.href, 'data-nav': place.key },
+              t(`nav.${place.key}`),
+            ),
+          ),
+        ),
+      );
+    }
   }
-  for (const item of nav.querySelectorAll('[data-admin-only]')) item.hidden = !admin;
   for (const link of nav.querySelectorAll('[data-nav]')) {
     if (link.dataset.nav === route.nav) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

@@ -7,29 +7,146 @@ import { announce, el, icon } from '../dom.js';
 import { problemReference, problemText } from './api.js';
 import { t } from './i18n.js';
 
-/** A labelled text input. Extra attributes (inputmode, autocomplete…) go on the input. */
-export function textField({ id, name, labelKey, hintKey, required = false, attributes = {} }) {
-  const describedBy = hintKey ? `${id}-hint` : null;
-  return el(
-    'div',
-    { class: 'field', 'data-field': name },
-    el(
-      'label',
-      { class: 'field__label', for: id },
-      el('span', { 'data-i18n': labelKey }),
-      required ? el('span', { class: 'field__required', 'data-i18n': 'common.required' }) : null,
-    ),
-    hintKey ? el('p', { class: 'field__hint', id: `${id}-hint`, 'data-i18n': hintKey }) : null,
-    el('p', { class: 'field__error', id: `${id}-error`, hidden: true }),
+/**
+ * A labelled text input. Extra attributes (type, inputmode, autocomplete…) go on the input.
+ * labelKey/hintKey name dictionary entries; label/hint give text made elsewhere (a field
+ * name in the procedure designer).
+ */
+export function textField({
+  id,
+  name,
+  labelKey,
+  label,
+  hintKey,
+  hint,
+  required = false,
+  attributes = {},
+}) {
+  return fieldShell(
+    { id, name, labelKey, label, hintKey, hint, required },
     el('input', {
       class: 'input',
       id,
       name,
       type: 'text',
       required,
-      'aria-describedby': describedBy,
+      'aria-describedby': hintKey || hint ? `${id}-hint` : null,
       ...attributes,
     }),
+  );
+}
+
+/** A labelled text area (same options as textField). */
+export function textareaField({
+  id,
+  name,
+  labelKey,
+  label,
+  hintKey,
+  hint,
+  required = false,
+  attributes = {},
+}) {
+  return fieldShell(
+    { id, name, labelKey, label, hintKey, hint, required },
+    el('textarea', {
+      class: 'input input--textarea',
+      id,
+      name,
+      rows: '4',
+      required,
+      'aria-describedby': hintKey || hint ? `${id}-hint` : null,
+      ...attributes,
+    }),
+  );
+}
+
+/**
+ * A labelled select. options: [{value, labelKey?, label?, selected?}]; the first is chosen
+ * unless another says selected.
+ */
+export function selectField({
+  id,
+  name,
+  labelKey,
+  label,
+  hintKey,
+  hint,
+  required = false,
+  options,
+  attributes = {},
+}) {
+  return fieldShell(
+    { id, name, labelKey, label, hintKey, hint, required },
+    el(
+      'select',
+      {
+        class: 'input staff-select',
+        id,
+        name,
+        required,
+        'aria-describedby': hintKey || hint ? `${id}-hint` : null,
+        ...attributes,
+      },
+      options.map((option) =>
+        el(
+          'option',
+          {
+            value: option.value,
+            selected: option.selected ?? false,
+            'data-i18n': option.labelKey ?? null,
+          },
+          option.label ?? '',
+        ),
+      ),
+    ),
+  );
+}
+
+/** One checkbox with its label (a yes/no question such as 「必須」). */
+export function checkboxField({ id, name, labelKey, label, hintKey, checked = false }) {
+  return el(
+    'div',
+    { class: 'field field--checkbox', 'data-field': name },
+    el('p', { class: 'field__error', id: `${id}-error`, hidden: true }),
+    el(
+      'div',
+      { class: 'choice choice--inline' },
+      el('input', {
+        class: 'choice__input',
+        type: 'checkbox',
+        id,
+        name,
+        checked,
+        'aria-describedby': hintKey ? `${id}-hint` : null,
+      }),
+      el(
+        'label',
+        { class: 'choice__label', for: id },
+        el('span', { 'data-i18n': labelKey ?? null }, label ?? ''),
+        hintKey
+          ? el('span', { class: 'choice__hint', id: `${id}-hint`, 'data-i18n': hintKey })
+          : null,
+      ),
+    ),
+  );
+}
+
+function fieldShell({ id, name, labelKey, label, hintKey, hint, required }, control) {
+  return el(
+    'div',
+    { class: 'field', 'data-field': name },
+    el(
+      'label',
+      { class: 'field__label', for: id },
+      el('span', { 'data-i18n': labelKey ?? null }, label ?? ''),
+      required ? el('span', { class: 'field__required', 'data-i18n': 'common.required' }) : null,
+    ),
+    hintKey || hint
+      ? el('p', { class: 'field__hint', id: `${id}-hint`, 'data-i18n': hintKey ?? null }, hint ?? '')
+      : null,
+    el('p', { class: 'field__error', id: `${id}-error`, hidden: true }),
+    control,
   );
 }
 
@@ -45,6 +162,7 @@ export function choiceGroup({
   hintKey,
   required = false,
   options,
+  layout,
 }) {
   return el(
     'fieldset',
@@ -65,7 +183,7 @@ export function choiceGroup({
     el(
       'div',
       {
-        class: `choice-group__options choice-group__options--${options.length > 4 ? 'grid' : 'list'}`,
+        class: `choice-group__options choice-group__options--${layout ?? (options.length > 4 ? 'grid' : 'list')}`,
       },
       options.map((option) => {
         const optionId = `${id}-${option.value}`;
@@ -84,7 +202,7 @@ export function choiceGroup({
           el(
             'label',
             { class: 'choice__label', for: optionId },
-            el('span', { 'data-i18n': option.labelKey }),
+            el('span', { 'data-i18n': option.labelKey ?? null }, option.label ?? ''),
             option.hintKey
               ? el('span', {
                   class: 'choice__hint',

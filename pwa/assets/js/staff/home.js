@@ -1,20 +1,23 @@
-// /staff for signed-in staff: who is signed in, in which role, and the tasks.
+// /staff for signed-in staff: who is signed in, in which role, and the tasks that role may
+// do (access.js), in groups.
 
 import { el, icon } from '../dom.js';
+import { placesFor } from './access.js';
 import { flashNotice } from './forms.js';
 import { roleLabel } from './i18n.js';
 
 export const titleKey = 'home.title';
 
-const TASKS = [
-  { key: 'letters', href: '/staff/letters' },
-  { key: 'counter', href: '/staff/counter' },
-  { key: 'invites', href: '/staff/invites', admin: true },
+const GROUPS = [
+  { key: 'work', places: ['cases', 'residents', 'followUps', 'corrections'] },
+  { key: 'identity', places: ['letters', 'counter'] },
+  { key: 'design', places: ['procedures', 'metrics'] },
+  { key: 'admin', places: ['accounts', 'invites', 'import', 'audit'] },
 ];
 
 export function mount(outlet, ctx) {
   const { account } = ctx;
-  const admin = account.staff_role === 'administrator';
+  const mine = new Map(placesFor(account).map((place) => [place.key, place]));
   outlet.append(
     el(
       'div',
@@ -42,28 +45,43 @@ export function mount(outlet, ctx) {
           ),
         ),
       ),
-      el('h2', { class: 'section-title', 'data-i18n': 'home.tasks' }),
-      el(
-        'ul',
-        { class: 'task-list' },
-        TASKS.filter((task) => admin || !task.admin).map((task) =>
+      GROUPS.map((group) => {
+        const places = group.places.filter((key) => mine.has(key)).map((key) => mine.get(key));
+        if (!places.length) return null;
+        return el(
+          'section',
+          { class: 'staff-task-group', 'aria-labelledby': `home-group-${group.key}` },
+          el('h2', {
+            class: 'section-title',
+            id: `home-group-${group.key}`,
+            'data-i18n': `home.group.${group.key}`,
+          }),
           el(
-            'li',
-            { class: 'task-card' },
-            el(
-              'h3',
-              { class: 'task-card__title' },
-              el('a', {
-                class: 'task-card__link',
-                href: task.href,
-                'data-i18n': `home.task.${task.key}.title`,
-              }),
+            'ul',
+            { class: 'task-list' },
+            places.map((place) =>
+              el(
+                'li',
+                { class: 'task-card' },
+                el(
+                  'h3',
+                  { class: 'task-card__title' },
+                  el('a', {
+                    class: 'task-card__link',
+                    href: place.href,
+                    'data-i18n': `home.task.${place.key}.title`,
+                  }),
+                ),
+                el('p', {
+                  class: 'task-card__body',
+                  'data-i18n': `home.task.${place.key}.body`,
+                }),
+                icon('chevronRight', 'task-card__chevron'),
+              ),
             ),
-            el('p', { class: 'task-card__body', 'data-i18n': `home.task.${task.key}.body` }),
-            icon('chevronRight', 'task-card__chevron'),
           ),
-        ),
-      ),
+        );
+      }),
     ),
   );
 }

@@ -86,3 +86,38 @@ export function formatDateTime(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? String(iso ?? '') : DATE_TIME.format(date);
 }
+
+const DATE = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', {
+  era: 'long',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  timeZone: 'Asia/Tokyo',
+});
+
+/** An API date (2026-04-01) or timestamp as a day: 令和8年4月1日 (Japan time). */
+export function formatDate(iso) {
+  if (!iso) return '';
+  const text = String(iso);
+  // A bare date is a day in Japan, whatever the desk's own time zone.
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00+09:00` : text);
+  return Number.isNaN(date.getTime()) ? text : DATE.format(date);
+}
+
+const NUMBER = new Intl.NumberFormat('ja-JP');
+const PERCENT = new Intl.NumberFormat('ja-JP', { style: 'percent', maximumFractionDigits: 1 });
+
+/** A count with thousands separators (1,234). */
+export function formatNumber(value) {
+  return value == null ? '' : NUMBER.format(value);
+}
+
+/** A share (0.25) as a percentage (25%). */
+export function formatPercent(value) {
+  return value == null ? '' : PERCENT.format(value);
+}
+
+/** Today in Japan as YYYY-MM-DD (the value of a date input). */
+export function todayInJapan() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
+}

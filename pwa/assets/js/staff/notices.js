@@ -64,6 +64,14 @@ export const adminOnly = {
   },
 };
 
+/** A screen the signed-in role may not use (the caseworker at the designer, …). */
+export const roleOnly = {
+  titleKey: 'roleOnly.title',
+  mount(outlet) {
+    outlet.append(page('roleOnly.title', 'roleOnly.body', homeLink()));
+  },
+};
+
 export const notFound = {
   titleKey: 'notFound.title',
   mount(outlet) {

@@ -2,9 +2,10 @@
 // every /staff/* path with staff/index.html, so a reload or a shared link lands on the
 // same screen. The shared router.js leaves /staff alone (it belongs to this app).
 //
-// A route is { path: '/staff/letters', screen, access: 'public' | 'staff' | 'admin' };
-// a screen module exports titleKey and mount(outlet, ctx) with ctx =
-//   { url, signal, account, flash, navigate(href, {replace, flash}), rerender({flash}) }.
+// A route is { path: '/staff/cases/:id', screen, access: 'public' | 'staff' | 'admin',
+// group? (access.js: the roles that may use it) }; a screen module exports titleKey and
+// mount(outlet, ctx) with ctx =
+//   { url, params, signal, account, flash, navigate(href, {replace, flash}), rerender({flash}) }.
 // resolve(route) (from app.js) may swap the screen, e.g. for the sign-in screen.
 
 import { applyTranslations, t } from './i18n.js';
@@ -15,14 +16,32 @@ export function createRouter({ routes, notFound, errorScreen, outlet, resolve, o
   let active = null;
   let sequence = 0;
 
+  // The first route whose path fits wins; ':name' segments match one segment each and are
+  // handed to the screen as ctx.params.name (decoded).
   function match(pathname) {
     const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-    return routes.find((route) => route.path === path) ?? notFound;
+    const parts = path.split('/');
+    for (const route of routes) {
+      const pattern = route.path.split('/');
+      if (pattern.length !== parts.length) continue;
+      const params = {};
+      const fits = pattern.every((segment, i) => {
+        if (!segment.startsWith(':')) return segment === parts[i];
+        try {
+          params[segment.slice(1)] = decodeURIComponent(parts[i]);
+        } catch {
+          return false;
+        }
+        return params[segment.slice(1)] !== '';
+      });
+      if (fits) return { route, params };
+    }
+    return { route: notFound, params: {} };
   }
 
   async function render(url, { focus, flash = null }) {
     const current = ++sequence;
-    const route = match(url.pathname);
+    const { route, params } = match(url.pathname);
     let resolved;
     try {
       resolved = await resolve(route);
@@ -38,6 +57,7 @@ export function createRouter({ routes, notFound, errorScreen, outlet, resolve, o
     const { screen, account } = resolved;
     const ctx = {
       url,
+      params,
       signal: controller.signal,
       account,
       flash,
@@ -55,7 +75,8 @@ export function createRouter({ routes, notFound, errorScreen, outlet, resolve, o
     }
     if (current !== sequence) return;
     applyTranslations(outlet);
-    const page = screen.titleKey ? t(screen.titleKey) : '';
+    // A screen may name its page itself (a case's receipt number) in ctx.pageTitle.
+    const page = ctx.pageTitle || (screen.titleKey ? t(screen.titleKey) : '');
     document.title = page ? t('app.titleFormat', { page, app: t('app.name') }) : t('app.name');
     onRender?.(route, url, account);
 

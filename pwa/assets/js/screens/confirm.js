@@ -1,0 +1,121 @@
+// /confirm?code=XXXX — a filing made with support staff at a counter waits for the
+// resident's own confirmation: signed in with their passkey, they enter (or open a link
+// with) the code the staff showed them, and the application becomes theirs.
+
+import { ApiError, sendJSON } from '../api.js';
+import { el, icon } from '../dom.js';
+import { applyTranslations } from '../i18n.js';
+import { loadMe, sessionEnded } from '../session.js';
+import { busy, describeError, messageArea } from '../ui/feedback.js';
+import { textField } from '../ui/forms.js';
+import { signInPrompt } from '../ui/signin.js';
+import { errorPanel } from '../ui/status.js';
+
+export const titleKey = 'confirm.title';
+
+export async function mount(outlet, ctx) {
+  const content = el('div', { class: 'page__content' });
+  outlet.append(
+    el(
+      'div',
+      { class: 'page' },
+      el('h1', { class: 'page__title', 'data-i18n': 'confirm.title' }),
+      el('p', { class: 'page__lead', 'data-i18n': 'confirm.lead' }),
+      content,
+    ),
+  );
+  applyTranslations(outlet);
+
+  let me;
+  try {
+    me = await loadMe({ signal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal.aborted) return;
+    content.replaceChildren(
+      errorPanel({
+        titleKey: 'account.error.load',
+        error,
+        onRetry: () => ctx.navigate(location.href, { replace: true }),
+      }),
+    );
+    applyTranslations(content);
+    return;
+  }
+  if (ctx.signal.aborted) return;
+  if (!me) {
+    content.replaceChildren(signInPrompt('confirm.signInNeeded'));
+    applyTranslations(content);
+    return;
+  }
+
+  const messages = messageArea();
+  const code = textField({
+    id: 'confirm-code',
+    labelKey: 'confirm.code.label',
+    hintKey: 'confirm.code.hint',
+    attributes: {
+      name: 'code',
+      autocomplete: 'one-time-code',
+      autocapitalize: 'characters',
+      spellcheck: 'false',
+      maxlength: '32',
+      class: 'field__input field__input--code',
+    },
+  });
+  code.input.value = ctx.query.get('code') ?? '';
+  const submit = el(
+    'button',
+    { type: 'submit', class: 'button button--solid button--block' },
+    icon('check', 'button__icon'),
+    el('span', { 'data-i18n': 'confirm.submit' }),
+  );
+  const form = el(
+    'form',
+    { class: 'panel', action: '#', novalidate: true, 'aria-labelledby': 'confirm-form-title' },
+    el('h2', { class: 'panel__title', id: 'confirm-form-title', 'data-i18n': 'confirm.formTitle' }),
+    el('p', { 'data-i18n': 'confirm.explain' }),
+    code.wrapper,
+    messages.node,
+    submit,
+  );
+  content.replaceChildren(form);
+  applyTranslations(content);
+
+  form.addEventListener(
+    'submit',
+    async (event) => {
+      event.preventDefault();
+      messages.clear();
+      const value = code.input.value.normalize('NFKC').trim();
+      if (!value) {
+        code.setError({ key: 'confirm.code.required' });
+        code.input.focus();
+        return;
+      }
+      code.setError(null);
+      const done = busy(submit);
+      let answer;
+      try {
+        answer = await sendJSON('/api/applications/confirm', {
+          body: { code: value },
+          signal: ctx.signal,
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) return;
+        done();
+        if (error instanceof ApiError && error.status === 401) sessionEnded();
+        if (error instanceof ApiError && (error.status === 404 || error.status === 422)) {
+          code.setError(describeError(error));
+          code.input.focus();
+        } else {
+          messages.show({ error, focus: true });
+        }
+        return;
+      }
+      if (ctx.signal.aborted) return;
+      const id = answer?.id ?? answer?.application_id;
+      ctx.navigate(`/applications/${encodeURIComponent(id)}?new=1`, { replace: true });
+    },
+    { signal: ctx.signal },
+  );
+}

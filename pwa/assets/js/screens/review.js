@@ -1,0 +1,338 @@
+// /procedures/:slug/review?draft=<id> — check your answers before sending: every shown
+// answer by section, with 変更 links back to its step, pre-filled values with their
+// source, a clear "not sent yet" box, and 「この内容で申請する」.
+//
+// The submission carries an Idempotency-Key made once for these exact answers and kept
+// in sessionStorage, so a retry after a lost answer (or a reload) can never file twice.
+
+import {
+  allFields,
+  answerNode,
+  answersToSend,
+  changedFromPrefill,
+  isVisible,
+  provenanceNode,
+} from '../answers.js';
+import { ApiError, sendJSON } from '../api.js';
+import { el, icon } from '../dom.js';
+import {
+  clearLocalDraft,
+  clearServerErrors,
+  fileMeta,
+  forgetSubmissionKey,
+  storeServerErrors,
+  submissionKey,
+} from '../drafts.js';
+import { applyTranslations, localize, pick } from '../i18n.js';
+import { applyHref, loadDraftWithForm, procedureHref } from '../procedure-form.js';
+import { loadMe, sessionEnded } from '../session.js';
+import { backLink } from '../ui/back-link.js';
+import { blockerNotices } from '../ui/blockers.js';
+import { errorSummary, problemFieldErrors } from '../ui/error-summary.js';
+import { busy, messageArea } from '../ui/feedback.js';
+import { signInPrompt } from '../ui/signin.js';
+import { missingDraft } from '../ui/missing-draft.js';
+import { errorPanel } from '../ui/status.js';
+
+export const titleKey = 'review.title';
+
+export async function mount(outlet, ctx) {
+  const slug = ctx.params.slug;
+  const draftId = ctx.query.get('draft');
+  const back = backLink(procedureHref(slug), 'review.backToForm');
+  const content = el('div', { class: 'page__content' });
+  const lead = el('p', { class: 'page__lead review__procedure' });
+  outlet.append(
+    el(
+      'div',
+      { class: 'page' },
+      back,
+      el('h1', { class: 'page__title', 'data-i18n': 'review.title' }),
+      lead,
+      content,
+    ),
+  );
+  applyTranslations(outlet);
+
+  let me;
+  let data;
+  try {
+    me = await loadMe({ signal: ctx.signal });
+    if (me && draftId) data = await loadDraftWithForm(slug, draftId, ctx.signal);
+  } catch (error) {
+    if (ctx.signal.aborted) return;
+    if (error instanceof ApiError && error.status === 401) {
+      sessionEnded();
+      me = null;
+    } else {
+      content.replaceChildren(
+        error instanceof ApiError && error.status === 404
+          ? missingDraft(slug)
+          : errorPanel({
+              titleKey: 'review.loadError',
+              error,
+              onRetry: () => ctx.navigate(location.href, { replace: true }),
+            }),
+      );
+      applyTranslations(content);
+      return;
+    }
+  }
+  if (ctx.signal.aborted) return;
+  if (!me) {
+    content.replaceChildren(signInPrompt('apply.signInNeeded'));
+    applyTranslations(content);
+    return;
+  }
+  if (!data) {
+    ctx.navigate(procedureHref(slug), { replace: true });
+    return;
+  }
+
+  const { draft, form, answers } = data;
+  const title = form.procedure?.title ?? draft.title;
+  localize(lead, title);
+  ctx.setTitle(() => pick(title).text);
+  const specs = allFields(form);
+  const sections = (form.form?.sections ?? []).filter((section) =>
+    specs.some((spec) => spec.section === section.id && isVisible(spec, answers)),
+  );
+  const lastStep = sections.at(-1)?.id;
+  back.querySelector('a').href = applyHref(slug, draft.id, { step: lastStep });
+
+  const summary = errorSummary({ id: 'review-errors' });
+  const messages = messageArea();
+  const rowErrors = new Map(); // field name → the error line under its answer
+
+  const sectionBlocks = sections.map((section) => {
+    const rows = specs
+      .filter((spec) => spec.section === section.id && isVisible(spec, answers))
+      .map((spec) => answerRow(spec));
+    const titleId = `review-section-${section.id}`;
+    return el(
+      'section',
+      { class: 'review-section', 'aria-labelledby': titleId },
+      localize(el('h2', { class: 'review-section__title', id: titleId }), section.title),
+      el('dl', { class: 'answers' }, rows),
+    );
+  });
+
+  function answerRow(spec) {
+    const filled = form.prefill?.[spec.name];
+    const locked = Boolean(filled && (filled.locked || spec.locked));
+    const value = answers[spec.name];
+    const changed = filled && !locked && changedFromPrefill(form, spec.name, value);
+    const error = el('p', {
+      class: 'field__error answers__error',
+      id: `review-${spec.name}-error`,
+      hidden: true,
+    });
+    rowErrors.set(spec.name, error);
+    const change = locked
+      ? el(
+          'span',
+          { class: 'answers__locked' },
+          icon('lock', 'answers__locked-icon'),
+          el('span', { 'data-i18n': 'review.locked' }),
+        )
+      : el(
+          'a',
+          {
+            class: 'link answers__change',
+            href: applyHref(slug, draft.id, { step: spec.section, field: spec.name }),
+          },
+          el('span', { 'data-i18n': 'review.change' }),
+          el('span', {
+            class: 'visually-hidden',
+            'data-i18n': 'review.changeWhat',
+            'data-i18n-params': JSON.stringify({ label: spec.label }),
+          }),
+        );
+    return el(
+      'div',
+      { class: 'answers__row', id: `review-${spec.name}` },
+      localize(el('dt', { class: 'answers__key' }), spec.label),
+      el(
+        'dd',
+        { class: 'answers__value' },
+        answerNode(spec, value, { household: form.household ?? [], files: fileMeta }),
+        filled
+          ? el(
+              'span',
+              { class: 'answers__source' },
+              icon('shield', 'answers__source-icon'),
+              provenanceNode(filled),
+            )
+          : null,
+        changed
+          ? el('span', {
+              class: 'chip chip--changed answers__changed',
+              'data-i18n': 'review.changedFromRegistry',
+            })
+          : null,
+        error,
+      ),
+      el('dd', { class: 'answers__action' }, change),
+    );
+  }
+
+  const unsent = el(
+    'div',
+    { class: 'notice notice--warning unsent', id: 'review-unsent' },
+    icon('alert', 'notice__icon'),
+    el('h2', { class: 'notice__title', 'data-i18n': 'review.unsent.title' }),
+    el('div', { class: 'notice__body' }, el('p', { 'data-i18n': 'review.unsent.body' })),
+  );
+
+  const canFile = form.can_file !== false;
+  const submit = el(
+    'button',
+    { type: 'button', class: 'button button--solid button--block review__submit' },
+    icon('send', 'button__icon'),
+    el('span', { 'data-i18n': 'review.submit' }),
+  );
+  const blockers = (form.blockers ?? []).filter((blocker) => blocker !== 'prefill_consent');
+
+  content.replaceChildren(
+    ...[
+      summary.node,
+      unsent,
+      draft.on_behalf_of_name
+        ? el(
+            'p',
+            { class: 'on-behalf' },
+            icon('people', 'on-behalf__icon'),
+            el('span', {
+              'data-i18n': 'review.onBehalf',
+              'data-i18n-params': JSON.stringify({ name: draft.on_behalf_of_name }),
+            }),
+          )
+        : null,
+      ...sectionBlocks,
+      canFile
+        ? el(
+            'div',
+            { class: 'review__send stack' },
+            el('p', { class: 'review__declaration', 'data-i18n': 'review.declaration' }),
+            messages.node,
+            submit,
+          )
+        : el('div', { class: 'stack' }, blockerNotices(blockers.length ? blockers : ['unknown'])),
+    ].filter(Boolean),
+  );
+  applyTranslations(content);
+
+  function showFieldErrors(errors) {
+    for (const error of rowErrors.values()) {
+      error.hidden = true;
+      error.replaceChildren();
+    }
+    for (const problem of errors) {
+      const line = rowErrors.get(problem.field);
+      if (!line) continue;
+      line.replaceChildren(
+        icon('alert', 'field__error-icon'),
+        localize(el('span'), problem.message.value),
+      );
+      line.hidden = false;
+    }
+    summary.show(
+      errors.map((problem) => {
+        const spec = specs.find((item) => item.name === problem.field);
+        return {
+          label: spec?.label ?? problem.label,
+          message: problem.message,
+          href: spec
+            ? applyHref(slug, draft.id, { step: spec.section, field: spec.name })
+            : undefined,
+          // The fix is made on the form: the errors go along to be shown beside the fields.
+          onSelect: spec
+            ? () =>
+                ctx.navigate(applyHref(slug, draft.id, { step: spec.section, field: spec.name }))
+            : null,
+        };
+      }),
+    );
+  }
+
+  submit.addEventListener(
+    'click',
+    async () => {
+      messages.clear();
+      const body = {
+        slug: form.procedure?.slug ?? slug,
+        version: form.version,
+        answers: answersToSend(form, answers),
+        draft_id: draft.id,
+      };
+      if (draft.on_behalf_of != null) body.on_behalf_of = draft.on_behalf_of;
+      // The same key for the same answers: a retry replays, never files twice.
+      const key = submissionKey(draft.id, body);
+      const done = busy(submit);
+      let application;
+      try {
+        application = await sendJSON('/api/applications', {
+          body,
+          headers: { 'Idempotency-Key': key },
+          signal: ctx.signal,
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) return;
+        done();
+        handleFailure(error);
+        return;
+      }
+      if (ctx.signal.aborted) return;
+      forgetSubmissionKey(draft.id);
+      clearLocalDraft(draft.id);
+      clearServerErrors(draft.id);
+      ctx.navigate(`/applications/${encodeURIComponent(application.id)}?new=1`, { replace: true });
+    },
+    { signal: ctx.signal },
+  );
+
+  function handleFailure(error) {
+    if (error instanceof ApiError && error.status === 422) {
+      const errors = problemFieldErrors(error);
+      if (errors.length > 0) {
+        storeServerErrors(draft.id, errors);
+        showFieldErrors(errors);
+        return;
+      }
+    }
+    if (error instanceof ApiError && error.status === 409) {
+      // The procedure's form changed: the answers stay in the draft; the form reloads.
+      forgetSubmissionKey(draft.id);
+      const reload = el(
+        'a',
+        { class: 'button button--outline', href: applyHref(slug, draft.id) },
+        el('span', { 'data-i18n': 'review.formChanged.reload' }),
+      );
+      messages.show({
+        tone: 'error',
+        key: 'review.formChanged.body',
+        titleKey: 'review.formChanged.title',
+        focus: true,
+      });
+      messages.node.firstElementChild?.append(el('div', { class: 'notice__body' }, reload));
+      applyTranslations(messages.node);
+      return;
+    }
+    if (error instanceof ApiError && error.status === 401) {
+      sessionEnded();
+      messages.show({ tone: 'error', key: 'review.signedOut', focus: true });
+      return;
+    }
+    if (error instanceof ApiError && error.offline) {
+      // It may have arrived: the retry carries the same key and so cannot file twice.
+      messages.show({
+        tone: 'error',
+        key: 'review.offline',
+        titleKey: 'review.offlineTitle',
+        focus: true,
+      });
+      return;
+    }
+    messages.show({ error, titleKey: 'review.failed', focus: true });
+  }
+}

@@ -1,0 +1,51 @@
+// Who may do what in the staff app, by role, in one place: the routes, the header
+// navigation and the home screen's task cards all read this table. The API decides in the
+// end (backend/todoke/staff/service.py); this only keeps screens a role cannot use out of
+// its way.
+
+export const ROLES = ['caseworker', 'support', 'supervisor', 'administrator'];
+
+const ALL = new Set(ROLES);
+const CASE = new Set(['caseworker', 'supervisor', 'administrator']);
+const DESIGN = new Set(['supervisor', 'administrator']);
+const ADMIN = new Set(['administrator']);
+
+/** The groups of roles a route or a task names. */
+export const ACCESS = { all: ALL, cases: CASE, design: DESIGN, admin: ADMIN };
+
+/** Whether account (from the session) may use what group allows. */
+export function may(account, group) {
+  return Boolean(account?.kind === 'staff' && ACCESS[group]?.has(account.staff_role));
+}
+
+/** Whether the role may (re)assign a case to anyone of its department. */
+export function assignsCases(account) {
+  return may(account, 'design');
+}
+
+/**
+ * The staff app's places, in the order the navigation shows them. `phone` lists the roles
+ * for which the entry stays in the row on a phone (the others are behind 「メニュー」).
+ * Letters and the counter are listed for every role: the API refuses caseworkers there
+ * and the screen says so in the API's words.
+ */
+export const PLACES = [
+  { key: 'home', href: '/staff', group: 'all', phone: [] },
+  { key: 'cases', href: '/staff/cases', group: 'cases', phone: ['caseworker', 'supervisor', 'administrator'] },
+  { key: 'residents', href: '/staff/residents', group: 'all', phone: ROLES },
+  { key: 'followUps', href: '/staff/follow-ups', group: 'all', phone: [] },
+  { key: 'corrections', href: '/staff/corrections', group: 'cases', phone: [] },
+  { key: 'letters', href: '/staff/letters', group: 'all', phone: ['support'] },
+  { key: 'counter', href: '/staff/counter', group: 'all', phone: [] },
+  { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },
+  { key: 'metrics', href: '/staff/metrics', group: 'design', phone: [] },
+  { key: 'accounts', href: '/staff/accounts', group: 'admin', phone: [] },
+  { key: 'invites', href: '/staff/invites', group: 'admin', phone: [] },
+  { key: 'import', href: '/staff/import', group: 'admin', phone: [] },
+  { key: 'audit', href: '/staff/audit', group: 'admin', phone: [] },
+];
+
+/** The places account may use. */
+export function placesFor(account) {
+  return PLACES.filter((place) => may(account, place.group));
+}

@@ -1,0 +1,602 @@
+// /staff/residents/:registryId「住民の記録」: the consented 360° view of one resident. The
+// purpose comes first (recorded with the opening and shown to the resident); then the
+// person, the household, whether the resident shares records across departments (and what
+// is left out without it), applications, consultations with their follow-ups, notices, and
+// a form to record a consultation.
+
+import { announce, el, icon } from '../dom.js';
+import { may } from './access.js';
+import { getJSON, send } from './api.js';
+import {
+  choiceGroup,
+  clearErrors,
+  errorSummary,
+  guardBusy,
+  problemItems,
+  selectField,
+  showErrors,
+  textareaField,
+  textField,
+} from './forms.js';
+import { applyTranslations, formatDate, formatDateTime, formatNumber, has, t, todayInJapan } from './i18n.js';
+import { usualPurpose } from './residents.js';
+import {
+  PURPOSES,
+  backLink,
+  badge,
+  dataTable,
+  emptyLine,
+  loadFailed,
+  myDepartments,
+  purposeForm,
+  purposeLine,
+  sessionEnded,
+  statusBadge,
+  summaryRow,
+} from './ui.js';
+
+export const titleKey = 'resident.title';
+
+export const TOPICS = ['money', 'childcare', 'care', 'disability', 'housing', 'work', 'health', 'other'];
+
+export async function mount(outlet, ctx) {
+  const registryId = ctx.params.registryId;
+  const purpose = ctx.url.searchParams.get('purpose');
+  const page = el('div', { class: 'page staff-resident' });
+  outlet.append(page);
+  const back = backLink('/staff/residents', t('resident.back'));
+
+  if (!PURPOSES.includes(purpose)) {
+    ctx.pageTitle = t('resident.openTitle');
+    page.classList.add('staff-narrow');
+    page.append(
+      back,
+      el('h1', { class: 'page__title', 'data-i18n': 'resident.openTitle' }),
+      el('p', { class: 'page__lead' }, t('resident.openFor', { id: registryId })),
+      purposeForm({
+        id: 'resident-open',
+        purpose: usualPurpose(ctx.account),
+        leadKey: 'purpose.residentNotice',
+        buttonKey: 'resident.open',
+        signal: ctx.signal,
+        onOpen: (chosen) =>
+          ctx.navigate(
+            `/staff/residents/${encodeURIComponent(registryId)}?purpose=${encodeURIComponent(chosen)}`,
+            { replace: true },
+          ),
+      }),
+    );
+    return;
+  }
+
+  let data;
+  let departments;
+  try {
+    [data, departments] = await Promise.all([
+      getJSON(
+        `/api/staff/residents/${encodeURIComponent(registryId)}?purpose=${encodeURIComponent(purpose)}`,
+        { signal: ctx.signal },
+      ),
+      getJSON('/api/staff/departments', { signal: ctx.signal }),
+    ]);
+  } catch (error) {
+    if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+    page.append(
+      back,
+      el('h1', {
+        class: 'page__title',
+        'data-i18n': error.status === 404 ? 'resident.notFound' : 'resident.title',
+      }),
+      loadFailed(error, ctx),
+    );
+    return;
+  }
+
+  const person = data.person;
+  ctx.pageTitle = t('resident.pageTitle', { name: person.name });
+  const consultations = el('div', { class: 'staff-consultations' });
+  const showConsultations = () => consultations.replaceChildren(consultationList(data.consultations));
+  showConsultations();
+
+  const parts = [
+    back,
+    el(
+      'header',
+      { class: 'staff-case-head' },
+      el(
+        'p',
+        { class: 'staff-case-head__receipt' },
+        el('span', {}, t('resident.registryId')),
+        el('span', { class: 'mono' }, person.registry_id),
+      ),
+      el('h1', { class: 'page__title' }, person.name),
+      el('p', { class: 'staff-resident__kana' }, person.kana),
+      purposeLine(purpose),
+    ),
+    sharingNotice(data),
+    el(
+      'div',
+      { class: 'staff-resident-layout' },
+      section(
+        'resident-person',
+        t('resident.person.title'),
+        el(
+          'dl',
+          { class: 'summary-list' },
+          summaryRow(t('resident.person.birthDate'), formatDate(person.birth_date)),
+          summaryRow(t('resident.person.sex'), label('sex', person.sex)),
+          summaryRow(t('resident.person.postalCode'), person.postal_code ? `〒${person.postal_code}` : ''),
+          summaryRow(t('resident.person.address'), person.address),
+          summaryRow(t('resident.person.relation'), label('relation', person.relation)),
+          summaryRow(t('resident.person.since'), formatDate(person.resident_since)),
+          summaryRow(t('resident.person.status'), label('personStatus', person.status)),
+          summaryRow(
+            t('resident.person.account'),
+            t(data.has_account ? 'resident.person.hasAccount' : 'resident.person.noAccount'),
+          ),
+        ),
+      ),
+      section('resident-household', t('resident.household.title'), household(data.household)),
+      data.facts ? section('resident-facts', t('resident.facts.title'), facts(data.facts)) : null,
+    ),
+    section(
+      'resident-applications',
+      t('resident.applications.title'),
+      applications(data.applications, departments, ctx),
+    ),
+    section('resident-consultations', t('resident.consultations.title'), consultations),
+    data.sharing_consent
+      ? section('resident-notices', t('resident.notices.title'), notices(data.notices))
+      : null,
+    consultationForm({
+      registryId: person.registry_id,
+      departments: myDepartments(departments, ctx.account),
+      ctx,
+      onRecorded: (consultation) => {
+        data.consultations.unshift(consultation);
+        showConsultations();
+        applyTranslations(consultations);
+      },
+    }),
+  ];
+  page.append(...parts.filter(Boolean));
+}
+
+function section(id, title, ...children) {
+  return el(
+    'section',
+    { class: 'staff-section', id, 'aria-labelledby': `${id}-heading` },
+    el('h2', { class: 'section-title', id: `${id}-heading` }, title),
+    children,
+  );
+}
+
+function label(kind, value) {
+  if (value == null || value === '') return t('resident.unknown');
+  return has(`${kind}.${value}`) ? t(`${kind}.${value}`) : String(value);
+}
+
+/** Why other departments' records are shown or left out. */
+function sharingNotice(data) {
+  const shared = data.sharing_consent;
+  let body;
+  if (shared) body = t('resident.sharing.yesBody');
+  else if (data.has_account) body = t('resident.sharing.noBody');
+  else body = t('resident.sharing.noAccountBody');
+  return el(
+    'div',
+    { class: `staff-callout ${shared ? 'staff-callout--success' : 'staff-callout--warning'}`, 'data-sharing': String(shared) },
+    icon(shared ? 'online' : 'shield', 'staff-callout__icon'),
+    el(
+      'div',
+      {},
+      el('p', { class: 'staff-callout__title' }, t(shared ? 'resident.sharing.yes' : 'resident.sharing.no')),
+      el('p', {}, body),
+    ),
+  );
+}
+
+function household(members) {
+  if (!members.length) return emptyLine(t('resident.household.none'));
+  return dataTable({
+    caption: t('resident.household.title'),
+    headers: [
+      { text: t('resident.household.name') },
+      { text: t('resident.household.relation') },
+      { text: t('resident.household.birthDate') },
+      { text: t('resident.household.registryId') },
+    ],
+    rows: members.map((member) =>
+      el(
+        'tr',
+        { class: member.is_self ? 'is-self' : null },
+        el(
+          'th',
+          { scope: 'row' },
+          el('span', {}, member.name),
+          el('span', { class: 'staff-table-sub' }, member.kana),
+          member.is_self ? badge(t('resident.household.self'), 'key') : null,
+        ),
+        el('td', {}, label('relation', member.relation)),
+        el('td', {}, formatDate(member.birth_date)),
+        el('td', { class: 'mono' }, member.id),
+      ),
+    ),
+  });
+}
+
+function facts(values) {
+  const yesNo = (value) =>
+    value == null ? t('resident.unknown') : t(value ? 'common.yes' : 'common.no');
+  return el(
+    'dl',
+    { class: 'summary-list' },
+    summaryRow(
+      t('resident.facts.income'),
+      values.income_yen == null ? t('resident.unknown') : t('common.yen', { n: formatNumber(values.income_yen) }),
+    ),
+    summaryRow(t('resident.facts.taxExempt'), yesNo(values.tax_exempt)),
+    summaryRow(t('resident.facts.singleParent'), yesNo(values.single_parent)),
+    summaryRow(t('resident.facts.livelihoodAid'), yesNo(values.livelihood_aid)),
+    summaryRow(t('resident.facts.disability'), certificate(values.disability_certificate)),
+    summaryRow(t('resident.facts.careLevel'), careLevel(values.care_level)),
+    summaryRow(
+      t('resident.facts.pregnancy'),
+      values.pregnancy_due_date ? formatDate(values.pregnancy_due_date) : t('resident.none'),
+    ),
+  );
+}
+
+/** physical_3 → 身体障害者手帳 3級, intellectual_b → 療育手帳 B. */
+function certificate(code) {
+  if (!code) return t('resident.none');
+  const [kind, grade] = String(code).split('_');
+  return has(`certificate.${kind}`)
+    ? t(`certificate.${kind}`, { grade: (grade ?? '').toUpperCase() })
+    : String(code);
+}
+
+/** support_1 → 要支援1, care_3 → 要介護3. */
+function careLevel(code) {
+  if (!code) return t('resident.none');
+  const [kind, level] = String(code).split('_');
+  return has(`careLevel.${kind}`) ? t(`careLevel.${kind}`, { n: level ?? '' }) : String(code);
+}
+
+function applications(items, departments, ctx) {
+  if (!items.length) return emptyLine(t('resident.applications.none'));
+  // A case of one's own departments opens in the case screen; others are listed only.
+  const mine = new Set(myDepartments(departments, ctx.account).map((d) => d.code));
+  const opens = may(ctx.account, 'cases');
+  return dataTable({
+    caption: t('resident.applications.title'),
+    headers: [
+      { text: t('cases.column.receipt') },
+      { text: t('cases.column.procedure') },
+      { text: t('resident.applications.department') },
+      { text: t('cases.column.status') },
+      { text: t('case.channel') },
+      { text: t('cases.column.received') },
+    ],
+    rows: items.map((item) =>
+      el(
+        'tr',
+        {},
+        el(
+          'th',
+          { scope: 'row' },
+          opens && mine.has(item.department.code)
+            ? el('a', { class: 'link mono', href: `/staff/cases/${item.id}` }, item.receipt_number)
+            : el('span', { class: 'mono' }, item.receipt_number),
+        ),
+        el('td', {}, item.title.ja),
+        el('td', {}, item.department.name.ja),
+        el('td', {}, statusBadge(item.status)),
+        el('td', {}, t(`channel.${item.channel}`)),
+        el('td', {}, formatDate(item.submitted_at)),
+      ),
+    ),
+  });
+}
+
+function consultationList(items) {
+  if (!items.length) return emptyLine(t('resident.consultations.none'));
+  return el(
+    'ul',
+    { class: 'staff-records' },
+    items.map((item) =>
+      el(
+        'li',
+        { class: 'staff-record', 'data-consultation': item.id ?? '' },
+        el(
+          'h3',
+          { class: 'staff-record__title' },
+          t('resident.consultations.heading', {
+            date: formatDate(item.held_on),
+            department: item.department.name.ja,
+          }),
+        ),
+        el(
+          'p',
+          { class: 'staff-record__meta' },
+          t('resident.consultations.meta', {
+            name: item.staff_name,
+            topics: item.topics.map((topic) => label('topic', topic)).join('、'),
+          }),
+        ),
+        el('p', { class: 'staff-record__text' }, item.summary),
+        item.follow_ups.length
+          ? el(
+              'div',
+              { class: 'staff-record__follow-ups' },
+              el('h4', { class: 'staff-record__subtitle' }, t('resident.consultations.followUps')),
+              el(
+                'ul',
+                { class: 'staff-follow-up-list' },
+                item.follow_ups.map((task) =>
+                  el(
+                    'li',
+                    { class: `staff-follow-up-list__item${task.done ? ' is-done' : ''}` },
+                    badge(
+                      t(task.done ? 'followUps.done' : 'followUps.open'),
+                      task.done ? 'success' : 'key',
+                    ),
+                    el('span', {}, task.task),
+                    el(
+                      'span',
+                      { class: 'staff-follow-up-list__due' },
+                      t('followUps.dueOn', { date: formatDate(task.due_on) }),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+function notices(items) {
+  if (!items.length) return emptyLine(t('resident.notices.none'));
+  return el(
+    'ul',
+    { class: 'staff-records staff-records--compact' },
+    items.map((notice) =>
+      el(
+        'li',
+        { class: 'staff-record' },
+        el('p', { class: 'staff-record__title' }, notice.title?.ja ?? ''),
+        el(
+          'p',
+          { class: 'staff-record__meta' },
+          formatDateTime(notice.created_at),
+          ' ',
+          badge(t(notice.read ? 'resident.notices.read' : 'resident.notices.unread'), notice.read ? 'neutral' : 'key'),
+        ),
+      ),
+    ),
+  );
+}
+
+/** 「相談を記録する」: department, topics, summary, date, follow-up tasks (add/remove rows). */
+function consultationForm({ registryId, departments, ctx, onRecorded }) {
+  const summary = errorSummary('consultation-errors');
+  const status = el('p', { class: 'form-status', role: 'status' });
+  const busy = guardBusy(status);
+  const done = el('div', { class: 'staff-consultation-done' });
+  const today = todayInJapan();
+
+  const rows = el('ol', { class: 'staff-follow-up-rows' });
+  let counter = 0;
+  const renumber = () => {
+    [...rows.children].forEach((row, i) => {
+      row.querySelector('[data-task-label]').textContent = t('consultation.task', { n: i + 1 });
+      row.querySelector('[data-due-label]').textContent = t('consultation.due', { n: i + 1 });
+      row.querySelector('[data-remove]').lastChild.textContent = t('consultation.removeTask', {
+        n: i + 1,
+      });
+    });
+  };
+  const addRow = () => {
+    const n = ++counter;
+    const row = el(
+      'li',
+      { class: 'staff-follow-up-row' },
+      el(
+        'div',
+        { class: 'field', 'data-field': `follow_up_task_${n}` },
+        el('label', { class: 'field__label', for: `consultation-task-${n}`, 'data-task-label': '' }),
+        el('p', { class: 'field__error', id: `consultation-task-${n}-error`, hidden: true }),
+        el('input', {
+          class: 'input',
+          id: `consultation-task-${n}`,
+          name: 'task',
+          type: 'text',
+          maxlength: '500',
+          autocomplete: 'off',
+        }),
+      ),
+      el(
+        'div',
+        { class: 'field', 'data-field': `follow_up_due_${n}` },
+        el('label', { class: 'field__label', for: `consultation-due-${n}`, 'data-due-label': '' }),
+        el('p', { class: 'field__error', id: `consultation-due-${n}-error`, hidden: true }),
+        el('input', {
+          class: 'input input--date',
+          id: `consultation-due-${n}`,
+          name: 'due_on',
+          type: 'date',
+          min: today,
+        }),
+      ),
+      el(
+        'button',
+        { type: 'button', class: 'button button--text button--sm', 'data-remove': '' },
+        icon('trash', 'button__icon'),
+        el('span', {}),
+      ),
+    );
+    row.querySelector('[data-remove]').addEventListener(
+      'click',
+      () => {
+        const next = row.nextElementSibling ?? row.previousElementSibling;
+        row.remove();
+        renumber();
+        (next?.querySelector('input') ?? add).focus();
+      },
+      { signal: ctx.signal },
+    );
+    rows.append(row);
+    renumber();
+    return row;
+  };
+  const add = el(
+    'button',
+    { type: 'button', class: 'button button--outline button--sm' },
+    icon('plus', 'button__icon'),
+    el('span', {}, t('consultation.addTask')),
+  );
+  add.addEventListener('click', () => addRow().querySelector('input').focus(), {
+    signal: ctx.signal,
+  });
+
+  const form = el(
+    'form',
+    { class: 'form', novalidate: true, 'aria-labelledby': 'consultation-heading' },
+    departments.length
+      ? selectField({
+          id: 'consultation-department',
+          name: 'department',
+          labelKey: 'consultation.department',
+          required: true,
+          options: departments.map((d) => ({ value: d.code, label: d.name.ja })),
+        })
+      : el('p', { class: 'staff-callout staff-callout--warning' }, t('consultation.noDepartment')),
+    choiceGroup({
+      id: 'consultation-topics',
+      name: 'topics',
+      type: 'checkbox',
+      legendKey: 'consultation.topics',
+      hintKey: 'consultation.topicsHint',
+      required: true,
+      options: TOPICS.map((value) => ({ value, labelKey: `topic.${value}` })),
+    }),
+    textareaField({
+      id: 'consultation-summary',
+      name: 'summary',
+      labelKey: 'consultation.summary',
+      hintKey: 'consultation.summaryHint',
+      required: true,
+      attributes: { maxlength: '8000', rows: '5' },
+    }),
+    textField({
+      id: 'consultation-held-on',
+      name: 'held_on',
+      labelKey: 'consultation.heldOn',
+      required: true,
+      attributes: { type: 'date', class: 'input input--date', value: today, max: today },
+    }),
+    el(
+      'fieldset',
+      { class: 'field staff-follow-ups-fieldset', 'data-field': 'follow_ups', id: 'consultation-follow-ups' },
+      el('legend', { class: 'field__label' }, t('consultation.followUps')),
+      el('p', { class: 'field__hint' }, t('consultation.followUpsHint')),
+      el('p', { class: 'field__error', id: 'consultation-follow-ups-error', hidden: true }),
+      rows,
+      el('div', { class: 'button-row' }, add),
+    ),
+    el(
+      'div',
+      { class: 'button-row' },
+      el('button', {
+        type: 'submit',
+        class: 'button button--solid',
+        disabled: !departments.length,
+        'data-i18n': 'consultation.submit',
+      }),
+    ),
+    status,
+  );
+
+  form.addEventListener(
+    'submit',
+    (event) => {
+      event.preventDefault();
+      busy('common.sending', async () => {
+        const department = form.elements.department?.value ?? '';
+        const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((i) => i.value);
+        const text = form.elements.summary.value.trim();
+        const heldOn = form.elements.held_on.value;
+        const problems = [];
+        if (!department) problems.push({ field: 'department', text: t('consultation.error.department') });
+        if (!topics.length) problems.push({ field: 'topics', text: t('consultation.error.topics') });
+        if (!text) problems.push({ field: 'summary', text: t('consultation.error.summary') });
+        if (!heldOn) problems.push({ field: 'held_on', text: t('consultation.error.heldOn') });
+        else if (heldOn > today) problems.push({ field: 'held_on', text: t('consultation.error.future') });
+        const followUps = [];
+        [...rows.children].forEach((row, i) => {
+          const task = row.querySelector('input[name="task"]');
+          const due = row.querySelector('input[name="due_on"]');
+          const n = task.id.split('-').pop();
+          if (!task.value.trim()) {
+            problems.push({ field: `follow_up_task_${n}`, text: t('consultation.error.task', { n: i + 1 }) });
+          }
+          if (!due.value) {
+            problems.push({ field: `follow_up_due_${n}`, text: t('consultation.error.due', { n: i + 1 }) });
+          }
+          followUps.push({ task: task.value.trim(), due_on: due.value });
+        });
+        if (problems.length) {
+          showErrors(summary, form, problems);
+          return;
+        }
+        clearErrors(summary, form);
+        let created;
+        try {
+          created = await send(
+            `/api/staff/residents/${encodeURIComponent(registryId)}/consultations`,
+            { department, topics, summary: text, held_on: heldOn, follow_ups: followUps },
+            { csrf: ctx.account.csrf_token, signal: ctx.signal },
+          );
+        } catch (error) {
+          if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+          showErrors(summary, form, problemItems(error));
+          return;
+        }
+        const chosen = departments.find((d) => d.code === department);
+        onRecorded({
+          id: created.id,
+          topics,
+          summary: text,
+          held_on: heldOn,
+          department: { code: department, name: chosen.name },
+          staff_name: ctx.account.display_name,
+          follow_ups: followUps.map((f) => ({ ...f, done: false })),
+        });
+        form.reset();
+        form.elements.held_on.value = today;
+        rows.replaceChildren();
+        const flash = el(
+          'div',
+          { class: 'flash flash--success', tabindex: '-1', 'data-recorded': '' },
+          icon('online', 'flash__icon'),
+          el('p', {}, t('consultation.recorded')),
+        );
+        done.replaceChildren(flash);
+        flash.focus();
+        announce(t('consultation.recorded'));
+      });
+    },
+    { signal: ctx.signal },
+  );
+
+  return section(
+    'consultation',
+    t('consultation.title'),
+    el('p', { class: 'section-lead' }, t('consultation.lead')),
+    done,
+    summary,
+    form,
+  );
+}
