@@ -113,6 +113,10 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     # them wait on each other. The limits themselves are tested in tests/api.
     env["TODOKE_AUTH_RATE_LIMIT"] = "100000"
     env["TODOKE_VERIFICATION_RATE_LIMIT"] = "100000"
+    # Browser tests subscribe pages to the tests' local push service over plain http, and
+    # must not depend on the hour they run at.
+    env["TODOKE_PUSH_ALLOW_HTTP"] = "true"
+    env["TODOKE_QUIET_HOURS"] = "00:00-00:00"
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
         [

@@ -135,7 +135,7 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
 
 # Household members in SQL: the same definition as ``Member`` rows loaded by ``load_person``.
 _OTHER_MEMBERS = (
-    "FROM person m WHERE m.household = p.household AND m.id <> p.id AND m.status = 'resident'"
+    "FROM person m WHERE m.household = p.household AND m.id <> p.id"
 )
 
 

@@ -545,7 +545,7 @@ class _Compiler:
                 sql, params = f"{expression} {_SQL_OPERATOR[test.op]} ?", [*params, test.value]
         if negated and fact.nullable:
             # Under NOT, an unknown fact must read as false, not as SQL's NULL.
-            return f"({sql})", params
+            return f"COALESCE({sql}, FALSE)", params
         return f"({sql})", params
 
 

@@ -323,7 +323,10 @@ async def list_drafts(principal: Principal) -> list[dict[str, Any]]:
             _DRAFT_SELECT + "WHERE d.author = ? AND d.expires_at > ? ORDER BY d.updated_at DESC",
             [principal.account_id, _now()],
         )
-    return [_draft_read(r, principal.account_id) for r in rows]
+        drafts = [_draft_read(r, principal.account_id) for r in rows]
+        for draft in drafts:
+            draft["attachments"] = await _draft_files(sql, principal.account_id, draft)
+    return drafts
 
 
 async def get_draft(principal: Principal, draft_id: int) -> dict[str, Any]:
@@ -332,9 +335,32 @@ async def get_draft(principal: Principal, draft_id: int) -> dict[str, Any]:
             _DRAFT_SELECT + "WHERE d.id = ? AND d.author = ? AND d.expires_at > ?",
             [draft_id, principal.account_id, _now()],
         )
-    if not rows:
-        raise _DRAFT_NOT_FOUND
-    return _draft_read(rows[0], principal.account_id)
+        if not rows:
+            raise _DRAFT_NOT_FOUND
+        draft = _draft_read(rows[0], principal.account_id)
+        draft["attachments"] = await _draft_files(sql, principal.account_id, draft)
+    return draft
+
+
+async def _draft_files(sql: SqlSession, account_id: int, draft: dict) -> list[dict[str, Any]]:
+    """The author's not-yet-filed uploads that the draft's answers name."""
+    named = {
+        value
+        for answer in draft["answers"].values()
+        for value in (answer if isinstance(answer, list) else [answer])
+        if isinstance(value, str) and 16 <= len(value) <= 64
+    }
+    if not named:
+        return []
+    clause, args = sql.in_list(sorted(named))
+    query = "SELECT token, filename, content_type, size, created_at FROM attachment "
+    query += "WHERE account = ? AND application IS NULL AND token " + clause
+    rows = await sql.fetch(query, [account_id, *args])
+    return [
+        {"id": r[0], "filename": r[1], "content_type": r[2], "size": r[3],
+         "created_at": _aware(r[4])}
+        for r in rows
+    ]  # fmt: skip
 
 
 async def open_draft(
@@ -899,6 +925,7 @@ async def read_application(row: Row) -> dict[str, Any]:
         "channel": row.channel,
         "applicant_name": row.applicant_name,
         "filed_by_name": row.filer_name,
+        "on_behalf_of": row.account if row.channel == "proxy" else None,
         "submitted_at": row.submitted_at,
         "updated_at": row.updated_at,
         "due_by": row.due_by,

@@ -209,6 +209,14 @@ class FormRead(msgspec.Struct, frozen=True):
 # --- drafts ------------------------------------------------------------------------------
 
 
+class AttachmentRead(msgspec.Struct, frozen=True):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
 class DraftCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
     on_behalf_of: int | None = None  # the principal's account id, for a delegate
@@ -231,6 +239,7 @@ class DraftRead(msgspec.Struct, frozen=True):
     updated_at: datetime
     expires_at: datetime
     closes_on: date | None
+    attachments: list[AttachmentRead] = []  # files the answers name, for another device
 
 
 class DraftList(msgspec.Struct, frozen=True):
@@ -258,14 +267,6 @@ class Amendment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class MessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     text: str
-
-
-class AttachmentRead(msgspec.Struct, frozen=True):
-    id: str
-    filename: str
-    content_type: str
-    size: int
-    created_at: datetime
 
 
 class TimelineEvent(msgspec.Struct, frozen=True):
@@ -309,6 +310,7 @@ class ApplicationRead(msgspec.Struct, frozen=True):
     channel: str  # self | proxy | assisted
     applicant_name: str
     filed_by_name: str
+    on_behalf_of: int | None  # the applicant's account when a delegate filed it
     submitted_at: datetime
     updated_at: datetime
     due_by: date  # the service-level target

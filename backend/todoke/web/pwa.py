@@ -32,6 +32,8 @@ APP_ROUTES = [
     "/applications/{rest:path}",
     "/confirm",
     "/corrections",
+    "/support",
+    "/check",
     "/settings",
     "/account",
     "/account/{rest:path}",
