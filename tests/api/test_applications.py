@@ -198,6 +198,7 @@ async def test_file_with_attachment_receipt_notice_and_status(client, hanako):
     assert body["status"] == "submitted" and body["status_label"]["ja"] == "受付済み"
     assert body["receipt_number"]
     assert body["channel"] == "self"
+    assert body["applicant_name"] == "佐藤 花子"  # the registry's name, not the nickname
     assert [a["filename"] for a in body["attachments"]] == ["koseki.png"]
     answers = {a["name"]: a for a in body["answers"]}
     assert answers["claimant_name"]["prefilled"] and not answers["claimant_name"]["changed"]

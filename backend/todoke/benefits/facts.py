@@ -129,13 +129,13 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
     else:
         year = f"CAST(strftime('%Y', {column}) AS INTEGER)"
         month_day = f"CAST(strftime('%m%d', {column}) AS INTEGER)"
-    sql = f"(? - {year} - (CASE WHEN {month_day} > ? THEN 1 ELSE 0 END))"
+    sql = f"(? - {year} - (CASE WHEN {month_day} >= ? THEN 1 ELSE 0 END))"
     return sql, [on.year, on.month * 100 + on.day]
 
 
 # Household members in SQL: the same definition as ``Member`` rows loaded by ``load_person``.
 _OTHER_MEMBERS = (
-    "FROM person m WHERE m.household = p.household AND m.id <> p.id"
+    "FROM person m WHERE m.household = p.household AND m.id <> p.id AND m.status = 'resident'"
 )
 
 

@@ -774,8 +774,10 @@ async def _notify_filed(
 _APPLICATION_SELECT = (
     "SELECT a.id, a.receipt_number, a.procedure, a.version, a.status, a.channel, a.account, "
     "a.filed_by, a.submitted_at, a.updated_at, a.due_by, a.answers, a.prefill, a.department, "
-    "a.person, ap.display_name, f.display_name, a.municipality, a.decided_at "
+    "a.person, COALESCE(pe.family_name || ' ' || pe.given_name, ap.display_name), "
+    "f.display_name, a.municipality, a.decided_at "
     "FROM application a LEFT JOIN account ap ON ap.id = a.account "
+    "LEFT JOIN person pe ON pe.id = a.person "
     "JOIN account f ON f.id = a.filed_by "
 )
 
