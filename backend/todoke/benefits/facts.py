@@ -129,7 +129,7 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
     else:
         year = f"CAST(strftime('%Y', {column}) AS INTEGER)"
         month_day = f"CAST(strftime('%m%d', {column}) AS INTEGER)"
-    sql = f"(? - {year} - (CASE WHEN {month_day} >= ? THEN 1 ELSE 0 END))"
+    sql = f"(? - {year} - (CASE WHEN {month_day} > ? THEN 1 ELSE 0 END))"
     return sql, [on.year, on.month * 100 + on.day]
 
 
@@ -251,7 +251,7 @@ class Fact:
 def _column(
     name: str, *, blank_is_unknown: bool = False
 ) -> Callable[[date, bool], tuple[str, list]]:
-    expression = f"NULLIF(p.{name}, '')" if blank_is_unknown else f"p.{name}"
+    expression = f"p.{name}"
     return lambda _on, _postgres: (expression, [])
 
 
