@@ -7,10 +7,12 @@ tests all use the engine their settings name.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +231,28 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
         transaction = engine.transaction()
     async with transaction as tx:
         yield SqlSession(tx.connection, engine.engine_type)
+
+
+# --- values as the drivers return them ---------------------------------------------------
+# Raw SQL on SQLite returns timestamps, dates and JSON as text; asyncpg returns objects (and
+# JSON as text). These read either the same way.
+
+
+def aware(value: Any) -> datetime | None:
+    """A timestamp column as an aware datetime (stored UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value, whether the driver gave text or an object."""
+    return json.loads(value) if isinstance(value, str) else value

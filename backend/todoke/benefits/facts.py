@@ -251,7 +251,7 @@ class Fact:
 def _column(
     name: str, *, blank_is_unknown: bool = False
 ) -> Callable[[date, bool], tuple[str, list]]:
-    expression = f"p.{name}"
+    expression = f"NULLIF(p.{name}, '')" if blank_is_unknown else f"p.{name}"
     return lambda _on, _postgres: (expression, [])
 
 
@@ -706,7 +706,7 @@ FACTS: dict[str, Fact] = {
             ),
             sql=lambda _on, _postgres: (
                 f"(p.tax_exempt IS TRUE AND NOT EXISTS (SELECT 1 {_OTHER_MEMBERS} "
-                "AND m.tax_exempt IS NOT TRUE))",
+                "AND m.tax_exempt = FALSE))",
                 [],
             ),
             states=_flag(

@@ -22,6 +22,8 @@ from todoke.audit import service as audit
 from todoke.benefits import rules
 from todoke.benefits.facts import FACTS
 from todoke.db import SqlSession, write_transaction
+from todoke.db import aware as _aware
+from todoke.db import json_value as _load
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity.service import Principal
 from todoke.notices.service import write_notice
@@ -44,20 +46,8 @@ def _today() -> date:
     return datetime.now(JST).date()
 
 
-def _load(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _require(principal: Principal, roles: set[str]) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from todoke.audit import service as audit
+from todoke.db import aware as _aware
 from todoke.db import write_transaction
 from todoke.errors import Forbidden, InvalidInput, NotFound, Text
 from todoke.identity.service import Principal
@@ -31,14 +32,6 @@ def _now() -> datetime:
 def _hash(code: str) -> str:
     canonical = "".join(c for c in code.upper() if c.isalnum())
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _resident(principal: Principal) -> None:

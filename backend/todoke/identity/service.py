@@ -12,6 +12,7 @@ from typing import Any
 
 from todoke.audit import service as audit_service
 from todoke.db import SqlSession, is_unique_violation, write_transaction
+from todoke.db import aware as _aware
 from todoke.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import passkeys
 from todoke.identity.tables import (
@@ -43,14 +44,6 @@ def _now() -> datetime:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from todoke.db import SqlSession, write_transaction
+from todoke.db import aware as _aware
 from todoke.errors import InvalidInput, Text
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -231,9 +232,3 @@ async def figures() -> dict[str, Any]:
         "latency_p50_seconds": share(0.5),
         "latency_p95_seconds": share(0.95),
     }
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

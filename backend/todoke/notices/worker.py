@@ -71,12 +71,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _text(value: Any, language: str, limit: int) -> str:
     texts = json.loads(value) if isinstance(value, str) else (value or {})
     text = texts.get(language) or texts.get("ja") or ""

@@ -20,6 +20,9 @@ import msgspec
 from todoke import jp
 from todoke.audit import service as audit
 from todoke.db import SqlSession, is_unique_violation, write_transaction
+from todoke.db import as_date as _as_date
+from todoke.db import aware as _aware
+from todoke.db import json_value as _load
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import delegations
 from todoke.identity.service import Principal, consents
@@ -72,22 +75,6 @@ _DRAFT_NOT_FOUND = NotFound(Text("下書きが見つかりません。", "There 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _load(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _dump(value: Any) -> str:

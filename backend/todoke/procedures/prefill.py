@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from todoke.db import SqlSession
+from todoke.db import as_date as _as_date
 from todoke.procedures.schemas import FormSchema, HouseholdMemberRead, PrefilledValue
 
 # The registry fact group a pre-fill source belongs to; provenance is kept per group and a
@@ -66,12 +67,6 @@ def _age(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 async def load_household(sql: SqlSession, person_id: int, today: date) -> Household | None:

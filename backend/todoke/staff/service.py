@@ -27,6 +27,9 @@ import msgspec
 
 from todoke.audit import service as audit
 from todoke.db import SqlSession, write_transaction
+from todoke.db import as_date as _as_date
+from todoke.db import aware as _aware
+from todoke.db import json_value as _load
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity.service import STAFF_ROLES, Principal, end_all_sessions
 from todoke.notices import push
@@ -60,24 +63,6 @@ def _now() -> datetime:
 
 def _today() -> date:
     return datetime.now(JST).date()
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _load(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def require(principal: Principal, roles: set[str]) -> None:
