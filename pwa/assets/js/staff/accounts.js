@@ -5,7 +5,15 @@
 import { announce, el, icon } from '../dom.js';
 import { ROLES } from './access.js';
 import { getJSON, problemText, send } from './api.js';
-import { choiceGroup, clearErrors, errorSummary, guardBusy, problemItems, selectField, showErrors } from './forms.js';
+import {
+  choiceGroup,
+  clearErrors,
+  errorSummary,
+  guardBusy,
+  problemItems,
+  selectField,
+  showErrors,
+} from './forms.js';
 import { applyTranslations, formatDate, roleLabel, t } from './i18n.js';
 import { badge, confirmDialog, loadFailed, sessionEnded } from './ui.js';
 
@@ -47,16 +55,23 @@ export async function mount(outlet, ctx) {
   const list = el('ul', { class: 'staff-accounts' });
   for (const account of items) list.append(accountCard(account, { departments, names, ctx }));
   page.append(
-    el('p', { class: 'staff-results__count' }, t('accounts.count', {
-      n: items.length,
-      active: items.filter((a) => a.active).length,
-    })),
+    el(
+      'p',
+      { class: 'staff-results__count' },
+      t('accounts.count', {
+        n: items.length,
+        active: items.filter((a) => a.active).length,
+      }),
+    ),
     list,
   );
 }
 
 function accountCard(account, { departments, names, ctx }) {
-  const card = el('li', { class: `staff-account${account.active ? '' : ' is-inactive'}`, 'data-account-id': account.id });
+  const card = el('li', {
+    class: `staff-account${account.active ? '' : ' is-inactive'}`,
+    'data-account-id': account.id,
+  });
   const self = account.id === ctx.account.id;
   const headingId = `account-${account.id}-name`;
   const head = el(
@@ -72,7 +87,11 @@ function accountCard(account, { departments, names, ctx }) {
         : badge(t('accounts.inactive'), 'neutral', { 'data-state': 'inactive' }),
       self ? badge(t('accounts.you'), 'neutral') : null,
     ),
-    el('p', { class: 'staff-account__meta' }, t('accounts.created', { date: formatDate(account.created_at) })),
+    el(
+      'p',
+      { class: 'staff-account__meta' },
+      t('accounts.created', { date: formatDate(account.created_at) }),
+    ),
   );
 
   if (!account.active) {
@@ -82,7 +101,9 @@ function accountCard(account, { departments, names, ctx }) {
         'p',
         { class: 'staff-account__departments' },
         t('accounts.departmentsList', {
-          list: account.departments.map((code) => names.get(code) ?? code).join('、') || t('accounts.noDepartments'),
+          list:
+            account.departments.map((code) => names.get(code) ?? code).join('、') ||
+            t('accounts.noDepartments'),
         }),
       ),
       el('p', { class: 'field__hint' }, t('accounts.inactiveBody')),
@@ -97,13 +118,21 @@ function accountCard(account, { departments, names, ctx }) {
   const done = el('div', { class: 'staff-account__done' });
   const form = el(
     'form',
-    { class: 'form form--compact staff-account__form', novalidate: true, 'aria-labelledby': headingId },
+    {
+      class: 'form form--compact staff-account__form',
+      novalidate: true,
+      'aria-labelledby': headingId,
+    },
     selectField({
       id: `${prefix}-role`,
       name: 'role',
       labelKey: 'accounts.role',
       hintKey: self ? 'accounts.selfRoleHint' : null,
-      options: ROLES.map((role) => ({ value: role, label: roleLabel(role), selected: role === account.role })),
+      options: ROLES.map((role) => ({
+        value: role,
+        label: roleLabel(role),
+        selected: role === account.role,
+      })),
     }),
     choiceGroup({
       id: `${prefix}-departments`,
@@ -121,14 +150,26 @@ function accountCard(account, { departments, names, ctx }) {
     el(
       'div',
       { class: 'button-row' },
-      el('button', { type: 'submit', class: 'button button--solid button--sm' }, t('accounts.save')),
+      el(
+        'button',
+        { type: 'submit', class: 'button button--solid button--sm' },
+        t('accounts.save'),
+      ),
       self
         ? null
         : el(
             'button',
-            { type: 'button', class: 'button button--outline button--sm button--destructive-outline', 'data-deactivate': '' },
+            {
+              type: 'button',
+              class: 'button button--outline button--sm button--destructive-outline',
+              'data-deactivate': '',
+            },
             t('accounts.deactivate'),
-            el('span', { class: 'visually-hidden' }, t('accounts.deactivateWho', { name: account.display_name })),
+            el(
+              'span',
+              { class: 'visually-hidden' },
+              t('accounts.deactivateWho', { name: account.display_name }),
+            ),
           ),
     ),
     status,
@@ -140,7 +181,9 @@ function accountCard(account, { departments, names, ctx }) {
       busy('common.sending', async () => {
         clearErrors(summary, form);
         const role = form.elements.role.value;
-        const chosen = [...form.querySelectorAll('input[name="departments"]:checked')].map((i) => i.value);
+        const chosen = [...form.querySelectorAll('input[name="departments"]:checked')].map(
+          (i) => i.value,
+        );
         let saved;
         try {
           saved = await send(
@@ -195,7 +238,7 @@ function accountCard(account, { departments, names, ctx }) {
       }),
     { signal: ctx.signal },
   );
-  card.append(head, done, summary, form);
+  card.append(head, el('div', { class: 'staff-account__body' }, done, summary, form));
   applyTranslations(card);
   return card;
 }

@@ -2,7 +2,7 @@
 // and account, then the first screen. Everything visible comes from staff-ja.json or the API.
 
 import { announce, el } from '../dom.js';
-import { may, placesFor } from './access.js';
+import { may, navigationFor } from './access.js';
 import { getJSON, problemText } from './api.js';
 import { loadStaffMessages, roleLabel, t } from './i18n.js';
 import { createRouter } from './router.js';
@@ -13,19 +13,33 @@ import * as invite from './invite.js';
 import * as letters from './letters.js';
 import * as counter from './counter.js';
 import * as invites from './invites.js';
-import * as cases from './cases.js';
-import * as caseScreen from './case.js';
-import * as residents from './residents.js';
-import * as resident from './resident.js';
-import * as followUps from './follow-ups.js';
-import * as procedures from './procedures.js';
-import * as designer from './designer.js';
-import * as registryImport from './import.js';
-import * as metrics from './metrics.js';
-import * as audit from './audit.js';
-import * as accounts from './accounts.js';
-import * as corrections from './corrections.js';
 import { adminOnly, errorScreen, notFound, residentOnly, roleOnly } from './notices.js';
+
+/** A screen whose module is fetched the first time it is shown (the back office is big). */
+function lazy(load) {
+  const screen = {
+    titleKey: null,
+    async mount(outlet, ctx) {
+      const module = await load();
+      screen.titleKey = module.titleKey;
+      return module.mount(outlet, ctx);
+    },
+  };
+  return screen;
+}
+
+const cases = lazy(() => import('./cases.js'));
+const caseScreen = lazy(() => import('./case.js'));
+const residents = lazy(() => import('./residents.js'));
+const resident = lazy(() => import('./resident.js'));
+const followUps = lazy(() => import('./follow-ups.js'));
+const corrections = lazy(() => import('./corrections.js'));
+const procedures = lazy(() => import('./procedures.js'));
+const designer = lazy(() => import('./designer.js'));
+const registryImport = lazy(() => import('./import.js'));
+const metrics = lazy(() => import('./metrics.js'));
+const audit = lazy(() => import('./audit.js'));
+const accounts = lazy(() => import('./accounts.js'));
 
 // group: the roles that may use the screen (access.js); 'admin' screens say so in words.
 const routes = [
@@ -39,10 +53,34 @@ const routes = [
   { path: '/staff/residents', screen: residents, access: 'staff', nav: 'residents' },
   { path: '/staff/residents/:registryId', screen: resident, access: 'staff', nav: 'residents' },
   { path: '/staff/follow-ups', screen: followUps, access: 'staff', nav: 'followUps' },
-  { path: '/staff/corrections', screen: corrections, access: 'staff', group: 'cases', nav: 'corrections' },
-  { path: '/staff/procedures', screen: procedures, access: 'staff', group: 'design', nav: 'procedures' },
-  { path: '/staff/procedures/new', screen: designer, access: 'staff', group: 'design', nav: 'procedures' },
-  { path: '/staff/procedures/:slug', screen: designer, access: 'staff', group: 'design', nav: 'procedures' },
+  {
+    path: '/staff/corrections',
+    screen: corrections,
+    access: 'staff',
+    group: 'cases',
+    nav: 'corrections',
+  },
+  {
+    path: '/staff/procedures',
+    screen: procedures,
+    access: 'staff',
+    group: 'design',
+    nav: 'procedures',
+  },
+  {
+    path: '/staff/procedures/new',
+    screen: designer,
+    access: 'staff',
+    group: 'design',
+    nav: 'procedures',
+  },
+  {
+    path: '/staff/procedures/:slug',
+    screen: designer,
+    access: 'staff',
+    group: 'design',
+    nav: 'procedures',
+  },
   { path: '/staff/metrics', screen: metrics, access: 'staff', group: 'design', nav: 'metrics' },
   { path: '/staff/import', screen: registryImport, access: 'admin', nav: 'import' },
   { path: '/staff/audit', screen: audit, access: 'admin', nav: 'audit' },
@@ -139,7 +177,7 @@ function showChrome(route, url, account) {
     if (navFor !== key) {
       navFor = key;
       nav.querySelector('[data-nav-list]').replaceChildren(
-        ...placesFor(staff).map((place) =>
+        ...navigationFor(staff).map((place) =>
           el(
             'li',
             {

@@ -4,7 +4,14 @@
 
 import { announce, el, icon } from '../dom.js';
 import { getJSON, withQuery } from './api.js';
-import { clearErrors, errorSummary, guardBusy, problemItems, showErrors, textField } from './forms.js';
+import {
+  clearErrors,
+  errorSummary,
+  guardBusy,
+  problemItems,
+  showErrors,
+  textField,
+} from './forms.js';
 import { formatNumber, t } from './i18n.js';
 import { sessionEnded, staffIcon } from './ui.js';
 
@@ -16,7 +23,11 @@ export function mount(outlet, ctx) {
   const verifyStatus = el('p', { class: 'form-status', role: 'status' });
   const verifyBusy = guardBusy(verifyStatus);
   const verifyResult = el('div', { class: 'staff-audit-result' });
-  const verify = el('button', { type: 'button', class: 'button button--solid', 'data-i18n': 'audit.verify' });
+  const verify = el('button', {
+    type: 'button',
+    class: 'button button--solid',
+    'data-i18n': 'audit.verify',
+  });
   verify.addEventListener(
     'click',
     () =>
@@ -49,7 +60,13 @@ export function mount(outlet, ctx) {
             el(
               'div',
               { class: 'notice__body' },
-              el('p', {}, t(check.ok ? 'audit.okBody' : 'audit.brokenBody', { n: formatNumber(check.events) })),
+              el(
+                'p',
+                {},
+                t(check.ok ? 'audit.okBody' : 'audit.brokenBody', {
+                  n: formatNumber(check.events),
+                }),
+              ),
             ),
           ),
         );
@@ -70,7 +87,6 @@ export function mount(outlet, ctx) {
     id: 'audit-until',
     name: 'until',
     labelKey: 'audit.until',
-    hintKey: 'audit.untilHint',
     attributes: { type: 'date', class: 'input input--date' },
   });
   const link = el(
@@ -102,7 +118,9 @@ export function mount(outlet, ctx) {
       form.elements.until.removeAttribute('aria-invalid');
     }
     range.className = wrong ? 'staff-inline-error' : 'field__hint';
-    range.textContent = t(wrong ? 'audit.error.range' : from || to ? 'audit.rangeSome' : 'audit.rangeAll');
+    range.textContent = t(
+      wrong ? 'audit.error.range' : from || to ? 'audit.rangeSome' : 'audit.rangeAll',
+    );
   };
   form.addEventListener('change', update, { signal: ctx.signal });
   form.addEventListener('submit', (event) => event.preventDefault(), { signal: ctx.signal });
@@ -117,7 +135,11 @@ export function mount(outlet, ctx) {
       el(
         'section',
         { class: 'staff-section', 'aria-labelledby': 'audit-verify-title' },
-        el('h2', { class: 'section-title', id: 'audit-verify-title', 'data-i18n': 'audit.verifyTitle' }),
+        el('h2', {
+          class: 'section-title',
+          id: 'audit-verify-title',
+          'data-i18n': 'audit.verifyTitle',
+        }),
         el('p', { class: 'staff-measure', 'data-i18n': 'audit.verifyLead' }),
         verifySummary,
         el('div', { class: 'button-row' }, verify),
@@ -127,7 +149,11 @@ export function mount(outlet, ctx) {
       el(
         'section',
         { class: 'staff-section', 'aria-labelledby': 'audit-export-title' },
-        el('h2', { class: 'section-title', id: 'audit-export-title', 'data-i18n': 'audit.exportTitle' }),
+        el('h2', {
+          class: 'section-title',
+          id: 'audit-export-title',
+          'data-i18n': 'audit.exportTitle',
+        }),
         el('p', { class: 'staff-measure', 'data-i18n': 'audit.exportLead' }),
         form,
       ),

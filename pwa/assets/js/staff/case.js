@@ -171,10 +171,16 @@ class CaseView {
         fact(t('case.received'), formatDateTime(data.submitted_at)),
         fact(
           t('case.due'),
-          el('span', { class: 'staff-due' }, formatDate(data.due_by), breached ? breachedBadge() : null),
+          el(
+            'span',
+            { class: 'staff-due' },
+            formatDate(data.due_by),
+            breached ? breachedBadge() : null,
+          ),
         ),
         fact(t('case.applicant'), data.applicant_name),
-        data.filed_by_name && data.filed_by_name !== data.applicant_name
+        // Who typed it in matters when it was not the applicant: a proxy, or staff at a counter.
+        data.channel !== 'self' && data.filed_by_name
           ? fact(t('case.filedBy'), data.filed_by_name)
           : null,
         fact(t('case.channel'), t(`channel.${data.channel}`)),
@@ -247,7 +253,11 @@ class CaseView {
                 el(
                   'dd',
                   {},
-                  el('span', { class: 'staff-answers__value' }, answer.display || t('case.answers.blank')),
+                  el(
+                    'span',
+                    { class: 'staff-answers__value' },
+                    answer.display || t('case.answers.blank'),
+                  ),
                   answer.prefilled ? provenance(answer) : null,
                 ),
               ),
@@ -367,7 +377,10 @@ class CaseView {
         data.timeline.map((event) =>
           el(
             'li',
-            { class: `staff-timeline__item staff-timeline__item--${event.kind}`, 'data-event': event.kind },
+            {
+              class: `staff-timeline__item staff-timeline__item--${event.kind}`,
+              'data-event': event.kind,
+            },
             el(
               'p',
               { class: 'staff-timeline__head' },
@@ -543,11 +556,9 @@ class CaseView {
         class: 'button button--solid button--sm',
         'data-i18n': 'case.assignee.claim',
       });
-      claim.addEventListener(
-        'click',
-        () => assign(me, () => t('case.assignee.claimed')),
-        { signal: ctx.signal },
-      );
+      claim.addEventListener('click', () => assign(me, () => t('case.assignee.claimed')), {
+        signal: ctx.signal,
+      });
       actions.push(claim);
     }
     if (data.assignee_id != null && (data.assignee_id === me || assignsCases(ctx.account))) {
@@ -556,11 +567,9 @@ class CaseView {
         class: 'button button--outline button--sm',
         'data-i18n': 'case.assignee.release',
       });
-      release.addEventListener(
-        'click',
-        () => assign(null, () => t('case.assignee.released')),
-        { signal: ctx.signal },
-      );
+      release.addEventListener('click', () => assign(null, () => t('case.assignee.released')), {
+        signal: ctx.signal,
+      });
       actions.push(release);
     }
 
@@ -761,15 +770,20 @@ function provenance(answer) {
   return el(
     'span',
     { class: 'staff-provenance' },
-    el('span', { class: 'staff-provenance__source' }, staffIcon('document', 'staff-provenance__icon'), source),
-    answer.changed
-      ? badge(t('case.answers.changed'), 'warning', { 'data-changed': '' })
-      : null,
+    el(
+      'span',
+      { class: 'staff-provenance__source' },
+      staffIcon('document', 'staff-provenance__icon'),
+      source,
+    ),
+    answer.changed ? badge(t('case.answers.changed'), 'warning', { 'data-changed': '' }) : null,
   );
 }
 
 function eventLabel(event, labels) {
-  const label = labels.get(event.status) ?? (has(`status.${event.status}`) ? t(`status.${event.status}`) : event.status);
+  const label =
+    labels.get(event.status) ??
+    (has(`status.${event.status}`) ? t(`status.${event.status}`) : event.status);
   if (event.kind === 'status') return t('case.timeline.status', { status: label });
   return has(`case.timeline.${event.kind}`) ? t(`case.timeline.${event.kind}`) : event.kind;
 }
@@ -781,4 +795,3 @@ function kilobytes(size) {
 function todayIso() {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
 }
-

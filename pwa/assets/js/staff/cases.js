@@ -174,7 +174,10 @@ function filterForm(filters, procedures, ctx) {
 }
 
 function results(items, ctx) {
-  const section = el('section', { class: 'staff-results', 'aria-labelledby': 'cases-results-title' });
+  const section = el('section', {
+    class: 'staff-results',
+    'aria-labelledby': 'cases-results-title',
+  });
   const heading = el(
     'h2',
     { class: 'section-title', id: 'cases-results-title' },
@@ -318,7 +321,11 @@ function results(items, ctx) {
         rows: tableRows,
       }),
     ),
-    el('ul', { class: 'staff-case-cards staff-only-narrow', 'aria-label': t('cases.results') }, cards),
+    el(
+      'ul',
+      { class: 'staff-case-cards staff-only-narrow', 'aria-label': t('cases.results') },
+      cards,
+    ),
   );
   return section;
 }

@@ -4,7 +4,14 @@
 
 import { announce, el, icon } from '../dom.js';
 import { getJSON, send } from './api.js';
-import { clearErrors, errorSummary, guardBusy, problemItems, showErrors, textareaField } from './forms.js';
+import {
+  clearErrors,
+  errorSummary,
+  guardBusy,
+  problemItems,
+  showErrors,
+  textareaField,
+} from './forms.js';
 import { applyTranslations, formatDateTime, formatNumber, t } from './i18n.js';
 import { badge, emptyLine, loadFailed, sessionEnded, summaryRow } from './ui.js';
 
@@ -46,8 +53,16 @@ export async function mount(outlet, ctx) {
     const summary = errorSummary(`${prefix}-errors`);
     const status = el('p', { class: 'form-status', role: 'status' });
     const busy = guardBusy(status);
-    const resolve = el('button', { type: 'submit', class: 'button button--solid button--sm', value: 'resolved' }, t('corrections.resolve'));
-    const reject = el('button', { type: 'submit', class: 'button button--outline button--sm', value: 'rejected' }, t('corrections.reject'));
+    const resolve = el(
+      'button',
+      { type: 'submit', class: 'button button--solid button--sm', value: 'resolved' },
+      t('corrections.resolve'),
+    );
+    const reject = el(
+      'button',
+      { type: 'submit', class: 'button button--outline button--sm', value: 'rejected' },
+      t('corrections.reject'),
+    );
     const form = el(
       'form',
       { class: 'form form--compact', novalidate: true, 'aria-labelledby': `${prefix}-title` },
@@ -88,7 +103,12 @@ export async function mount(outlet, ctx) {
           Object.assign(item, answered);
           refresh();
           const text = t(`corrections.done.${decision}`, { what: item.fact_label.ja });
-          const note = el('div', { class: 'flash flash--success', tabindex: '-1' }, icon('online', 'flash__icon'), el('p', {}, text));
+          const note = el(
+            'div',
+            { class: 'flash flash--success', tabindex: '-1' },
+            icon('online', 'flash__icon'),
+            el('p', {}, text),
+          );
           done.replaceChildren(note);
           note.focus();
           announce(text);
@@ -99,7 +119,11 @@ export async function mount(outlet, ctx) {
     return el(
       'li',
       { class: 'staff-record staff-correction', 'data-correction': item.id },
-      el('h3', { class: 'staff-record__title', id: `${prefix}-title` }, t('corrections.itemTitle', { what: item.fact_label.ja })),
+      el(
+        'h3',
+        { class: 'staff-record__title', id: `${prefix}-title` },
+        t('corrections.itemTitle', { what: item.fact_label.ja }),
+      ),
       el(
         'dl',
         { class: 'summary-list' },
@@ -122,9 +146,16 @@ export async function mount(outlet, ctx) {
         { class: 'staff-record__title' },
         t('corrections.itemTitle', { what: item.fact_label.ja }),
         ' ',
-        badge(t(`corrections.status.${item.status}`), item.status === 'resolved' ? 'success' : 'neutral'),
+        badge(
+          t(`corrections.status.${item.status}`),
+          item.status === 'resolved' ? 'success' : 'neutral',
+        ),
       ),
-      el('p', { class: 'staff-record__meta' }, t('corrections.answeredAt', { date: formatDateTime(item.resolved_at) })),
+      el(
+        'p',
+        { class: 'staff-record__meta' },
+        t('corrections.answeredAt', { date: formatDateTime(item.resolved_at) }),
+      ),
       item.reply ? el('p', { class: 'staff-record__text' }, item.reply) : null,
     );
   }
@@ -134,14 +165,22 @@ export async function mount(outlet, ctx) {
   const doneSection = el(
     'section',
     { class: 'staff-section', 'aria-labelledby': 'corrections-done-title' },
-    el('h2', { class: 'section-title', id: 'corrections-done-title', 'data-i18n': 'corrections.answered' }),
+    el('h2', {
+      class: 'section-title',
+      id: 'corrections-done-title',
+      'data-i18n': 'corrections.answered',
+    }),
     doneList,
   );
   page.append(
     el(
       'section',
       { class: 'staff-section', 'aria-labelledby': 'corrections-open-title' },
-      el('h2', { class: 'section-title', id: 'corrections-open-title', 'data-i18n': 'corrections.open' }),
+      el('h2', {
+        class: 'section-title',
+        id: 'corrections-open-title',
+        'data-i18n': 'corrections.open',
+      }),
       openCount,
       done,
       openList,

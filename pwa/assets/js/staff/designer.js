@@ -21,7 +21,14 @@ import {
   textField,
 } from './forms.js';
 import { applyTranslations, formatDateTime, t } from './i18n.js';
-import { backLink, confirmDialog, loadFailed, myDepartments, sessionEnded, staffIcon } from './ui.js';
+import {
+  backLink,
+  confirmDialog,
+  loadFailed,
+  myDepartments,
+  sessionEnded,
+  staffIcon,
+} from './ui.js';
 
 export const titleKey = 'designer.title';
 
@@ -76,7 +83,9 @@ export async function mount(outlet, ctx) {
   try {
     const calls = [getJSON('/api/staff/departments', { signal: ctx.signal })];
     if (slug) {
-      calls.push(getJSON(`/api/staff/procedures/${encodeURIComponent(slug)}`, { signal: ctx.signal }));
+      calls.push(
+        getJSON(`/api/staff/procedures/${encodeURIComponent(slug)}`, { signal: ctx.signal }),
+      );
     }
     [departments, loaded] = await Promise.all(calls);
   } catch (error) {
@@ -159,6 +168,7 @@ class Designer {
     this.open = new WeakSet(); // field objects whose editor is unfolded
     this.currentSlug = isNew ? null : definition.slug; // the procedure the versions belong to
     this.ids = 0;
+    this.jsonBroken = false; // the JSON view holds text that is not JSON
   }
 
   mount() {
@@ -171,44 +181,72 @@ class Designer {
     this.preview = el(
       'section',
       { class: 'designer-preview', 'aria-labelledby': 'designer-preview-title', tabindex: '-1' },
-      el('h2', { class: 'section-title', id: 'designer-preview-title' }, t('designer.preview.title')),
+      el(
+        'h2',
+        { class: 'section-title', id: 'designer-preview-title' },
+        t('designer.preview.title'),
+      ),
       el('p', { class: 'placeholder' }, t('designer.preview.placeholder')),
     );
 
     // The JSON view: the same definition, for power users; it edits the inputs above too.
-    this.jsonError = el('p', { class: 'staff-inline-error', id: 'designer-json-parse', 'aria-live': 'polite' });
+    this.jsonError = el('p', {
+      class: 'staff-inline-error',
+      id: 'designer-json-parse',
+      'aria-live': 'polite',
+    });
     const json = textareaField({
       id: 'designer-json',
       name: 'definition',
       labelKey: 'designer.json.label',
       hintKey: 'designer.json.hint',
-      attributes: { class: 'input input--code-block', rows: '18', spellcheck: 'false', autocomplete: 'off' },
+      attributes: {
+        class: 'input input--code-block',
+        rows: '18',
+        spellcheck: 'false',
+        autocomplete: 'off',
+      },
     });
     this.json = json.querySelector('textarea');
     json.append(this.jsonError);
+    // Read when typing pauses (a paste of many lines is many input events), and before a
+    // preview or a publication; not on leaving the field, whose re-render would move the
+    // button being pressed.
+    let pending = null;
+    const apply = () => {
+      clearTimeout(pending);
+      pending = null;
+      let parsed;
+      try {
+        parsed = JSON.parse(this.json.value);
+      } catch (error) {
+        this.jsonBroken = true;
+        this.jsonError.textContent = t('designer.json.invalid', { reason: error.message });
+        this.json.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        this.jsonBroken = true;
+        this.jsonError.textContent = t('designer.json.notObject');
+        this.json.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      this.jsonBroken = false;
+      this.jsonError.textContent = '';
+      this.json.removeAttribute('aria-invalid');
+      this.definition = parsed;
+      this.renderMeta();
+      this.renderStructured();
+    };
     this.json.addEventListener(
       'input',
       () => {
-        let parsed;
-        try {
-          parsed = JSON.parse(this.json.value);
-        } catch (error) {
-          this.jsonError.textContent = t('designer.json.invalid', { reason: error.message });
-          this.json.setAttribute('aria-invalid', 'true');
-          return;
-        }
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-          this.jsonError.textContent = t('designer.json.notObject');
-          this.json.setAttribute('aria-invalid', 'true');
-          return;
-        }
-        this.jsonError.textContent = '';
-        this.json.removeAttribute('aria-invalid');
-        this.definition = parsed;
-        this.renderStructured();
+        clearTimeout(pending);
+        pending = setTimeout(apply, 300);
       },
       { signal: ctx.signal },
     );
+    this.flushJson = () => pending !== null && apply();
 
     const previewButton = el(
       'button',
@@ -216,16 +254,25 @@ class Designer {
       t('designer.previewButton'),
     );
     previewButton.addEventListener('click', () => this.runPreview(), { signal: ctx.signal });
-    const publishButton = el('button', { type: 'submit', class: 'button button--solid' }, t('designer.publish'));
+    const publishButton = el(
+      'button',
+      { type: 'submit', class: 'button button--solid' },
+      t('designer.publish'),
+    );
 
     this.form = el(
       'form',
       { class: 'designer__form', novalidate: true, 'aria-labelledby': 'designer-title' },
       this.structured,
+      // Folded away: most edits need no JSON, and the page stays short.
       el(
-        'section',
-        { class: 'designer-part', 'aria-labelledby': 'designer-json-title' },
-        el('h2', { class: 'section-title', id: 'designer-json-title' }, t('designer.json.title')),
+        'details',
+        { class: 'designer-part designer-json', 'data-json-view': '' },
+        el(
+          'summary',
+          { class: 'designer-json__summary' },
+          el('h2', { class: 'section-title', id: 'designer-json-title' }, t('designer.json.title')),
+        ),
         json,
       ),
       el(
@@ -301,7 +348,11 @@ class Designer {
         ),
       );
     }
-    if (this.version && definition.department && !this.departments.some((d) => d.code === definition.department)) {
+    if (
+      this.version &&
+      definition.department &&
+      !this.departments.some((d) => d.code === definition.department)
+    ) {
       parts.push(
         el(
           'p',
@@ -325,6 +376,7 @@ class Designer {
       this.json.value = JSON.stringify(cleaned(this.definition), null, 2);
       this.json.removeAttribute('aria-invalid');
       this.jsonError.textContent = '';
+      this.jsonBroken = false;
     }
   }
 
@@ -351,7 +403,16 @@ class Designer {
   }
 
   /** Three inputs (ja, easy, en) for one text; holder[key] is created when first typed. */
-  localized({ holder, key, labelKey, field, multiline = false, required = false, hintKey, onInput }) {
+  localized({
+    holder,
+    key,
+    labelKey,
+    field,
+    multiline = false,
+    required = false,
+    hintKey,
+    onInput,
+  }) {
     const group = el(
       'fieldset',
       { class: 'field designer-localized', 'data-field': field },
@@ -364,7 +425,9 @@ class Designer {
       hintKey ? el('p', { class: 'field__hint' }, t(hintKey)) : null,
       el('p', { class: 'field__error', id: this.id('error'), hidden: true }),
     );
-    const row = el('div', { class: `designer-localized__inputs${multiline ? ' designer-localized__inputs--stacked' : ''}` });
+    const row = el('div', {
+      class: `designer-localized__inputs${multiline ? ' designer-localized__inputs--stacked' : ''}`,
+    });
     for (const lang of LANGS) {
       const id = this.id(`${field}-${lang}`);
       const input = el(multiline ? 'textarea' : 'input', {
@@ -406,9 +469,18 @@ class Designer {
       labelKey: 'designer.slug',
       hintKey: this.isNew ? 'designer.slugHintNew' : 'designer.slugHint',
       required: true,
-      attributes: { class: 'input input--slug', autocomplete: 'off', spellcheck: 'false', maxlength: '64' },
+      attributes: {
+        class: 'input input--slug',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        maxlength: '64',
+      },
     });
-    this.bindInput(slugField.querySelector('input'), () => d.slug, (v) => (d.slug = v.trim()));
+    this.bindInput(
+      slugField.querySelector('input'),
+      () => d.slug,
+      (v) => (d.slug = v.trim()),
+    );
 
     const known = this.departments.some((dep) => dep.code === d.department);
     const department = selectField({
@@ -417,7 +489,9 @@ class Designer {
       labelKey: 'designer.department',
       required: true,
       options: [
-        ...(known ? [] : [{ value: d.department ?? '', label: d.department || t('designer.chooseDepartment') }]),
+        ...(known
+          ? []
+          : [{ value: d.department ?? '', label: d.department || t('designer.chooseDepartment') }]),
         ...this.departments.map((dep) => ({
           value: dep.code,
           label: dep.name.ja,
@@ -426,10 +500,14 @@ class Designer {
       ],
     });
     const select = department.querySelector('select');
-    select.addEventListener('change', () => {
-      d.department = select.value;
-      this.changed();
-    }, { signal: ctx.signal });
+    select.addEventListener(
+      'change',
+      () => {
+        d.department = select.value;
+        this.changed();
+      },
+      { signal: ctx.signal },
+    );
 
     const online = choiceGroup({
       id: 'designer-online',
@@ -457,10 +535,14 @@ class Designer {
       })),
     });
     for (const group of [online, identity]) {
-      group.addEventListener('change', (event) => {
-        d[event.target.name] = event.target.value;
-        this.changed();
-      }, { signal: ctx.signal });
+      group.addEventListener(
+        'change',
+        (event) => {
+          d[event.target.name] = event.target.value;
+          this.changed();
+        },
+        { signal: ctx.signal },
+      );
     }
 
     const number = (name, labelKey, hintKey, suffixKey) => {
@@ -476,10 +558,14 @@ class Designer {
       const wrapper = el('div', { class: 'input-with-suffix' });
       input.replaceWith(wrapper);
       wrapper.append(input, el('span', { class: 'input-suffix' }, t(suffixKey)));
-      this.bindInput(input, () => String(d[name] ?? ''), (v) => {
-        const text = v.normalize('NFKC').trim();
-        d[name] = /^[0-9]+$/.test(text) ? Number(text) : text;
-      });
+      this.bindInput(
+        input,
+        () => String(d[name] ?? ''),
+        (v) => {
+          const text = v.normalize('NFKC').trim();
+          d[name] = /^[0-9]+$/.test(text) ? Number(text) : text;
+        },
+      );
       return field;
     };
 
@@ -505,7 +591,13 @@ class Designer {
       'section',
       { class: 'designer-part', 'aria-labelledby': 'designer-texts-title' },
       el('h2', { class: 'section-title', id: 'designer-texts-title' }, t('designer.texts')),
-      this.localized({ holder: d, key: 'title', labelKey: 'designer.procedureTitle', field: 'title', required: true }),
+      this.localized({
+        holder: d,
+        key: 'title',
+        labelKey: 'designer.procedureTitle',
+        field: 'title',
+        required: true,
+      }),
       this.localized({
         holder: d,
         key: 'summary',
@@ -535,19 +627,31 @@ class Designer {
       icon('plus', 'button__icon'),
       el('span', {}, t('designer.addSection')),
     );
-    add.addEventListener('click', () => {
-      const n = sections.length + 1;
-      sections.push({ id: `section_${n}`, title: blank(), fields: [] });
-      this.renderStructured();
-      this.structured.querySelector(`[data-section="${n - 1}"] input`)?.focus();
-    }, { signal: this.ctx.signal });
+    add.addEventListener(
+      'click',
+      () => {
+        const n = sections.length + 1;
+        sections.push({ id: `section_${n}`, title: blank(), fields: [] });
+        this.renderStructured();
+        this.structured.querySelector(`[data-section="${n - 1}"] input`)?.focus();
+      },
+      { signal: this.ctx.signal },
+    );
     return el(
       'section',
       { class: 'designer-part', 'aria-labelledby': 'designer-sections-title' },
-      el('h2', { class: 'section-title', id: 'designer-sections-title', tabindex: '-1' }, t('designer.sections')),
+      el(
+        'h2',
+        { class: 'section-title', id: 'designer-sections-title', tabindex: '-1' },
+        t('designer.sections'),
+      ),
       el('p', { class: 'field__hint' }, t('designer.sectionsHint')),
       sections.length
-        ? el('ol', { class: 'designer-sections' }, sections.map((s, i) => this.sectionEditor(s, i)))
+        ? el(
+            'ol',
+            { class: 'designer-sections' },
+            sections.map((s, i) => this.sectionEditor(s, i)),
+          )
         : el('p', { class: 'staff-empty' }, t('designer.noSections')),
       el('div', { class: 'button-row' }, add),
     );
@@ -573,8 +677,16 @@ class Designer {
           'data-tool': action,
         },
         iconNode,
-        el('span', { class: 'visually-hidden' }, t(`designer.tool.${action}`, { what: t(nameKey, { n }) })),
-        el('span', { class: 'designer-tool__label', 'aria-hidden': 'true' }, t(`designer.tool.${action}Short`)),
+        el(
+          'span',
+          { class: 'visually-hidden' },
+          t(`designer.tool.${action}`, { what: t(nameKey, { n }) }),
+        ),
+        el(
+          'span',
+          { class: 'designer-tool__label', 'aria-hidden': 'true' },
+          t(`designer.tool.${action}Short`),
+        ),
       );
     const up = button('up', staffIcon('arrowUp', 'button__icon'), i === 0);
     const down = button('down', staffIcon('arrowDown', 'button__icon'), i === list.length - 1);
@@ -590,16 +702,27 @@ class Designer {
     };
     up.addEventListener('click', () => move(i - 1, 'up'), { signal: ctx.signal });
     down.addEventListener('click', () => move(i + 1, 'down'), { signal: ctx.signal });
-    remove.addEventListener('click', () => {
-      list.splice(i, 1);
-      this.renderStructured();
-      const next = this.structured.querySelector(focusSelector(Math.min(i, list.length - 1)));
-      (next?.querySelector('summary, input') ?? this.structured.querySelector('#designer-sections-title'))?.focus();
-      announce(t('designer.removed', { what: t(nameKey, { n: i + 1 }) }));
-    }, { signal: ctx.signal });
+    remove.addEventListener(
+      'click',
+      () => {
+        list.splice(i, 1);
+        this.renderStructured();
+        const next = this.structured.querySelector(focusSelector(Math.min(i, list.length - 1)));
+        (
+          next?.querySelector('summary, input') ??
+          this.structured.querySelector('#designer-sections-title')
+        )?.focus();
+        announce(t('designer.removed', { what: t(nameKey, { n: i + 1 }) }));
+      },
+      { signal: ctx.signal },
+    );
     return el(
       'div',
-      { class: 'designer-tools', role: 'group', 'aria-label': t('designer.tool.group', { what: t(nameKey, { n }) }) },
+      {
+        class: 'designer-tools',
+        role: 'group',
+        'aria-label': t('designer.tool.group', { what: t(nameKey, { n }) }),
+      },
       up,
       down,
       remove,
@@ -617,23 +740,33 @@ class Designer {
       required: true,
       attributes: { class: 'input input--slug', autocomplete: 'off', spellcheck: 'false' },
     });
-    this.bindInput(idField.querySelector('input'), () => section.id, (v) => (section.id = v.trim()));
+    this.bindInput(
+      idField.querySelector('input'),
+      () => section.id,
+      (v) => (section.id = v.trim()),
+    );
     const add = el(
       'button',
       { type: 'button', class: 'button button--outline button--sm' },
       icon('plus', 'button__icon'),
       el('span', {}, t('designer.addField', { n: si + 1 })),
     );
-    add.addEventListener('click', () => {
-      const count = sections.reduce((sum, s) => sum + (s.fields?.length ?? 0), 0);
-      const field = newField(count + 1);
-      section.fields.push(field);
-      this.open.add(field);
-      this.renderStructured();
-      this.structured
-        .querySelector(`[data-section="${si}"] [data-field-editor="${section.fields.length - 1}"] summary`)
-        ?.focus();
-    }, { signal: this.ctx.signal });
+    add.addEventListener(
+      'click',
+      () => {
+        const count = sections.reduce((sum, s) => sum + (s.fields?.length ?? 0), 0);
+        const field = newField(count + 1);
+        section.fields.push(field);
+        this.open.add(field);
+        this.renderStructured();
+        this.structured
+          .querySelector(
+            `[data-section="${si}"] [data-field-editor="${section.fields.length - 1}"] summary`,
+          )
+          ?.focus();
+      },
+      { signal: this.ctx.signal },
+    );
     return el(
       'li',
       { class: 'designer-section', 'data-section': si },
@@ -646,11 +779,7 @@ class Designer {
           n: si + 1,
           focusSelector: (i) => `[data-section="${i}"]`,
         }),
-        el(
-          'div',
-          { class: 'designer-grid designer-grid--section' },
-          idField,
-        ),
+        el('div', { class: 'designer-grid designer-grid--section' }, idField),
         this.localized({
           holder: section,
           key: 'title',
@@ -686,7 +815,8 @@ class Designer {
     const title = el('span', { class: 'designer-field__title' });
     const meta = el('span', { class: 'designer-field__meta' });
     const refreshSummary = () => {
-      title.textContent = t('designer.fieldN', { n: fi + 1 }) + '　' + (field.label?.ja || field.name || '');
+      title.textContent =
+        t('designer.fieldN', { n: fi + 1 }) + '　' + (field.label?.ja || field.name || '');
       meta.textContent = this.fieldSummary(field);
     };
     refreshSummary();
@@ -697,9 +827,19 @@ class Designer {
       labelKey: 'designer.fieldName',
       hintKey: 'designer.fieldNameHint',
       required: true,
-      attributes: { class: 'input input--slug', autocomplete: 'off', spellcheck: 'false', maxlength: '64' },
+      attributes: {
+        class: 'input input--slug',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        maxlength: '64',
+      },
     });
-    this.bindInput(name.querySelector('input'), () => field.name, (v) => (field.name = v.trim()), refreshSummary);
+    this.bindInput(
+      name.querySelector('input'),
+      () => field.name,
+      (v) => (field.name = v.trim()),
+      refreshSummary,
+    );
 
     const type = selectField({
       id: this.id('field-type'),
@@ -724,11 +864,15 @@ class Designer {
         icon('plus', 'button__icon'),
         el('span', {}, t('designer.addOption')),
       );
-      add.addEventListener('click', () => {
-        list.push({ value: `option_${list.length + 1}`, label: blank() });
-        this.changed();
-        renderOptions(list.length - 1);
-      }, { signal: ctx.signal });
+      add.addEventListener(
+        'click',
+        () => {
+          list.push({ value: `option_${list.length + 1}`, label: blank() });
+          this.changed();
+          renderOptions(list.length - 1);
+        },
+        { signal: ctx.signal },
+      );
       const fieldset = el(
         'fieldset',
         { class: 'field designer-options', 'data-field': `${key}.options` },
@@ -747,25 +891,37 @@ class Designer {
                   autocomplete: 'off',
                   spellcheck: 'false',
                 });
-                this.bindInput(value, () => option.value, (v) => (option.value = v.trim()));
+                this.bindInput(
+                  value,
+                  () => option.value,
+                  (v) => (option.value = v.trim()),
+                );
                 const remove = el(
                   'button',
                   { type: 'button', class: 'button button--text button--sm' },
                   icon('trash', 'button__icon'),
                   el('span', {}, t('designer.removeOption', { n: oi + 1 })),
                 );
-                remove.addEventListener('click', () => {
-                  list.splice(oi, 1);
-                  this.changed();
-                  renderOptions(Math.min(oi, list.length - 1));
-                }, { signal: ctx.signal });
+                remove.addEventListener(
+                  'click',
+                  () => {
+                    list.splice(oi, 1);
+                    this.changed();
+                    renderOptions(Math.min(oi, list.length - 1));
+                  },
+                  { signal: ctx.signal },
+                );
                 return el(
                   'li',
                   { class: 'designer-options__item', 'data-option': oi },
                   el(
                     'div',
                     { class: 'field', 'data-field': `${key}.o${oi}.value` },
-                    el('label', { class: 'field__label', for: valueId }, t('designer.optionValue', { n: oi + 1 })),
+                    el(
+                      'label',
+                      { class: 'field__label', for: valueId },
+                      t('designer.optionValue', { n: oi + 1 }),
+                    ),
                     el('p', { class: 'field__error', id: `${valueId}-error`, hidden: true }),
                     value,
                   ),
@@ -795,12 +951,16 @@ class Designer {
     };
     showOptions();
     const typeSelect = type.querySelector('select');
-    typeSelect.addEventListener('change', () => {
-      field.type = typeSelect.value;
-      showOptions();
-      refreshSummary();
-      this.changed();
-    }, { signal: ctx.signal });
+    typeSelect.addEventListener(
+      'change',
+      () => {
+        field.type = typeSelect.value;
+        showOptions();
+        refreshSummary();
+        this.changed();
+      },
+      { signal: ctx.signal },
+    );
 
     const required = checkboxField({
       id: this.id('field-required'),
@@ -809,11 +969,15 @@ class Designer {
       checked: Boolean(field.required),
     });
     const requiredInput = required.querySelector('input');
-    requiredInput.addEventListener('change', () => {
-      field.required = requiredInput.checked;
-      refreshSummary();
-      this.changed();
-    }, { signal: ctx.signal });
+    requiredInput.addEventListener(
+      'change',
+      () => {
+        field.required = requiredInput.checked;
+        refreshSummary();
+        this.changed();
+      },
+      { signal: ctx.signal },
+    );
 
     // show_if: another (earlier) field and the answers that show this one.
     const showIfId = this.id('show-if');
@@ -905,11 +1069,15 @@ class Designer {
       ],
     });
     const prefillSelect = prefill.querySelector('select');
-    prefillSelect.addEventListener('change', () => {
-      field.prefill = prefillSelect.value || undefined;
-      refreshSummary();
-      this.changed();
-    }, { signal: ctx.signal });
+    prefillSelect.addEventListener(
+      'change',
+      () => {
+        field.prefill = prefillSelect.value || undefined;
+        refreshSummary();
+        this.changed();
+      },
+      { signal: ctx.signal },
+    );
 
     const lockReason = this.localized({
       holder: field,
@@ -927,12 +1095,16 @@ class Designer {
       checked: Boolean(field.locked),
     });
     const lockedInput = locked.querySelector('input');
-    lockedInput.addEventListener('change', () => {
-      field.locked = lockedInput.checked;
-      lockReason.hidden = !field.locked;
-      refreshSummary();
-      this.changed();
-    }, { signal: ctx.signal });
+    lockedInput.addEventListener(
+      'change',
+      () => {
+        field.locked = lockedInput.checked;
+        lockReason.hidden = !field.locked;
+        refreshSummary();
+        this.changed();
+      },
+      { signal: ctx.signal },
+    );
 
     const details = el(
       'details',
@@ -969,7 +1141,11 @@ class Designer {
               'div',
               { class: 'field', 'data-field': `${key}.show_if.field` },
               el('label', { class: 'field__label', for: showIfId }, t('designer.showIf.field')),
-              el('p', { class: 'field__hint', id: `${showIfId}-hint` }, t('designer.showIf.fieldHint')),
+              el(
+                'p',
+                { class: 'field__hint', id: `${showIfId}-hint` },
+                t('designer.showIf.fieldHint'),
+              ),
               el('p', { class: 'field__error', id: `${showIfId}-error`, hidden: true }),
               showIfSelect,
             ),
@@ -981,10 +1157,14 @@ class Designer {
         lockReason,
       ),
     );
-    details.addEventListener('toggle', () => {
-      if (details.open) this.open.add(field);
-      else this.open.delete(field);
-    }, { signal: ctx.signal });
+    details.addEventListener(
+      'toggle',
+      () => {
+        if (details.open) this.open.add(field);
+        else this.open.delete(field);
+      },
+      { signal: ctx.signal },
+    );
     return el(
       'li',
       { class: 'designer-field', 'data-field-editor': fi },
@@ -1008,38 +1188,78 @@ class Designer {
     };
     const texts = (holder, key, field, labelKey, params = {}) => {
       for (const lang of LANGS) {
-        need(String(holder?.[key]?.[lang] ?? '').trim(), `${field}.${lang}`, 'designer.error.text', {
-          what: t(labelKey, params),
-          lang: t(`designer.lang.${lang}`),
-        });
+        need(
+          String(holder?.[key]?.[lang] ?? '').trim(),
+          `${field}.${lang}`,
+          'designer.error.text',
+          {
+            what: t(labelKey, params),
+            lang: t(`designer.lang.${lang}`),
+          },
+        );
       }
     };
-    need(SLUG.test(d.slug ?? ''), 'slug', d.slug ? 'designer.error.slugFormat' : 'designer.error.slug');
+    need(
+      SLUG.test(d.slug ?? ''),
+      'slug',
+      d.slug ? 'designer.error.slugFormat' : 'designer.error.slug',
+    );
     need(Boolean(d.department), 'department', 'designer.error.department');
-    need(Number.isInteger(d.service_days) && d.service_days >= 0, 'service_days', 'designer.error.serviceDays');
+    need(
+      Number.isInteger(d.service_days) && d.service_days >= 0,
+      'service_days',
+      'designer.error.serviceDays',
+    );
     need(Number.isInteger(d.fee_yen) && d.fee_yen >= 0, 'fee_yen', 'designer.error.fee');
     texts(d, 'title', 'title', 'designer.procedureTitle');
     texts(d, 'summary', 'summary', 'designer.summary');
     const seen = new Set();
     for (const [si, section] of this.sections().entries()) {
-      need(/^[a-z][a-z0-9_-]*$/.test(section.id ?? ''), `s${si}.id`, 'designer.error.sectionId', { n: si + 1 });
+      need(/^[a-z][a-z0-9_-]*$/.test(section.id ?? ''), `s${si}.id`, 'designer.error.sectionId', {
+        n: si + 1,
+      });
       texts(section, 'title', `s${si}.title`, 'designer.sectionTitleN', { n: si + 1 });
       for (const [fi, field] of (section.fields ?? []).entries()) {
         const key = `s${si}.f${fi}`;
         const which = { s: si + 1, n: fi + 1 };
-        if (!NAME.test(field.name ?? '')) need(false, `${key}.name`, 'designer.error.fieldName', which);
-        else if (seen.has(field.name)) need(false, `${key}.name`, 'designer.error.fieldNameTwice', { ...which, name: field.name });
+        if (!NAME.test(field.name ?? ''))
+          need(false, `${key}.name`, 'designer.error.fieldName', which);
+        else if (seen.has(field.name))
+          need(false, `${key}.name`, 'designer.error.fieldNameTwice', {
+            ...which,
+            name: field.name,
+          });
         texts(field, 'label', `${key}.label`, 'designer.fieldLabelN', which);
         if (CHOICE_TYPES.has(field.type)) {
           need(field.options?.length > 0, `${key}.options`, 'designer.error.options', which);
           for (const [oi, option] of (field.options ?? []).entries()) {
-            need(String(option.value ?? '').trim(), `${key}.o${oi}.value`, 'designer.error.optionValue', { ...which, o: oi + 1 });
-            need(String(option.label?.ja ?? '').trim(), `${key}.o${oi}.label.ja`, 'designer.error.optionLabel', { ...which, o: oi + 1 });
+            need(
+              String(option.value ?? '').trim(),
+              `${key}.o${oi}.value`,
+              'designer.error.optionValue',
+              { ...which, o: oi + 1 },
+            );
+            need(
+              String(option.label?.ja ?? '').trim(),
+              `${key}.o${oi}.label.ja`,
+              'designer.error.optionLabel',
+              { ...which, o: oi + 1 },
+            );
           }
         }
         if (field.show_if?.field) {
-          need(seen.has(field.show_if.field), `${key}.show_if.field`, 'designer.error.showIf', which);
-          need(field.show_if.values?.length > 0, `${key}.show_if.values`, 'designer.error.showIfValues', which);
+          need(
+            seen.has(field.show_if.field),
+            `${key}.show_if.field`,
+            'designer.error.showIf',
+            which,
+          );
+          need(
+            field.show_if.values?.length > 0,
+            `${key}.show_if.values`,
+            'designer.error.showIfValues',
+            which,
+          );
         }
         if (field.name) seen.add(field.name);
       }
@@ -1060,7 +1280,8 @@ class Designer {
   }
 
   check() {
-    if (this.json.getAttribute('aria-invalid') === 'true') {
+    this.flushJson();
+    if (this.jsonBroken) {
       this.showProblems([{ field: 'definition', text: t('designer.error.json') }]);
       return false;
     }
@@ -1146,7 +1367,11 @@ class Designer {
           el(
             'div',
             { class: 'notice__body' },
-            el('p', {}, t('designer.publishedBody', { title: definition.title.ja, slug: published.slug })),
+            el(
+              'p',
+              {},
+              t('designer.publishedBody', { title: definition.title.ja, slug: published.slug }),
+            ),
           ),
         ),
       );
@@ -1166,7 +1391,12 @@ function renderPreview(shown, definition) {
     for (const field of section.fields) labels.set(field.name, field.label.ja);
   }
   const control = (field, id) => {
-    const common = { id, class: 'input', disabled: true, 'aria-describedby': field.help ? `${id}-hint` : null };
+    const common = {
+      id,
+      class: 'input',
+      disabled: true,
+      'aria-describedby': field.help ? `${id}-hint` : null,
+    };
     switch (field.type) {
       case 'textarea':
         return el('textarea', { ...common, class: 'input input--textarea', rows: '3' });
@@ -1179,7 +1409,12 @@ function renderPreview(shown, definition) {
       case 'number':
       case 'yen':
       case 'postal_code':
-        return el('input', { ...common, type: 'text', inputmode: 'numeric', class: 'input input--short' });
+        return el('input', {
+          ...common,
+          type: 'text',
+          inputmode: 'numeric',
+          class: 'input input--short',
+        });
       case 'file':
         return el('input', { ...common, type: 'file' });
       default:
@@ -1224,18 +1459,27 @@ function renderPreview(shown, definition) {
     const required = field.required
       ? el('span', { class: 'field__required' }, t('common.required'))
       : null;
-    const hint = field.help ? el('p', { class: 'field__hint', id: `${id}-hint` }, field.help.ja) : null;
-    const typeNote = el('span', { class: 'designer-preview-field__type' }, t(`designer.type.${field.type}`));
+    const hint = field.help
+      ? el('p', { class: 'field__hint', id: `${id}-hint` }, field.help.ja)
+      : null;
+    const typeNote = el(
+      'span',
+      { class: 'designer-preview-field__type' },
+      t(`designer.type.${field.type}`),
+    );
 
     if (CHOICE_TYPES.has(field.type) || field.type === 'consent') {
       const kind = field.type === 'choice' ? 'radio' : 'checkbox';
       const options =
         field.type === 'consent'
           ? [{ value: 'yes', label: { ja: t('designer.preview.agree') } }]
-          : field.options ?? [];
+          : (field.options ?? []);
       return el(
         'fieldset',
-        { class: 'field designer-preview-field', 'aria-describedby': field.help ? `${id}-hint` : null },
+        {
+          class: 'field designer-preview-field',
+          'aria-describedby': field.help ? `${id}-hint` : null,
+        },
         el('legend', { class: 'field__label' }, el('span', {}, field.label.ja), required, typeNote),
         hint,
         notes,
@@ -1246,27 +1490,53 @@ function renderPreview(shown, definition) {
             el(
               'div',
               { class: 'choice choice--inline' },
-              el('input', { class: 'choice__input', type: kind, id: `${id}-${oi}`, name: id, disabled: true }),
+              el('input', {
+                class: 'choice__input',
+                type: kind,
+                id: `${id}-${oi}`,
+                name: id,
+                disabled: true,
+              }),
               el('label', { class: 'choice__label', for: `${id}-${oi}` }, option.label.ja),
             ),
           ),
         ),
       );
     }
-    if (field.type === 'household_member' || field.type === 'household_members' || field.type === 'bank_account') {
+    if (
+      field.type === 'household_member' ||
+      field.type === 'household_members' ||
+      field.type === 'bank_account'
+    ) {
       return el(
         'div',
         { class: 'field designer-preview-field', role: 'group', 'aria-labelledby': `${id}-label` },
-        el('p', { class: 'field__label', id: `${id}-label` }, el('span', {}, field.label.ja), required, typeNote),
+        el(
+          'p',
+          { class: 'field__label', id: `${id}-label` },
+          el('span', {}, field.label.ja),
+          required,
+          typeNote,
+        ),
         hint,
         notes,
-        el('p', { class: 'designer-preview-field__placeholder' }, t(`designer.preview.${field.type}`)),
+        el(
+          'p',
+          { class: 'designer-preview-field__placeholder' },
+          t(`designer.preview.${field.type}`),
+        ),
       );
     }
     return el(
       'div',
       { class: 'field designer-preview-field' },
-      el('label', { class: 'field__label', for: id }, el('span', {}, field.label.ja), required, typeNote),
+      el(
+        'label',
+        { class: 'field__label', for: id },
+        el('span', {}, field.label.ja),
+        required,
+        typeNote,
+      ),
       hint,
       notes,
       control(field, id),
@@ -1287,7 +1557,11 @@ function renderPreview(shown, definition) {
         el(
           'section',
           { class: 'designer-preview-section', 'aria-labelledby': `preview-${run}-section-${si}` },
-          el('h4', { class: 'designer-preview-section__title', id: `preview-${run}-section-${si}` }, section.title.ja),
+          el(
+            'h4',
+            { class: 'designer-preview-section__title', id: `preview-${run}-section-${si}` },
+            section.title.ja,
+          ),
           section.fields.map((field, fi) => fieldPreview(field, fi, si)),
         ),
       ),

@@ -53,7 +53,10 @@ export async function mount(outlet, ctx) {
     );
     const card = el(
       'li',
-      { class: `staff-record staff-follow-up${item.overdue ? ' is-overdue' : ''}`, 'data-follow-up': item.id },
+      {
+        class: `staff-record staff-follow-up${item.overdue ? ' is-overdue' : ''}`,
+        'data-follow-up': item.id,
+      },
       el(
         'div',
         { class: 'staff-follow-up__main' },
@@ -111,8 +114,5 @@ export async function mount(outlet, ctx) {
   }
   count.tabIndex = -1;
   showCount();
-  page.append(
-    count,
-    items.length ? list : emptyLine(t('followUps.none')),
-  );
+  page.append(count, items.length ? list : emptyLine(t('followUps.none')));
 }

@@ -143,7 +143,11 @@ function fieldShell({ id, name, labelKey, label, hintKey, hint, required }, cont
       required ? el('span', { class: 'field__required', 'data-i18n': 'common.required' }) : null,
     ),
     hintKey || hint
-      ? el('p', { class: 'field__hint', id: `${id}-hint`, 'data-i18n': hintKey ?? null }, hint ?? '')
+      ? el(
+          'p',
+          { class: 'field__hint', id: `${id}-hint`, 'data-i18n': hintKey ?? null },
+          hint ?? '',
+        )
       : null,
     el('p', { class: 'field__error', id: `${id}-error`, hidden: true }),
     control,

@@ -10,7 +10,12 @@ import { badge, confirmDialog, dataTable, sessionEnded, summaryRow } from './ui.
 
 export const titleKey = 'import.title';
 
-const STATUS_TONES = { validated: 'success', applied: 'success', rejected: 'error', failed: 'warning' };
+const STATUS_TONES = {
+  validated: 'success',
+  applied: 'success',
+  rejected: 'error',
+  failed: 'warning',
+};
 
 export function mount(outlet, ctx) {
   const summary = errorSummary('import-errors');
@@ -63,7 +68,11 @@ export function mount(outlet, ctx) {
       );
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return null;
-      showErrors(summary, form, problemItems(error, () => 'file'));
+      showErrors(
+        summary,
+        form,
+        problemItems(error, () => 'file'),
+      );
       return null;
     }
   };
@@ -80,21 +89,35 @@ export function mount(outlet, ctx) {
       el(
         'p',
         { 'data-import-status': report.status },
-        badge(
-          has(`import.status.${report.status}`) ? t(`import.status.${report.status}`) : report.status,
-          STATUS_TONES[report.status] ?? 'neutral',
-        ),
+        dry && report.rows_failed > 0
+          ? badge(t('import.status.validatedWithErrors'), 'warning')
+          : badge(
+              has(`import.status.${report.status}`)
+                ? t(`import.status.${report.status}`)
+                : report.status,
+              STATUS_TONES[report.status] ?? 'neutral',
+            ),
         ' ',
         el('span', {}, t('import.fileName', { name: report.filename ?? file.name })),
       ),
       el(
         'dl',
         { class: 'summary-list staff-import-counts' },
-        summaryRow(t('import.count.total'), formatNumber(report.rows_total), { 'data-count': 'total' }),
-        summaryRow(t('import.count.created'), formatNumber(report.rows_created), { 'data-count': 'created' }),
-        summaryRow(t('import.count.updated'), formatNumber(report.rows_updated), { 'data-count': 'updated' }),
-        summaryRow(t('import.count.unchanged'), formatNumber(report.rows_unchanged), { 'data-count': 'unchanged' }),
-        summaryRow(t('import.count.failed'), formatNumber(report.rows_failed), { 'data-count': 'failed' }),
+        summaryRow(t('import.count.total'), formatNumber(report.rows_total), {
+          'data-count': 'total',
+        }),
+        summaryRow(t('import.count.created'), formatNumber(report.rows_created), {
+          'data-count': 'created',
+        }),
+        summaryRow(t('import.count.updated'), formatNumber(report.rows_updated), {
+          'data-count': 'updated',
+        }),
+        summaryRow(t('import.count.unchanged'), formatNumber(report.rows_unchanged), {
+          'data-count': 'unchanged',
+        }),
+        summaryRow(t('import.count.failed'), formatNumber(report.rows_failed), {
+          'data-count': 'failed',
+        }),
       ),
     ];
     if (report.errors?.length) {
@@ -123,7 +146,11 @@ export function mount(outlet, ctx) {
       );
     }
     if (dry && report.rows_failed === 0 && report.rows_total > 0) {
-      const apply = el('button', { type: 'button', class: 'button button--solid', 'data-i18n': 'import.apply' });
+      const apply = el('button', {
+        type: 'button',
+        class: 'button button--solid',
+        'data-i18n': 'import.apply',
+      });
       apply.addEventListener(
         'click',
         () =>
@@ -145,10 +172,7 @@ export function mount(outlet, ctx) {
           }),
         { signal: ctx.signal },
       );
-      parts.push(
-        el('p', {}, t('import.readyToApply')),
-        el('div', { class: 'button-row' }, apply),
-      );
+      parts.push(el('p', {}, t('import.readyToApply')), el('div', { class: 'button-row' }, apply));
     } else if (dry && report.rows_failed > 0) {
       parts.push(
         el(
@@ -161,7 +185,13 @@ export function mount(outlet, ctx) {
     } else if (report.status === 'applied') {
       parts.push(el('p', {}, t('import.appliedBody')));
     }
-    result.replaceChildren(el('section', { class: 'work-layout__result', 'aria-labelledby': 'import-result-title' }, parts));
+    result.replaceChildren(
+      el(
+        'section',
+        { class: 'work-layout__result', 'aria-labelledby': 'import-result-title' },
+        parts,
+      ),
+    );
     applyTranslations(result);
     heading.focus();
     announce(heading.textContent);

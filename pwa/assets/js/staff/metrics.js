@@ -30,7 +30,11 @@ export async function mount(outlet, ctx) {
     el(
       'div',
       { class: 'staff-metrics__bar' },
-      el('p', { class: 'staff-metrics__as-of' }, t('metrics.asOf', { date: formatDateTime(figures.as_of) })),
+      el(
+        'p',
+        { class: 'staff-metrics__as-of' },
+        t('metrics.asOf', { date: formatDateTime(figures.as_of) }),
+      ),
       el(
         'a',
         {

@@ -81,9 +81,13 @@ export async function mount(outlet, ctx) {
                   'a',
                   { class: 'link', href: `/staff/procedures/${encodeURIComponent(item.slug)}` },
                   t('procedures.edit'),
-                  el('span', { class: 'visually-hidden' }, t('procedures.editWhich', {
-                    title: titles.get(item.slug) ?? item.slug,
-                  })),
+                  el(
+                    'span',
+                    { class: 'visually-hidden' },
+                    t('procedures.editWhich', {
+                      title: titles.get(item.slug) ?? item.slug,
+                    }),
+                  ),
                 )
               : badge(t('procedures.readOnly'), 'neutral'),
           ),

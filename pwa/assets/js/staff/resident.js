@@ -18,7 +18,15 @@ import {
   textareaField,
   textField,
 } from './forms.js';
-import { applyTranslations, formatDate, formatDateTime, formatNumber, has, t, todayInJapan } from './i18n.js';
+import {
+  applyTranslations,
+  formatDate,
+  formatDateTime,
+  formatNumber,
+  has,
+  t,
+  todayInJapan,
+} from './i18n.js';
 import { usualPurpose } from './residents.js';
 import {
   PURPOSES,
@@ -37,7 +45,16 @@ import {
 
 export const titleKey = 'resident.title';
 
-export const TOPICS = ['money', 'childcare', 'care', 'disability', 'housing', 'work', 'health', 'other'];
+export const TOPICS = [
+  'money',
+  'childcare',
+  'care',
+  'disability',
+  'housing',
+  'work',
+  'health',
+  'other',
+];
 
 export async function mount(outlet, ctx) {
   const registryId = ctx.params.registryId;
@@ -95,7 +112,8 @@ export async function mount(outlet, ctx) {
   const person = data.person;
   ctx.pageTitle = t('resident.pageTitle', { name: person.name });
   const consultations = el('div', { class: 'staff-consultations' });
-  const showConsultations = () => consultations.replaceChildren(consultationList(data.consultations));
+  const showConsultations = () =>
+    consultations.replaceChildren(consultationList(data.consultations));
   showConsultations();
 
   const parts = [
@@ -125,7 +143,10 @@ export async function mount(outlet, ctx) {
           { class: 'summary-list' },
           summaryRow(t('resident.person.birthDate'), formatDate(person.birth_date)),
           summaryRow(t('resident.person.sex'), label('sex', person.sex)),
-          summaryRow(t('resident.person.postalCode'), person.postal_code ? `〒${person.postal_code}` : ''),
+          summaryRow(
+            t('resident.person.postalCode'),
+            person.postal_code ? `〒${person.postal_code}` : '',
+          ),
           summaryRow(t('resident.person.address'), person.address),
           summaryRow(t('resident.person.relation'), label('relation', person.relation)),
           summaryRow(t('resident.person.since'), formatDate(person.resident_since)),
@@ -185,12 +206,19 @@ function sharingNotice(data) {
   else body = t('resident.sharing.noAccountBody');
   return el(
     'div',
-    { class: `staff-callout ${shared ? 'staff-callout--success' : 'staff-callout--warning'}`, 'data-sharing': String(shared) },
+    {
+      class: `staff-callout ${shared ? 'staff-callout--success' : 'staff-callout--warning'}`,
+      'data-sharing': String(shared),
+    },
     icon(shared ? 'online' : 'shield', 'staff-callout__icon'),
     el(
       'div',
       {},
-      el('p', { class: 'staff-callout__title' }, t(shared ? 'resident.sharing.yes' : 'resident.sharing.no')),
+      el(
+        'p',
+        { class: 'staff-callout__title' },
+        t(shared ? 'resident.sharing.yes' : 'resident.sharing.no'),
+      ),
       el('p', {}, body),
     ),
   );
@@ -233,7 +261,9 @@ function facts(values) {
     { class: 'summary-list' },
     summaryRow(
       t('resident.facts.income'),
-      values.income_yen == null ? t('resident.unknown') : t('common.yen', { n: formatNumber(values.income_yen) }),
+      values.income_yen == null
+        ? t('resident.unknown')
+        : t('common.yen', { n: formatNumber(values.income_yen) }),
     ),
     summaryRow(t('resident.facts.taxExempt'), yesNo(values.tax_exempt)),
     summaryRow(t('resident.facts.singleParent'), yesNo(values.single_parent)),
@@ -372,7 +402,10 @@ function notices(items) {
           { class: 'staff-record__meta' },
           formatDateTime(notice.created_at),
           ' ',
-          badge(t(notice.read ? 'resident.notices.read' : 'resident.notices.unread'), notice.read ? 'neutral' : 'key'),
+          badge(
+            t(notice.read ? 'resident.notices.read' : 'resident.notices.unread'),
+            notice.read ? 'neutral' : 'key',
+          ),
         ),
       ),
     ),
@@ -406,7 +439,11 @@ function consultationForm({ registryId, departments, ctx, onRecorded }) {
       el(
         'div',
         { class: 'field', 'data-field': `follow_up_task_${n}` },
-        el('label', { class: 'field__label', for: `consultation-task-${n}`, 'data-task-label': '' }),
+        el('label', {
+          class: 'field__label',
+          for: `consultation-task-${n}`,
+          'data-task-label': '',
+        }),
         el('p', { class: 'field__error', id: `consultation-task-${n}-error`, hidden: true }),
         el('input', {
           class: 'input',
@@ -499,7 +536,11 @@ function consultationForm({ registryId, departments, ctx, onRecorded }) {
     }),
     el(
       'fieldset',
-      { class: 'field staff-follow-ups-fieldset', 'data-field': 'follow_ups', id: 'consultation-follow-ups' },
+      {
+        class: 'field staff-follow-ups-fieldset',
+        'data-field': 'follow_ups',
+        id: 'consultation-follow-ups',
+      },
       el('legend', { class: 'field__label' }, t('consultation.followUps')),
       el('p', { class: 'field__hint' }, t('consultation.followUpsHint')),
       el('p', { class: 'field__error', id: 'consultation-follow-ups-error', hidden: true }),
@@ -525,25 +566,36 @@ function consultationForm({ registryId, departments, ctx, onRecorded }) {
       event.preventDefault();
       busy('common.sending', async () => {
         const department = form.elements.department?.value ?? '';
-        const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((i) => i.value);
+        const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map(
+          (i) => i.value,
+        );
         const text = form.elements.summary.value.trim();
         const heldOn = form.elements.held_on.value;
         const problems = [];
-        if (!department) problems.push({ field: 'department', text: t('consultation.error.department') });
-        if (!topics.length) problems.push({ field: 'topics', text: t('consultation.error.topics') });
+        if (!department)
+          problems.push({ field: 'department', text: t('consultation.error.department') });
+        if (!topics.length)
+          problems.push({ field: 'topics', text: t('consultation.error.topics') });
         if (!text) problems.push({ field: 'summary', text: t('consultation.error.summary') });
         if (!heldOn) problems.push({ field: 'held_on', text: t('consultation.error.heldOn') });
-        else if (heldOn > today) problems.push({ field: 'held_on', text: t('consultation.error.future') });
+        else if (heldOn > today)
+          problems.push({ field: 'held_on', text: t('consultation.error.future') });
         const followUps = [];
         [...rows.children].forEach((row, i) => {
           const task = row.querySelector('input[name="task"]');
           const due = row.querySelector('input[name="due_on"]');
           const n = task.id.split('-').pop();
           if (!task.value.trim()) {
-            problems.push({ field: `follow_up_task_${n}`, text: t('consultation.error.task', { n: i + 1 }) });
+            problems.push({
+              field: `follow_up_task_${n}`,
+              text: t('consultation.error.task', { n: i + 1 }),
+            });
           }
           if (!due.value) {
-            problems.push({ field: `follow_up_due_${n}`, text: t('consultation.error.due', { n: i + 1 }) });
+            problems.push({
+              field: `follow_up_due_${n}`,
+              text: t('consultation.error.due', { n: i + 1 }),
+            });
           }
           followUps.push({ task: task.value.trim(), due_on: due.value });
         });

@@ -2,7 +2,14 @@
 // is asked here too: opening the record is recorded with it and shown to the resident.
 
 import { el, icon } from '../dom.js';
-import { clearErrors, errorSummary, normalise, selectField, showErrors, textField } from './forms.js';
+import {
+  clearErrors,
+  errorSummary,
+  normalise,
+  selectField,
+  showErrors,
+  textField,
+} from './forms.js';
 import { t } from './i18n.js';
 import { PURPOSES } from './ui.js';
 
@@ -48,7 +55,11 @@ export function mount(outlet, ctx) {
     el(
       'div',
       { class: 'button-row' },
-      el('button', { type: 'submit', class: 'button button--solid', 'data-i18n': 'residents.open' }),
+      el('button', {
+        type: 'submit',
+        class: 'button button--solid',
+        'data-i18n': 'residents.open',
+      }),
     ),
   );
   form.addEventListener(

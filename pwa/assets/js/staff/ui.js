@@ -51,7 +51,11 @@ export function sessionEnded(error, ctx) {
 
 /** A screen's data could not be loaded: the API's words, the reference and a retry. */
 export function loadFailed(error, ctx) {
-  const retry = el('button', { type: 'button', class: 'button button--outline' }, t('errors.retry'));
+  const retry = el(
+    'button',
+    { type: 'button', class: 'button button--outline' },
+    t('errors.retry'),
+  );
   retry.addEventListener('click', () => ctx.rerender(), { signal: ctx.signal });
   const reference = problemReference(error);
   return el(
@@ -63,7 +67,9 @@ export function loadFailed(error, ctx) {
       'div',
       { class: 'notice__body' },
       el('p', {}, problemText(error)),
-      reference ? el('p', { class: 'notice__code' }, t('errors.requestId', { id: reference })) : null,
+      reference
+        ? el('p', { class: 'notice__code' }, t('errors.requestId', { id: reference }))
+        : null,
     ),
     el('div', { class: 'notice__actions' }, retry),
   );
@@ -128,11 +134,20 @@ export function backLink(href, text) {
 export function dataTable({ caption, captionVisible = false, headers, rows, className = '' }) {
   return el(
     'div',
-    { class: 'staff-table-scroll', tabindex: '0', role: 'region', 'aria-label': caption },
+    {
+      class: 'staff-table-scroll',
+      tabindex: '0',
+      role: 'region',
+      'aria-label': t('common.table', { caption }),
+    },
     el(
       'table',
       { class: `staff-table ${className}`.trim() },
-      el('caption', { class: captionVisible ? 'staff-table__caption' : 'visually-hidden' }, caption),
+      el(
+        'caption',
+        { class: captionVisible ? 'staff-table__caption' : 'visually-hidden' },
+        caption,
+      ),
       el(
         'thead',
         {},
