@@ -159,3 +159,11 @@ async def test_options_lists_every_method_of_a_path(client, city):
     one = await client.options("/api/me/passkeys/12")
     assert one.headers["allow"] == "DELETE, OPTIONS, PATCH"
     assert response.headers["x-request-id"]
+
+
+async def test_options_prefers_a_literal_path_over_a_template(client):
+    # /api/staff/procedures/preview is POST-only; /api/staff/procedures/{slug} is GET.
+    literal = await client.options("/api/staff/procedures/preview")
+    assert literal.status_code == 204 and literal.headers["allow"] == "OPTIONS, POST"
+    template = await client.options("/api/staff/procedures/child-allowance")
+    assert "GET" in template.headers["allow"] and "POST" not in template.headers["allow"]

@@ -62,7 +62,9 @@ class EdgeMiddleware:
         merged: dict[str, set[str]] = {}
         for path_format, methods in routes:
             merged.setdefault(path_format, set()).update(methods)
-        for path_format, methods in merged.items():
+        # Like the router: a literal path (/procedures/preview) wins over a template that
+        # also matches it (/procedures/{slug}), so literal paths are tried first.
+        for path_format, methods in sorted(merged.items(), key=lambda item: "{" in item[0]):
             pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path_format))
             allowed = {*methods, "OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
             self._allow.append((re.compile(f"^{pattern}$"), ", ".join(sorted(allowed))))
