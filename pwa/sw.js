@@ -31,6 +31,7 @@ const PRECACHE = [
     'js/offline.js',
     'js/preferences.js',
     'js/procedure-form.js',
+    'js/push.js',
     'js/router.js',
     'js/routes.js',
     'js/session.js',
@@ -43,6 +44,7 @@ const PRECACHE = [
     'js/ui/form-fields.js',
     'js/ui/forms.js',
     'js/ui/missing-draft.js',
+    'js/ui/push-setting.js',
     'js/ui/signin.js',
     'js/ui/status.js',
     'js/screens/account.js',
@@ -50,6 +52,7 @@ const PRECACHE = [
     'js/screens/application.js',
     'js/screens/applications.js',
     'js/screens/apply.js',
+    'js/screens/check.js',
     'js/screens/confirm.js',
     'js/screens/consents.js',
     'js/screens/corrections.js',
@@ -61,6 +64,7 @@ const PRECACHE = [
     'js/screens/procedures.js',
     'js/screens/review.js',
     'js/screens/settings.js',
+    'js/screens/support.js',
     'js/screens/verify.js',
     'i18n/ja.json',
     'i18n/easy.json',
@@ -148,6 +152,102 @@ async function cacheFirstAsset(request) {
 
 // ---------------------------------------------------------------------------------------
 // Push notifications
-// The "push" (show the notice) and "notificationclick" (open its screen) handlers go in
-// this section when push delivery is built. Nothing is registered for them yet.
+// The server sends {id, title, body, link} (RFC 8291-encrypted; the browser decrypts it),
+// already in the language the app had on this device. One notification per notice: the
+// tag is the notice's id, so a delivery retried by the push service replaces rather than
+// repeats it, and one still on screen is not shown (and does not buzz) again.
 // ---------------------------------------------------------------------------------------
+
+const ICON = `${ASSETS}icons/icon-192.png`;
+const BADGE = `${ASSETS}icons/badge-72.png`; // monochrome: Android draws it in the status bar
+// Shown for a push the app cannot read. The worker has no dictionaries, and this should
+// never happen with our server, so one fixed text in both of the app's scripts.
+const FALLBACK_TITLE = '新しいお知らせがあります';
+const FALLBACK_BODY = 'You have a new notice.';
+const OPEN_NOTICE_MESSAGE = 'todoke:open-notice';
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(showNotice(readPush(event.data)));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openNotice(event.notification.data));
+});
+
+/** The notice in a push message, or null when it is not one of ours. */
+function readPush(data) {
+  let notice = null;
+  try {
+    notice = data ? data.json() : null;
+  } catch {
+    return null;
+  }
+  if (!notice || typeof notice.title !== 'string' || notice.title === '') return null;
+  const id = Number.isInteger(notice.id) && notice.id > 0 ? notice.id : null;
+  return {
+    id,
+    title: notice.title,
+    body: typeof notice.body === 'string' ? notice.body : '',
+    link: appLink(notice.link),
+  };
+}
+
+async function showNotice(notice) {
+  const tag = notice?.id ? `notice-${notice.id}` : 'notice';
+  if (notice?.id) {
+    const showing = await self.registration.getNotifications({ tag });
+    if (showing.length > 0) return; // the same notice again: it is already on screen
+  }
+  await self.registration.showNotification(notice?.title ?? FALLBACK_TITLE, {
+    body: notice ? notice.body : FALLBACK_BODY,
+    icon: ICON,
+    badge: BADGE,
+    tag,
+    data: { id: notice?.id ?? null, link: notice?.link ?? '/inbox' },
+  });
+}
+
+/**
+ * A tapped notification: an open window of the app comes forward and is asked to show the
+ * notice's screen and mark it read (app.js, via postMessage: the page holds the session's
+ * CSRF token, the worker does not); with no window open, a new one opens at
+ * <link>?read=<id>, which app.js reads the same way.
+ */
+async function openNotice(data) {
+  const link = appLink(data?.link);
+  const id = Number.isInteger(data?.id) ? data.id : null;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const app = windows
+    .filter((client) => isResidentApp(client.url))
+    .sort((a, b) => Number(b.focused) - Number(a.focused))[0];
+  if (app) {
+    try {
+      await app.focus();
+    } catch {
+      // Focusing needs the tap's activation; the page still follows the message.
+    }
+    app.postMessage({ type: OPEN_NOTICE_MESSAGE, id, link });
+    return app;
+  }
+  const url = new URL(link, self.location.origin);
+  if (id) url.searchParams.set('read', String(id));
+  return self.clients.openWindow(url.pathname + url.search + url.hash);
+}
+
+/** Only a path of this app (the server sends one); anything else opens the inbox. */
+function appLink(link) {
+  if (typeof link !== 'string' || !link.startsWith('/') || link.startsWith('//')) return '/inbox';
+  try {
+    const url = new URL(link, self.location.origin);
+    if (url.origin !== self.location.origin) return '/inbox';
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return '/inbox';
+  }
+}
+
+function isResidentApp(href) {
+  const url = new URL(href);
+  return url.origin === self.location.origin && !/^\/staff(\/|$)/.test(url.pathname);
+}

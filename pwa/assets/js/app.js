@@ -1,8 +1,15 @@
 // Entry point: preferences → language → first screen, then the header's municipality
-// name and the service worker. Everything visible comes from i18n or the API.
+// name, the service worker and (where the resident turned them on) push notifications.
+// Everything visible comes from i18n or the API.
 
 import { getJSON } from './api.js';
-import { localize, loadLanguage, preferredLanguage, DEFAULT_LANGUAGE } from './i18n.js';
+import {
+  DEFAULT_LANGUAGE,
+  LANGUAGE_CHANGE_EVENT,
+  loadLanguage,
+  localize,
+  preferredLanguage,
+} from './i18n.js';
 import { applyTextSize } from './preferences.js';
 import { createRouter } from './router.js';
 import { notFoundRoute, routes } from './routes.js';
@@ -10,6 +17,9 @@ import * as errorScreen from './screens/error.js';
 import { registerServiceWorker } from './sw-update.js';
 
 const MUNICIPALITY_KEY = 'todoke.municipality';
+// Set by push.js when the resident turned notifications on here; read without loading it.
+const PUSH_KEY = 'todoke.push';
+const OPEN_NOTICE_MESSAGE = 'todoke:open-notice';
 
 applyTextSize();
 
@@ -36,6 +46,10 @@ document.querySelector('.skip-link')?.addEventListener('click', (event) => {
   document.getElementById('main')?.focus();
 });
 
+// A notification opened in a new window arrives as <link>?read=<notice id>: the address
+// keeps only the link, and the notice is marked read once the session is known.
+const openedNotice = takeReadParameter();
+
 const router = createRouter({
   routes,
   notFound: notFoundRoute,
@@ -59,6 +73,58 @@ registerServiceWorker({
   banner: document.querySelector('[data-update-banner]'),
   button: document.querySelector('[data-update-reload]'),
 });
+
+if (openedNotice) markNoticeRead(openedNotice);
+refreshPush();
+document.addEventListener(LANGUAGE_CHANGE_EVENT, () => refreshPush());
+
+// A notification tapped while the app is open: the service worker asks this window to go
+// to the notice's screen (see sw.js, notificationclick).
+navigator.serviceWorker?.addEventListener('message', (event) => {
+  if (event.data?.type !== OPEN_NOTICE_MESSAGE) return;
+  const link = appPath(event.data.link) ?? '/inbox';
+  router.navigate(link);
+  if (event.data.id != null) markNoticeRead(event.data.id);
+});
+
+/** Send this device's push subscription again (it may have changed, and so may the
+ * language) when notifications are on here. push.js is loaded only then. */
+function refreshPush() {
+  if (!readStorage(PUSH_KEY)) return;
+  import('./push.js')
+    .then(({ refreshPush: refresh }) => refresh())
+    .catch((error) => console.warn('push: subscription not refreshed', error));
+}
+
+function markNoticeRead(id) {
+  import('./push.js')
+    .then(({ markNoticeRead: mark }) => mark(id))
+    .catch((error) => console.warn('push: notice not marked read', error));
+}
+
+function takeReadParameter() {
+  const url = new URL(location.href);
+  const id = url.searchParams.get('read');
+  if (id == null) return null;
+  url.searchParams.delete('read');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  return /^\d{1,12}$/.test(id) ? id : null;
+}
+
+/** Only a path inside this app, never another site. */
+function appPath(link) {
+  if (typeof link !== 'string' || !link.startsWith('/') || link.startsWith('//')) return null;
+  const url = new URL(link, location.origin);
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
+}
+
+function readStorage(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
 
 function showMunicipality(data) {
   const node = document.querySelector('[data-municipality-name]');

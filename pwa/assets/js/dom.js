@@ -57,6 +57,14 @@ const ICONS = {
     'M15.5 4.8a3.5 3.5 0 0 1 0 6.4M18 14.8c1.9.8 3 2.5 3.5 5.2',
   ],
   clock: ['circle:12,12,9', 'M12 7v5.5l3.5 2'],
+  gift: [
+    'M4.5 11h15v9.5h-15zM3.5 7.5h17V11h-17zM12 7.5v13',
+    'M12 7.5C10.5 4 7 3.5 7 5.5S10 7.5 12 7.5c2 0 5 0 5-2s-3.5-1.5-5 2',
+  ],
+  checklist: [
+    'M10 6.5h10M10 12h10M10 17.5h10',
+    'm3.8 6.5 1.5 1.5 2.5-2.7M3.8 12l1.5 1.5 2.5-2.7M3.8 17.5l1.5 1.5 2.5-2.7',
+  ],
 };
 
 /** An inline SVG icon, hidden from assistive technology (its meaning is in nearby text). */

@@ -5,7 +5,10 @@
 //   { path: '/procedures/:slug', nav: 'procedures', load: () => import('./screens/x.js'),
 //     props: {...} }
 // and a screen module exports
-//   mount(outlet, ctx)   build the screen into outlet (may be async); required
+//   mount(outlet, ctx)   build the screen into outlet (may be async); required. It may
+//                        resolve with {focus: element} to have that element focused and
+//                        scrolled to instead of the h1 (a deep link such as /support#slug),
+//                        on the first load too
 //   titleKey             i18n key of the page title (or the route gives titleKey)
 // where ctx is
 //   { params, query, props, signal, navigate, setTitle }
@@ -77,8 +80,9 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
     };
 
     outlet.replaceChildren();
+    let mounted = null;
     try {
-      await screen.mount(outlet, ctx);
+      mounted = await screen.mount(outlet, ctx);
     } catch (error) {
       console.error('router: screen failed to render', error);
       outlet.replaceChildren();
@@ -89,7 +93,12 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
     updateTitle();
     onRouteChange?.(route, url);
 
-    if (focus) {
+    const target = mounted?.focus;
+    if (target instanceof HTMLElement && target.isConnected) {
+      if (!target.hasAttribute('tabindex')) target.tabIndex = -1;
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: 'start' });
+    } else if (focus) {
       // Phones scroll a frame around the outlet, wide screens the page: reset both.
       outlet.closest('[data-scroller]')?.scrollTo(0, 0);
       window.scrollTo(0, 0);

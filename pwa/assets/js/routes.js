@@ -55,6 +55,16 @@ export const routes = [
     load: () => import('./screens/confirm.js'),
   },
   {
+    path: '/support',
+    nav: 'home',
+    load: () => import('./screens/support.js'),
+  },
+  {
+    path: '/check',
+    nav: 'home',
+    load: () => import('./screens/check.js'),
+  },
+  {
     path: '/inbox',
     nav: 'inbox',
     load: () => import('./screens/inbox.js'),

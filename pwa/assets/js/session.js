@@ -102,6 +102,13 @@ export async function addPasskey({ passkeyName, signal }) {
 
 /** End this session, or (everywhere) every session of the account. */
 export async function signOut({ everywhere = false } = {}) {
+  // Notifications stop on this device first, while the session can still say which
+  // subscription to drop (the server also drops it when the session ends).
+  if (pushMayBeOn()) {
+    await import('./push.js')
+      .then(({ forgetPushOnThisDevice }) => forgetPushOnThisDevice())
+      .catch((error) => console.warn('push: not removed at sign-out', error));
+  }
   try {
     await sendJSON(everywhere ? '/api/auth/logout-everywhere' : '/api/auth/logout');
   } catch (error) {
@@ -111,6 +118,15 @@ export async function signOut({ everywhere = false } = {}) {
   // The device may be shared: drafts kept on it go with the session.
   clearDeviceDrafts();
   remember(null);
+}
+
+// A subscription can only exist where the Push API does and the person allowed notifications.
+function pushMayBeOn() {
+  return (
+    'serviceWorker' in navigator &&
+    typeof Notification !== 'undefined' &&
+    Notification.permission === 'granted'
+  );
 }
 
 /** Leave a message for the next screen to show once. */

@@ -778,6 +778,7 @@ export async function mount(outlet, ctx) {
       el(
         'ul',
         { class: 'link-list' },
+        link('/support', 'gift', 'support.title', 'account.more.supportHint'),
         link('/account/consents', 'shield', 'consents.title', 'account.more.consentsHint'),
         link('/account/delegations', 'people', 'delegations.title', 'account.more.delegationsHint'),
         link('/corrections', 'pencil', 'corrections.title', 'account.more.correctionsHint'),

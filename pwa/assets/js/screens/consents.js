@@ -1,5 +1,8 @@
-// /account/consents: the two things the city may do with what it knows about you, each
-// a separate switch, saved the moment it changes. Signing in is not consent to either.
+// /account/consents: the three things the city may do with what it knows about you, each
+// a separate switch, saved the moment it changes. Signing in is not consent to any:
+//   prefill   fill application forms from the registry
+//   matching  look for support you qualify for and tell you
+//   sharing   let other departments' staff see your records (the staff's 360° view)
 
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
@@ -23,6 +26,11 @@ const PURPOSES = [
     purpose: 'matching',
     labelKey: 'consents.matching.label',
     descriptionKey: 'consents.matching.description',
+  },
+  {
+    purpose: 'sharing',
+    labelKey: 'consents.sharing.label',
+    descriptionKey: 'consents.sharing.description',
   },
 ];
 
@@ -92,7 +100,7 @@ export async function mount(outlet, ctx) {
       return field;
     });
 
-    content.replaceChildren(
+    const parts = [
       el(
         'div',
         { class: 'notice notice--info notice--compact' },
@@ -126,7 +134,9 @@ export async function mount(outlet, ctx) {
         ...switches.map((field) => field.wrapper),
         el('p', { class: 'panel__hint', 'data-i18n': 'consents.changeAnytime' }),
       ),
-    );
+    ];
+    // replaceChildren would write a null out as the text "null".
+    content.replaceChildren(...parts.filter(Boolean));
   }
 
   async function save(purpose, field) {

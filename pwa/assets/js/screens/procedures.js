@@ -1,5 +1,7 @@
 // The municipality's procedures as cards. Two variants share this module:
-//   home   ("/")            heading, a lead line, a link to search, the list
+//   home   ("/")            heading, a lead line, a link to search, the way to support
+//                           (signed in: あなたが受けられる支援; signed out: the anonymous
+//                           check 受けられる支援をしらべる), the list
 //   search ("/procedures")  heading, a keyword box filtering the list as you type (?q=)
 
 import { getJSON } from '../api.js';
@@ -82,6 +84,9 @@ export function mount(outlet, ctx) {
         ),
       ),
     );
+    const entry = el('div', { class: 'home-support' });
+    page.append(entry);
+    showSupportEntry(entry, ctx.signal);
   }
   page.append(results);
   outlet.append(page);
@@ -165,6 +170,38 @@ export function mount(outlet, ctx) {
   }
 
   fetchAndShow();
+}
+
+/**
+ * The card leading to support: the resident's own list when signed in, else the check
+ * anyone can do. session.js comes after the first paint (it is not on the first screen's
+ * path); the card's place is kept so the list below does not jump.
+ */
+async function showSupportEntry(slot, signal) {
+  let signedIn = false;
+  try {
+    const { loadMe } = await import('../session.js');
+    signedIn = (await loadMe({ signal })) != null;
+  } catch {
+    if (signal.aborted) return;
+  }
+  if (signal.aborted) return;
+  const [href, iconName, titleKey, hintKey] = signedIn
+    ? ['/support', 'gift', 'home.support.title', 'home.support.hint']
+    : ['/check', 'checklist', 'home.check.title', 'home.check.hint'];
+  slot.replaceChildren(
+    el(
+      'a',
+      { class: 'feature-card', href },
+      icon(iconName, 'feature-card__icon'),
+      el('span', { class: 'feature-card__text' }, [
+        el('span', { class: 'feature-card__title', 'data-i18n': titleKey }),
+        el('span', { class: 'feature-card__hint', 'data-i18n': hintKey }),
+      ]),
+      icon('chevronRight', 'feature-card__chevron'),
+    ),
+  );
+  applyTranslations(slot);
 }
 
 function searchForm(initialQuery) {

@@ -1,8 +1,10 @@
-// Language and text size. Both apply the moment a choice is made and are remembered.
+// Language and text size, which apply the moment a choice is made and are remembered on
+// this device, and whether notices arrive as notifications on it (ui/push-setting.js).
 
 import { announce, el } from '../dom.js';
 import { currentLanguage, htmlLang, LANGUAGES, loadLanguage, t } from '../i18n.js';
 import { setTextSize, TEXT_SIZES, textSize } from '../preferences.js';
+import { pushSetting } from '../ui/push-setting.js';
 
 export const titleKey = 'settings.title';
 
@@ -47,6 +49,7 @@ export function mount(outlet, ctx) {
       el('h1', { class: 'page__title', 'data-i18n': 'settings.title' }),
       el('p', { class: 'page__lead', 'data-i18n': 'settings.lead' }),
       el('form', { class: 'settings', action: '#' }, language.fieldset, size.fieldset),
+      pushSetting({ signal: ctx.signal }),
       el('p', {
         class: 'settings__version',
         'data-i18n': 'settings.version',

@@ -19,6 +19,16 @@ export function may(account, group) {
   return Boolean(account?.kind === 'staff' && ACCESS[group]?.has(account.staff_role));
 }
 
+/** Whether the role may draft, preview and submit a support program (支援制度). */
+export function draftsPrograms(account) {
+  return may(account, 'cases');
+}
+
+/** Whether the role may approve (start) and close a support program. */
+export function approvesPrograms(account) {
+  return may(account, 'design');
+}
+
 /** Whether the role may (re)assign a case to anyone of its department. */
 export function assignsCases(account) {
   return may(account, 'design');
@@ -47,6 +57,7 @@ export const PLACES = [
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
   { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },
   { key: 'metrics', href: '/staff/metrics', group: 'design', phone: [] },
+  { key: 'programs', href: '/staff/programs', group: 'all', phone: [] },
   { key: 'accounts', href: '/staff/accounts', group: 'admin', phone: [] },
   { key: 'invites', href: '/staff/invites', group: 'admin', phone: [] },
   { key: 'import', href: '/staff/import', group: 'admin', phone: [] },

@@ -38,6 +38,8 @@ const procedures = lazy(() => import('./procedures.js'));
 const designer = lazy(() => import('./designer.js'));
 const registryImport = lazy(() => import('./import.js'));
 const metrics = lazy(() => import('./metrics.js'));
+const programs = lazy(() => import('./programs.js'));
+const program = lazy(() => import('./program.js'));
 const audit = lazy(() => import('./audit.js'));
 const accounts = lazy(() => import('./accounts.js'));
 
@@ -82,6 +84,9 @@ const routes = [
     nav: 'procedures',
   },
   { path: '/staff/metrics', screen: metrics, access: 'staff', group: 'design', nav: 'metrics' },
+  { path: '/staff/programs', screen: programs, access: 'staff', nav: 'programs' },
+  { path: '/staff/programs/new', screen: program, access: 'staff', group: 'cases', nav: 'programs' },
+  { path: '/staff/programs/:slug', screen: program, access: 'staff', nav: 'programs' },
   { path: '/staff/import', screen: registryImport, access: 'admin', nav: 'import' },
   { path: '/staff/audit', screen: audit, access: 'admin', nav: 'audit' },
   { path: '/staff/accounts', screen: accounts, access: 'admin', nav: 'accounts' },

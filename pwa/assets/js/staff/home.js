@@ -12,6 +12,7 @@ const GROUPS = [
   { key: 'work', places: ['cases', 'residents', 'followUps', 'corrections'] },
   { key: 'identity', places: ['letters', 'counter'] },
   { key: 'design', places: ['procedures', 'metrics'] },
+  { key: 'programs', places: ['programs'] },
   { key: 'admin', places: ['accounts', 'invites', 'import', 'audit'] },
 ];
 

@@ -1,0 +1,730 @@
+// /staff/programs/:slug and /staff/programs/new: one support program (支援制度) — what it
+// is, its figures, the next step of its life (submit → a second person approves → close),
+// the preview of whom it reaches today, and the draft editor. The API decides who may do
+// what (backend/todoke/benefits/service.py); access.js only keeps buttons out of the way of
+// roles that cannot use them.
+
+import { announce, el, icon } from '../dom.js';
+import { approvesPrograms, draftsPrograms } from './access.js';
+import { getJSON, problemText, send } from './api.js';
+import {
+  choiceGroup,
+  clearErrors,
+  errorSummary,
+  flashNotice,
+  guardBusy,
+  notice,
+  problemItems,
+  selectField,
+  showErrors,
+  textareaField,
+  textField,
+} from './forms.js';
+import { formatDate, formatDateTime, formatNumber, formatPercent, has, t } from './i18n.js';
+import { DELIVERIES, deliveryLabel, programStatusBadge } from './program-parts.js';
+import {
+  backLink,
+  confirmDialog,
+  dataTable,
+  loadFailed,
+  myDepartments,
+  sessionEnded,
+  summaryRow,
+} from './ui.js';
+
+export const titleKey = 'programs.title';
+
+const LANGS = ['ja', 'easy', 'en'];
+const TEXTS = [
+  { name: 'title', labelKey: 'program.editor.titleLabel', multiline: false },
+  {
+    name: 'summary',
+    labelKey: 'program.editor.summary',
+    hintKey: 'program.editor.summaryHint',
+    multiline: true,
+  },
+  {
+    name: 'action',
+    labelKey: 'program.editor.action',
+    hintKey: 'program.editor.actionHint',
+    multiline: true,
+  },
+];
+const SYNTAX = ['logic', 'compare', 'in', 'null', 'limits'];
+const SLUG = /^[a-z0-9-]{1,64}$/;
+
+export async function mount(outlet, ctx) {
+  const slug = ctx.params.slug ?? null;
+  const page = el('div', { class: 'page staff-program' });
+  outlet.append(page);
+  let program = null;
+  let departments = [];
+  let catalogue = { items: [] };
+  try {
+    [program, departments, catalogue] = await Promise.all([
+      slug
+        ? getJSON(`/api/staff/programs/${encodeURIComponent(slug)}`, { signal: ctx.signal })
+        : null,
+      draftsPrograms(ctx.account)
+        ? getJSON('/api/staff/departments', { signal: ctx.signal })
+        : [],
+      getJSON('/api/procedures', { signal: ctx.signal }),
+    ]);
+  } catch (error) {
+    if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+    page.append(
+      backLink('/staff/programs', t('program.back')),
+      el('h1', {
+        class: 'page__title',
+        'data-i18n': error.status === 404 ? 'program.notFound' : 'programs.title',
+      }),
+      loadFailed(error, ctx),
+    );
+    return;
+  }
+  ctx.pageTitle = program
+    ? t('program.pageTitle', { title: program.title?.ja || program.slug })
+    : t('program.newTitle');
+  new ProgramScreen(page, ctx, { program, departments, catalogue: catalogue.items ?? [] }).render(
+    flashNotice(ctx),
+  );
+}
+
+class ProgramScreen {
+  constructor(page, ctx, { program, departments, catalogue }) {
+    this.page = page;
+    this.ctx = ctx;
+    this.program = program;
+    this.departments = departments;
+    this.procedures = catalogue;
+    this.drafts = draftsPrograms(ctx.account);
+    this.approves = approvesPrograms(ctx.account);
+    this.previewed = null;
+  }
+
+  options() {
+    return { csrf: this.ctx.account.csrf_token, signal: this.ctx.signal };
+  }
+
+  get path() {
+    return `/api/staff/programs/${encodeURIComponent(this.program.slug)}`;
+  }
+
+  /** The whole page; message (a notice) goes under the title and takes focus. */
+  render(message = null) {
+    const { program } = this;
+    this.status = el('p', { class: 'form-status', role: 'status' });
+    this.busy = guardBusy(this.status);
+    this.page.replaceChildren(
+      backLink('/staff/programs', t('program.back')),
+      el(
+        'h1',
+        { class: 'page__title', id: 'program-title' },
+        program ? program.title?.ja || program.slug : t('program.newTitle'),
+      ),
+      message,
+      program ? this.about() : null,
+      program ? this.nextStep() : null,
+      program && this.drafts ? this.previewPart() : null,
+      program ? this.figures() : null,
+      this.drafts ? this.editor() : this.ruleOnly(),
+      this.status,
+    );
+    const title = message?.querySelector('.notice__title');
+    if (title) {
+      title.focus();
+      announce(title.textContent);
+    }
+  }
+
+  // --- what the program is -----------------------------------------------------------
+
+  about() {
+    const p = this.program;
+    const staff = (id) => (id == null ? t('program.nobody') : t('program.staffId', { id }));
+    const procedure = this.procedures.find((item) => item.slug === p.procedure_slug);
+    return el(
+      'section',
+      { class: 'staff-section', 'aria-labelledby': 'program-about' },
+      el('h2', { class: 'section-title', id: 'program-about' }, t('program.about')),
+      p.summary?.ja ? el('p', { class: 'staff-measure' }, p.summary.ja) : null,
+      el(
+        'dl',
+        { class: 'summary-list' },
+        summaryRow(t('program.status'), programStatusBadge(p.status), { 'data-row': 'status' }),
+        summaryRow(t('program.slug'), el('span', { class: 'mono' }, p.slug)),
+        summaryRow(t('program.version'), t('program.versionNumber', { n: p.version })),
+        summaryRow(t('program.delivery'), deliveryLabel(p.delivery)),
+        p.procedure_slug
+          ? summaryRow(t('program.procedure'), procedure?.title?.ja || p.procedure_slug)
+          : null,
+        summaryRow(t('program.department'), departmentName(p.department, this.departments)),
+        summaryRow(t('program.editor.action'), p.action?.ja ?? ''),
+        summaryRow(t('program.createdBy'), staff(p.created_by)),
+        summaryRow(t('program.submittedBy'), staff(p.submitted_by)),
+        summaryRow(t('program.approvedBy'), staff(p.approved_by)),
+        p.activated_at
+          ? summaryRow(t('program.activatedAt'), formatDateTime(p.activated_at))
+          : null,
+        p.closed_at ? summaryRow(t('program.closedAt'), formatDateTime(p.closed_at)) : null,
+      ),
+    );
+  }
+
+  figures() {
+    const f = this.program.figures ?? {};
+    const people = (n) => t('programs.people', { n: formatNumber(n ?? 0) });
+    return el(
+      'section',
+      { class: 'staff-section', 'aria-labelledby': 'program-figures' },
+      el('h2', { class: 'section-title', id: 'program-figures' }, t('program.figures')),
+      el('p', { class: 'field__hint staff-measure' }, t('program.figuresLead')),
+      el(
+        'dl',
+        { class: 'staff-program-counts' },
+        count(t('programs.column.matched'), people(f.matched)),
+        count(t('programs.column.notified'), people(f.notified)),
+        count(t('programs.column.opened'), people(f.opened)),
+        count(t('programs.column.applied'), people(f.applied)),
+        count(
+          t('programs.column.rate'),
+          f.delivery_rate == null
+            ? t('programs.noFigure')
+            : formatPercent(f.delivery_rate),
+        ),
+      ),
+    );
+  }
+
+  // --- submit, approve, close --------------------------------------------------------
+
+  nextStep() {
+    const p = this.program;
+    this.stepAlert = el('div', { class: 'staff-program-alert', role: 'alert' });
+    const parts = [];
+    if (p.status === 'draft' && this.drafts) {
+      parts.push(
+        el('p', { class: 'staff-measure' }, t('program.submitHint')),
+        this.button('program.submit', 'button--solid', () => this.submit(), 'data-submit'),
+      );
+    }
+    if (p.status === 'pending') {
+      parts.push(el('p', { class: 'staff-measure' }, t('program.pendingNote')));
+      if (this.approves) {
+        parts.push(
+          el('p', { class: 'staff-measure' }, t('program.approveHint')),
+          this.button('program.approve', 'button--solid', () => this.approve(), 'data-approve'),
+        );
+      }
+    }
+    if (p.status === 'active') {
+      parts.push(el('p', { class: 'staff-measure' }, t('program.activeNote')));
+      if (this.approves) {
+        parts.push(
+          el('p', { class: 'staff-measure' }, t('program.closeHint')),
+          this.button(
+            'program.close',
+            'button--destructive-outline',
+            () => this.close(),
+            'data-close',
+          ),
+        );
+      }
+    }
+    if (p.status === 'closed') {
+      parts.push(el('p', { class: 'staff-measure' }, t('program.closedNote')));
+    }
+    return el(
+      'section',
+      { class: 'staff-section', 'aria-labelledby': 'program-next' },
+      el('h2', { class: 'section-title', id: 'program-next' }, t('program.steps')),
+      parts,
+      this.stepAlert,
+    );
+  }
+
+  button(key, kind, onClick, marker) {
+    const button = el('button', { type: 'button', class: `button ${kind}`, [marker]: '' }, t(key));
+    button.addEventListener('click', onClick, { signal: this.ctx.signal });
+    return button;
+  }
+
+  /** Run a lifecycle call; a refusal is said in the API's words next to the buttons. */
+  async step(path, done) {
+    this.stepAlert.replaceChildren();
+    let result;
+    try {
+      result = await send(`${this.path}/${path}`, undefined, this.options());
+    } catch (error) {
+      if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
+      this.stepAlert.append(
+        el(
+          'div',
+          { class: 'notice notice--error' },
+          icon('alert', 'notice__icon'),
+          el('p', { class: 'notice__title' }, problemText(error)),
+        ),
+      );
+      return;
+    }
+    this.program = result;
+    this.render(notice({ tone: 'success', title: done(result) }));
+  }
+
+  submit() {
+    this.busy('program.busy', () => this.step('submit', () => t('program.submitted')));
+  }
+
+  approve() {
+    this.busy(null, async () => {
+      const sure = await confirmDialog({
+        title: t('program.confirm.approve.title', { title: this.program.title?.ja ?? '' }),
+        body: [t('program.confirm.approve.body'), t('program.confirm.approve.final')],
+        confirm: t('program.approve'),
+      });
+      if (!sure) return;
+      this.status.textContent = t('program.busy');
+      await this.step('approve', (result) =>
+        t('program.approved', { n: formatNumber(result.told ?? 0) }),
+      );
+    });
+  }
+
+  close() {
+    this.busy(null, async () => {
+      const sure = await confirmDialog({
+        title: t('program.confirm.close.title', { title: this.program.title?.ja ?? '' }),
+        body: [t('program.confirm.close.body')],
+        confirm: t('program.close'),
+        danger: true,
+      });
+      if (!sure) return;
+      this.status.textContent = t('program.busy');
+      await this.step('close', () => t('program.closed'));
+    });
+  }
+
+  // --- preview -----------------------------------------------------------------------
+
+  previewPart() {
+    this.previewBox = el('div', { class: 'staff-program-preview', tabindex: '-1' });
+    this.previewAlert = el('div', { role: 'alert' });
+    if (this.previewed) this.previewBox.append(...this.previewResult(this.previewed));
+    return el(
+      'section',
+      { class: 'staff-section', 'aria-labelledby': 'program-preview' },
+      el('h2', { class: 'section-title', id: 'program-preview' }, t('program.preview.title')),
+      el('p', { class: 'staff-measure' }, t('program.preview.lead')),
+      el(
+        'p',
+        { class: 'staff-callout staff-callout--internal' },
+        icon('info', 'staff-callout__icon'),
+        el('span', {}, t('program.preview.audited')),
+      ),
+      el(
+        'div',
+        { class: 'button-row' },
+        this.button('program.preview.button', 'button--outline', () => this.preview(), 'data-preview'),
+      ),
+      this.previewAlert,
+      this.previewBox,
+    );
+  }
+
+  preview() {
+    this.busy('program.preview.running', async () => {
+      this.previewAlert.replaceChildren();
+      let result;
+      try {
+        result = await send(`${this.path}/preview`, undefined, this.options());
+      } catch (error) {
+        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
+        this.previewAlert.append(
+          el(
+            'div',
+            { class: 'notice notice--error' },
+            icon('alert', 'notice__icon'),
+            el('p', { class: 'notice__title' }, problemText(error)),
+          ),
+        );
+        return;
+      }
+      this.previewed = result;
+      this.previewBox.replaceChildren(...this.previewResult(result));
+      this.previewBox.focus();
+      announce(t('program.preview.ready'));
+    });
+  }
+
+  previewResult(result) {
+    const people = (n) => t('programs.people', { n: formatNumber(n) });
+    const rows = (entries) =>
+      entries.map(([name, n]) =>
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'row' }, name),
+          el('td', { class: 'staff-table__numeric' }, people(n)),
+        ),
+      );
+    return [
+      el(
+        'p',
+        { class: 'staff-metrics__as-of' },
+        t('program.preview.asOf', { date: formatDate(result.evaluated_on) }),
+      ),
+      el(
+        'dl',
+        { class: 'staff-program-counts', 'data-preview-counts': '' },
+        count(t('program.preview.matched'), people(result.matched), { 'data-matched': '' }),
+        count(t('program.preview.reachable'), people(result.reachable), {
+          'data-reachable': '',
+        }),
+      ),
+      el('p', { class: 'field__hint staff-measure' }, t('program.preview.reachableHint')),
+      el(
+        'div',
+        { class: 'staff-program-tables' },
+        dataTable({
+          caption: t('program.preview.byDistrict'),
+          captionVisible: true,
+          headers: [
+            { text: t('program.preview.district') },
+            { text: t('program.preview.count'), numeric: true },
+          ],
+          rows: rows(Object.entries(result.by_district ?? {})),
+        }),
+        dataTable({
+          caption: t('program.preview.byAge'),
+          captionVisible: true,
+          headers: [
+            { text: t('program.preview.age') },
+            { text: t('program.preview.count'), numeric: true },
+          ],
+          rows: rows(
+            Object.entries(result.by_age_band ?? {}).map(([band, n]) => [
+              band === '—' ? band : t('program.preview.ageBand', { band }),
+              n,
+            ]),
+          ),
+        }),
+      ),
+      el('h3', { class: 'section-title section-title--small' }, t('program.preview.examples')),
+      result.examples?.length
+        ? el(
+            'ul',
+            { class: 'staff-program-examples' },
+            result.examples.map((example) =>
+              el(
+                'li',
+                { class: 'staff-program-example', 'data-example': example.registry_id },
+                el(
+                  'p',
+                  { class: 'staff-program-example__name' },
+                  el('span', {}, example.name),
+                  ' ',
+                  el('span', { class: 'mono staff-program-example__id' }, example.registry_id),
+                ),
+                el('p', { class: 'visually-hidden' }, t('program.preview.why')),
+                el(
+                  'ul',
+                  { class: 'bullet-list staff-program-example__why' },
+                  (example.why ?? []).map((sentence) => el('li', {}, sentence)),
+                ),
+              ),
+            ),
+          )
+        : el('p', { class: 'staff-empty' }, t('program.preview.noExamples')),
+    ];
+  }
+
+  // --- the draft editor --------------------------------------------------------------
+
+  ruleOnly() {
+    if (!this.program) return null;
+    return el(
+      'section',
+      { class: 'staff-section', 'aria-labelledby': 'program-rule' },
+      el('h2', { class: 'section-title', id: 'program-rule' }, t('program.rule')),
+      el('p', { class: 'field__hint' }, t('program.editor.readOnly')),
+      el('pre', { class: 'staff-program-rule' }, JSON.stringify(this.program.rule, null, 2)),
+    );
+  }
+
+  editor() {
+    const p = this.program;
+    const isNew = !p;
+    this.summary = errorSummary('program-errors');
+    const mine = myDepartments(this.departments, this.ctx.account);
+    const departmentOptions = [...mine];
+    if (p && !departmentOptions.some((d) => d.code === p.department)) {
+      const theirs = this.departments.find((d) => d.code === p.department);
+      if (theirs) departmentOptions.push(theirs);
+    }
+    const chosenDepartment = p?.department ?? (mine.length === 1 ? mine[0].code : '');
+    const delivery = p?.delivery ?? 'inform';
+
+    const procedureField = selectField({
+      id: 'program-procedure',
+      name: 'procedure_slug',
+      labelKey: 'program.editor.procedure',
+      required: true,
+      options: [
+        { value: '', label: t('program.editor.chooseProcedure') },
+        ...this.procedures.map((item) => ({
+          value: item.slug,
+          label: item.title?.ja || item.slug,
+          selected: item.slug === p?.procedure_slug,
+        })),
+      ],
+    });
+    procedureField.hidden = delivery !== 'invite';
+
+    const ruleField = textareaField({
+      id: 'program-rule',
+      name: 'rule',
+      labelKey: 'program.editor.rule',
+      hintKey: 'program.editor.ruleHint',
+      required: true,
+      attributes: {
+        class: 'input input--textarea staff-program-rule-input',
+        rows: '10',
+        spellcheck: 'false',
+        autocomplete: 'off',
+        autocapitalize: 'off',
+        lang: 'en',
+      },
+    });
+    ruleField.querySelector('textarea').value = p ? JSON.stringify(p.rule, null, 2) : '';
+
+    const deliveryGroup = choiceGroup({
+      id: 'program-delivery',
+      name: 'delivery',
+      legendKey: 'program.editor.delivery',
+      required: true,
+      options: DELIVERIES.map((value) => ({
+        value,
+        labelKey: `programs.delivery.${value}`,
+        hintKey: `programs.delivery.${value}Hint`,
+        checked: value === delivery,
+      })),
+    });
+
+    const form = el(
+      'form',
+      { class: 'form staff-program-form', novalidate: true, 'aria-labelledby': 'program-editor' },
+      isNew
+        ? textField({
+            id: 'program-slug',
+            name: 'slug',
+            labelKey: 'program.slug',
+            hintKey: 'program.editor.slugHint',
+            required: true,
+            attributes: {
+              class: 'input input--slug',
+              autocomplete: 'off',
+              spellcheck: 'false',
+              maxlength: '64',
+              autocapitalize: 'off',
+            },
+          })
+        : null,
+      selectField({
+        id: 'program-department',
+        name: 'department',
+        labelKey: 'program.editor.department',
+        required: true,
+        options: [
+          { value: '', label: t('program.editor.chooseDepartment') },
+          ...departmentOptions.map((d) => ({
+            value: d.code,
+            label: d.name?.ja || departmentName(d.code, []),
+            selected: d.code === chosenDepartment,
+          })),
+        ],
+      }),
+      TEXTS.map((text) => localized(text, p?.[text.name])),
+      deliveryGroup,
+      procedureField,
+      ruleField,
+      el(
+        'details',
+        { class: 'staff-program-syntax' },
+        el('summary', { class: 'staff-program-syntax__summary' }, t('program.editor.syntax')),
+        el(
+          'ul',
+          { class: 'bullet-list' },
+          SYNTAX.map((key) => el('li', {}, t(`program.editor.syntax.${key}`))),
+        ),
+      ),
+      el('p', { class: 'field__hint' }, t('program.editor.saveHint')),
+      el(
+        'div',
+        { class: 'button-row' },
+        el('button', { type: 'submit', class: 'button button--solid', 'data-save': '' }, t('program.editor.save')),
+      ),
+    );
+    form.addEventListener(
+      'change',
+      (event) => {
+        if (event.target.name === 'delivery') procedureField.hidden = event.target.value !== 'invite';
+      },
+      { signal: this.ctx.signal },
+    );
+    form.addEventListener(
+      'submit',
+      (event) => {
+        event.preventDefault();
+        this.save(form);
+      },
+      { signal: this.ctx.signal },
+    );
+    return el(
+      'section',
+      { class: 'staff-section', 'aria-labelledby': 'program-editor' },
+      el('h2', { class: 'section-title', id: 'program-editor' }, t('program.editor.title')),
+      this.summary,
+      form,
+    );
+  }
+
+  save(form) {
+    this.busy('program.editor.saving', async () => {
+      const { draft, items } = readDraft(form, this.program);
+      if (items.length) {
+        showErrors(this.summary, form, items);
+        return;
+      }
+      let saved;
+      try {
+        saved = await send('/api/staff/programs', draft, { ...this.options(), method: 'PUT' });
+      } catch (error) {
+        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
+        showErrors(this.summary, form, problemItems(error));
+        return;
+      }
+      clearErrors(this.summary, form);
+      if (!this.program) {
+        this.ctx.navigate(`/staff/programs/${encodeURIComponent(saved.slug)}`, {
+          flash: 'program.saved',
+        });
+        return;
+      }
+      this.program = saved;
+      this.previewed = null;
+      this.render(notice({ tone: 'success', title: t('program.saved') }));
+    });
+  }
+}
+
+/** Three inputs (ja, easy, en) for one text, in a fieldset the API's errors can name. */
+function localized({ name, labelKey, hintKey, multiline }, value) {
+  return el(
+    'fieldset',
+    {
+      class: 'field designer-localized',
+      'data-field': name,
+      'aria-describedby': hintKey ? `program-${name}-hint` : null,
+    },
+    el(
+      'legend',
+      { class: 'field__label' },
+      el('span', {}, t(labelKey)),
+      el('span', { class: 'field__required' }, t('common.required')),
+    ),
+    hintKey ? el('p', { class: 'field__hint', id: `program-${name}-hint` }, t(hintKey)) : null,
+    el('p', { class: 'field__error', id: `program-${name}-error`, hidden: true }),
+    el(
+      'div',
+      {
+        class: `designer-localized__inputs${multiline ? ' designer-localized__inputs--stacked' : ''}`,
+      },
+      LANGS.map((lang) => {
+        const id = `program-${name}-${lang}`;
+        const input = el(multiline ? 'textarea' : 'input', {
+          class: multiline ? 'input input--textarea' : 'input',
+          id,
+          name: `${name}.${lang}`,
+          rows: multiline ? '2' : null,
+          type: multiline ? null : 'text',
+          lang: lang === 'en' ? 'en' : 'ja',
+          autocomplete: 'off',
+        });
+        input.value = value?.[lang] ?? '';
+        return el(
+          'div',
+          { class: 'designer-localized__item' },
+          el('label', { class: 'designer-localized__label', for: id }, t(`designer.lang.${lang}`)),
+          input,
+        );
+      }),
+    ),
+  );
+}
+
+/** The form as the API's ProgramDraft, and what is missing or unreadable in it. */
+function readDraft(form, program) {
+  const f = form.elements;
+  const items = [];
+  const slug = program ? program.slug : f.slug.value.trim();
+  if (!program) {
+    if (!slug) items.push({ field: 'slug', text: t('program.error.slug') });
+    else if (!SLUG.test(slug)) items.push({ field: 'slug', text: t('program.error.slugFormat') });
+  }
+  const department = f.department.value;
+  if (!department) items.push({ field: 'department', text: t('program.error.department') });
+  const texts = {};
+  for (const { name, labelKey } of TEXTS) {
+    texts[name] = Object.fromEntries(LANGS.map((lang) => [lang, f[`${name}.${lang}`].value.trim()]));
+    if (LANGS.some((lang) => !texts[name][lang])) {
+      items.push({ field: name, text: t('program.error.text', { what: t(labelKey) }) });
+    }
+  }
+  const delivery = form.querySelector('input[name="delivery"]:checked')?.value ?? '';
+  if (!delivery) items.push({ field: 'delivery', text: t('program.error.delivery') });
+  const procedure = delivery === 'invite' ? f.procedure_slug.value : '';
+  if (delivery === 'invite' && !procedure) {
+    items.push({ field: 'procedure_slug', text: t('program.error.procedure') });
+  }
+  let rule = null;
+  const ruleText = f.rule.value.trim();
+  if (!ruleText) items.push({ field: 'rule', text: t('program.error.rule') });
+  else {
+    try {
+      rule = JSON.parse(ruleText);
+      if (!rule || typeof rule !== 'object' || Array.isArray(rule)) {
+        items.push({ field: 'rule', text: t('program.error.ruleObject') });
+      }
+    } catch {
+      items.push({ field: 'rule', text: t('program.error.ruleJson') });
+    }
+  }
+  return {
+    items,
+    draft: {
+      slug,
+      department,
+      title: texts.title,
+      summary: texts.summary,
+      action: texts.action,
+      rule,
+      delivery,
+      procedure_slug: procedure,
+    },
+  };
+}
+
+function count(label, value, attributes = {}) {
+  return el(
+    'div',
+    { class: 'staff-program-count', ...attributes },
+    el('dt', { class: 'staff-program-count__label' }, label),
+    el('dd', { class: 'staff-program-count__value' }, value),
+  );
+}
+
+function departmentName(code, departments) {
+  const found = departments.find((d) => d.code === code);
+  if (found?.name?.ja) return found.name.ja;
+  return has(`departments.${code}`) ? t(`departments.${code}`) : code;
+}
