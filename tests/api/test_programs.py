@@ -243,6 +243,10 @@ async def test_anonymous_check_uses_the_same_rules_and_stores_nothing(
         await client.post("/api/support/check", json={"answers": {"single_parent": True}})
     ).json()["items"]
     assert partial[0]["eligible"] is None and "income_yen" in partial[0]["missing"]
+    ruled_out = (
+        await client.post("/api/support/check", json={"answers": {"single_parent": False}})
+    ).json()["items"]
+    assert ruled_out[0]["eligible"] is False and ruled_out[0]["missing"] == []
     for hostile in ({"answers": {"password": 1}}, {"answers": {"income_yen": "lots"}},
                     {"answers": []}, {"rule": {}}):  # fmt: skip
         response = await client.post("/api/support/check", json=hostile)

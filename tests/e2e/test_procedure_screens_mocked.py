@@ -1440,6 +1440,8 @@ def test_draft_kept_on_the_device_while_offline(make_page):
     api = MockApi(page, drafts=[draft_read()])
     page.goto(f"/procedures/{SLUG}/apply?draft=77")
     _say(page, "1 / 4")
+    # Everything the page loads by itself (the favicon among it) is in before going offline.
+    page.wait_for_load_state("networkidle")
     api.offline = True
     page.context.set_offline(True)
     page.locator("#apply-phone").fill("090-2222-3333")

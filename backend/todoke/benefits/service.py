@@ -710,15 +710,19 @@ async def anonymous_check(municipality_id: int, answers: dict[str, Any]) -> list
             )
         rule = _load(rows[0][0])
         missing = [q["fact"] for q in program["questions"] if q["fact"] not in answers]
-        eligible = None if missing else rules.evaluate(rule, answers)
+        # Decided by what was answered? (ひとり親: いいえ already rules 児童扶養手当 out.)
+        eligible = _decide(rules.parse_rule(rule), answers)
         why = (
             [
                 {"sentence": msgspec.to_builtins(c.sentence), "held": c.supports}
                 for c in rules.explain(rule, answers)
+                if c.fact in answers
             ]
-            if not missing
+            if eligible is not None
             else []
         )
+        if eligible is not None:
+            missing = []
         results.append(
             {
                 "slug": program["slug"],
@@ -730,3 +734,23 @@ async def anonymous_check(municipality_id: int, answers: dict[str, Any]) -> list
             }
         )
     return results
+
+
+def _decide(node: Any, answers: dict[str, Any]) -> bool | None:
+    """Three-valued evaluation: True or False when the answers given decide the rule
+    whatever the unanswered facts are, None when they do not."""
+    if isinstance(node, rules.Test):
+        if node.fact.name not in answers:
+            return None
+        return rules._holds(node, answers[node.fact.name])  # the evaluator's own test
+    if isinstance(node, rules.Not):
+        inner = _decide(node.child, answers)
+        return None if inner is None else not inner
+    results = [_decide(child, answers) for child in node.children]
+    if isinstance(node, rules.AllOf):
+        if False in results:
+            return False
+        return True if all(r is True for r in results) else None
+    if True in results:
+        return True
+    return False if all(r is False for r in results) else None
