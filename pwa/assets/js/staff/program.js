@@ -20,7 +20,15 @@ import {
   textareaField,
   textField,
 } from './forms.js';
-import { formatDate, formatDateTime, formatNumber, formatPercent, has, t } from './i18n.js';
+import {
+  applyTranslations,
+  formatDate,
+  formatDateTime,
+  formatNumber,
+  formatPercent,
+  has,
+  t,
+} from './i18n.js';
 import { DELIVERIES, deliveryLabel, programStatusBadge } from './program-parts.js';
 import {
   backLink,
@@ -115,7 +123,7 @@ class ProgramScreen {
     const { program } = this;
     this.status = el('p', { class: 'form-status', role: 'status' });
     this.busy = guardBusy(this.status);
-    this.page.replaceChildren(
+    const parts = [
       backLink('/staff/programs', t('program.back')),
       el(
         'h1',
@@ -129,7 +137,9 @@ class ProgramScreen {
       program ? this.figures() : null,
       this.drafts ? this.editor() : this.ruleOnly(),
       this.status,
-    );
+    ];
+    this.page.replaceChildren(...parts.filter(Boolean));
+    applyTranslations(this.page);
     const title = message?.querySelector('.notice__title');
     if (title) {
       title.focus();
@@ -205,7 +215,7 @@ class ProgramScreen {
     if (p.status === 'draft' && this.drafts) {
       parts.push(
         el('p', { class: 'staff-measure' }, t('program.submitHint')),
-        this.button('program.submit', 'button--solid', () => this.submit(), 'data-submit'),
+        row(this.button('program.submit', 'button--solid', () => this.submit(), 'data-submit')),
       );
     }
     if (p.status === 'pending') {
@@ -213,7 +223,9 @@ class ProgramScreen {
       if (this.approves) {
         parts.push(
           el('p', { class: 'staff-measure' }, t('program.approveHint')),
-          this.button('program.approve', 'button--solid', () => this.approve(), 'data-approve'),
+          row(
+            this.button('program.approve', 'button--solid', () => this.approve(), 'data-approve'),
+          ),
         );
       }
     }
@@ -222,11 +234,13 @@ class ProgramScreen {
       if (this.approves) {
         parts.push(
           el('p', { class: 'staff-measure' }, t('program.closeHint')),
-          this.button(
-            'program.close',
-            'button--destructive-outline',
-            () => this.close(),
-            'data-close',
+          row(
+            this.button(
+              'program.close',
+              'button--destructive-outline',
+              () => this.close(),
+              'data-close',
+            ),
           ),
         );
       }
@@ -324,7 +338,12 @@ class ProgramScreen {
       el(
         'div',
         { class: 'button-row' },
-        this.button('program.preview.button', 'button--outline', () => this.preview(), 'data-preview'),
+        this.button(
+          'program.preview.button',
+          'button--outline',
+          () => this.preview(),
+          'data-preview',
+        ),
       ),
       this.previewAlert,
       this.previewBox,
@@ -549,8 +568,8 @@ class ProgramScreen {
       ruleField,
       el(
         'details',
-        { class: 'staff-program-syntax' },
-        el('summary', { class: 'staff-program-syntax__summary' }, t('program.editor.syntax')),
+        { class: 'designer-json staff-program-syntax' },
+        el('summary', { class: 'designer-json__summary' }, t('program.editor.syntax')),
         el(
           'ul',
           { class: 'bullet-list' },
@@ -561,13 +580,19 @@ class ProgramScreen {
       el(
         'div',
         { class: 'button-row' },
-        el('button', { type: 'submit', class: 'button button--solid', 'data-save': '' }, t('program.editor.save')),
+        el(
+          'button',
+          { type: 'submit', class: 'button button--solid', 'data-save': '' },
+          t('program.editor.save'),
+        ),
       ),
     );
     form.addEventListener(
       'change',
       (event) => {
-        if (event.target.name === 'delivery') procedureField.hidden = event.target.value !== 'invite';
+        if (event.target.name === 'delivery') {
+          procedureField.hidden = event.target.value !== 'invite';
+        }
       },
       { signal: this.ctx.signal },
     );
@@ -600,7 +625,13 @@ class ProgramScreen {
         saved = await send('/api/staff/programs', draft, { ...this.options(), method: 'PUT' });
       } catch (error) {
         if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
-        showErrors(this.summary, form, problemItems(error));
+        // The API names the rule's faults in the rule's own terms (paths, fact names).
+        const items = problemItems(error).map((item) =>
+          item.field === 'rule'
+            ? { ...item, text: t('program.error.ruleFrom', { message: item.text }) }
+            : item,
+        );
+        showErrors(this.summary, form, items);
         return;
       }
       clearErrors(this.summary, form);
@@ -675,7 +706,9 @@ function readDraft(form, program) {
   if (!department) items.push({ field: 'department', text: t('program.error.department') });
   const texts = {};
   for (const { name, labelKey } of TEXTS) {
-    texts[name] = Object.fromEntries(LANGS.map((lang) => [lang, f[`${name}.${lang}`].value.trim()]));
+    texts[name] = Object.fromEntries(
+      LANGS.map((lang) => [lang, f[`${name}.${lang}`].value.trim()]),
+    );
     if (LANGS.some((lang) => !texts[name][lang])) {
       items.push({ field: name, text: t('program.error.text', { what: t(labelKey) }) });
     }
@@ -712,6 +745,10 @@ function readDraft(form, program) {
       procedure_slug: procedure,
     },
   };
+}
+
+function row(...buttons) {
+  return el('div', { class: 'button-row' }, buttons);
 }
 
 function count(label, value, attributes = {}) {

@@ -1,0 +1,248 @@
+"""Support programs (支援制度) in the staff app: a supervisor of child support previews the
+seeded 児童扶養手当 and approves it (residents who qualify are told at once); a caseworker of
+health drafts a new program, is told what is wrong with a bad rule, fixes it, saves,
+previews and submits it, and cannot approve it.
+
+Approving a program writes notices into residents' inboxes, so these tests run against a
+demo of their own (own port, own database), as test_staff_backoffice.py does. Every screen
+is checked with axe and photographed at desktop size (var/screenshots/staff-programs-*.png).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from test_staff_identity import (
+    add_authenticator,
+    assert_no_axe_violations,
+    unexpected_console_errors,
+)
+from viewports import DESKTOP
+
+pytestmark = pytest.mark.browser
+
+
+class Demo:
+    def __init__(self, url: str, env: dict[str, str], data_dir: Path) -> None:
+        self.url, self.env, self.data_dir = url, env, data_dir
+
+    def todoke(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "todoke.cli", *args, "--data-dir", str(self.data_dir)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+
+async def _admin_sql(sql: str, url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="module")
+def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data_dir = tmp_path_factory.mktemp("programs-data")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TODOKE_")}
+    base_url = os.environ.get("TODOKE_DATABASE_URL", "")
+    own_url = ""
+    if base_url:
+        prefix, _, name = base_url.rpartition("/")
+        own_url = f"{prefix}/{name}_programs"
+        drop = f"DROP DATABASE IF EXISTS {name}_programs WITH (FORCE)"
+        asyncio.run(_admin_sql(drop, f"{prefix}/postgres"))
+        asyncio.run(_admin_sql(f"CREATE DATABASE {name}_programs", f"{prefix}/postgres"))
+        env["TODOKE_DATABASE_URL"] = own_url
+    env["TODOKE_PUBLIC_ORIGINS"] = f"http://localhost:{port}"
+    env["TODOKE_LOG_LEVEL"] = "WARNING"
+    env["TODOKE_AUTH_RATE_LIMIT"] = "100000"
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "todoke.cli", "demo", "--host", "127.0.0.1", "--port", str(port),
+         "--data-dir", str(data_dir), "--persons", "300"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("demo did not start:\n" + (data_dir / "server.log").read_text())
+            time.sleep(0.3)
+        yield Demo(url, env, data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        if own_url:
+            prefix, _, name = own_url.rpartition("/")
+            drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            asyncio.run(_admin_sql(drop, f"{prefix}/postgres"))
+
+
+@pytest.fixture(scope="module")
+def live_server(live_demo: Demo) -> str:
+    return live_demo.url
+
+
+def staff_in(make_page, live_demo, name: str, role: str, *departments: str):
+    """A fresh browser signed in at /staff as name/role of the given departments (the
+    register_staff of test_staff_identity.py, with departments)."""
+    args = ["create-staff", name, "--role", role]
+    for code in departments:
+        args += ["--department", code]
+    link = live_demo.todoke(*args).stdout.strip().splitlines()[-1].strip()
+    assert link.startswith(f"{live_demo.url}/staff/invite#"), link
+    page = make_page(DESKTOP)
+    add_authenticator(page)
+    page.goto(link)
+    page.get_by_role("button", name="パスキーを作成して登録").click()
+    page.wait_for_url(f"{live_demo.url}/staff")
+    expect(page.locator("main h1")).to_have_text("職員メニュー")
+    return page
+
+
+def nav(page):
+    return page.get_by_role("navigation", name="職員メニュー")
+
+
+def test_a_supervisor_previews_and_approves_a_seeded_program(make_page, live_demo, shoot):
+    page = staff_in(make_page, live_demo, "係長 はなこ", "supervisor", "child-support")
+    # The home screen offers the place too.
+    expect(page.get_by_role("link", name="支援制度").first).to_be_visible()
+    nav(page).get_by_role("link", name="支援制度").click()
+    expect(page.locator("main h1")).to_have_text("支援制度")
+    row = page.locator('tr[data-program="child-rearing-allowance"]')
+    expect(row).to_contain_text("児童扶養手当")
+    expect(row).to_contain_text("承認待ち")
+    expect(row).to_contain_text("申請を案内")
+    expect(page.get_by_role("link", name="新しい支援制度")).to_be_visible()
+    assert_no_axe_violations(page, "programs list")
+    shoot(page, "staff-programs-list")
+
+    row.get_by_role("link", name="児童扶養手当").click()
+    expect(page.locator("main h1")).to_have_text("児童扶養手当")
+    expect(page.locator('[data-row="status"]')).to_contain_text("承認待ち")
+    expect(page.get_by_text("この試算の閲覧は記録されます")).to_be_visible()
+    page.get_by_role("button", name="対象者を試算する").click()
+    matched = page.locator("[data-matched] dd")
+    expect(matched).to_have_text(re.compile(r"^[\d,]+人$"))
+    expect(page.locator("[data-reachable] dd")).to_have_text(re.compile(r"^[\d,]+人$"))
+    expect(page.get_by_role("table", name="年齢層別の対象者")).to_be_visible()
+    expect(page.get_by_role("table", name="地区別の対象者")).to_be_visible()
+    if int(matched.inner_text().rstrip("人").replace(",", "")) > 0:
+        expect(page.locator("[data-example]").first).to_be_visible()
+    assert_no_axe_violations(page, "program preview")
+    shoot(page, "staff-programs-detail-preview")
+
+    page.get_by_role("button", name="承認して開始する").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("今すぐお知らせが届きます")
+    assert_no_axe_violations(page, "approve dialog")
+    dialog.get_by_role("button", name="承認して開始する").click()
+    expect(page.locator(".notice--success .notice__title")).to_have_text(
+        re.compile(r"\d+人にお知らせしました")
+    )
+    expect(page.locator('[data-row="status"]')).to_contain_text("実施中")
+    expect(page.get_by_role("button", name="終了する")).to_be_visible()
+    assert_no_axe_violations(page, "program approved")
+    shoot(page, "staff-programs-approved")
+    assert unexpected_console_errors(page) == []
+
+
+def test_a_caseworker_drafts_previews_and_submits_but_cannot_approve(make_page, live_demo, shoot):
+    page = staff_in(make_page, live_demo, "保健師 たろう", "caseworker", "health")
+    nav(page).get_by_role("link", name="支援制度").click()
+    page.get_by_role("link", name="新しい支援制度").click()
+    expect(page.locator("main h1")).to_have_text("新しい支援制度")
+
+    page.get_by_label("識別名").fill("flu-shot-60")
+    expect(page.get_by_label("担当部署")).to_have_value("health")
+    texts = {
+        "title": (
+            "60歳以上のインフルエンザ予防接種",
+            "60さい いじょうの よぼうせっしゅ",
+            "Flu shot 60+",
+        ),
+        "summary": (
+            "接種費用の一部を助成します。",
+            "おかねの いちぶを だします。",
+            "Part of the cost.",
+        ),
+        "action": (
+            "医療機関で接種してください。",
+            "びょういんで うけて ください。",
+            "Get the shot.",
+        ),
+    }
+    for name, values in texts.items():
+        for lang, value in zip(("ja", "easy", "en"), values, strict=True):
+            page.locator(f"#program-{name}-{lang}").fill(value)
+    expect(page.locator("#program-delivery-inform")).to_be_checked()
+    rule = page.locator("#program-rule")
+
+    # Not JSON at all: said before anything is sent.
+    rule.fill('{">=": [{"var": "age"}, 60]')
+    page.get_by_role("button", name="保存").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("JSON として読めません")
+    # JSON, but a fact the server does not know: the server's words, next to the rule.
+    rule.fill('{">=": [{"var": "agee"}, 60]}')
+    page.get_by_role("button", name="保存").click()
+    expect(summary).to_contain_text("agee")
+    expect(rule).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#program-rule-error")).to_contain_text("agee")
+    assert_no_axe_violations(page, "program editor with an error")
+    shoot(page, "staff-programs-editor-error")
+
+    rule.fill('{">=": [{"var": "age"}, 60]}')
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"{live_demo.url}/staff/programs/flu-shot-60")
+    expect(page.locator("main h1")).to_have_text("60歳以上のインフルエンザ予防接種")
+    expect(page.locator(".flash")).to_contain_text("保存しました。")
+    expect(page.locator('[data-row="status"]')).to_contain_text("下書き")
+
+    page.get_by_role("button", name="対象者を試算する").click()
+    expect(page.locator("[data-matched] dd")).to_have_text(re.compile(r"^[\d,]+人$"))
+    expect(page.locator("[data-example]").first).to_be_visible()
+
+    page.get_by_role("button", name="承認を依頼する").click()
+    expect(page.locator(".notice--success .notice__title")).to_have_text("承認を依頼しました。")
+    expect(page.locator('[data-row="status"]')).to_contain_text("承認待ち")
+    expect(page.get_by_role("button", name="承認して開始する")).to_have_count(0)
+    expect(page.locator('[data-row="status"]')).to_be_visible()
+    assert_no_axe_violations(page, "program submitted")
+    shoot(page, "staff-programs-submitted")
+    assert unexpected_console_errors(page) == []
