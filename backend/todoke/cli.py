@@ -83,6 +83,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Residents: sign up with a passkey, then enter one of these activation codes:")
         for name, code in credentials["codes"]:
             print(f"  {code}  {name}")
+        print(
+            "Support programmes wait for a staff member's approval (staff → 支援制度); once "
+            "approved, residents who qualify and consented to matching are told."
+        )
         print(f"Open {origin}/")
 
     asyncio.run(_with_database(settings, seed))
