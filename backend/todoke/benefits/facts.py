@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from todoke.db import SqlSession
+from todoke.db import SqlSession, as_date
 
 FactType = Literal["number", "boolean", "string"]
 
@@ -218,8 +218,10 @@ class Fact:
 
     ``python`` computes the value for one loaded person; ``sql`` gives the value as an SQL
     expression over ``person p`` (with ``?`` placeholders and their parameters) for an
-    evaluation date and a dialect. ``whole_years_of`` names the date column of an age-like
-    fact, which the rule compiler compares by date instead of computing per row.
+    evaluation date and a dialect (only the whole-years facts differ by dialect).
+    ``whole_years_of`` names the date column of an age-like fact, which the rule compiler
+    compares by date instead of computing per row; ``members`` describes a household fact,
+    which it may turn into ``EXISTS`` or a household set.
     """
 
     name: str
@@ -233,13 +235,19 @@ class Fact:
     # The value alone, for requirements such as "less than ¥2,840,000".
     value_texts: Callable[[Any], Texts] = _plain
     nullable: bool = False
-    household: bool = False
+    # Set for household facts: how SQL counts the other members.
+    members: Members | None = None
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
     whole_years_of: str | None = None
-    # The person columns the value needs; none for household facts, which query ``person m``.
+    # The columns of ``p`` its SQL reads (for household facts: what the subquery correlates on).
     reads: tuple[str, ...] = ()
+
+    @property
+    def household(self) -> bool:
+        """Computed from the household's other members, not the person's row alone."""
+        return self.members is not None
 
     def compute(self, person: PersonRecord, on: date) -> Any:
         return self.python(person, on)
@@ -273,11 +281,66 @@ def _members_younger_than(years: int) -> Callable[[PersonRecord, date], int]:
     return count
 
 
-def _members_younger_than_sql(years: int) -> Callable[[date, bool], tuple[str, list]]:
-    def sql(on: date, _postgres: bool) -> tuple[str, list]:
-        return f"(SELECT COUNT(*) {_OTHER_MEMBERS} AND m.birth_date > ?)", [years_before(on, years)]
+@dataclass(frozen=True, slots=True)
+class Members:
+    """A household fact as SQL: the household's other resident members meeting ``condition``
+    (SQL over the member alias ``{m}``), and what the fact makes of them: their ``count``,
+    the household ``size`` (the person plus them), whether there is ``any``, or for
+    ``all_exempt`` that the person is tax-exempt and none of them is not."""
 
-    return sql
+    shape: Literal["count", "size", "any", "all_exempt"]
+    condition: Callable[[date], tuple[str, list[Any]]]
+
+    def where(self, on: date, alias: str) -> tuple[str, list[Any]]:
+        condition, params = self.condition(on)
+        return condition.format(m=alias), params
+
+    def value_sql(self, on: date, _postgres: bool = False) -> tuple[str, list[Any]]:
+        condition, params = self.where(on, "m")
+        others = f"{_OTHER_MEMBERS} AND {condition}"
+        match self.shape:
+            case "count":
+                return f"(SELECT COUNT(*) {others})", params
+            case "size":
+                return f"(1 + (SELECT COUNT(*) {others}))", params
+            case "any":
+                return f"EXISTS (SELECT 1 {others})", params
+            case _:
+                return f"(p.tax_exempt IS TRUE AND NOT EXISTS (SELECT 1 {others}))", params
+
+    def exists_sql(self, on: date, *, set_based: bool) -> tuple[str, list[Any]]:
+        """Another resident member meets the condition: a correlated ``EXISTS``, or with
+        ``set_based`` a lookup in the households that have one, which the database builds once
+        per statement. The person may count among those (a baby for ``newborn``): then the
+        household needs two."""
+        condition, params = self.where(on, "m")
+        if not set_based:
+            return f"EXISTS (SELECT 1 {_OTHER_MEMBERS} AND {condition})", params
+        own, own_params = self.where(on, "p")
+        # The condition is the catalogue's own SQL; values travel as parameters.
+        households = (
+            "SELECT m.household FROM person m WHERE m.status = 'resident' "  # noqa: S608
+            f"AND m.household IS NOT NULL AND {condition}"
+        )
+        with_two = f"{households} GROUP BY m.household HAVING COUNT(*) > 1"
+        return (
+            f"(CASE WHEN p.status = 'resident' AND {own} "
+            f"THEN COALESCE(p.household IN ({with_two}), FALSE) "
+            f"ELSE COALESCE(p.household IN ({households}), FALSE) END)",
+            [*own_params, *params, *params],
+        )
+
+
+def _born_after(years: int) -> Callable[[date], tuple[str, list[Any]]]:
+    # Younger than ``years`` on the evaluation date (an unknown birth date is not).
+    return lambda on: ("{m}.birth_date > ?", [years_before(on, years)])
+
+
+UNDER_18 = Members("count", _born_after(18))
+UNDER_3 = Members("count", _born_after(3))
+NEWBORN = Members("any", _born_after(1))
+EVERYONE = Members("size", lambda _on: ("TRUE", []))
+NOT_EXEMPT = Members("all_exempt", lambda _on: ("{m}.tax_exempt IS NOT TRUE", []))
 
 
 def _states(known: Callable[[Any], Texts], unknown: Texts) -> Callable[[Any], Texts]:
@@ -615,14 +678,15 @@ FACTS: dict[str, Fact] = {
             ),
             description="The person plus the household's other resident members.",
             python=lambda person, _on: 1 + len(person.members),
-            sql=lambda _on, _postgres: (f"(1 + (SELECT COUNT(*) {_OTHER_MEMBERS}))", []),
+            sql=EVERYONE.value_sql,
             states=lambda v: Texts(
                 f"{v}人の世帯です",
                 f"{v}にんで くらして います",
                 f"Your household has {v} member{'' if v == 1 else 's'}",
             ),
             value_texts=_PERSONS,
-            household=True,
+            members=EVERYONE,
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -635,10 +699,11 @@ FACTS: dict[str, Fact] = {
             ),
             description="Other resident household members aged under 18 on the evaluation date.",
             python=_members_younger_than(18),
-            sql=_members_younger_than_sql(18),
+            sql=UNDER_18.value_sql,
             states=_children_states(18),
             value_texts=_PERSONS,
-            household=True,
+            members=UNDER_18,
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -651,10 +716,11 @@ FACTS: dict[str, Fact] = {
             ),
             description="Other resident household members aged under 3 on the evaluation date.",
             python=_members_younger_than(3),
-            sql=_members_younger_than_sql(3),
+            sql=UNDER_3.value_sql,
             states=_children_states(3),
             value_texts=_PERSONS,
-            household=True,
+            members=UNDER_3,
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -670,10 +736,7 @@ FACTS: dict[str, Fact] = {
                 "one year (so is under 1; 29 February minus a year is 28 February)."
             ),
             python=lambda person, on: _members_younger_than(1)(person, on) > 0,
-            sql=lambda on, _postgres: (
-                f"EXISTS (SELECT 1 {_OTHER_MEMBERS} AND m.birth_date > ?)",
-                [years_before(on, 1)],
-            ),
+            sql=NEWBORN.value_sql,
             states=_flag(
                 Texts(
                     "1歳未満の赤ちゃんがいる世帯です",
@@ -687,7 +750,8 @@ FACTS: dict[str, Fact] = {
                 ),
             ),
             value_texts=_yes_no,
-            household=True,
+            members=NEWBORN,
+            reads=("id", "household"),
         ),
         Fact(
             name="household_tax_exempt",
@@ -704,11 +768,7 @@ FACTS: dict[str, Fact] = {
             python=lambda person, _on: (
                 person.tax_exempt is True and all(m.tax_exempt is True for m in person.members)
             ),
-            sql=lambda _on, _postgres: (
-                f"(p.tax_exempt IS TRUE AND NOT EXISTS (SELECT 1 {_OTHER_MEMBERS} "
-                "AND m.tax_exempt = FALSE))",
-                [],
-            ),
+            sql=NOT_EXEMPT.value_sql,
             states=_flag(
                 Texts(
                     "世帯の全員が住民税非課税です",
@@ -722,7 +782,8 @@ FACTS: dict[str, Fact] = {
                 ),
             ),
             value_texts=_yes_no,
-            household=True,
+            members=NOT_EXEMPT,
+            reads=("id", "household", "tax_exempt"),
         ),
         Fact(
             name="dependants",
@@ -734,14 +795,15 @@ FACTS: dict[str, Fact] = {
                 "does not hold yet."
             ),
             python=_members_younger_than(18),
-            sql=_members_younger_than_sql(18),
+            sql=UNDER_18.value_sql,
             states=lambda v: Texts(
                 f"扶養しているご家族（18歳未満のお子さん）は{v}人です",
                 f"ささえている かぞく（18さいより したの こども）は {v}にんです",
                 f"You have {v} dependant{'' if v == 1 else 's'} (children under 18)",
             ),
             value_texts=_PERSONS,
-            household=True,
+            members=UNDER_18,
+            reads=("id", "household"),
             minimum=0,
         ),
     )
@@ -749,13 +811,6 @@ FACTS: dict[str, Fact] = {
 
 
 # --- loading one person --------------------------------------------------------------------
-
-
-def _as_date(value: Any) -> date | None:
-    # SQLite hands back ISO text wherever its column type was not declared DATE.
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -778,9 +833,9 @@ async def load_person(sql: SqlSession, person_id: int) -> PersonRecord | None:
             "WHERE household = ? AND id <> ? AND status = 'resident'",
             [row["household"], person_id],
         )
-        members = tuple(Member(_as_date(b), _as_bool(t)) for b, t in found)
+        members = tuple(Member(as_date(b), _as_bool(t)) for b, t in found)
     for name in ("birth_date", "resident_since", "pregnancy_due_date"):
-        row[name] = _as_date(row[name])
+        row[name] = as_date(row[name])
     for name in ("tax_exempt", "single_parent", "livelihood_aid"):
         row[name] = _as_bool(row[name])
     return PersonRecord(**row, members=members)

@@ -38,6 +38,8 @@ through :func:`facts_for_person`, SQL through :func:`compile_sql` and :func:`mat
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,7 +47,15 @@ from typing import Any
 
 import msgspec
 
-from todoke.benefits.facts import FACTS, Fact, Texts, compute_facts, load_person, years_before
+from todoke.benefits.facts import (
+    FACTS,
+    Fact,
+    Members,
+    Texts,
+    compute_facts,
+    load_person,
+    years_before,
+)
 from todoke.db import SqlSession
 
 MAX_DEPTH = 20
@@ -190,6 +200,9 @@ class _Parser:
         if fact_index == 1:
             op = _MIRRORED[op]
         if op == "in":
+            if fact.type == "boolean":
+                self.error(path, f"'in' takes a number or string fact; {fact.name} is a boolean")
+                return None
             if not isinstance(literal, list) or not literal:
                 self.error(path, "'in' takes a non-empty list of values")
                 return None
@@ -447,7 +460,7 @@ def _requirement(test: Test, negated: bool) -> Texts:
             f"{label.ja}の記録がある", f"{label.easy}が わかる", _cap(f"{label.en} is on record")
         )
     if fact.type == "boolean" and test.op in ("==", "!="):
-        wants = test.value == (test.op == "==") != negated
+        wants = (test.value == (test.op == "==")) != negated
         if wants:
             return Texts(f"{label.ja}に該当する", f"{label.easy}： はい", _cap(f"{label.en}: yes"))
         return Texts(f"{label.ja}に該当しない", f"{label.easy}： いいえ", _cap(f"{label.en}: no"))
@@ -495,42 +508,62 @@ class _Compiler:
     """Turns a parsed rule into SQL over ``person p``.
 
     With ``household_columns``, household facts read precomputed columns of ``p`` (see
-    :func:`match_persons`) instead of running their subquery at each use.
+    :class:`_MatchQuery`) instead of running their subquery at each use.
+
+    "Is there another member who…" conditions become ``EXISTS`` where they are conditions of
+    the whole rule (PostgreSQL turns those into a semi- or anti-join). Elsewhere, under
+    ``or`` or ``!``, ``set_based`` makes them a lookup in the set of such households, built
+    once per statement, instead of a subquery per person: for one statement over the whole
+    registry on PostgreSQL, not for SQLite's many range queries, which would build it again
+    each time.
     """
 
-    def __init__(self, on: date, household_columns: dict[_Key, str] | None = None) -> None:
+    def __init__(
+        self,
+        on: date,
+        household_columns: dict[_Key, str] | None = None,
+        *,
+        set_based: bool = False,
+    ) -> None:
         self.on = on
-        self.household_columns = household_columns
+        self.household_columns = household_columns or {}
+        self.set_based = set_based
 
     def compile(self, node: Node) -> tuple[str, list[Any]]:
-        sql, params, _cost = self._node(node, negated=False)
+        sql, params, _cost = self._node(node, negated=False, whole=True)
         return sql, params
 
-    def _node(self, node: Node, negated: bool) -> tuple[str, list[Any], int]:
+    def _node(self, node: Node, negated: bool, whole: bool) -> tuple[str, list[Any], int]:
+        # ``whole``: the node is a condition of the whole rule (only ``and`` above it).
         if isinstance(node, Test):
-            sql, params = self._test(node, negated)
+            sql, params = self._test(node, negated, whole)
             return sql, params, 10 if node.fact.household else 1
         if isinstance(node, Not):
-            sql, params, cost = self._node(node.child, not negated)
+            sql, params, cost = self._node(node.child, not negated, whole=False)
             return f"NOT {sql}", params, cost
-        parts = sorted((self._node(child, negated) for child in node.children), key=_cost)
+        within = whole and isinstance(node, AllOf)
+        parts = sorted((self._node(c, negated, within) for c in node.children), key=_cost)
         joiner = " AND " if isinstance(node, AllOf) else " OR "
         params = [value for part in parts for value in part[1]]
         return "(" + joiner.join(part[0] for part in parts) + ")", params, sum(map(_cost, parts))
 
-    def _value(self, fact: Fact) -> tuple[str, list[Any]]:
-        if fact.household and self.household_columns is not None:
-            expression, params = fact.value_sql(self.on, postgres=False)
-            return f"p.{self.household_columns[_key(expression, params)]}", []
+    def _value(self, fact: Fact) -> tuple[str, list[Any], bool]:
+        """The fact's SQL expression, and whether it is a precomputed column."""
         # Only the whole-years facts differ by dialect, and they compare by date instead.
-        return fact.value_sql(self.on, postgres=False)
+        expression, params = fact.value_sql(self.on, postgres=False)
+        column = self.household_columns.get(_key(expression, params))
+        return (f"p.{column}", [], True) if column else (expression, params, False)
 
-    def _test(self, test: Test, negated: bool) -> tuple[str, list[Any]]:
+    def _test(self, test: Test, negated: bool, whole: bool) -> tuple[str, list[Any]]:
         fact = test.fact
         if fact.whole_years_of:
             sql, params = _whole_years_test(fact.whole_years_of, test.op, test.value, self.on)
         else:
-            expression, params = self._value(fact)
+            expression, params, precomputed = self._value(fact)
+            if fact.members and not precomputed and test.value is not None:
+                existence = self._existence(test, fact.members, whole)
+                if existence:
+                    return existence
             if test.value is None:
                 check = "IS NULL" if test.op == "==" else "IS NOT NULL"
                 return f"({expression} {check})", params
@@ -547,6 +580,30 @@ class _Compiler:
             # Under NOT, an unknown fact must read as false, not as SQL's NULL.
             return f"COALESCE({sql}, FALSE)", params
         return f"({sql})", params
+
+    def _existence(self, test: Test, members: Members, whole: bool) -> tuple[str, list] | None:
+        """The test as "another member exists" or "none does", when it is one of those."""
+        if members.shape in ("any", "all_exempt"):
+            wants = test.value == (test.op == "==")
+        else:
+            # Which counts of other members pass the test: "1 or more" or "0 only"?
+            offset = 1 if members.shape == "size" else 0
+            values = test.value if test.op == "in" else (test.value,)
+            counts = range(max(2, max(values) - offset + 2))
+            passes = [_holds(test, n + offset) for n in counts]
+            if passes == [False] + [True] * (len(passes) - 1):
+                wants = True
+            elif passes == [True] + [False] * (len(passes) - 1):
+                wants = False
+            else:
+                return None
+        exists, params = members.exists_sql(self.on, set_based=self.set_based and not whole)
+        if members.shape == "all_exempt":
+            # Exempt, and no other member without exemption; or the opposite.
+            if wants:
+                return f"(p.tax_exempt IS TRUE AND NOT {exists})", params
+            return f"(p.tax_exempt IS NOT TRUE OR {exists})", params
+        return (f"({exists})" if wants else f"(NOT {exists})"), params
 
 
 def _cost(part: tuple[str, list[Any], int]) -> int:
@@ -591,61 +648,70 @@ def _whole_years_test(column: str, op: str, value: Any, on: date) -> tuple[str, 
             return f"({column} > ? OR {column} <= ?)", [at_least, below]
 
 
+def _conjunction(
+    fixed: list[str], parts: Sequence[Node], compiler: _Compiler
+) -> tuple[str, list[Any]]:
+    sql, params = list(fixed), []
+    for part in parts:
+        part_sql, part_params = compiler.compile(part)
+        sql.append(part_sql)
+        params += part_params
+    return " AND ".join(sql), params
+
+
 def _uses_household(node: Node) -> bool:
     return any(test.fact.household for test in _tests(node))
 
 
-# How many ids of ``person`` one query of :func:`match_persons` looks at: memory stays flat
-# however large the registry, and each query is still long enough that its overhead is noise.
+# SQLite reads the registry in ranges of this many ids, one query each, and PostgreSQL fetches
+# this many rows at a time from one cursor: memory stays flat however large the registry.
 ID_RANGE = 100_000
+CURSOR_BATCH = 20_000
 PERSON_IDS_PER_QUERY = 1_000
+_cursor_numbers = itertools.count(1)
 
 
 class _MatchQuery:
     """The query :func:`match_persons` runs, for one range or list of ids.
 
-    Conditions on the person alone filter first; household facts are computed once per
-    remaining person in a derived table, which ``OFFSET 0`` keeps from being merged into the
-    outer query (both databases would then repeat a subquery at every use: 児童扶養手当
-    reads the number of children in ten branches).
+    Conditions on the person alone filter first. A household fact the rule reads once stays
+    where it is used, so its subquery runs only for persons the cheaper conditions left (the
+    adults of ``birth-support``). One it reads several times is computed once per remaining
+    person in a derived table, which ``OFFSET 0`` keeps from being merged back into the outer
+    query: 児童扶養手当 reads the number of children in eleven places.
     """
 
-    def __init__(self, rule: Any, on: date, postgres: bool) -> None:
+    def __init__(self, rule: Any, on: date, postgres: bool, set_based: bool = False) -> None:
         node = parse_rule(rule)
         conjuncts = node.children if isinstance(node, AllOf) else (node,)
-        person_only = [c for c in conjuncts if not _uses_household(c)]
         with_household = [c for c in conjuncts if _uses_household(c)]
+        uses: Counter[_Key] = Counter(
+            _key(*test.fact.value_sql(on, postgres=False))
+            for part in with_household
+            for test in _tests(part)
+            if test.fact.household
+        )
+        repeated = [key for key, count in uses.items() if count > 1]
+        aliases = {key: f"household_{i}" for i, key in enumerate(repeated)}
+        # Without a repeated household fact everything filters in one WHERE, person
+        # conditions first (SQLite evaluates in the written order).
+        inner = sorted(
+            (c for c in conjuncts if not (aliases and _uses_household(c))), key=_uses_household
+        )
+        outer = [c for c in with_household if aliases]
         # SQLite without statistics would walk the (municipality, registry_id) index for the
         # municipality, visiting every row in random order; the unary plus keeps it off it.
         municipality = "p.municipality = ?" if postgres else "+p.municipality = ?"
-        filters = [f"{municipality} AND p.status = 'resident'"]
-        self.filter_params: list[Any] = []
-        compiler = _Compiler(on)
-        for part in person_only:
-            sql, params = compiler.compile(part)
-            filters.append(sql)
-            self.filter_params += params
-        self.filters = " AND ".join(filters)
-        self.outer, self.outer_params = "", []
-        self.columns, self.column_params = "", []
-        self.fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
-        if not with_household:
-            return
-        aliases: dict[_Key, str] = {}
-        for part in with_household:
-            for test in _tests(part):
-                if test.fact.household:
-                    expression, params = test.fact.value_sql(on, postgres=False)
-                    aliases.setdefault(_key(expression, params), f"household_{len(aliases)}")
-        reads = {"id"} | {c for part in with_household for t in _tests(part) for c in t.fact.reads}
+        self.filters, self.filter_params = _conjunction(
+            [f"{municipality} AND p.status = 'resident'"], inner, _Compiler(on, set_based=set_based)
+        )
+        self.outer, self.outer_params = _conjunction([], outer, _Compiler(on, aliases))
+        reads = {"id"} | {column for part in outer for t in _tests(part) for column in t.fact.reads}
         self.columns = ", ".join(
             [*(f"p.{c}" for c in sorted(reads)), *(f"{e} AS {a}" for (e, _), a in aliases.items())]
         )
         self.column_params = [value for (_, params) in aliases for value in params]
-        outer = _Compiler(on, aliases)
-        compiled = [outer.compile(part) for part in with_household]
-        self.outer = " AND ".join(sql for sql, _ in compiled)
-        self.outer_params = [value for _, params in compiled for value in params]
+        self.fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
 
     def sql(self, ids: str, ids_params: list[Any], municipality_id: int) -> tuple[str, list]:
         params = [*ids_params, municipality_id, *self.filter_params]
@@ -666,18 +732,20 @@ async def match_persons(
     on: date,
     person_ids: Sequence[int] | None = None,
 ) -> AsyncIterator[list[int]]:
-    """The resident persons of the municipality for whom the rule holds on ``on``, as
-    batches of ids in ascending order, without loading the registry into Python.
+    """The resident persons of the municipality for whom the rule holds on ``on``, in
+    batches of ids (each in ascending order), without loading the registry into Python.
 
-    The registry is read in ranges of :data:`ID_RANGE` ids, one query each, so memory stays
-    flat however large it is. With ``person_ids``, only those persons are evaluated (after a
-    registry change touched them): a few primary-key lookups whatever the registry's size.
+    With ``person_ids``, only those persons are evaluated (after a registry change touched
+    them): primary-key lookups whatever the registry's size. Otherwise PostgreSQL runs one
+    statement through a cursor in the caller's transaction, and SQLite one query per range of
+    :data:`ID_RANGE` ids (a rowid range is a plain slice of its table). Either way memory
+    stays flat however large the registry.
+
+    Over the whole registry on PostgreSQL this sets ``jit`` off and ``cursor_tuple_fraction``
+    to 1 for the rest of the caller's transaction.
     """
-    query = _MatchQuery(rule, on, sql.postgres)
-    if sql.postgres:
-        # Correlated subqueries inflate PostgreSQL's cost estimates until it JIT-compiles each
-        # query, which takes longer (up to a second) than running it. Off for this transaction.
-        await sql.execute("SET LOCAL jit = off")
+    # Household sets pay off over the whole registry in one statement, not for a few persons.
+    query = _MatchQuery(rule, on, sql.postgres, set_based=sql.postgres and person_ids is None)
     if person_ids is not None:
         wanted = sorted(set(person_ids))
         for start in range(0, len(wanted), PERSON_IDS_PER_QUERY):
@@ -685,6 +753,20 @@ async def match_persons(
             rows = await sql.fetch(*query.sql(f"p.id {in_sql}", in_params, municipality_id))
             if rows:
                 yield sorted(row[0] for row in rows)
+        return
+    if sql.postgres:
+        # Correlated subqueries inflate PostgreSQL's cost estimates until it JIT-compiles the
+        # query, which takes longer (up to a second) than running it. And plan for reading
+        # every row (a cursor otherwise favours a fast first row), then fetch in batches: one
+        # scan of the table, as the query alone would do.
+        await sql.execute("SET LOCAL jit = off")
+        await sql.execute("SET LOCAL cursor_tuple_fraction = 1")
+        cursor = f"todoke_match_{next(_cursor_numbers)}"
+        statement, params = query.sql("TRUE", [], municipality_id)
+        await sql.execute(f"DECLARE {cursor} NO SCROLL CURSOR FOR {statement}", params)
+        while rows := await sql.fetch(f"FETCH {CURSOR_BATCH} FROM {cursor}"):
+            yield sorted(row[0] for row in rows)
+        await sql.execute(f"CLOSE {cursor}")
         return
     lowest, highest = (await sql.fetch("SELECT MIN(id), MAX(id) FROM person"))[0]
     if lowest is None:

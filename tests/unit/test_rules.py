@@ -1,0 +1,483 @@
+"""Eligibility rules: validation, evaluation, null semantics, explanations, seeded programs."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from todoke.benefits.facts import FACTS, whole_years, years_before
+from todoke.benefits.rules import (
+    MAX_DEPTH,
+    MAX_NODES,
+    SEEDED_RULES,
+    InvalidRule,
+    compile_sql,
+    evaluate,
+    explain,
+    facts_used,
+    validate_rule,
+)
+
+CHILD_REARING = SEEDED_RULES["child-rearing-allowance"]
+
+
+def var(name: str) -> dict:
+    return {"var": name}
+
+
+def nested_nots(depth: int) -> dict:
+    rule: dict = {"==": [var("pregnant"), True]}
+    for _ in range(depth - 1):
+        rule = {"!": rule}
+    return rule
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED_RULES))
+def test_seeded_rules_are_valid(name):
+    assert validate_rule(SEEDED_RULES[name]) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "complaint"),
+    [
+        # not a rule at all
+        (None, "exactly one operator"),
+        ([], "exactly one operator"),
+        ({}, "exactly one operator"),
+        ({"and": [], "or": []}, "exactly one operator"),
+        # unknown operators, including JsonLogic ones outside the subset
+        ({"xor": [1, 2]}, "unknown operator 'xor'"),
+        ({"if": [True, 1, 2]}, "unknown operator 'if'"),
+        ({"!!": [{"var": "pregnant"}]}, "unknown operator '!!'"),
+        # unknown facts
+        ({"==": [var("salary"), 1]}, "unknown fact 'salary'"),
+        ({"==": [var("household.size"), 1]}, "unknown fact 'household.size'"),
+        ({"==": [{"var": ["age", 0]}, 1]}, "fact name"),
+        ({"var": "age"}, "a fact alone is not a rule"),
+        # arity
+        ({"<": [var("age"), 1, 2]}, "'<' takes 2 arguments, got 3"),
+        ({"==": [var("age")]}, "'==' takes 2 arguments, got 1"),
+        ({">=": var("age")}, "'>=' takes 2 arguments"),
+        ({"!": [nested_nots(1), nested_nots(1)]}, "'!' takes 1 argument, got 2"),
+        ({"and": []}, "'and' takes a non-empty list"),
+        ({"or": {"==": [var("age"), 1]}}, "'or' takes a non-empty list"),
+        ({"in": [var("care_level"), []]}, "non-empty list of values"),
+        ({"in": [var("care_level"), "care_1"]}, "non-empty list of values"),
+        ({"in": [["care_1"], var("care_level")]}, "the fact first"),
+        # shape of comparisons
+        ({"==": [var("age"), var("years_of_residence")]}, "one fact"),
+        ({"==": [1, 1]}, "one fact"),
+        ({"==": [var("age"), {"+": [1, 2]}]}, "literal, not a rule"),
+        # types
+        ({"<": [var("single_parent"), 1]}, "compares numbers; single_parent is a boolean"),
+        ({"<": [var("district"), "b"]}, "compares numbers; district is a string"),
+        ({"==": [var("single_parent"), 1]}, "true or false"),
+        ({"==": [var("age"), True]}, "whole number"),
+        ({"==": [var("age"), "65"]}, "whole number"),
+        ({">=": [var("income_yen"), 2.5]}, "whole number"),
+        ({"==": [var("district"), 3]}, "non-empty string"),
+        ({"==": [var("district"), ""]}, "non-empty string"),
+        ({"==": [var("care_level"), "care_9"]}, "one of support_1"),
+        ({"in": [var("sex"), ["female", "x"]]}, "one of female, male"),
+        ({"<": [var("income_yen"), None]}, "null only compares with == or !="),
+        ({"in": [var("pregnant"), [True]]}, "number or string fact"),
+        ({">=": [var("age"), 151]}, "between 0 and 150"),
+        ({">=": [var("income_yen"), -1]}, "between 0 and"),
+        # size
+        (nested_nots(MAX_DEPTH + 1), f"deeper than {MAX_DEPTH}"),
+        ({"or": [{"==": [var("age"), n]} for n in range(MAX_NODES // 3 + 1)]}, "more than 200"),
+    ],
+)
+def test_validation_rejects(rule, complaint):
+    errors = validate_rule(rule)
+    assert errors, rule
+    assert any(complaint in error for error in errors), errors
+    with pytest.raises(InvalidRule):
+        evaluate(rule, {})
+    with pytest.raises(InvalidRule):
+        compile_sql(rule, date(2026, 4, 1))
+
+
+def test_limits_are_inclusive():
+    assert validate_rule(nested_nots(MAX_DEPTH)) == []
+    # 1 "or" + 66 comparisons of 3 nodes each = 199 nodes
+    assert validate_rule({"or": [{"==": [var("age"), n]} for n in range(66)]}) == []
+
+
+def test_errors_say_where():
+    rule = {"and": [{"==": [var("age"), 1]}, {"or": [{"==": [var("nope"), 1]}]}]}
+    assert validate_rule(rule) == ["$.and[1].or[0].==[0]: unknown fact 'nope'"]
+
+
+def test_every_problem_is_reported():
+    rule = {"and": [{"==": [var("nope"), 1]}, {"<": [var("pregnant"), 1]}, {"xor": []}]}
+    assert len(validate_rule(rule)) == 3
+
+
+def test_validation_does_not_change_the_rule():
+    before = copy.deepcopy(CHILD_REARING)
+    validate_rule(CHILD_REARING)
+    evaluate(CHILD_REARING, {})
+    assert before == CHILD_REARING
+
+
+def test_facts_used_in_first_use_order():
+    assert facts_used(CHILD_REARING) == [
+        "single_parent",
+        "children_under_18",
+        "dependants",
+        "income_yen",
+    ]
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "facts", "expected"),
+    [
+        ({">=": [var("age"), 65]}, {"age": 65}, True),
+        ({">=": [var("age"), 65]}, {"age": 64}, False),
+        ({">": [var("age"), 65]}, {"age": 65}, False),
+        ({"<=": [var("age"), 65]}, {"age": 65}, True),
+        ({"<": [var("age"), 65]}, {"age": 65}, False),
+        ({"==": [var("district"), "下連雀"]}, {"district": "下連雀"}, True),
+        ({"!=": [var("district"), "下連雀"]}, {"district": "上連雀"}, True),
+        ({"in": [var("care_level"), ["care_3", "care_4"]]}, {"care_level": "care_4"}, True),
+        ({"in": [var("care_level"), ["care_3", "care_4"]]}, {"care_level": "care_1"}, False),
+        # literal first reads left to right: 64 < age
+        ({"<": [64, var("age")]}, {"age": 65}, True),
+        ({"<": [64, var("age")]}, {"age": 64}, False),
+        ({"!": {"==": [var("single_parent"), True]}}, {"single_parent": False}, True),
+        ({"!": [{"==": [var("single_parent"), True]}]}, {"single_parent": True}, False),
+        (
+            {"or": [{"==": [var("pregnant"), True]}, {">=": [var("age"), 65]}]},
+            {"pregnant": False, "age": 70},
+            True,
+        ),
+        (
+            {"and": [{"==": [var("pregnant"), True]}, {">=": [var("age"), 65]}]},
+            {"pregnant": False, "age": 70},
+            False,
+        ),
+    ],
+)
+def test_evaluate(rule, facts, expected):
+    assert evaluate(rule, facts) is expected
+
+
+NULL_CASES = [
+    ({"==": [var("income_yen"), 0]}, False),
+    ({"!=": [var("income_yen"), 0]}, False),
+    ({"<": [var("income_yen"), 2_000_000]}, False),
+    ({">=": [var("income_yen"), 2_000_000]}, False),
+    ({"in": [var("income_yen"), [0, 1]]}, False),
+    ({"!": {"<": [var("income_yen"), 2_000_000]}}, True),
+    ({"!": {"!=": [var("income_yen"), 0]}}, True),
+    ({"!": {"!": {"<": [var("income_yen"), 2_000_000]}}}, False),
+    ({"==": [var("income_yen"), None]}, True),
+    ({"!=": [var("income_yen"), None]}, False),
+    ({"or": [{"<": [var("income_yen"), 1]}, {">=": [var("income_yen"), 1]}]}, False),
+]
+
+
+@pytest.mark.parametrize(("rule", "expected"), NULL_CASES)
+def test_an_unknown_fact_fails_every_comparison_and_not_negates(rule, expected):
+    assert evaluate(rule, {"income_yen": None}) is expected
+    # A fact the caller did not supply is unknown, too.
+    assert evaluate(rule, {}) is expected
+
+
+def test_known_and_unknown_checks():
+    assert evaluate({"==": [var("care_level"), None]}, {"care_level": "care_1"}) is False
+    assert evaluate({"!=": [var("care_level"), None]}, {"care_level": "care_1"}) is True
+
+
+def test_false_and_zero_are_known_values():
+    assert evaluate({"==": [var("single_parent"), False]}, {"single_parent": False}) is True
+    assert evaluate({"==": [var("income_yen"), None]}, {"income_yen": 0}) is False
+
+
+# --- whole years ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "age"),
+    [
+        (date(1961, 4, 1), date(2026, 4, 1), 65),  # the birthday itself
+        (date(1961, 4, 2), date(2026, 4, 1), 64),  # the day before the birthday
+        (date(1960, 2, 29), date(2025, 2, 28), 64),  # common year: not yet on 28 February
+        (date(1960, 2, 29), date(2025, 3, 1), 65),  # ... but on 1 March
+        (date(1960, 2, 29), date(2024, 2, 29), 64),  # leap year: on the day
+        (date(1960, 2, 28), date(2024, 2, 29), 64),
+        (date(2024, 2, 29), date(2024, 2, 29), 0),
+        (date(2024, 3, 1), date(2024, 2, 29), -1),  # not born yet
+    ],
+)
+def test_whole_years(born, on, age):
+    assert whole_years(born, on) == age
+
+
+@given(
+    born=st.dates(date(1900, 1, 1), date(2040, 12, 31)),
+    on=st.dates(date(2000, 1, 1), date(2040, 12, 31)),
+    years=st.integers(0, 120),
+)
+def test_years_before_is_the_last_day_with_that_age(born, on, years):
+    # The compiled SQL relies on this equivalence to compare birth dates instead of ages.
+    assert (whole_years(born, on) >= years) == (born <= years_before(on, years))
+
+
+def test_years_before_29_february():
+    assert years_before(date(2024, 2, 29), 1) == date(2023, 2, 28)
+    assert years_before(date(2024, 2, 29), 4) == date(2020, 2, 29)
+
+
+# --- seeded programs on typical people ------------------------------------------------------
+
+
+def person(**facts) -> dict:
+    base = {name: None for name in FACTS}
+    base.update(
+        age=40,
+        pregnant=False,
+        is_household_head=True,
+        household_size=1,
+        children_under_18=0,
+        children_under_3=0,
+        dependants=0,
+        newborn_in_household=False,
+        household_tax_exempt=False,
+    )
+    base.update(facts)
+    return base
+
+
+SINGLE_MOTHER = person(
+    sex="female", single_parent=True, children_under_18=2, dependants=2, household_size=3,
+    income_yen=1_200_000,
+)  # fmt: skip
+
+
+def test_single_mother_of_two_with_low_income_gets_child_rearing_allowance():
+    assert evaluate(CHILD_REARING, SINGLE_MOTHER) is True
+    assert evaluate(SEEDED_RULES["child-allowance"], SINGLE_MOTHER) is True
+
+
+@pytest.mark.parametrize(
+    ("children", "income", "expected"),
+    [
+        (1, 3_000_000, False),
+        (1, 2_459_999, True),
+        (1, 2_460_000, False),  # "below" the limit
+        (2, 2_839_999, True),
+        (3, 3_219_999, True),
+        (5, 3_979_999, True),
+        (5, 3_980_000, False),
+        (6, 4_359_999, True),  # ¥380,000 per further dependant
+        (12, 5_879_999, True),  # 10 and more share the 10-dependant limit
+        (2, None, False),  # an unknown income never qualifies
+        (0, 100_000, False),  # no child, no allowance
+    ],
+)
+def test_child_rearing_income_limits(children, income, expected):
+    facts = {**SINGLE_MOTHER, "children_under_18": children, "dependants": children}
+    assert evaluate(CHILD_REARING, {**facts, "income_yen": income}) is expected
+
+
+def test_child_rearing_needs_a_single_parent():
+    assert evaluate(CHILD_REARING, {**SINGLE_MOTHER, "single_parent": False}) is False
+    assert evaluate(CHILD_REARING, {**SINGLE_MOTHER, "single_parent": None}) is False
+
+
+def test_seeded_programs_on_typical_people():
+    retired = person(age=65, income_yen=1_000_000)
+    assert evaluate(SEEDED_RULES["flu-shot-65"], retired) is True
+    assert evaluate(SEEDED_RULES["flu-shot-65"], person(age=64)) is False
+    assert evaluate(SEEDED_RULES["flu-shot-65"], person(age=None)) is False
+
+    expecting = person(sex="female", pregnant=True, age=31)
+    parent = person(age=33, newborn_in_household=True, children_under_3=1)
+    big_sister = person(age=6, newborn_in_household=True, is_household_head=False)
+    assert evaluate(SEEDED_RULES["birth-support"], expecting) is True
+    assert evaluate(SEEDED_RULES["birth-support"], parent) is True
+    assert evaluate(SEEDED_RULES["birth-support"], big_sister) is False
+
+    exempt_head = person(tax_exempt=True, household_tax_exempt=True)
+    assert evaluate(SEEDED_RULES["tax-exempt-benefit"], exempt_head) is True
+    assert (
+        evaluate(SEEDED_RULES["tax-exempt-benefit"], {**exempt_head, "is_household_head": False})
+        is False
+    )
+    assert (
+        evaluate(SEEDED_RULES["tax-exempt-benefit"], {**exempt_head, "household_tax_exempt": False})
+        is False
+    )
+
+    assert evaluate(SEEDED_RULES["child-allowance"], person(children_under_18=0)) is False
+    assert (
+        evaluate(SEEDED_RULES["child-allowance"], {**SINGLE_MOTHER, "is_household_head": False})
+        is False
+    )
+
+
+# --- explanations ---------------------------------------------------------------------------
+
+
+def test_explanation_of_a_match_in_three_languages():
+    conditions = explain(CHILD_REARING, SINGLE_MOTHER)
+    assert [(c.fact, c.operator, c.expected, c.actual) for c in conditions] == [
+        ("single_parent", "==", True, True),
+        ("children_under_18", ">=", 1, 2),
+        # Only the branch that held: the limit for two dependants.
+        ("dependants", "==", 2, 2),
+        ("income_yen", "<", 2_840_000, 1_200_000),
+    ]
+    assert all(c.held and not c.negated for c in conditions)
+    children = conditions[1]
+    assert children.sentence.ja == "18歳未満のお子さんが2人いる世帯です"
+    assert children.sentence.easy == "18さいより したの こどもが 2にん います"
+    assert children.sentence.en == "Your household has 2 children under 18"
+    assert children.requirement.ja == "18歳未満のお子さんの数が1人以上"
+    assert children.requirement.en == "Number of children under 18 is at least 1"
+    income = conditions[3]
+    assert income.sentence.ja == "前年の所得は120万円です"
+    assert income.sentence.en == "Your income last year was ¥1,200,000"
+    assert income.requirement.ja == "前年の所得が284万円未満"
+    assert income.requirement.en == "Income last year is less than ¥2,840,000"
+    assert conditions[0].sentence.ja == "ひとり親です"
+    assert conditions[0].sentence.en == "You are a single parent"
+
+
+def test_explanation_of_a_miss_names_the_nearest_branch():
+    facts = {**SINGLE_MOTHER, "children_under_18": 1, "dependants": 1, "income_yen": 3_000_000}
+    assert evaluate(CHILD_REARING, facts) is False
+    conditions = explain(CHILD_REARING, facts)
+    # Not ten branches: the one for one dependant, which failed on income alone.
+    assert [(c.fact, c.expected, c.actual, c.held) for c in conditions] == [
+        ("income_yen", 2_460_000, 3_000_000, False)
+    ]
+    assert conditions[0].sentence.ja == "前年の所得は300万円です"
+    assert conditions[0].requirement.ja == "前年の所得が246万円未満"
+
+
+def test_explanation_under_not_turns_the_requirement_around():
+    rule = {"!": {"<": [var("income_yen"), 2_000_000]}}
+    (condition,) = explain(rule, {"income_yen": 2_500_000})
+    assert (condition.held, condition.negated, condition.supports) == (False, True, True)
+    assert condition.requirement.ja == "前年の所得が200万円以上"
+    assert condition.requirement.en == "Income last year is at least ¥2,000,000"
+    (unknown,) = explain(rule, {"income_yen": None})
+    assert unknown.sentence.en == "We have no record of your income last year"
+    assert unknown.supports
+
+
+@pytest.mark.parametrize("name", sorted(FACTS))
+def test_every_fact_reads_in_three_languages(name):
+    fact = FACTS[name]
+    assert fact.type in ("number", "boolean", "string")
+    assert fact.label.ja and fact.label.easy and fact.label.en and fact.description
+    samples = {"number": [0, 1, 2], "boolean": [True, False], "string": [*fact.choices[:2], "x"]}
+    values = samples[fact.type] + ([None] if fact.nullable else [])
+    sentences = [fact.states(value) for value in values]
+    for sentence in sentences:
+        assert sentence.ja and sentence.easy and sentence.en
+        assert sentence.en[0].isupper()
+    # Different values read differently, in every language.
+    for language in ("ja", "easy", "en"):
+        assert len({getattr(s, language) for s in sentences}) == len(values)
+
+
+def test_requirements_read_for_every_operator():
+    rules = [
+        {">": [var("age"), 64]},
+        {"<=": [var("household_size"), 2]},
+        {"!=": [var("district"), "下連雀"]},
+        {"in": [var("care_level"), ["care_1", "care_2"]]},
+        {"!": {"in": [var("care_level"), ["care_1", "care_2"]]}},
+        {"==": [var("disability_certificate"), None]},
+        {"!=": [var("disability_certificate"), None]},
+        {"==": [var("livelihood_aid"), False]},
+        {"!=": [var("livelihood_aid"), False]},
+    ]
+    texts = set()
+    for rule in rules:
+        (condition,) = explain(rule, {})
+        requirement = condition.requirement
+        assert requirement.ja and requirement.easy and requirement.en
+        texts.add(requirement.en)
+    assert len(texts) == len(rules)
+    assert explain(rules[-2], {})[0].requirement.en == "Livelihood aid: no"
+    assert explain(rules[-1], {})[0].requirement.en == "Livelihood aid: yes"
+    assert explain({"!": rules[-1]}, {})[0].requirement.ja == "生活保護に該当しない"
+    (care,) = explain(rules[3], {"care_level": "care_2"})
+    assert care.requirement.ja == "要介護度が要介護1、要介護2のいずれか"
+    assert care.sentence.ja == "要介護2の認定を受けています"
+
+
+# --- explain agrees with evaluate, on random rules and facts --------------------------------
+
+NUMBER_VALUES = st.integers(0, 70) | st.sampled_from([1_200_000, 2_460_000, 2_840_000])
+
+
+def _literal(fact):
+    if fact.type == "boolean":
+        return st.booleans()
+    if fact.type == "string":
+        return st.sampled_from(fact.choices or ("下連雀", "上連雀"))
+    return NUMBER_VALUES.filter(lambda n: n <= (fact.maximum or n))
+
+
+@st.composite
+def comparisons(draw):
+    fact = FACTS[draw(st.sampled_from(sorted(FACTS)))]
+    ops = ["==", "!="] if fact.type != "number" else ["==", "!=", "<", "<=", ">", ">="]
+    if draw(st.booleans()) and fact.type != "boolean":
+        return {"in": [var(fact.name), draw(st.lists(_literal(fact), min_size=1, max_size=3))]}
+    op = draw(st.sampled_from(ops))
+    if op in ("==", "!=") and draw(st.integers(0, 9)) == 0:
+        return {op: [var(fact.name), None]}
+    return {op: [var(fact.name), draw(_literal(fact))]}
+
+
+def random_rules(depth: int = 4):
+    if depth == 1:
+        return comparisons()
+    inner = random_rules(depth - 1)
+    return (
+        comparisons()
+        | st.builds(lambda r: {"!": r}, inner)
+        | st.builds(lambda rs: {"and": rs}, st.lists(inner, min_size=1, max_size=3))
+        | st.builds(lambda rs: {"or": rs}, st.lists(inner, min_size=1, max_size=3))
+    )
+
+
+@st.composite
+def fact_values(draw):
+    values = {}
+    for name, fact in FACTS.items():
+        if fact.nullable and draw(st.booleans()):
+            values[name] = None
+        else:
+            values[name] = draw(_literal(fact))
+    return values
+
+
+@settings(max_examples=300)
+@given(rule=random_rules(), facts=fact_values())
+def test_explain_agrees_with_evaluate(rule, facts):
+    assert validate_rule(rule) == []
+    outcome = evaluate(rule, facts)
+    conditions = explain(rule, facts)
+    assert conditions
+    assert all(c.supports == outcome for c in conditions)
+    for condition in conditions:
+        assert condition.actual == facts[condition.fact]
+        assert condition.sentence.ja and condition.requirement.en
