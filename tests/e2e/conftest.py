@@ -41,6 +41,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _off_loop(coroutine) -> None:
+    """Run admin SQL on a thread of its own: sync Playwright may already hold an event loop
+    on this one (another module's browser tests can have started first)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 async def _admin(sql: str, url: str) -> None:
     import asyncpg
 
@@ -104,8 +111,8 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
         prefix, _, name = base_url.rpartition("/")
         e2e_url = f"{prefix}/{name}_e2e"
         admin = f"{prefix}/postgres"
-        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name}_e2e WITH (FORCE)", admin))
-        asyncio.run(_admin(f"CREATE DATABASE {name}_e2e", admin))
+        _off_loop(_admin(f"DROP DATABASE IF EXISTS {name}_e2e WITH (FORCE)", admin))
+        _off_loop(_admin(f"CREATE DATABASE {name}_e2e", admin))
         env["TODOKE_DATABASE_URL"] = e2e_url
     env["TODOKE_PUBLIC_ORIGINS"] = f"http://localhost:{port}"
     env["TODOKE_LOG_LEVEL"] = "WARNING"
@@ -161,7 +168,7 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
         log.close()
         if e2e_url:
             prefix, _, name = e2e_url.rpartition("/")
-            asyncio.run(
+            _off_loop(
                 _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{prefix}/postgres")
             )
 

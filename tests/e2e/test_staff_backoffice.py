@@ -88,6 +88,15 @@ class Demo:
         )
 
 
+def _off_loop(coroutine) -> None:
+    """Run admin SQL on a thread of its own: sync Playwright may already hold an event loop
+    on this one (a module's server can start after other browser tests)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 async def _admin_sql(sql: str, url: str) -> None:
     import asyncpg
 
@@ -110,12 +119,12 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     if base_url:
         prefix, _, name = base_url.rpartition("/")
         own_url = f"{prefix}/{name}_backoffice"
-        asyncio.run(
+        _off_loop(
             _admin_sql(
                 f"DROP DATABASE IF EXISTS {name}_backoffice WITH (FORCE)", f"{prefix}/postgres"
             )
         )
-        asyncio.run(_admin_sql(f"CREATE DATABASE {name}_backoffice", f"{prefix}/postgres"))
+        _off_loop(_admin_sql(f"CREATE DATABASE {name}_backoffice", f"{prefix}/postgres"))
         env["TODOKE_DATABASE_URL"] = own_url
     env["TODOKE_PUBLIC_ORIGINS"] = f"http://localhost:{port}"
     env["TODOKE_LOG_LEVEL"] = "WARNING"
@@ -151,7 +160,7 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         log.close()
         if own_url:
             prefix, _, name = own_url.rpartition("/")
-            asyncio.run(
+            _off_loop(
                 _admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{prefix}/postgres")
             )
 
