@@ -248,8 +248,6 @@ class DraftList(msgspec.Struct, frozen=True):
 
 # --- applications --------------------------------------------------------------------------
 
-ApplicationStatus = str  # one of the workflow's step ids
-
 
 class ApplicationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
