@@ -212,7 +212,7 @@ def single_parent(live_demo) -> str:
     from the end of the registry, far from the heads other tests use)."""
     rows = live_demo.query(
         "SELECT p.registry_id FROM person p WHERE p.relation = 'head' AND p.status = 'resident' "
-        "AND p.single_parent = 1 AND EXISTS (SELECT 1 FROM person c WHERE c.household = "
+        "AND p.single_parent AND EXISTS (SELECT 1 FROM person c WHERE c.household = "
         "p.household AND c.relation = 'child' AND c.status = 'resident') AND NOT EXISTS "
         "(SELECT 1 FROM account a WHERE a.person = p.id) ORDER BY p.id DESC LIMIT 1"
     )
