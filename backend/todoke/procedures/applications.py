@@ -1146,21 +1146,6 @@ async def _staff_row(principal: Principal, application_id: int) -> Row:
     return row
 
 
-async def list_for_staff(principal: Principal, status: str | None) -> list[dict[str, Any]]:
-    _staff_only(principal)
-    where = "WHERE a.municipality = ? AND a.status != 'awaiting_confirmation'"
-    args: list[Any] = [principal.municipality_id]
-    if principal.staff_role != "administrator":
-        if not principal.departments:
-            return []
-        where += f" AND a.department IN ({', '.join('?' * len(principal.departments))})"
-        args += principal.departments
-    if status:
-        where += " AND a.status = ?"
-        args.append(status)
-    return await _summaries(where, args)
-
-
 async def get_for_staff(principal: Principal, application_id: int, purpose: str) -> dict[str, Any]:
     row = await _staff_row(principal, application_id)
     await audit.record(
