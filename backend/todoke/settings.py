@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_ttl_seconds: int = 4 * 24 * 3600
     # Plain-http push endpoints on loopback (the tests' local push service only).
     push_allow_http: bool = False
+    # An HTTP proxy between us and the push services (http://[user:password@]host:port),
+    # where the municipality's network reaches the internet only through one.
+    push_proxy: str = ""
     # The push services browsers subscribe with. An endpoint elsewhere is refused: otherwise
     # anyone who can subscribe could make the server POST to an address of their choosing.
     push_service_hosts: tuple[str, ...] = (

@@ -75,7 +75,7 @@ async def end_to_end(
     signer: VapidSigner, subs: list[Subscription], payloads: list[bytes], in_flight: int
 ) -> tuple[float, dict[int, int]]:
     statuses: dict[int, int] = {}
-    async with PushSender(signer, allow_http=True, limit=100, limit_per_host=100) as sender:
+    async with PushSender(signer, allow_http=True, limit_per_host=100) as sender:
         # Warm the connection pool as a long-running worker would have it.
         await asyncio.gather(
             *(sender.send(s, p, ttl=3600) for s, p in zip(subs[:50], payloads[:50], strict=True))

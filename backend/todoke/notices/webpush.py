@@ -23,7 +23,8 @@ Why not pywebpush for the sending itself, although it is a dependency (2.5 read)
 
 So pywebpush stays a dependency (its ``py_vapid`` and ``http_ece`` are what the tests
 cross-check against; one test sends with ``webpush()`` itself) and the sending is ours:
-one shared ``aiohttp`` session, explicit timeouts, no redirects, no cookies.
+kept-alive connections per push service (``http_client.py``: a general-purpose client cost
+more per message than the encryption), explicit timeouts, no redirects, no cookies.
 """
 
 from __future__ import annotations
@@ -40,21 +41,22 @@ import os
 import random
 import re
 import struct
+import ssl
 import tempfile
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-import aiohttp
 import msgspec
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from todoke.notices.http_client import Answer, PushHttpClient
 
 log = logging.getLogger(__name__)
 
@@ -432,17 +434,19 @@ def check_topic(topic: str) -> str:
 
 
 class PushSender:
-    """POSTs encrypted messages to push services over one shared ``aiohttp`` session.
+    """Sends encrypted messages to push services (``http_client.PushHttpClient``).
 
     Use as ``async with PushSender(signer) as sender: result = await sender.send(...)``.
-    It answers what happened (``PushResult``); retry policy is the caller's.
+    It answers what happened (``PushResult``); retry policy is the caller's. ``submit``
+    starts a send and returns the future of its answer, so a worker sending a batch makes
+    no task per message.
 
-    At most ``limit`` sends are in flight, ``limit_per_host`` to one push service; a send
-    beyond that waits for a slot, and its ``timeout`` starts only once it has one, so a
-    large fan-out queued behind a slow service is not mistaken for timeouts. ``timeout``
-    bounds the whole exchange (connect, send, answer), ``connect_timeout`` the TCP and TLS
-    connect. ``allow_http`` permits ``http://`` endpoints (tests and the local double only;
-    real push services are all https). ``trust_env`` makes aiohttp honour ``HTTPS_PROXY``.
+    At most ``limit_per_host`` connections to one push service; sends beyond that wait for
+    a free one, and their ``timeout`` starts only once their request is written, so a large
+    fan-out queued behind a slow service is not mistaken for timeouts. ``connect_timeout``
+    bounds the TCP, proxy and TLS set-up. ``allow_http`` permits ``http://`` endpoints (tests
+    and the local double only; real push services are all https). ``proxy``
+    (``http://host:port``) reaches push services through an HTTP proxy with CONNECT.
     """
 
     def __init__(
@@ -451,27 +455,24 @@ class PushSender:
         *,
         timeout: float = 15.0,
         connect_timeout: float = 5.0,
-        limit: int = 100,
-        limit_per_host: int = 20,
+        limit_per_host: int = 100,
         allow_http: bool = False,
-        trust_env: bool = False,
+        proxy: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        if limit < 1 or limit_per_host < 1 or timeout <= 0 or connect_timeout <= 0:
-            raise ValueError("limits and timeouts must be positive")
         self.signer = signer
         self.allow_http = allow_http
         self.timeout = timeout
-        self._client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
-        self._limit = limit
-        self._limit_per_host = limit_per_host
-        self._trust_env = trust_env
-        self._session: aiohttp.ClientSession | None = None
-        self._slots = asyncio.Semaphore(limit)
-        # One semaphore per push-service origin while it is in use (endpoints come from
-        # browsers: nothing here may grow without bound).
-        self._host_slots: weakref.WeakValueDictionary[str, asyncio.Semaphore] = (
-            weakref.WeakValueDictionary()
-        )
+        # Built now so a bad proxy URL or limit fails at start, not at the first send.
+        self._options = {
+            "timeout": timeout,
+            "connect_timeout": connect_timeout,
+            "limit_per_host": limit_per_host,
+            "proxy": proxy,
+            "ssl_context": ssl_context,
+        }
+        PushHttpClient(**self._options)  # type: ignore[arg-type]
+        self._client: PushHttpClient | None = None
 
     async def __aenter__(self) -> PushSender:
         await self.start()
@@ -481,24 +482,13 @@ class PushSender:
         await self.close()
 
     async def start(self) -> None:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                # The pool is never what a send waits on: the semaphores are, and they
-                # match these limits.
-                connector=aiohttp.TCPConnector(
-                    limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
-                ),
-                timeout=self._client_timeout,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-                trust_env=self._trust_env,
-                headers={"User-Agent": "Todoke-WebPush/1"},
-            )
+        if self._client is None or self._client.closed:
+            self._client = PushHttpClient(**self._options)  # type: ignore[arg-type]
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
     async def send(
         self,
@@ -511,10 +501,8 @@ class PushSender:
     ) -> PushResult:
         """Encrypt ``payload`` for ``subscription`` and POST it. ValueError for what no retry
         can fix (payload too large, malformed keys, bad TTL, Urgency or Topic)."""
-        body = encrypt(payload, subscription.p256dh, subscription.auth)
-        return await self.send_encrypted(
-            subscription.endpoint, body, ttl=ttl, urgency=urgency, topic=topic
-        )
+        answer = await self.submit(subscription, payload, ttl=ttl, urgency=urgency, topic=topic)
+        return push_result(answer)
 
     async def send_encrypted(
         self,
@@ -525,6 +513,34 @@ class PushSender:
         urgency: Urgency = "normal",
         topic: str | None = None,
     ) -> PushResult:
+        answer = await self.submit_encrypted(endpoint, body, ttl=ttl, urgency=urgency, topic=topic)
+        return push_result(answer)
+
+    def submit(
+        self,
+        subscription: Subscription,
+        payload: bytes,
+        *,
+        ttl: int,
+        urgency: Urgency = "normal",
+        topic: str | None = None,
+    ) -> asyncio.Future[Answer]:
+        """Encrypt and start sending; the future of the service's answer (``push_result``
+        reads it). ValueError as for ``send``, before anything is sent."""
+        body = encrypt(payload, subscription.p256dh, subscription.auth)
+        return self.submit_encrypted(
+            subscription.endpoint, body, ttl=ttl, urgency=urgency, topic=topic
+        )
+
+    def submit_encrypted(
+        self,
+        endpoint: str,
+        body: bytes,
+        *,
+        ttl: int,
+        urgency: Urgency = "normal",
+        topic: str | None = None,
+    ) -> asyncio.Future[Answer]:
         if not 0 < ttl <= MAX_TTL_SECONDS:
             raise ValueError(f"TTL must be between 1 and {MAX_TTL_SECONDS} seconds")
         if urgency not in URGENCIES:
@@ -535,61 +551,32 @@ class PushSender:
             self.allow_http and endpoint.startswith("http://")
         ):
             raise ValueError("push endpoints must be https")
-        headers = {
-            "TTL": str(ttl),
-            "Urgency": urgency,
-            "Content-Encoding": "aes128gcm",
-            "Content-Type": "application/octet-stream",
-            "Authorization": self.signer.header(endpoint),
-        }
-        if topic is not None:
-            headers["Topic"] = check_topic(topic)
-        session = self._session
-        if session is None:
+        client = self._client
+        if client is None:
             raise RuntimeError("PushSender is not started (use 'async with PushSender(...)')")
-        host_key = _origin_key(endpoint)
-        host_slots = self._host_slots.get(host_key)
-        if host_slots is None:
-            host_slots = self._host_slots[host_key] = asyncio.Semaphore(self._limit_per_host)
-        async with self._slots, host_slots:
-            try:
-                async with asyncio.timeout(self.timeout):
-                    return await self._post(session, endpoint, body, headers)
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-                if isinstance(exc, TimeoutError) and not str(exc):
-                    text = f"TimeoutError: no answer within {self.timeout:g} s"
-                return PushResult(0, None, text[:_REASON_CHARS])
+        headers = (
+            f"TTL: {ttl}\r\nUrgency: {urgency}\r\nContent-Encoding: aes128gcm\r\n"
+            f"Content-Type: application/octet-stream\r\n"
+            f"Authorization: {self.signer.header(endpoint)}\r\n"
+        )
+        if topic is not None:
+            headers += f"Topic: {check_topic(topic)}\r\n"
+        return client.post(endpoint, headers, body)
 
-    @staticmethod
-    async def _post(
-        session: aiohttp.ClientSession, endpoint: str, body: bytes, headers: dict[str, str]
-    ) -> PushResult:
-        async with session.post(
-            endpoint, data=body, headers=headers, allow_redirects=False
-        ) as response:
-            status = response.status
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if status in (200, 201, 202):
-                await response.read()
-                return PushResult(status, retry_after, response.reason or "")
-            reason = await _read_reason(response)
-            return PushResult(status, retry_after, reason or (response.reason or ""))
+    def connections(self) -> int:
+        """Connections open to push services now."""
+        return 0 if self._client is None else self._client.connections()
 
 
-async def _read_reason(response: aiohttp.ClientResponse) -> str:
-    """The start of an error body, as text: enough to log, never the whole of it."""
-    chunks: list[bytes] = []
-    size = 0
-    limit = _REASON_CHARS * 4  # up to four UTF-8 bytes per character
-    while size < limit:
-        chunk = await response.content.read(limit - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    text = b"".join(chunks).decode("utf-8", errors="replace").strip()
-    return text[:_REASON_CHARS]
+def push_result(answer: Answer) -> PushResult:
+    """What a push service's answer means for the caller: status, Retry-After in whole
+    seconds, and a short reason (the start of an error body, or the status phrase)."""
+    status = answer.status
+    retry_after = parse_retry_after(answer.retry_after) if answer.retry_after else None
+    if status in (200, 201, 202) or not answer.body:
+        return PushResult(status, retry_after, answer.reason[:_REASON_CHARS])
+    text = answer.body.decode("utf-8", errors="replace").strip()
+    return PushResult(status, retry_after, (text or answer.reason)[:_REASON_CHARS])
 
 
 __all__ = [
@@ -606,4 +593,5 @@ __all__ = [
     "classify",
     "encrypt",
     "parse_retry_after",
+    "push_result",
 ]

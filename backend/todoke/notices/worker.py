@@ -23,12 +23,15 @@ from typing import Any
 
 from todoke.db import write_transaction
 from todoke.notices.push import LANGUAGES, QuietHours
+from todoke.notices.http_client import Answer
 from todoke.notices.webpush import (
+    PushResult,
     PushSender,
     Subscription,
     VapidKeys,
     VapidSigner,
     backoff_seconds,
+    push_result,
 )
 from todoke.settings import Settings
 
@@ -101,7 +104,10 @@ class DeliveryWorker:
         # Most subscriptions share a few push services (FCM above all): allow many
         # connections to one host, or the per-host cap becomes the fan-out rate.
         self.sender = PushSender(
-            self.signer, allow_http=settings.push_allow_http, limit=200, limit_per_host=100
+            self.signer,
+            allow_http=settings.push_allow_http,
+            limit_per_host=100,
+            proxy=settings.push_proxy or None,
         )
 
     async def claim(self, limit: int = BATCH) -> list[Claimed]:
@@ -149,12 +155,13 @@ class DeliveryWorker:
             )
         return claimed
 
-    async def send(self, item: Claimed) -> Outcome:
-        """Send one delivery; what happened, not yet recorded."""
+    def _start(self, item: Claimed) -> asyncio.Future[Answer] | Outcome:
+        """Encrypt and start sending one delivery: the future of the push service's answer,
+        or the outcome at once when there is nothing to send."""
         if item.endpoint is None:  # the device unsubscribed meanwhile
             return Outcome(item, "gone", 0, "subscription removed")
         try:
-            result = await self.sender.send(
+            return self.sender.submit(
                 Subscription(item.endpoint, item.p256dh, item.auth),
                 item.payload,
                 ttl=self.settings.push_ttl_seconds,
@@ -163,6 +170,9 @@ class DeliveryWorker:
             )
         except ValueError as problem:  # nothing a retry can fix (bad keys, too large)
             return Outcome(item, "failed", 0, str(problem)[:300])
+
+    def _judge(self, item: Claimed, result: PushResult) -> Outcome:
+        """What the push service's answer means for this delivery: done, or when to retry."""
         outcome = result.outcome
         if outcome != "retry":
             return Outcome(item, outcome, result.status, result.reason)
@@ -173,6 +183,18 @@ class DeliveryWorker:
         return Outcome(
             item, "retry", result.status, result.reason, _now() + timedelta(seconds=delay)
         )
+
+    async def send(self, batch: list[Claimed]) -> list[Outcome]:
+        """Send a batch at once (encrypting each as it goes out); what happened to each,
+        not yet recorded."""
+        started = [self._start(item) for item in batch]
+        answers = [s for s in started if not isinstance(s, Outcome)]
+        if answers:
+            await asyncio.wait(answers)
+        return [
+            s if isinstance(s, Outcome) else self._judge(item, push_result(s.result()))
+            for item, s in zip(batch, started, strict=True)
+        ]
 
     async def record(self, outcomes: list[Outcome]) -> None:
         """Record a batch's results in one transaction. Until it commits, a crash leaves the
@@ -219,7 +241,7 @@ class DeliveryWorker:
         """Claim one batch, send it, record the results; the number handled."""
         batch = await self.claim()
         if batch:
-            await self.record(list(await asyncio.gather(*(self.send(i) for i in batch))))
+            await self.record(await self.send(batch))
         return len(batch)
 
     async def drain(self) -> int:
