@@ -233,6 +233,62 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
         yield SqlSession(tx.connection, engine.engine_type)
 
 
+class KeptWriter:
+    """Write transactions, one at a time, for a long-running loop that commits often (the
+    push worker: twice a batch).
+
+    On SQLite, Piccolo opens a connection per transaction: a new thread and several round
+    trips to it, each of which waits for the GIL while the sender is busy encrypting. This
+    keeps one connection for the writer's life instead. On PostgreSQL the pool already keeps
+    connections, and transactions go through it as ``write_transaction`` does. Close it
+    with ``close()`` (or ``async with``).
+    """
+
+    def __init__(self) -> None:
+        self._connection: Any = None
+        self._lock: Any = None
+        self._loop: Any = None
+
+    async def __aenter__(self) -> KeptWriter:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlSession]:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a lock and a connection serve the loop that made them
+            await self.close()
+            self._lock, self._loop = asyncio.Lock(), loop
+        async with self._lock:
+            engine = current_engine()
+            if not isinstance(engine, SQLiteEngine):
+                async with write_transaction() as sql:
+                    yield sql
+                return
+            if self._connection is None:
+                self._connection = await engine.get_connection()
+            connection = self._connection
+            await connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqlSession(connection, engine.engine_type)
+            except BaseException:
+                # Closing rolls back whatever the failed transaction left; the next one
+                # opens a fresh connection.
+                self._connection = None
+                await asyncio.shield(connection.close())
+                raise
+            await connection.execute("COMMIT")
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+
 # --- values as the drivers return them ---------------------------------------------------
 # Raw SQL on SQLite returns timestamps, dates and JSON as text; asyncpg returns objects (and
 # JSON as text). These read either the same way.

@@ -37,7 +37,7 @@ def body(subscription: dict, language: str = "ja") -> dict:
 
 async def run_worker(settings, **overrides) -> DeliveryWorker:
     worker = DeliveryWorker(msgspec.structs.replace(settings, **overrides))
-    async with worker.sender:
+    async with worker:
         await worker.run_once()
     return worker
 

@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace) -> int:
             encryption_rate = sample / (time.perf_counter() - started)
 
             started = time.perf_counter()
-            async with worker.sender:
+            async with worker:
                 handled = await worker.drain()
             seconds = time.perf_counter() - started
             end_to_end = handled / seconds

@@ -50,7 +50,7 @@ class Answer:
 class _Exchange:
     """One request and the future its answer resolves."""
 
-    __slots__ = ("body", "future", "reused_retry", "request", "retry_after", "timer")
+    __slots__ = ("body", "future", "request", "retry_after", "reused_retry", "timer")
 
     def __init__(self, request: bytes, future: asyncio.Future[Answer]) -> None:
         self.request = request

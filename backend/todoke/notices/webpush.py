@@ -40,8 +40,8 @@ import math
 import os
 import random
 import re
-import struct
 import ssl
+import struct
 import tempfile
 import time
 from collections.abc import Callable, Mapping

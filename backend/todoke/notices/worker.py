@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todoke.db import write_transaction
-from todoke.notices.push import LANGUAGES, QuietHours
+from todoke.db import KeptWriter
 from todoke.notices.http_client import Answer
+from todoke.notices.push import LANGUAGES, QuietHours
 from todoke.notices.webpush import (
     PushResult,
     PushSender,
@@ -37,7 +37,7 @@ from todoke.settings import Settings
 
 logger = logging.getLogger("todoke.push")
 
-BATCH = 200
+BATCH = 500
 LANES = 4  # batches in flight per worker
 TITLE_CHARS = 60
 BODY_CHARS = 240
@@ -109,11 +109,22 @@ class DeliveryWorker:
             limit_per_host=100,
             proxy=settings.push_proxy or None,
         )
+        # One transaction of this worker at a time, on a kept connection: its lanes queue
+        # there rather than on SQLite's busy timeout, whose sleeps would leave it idle.
+        self.database = KeptWriter()
+
+    async def __aenter__(self) -> DeliveryWorker:
+        await self.sender.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.sender.close()
+        await self.database.close()
 
     async def claim(self, limit: int = BATCH) -> list[Claimed]:
         now = _now()
         urgent_only = self.quiet.contains(now)
-        async with write_transaction() as sql:
+        async with self.database.transaction() as sql:
             lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
             quiet = " AND urgency = 'high'" if urgent_only else ""
             due = await sql.fetch(
@@ -187,7 +198,13 @@ class DeliveryWorker:
     async def send(self, batch: list[Claimed]) -> list[Outcome]:
         """Send a batch at once (encrypting each as it goes out); what happened to each,
         not yet recorded."""
-        started = [self._start(item) for item in batch]
+        started = []
+        for n, item in enumerate(batch, 1):
+            started.append(self._start(item))
+            if n % 25 == 0:
+                # Let answers in between, so freed connections carry the next requests
+                # while this batch is still being encrypted.
+                await asyncio.sleep(0)
         answers = [s for s in started if not isinstance(s, Outcome)]
         if answers:
             await asyncio.wait(answers)
@@ -203,7 +220,7 @@ class DeliveryWorker:
         finished = [o for o in outcomes if o.status != "retry"]
         retried = [o for o in outcomes if o.status == "retry"]
         gone = {o.item.subscription_id for o in outcomes if o.status == "gone" and o.item.endpoint}
-        async with write_transaction() as sql:
+        async with self.database.transaction() as sql:
             await sql.executemany(
                 "UPDATE delivery SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
                 "claimed_until = NULL, delivered_at = ? WHERE id = ?",
@@ -258,7 +275,7 @@ class DeliveryWorker:
         return total
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        async with self.sender:
+        async with self:
             while not stop.is_set():
                 try:
                     handled = await self.drain()
