@@ -50,20 +50,17 @@ class Answer:
 class _Exchange:
     """One request and the future its answer resolves."""
 
-    __slots__ = ("body", "future", "request", "retry_after", "reused_retry", "timer")
+    __slots__ = ("body", "deadline", "future", "request", "retry_after", "reused_retry")
 
     def __init__(self, request: bytes, future: asyncio.Future[Answer]) -> None:
         self.request = request
         self.future = future
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = 0.0  # loop time by which the answer must have come
         self.retry_after: str | None = None
         self.body = b""
         self.reused_retry = False  # sent again once after a kept-alive connection closed
 
     def resolve(self, answer: Answer) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
         if not self.future.done():
             self.future.set_result(answer)
 
@@ -126,9 +123,6 @@ class _Connection(asyncio.Protocol):
             # A kept-alive connection the server closed as we wrote to it: the request was
             # not read, so send it once more on a fresh connection (as browsers do).
             exchange.reused_retry = True
-            if exchange.timer is not None:
-                exchange.timer.cancel()
-                exchange.timer = None
             self.origin.submit(exchange)
             return
         why = "connection closed before the answer"
@@ -185,15 +179,12 @@ class _Connection(asyncio.Protocol):
         """Write ``exchange``'s request; its timeout runs from now."""
         self.exchange = exchange
         self.got_bytes = False
-        loop = exchange.future.get_loop()
-        exchange.timer = loop.call_later(self.origin.client.timeout, self._timed_out)
+        exchange.deadline = self.origin.client.watch(exchange.future.get_loop())
         assert self.transport is not None
         self.transport.write(exchange.request)
 
-    def _timed_out(self) -> None:
-        exchange = self.exchange
-        if exchange is not None:
-            exchange.timer = None
+    def time_out(self) -> None:
+        if self.exchange is not None:
             self._fail(f"TimeoutError: no answer within {self.origin.client.timeout:g} s")
 
     def _fail(self, why: str) -> None:
@@ -341,6 +332,32 @@ class PushHttpClient:
         self._origins: dict[str, _Origin] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.closed = False
+        # One timer for all exchanges rather than one each (a timer per request cost more
+        # than parsing its answer): it looks for overdue ones a few times per timeout.
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._sweep_every = min(1.0, timeout / 4)
+
+    def watch(self, loop: asyncio.AbstractEventLoop) -> float:
+        """The deadline of an exchange starting now; makes sure the sweeper runs."""
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(self._sweep_every, self._sweep, loop)
+        return loop.time() + self.timeout
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._sweeper = None
+        now = loop.time()
+        busy = False
+        for origin in list(self._origins.values()):
+            for connection in list(origin.live):
+                exchange = connection.exchange
+                if exchange is None:
+                    continue
+                if exchange.deadline <= now:
+                    connection.time_out()
+                else:
+                    busy = True
+        if busy and not self.closed:
+            self._sweeper = loop.call_later(self._sweep_every, self._sweep, loop)
 
     def origin_of(self, url: str) -> tuple[_Origin, str]:
         """The pool for ``url``'s origin and the request target (path and query)."""
@@ -425,6 +442,9 @@ class PushHttpClient:
     async def close(self) -> None:
         """Close every connection; sends still waiting get status 0."""
         self.closed = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for task in list(self.tasks):
             task.cancel()
         for origin in self._origins.values():

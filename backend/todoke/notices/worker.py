@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from todoke.db import KeptWriter
 from todoke.notices.http_client import Answer
@@ -75,7 +76,7 @@ def _now() -> datetime:
 
 
 def _text(value: Any, language: str, limit: int) -> str:
-    texts = json.loads(value) if isinstance(value, str) else (value or {})
+    texts = msgspec.json.decode(value) if isinstance(value, str) else (value or {})
     text = texts.get(language) or texts.get("ja") or ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -84,15 +85,14 @@ def payload_for(notice_id: int, title: Any, body: Any, link: str, language: str)
     """What the service worker shows: the notice id (to mark it read), a short title and
     body in the device's language, and where a tap leads. Well under the 4 KB limit."""
     language = language if language in LANGUAGES else "ja"
-    return json.dumps(
+    return msgspec.json.encode(
         {
             "id": notice_id,
             "title": _text(title, language, TITLE_CHARS),
             "body": _text(body, language, BODY_CHARS),
             "link": link if link.startswith("/") else "/inbox",
-        },
-        ensure_ascii=False,
-    ).encode()
+        }
+    )
 
 
 class DeliveryWorker:
