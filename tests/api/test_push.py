@@ -13,6 +13,9 @@ from soft_authenticator import SoftAuthenticator
 from test_applications import add_household, filed_application, verified_resident
 from test_identity import csrf, register
 
+from todoke.db import aware as _aware
+from todoke.db import write_transaction
+from todoke.notices.service import write_notice
 from todoke.notices.tables import Delivery, Notice, PushSubscription
 from todoke.notices.worker import DeliveryWorker
 
@@ -140,6 +143,63 @@ async def test_after_the_last_attempt_a_delivery_is_dead(subscribed, double, pus
         await run_worker(push_settings, push_max_attempts=3)
     row = await Delivery.select().first()
     assert row["status"] == "dead" and row["last_status"] == 503
+
+
+async def test_a_push_service_down_for_a_while_loses_nothing(subscribed, double, push_settings):
+    """The push service goes away (its kept-alive connections with it), notices keep coming,
+    then it is back: every queued notice reaches every device once, decrypted intact."""
+    resident, headers, _ = subscribed
+    for _ in range(2):  # the resident's tablet and PC
+        added = await resident.put(
+            "/api/push/subscription", json=body(double.subscribe()), headers=headers
+        )
+        assert added.status_code == 204
+    device = await PushSubscription.select().first()
+
+    async def notify(first: int, last: int) -> None:
+        async with write_transaction() as sql:
+            for n in range(first, last + 1):
+                await write_notice(
+                    sql,
+                    municipality_id=device["municipality"],
+                    account_id=device["account"],
+                    kind="support",
+                    title={"ja": f"お知らせ {n}"},
+                    body={"ja": f"本文 {n}"},
+                )
+
+    async def time_passes() -> None:
+        await Delivery.update({Delivery.next_attempt_at: datetime.now(UTC)}).where(
+            Delivery.status == "queued"
+        )
+
+    worker = DeliveryWorker(push_settings)
+    async with worker:
+        await notify(1, 5)
+        assert await worker.run_once() == 15
+        assert worker.sender.connections() > 0  # kept alive for what comes next
+        double.stop()
+        await notify(6, 30)
+        assert await worker.run_once() == 75
+        rows = await Delivery.select().where(Delivery.status != "delivered")
+        assert len(rows) == 75
+        assert {(r["status"], r["attempts"], r["last_status"]) for r in rows} == {("queued", 1, 0)}
+        assert all(_aware(r["next_attempt_at"]) > datetime.now(UTC) for r in rows)  # backing off
+        assert await Notice.count() == 30  # the inbox had them all along
+
+        double.start()  # same address, same subscriptions
+        await time_passes()
+        assert await worker.run_once() == 75
+    assert await Delivery.count() == await Delivery.count().where(Delivery.status == "delivered")
+    received = await double.wait_for_async(90)
+    titles = sorted((d.subscription_id, json.loads(d.payload)["title"]) for d in received)
+    expected = sorted(
+        (double.id_of(s["endpoint"]), f"お知らせ {n}")
+        for s in await PushSubscription.select(PushSubscription.endpoint)
+        for n in range(1, 31)
+    )
+    assert titles == expected  # each device, each notice, exactly once
+    assert double.rejected() == []
 
 
 async def test_rejections_are_failed_with_the_reason_kept(subscribed, double, push_settings):
