@@ -30,6 +30,7 @@ import httptools
 _REASON_BYTES = 1200  # the start of an error body: enough for a reason, never all of it
 _IDLE_SECONDS = 30.0  # an idle connection older than this is closed rather than reused
 _TARGET = re.compile(r"/[!-~]*")  # a request target: visible ASCII, no spaces or CR/LF
+_AUTHORITY_END = re.compile(r"[/?#]")
 _HOST = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 
 
@@ -79,6 +80,9 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.reason_phrase = b""
         self.headers_done = False
+        self.finished: bool | None = None  # an answer completed in this read: keep-alive?
+        self.unasked = False  # the server sent an answer no request was waiting for
+        self.joined = False  # became one of its origin's live connections
         # While a proxy tunnel is being set up: the proxy's answer so far and its waiter.
         self.tunnel: asyncio.Future[bytes] | None = None
         self.tunnel_buffer = b""
@@ -101,19 +105,32 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(f"malformed answer from the push service: {exc}")
+            return
         except httptools.HttpParserUpgrade:
             self._fail("the push service asked to switch protocols")
+            return
+        # The connection takes its next request only once the whole read is parsed: an
+        # answer nobody asked for in the same read must not become the next one's.
+        keep_alive, self.finished = self.finished, None
+        if keep_alive is None or self.closed:
+            return
+        if keep_alive and not self.unasked:
+            self.origin.release(self)
+        else:
+            self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self.tunnel is not None and not self.tunnel.done():
             self.tunnel.set_exception(ConnectionError("the proxy closed the connection"))
         exchange, self.exchange = self.exchange, None
-        self.origin.forget(self)
+        if self.joined:  # a connection that never carried anything is its opener's business
+            self.origin.forget(self)
         if exchange is None:
             return
         if self.headers_done:
-            # An answer without a length ends when the connection does (RFC 9112 §6.3).
+            # The status and headers came: that is the service's answer, whatever became of
+            # the body (one without a length ends with the connection, RFC 9112 §6.3).
             self._answer(exchange)
             return
         if self.origin.client.closed:
@@ -135,6 +152,8 @@ class _Connection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self.reason_phrase = b""
         self.headers_done = False
+        if self.exchange is None:  # a second answer to one request
+            self.unasked = True
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
@@ -160,10 +179,7 @@ class _Connection(asyncio.Protocol):
             self.exchange = exchange
             return
         self._answer(exchange)
-        if self.parser.should_keep_alive() and not self.closed:
-            self.origin.release(self)
-        else:
-            self.close()
+        self.finished = self.parser.should_keep_alive()
 
     def _answer(self, exchange: _Exchange) -> None:
         self.answered += 1
@@ -201,7 +217,8 @@ class _Connection(asyncio.Protocol):
             self.closed = True
             if self.transport is not None:
                 self.transport.abort()
-            self.origin.forget(self)
+            if self.joined:
+                self.origin.forget(self)
 
     # -- proxy tunnel
 
@@ -274,13 +291,13 @@ class _Origin:
         try:
             async with asyncio.timeout(self.client.connect_timeout):
                 await self.client.connect(connection, self)
+            if connection.closed:
+                raise ConnectionError("the connection closed while it was being set up")
         except (OSError, TimeoutError, ssl.SSLError, ValueError) as exc:
-            connection.closed = True
-            if connection.transport is not None:
-                connection.transport.abort()
+            self.opening -= 1
+            connection.close()
             text = str(exc) or f"no connection within {self.client.connect_timeout:g} s"
             self.last_error = f"{type(exc).__name__}: {text}"
-            self.opening -= 1
             if not self.live and not self.opening:
                 # Nothing can carry what waits: every waiting send fails now (and is
                 # retried later by the worker) rather than hanging.
@@ -290,13 +307,13 @@ class _Origin:
             return
         except BaseException:
             self.opening -= 1
-            if connection.transport is not None:
-                connection.transport.abort()
+            connection.close()
             raise
         self.opening -= 1
-        if connection.closed or self.client.closed:
+        if self.client.closed:
             connection.close()
             return
+        connection.joined = True
         self.live.add(connection)
         self.release(connection)
 
@@ -362,8 +379,13 @@ class PushHttpClient:
     def origin_of(self, url: str) -> tuple[_Origin, str]:
         """The pool for ``url``'s origin and the request target (path and query)."""
         # The text before the path is the key: one dict look-up per send in a fan-out.
-        cut = url.find("/", url.find("//") + 2)
-        key, target = (url, "/") if cut < 0 else (url[:cut], url[cut:])
+        cut = _AUTHORITY_END.search(url, url.find("//") + 2)
+        if cut is None:
+            key, target = url, "/"
+        else:
+            key, target = url[: cut.start()], url[cut.start() :].partition("#")[0]
+            if not target.startswith("/"):  # "https://host?query"
+                target = "/" + target
         origin = self._origins.get(key)
         if origin is None:
             origin = self._new_origin(key)
