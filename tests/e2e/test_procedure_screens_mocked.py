@@ -1192,6 +1192,9 @@ def test_apply_review_submit_and_receipt(make_page, shoot, viewport):
     _axe(page, "form step 4")
     _shoot(page, shoot, f"procedures-form-step4-{size}")
     page.get_by_role("button", name="入力内容の確認へ").click()
+    # The form saves the draft before it opens the review: wait for the review, so the
+    # last save has been answered (reading the calls at once raced it on a busy machine).
+    expect(page).to_have_url(re.compile(r"/review\?draft=77"))
 
     # The draft was saved as the resident typed: what is shown, nothing hidden.
     saved = api.find("PUT", "/api/drafts/77")[-1].json()

@@ -29,8 +29,9 @@ import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -791,10 +792,12 @@ def test_an_administrator_imports_checks_the_audit_answers_a_correction_and_deac
     page.get_by_role("button", name="改ざんを確認する").click()
     verified = page.locator('[data-audit-ok="true"]')
     expect(verified).to_contain_text(re.compile(r"改ざんは見つかりませんでした（[0-9,]+件）"))
-    page.get_by_label("開始日").fill(date.today().isoformat())
-    page.get_by_label("終了日").fill(date.today().isoformat())
+    # The export's days are Japan's: in UTC's evening, Japan is already on tomorrow.
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    page.get_by_label("開始日").fill(today.isoformat())
+    page.get_by_label("終了日").fill(today.isoformat())
     expect(page.get_by_text("終了日は開始日より後の日付にしてください")).to_be_visible()
-    page.get_by_label("終了日").fill((date.today() + timedelta(days=1)).isoformat())
+    page.get_by_label("終了日").fill((today + timedelta(days=1)).isoformat())
     with page.expect_download() as download:
         page.get_by_role("link", name="CSVをダウンロード").click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
