@@ -344,7 +344,7 @@ class PushHttpClient:
         self.connect_timeout = connect_timeout
         self.limit_per_host = limit_per_host
         self.proxy = _parse_proxy(proxy) if proxy else None
-        self.ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context  # the default one is made at the first TLS connect
         self._user_agent = user_agent
         self._origins: dict[str, _Origin] = {}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -426,6 +426,12 @@ class PushHttpClient:
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         origin.submit(_Exchange(request, future))
         return future
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
 
     async def connect(self, connection: _Connection, origin: _Origin) -> None:
         loop = asyncio.get_running_loop()
