@@ -7,6 +7,7 @@ tests all use the engine their settings name.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -234,20 +235,21 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
 
 
 class KeptWriter:
-    """Write transactions, one at a time, for a long-running loop that commits often (the
+    """Write transactions for a long-running loop that commits often (the
     push worker: twice a batch).
 
     On SQLite, Piccolo opens a connection per transaction: a new thread and several round
     trips to it, each of which waits for the GIL while the sender is busy encrypting. This
-    keeps one connection for the writer's life instead. On PostgreSQL the pool already keeps
-    connections, and transactions go through it as ``write_transaction`` does. Close it
-    with ``close()`` (or ``async with``).
+    keeps one connection for the writer's life instead, its transactions one at a time
+    (SQLite has one writer anyway: they queue here rather than on the busy timeout's
+    sleeps). On PostgreSQL the pool already keeps connections, and transactions go through
+    it at once, as ``write_transaction``'s do. Close it with ``close()`` (or ``async with``).
     """
 
     def __init__(self) -> None:
         self._connection: Any = None
-        self._lock: Any = None
-        self._loop: Any = None
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __aenter__(self) -> KeptWriter:
         return self
@@ -257,18 +259,16 @@ class KeptWriter:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlSession]:
-        import asyncio
-
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a lock and a connection serve the loop that made them
             await self.close()
             self._lock, self._loop = asyncio.Lock(), loop
+        engine = current_engine()
+        if not isinstance(engine, SQLiteEngine):
+            async with write_transaction() as sql:
+                yield sql
+            return
         async with self._lock:
-            engine = current_engine()
-            if not isinstance(engine, SQLiteEngine):
-                async with write_transaction() as sql:
-                    yield sql
-                return
             if self._connection is None:
                 self._connection = await engine.get_connection()
             connection = self._connection

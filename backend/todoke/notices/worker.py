@@ -128,19 +128,16 @@ class DeliveryWorker:
             lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
             quiet = " AND urgency = 'high'" if urgent_only else ""
             due = await sql.fetch(
+                "UPDATE delivery SET claimed_until = ?, worker = ? WHERE id IN ("
                 "SELECT id FROM delivery WHERE status = 'queued' AND next_attempt_at <= ? "
                 "AND (claimed_until IS NULL OR claimed_until < ?)" + quiet
-                + " ORDER BY next_attempt_at, id LIMIT ?" + lock,
-                [now, now, limit],
+                + " ORDER BY next_attempt_at, id LIMIT ?" + lock + ") RETURNING id",
+                [now + timedelta(seconds=self.settings.push_lease_seconds), self.name, now, now,
+                 limit],
             )  # fmt: skip
             if not due:
                 return []
-            ids = [row[0] for row in due]
-            clause, args = sql.in_list(ids)
-            await sql.execute(
-                "UPDATE delivery SET claimed_until = ?, worker = ? WHERE id " + clause,
-                [now + timedelta(seconds=self.settings.push_lease_seconds), self.name, *args],
-            )
+            clause, args = sql.in_list(sorted(row[0] for row in due))
             rows = await sql.fetch(
                 "SELECT d.id, d.attempts, d.urgency, d.topic, d.subscription, s.endpoint, "
                 "s.p256dh, s.auth, s.language, n.id, n.title, n.body, n.link "
