@@ -982,7 +982,16 @@ function correctionDialog({ slug, idPrefix, signal, household }) {
   node.append(body);
   let trigger = null;
 
-  node.addEventListener('close', () => trigger?.focus(), { signal });
+  node.addEventListener(
+    'close',
+    () => {
+      // The browser puts focus back itself, and the close event comes a moment later: by
+      // then the resident may have moved on. Bring focus back only where it was lost.
+      const active = document.activeElement;
+      if (!active || active === document.body || node.contains(active)) trigger?.focus();
+    },
+    { signal },
+  );
 
   function open(spec, filled, from) {
     trigger = from;
