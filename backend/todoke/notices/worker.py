@@ -109,8 +109,9 @@ class DeliveryWorker:
             limit_per_host=100,
             proxy=settings.push_proxy or None,
         )
-        # One transaction of this worker at a time, on a kept connection: its lanes queue
-        # there rather than on SQLite's busy timeout, whose sleeps would leave it idle.
+        # On SQLite, one kept connection whose transactions the lanes queue for (rather than
+        # on the busy timeout, whose sleeps would leave the sender idle); on PostgreSQL, the
+        # pool, the lanes' transactions side by side.
         self.database = KeptWriter()
 
     async def __aenter__(self) -> DeliveryWorker:
