@@ -271,8 +271,12 @@ def test_autofill_signs_in_with_the_saved_passkey(make_page):
     assert page.request.get("/api/me").status == 401
     page.reload()
     _main(page).get_by_role("textbox", name="保存されているパスキーから選ぶ").wait_for()
+    # Leave first: an autofill request still pending on this page would be answered the
+    # moment the authenticator is back, and the sign-in would happen on the page we leave.
+    sign_in_page = page.url
+    page.goto("about:blank")
     authenticator.presence(True)
-    page.reload()  # a fresh autofill request, now answered
+    page.goto(sign_in_page)  # a fresh autofill request, now answered
     _say(page, "サインインしました")
     _main(page).get_by_text("autofill").wait_for()
     assert page.request.get("/api/me").status == 200
