@@ -243,19 +243,13 @@ class KeptWriter:
     keeps one connection for the writer's life instead, its transactions one at a time
     (SQLite has one writer anyway: they queue here rather than on the busy timeout's
     sleeps). On PostgreSQL the pool already keeps connections, and transactions go through
-    it at once, as ``write_transaction``'s do. Close it with ``close()`` (or ``async with``).
+    it at once, as ``write_transaction``'s do. Close it with ``close()``.
     """
 
     def __init__(self) -> None:
         self._connection: Any = None
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def __aenter__(self) -> KeptWriter:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlSession]:
@@ -268,6 +262,7 @@ class KeptWriter:
             async with write_transaction() as sql:
                 yield sql
             return
+        assert self._lock is not None
         async with self._lock:
             if self._connection is None:
                 self._connection = await engine.get_connection()

@@ -34,6 +34,18 @@ _AUTHORITY_END = re.compile(r"[/?#]")
 _HOST = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """``url``'s text before its path (a cheap per-origin key, not normalised: one dict
+    look-up per send in a fan-out) and its request target (path and query, no fragment)."""
+    cut = _AUTHORITY_END.search(url, url.find("//") + 2)
+    if cut is None:
+        return url, "/"
+    target = url[cut.start() :].partition("#")[0]
+    if not target.startswith("/"):  # "https://host?query"
+        target = "/" + target
+    return url[: cut.start()], target
+
+
 class Answer:
     """What a push service answered. ``status`` 0: no answer (timeout, refused, closed)."""
 
@@ -248,7 +260,6 @@ class _Origin:
         self.live: set[_Connection] = set()
         self.opening = 0
         self.waiting: deque[_Exchange] = deque()
-        self.last_error = ""
 
     def submit(self, exchange: _Exchange) -> None:
         now = time.monotonic()
@@ -297,13 +308,13 @@ class _Origin:
             self.opening -= 1
             connection.close()
             text = str(exc) or f"no connection within {self.client.connect_timeout:g} s"
-            self.last_error = f"{type(exc).__name__}: {text}"
+            why = f"{type(exc).__name__}: {text}"
             if not self.live and not self.opening:
                 # Nothing can carry what waits: every waiting send fails now (and is
                 # retried later by the worker) rather than hanging.
                 waiting, self.waiting = self.waiting, deque()
                 for exchange in waiting:
-                    exchange.resolve(Answer(0, self.last_error))
+                    exchange.resolve(Answer(0, why))
             return
         except BaseException:
             self.opening -= 1
@@ -378,14 +389,7 @@ class PushHttpClient:
 
     def origin_of(self, url: str) -> tuple[_Origin, str]:
         """The pool for ``url``'s origin and the request target (path and query)."""
-        # The text before the path is the key: one dict look-up per send in a fan-out.
-        cut = _AUTHORITY_END.search(url, url.find("//") + 2)
-        if cut is None:
-            key, target = url, "/"
-        else:
-            key, target = url[: cut.start()], url[cut.start() :].partition("#")[0]
-            if not target.startswith("/"):  # "https://host?query"
-                target = "/" + target
+        key, target = split_url(url)
         origin = self._origins.get(key)
         if origin is None:
             origin = self._new_origin(key)

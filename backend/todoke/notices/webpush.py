@@ -56,7 +56,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from todoke.notices.http_client import Answer, PushHttpClient
+from todoke.notices.http_client import Answer, PushHttpClient, split_url
 
 log = logging.getLogger(__name__)
 
@@ -195,12 +195,6 @@ def audience(endpoint: str) -> str:
     return f"{scheme}://{host}"
 
 
-def _origin_key(endpoint: str) -> str:
-    """The endpoint's text before its path: a cheap per-origin key (not normalised)."""
-    end = endpoint.find("/", endpoint.find("//") + 2)
-    return endpoint if end < 0 else endpoint[:end]
-
-
 def check_subject(subject: str) -> str:
     """The VAPID ``sub``: a contact the push service can reach (RFC 8292 §2.1)."""
     if re.fullmatch(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+", subject):
@@ -247,7 +241,7 @@ class VapidSigner:
         """The ``Authorization`` value for a push to ``endpoint``."""
         # Keyed by the endpoint's text up to its path (cheap; one per push service in
         # practice); the origin is parsed and normalised only when signing.
-        key = _origin_key(endpoint)
+        key = split_url(endpoint)[0]
         now = self._now()
         cached = self._cache.get(key)
         if cached is not None and cached[1] - now > self.renew_before:
@@ -462,7 +456,6 @@ class PushSender:
     ) -> None:
         self.signer = signer
         self.allow_http = allow_http
-        self.timeout = timeout
         # Built now so a bad proxy URL or limit fails at start, not at the first send.
         self._options = {
             "timeout": timeout,
