@@ -24,6 +24,7 @@ from todoke.benefits.routes import StaffProgramController, SupportController
 from todoke.benefits.worker import run_matching
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
+from todoke.identity.auth import SessionAuthMiddleware
 from todoke.identity.routes import AuthController, MeController, StaffIdentityController
 from todoke.notices.routes import PushController
 from todoke.notices.worker import DeliveryWorker
@@ -47,6 +48,7 @@ from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings, load_settings
 from todoke.staff.routes import StaffController
 from todoke.web.edge import EdgeMiddleware, configure_logging
+from todoke.web.guards import provide_optional_principal, provide_principal
 from todoke.web.problems import (
     EXCEPTION_HANDLERS,
     document_problem_responses,
@@ -186,7 +188,12 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             pwa_router(bundle),
             _swagger_assets(),
         ],
-        dependencies={"municipality": Provide(provide_municipality)},
+        dependencies={
+            "municipality": Provide(provide_municipality),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "optional_principal": Provide(provide_optional_principal, sync_to_thread=False),
+        },
+        middleware=[SessionAuthMiddleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         lifespan=[lifespan],

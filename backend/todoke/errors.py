@@ -52,6 +52,10 @@ class Forbidden(TodokeError):
     kind = "forbidden"
 
 
+class PayloadTooLarge(TodokeError):
+    kind = "too_large"
+
+
 class TooManyRequests(TodokeError):
     kind = "rate_limited"
 

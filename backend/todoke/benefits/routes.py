@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from todoke.benefits import service
 from todoke.benefits.service import ProgramDraft
-from todoke.identity.routes import provide_principal
-from todoke.identity.service import Principal
+from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
 
 Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
@@ -27,7 +26,6 @@ class CheckAnswers(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class StaffProgramController(Controller):
     path = "/api/staff/programs"
     tags = ["staff", "benefits"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @get("/", operation_id="staffListPrograms")
     async def list_programs(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
@@ -68,7 +66,6 @@ class SupportController(Controller):
         "/",
         operation_id="supportForMe",
         summary="あなたが受けられる支援: the programs this resident qualifies for, and why",
-        dependencies={"principal": Provide(provide_principal)},
     )
     async def mine(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
         await service.match_on_consent(principal)

@@ -25,8 +25,8 @@ from todoke.db import SqlSession, write_transaction
 from todoke.db import aware as _aware
 from todoke.db import json_value as _load
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
-from todoke.identity.service import Principal
 from todoke.notices.service import write_notice
+from todoke.principal import Principal
 
 JST = ZoneInfo("Asia/Tokyo")
 DELIVERY = ("inform", "invite", "grant")

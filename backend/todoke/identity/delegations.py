@@ -18,7 +18,7 @@ from todoke.audit import service as audit
 from todoke.db import aware as _aware
 from todoke.db import write_transaction
 from todoke.errors import Forbidden, InvalidInput, NotFound, Text
-from todoke.identity.service import Principal
+from todoke.principal import Principal
 
 CODE_HOURS = 72
 MAX_DAYS = 366

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie, State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -21,9 +21,9 @@ from todoke.errors import (
     NotFound,
     Text,
     TooManyRequests,
-    Unauthenticated,
 )
 from todoke.identity import passkeys, ratelimit, service
+from todoke.identity.auth import session_cookie_name
 from todoke.identity.letters import activation_letter_html
 from todoke.identity.schemas import (
     ActivationCodeCreate,
@@ -42,51 +42,19 @@ from todoke.identity.schemas import (
     SignedIn,
     VerificationCode,
 )
-from todoke.identity.service import Principal
 from todoke.notices import service as notices
+from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
 
 CEREMONY_COOKIE = "todoke_ceremony"
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-_SIGN_IN_REQUIRED = Unauthenticated(
-    Text("サインインしてください。", "Please sign in."),
-)
-
-
-def session_cookie_name(settings: Settings) -> str:
-    # __Host- binds the cookie to this exact origin (Secure, Path=/, no Domain).
-    return "__Host-todoke_session" if settings.serves_https else "todoke_session"
+# Sign-in ceremonies run before there is a session: the middleware checks their Origin,
+# not a CSRF token (a stale session cookie must not block signing in again).
+NO_SESSION_YET = {"csrf": False}
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def _check_origin(request: Request[Any, Any, Any], settings: Settings) -> None:
-    origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") not in settings.public_origins:
-        raise Forbidden(
-            Text("このサイトからの要求は受け付けられません。", "Cross-site request refused.")
-        )
-
-
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    """The signed-in account; for unsafe methods also the CSRF token and the Origin."""
-    settings: Settings = state.settings
-    token = request.cookies.get(session_cookie_name(settings), "")
-    principal = await service.resolve_session(token, idle_minutes=settings.session_idle_minutes)
-    if principal is None:
-        raise _SIGN_IN_REQUIRED
-    if request.method in UNSAFE:
-        _check_origin(request, settings)
-        sent = request.headers.get("x-csrf-token", "")
-        if not secrets.compare_digest(sent.encode(), principal.csrf_token.encode()):
-            raise Forbidden(
-                Text("画面を再読み込みしてからお試しください。", "Missing or wrong CSRF token.")
-            )
-    return principal
 
 
 def _session_cookie(settings: Settings, token: str) -> Cookie:
@@ -164,18 +132,21 @@ class AuthController(Controller):
     tags = ["identity"]
 
     @get("/session", operation_id="getSession", summary="Whether this browser is signed in")
-    async def session(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+    async def session(
+        self, optional_principal: NamedDependency[Principal | None]
+    ) -> dict[str, Any]:
         """Always 200, so a signed-out page load is not an error in the browser's console."""
-        settings: Settings = state.settings
-        principal = await service.resolve_session(
-            request.cookies.get(session_cookie_name(settings), ""),
-            idle_minutes=settings.session_idle_minutes,
-        )
+        principal = optional_principal
         if principal is None:
             return {"signed_in": False}
         return {"signed_in": True, "account": await service.describe_account(principal)}
 
-    @post("/registration/options", operation_id="registrationOptions", status_code=HTTP_200_OK)
+    @post(
+        "/registration/options",
+        operation_id="registrationOptions",
+        status_code=HTTP_200_OK,
+        opt=NO_SESSION_YET,
+    )
     async def registration_options(
         self,
         request: Request[Any, Any, Any],
@@ -185,7 +156,6 @@ class AuthController(Controller):
     ) -> Response[dict[str, Any]]:
         await _limit(request, "register-options", OPTIONS_FACTOR)
         settings: Settings = state.settings
-        _check_origin(request, settings)
         extra: dict[str, Any] = {}
         display_name = data.display_name.strip()[:100] or "とどけ利用者"
         if data.invite:
@@ -206,7 +176,9 @@ class AuthController(Controller):
         )
         return Response(options, cookies=[_ceremony_cookie(settings, binding)])
 
-    @post("/registration", operation_id="register", status_code=HTTP_201_CREATED)
+    @post(
+        "/registration", operation_id="register", status_code=HTTP_201_CREATED, opt=NO_SESSION_YET
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -216,7 +188,6 @@ class AuthController(Controller):
     ) -> Response[SignedIn]:
         await _limit(request, "register")
         settings: Settings = state.settings
-        _check_origin(request, settings)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
             purpose="register",
@@ -238,18 +209,19 @@ class AuthController(Controller):
         kind = "staff" if invite else "resident"
         return await _signed_in(request, settings, account_id, kind, HTTP_201_CREATED)
 
-    @post("/login/options", operation_id="loginOptions", status_code=HTTP_200_OK)
+    @post(
+        "/login/options", operation_id="loginOptions", status_code=HTTP_200_OK, opt=NO_SESSION_YET
+    )
     async def login_options(
         self, request: Request[Any, Any, Any], state: State
     ) -> Response[dict[str, Any]]:
         await _limit(request, "login-options", OPTIONS_FACTOR)
         settings: Settings = state.settings
-        _check_origin(request, settings)
         binding = secrets.token_urlsafe(24)
         options = await passkeys.authentication_options(rp_id=settings.rp_id, binding=binding)
         return Response(options, cookies=[_ceremony_cookie(settings, binding)])
 
-    @post("/login", operation_id="login", status_code=HTTP_200_OK)
+    @post("/login", operation_id="login", status_code=HTTP_200_OK, opt=NO_SESSION_YET)
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -259,7 +231,6 @@ class AuthController(Controller):
     ) -> Response[SignedIn]:
         await _limit(request, "login")
         settings: Settings = state.settings
-        _check_origin(request, settings)
         try:
             ceremony = await passkeys.take_ceremony(
                 data.credential, "authenticate", _binding(request)
@@ -294,7 +265,6 @@ class AuthController(Controller):
         "/logout",
         operation_id="logout",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"principal": Provide(provide_principal)},
     )
     async def logout(self, state: State, principal: NamedDependency[Principal]) -> Response[None]:
         await service.end_session(principal.session_id)
@@ -307,7 +277,6 @@ class AuthController(Controller):
         "/logout-everywhere",
         operation_id="logoutEverywhere",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"principal": Provide(provide_principal)},
     )
     async def logout_everywhere(
         self, state: State, principal: NamedDependency[Principal]
@@ -335,7 +304,6 @@ class MeController(Controller):
 
     path = "/api/me"
     tags = ["account"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @get("/", operation_id="getMe")
     async def me(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
@@ -509,7 +477,6 @@ class StaffIdentityController(Controller):
 
     path = "/api/staff"
     tags = ["staff"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @post("/invites", operation_id="createStaffInvite", status_code=HTTP_201_CREATED)
     async def create_invite(

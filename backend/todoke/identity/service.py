@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,9 +24,9 @@ from todoke.identity.tables import (
     StaffInvite,
 )
 from todoke.notices.service import write_notice
+from todoke.principal import STAFF_ROLES, Principal
 from todoke.registry.tables import Department, Person
 
-STAFF_ROLES = ("administrator", "supervisor", "caseworker", "support")
 # sharing: departments other than the one handling a matter may see it (the 360° view).
 CONSENT_PURPOSES = ("prefill", "matching", "sharing")
 ACTIVATION_DAYS = 30
@@ -44,25 +44,6 @@ def _now() -> datetime:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass
-class Principal:
-    """Who is calling: the account behind a live session."""
-
-    account_id: int
-    municipality_id: int
-    kind: str
-    display_name: str
-    person_id: int | None
-    staff_role: str
-    session_id: int
-    csrf_token: str
-    departments: list[int] = field(default_factory=list)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.kind == "staff"
 
 
 # --- accounts and passkeys ---------------------------------------------------------------

@@ -8,14 +8,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, delete, get, put
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from todoke.identity.routes import provide_principal
-from todoke.identity.service import Principal
 from todoke.notices import push
 from todoke.notices.worker import vapid_keys
+from todoke.principal import Principal
 from todoke.settings import Settings
 
 
@@ -53,7 +52,6 @@ class PushController(Controller):
         "/subscription",
         operation_id="subscribePush",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"principal": Provide(provide_principal)},
     )
     async def subscribe(
         self,
@@ -84,7 +82,6 @@ class PushController(Controller):
         "/subscription",
         operation_id="unsubscribePush",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"principal": Provide(provide_principal)},
     )
     async def unsubscribe(
         self, principal: NamedDependency[Principal], data: JSONBody[Unsubscribe]

@@ -25,8 +25,9 @@ from todoke.db import aware as _aware
 from todoke.db import json_value as _load
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import delegations
-from todoke.identity.service import Principal, consents
+from todoke.identity.service import consents
 from todoke.notices.service import write_notice
+from todoke.principal import Principal
 from todoke.procedures import service as catalogue
 from todoke.procedures.forms import validate_answers
 from todoke.procedures.prefill import (

@@ -8,17 +8,14 @@ import re
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.db import MAX_ID
 from todoke.errors import InvalidInput, Text
 from todoke.identity import delegations, ratelimit
-from todoke.identity import service as identity
-from todoke.identity.routes import provide_principal, session_cookie_name
-from todoke.identity.service import Principal
+from todoke.principal import Principal
 from todoke.procedures import applications, service, uploads
 from todoke.procedures.attachments import FileStore
 from todoke.procedures.schemas import (
@@ -50,18 +47,6 @@ from todoke.settings import Settings
 
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 _KEY = re.compile(r"^[\x21-\x7e]{8,100}$")
-
-
-async def provide_optional_principal(
-    request: Request[Any, Any, Any], state: State
-) -> Principal | None:
-    """The signed-in account on a safe (GET) request, or None: some screens also serve
-    visitors who have not signed in."""
-    settings: Settings = state.settings
-    token = request.cookies.get(session_cookie_name(settings), "")
-    if not token:
-        return None
-    return await identity.resolve_session(token, idle_minutes=settings.session_idle_minutes)
 
 
 # Declared so the OpenAPI document shows it; checked in code for a problem that says why.
@@ -114,16 +99,17 @@ class ProcedureController(Controller):
         "/{slug:str}/form",
         operation_id="getProcedureForm",
         summary="The current form, pre-filled for the signed-in resident (or their principal)",
-        dependencies={"principal": Provide(provide_optional_principal)},
     )
     async def get_form(
         self,
         municipality: NamedDependency[MunicipalityRead],
-        principal: NamedDependency[Principal | None],
+        optional_principal: NamedDependency[Principal | None],
         slug: FromPath[str],
         on_behalf_of: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
     ) -> FormRead:
-        return await applications.form_for(principal, municipality.id, slug, on_behalf_of)
+        return await applications.form_for(
+            optional_principal, municipality.id, slug, on_behalf_of
+        )
 
 
 class DraftController(Controller):
@@ -131,7 +117,6 @@ class DraftController(Controller):
 
     path = "/api/drafts"
     tags = ["applications"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @get("/", operation_id="listDrafts")
     async def list_drafts(self, principal: NamedDependency[Principal]) -> DraftList:
@@ -162,7 +147,6 @@ class DraftController(Controller):
 class AttachmentController(Controller):
     path = "/api/attachments"
     tags = ["applications"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @post(
         "/",
@@ -220,7 +204,6 @@ class ApplicationController(Controller):
 
     path = "/api/applications"
     tags = ["applications"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @post(
         "/",
@@ -318,7 +301,6 @@ class ApplicationController(Controller):
 class CorrectionController(Controller):
     path = "/api/corrections"
     tags = ["applications"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @post("/", operation_id="requestCorrection", status_code=HTTP_201_CREATED)
     async def create(
@@ -337,7 +319,6 @@ class CorrectionController(Controller):
 class DelegationController(Controller):
     path = "/api/me/delegations"
     tags = ["account"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     @get("/", operation_id="listDelegations")
     async def list_delegations(self, principal: NamedDependency[Principal]) -> DelegationList:

@@ -11,7 +11,7 @@ from typing import Any
 from todoke.audit import service as audit
 from todoke.db import write_transaction
 from todoke.errors import InvalidInput, NotFound, Text
-from todoke.identity.service import Principal
+from todoke.principal import Principal
 from todoke.procedures.attachments import FileStore, UploadRejected, check_upload, new_key
 from todoke.procedures.attachments import safe_filename as _safe_filename
 

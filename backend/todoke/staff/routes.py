@@ -8,15 +8,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.audit import service as audit_service
 from todoke.db import MAX_ID
 from todoke.errors import InvalidInput, Text
-from todoke.identity.routes import provide_principal
-from todoke.identity.service import Principal
+from todoke.principal import Principal
 from todoke.procedures import applications
 from todoke.procedures.schemas import (
     AssistedCreate,
@@ -64,7 +63,6 @@ def _key(value: str | None) -> str:
 class StaffController(Controller):
     path = "/api/staff"
     tags = ["staff"]
-    dependencies = {"principal": Provide(provide_principal)}
 
     # --- cases ---
 

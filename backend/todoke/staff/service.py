@@ -31,8 +31,9 @@ from todoke.db import as_date as _as_date
 from todoke.db import aware as _aware
 from todoke.db import json_value as _load
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
-from todoke.identity.service import STAFF_ROLES, Principal, end_all_sessions
+from todoke.identity.service import end_all_sessions
 from todoke.notices import push
+from todoke.principal import STAFF_ROLES, Principal
 from todoke.procedures import applications
 from todoke.procedures import service as catalogue
 from todoke.procedures.forms import parse_schema

@@ -28,6 +28,7 @@ _KIND_STATUS = {
     "unauthenticated": 401,
     "forbidden": 403,
     "rate_limited": 429,
+    "too_large": 413,
 }
 
 # Standard titles per status, in both languages.

@@ -1,0 +1,90 @@
+"""Authentication as Litestar middleware: the session cookie becomes ``request.user``
+(a ``Principal``, or ``None`` when signed out), and unsafe requests made with a session
+must come from our own origin and carry the session's CSRF token.
+
+Wired by the app factory; routes declare what they need with guards (``web.guards``) and
+read the principal through the ``principal`` dependency, never from this module.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from todoke.errors import Forbidden, Text
+from todoke.identity import service
+from todoke.settings import Settings
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CROSS_SITE = Text("このサイトからの要求は受け付けられません。", "Cross-site request refused.")
+BAD_CSRF = Text("画面を再読み込みしてからお試しください。", "Missing or wrong CSRF token.")
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # __Host- binds the cookie to this exact origin (Secure, Path=/, no Domain).
+    return "__Host-todoke_session" if settings.serves_https else "todoke_session"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str:
+    raw = _header(scope, b"cookie")
+    if not raw:
+        return ""
+    for part in raw.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return ""
+
+
+def check_origin(scope: Scope, settings: Settings) -> None:
+    """Refuse a browser request whose Origin is not one of ours (a missing Origin is a
+    non-browser client: core systems, the command line)."""
+    origin = _header(scope, b"origin")
+    if origin is not None and origin.rstrip("/") not in settings.public_origins:
+        raise Forbidden(CROSS_SITE)
+
+
+class SessionAuthMiddleware(ASGIMiddleware):
+    """Resolve the session once per API request, and guard unsafe methods against CSRF.
+
+    A route whose handler sets ``opt={"csrf": False}`` (the sign-in ceremonies, which run
+    before there is a session and check the Origin themselves) is spared the token check.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cookie = session_cookie_name(settings)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        principal = None
+        if scope["path"].startswith("/api/"):
+            token = _cookie(scope, self.cookie)
+            if token:
+                principal = await service.resolve_session(
+                    token, idle_minutes=self.settings.session_idle_minutes
+                )
+        scope["user"] = principal
+        method = scope.get("method", "GET")
+        if method in UNSAFE_METHODS:
+            check_origin(scope, self.settings)
+            handler: Any = scope.get("route_handler")
+            wants_token = handler is None or handler.opt.get("csrf", True)
+            if principal is not None and wants_token:
+                sent = _header(scope, b"x-csrf-token") or ""
+                if not secrets.compare_digest(sent.encode(), principal.csrf_token.encode()):
+                    raise Forbidden(BAD_CSRF)
+        await next_app(scope, receive, send)

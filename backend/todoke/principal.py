@@ -1,0 +1,144 @@
+"""Who is calling, and what they may do.
+
+``Principal`` is the signed-in account as every domain sees it; the authentication
+middleware (``identity.auth``) puts it on ``request.user``. ``PERMISSIONS`` is the one table
+of what each staff role may do; Litestar guards (``web.guards``) read it on routes and
+services ask ``principal.require(...)`` only where the answer depends on the data (whose
+department a case belongs to). Department scoping is here too, in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from todoke.errors import Forbidden, Text
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    SUPERVISOR = "supervisor"
+    CASEWORKER = "caseworker"
+    SUPPORT = "support"
+
+
+STAFF_ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+
+class Permission(StrEnum):
+    """What a staff member may do. Department limits come on top (``in_department``)."""
+
+    STAFF_AREA = "staff_area"  # sign in to the back office, see departments and cases
+    CASES_WORK = "cases_work"  # queue, claim, notes, decisions, corrections
+    CASES_ASSIGN = "cases_assign"  # give a case to a colleague
+    RESIDENTS_VIEW = "residents_view"  # consented 360° view, consultations, follow-ups
+    COUNTER_FILE = "counter_file"  # fill in a procedure with a resident at the counter
+    COUNTER_VERIFY = "counter_verify"  # check identity at a counter, print activation letters
+    PROGRAMS_READ = "programs_read"
+    PROGRAMS_DRAFT = "programs_draft"
+    PROGRAMS_APPROVE = "programs_approve"
+    DESIGN_PROCEDURES = "design_procedures"
+    METRICS_READ = "metrics_read"
+    DELIVERY_FIGURES = "delivery_figures"  # push delivery figures of the whole service
+    ADMINISTER = "administer"  # staff accounts, invites, registry imports, audit trail
+
+
+_ALL = frozenset(Permission)
+_CASEWORK = frozenset(
+    {
+        Permission.STAFF_AREA,
+        Permission.CASES_WORK,
+        Permission.RESIDENTS_VIEW,
+        Permission.COUNTER_FILE,
+        Permission.PROGRAMS_READ,
+        Permission.PROGRAMS_DRAFT,
+    }
+)
+
+PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: _ALL,
+    Role.SUPERVISOR: _CASEWORK
+    | {
+        Permission.CASES_ASSIGN,
+        Permission.COUNTER_VERIFY,
+        Permission.PROGRAMS_APPROVE,
+        Permission.DESIGN_PROCEDURES,
+        Permission.METRICS_READ,
+    },
+    Role.CASEWORKER: _CASEWORK,
+    Role.SUPPORT: frozenset(
+        {
+            Permission.STAFF_AREA,
+            Permission.RESIDENTS_VIEW,
+            Permission.COUNTER_FILE,
+            Permission.COUNTER_VERIFY,
+            Permission.PROGRAMS_READ,
+        }
+    ),
+}
+
+NOT_ALLOWED = Text("この操作は許可されていません。", "You are not allowed to do this.")
+RESIDENTS_ONLY = Text("住民のアカウントで操作してください。", "Residents only.")
+
+
+class Principal(msgspec.Struct, kw_only=True):
+    """The account behind a live session."""
+
+    account_id: int
+    municipality_id: int
+    kind: str  # resident | staff
+    display_name: str
+    person_id: int | None
+    staff_role: str
+    session_id: int
+    csrf_token: str
+    departments: list[int] = msgspec.field(default_factory=list)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+    @property
+    def is_resident(self) -> bool:
+        return self.kind == "resident"
+
+    def may(self, permission: Permission) -> bool:
+        return self.is_staff and permission in PERMISSIONS.get(self.staff_role, frozenset())
+
+    def require(self, permission: Permission) -> None:
+        if not self.may(permission):
+            raise Forbidden(NOT_ALLOWED)
+
+    def require_resident(self) -> None:
+        if not self.is_resident:
+            raise Forbidden(RESIDENTS_ONLY)
+
+    # --- department scoping: the one place that says which departments' data staff see ---
+
+    @property
+    def sees_every_department(self) -> bool:
+        return self.is_staff and self.staff_role == Role.ADMINISTRATOR
+
+    def in_department(self, department_id: int | None) -> bool:
+        """Whether this staff member works for ``department_id`` (administrators: all)."""
+        return self.sees_every_department or (
+            self.is_staff and department_id is not None and department_id in self.departments
+        )
+
+    def require_department(self, department_id: int | None) -> None:
+        if not self.in_department(department_id):
+            raise Forbidden(
+                Text("担当部署の案件ではありません。", "This belongs to another department.")
+            )
+
+    def department_clause(self, column: str) -> tuple[str, list[Any]]:
+        """`` AND column IN (...)`` limiting a query to this staff member's departments
+        (nothing for administrators; a clause matching nothing for staff without any)."""
+        if self.sees_every_department:
+            return "", []
+        if not self.departments:
+            return " AND 1 = 0", []
+        marks = ", ".join("?" * len(self.departments))
+        return f" AND {column} IN ({marks})", list(self.departments)

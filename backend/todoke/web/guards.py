@@ -1,0 +1,64 @@
+"""Who may call a route, declared on the route: Litestar guards and the principal
+dependency, reading the ``Principal`` the authentication middleware put on the request.
+
+Routes say what they need (``guards=[requires(Permission.CASES_WORK)]``); services below
+them never ask again, except where the answer depends on the data (a case's department).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from todoke.errors import Text, Unauthenticated
+from todoke.principal import Permission, Principal
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+SIGN_IN_REQUIRED = Text("サインインしてください。", "Please sign in.")
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if principal_of(connection) is None:
+        raise Unauthenticated(SIGN_IN_REQUIRED)
+
+
+def residents_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = principal_of(connection)
+    if principal is None:
+        raise Unauthenticated(SIGN_IN_REQUIRED)
+    principal.require_resident()
+
+
+def requires(permission: Permission) -> Guard:
+    """A guard letting through signed-in staff whose role has ``permission``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = principal_of(connection)
+        if principal is None:
+            raise Unauthenticated(SIGN_IN_REQUIRED)
+        principal.require(permission)
+
+    guard.__name__ = f"requires_{permission.value}"
+    return guard
+
+
+def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The ``principal`` dependency: the signed-in account, or 401."""
+    principal = principal_of(request)
+    if principal is None:
+        raise Unauthenticated(SIGN_IN_REQUIRED)
+    return principal
+
+
+def provide_optional_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The ``optional_principal`` dependency, for pages anyone may open."""
+    return principal_of(request)
