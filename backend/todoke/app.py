@@ -20,20 +20,19 @@ from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 
 import todoke
-from todoke.benefits.routes import StaffProgramController, SupportController
+from todoke.benefits.routes import SupportController
 from todoke.benefits.worker import run_matching
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
 from todoke.identity.auth import SessionAuthMiddleware
-from todoke.identity.routes import AuthController, MeController, StaffIdentityController
-from todoke.notices.routes import PushController
+from todoke.identity.routes import AuthController, DelegationController, MeController
+from todoke.notices.routes import InboxController, PushController
 from todoke.notices.worker import DeliveryWorker
 from todoke.procedures.attachments import LocalFileStore
 from todoke.procedures.routes import (
     ApplicationController,
     AttachmentController,
     CorrectionController,
-    DelegationController,
     DraftController,
     ProcedureController,
 )
@@ -46,7 +45,12 @@ from todoke.registry.routes import (
 )
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings, load_settings
-from todoke.staff.routes import StaffController
+from todoke.staff.admin.routes import AdminController, InviteController
+from todoke.staff.cases.routes import CaseController
+from todoke.staff.counter.routes import CounterController
+from todoke.staff.designer.programs import StaffProgramController
+from todoke.staff.designer.routes import DesignerController
+from todoke.staff.residents.routes import ResidentRecordController
 from todoke.web.edge import EdgeMiddleware, configure_logging
 from todoke.web.guards import provide_optional_principal, provide_principal
 from todoke.web.problems import (
@@ -171,16 +175,21 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             MunicipalityController,
             AuthController,
             MeController,
-            StaffIdentityController,
+            InboxController,
             ProcedureController,
             DraftController,
             AttachmentController,
             ApplicationController,
             CorrectionController,
             DelegationController,
-            StaffController,
-            PushController,
+            CaseController,
+            ResidentRecordController,
+            CounterController,
+            DesignerController,
             StaffProgramController,
+            AdminController,
+            InviteController,
+            PushController,
             SupportController,
             RegistryImportController,
             RegistryPersonController,

@@ -8,15 +8,18 @@ tests all use the engine their settings name.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -154,11 +157,13 @@ def index_migration(migration_id: str, app_name: str, description: str, statemen
 
 
 class SqlSession:
-    """Plain SQL on the connection of an open Piccolo transaction.
+    """Plain SQL on the connection of an open transaction: the one way the project
+    writes SQL.
 
-    For the few hot paths (bulk import, matching) where building ORM objects per row
-    would cost more than the work itself. SQL is written with ``?`` placeholders and
-    translated to ``$n`` for PostgreSQL.
+    SQL is written with ``?`` placeholders (translated to ``$n`` for PostgreSQL) and names
+    only the tables of the domain it lives in. Rows come back as msgspec Structs by column
+    name (``rows``/``row``/``value``); ``fetch`` (plain tuples) is for the bulk paths where
+    building objects would cost more than the work itself.
     """
 
     def __init__(self, connection: Any, engine_type: str) -> None:
@@ -210,15 +215,59 @@ class SqlSession:
                 await self._connection.execute(f"ANALYZE {table}")
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        rows, _ = await self._fetch(sql, args)
+        return rows
+
+    async def _fetch(
+        self, sql: str, args: Sequence[Any]
+    ) -> tuple[list[tuple[Any, ...]], tuple[str, ...]]:
         if self.postgres:
-            return [tuple(r) for r in await self._connection.fetch(self._sql(sql), *args)]
+            records = await self._connection.fetch(self._sql(sql), *args)
+            names = tuple(records[0].keys()) if records else ()
+            return [tuple(r) for r in records], names
         cursor = await self._connection.execute(sql, tuple(args))
         # Plain tuples: Piccolo's dict rows would merge columns that share a name.
         cursor.row_factory = None
         try:
-            return list(await cursor.fetchall())
+            rows = list(await cursor.fetchall())
+            names = tuple(d[0] for d in cursor.description or ())
         finally:
             await cursor.close()
+        return rows, names
+
+    async def rows(self, shape: type[RowT], sql: str, args: Sequence[Any] = ()) -> list[RowT]:
+        """Every row as a ``shape`` Struct, its fields filled by column name (so a
+        column's position in the SELECT never matters; extra columns are an error)."""
+        rows, names = await self._fetch(sql, args)
+        if not rows:
+            return []
+        build = _row_builder(shape, names)
+        return [build(row) for row in rows]
+
+    async def row(self, shape: type[RowT], sql: str, args: Sequence[Any] = ()) -> RowT | None:
+        """The first row as a ``shape`` Struct, or None."""
+        found = await self.rows(shape, sql, args)
+        return found[0] if found else None
+
+    async def value(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        rows, _ = await self._fetch(sql, args)
+        return rows[0][0] if rows else None
+
+
+@asynccontextmanager
+async def read_transaction() -> AsyncIterator[SqlSession]:
+    """A transaction that only reads: one consistent snapshot, and on SQLite no write
+    lock (a deferred transaction that never writes never takes it), so readers never
+    queue behind the writer. PostgreSQL is told it is read-only."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(TransactionType.deferred) as tx:
+            yield SqlSession(tx.connection, engine.engine_type)
+        return
+    async with engine.transaction() as tx:
+        await tx.connection.execute("SET TRANSACTION READ ONLY")
+        yield SqlSession(tx.connection, engine.engine_type)
 
 
 @asynccontextmanager
@@ -307,3 +356,45 @@ def as_date(value: Any) -> date | None:
 def json_value(value: Any) -> Any:
     """A JSON column's value, whether the driver gave text or an object."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+# --- rows as Structs ---------------------------------------------------------------------
+
+RowT = TypeVar("RowT", bound=msgspec.Struct)
+
+
+def _reader_for(annotation: Any) -> Callable[[Any], Any] | None:
+    """How to read one column into a field of this type, whichever driver gave it."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    base = (
+        args[0] if get_origin(annotation) in (Union, UnionType) and len(args) == 1 else annotation
+    )
+    origin = get_origin(base) or base
+    if base is datetime:
+        return aware
+    if base is date:
+        return as_date
+    if base is bool:
+        return lambda v: None if v is None else bool(v)
+    if origin in (dict, list):
+        return json_value
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def _row_builder(shape: type[RowT], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], RowT]:
+    hints = get_type_hints(shape)
+    fields = {f.name for f in msgspec.structs.fields(shape)}
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise TypeError(f"{shape.__name__} has no field for column(s) {unknown}")
+    readers = [_reader_for(hints[name]) for name in names]
+
+    def build(row: tuple[Any, ...]) -> RowT:
+        values = {
+            name: (reader(value) if reader is not None and value is not None else value)
+            for name, reader, value in zip(names, readers, row, strict=True)
+        }
+        return shape(**values)
+
+    return build

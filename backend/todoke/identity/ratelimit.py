@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 
 from todoke.db import write_transaction
 from todoke.errors import Text, TooManyRequests
+from todoke.settings import Settings
 
 _UPSERT = (
     "INSERT INTO rate_counter (key, window_start, count) VALUES (?, ?, 1) "
@@ -31,3 +37,27 @@ async def hit(key: str, *, limit: int, window_seconds: int) -> None:
             ),
             retry_after=int(window + window_seconds - now) + 1,
         )
+
+
+def rate_limit(
+    name: str,
+    *,
+    limit: Callable[[Settings], int],
+    window_seconds: int = 60,
+    per: str = "client",
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
+    """A guard counting each call of the route it is declared on, per client address
+    (``per="client"``) or per signed-in account (``per="account"``); over ``limit(settings)``
+    in the window the call is refused with 429 before the handler runs."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        settings: Settings = connection.app.state.settings
+        if per == "account":
+            user = connection.scope.get("user")
+            who = str(getattr(user, "account_id", "anonymous"))
+        else:
+            who = connection.client.host if connection.client else "unknown"
+        await hit(f"{name}:{who}", limit=limit(settings), window_seconds=window_seconds)
+
+    guard.__name__ = f"rate_limit_{name}"
+    return guard

@@ -16,26 +16,21 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from todoke.audit import service as audit_service
 from todoke.db import MAX_ID
 from todoke.errors import (
-    Forbidden,
     InvalidInput,
-    NotFound,
     Text,
     TooManyRequests,
 )
-from todoke.identity import passkeys, ratelimit, service
+from todoke.identity import delegations, passkeys, ratelimit, service
 from todoke.identity.auth import session_cookie_name
-from todoke.identity.letters import activation_letter_html
 from todoke.identity.schemas import (
-    ActivationCodeCreate,
-    ActivationLetter,
     ConsentChange,
     CounterCode,
-    CounterVerification,
     CredentialBody,
-    Inbox,
-    InviteCreate,
-    InviteCreated,
-    NoticeRead,
+    DelegationAccept,
+    DelegationCreate,
+    DelegationList,
+    DelegationOffer,
+    DelegationRead,
     PasskeyRead,
     PasskeyRename,
     RegistrationStart,
@@ -434,105 +429,41 @@ class MeController(Controller):
     async def access_log(self, principal: NamedDependency[Principal]) -> list[dict[str, Any]]:
         return await audit_service.events_about(principal.person_id, principal.account_id)
 
-    @get("/inbox", operation_id="getInbox")
-    async def inbox(self, principal: NamedDependency[Principal]) -> Inbox:
-        rows = await notices.inbox(principal.account_id)
-        return Inbox(
-            items=[
-                NoticeRead(
-                    id=r["id"],
-                    kind=r["kind"],
-                    title=r["title"],
-                    body=r["body"],
-                    link=r["link"],
-                    created_at=r["created_at"],
-                    read=r["read_at"] is not None,
-                )
-                for r in rows
-            ],
-            unread=await notices.unread_count(principal.account_id),
-        )
 
-    @post(
-        "/inbox/{notice_id:int}/read",
-        operation_id="markNoticeRead",
-        status_code=HTTP_204_NO_CONTENT,
-    )
-    async def mark_read(
-        self,
-        principal: NamedDependency[Principal],
-        notice_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
-    ) -> None:
-        if not await notices.mark_read(principal.account_id, notice_id):
-            raise NotFound(Text("お知らせがありません。", "No such notice."))
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
-def _require_role(principal: NamedDependency[Principal], *roles: str) -> None:
-    if not principal.is_staff or principal.staff_role not in roles:
-        raise Forbidden(Text("この操作の権限がありません。", "Your role cannot do this."))
+class DelegationController(Controller):
+    path = "/api/me/delegations"
+    tags = ["account"]
 
+    @get("/", operation_id="listDelegations")
+    async def list_delegations(self, principal: NamedDependency[Principal]) -> DelegationList:
+        return DelegationList(items=await delegations.list_for(principal))
 
-class StaffIdentityController(Controller):
-    """Staff-side identity work. Residents and anonymous callers never pass the role check."""
+    @post("/", operation_id="offerDelegation", status_code=HTTP_201_CREATED)
+    async def offer(
+        self, principal: NamedDependency[Principal], data: JSONBody[DelegationCreate]
+    ) -> DelegationOffer:
+        return DelegationOffer(**await delegations.offer(principal, data.scope, data.days))
 
-    path = "/api/staff"
-    tags = ["staff"]
-
-    @post("/invites", operation_id="createStaffInvite", status_code=HTTP_201_CREATED)
-    async def create_invite(
-        self, state: State, principal: NamedDependency[Principal], data: JSONBody[InviteCreate]
-    ) -> InviteCreated:
-        _require_role(principal, "administrator")
-        invite = await service.create_staff_invite(
-            municipality_id=principal.municipality_id,
-            display_name=data.display_name,
-            role=data.role,
-            department_codes=data.departments,
-            created_by=principal.account_id,
-        )
-        origin = state.settings.public_origins[0]
-        return InviteCreated(
-            link=f"{origin}/staff/invite#{invite['token']}", expires_at=invite["expires_at"]
-        )
-
-    @post("/activation-codes", operation_id="issueActivationCode", status_code=HTTP_201_CREATED)
-    async def issue_activation_code(
-        self,
-        principal: NamedDependency[Principal],
-        municipality: NamedDependency[MunicipalityRead],
-        data: JSONBody[ActivationCodeCreate],
-    ) -> ActivationLetter:
-        _require_role(principal, "support", "supervisor", "administrator")
-        issued = await service.issue_activation_code(
-            municipality_id=principal.municipality_id,
-            registry_id=data.registry_id,
-            purpose=data.purpose,
-            issued_by=principal.account_id,
-        )
-        return ActivationLetter(
-            code=issued["code"],
-            expires_at=issued["expires_at"],
-            letter_html=activation_letter_html(
-                municipality=municipality,
-                person=issued["person"],
-                code=issued["code"],
-                expires_at=issued["expires_at"],
-                purpose=data.purpose,
-            ),
-        )
-
-    @post("/counter-verifications", operation_id="verifyAtCounter", status_code=HTTP_200_OK)
-    async def verify_at_counter(
+    @post("/accept", operation_id="acceptDelegation", status_code=HTTP_200_OK)
+    async def accept(
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        data: JSONBody[CounterVerification],
-    ) -> dict[str, Any]:
-        await _limit(request, "counter-verification")
-        result = await service.verify_at_counter(
-            principal,
-            counter_code=data.counter_code,
-            registry_id=data.registry_id,
-            document=data.document,
+        data: JSONBody[DelegationAccept],
+    ) -> DelegationRead:
+        settings: Settings = request.app.state.settings
+        await ratelimit.hit(
+            f"delegation:{principal.account_id}",
+            limit=settings.verification_rate_limit,
+            window_seconds=600,
         )
-        return {"verified": True, "recovered": result.recovered}
+        delegation_id = await delegations.accept(principal, data.code)
+        found = [d for d in await delegations.list_for(principal) if d["id"] == delegation_id]
+        return DelegationRead(**found[0])
+
+    @delete("/{delegation_id:int}", operation_id="revokeDelegation", status_code=204)
+    async def revoke(self, principal: NamedDependency[Principal], delegation_id: Id) -> None:
+        await delegations.revoke(principal, delegation_id)

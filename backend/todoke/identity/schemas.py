@@ -83,16 +83,31 @@ class CounterVerification(msgspec.Struct, forbid_unknown_fields=True):
     document: str  # which identity document was checked, e.g. マイナンバーカード
 
 
-class NoticeRead(msgspec.Struct):
+class DelegationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    scope: tuple[str, ...] = ()  # procedure slugs; empty means every procedure that allows it
+    days: int = 90
+
+
+class DelegationOffer(msgspec.Struct, frozen=True):
+    code: str  # the agent enters this to accept
+    expires_at: datetime
+
+
+class DelegationAccept(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: str
+
+
+class DelegationRead(msgspec.Struct, frozen=True):
     id: int
-    kind: str
-    title: dict[str, str]
-    body: dict[str, str]
-    link: str
+    direction: str  # given (I let someone act for me) | received (I act for someone)
+    principal_account: int
+    principal_name: str
+    agent_name: str
+    scope: tuple[str, ...]
+    status: str  # pending | active | expired | revoked
+    expires_at: datetime
     created_at: datetime
-    read: bool
 
 
-class Inbox(msgspec.Struct):
-    items: list[NoticeRead]
-    unread: int
+class DelegationList(msgspec.Struct, frozen=True):
+    items: list[DelegationRead]

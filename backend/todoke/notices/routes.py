@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from todoke.notices import push
+from todoke.db import MAX_ID
+from todoke.errors import NotFound, Text
+from todoke.notices import push, service
+from todoke.notices.schemas import Inbox, NoticeRead
 from todoke.notices.worker import vapid_keys
 from todoke.principal import Principal
 from todoke.settings import Settings
@@ -87,3 +90,42 @@ class PushController(Controller):
         self, principal: NamedDependency[Principal], data: JSONBody[Unsubscribe]
     ) -> None:
         await push.unsubscribe(principal.account_id, data.endpoint)
+
+
+class InboxController(Controller):
+    """The resident's inbox: every notice written for them, the record of truth."""
+
+    path = "/api/me"
+    tags = ["account"]
+
+    @get("/inbox", operation_id="getInbox")
+    async def inbox(self, principal: NamedDependency[Principal]) -> Inbox:
+        rows = await service.inbox(principal.account_id)
+        return Inbox(
+            items=[
+                NoticeRead(
+                    id=r["id"],
+                    kind=r["kind"],
+                    title=r["title"],
+                    body=r["body"],
+                    link=r["link"],
+                    created_at=r["created_at"],
+                    read=r["read_at"] is not None,
+                )
+                for r in rows
+            ],
+            unread=await service.unread_count(principal.account_id),
+        )
+
+    @post(
+        "/inbox/{notice_id:int}/read",
+        operation_id="markNoticeRead",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def mark_read(
+        self,
+        principal: NamedDependency[Principal],
+        notice_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+    ) -> None:
+        if not await service.mark_read(principal.account_id, notice_id):
+            raise NotFound(Text("お知らせがありません。", "No such notice."))

@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from todoke.db import MAX_ID
 from todoke.errors import InvalidInput, Text
-from todoke.identity import delegations, ratelimit
+from todoke.identity import ratelimit
 from todoke.principal import Principal
 from todoke.procedures import applications, service, uploads
 from todoke.procedures.attachments import FileStore
@@ -28,11 +28,6 @@ from todoke.procedures.schemas import (
     CorrectionCreate,
     CorrectionList,
     CorrectionRead,
-    DelegationAccept,
-    DelegationCreate,
-    DelegationList,
-    DelegationOffer,
-    DelegationRead,
     DraftCreate,
     DraftList,
     DraftRead,
@@ -107,9 +102,7 @@ class ProcedureController(Controller):
         slug: FromPath[str],
         on_behalf_of: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
     ) -> FormRead:
-        return await applications.form_for(
-            optional_principal, municipality.id, slug, on_behalf_of
-        )
+        return await applications.form_for(optional_principal, municipality.id, slug, on_behalf_of)
 
 
 class DraftController(Controller):
@@ -314,39 +307,3 @@ class CorrectionController(Controller):
     @get("/", operation_id="listCorrections")
     async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
         return CorrectionList(items=await applications.list_corrections(principal))
-
-
-class DelegationController(Controller):
-    path = "/api/me/delegations"
-    tags = ["account"]
-
-    @get("/", operation_id="listDelegations")
-    async def list_delegations(self, principal: NamedDependency[Principal]) -> DelegationList:
-        return DelegationList(items=await delegations.list_for(principal))
-
-    @post("/", operation_id="offerDelegation", status_code=HTTP_201_CREATED)
-    async def offer(
-        self, principal: NamedDependency[Principal], data: JSONBody[DelegationCreate]
-    ) -> DelegationOffer:
-        return DelegationOffer(**await delegations.offer(principal, data.scope, data.days))
-
-    @post("/accept", operation_id="acceptDelegation", status_code=HTTP_200_OK)
-    async def accept(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: JSONBody[DelegationAccept],
-    ) -> DelegationRead:
-        settings: Settings = request.app.state.settings
-        await ratelimit.hit(
-            f"delegation:{principal.account_id}",
-            limit=settings.verification_rate_limit,
-            window_seconds=600,
-        )
-        delegation_id = await delegations.accept(principal, data.code)
-        found = [d for d in await delegations.list_for(principal) if d["id"] == delegation_id]
-        return DelegationRead(**found[0])
-
-    @delete("/{delegation_id:int}", operation_id="revokeDelegation", status_code=204)
-    async def revoke(self, principal: NamedDependency[Principal], delegation_id: Id) -> None:
-        await delegations.revoke(principal, delegation_id)

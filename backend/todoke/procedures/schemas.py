@@ -374,36 +374,6 @@ class CorrectionList(msgspec.Struct, frozen=True):
 # --- delegation and assisted filing -------------------------------------------------------
 
 
-class DelegationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    scope: tuple[str, ...] = ()  # procedure slugs; empty means every procedure that allows it
-    days: int = 90
-
-
-class DelegationOffer(msgspec.Struct, frozen=True):
-    code: str  # the agent enters this to accept
-    expires_at: datetime
-
-
-class DelegationAccept(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    code: str
-
-
-class DelegationRead(msgspec.Struct, frozen=True):
-    id: int
-    direction: str  # given (I let someone act for me) | received (I act for someone)
-    principal_account: int
-    principal_name: str
-    agent_name: str
-    scope: tuple[str, ...]
-    status: str  # pending | active | expired | revoked
-    expires_at: datetime
-    created_at: datetime
-
-
-class DelegationList(msgspec.Struct, frozen=True):
-    items: list[DelegationRead]
-
-
 class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Support staff filing with a resident at the counter."""
 

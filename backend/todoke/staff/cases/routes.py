@@ -1,0 +1,167 @@
+"""Back-office routes under /api/staff: the case queue and the work on a case: decisions,
+messages, assisted filing, corrections."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from todoke.db import MAX_ID
+from todoke.principal import Permission, Principal
+from todoke.procedures import applications
+from todoke.procedures.schemas import (
+    AssistedCreate,
+    AssistedPending,
+    CorrectionList,
+    CorrectionRead,
+    MessageCreate,
+    StatusChange,
+)
+from todoke.staff.cases import service
+from todoke.staff.purposes import PURPOSES
+from todoke.staff.schemas import (
+    Assignment,
+    NoteCreate,
+)
+from todoke.web import inputs
+from todoke.web.inputs import IdempotencyKeyHeader
+
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
+Purpose = Annotated[
+    str,
+    Parameter(
+        pattern="^(" + "|".join(PURPOSES) + ")$",
+        description="Why the record is opened; recorded in the audit trail",
+    ),
+]
+
+
+class CaseController(Controller):
+    path = "/api/staff"
+    tags = ["staff"]
+
+    @get("/departments", operation_id="staffDepartments")
+    async def departments(self, principal: NamedDependency[Principal]) -> list[dict[str, Any]]:
+        return await service.departments(principal)
+
+    @get("/applications", operation_id="staffQueue", summary="The case queue, filtered")
+    async def queue(
+        self,
+        principal: NamedDependency[Principal],
+        procedure: Annotated[str | None, Parameter(max_length=64)] = None,
+        status: Annotated[str | None, Parameter(max_length=32)] = None,
+        assignee: Annotated[str | None, Parameter(pattern=r"^(me|none|\d{1,10})$")] = None,
+        breached: Annotated[bool | None, Parameter(description="Past the service target")] = None,
+        older_than_days: Annotated[int | None, Parameter(ge=0, le=3650)] = None,
+    ) -> dict[str, Any]:
+        items = await service.queue(
+            principal,
+            procedure=procedure,
+            status=status,
+            assignee=assignee,
+            breached=breached,
+            older_than_days=older_than_days,
+        )
+        return {"items": items}
+
+    @get("/applications/{application_id:int}", operation_id="staffOpenCase")
+    async def open_case(
+        self, principal: NamedDependency[Principal], application_id: Id, purpose: Purpose
+    ) -> dict[str, Any]:
+        return await service.open_case(principal, application_id, purpose)
+
+    @post(
+        "/applications/{application_id:int}/status",
+        operation_id="staffChangeStatus",
+        status_code=HTTP_200_OK,
+    )
+    async def change_status(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[StatusChange],
+    ) -> dict[str, Any]:
+        principal.require(Permission.CASES_WORK)
+        return await applications.change_status(
+            principal, application_id, data.status, data.message
+        )
+
+    @post(
+        "/applications/{application_id:int}/messages",
+        operation_id="staffSendMessage",
+        status_code=HTTP_200_OK,
+    )
+    async def message(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[MessageCreate],
+    ) -> dict[str, Any]:
+        principal.require(Permission.CASES_WORK)
+        return await applications.staff_message(principal, application_id, data.text)
+
+    @put("/applications/{application_id:int}/assignee", operation_id="staffAssign")
+    async def assign(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[Assignment],
+    ) -> dict[str, Any]:
+        return await service.assign(principal, application_id, data.assignee)
+
+    @post(
+        "/applications/{application_id:int}/notes",
+        operation_id="staffAddNote",
+        status_code=HTTP_201_CREATED,
+    )
+    async def note(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: Id,
+        data: JSONBody[NoteCreate],
+    ) -> dict[str, Any]:
+        return await service.add_note(principal, application_id, data.text)
+
+    @post(
+        "/assisted-applications",
+        operation_id="staffFileAssisted",
+        status_code=HTTP_201_CREATED,
+        summary="File with a resident at the counter; the resident confirms with their passkey",
+    )
+    async def assisted(
+        self,
+        principal: NamedDependency[Principal],
+        data: JSONBody[AssistedCreate],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> AssistedPending:
+        pending = await applications.file_assisted(
+            principal,
+            person_registry_id=data.person_registry_id,
+            slug=data.slug,
+            version=data.version,
+            answers=data.answers,
+            idempotency_key=inputs.idempotency_key(idempotency_key),
+        )
+        return AssistedPending(**pending)
+
+    @get("/corrections", operation_id="staffListCorrections")
+    async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
+        return CorrectionList(items=await applications.list_corrections_for_staff(principal))
+
+    @post(
+        "/corrections/{correction_id:int}",
+        operation_id="staffResolveCorrection",
+        status_code=HTTP_200_OK,
+    )
+    async def resolve_correction(
+        self,
+        principal: NamedDependency[Principal],
+        correction_id: Id,
+        data: JSONBody[StatusChange],
+    ) -> CorrectionRead:
+        return await applications.resolve_correction(
+            principal, correction_id, data.status, data.message
+        )

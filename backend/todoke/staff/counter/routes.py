@@ -1,0 +1,79 @@
+"""Counter work: activation letters for residents and identity checks at the counter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from todoke.identity import service
+from todoke.identity.letters import activation_letter_html
+from todoke.identity.ratelimit import rate_limit
+from todoke.identity.schemas import (
+    ActivationCodeCreate,
+    ActivationLetter,
+    CounterVerification,
+)
+from todoke.principal import Permission, Principal
+from todoke.registry.schemas import MunicipalityRead
+from todoke.web.guards import requires
+
+COUNTER_VERIFICATION_LIMIT = rate_limit(
+    "counter-verification", limit=lambda settings: settings.auth_rate_limit
+)
+
+
+class CounterController(Controller):
+    """Identity work at the counter. Residents and anonymous callers never pass the guard."""
+
+    path = "/api/staff"
+    tags = ["staff"]
+    guards = [requires(Permission.COUNTER_VERIFY)]
+
+    @post("/activation-codes", operation_id="issueActivationCode", status_code=HTTP_201_CREATED)
+    async def issue_activation_code(
+        self,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+        data: JSONBody[ActivationCodeCreate],
+    ) -> ActivationLetter:
+        issued = await service.issue_activation_code(
+            municipality_id=principal.municipality_id,
+            registry_id=data.registry_id,
+            purpose=data.purpose,
+            issued_by=principal.account_id,
+        )
+        return ActivationLetter(
+            code=issued["code"],
+            expires_at=issued["expires_at"],
+            letter_html=activation_letter_html(
+                municipality=municipality,
+                person=issued["person"],
+                code=issued["code"],
+                expires_at=issued["expires_at"],
+                purpose=data.purpose,
+            ),
+        )
+
+    @post(
+        "/counter-verifications",
+        operation_id="verifyAtCounter",
+        status_code=HTTP_200_OK,
+        guards=[COUNTER_VERIFICATION_LIMIT],
+    )
+    async def verify_at_counter(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CounterVerification],
+    ) -> dict[str, Any]:
+        result = await service.verify_at_counter(
+            principal,
+            counter_code=data.counter_code,
+            registry_id=data.registry_id,
+            document=data.document,
+        )
+        return {"verified": True, "recovered": result.recovered}

@@ -1,0 +1,72 @@
+"""Back-office routes under /api/staff: a resident's consented 360° view, consultations and
+follow-ups."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from todoke.db import MAX_ID
+from todoke.principal import Principal
+from todoke.staff.purposes import PURPOSES
+from todoke.staff.residents import service
+from todoke.staff.schemas import (
+    ConsultationCreate,
+)
+
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
+Purpose = Annotated[
+    str,
+    Parameter(
+        pattern="^(" + "|".join(PURPOSES) + ")$",
+        description="Why the record is opened; recorded in the audit trail",
+    ),
+]
+
+
+class ResidentRecordController(Controller):
+    path = "/api/staff"
+    tags = ["staff"]
+
+    @get("/residents/{registry_id:str}", operation_id="staffResidentView")
+    async def resident(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId, purpose: Purpose
+    ) -> dict[str, Any]:
+        return await service.resident_view(principal, registry_id, purpose)
+
+    @post(
+        "/residents/{registry_id:str}/consultations",
+        operation_id="staffRecordConsultation",
+        status_code=HTTP_201_CREATED,
+    )
+    async def consultation(
+        self,
+        principal: NamedDependency[Principal],
+        registry_id: RegistryId,
+        data: JSONBody[ConsultationCreate],
+    ) -> dict[str, Any]:
+        consultation_id = await service.record_consultation(
+            principal,
+            registry_id=registry_id,
+            department_code=data.department,
+            topics=data.topics,
+            summary=data.summary,
+            held_on=data.held_on,
+            follow_ups=[(f.task, f.due_on) for f in data.follow_ups],
+        )
+        return {"id": consultation_id}
+
+    @get("/follow-ups", operation_id="staffFollowUps")
+    async def follow_ups(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
+        return {"items": await service.follow_ups_due(principal)}
+
+    @post(
+        "/follow-ups/{follow_up_id:int}/done",
+        operation_id="staffCompleteFollowUp",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def complete(self, principal: NamedDependency[Principal], follow_up_id: Id) -> None:
+        await service.complete_follow_up(principal, follow_up_id)
