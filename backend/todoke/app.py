@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -63,13 +64,17 @@ from todoke.web.pwa import PwaBundle, default_pwa_root, pwa_router
 logger = logging.getLogger("todoke.app")
 
 
+class Health(msgspec.Struct, frozen=True):
+    status: str  # ok (the process is up) | ready (the database answers)
+
+
 @get("/healthz", operation_id="healthz", summary="The process is up", tags=["operations"])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz() -> Health:
+    return Health(status="ok")
 
 
 @get("/readyz", operation_id="readyz", summary="The database answers", tags=["operations"])
-async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
+async def readyz(request: Request[Any, Any, Any]) -> Response[Health] | Response[bytes]:
     try:
         await current_engine().run_ddl("SELECT 1")
     except Exception:
@@ -80,7 +85,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
             Text("データベースに接続できません。", "The database does not answer."),
             slug="not_ready",
         )
-    return Response({"status": "ready"})
+    return Response(Health(status="ready"))
 
 
 async def provide_municipality(state: State) -> MunicipalityRead:
@@ -221,7 +226,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
     edge = EdgeMiddleware(app.asgi_handler, https=settings.serves_https)
     edge.learn_routes(
         [
-            (route.path_format or "/", set(route.methods) - {"OPTIONS"})
+            (route.path_format or "/", {str(method) for method in route.methods} - {"OPTIONS"})
             for route in app.routes
             if isinstance(route, HTTPRoute)
         ]

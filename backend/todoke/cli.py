@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from todoke.errors import TodokeError
 from todoke.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -194,7 +197,7 @@ def cmd_create_api_token(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_database(settings: Settings, work):
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Migrate, open the database, run ``work()``, close."""
     from todoke.db import configure_database, start_database, stop_database
 
@@ -210,7 +213,7 @@ async def _with_database(settings: Settings, work):
 def cmd_create_staff(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
-    async def work():
+    async def work() -> Any:
         from todoke.identity.service import create_staff_invite
         from todoke.registry.service import get_municipality
 
@@ -234,7 +237,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 def cmd_issue_activation_code(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
-    async def work():
+    async def work() -> Any:
         from todoke.identity.letters import activation_letter_html
         from todoke.identity.service import issue_activation_code
         from todoke.registry.service import get_municipality
@@ -267,7 +270,7 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
 def cmd_verify_audit(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
-    async def work():
+    async def work() -> Any:
         from todoke.audit.service import verify_chain
 
         return await verify_chain()

@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from todoke.settings import Settings
 
@@ -80,7 +81,7 @@ def current_engine() -> Engine:
     return _engine
 
 
-def _all_tables() -> list[type]:
+def _all_tables() -> list[type[Table]]:
     from piccolo.apps.migrations.tables import Migration
     from piccolo.conf.apps import Finder
 
@@ -135,7 +136,9 @@ async def _ran_migrations(migration_table: Any) -> list[dict[str, Any]]:
     return await migration_table.select(migration_table.name).run()
 
 
-def index_migration(migration_id: str, app_name: str, description: str, statements: list[str]):
+def index_migration(
+    migration_id: str, app_name: str, description: str, statements: list[str]
+) -> Callable[[], Awaitable[Any]]:
     """A Piccolo ``forwards`` that runs plain DDL (indexes Piccolo cannot declare)."""
 
     async def forwards() -> Any:

@@ -1,5 +1,7 @@
 """Piccolo's configuration module (``PICCOLO_CONF=todoke.piccolo_conf``)."""
 
+from typing import Any
+
 from piccolo.conf.apps import AppRegistry
 
 APP_REGISTRY = AppRegistry(
@@ -15,7 +17,7 @@ APP_REGISTRY = AppRegistry(
 )
 
 
-def __getattr__(name: str):  # Piccolo reads ``DB`` on demand: resolve it per process.
+def __getattr__(name: str) -> Any:  # Piccolo reads ``DB`` on demand: resolve it per process.
     if name == "DB":
         from todoke.db import current_engine
 

@@ -414,7 +414,7 @@ class _Generator:
     def _worker_income(self, age: int, sex: str) -> int:
         if self.random() < 0.05:
             return 0
-        median = _WORKER_MEDIANS[bisect(_WORKER_MEDIAN_BANDS, age)]
+        median: float = _WORKER_MEDIANS[bisect(_WORKER_MEDIAN_BANDS, age)]
         if sex == "female":
             median *= 0.75
         return self._lognormal_income(median)

@@ -60,6 +60,7 @@ async def demo_credentials(municipality: MunicipalityRead, residents: int = 3) -
     """A fresh administrator invite and activation codes for a few demo residents, printed
     at each start so a newcomer can sign in as staff and as verified residents."""
     from todoke.identity.service import create_staff_invite, issue_activation_code
+    from todoke.registry.public import first_household_heads
 
     invite = await create_staff_invite(
         municipality_id=municipality.id,
@@ -68,23 +69,14 @@ async def demo_credentials(municipality: MunicipalityRead, residents: int = 3) -
         department_codes=[],
         created_by=None,
     )
-    heads = (
-        await Person.select(Person.registry_id, Person.family_name, Person.given_name)
-        .where(
-            (Person.municipality == municipality.id)
-            & (Person.relation == "head")
-            & (Person.status == "resident")
-        )
-        .order_by(Person.id)
-        .limit(residents)
-    )
+    heads = await first_household_heads(municipality.id, residents)
     codes = []
     for head in heads:
         issued = await issue_activation_code(
             municipality_id=municipality.id,
-            registry_id=head["registry_id"],
+            registry_id=head.registry_id,
             purpose="verify",
             issued_by=None,
         )
-        codes.append((f"{head['family_name']} {head['given_name']}", issued["code"]))
+        codes.append((f"{head.family_name} {head.given_name}", issued["code"]))
     return {"invite": invite["token"], "codes": codes}

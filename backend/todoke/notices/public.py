@@ -7,3 +7,5 @@ transaction.
 """
 
 from __future__ import annotations
+
+import msgspec

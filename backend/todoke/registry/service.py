@@ -2,44 +2,62 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from todoke.db import SqlSession
+import msgspec
+
+from todoke import clock
+from todoke.codes import secret_hash
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import NotFound, Text, Unauthenticated
 from todoke.registry.importer import district_of
-from todoke.registry.schemas import DepartmentSeed, MunicipalityRead
-from todoke.registry.tables import CoreSystem, Department, Municipality
+from todoke.registry.schemas import (
+    CoreSystemCaller,
+    DepartmentSeed,
+    FieldChange,
+    MunicipalityRead,
+)
 
 API_TOKEN_PREFIX = "tdk_"  # noqa: S105 (a marker, not a secret)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class _MunicipalityRow(msgspec.Struct):
+    id: int
+    code: str
+    name_ja: str
+    name_easy: str
+    name_en: str
+    prefecture_ja: str
+    prefecture_easy: str
+    prefecture_en: str
 
 
-def _read(row: dict) -> MunicipalityRead:
+def _read(row: _MunicipalityRow) -> MunicipalityRead:
     return MunicipalityRead(
-        id=row["id"],
-        code=row["code"],
-        name={"ja": row["name_ja"], "easy": row["name_easy"], "en": row["name_en"]},
+        id=row.id,
+        code=row.code,
+        name={"ja": row.name_ja, "easy": row.name_easy, "en": row.name_en},
         prefecture={
-            "ja": row["prefecture_ja"],
-            "easy": row["prefecture_easy"],
-            "en": row["prefecture_en"],
+            "ja": row.prefecture_ja,
+            "easy": row.prefecture_easy,
+            "en": row.prefecture_en,
         },
     )
 
 
 async def get_municipality(code: str = "") -> MunicipalityRead:
     """The municipality with ``code``, or the only one when no code is configured."""
-    query = Municipality.select().order_by(Municipality.id).limit(2)
-    if code:
-        query = query.where(Municipality.code == code)
-    rows = await query.run()
+    where, args = ("WHERE code = ? ", [code]) if code else ("", [])
+    async with read_transaction() as sql:
+        rows = await sql.rows(
+            _MunicipalityRow,
+            "SELECT id, code, name_ja, name_easy, name_en, prefecture_ja, prefecture_easy, "
+            f"prefecture_en FROM municipality {where}ORDER BY id LIMIT 2",  # noqa: S608
+            args,
+        )
     if not rows or (not code and len(rows) > 1):
         raise NotFound(
             Text(
@@ -54,93 +72,95 @@ async def ensure_municipality(
     code: str, name: dict[str, str], prefecture: dict[str, str]
 ) -> MunicipalityRead:
     """Create the municipality if missing, or update its names; idempotent."""
-    values = {
-        Municipality.name_ja: name["ja"],
-        Municipality.name_easy: name["easy"],
-        Municipality.name_en: name["en"],
-        Municipality.prefecture_ja: prefecture["ja"],
-        Municipality.prefecture_easy: prefecture["easy"],
-        Municipality.prefecture_en: prefecture["en"],
-    }
-    existing = await Municipality.select(Municipality.id).where(Municipality.code == code).first()
-    if existing:
-        await Municipality.update(values).where(Municipality.code == code)
-    else:
-        await Municipality.insert(
-            Municipality(
-                code=code, created_at=_now(), **{c._meta.name: v for c, v in values.items()}
+    names = [name["ja"], name["easy"], name["en"]]
+    names += [prefecture["ja"], prefecture["easy"], prefecture["en"]]
+    async with write_transaction() as sql:
+        existing = await sql.value("SELECT id FROM municipality WHERE code = ?", [code])
+        if existing is not None:
+            await sql.execute(
+                "UPDATE municipality SET name_ja = ?, name_easy = ?, name_en = ?, "
+                "prefecture_ja = ?, prefecture_easy = ?, prefecture_en = ? WHERE id = ?",
+                [*names, existing],
             )
-        )
+        else:
+            await sql.execute(
+                "INSERT INTO municipality (code, name_ja, name_easy, name_en, prefecture_ja, "
+                "prefecture_easy, prefecture_en, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [code, *names, clock.now()],
+            )
     return await get_municipality(code)
+
+
+class _DepartmentId(msgspec.Struct):
+    id: int
+    code: str
 
 
 async def ensure_departments(
     municipality_id: int, departments: list[DepartmentSeed]
 ) -> dict[str, int]:
     """Create or rename departments; return their ids by code."""
-    ids: dict[str, int] = {}
-    for seed in departments:
-        row = (
-            await Department.select(Department.id)
-            .where((Department.municipality == municipality_id) & (Department.code == seed.code))
-            .first()
+    async with write_transaction() as sql:
+        held = await sql.rows(
+            _DepartmentId,
+            "SELECT id, code FROM department WHERE municipality = ?",
+            [municipality_id],
         )
-        names = {
-            Department.name_ja: seed.name["ja"],
-            Department.name_easy: seed.name["easy"],
-            Department.name_en: seed.name["en"],
-        }
-        if row:
-            await Department.update(names).where(Department.id == row["id"])
-            ids[seed.code] = row["id"]
-        else:
-            inserted = await Department.insert(
-                Department(
-                    municipality=municipality_id,
-                    code=seed.code,
-                    name_ja=seed.name["ja"],
-                    name_easy=seed.name["easy"],
-                    name_en=seed.name["en"],
+        ids = {d.code: d.id for d in held}
+        for seed in departments:
+            names = [seed.name["ja"], seed.name["easy"], seed.name["en"]]
+            if seed.code in ids:
+                await sql.execute(
+                    "UPDATE department SET name_ja = ?, name_easy = ?, name_en = ? WHERE id = ?",
+                    [*names, ids[seed.code]],
                 )
-            )
-            ids[seed.code] = inserted[0]["id"]
-    return ids
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+            else:
+                ids[seed.code] = await sql.value(
+                    "INSERT INTO department (municipality, code, name_ja, name_easy, name_en) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    [municipality_id, seed.code, *names],
+                )
+    return {seed.code: ids[seed.code] for seed in departments}
 
 
 async def create_core_system_token(municipality_id: int, name: str) -> str:
     """Register a core system and return its bearer token; only its hash is kept."""
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await CoreSystem.insert(
-        CoreSystem(
-            municipality=municipality_id,
-            name=name,
-            token_hash=_token_hash(token),
-            created_at=_now(),
+    async with write_transaction() as sql:
+        await sql.execute(
+            "INSERT INTO core_system (municipality, name, token_hash, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            [municipality_id, name, secret_hash(token), clock.now()],
         )
-    )
     return token
 
 
-async def authenticate_core_system(token: str) -> tuple[int, str]:
-    """(municipality id, system name) for a live token; ``Unauthenticated`` otherwise."""
+async def authenticate_core_system(token: str) -> CoreSystemCaller:
+    """The municipality and name of the system holding a live token; ``Unauthenticated``
+    otherwise."""
     refused = Unauthenticated(
         Text("APIトークンが無効です。", "The API token is missing, unknown or revoked.")
     )
     if not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
         raise refused
-    row = (
-        await CoreSystem.select(CoreSystem.id, CoreSystem.municipality, CoreSystem.name)
-        .where((CoreSystem.token_hash == _token_hash(token)) & CoreSystem.revoked_at.is_null())
-        .first()
-    )
-    if not row:
+    async with write_transaction() as sql:
+        caller = await sql.row(
+            CoreSystemCaller,
+            "UPDATE core_system SET last_used_at = ? WHERE token_hash = ? "
+            "AND revoked_at IS NULL RETURNING municipality AS municipality_id, name",
+            [clock.now(), secret_hash(token)],
+        )
+    if caller is None:
         raise refused
-    await CoreSystem.update({CoreSystem.last_used_at: _now()}).where(CoreSystem.id == row["id"])
-    return row["municipality"], row["name"]
+    return caller
+
+
+class _HeldAddress(msgspec.Struct):
+    registry_id: str
+    postal_code: str
+    address: str
+    provenance: dict[str, Any] | None
+    household_registry_id: str | None
 
 
 async def change_address(
@@ -152,32 +172,33 @@ async def change_address(
     address: str,
     as_of: date,
     source: str,
-) -> dict[str, list[Any]]:
+) -> list[FieldChange]:
     """Move a person to a new address inside the caller's transaction (an approved
     転居届): the address keeps its own provenance (source, as-of) and the change is logged
-    for matching, like any import. Returns {field: [old, new]} of what changed."""
-    rows = await sql.fetch(
-        "SELECT p.registry_id, p.postal_code, p.address, p.provenance, h.registry_id "
+    for matching, like any import. Returns what changed (empty when nothing did)."""
+    held = await sql.row(
+        _HeldAddress,
+        "SELECT p.registry_id, p.postal_code, p.address, p.provenance, "
+        "h.registry_id AS household_registry_id "
         "FROM person p LEFT JOIN household h ON h.id = p.household "
         "WHERE p.id = ? AND p.municipality = ?",
         [person_id, municipality_id],
     )
-    if not rows:
+    if held is None:
         raise NotFound(Text("住民記録が見つかりません。", "No such registry person."))
-    registry_id, old_postal, old_address, provenance, household_registry_id = rows[0]
-    changed = {
-        name: [old, new]
+    changed = [
+        FieldChange(field=name, old=old, new=new)
         for name, old, new in (
-            ("postal_code", old_postal, postal_code),
-            ("address", old_address, address),
+            ("postal_code", held.postal_code, postal_code),
+            ("address", held.address, address),
         )
         if old != new
-    }
+    ]
     if not changed:
-        return {}
-    held = json.loads(provenance) if isinstance(provenance, str) else dict(provenance or {})
-    held["address"] = [source, as_of.isoformat()]
-    now = _now()
+        return []
+    provenance = dict(held.provenance or {})
+    provenance["address"] = [source, as_of.isoformat()]
+    now = clock.now()
     await sql.execute(
         "UPDATE person SET postal_code = ?, address = ?, district = ?, provenance = ?, "
         "updated_at = ? WHERE id = ?",
@@ -185,7 +206,7 @@ async def change_address(
             postal_code,
             address,
             district_of(postal_code),
-            json.dumps(held, ensure_ascii=False),
+            json.dumps(provenance, ensure_ascii=False),
             now,
             person_id,
         ],
@@ -195,10 +216,10 @@ async def change_address(
         "registry_import, kind, changes, source, occurred_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)",
         [
             municipality_id,
-            registry_id,
-            household_registry_id or "",
+            held.registry_id,
+            held.household_registry_id or "",
             "updated",
-            json.dumps(changed, ensure_ascii=False),
+            json.dumps({c.field: [c.old, c.new] for c in changed}, ensure_ascii=False),
             source,
             now,
         ],

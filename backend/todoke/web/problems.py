@@ -184,7 +184,7 @@ def document_problem_responses(app: Any) -> None:
     problem+json for any 4xx, and 500 (so clients and fuzzers know the shape)."""
     from litestar._openapi.plugin import OpenAPIPlugin
     from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
-    from litestar.openapi.spec import OpenAPIResponse, Reference, Schema
+    from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Reference, Schema
 
     # The plugin builds the document once and keeps it: complete it in place, at start.
     openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
@@ -195,28 +195,28 @@ def document_problem_responses(app: Any) -> None:
     for name, schema in (openapi.components.schemas or {}).items():
         if name in strict:
             schema.additional_properties = False
-    text = Schema(type="string")
+    text = Schema(type=OpenAPIType.STRING)
     field_error = Schema(
-        type="object",
+        type=OpenAPIType.OBJECT,
         properties={
             "field": text,
-            "label": Schema(type="object", properties={"ja": text, "en": text}),
-            "message": Schema(type="object", properties={"ja": text, "en": text}),
+            "label": Schema(type=OpenAPIType.OBJECT, properties={"ja": text, "en": text}),
+            "message": Schema(type=OpenAPIType.OBJECT, properties={"ja": text, "en": text}),
         },
     )
     openapi.components.schemas["Problem"] = Schema(
-        type="object",
+        type=OpenAPIType.OBJECT,
         required=["type", "title", "status", "detail", "title_ja", "detail_ja"],
         properties={
             "type": text,
             "title": text,
-            "status": Schema(type="integer"),
+            "status": Schema(type=OpenAPIType.INTEGER),
             "detail": text,
             "title_ja": text,
             "detail_ja": text,
             "instance": text,
             "request_id": text,
-            "errors": Schema(type="array", items=field_error),
+            "errors": Schema(type=OpenAPIType.ARRAY, items=field_error),
         },
     )
     content = {

@@ -91,15 +91,23 @@ navigator.serviceWorker?.addEventListener('message', (event) => {
  * language) when notifications are on here. push.js is loaded only then. */
 function refreshPush() {
   if (!readStorage(PUSH_KEY)) return;
-  import('./push.js')
-    .then(({ refreshPush: refresh }) => refresh())
-    .catch((error) => console.warn('push: subscription not refreshed', error));
+  withPushAndAccount((push, me) => push.refreshPush(me)).catch((error) =>
+    console.warn('push: subscription not refreshed', error),
+  );
 }
 
 function markNoticeRead(id) {
-  import('./push.js')
-    .then(({ markNoticeRead: mark }) => mark(id))
-    .catch((error) => console.warn('push: notice not marked read', error));
+  withPushAndAccount((push, me) => push.markNoticeRead(id, me)).catch((error) =>
+    console.warn('push: notice not marked read', error),
+  );
+}
+
+// push.js does not know who is signed in (session.js loads push.js at sign-out, so the
+// other way round would be a circle): the account is looked up here and handed to it.
+async function withPushAndAccount(work) {
+  const [push, session] = await Promise.all([import('./push.js'), import('./session.js')]);
+  const me = await session.loadMe().catch(() => null);
+  return work(push, me);
 }
 
 function takeReadParameter() {

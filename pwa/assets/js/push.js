@@ -12,7 +12,6 @@
 
 import { ApiError, getJSON, sendJSON } from './api.js';
 import { currentLanguage } from './i18n.js';
-import { loadMe } from './session.js';
 import { fromBase64url } from './webauthn.js';
 
 const STORAGE_KEY = 'todoke.push';
@@ -67,16 +66,15 @@ export function disablePush() {
 }
 
 /**
- * At app start (and after a language switch): when this device's choice is on for the
- * signed-in account and permitted, get or create the subscription and send it again.
- * Never asks for permission. Resolves true when the server has it.
+ * At app start (and after a language switch): when this device's choice is on for me (the
+ * signed-in account, or null) and permitted, get or create the subscription and send it
+ * again. Never asks for permission. Resolves true when the server has it.
  */
-export async function refreshPush() {
+export async function refreshPush(me) {
   const choice = readChoice();
   if (!choice || pushSupport() !== 'available' || Notification.permission !== 'granted') {
     return false;
   }
-  const me = await loadMe().catch(() => null);
   if (!me || String(me.id) !== choice) return false;
   await sendSubscription();
   return true;
@@ -102,11 +100,11 @@ export async function forgetPushOnThisDevice() {
   }
 }
 
-/** A notice opened from a notification: mark it read for the signed-in resident. */
-export async function markNoticeRead(id) {
+/** A notice opened from a notification: mark it read for me (the signed-in resident; nothing
+ * when signed out). */
+export async function markNoticeRead(id, me) {
   const noticeId = Number(id);
   if (!Number.isInteger(noticeId) || noticeId <= 0) return false;
-  const me = await loadMe().catch(() => null);
   if (!me) return false;
   try {
     await sendJSON(`/api/me/inbox/${noticeId}/read`);
