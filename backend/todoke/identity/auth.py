@@ -56,6 +56,19 @@ def check_origin(scope: Scope, settings: Settings) -> None:
         raise Forbidden(CROSS_SITE)
 
 
+_WHO_PARAMETERS = frozenset({"principal", "optional_principal"})
+
+
+def _asks_who(handler: Any) -> bool:
+    """Whether a route needs to know who is calling (it takes the principal or has guards):
+    public pages such as the procedure list skip the session lookup. (Both answers are
+    kept by Litestar on the handler, so asking costs a set intersection.)"""
+    if handler is None:
+        return False
+    parameters = handler.parsed_fn_signature.parameters
+    return not _WHO_PARAMETERS.isdisjoint(parameters) or bool(handler.resolve_guards())
+
+
 class SessionAuthMiddleware(ASGIMiddleware):
     """Resolve the session once per API request, and guard unsafe methods against CSRF.
 
@@ -70,18 +83,19 @@ class SessionAuthMiddleware(ASGIMiddleware):
         self.cookie = session_cookie_name(settings)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        handler: Any = scope.get("route_handler")
+        method = scope.get("method", "GET")
+        unsafe = method in UNSAFE_METHODS
         principal = None
-        if scope["path"].startswith("/api/"):
+        if unsafe or _asks_who(handler):
             token = _cookie(scope, self.cookie)
             if token:
                 principal = await service.resolve_session(
                     token, idle_minutes=self.settings.session_idle_minutes
                 )
         scope["user"] = principal
-        method = scope.get("method", "GET")
-        if method in UNSAFE_METHODS:
+        if unsafe:
             check_origin(scope, self.settings)
-            handler: Any = scope.get("route_handler")
             wants_token = handler is None or handler.opt.get("csrf", True)
             if principal is not None and wants_token:
                 sent = _header(scope, b"x-csrf-token") or ""
