@@ -130,9 +130,9 @@ def _returns_a_dict(annotation: typing.Any) -> bool:
     origin = typing.get_origin(annotation)
     if annotation is dict or origin is dict:
         return True
-    if origin in (list, tuple, set) or (origin is not None and getattr(origin, "__name__", "") in (
-        "Response",
-    )):
+    if origin in (list, tuple, set) or (
+        origin is not None and getattr(origin, "__name__", "") in ("Response",)
+    ):
         return any(_returns_a_dict(arg) for arg in typing.get_args(annotation))
     if origin in (typing.Union, __import__("types").UnionType):
         return any(_returns_a_dict(arg) for arg in typing.get_args(annotation))
@@ -162,7 +162,9 @@ COPIES = {
     "a code alphabet of its own": re.compile(r"ALPHABET\s*=\s*\""),
     "base64url of its own": re.compile(r"urlsafe_b64(en|de)code"),
     "a body reader of its own": re.compile(r"request\.stream\(\)"),
-    "an Idempotency-Key rule of its own": re.compile(r"HeaderParameter\(\s*name=\"Idempotency-Key\""),
+    "an Idempotency-Key rule of its own": re.compile(
+        r"HeaderParameter\(\s*name=\"Idempotency-Key\""
+    ),
 }
 HOMES = {"clock.py", "codes.py", "web/inputs.py"}
 
