@@ -228,9 +228,9 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 
     invite = asyncio.run(_with_database(settings, work))
     print(
-        f"Invite for {args.name} ({args.role}), single use, until {invite['expires_at']:%Y-%m-%d}:"
+        f"Invite for {args.name} ({args.role}), single use, until {invite.expires_at:%Y-%m-%d}:"
     )
-    print(f"{settings.public_origins[0]}/staff/invite#{invite['token']}")
+    print(f"{settings.public_origins[0]}/staff/invite#{invite.token}")
     return 0
 
 
@@ -251,9 +251,9 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
         )
         letter = activation_letter_html(
             municipality=municipality,
-            person=issued["person"],
-            code=issued["code"],
-            expires_at=issued["expires_at"],
+            person=issued.person,
+            code=issued.code,
+            expires_at=issued.expires_at,
             purpose=args.purpose,
         )
         return issued, letter
@@ -262,8 +262,8 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
     if args.letter:
         Path(args.letter).write_text(letter, encoding="utf-8")
         print(f"letter written to {args.letter}")
-    print(f"activation code for {args.registry_id}, until {issued['expires_at']:%Y-%m-%d}:")
-    print(issued["code"])
+    print(f"activation code for {args.registry_id}, until {issued.expires_at:%Y-%m-%d}:")
+    print(issued.code)
     return 0
 
 

@@ -96,7 +96,7 @@ async def staff_client(client_for, app, city, role: str = "support", departments
         created_by=None,
     )
     client = client_for(app)
-    registered = await register(client, SoftAuthenticator(), invite=invite["token"])
+    registered = await register(client, SoftAuthenticator(), invite=invite.token)
     assert registered.status_code == 201, registered.text
     assert registered.json()["kind"] == "staff"
     return client, csrf(registered)
@@ -299,7 +299,7 @@ async def test_expired_invite_is_refused(client, city):
     await StaffInvite.update(
         {StaffInvite.expires_at: datetime.now(UTC) - timedelta(minutes=1)}
     ).where(StaffInvite.display_name == "期限切れ")
-    response = await client.post("/api/auth/registration/options", json={"invite": invite["token"]})
+    response = await client.post("/api/auth/registration/options", json={"invite": invite.token})
     assert_refused(response)
 
 
@@ -313,11 +313,9 @@ async def test_an_invite_makes_one_account_only(client, city, client_for, app):
         department_codes=["citizens"],
         created_by=None,
     )
-    assert (await register(client, SoftAuthenticator(), invite=invite["token"])).status_code == 201
+    assert (await register(client, SoftAuthenticator(), invite=invite.token)).status_code == 201
     async with client_for(app) as second:
-        refused = await second.post(
-            "/api/auth/registration/options", json={"invite": invite["token"]}
-        )
+        refused = await second.post("/api/auth/registration/options", json={"invite": invite.token})
         assert_refused(refused)
 
 
@@ -584,7 +582,7 @@ async def test_sign_ins_are_audited_with_the_right_kind(client, resident, client
     )
     desk = SoftAuthenticator()
     async with client_for(app) as staff:
-        assert (await register(staff, desk, invite=invite["token"])).status_code == 201
+        assert (await register(staff, desk, invite=invite.token)).status_code == 201
         assert (await login(staff, desk)).json()["kind"] == "staff"
     kinds = {
         r["actor_kind"]
@@ -608,13 +606,14 @@ async def test_session_answers_200_signed_in_or_not(client, resident, client_for
 
 async def test_the_same_passkey_twice_is_a_conflict_not_a_500(city):
     from todoke.errors import Conflict
+    from todoke.identity.schemas import StoredPasskey
     from todoke.identity.service import create_account_with_passkey
 
-    stored = {
-        "credential_id": "c2FtZS1jcmVkZW50aWFs", "user_handle": "aGFuZGxl", "public_key": "cGs",
-        "sign_count": 0, "transports": [], "aaguid": "", "device_type": "single_device",
-        "backup_eligible": False, "backup_state": False,
-    }  # fmt: skip
+    stored = StoredPasskey(
+        credential_id="c2FtZS1jcmVkZW50aWFs", user_handle="aGFuZGxl", public_key="cGs",
+        sign_count=0, transports=[], aaguid="", device_type="single_device",
+        backup_eligible=False, backup_state=False,
+    )  # fmt: skip
     await create_account_with_passkey(
         municipality_id=city.id,
         user_handle="aGFuZGxl",

@@ -13,8 +13,8 @@ from todoke.procedures import service as procedures
 from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
 from todoke.registry import service as registry
 from todoke.registry.importer import import_registry
+from todoke.registry.public import has_persons
 from todoke.registry.schemas import ImportReport, MunicipalityRead
-from todoke.registry.tables import Person
 
 # A code with a valid check digit that no real municipality uses (東京都 + 999).
 DEMO_CODE = "139998"
@@ -39,7 +39,7 @@ async def seed_demo(
     """
     municipality = await registry.ensure_municipality(DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE)
     await seed_catalogue(municipality)
-    if await Person.exists().where(Person.municipality == municipality.id):
+    if await has_persons(municipality.id):
         return municipality, None
     # Through a real file and the real importer: the demo exercises what a city would run.
     with tempfile.TemporaryDirectory() as folder:
@@ -78,5 +78,5 @@ async def demo_credentials(municipality: MunicipalityRead, residents: int = 3) -
             purpose="verify",
             issued_by=None,
         )
-        codes.append((f"{head.family_name} {head.given_name}", issued["code"]))
-    return {"invite": invite["token"], "codes": codes}
+        codes.append((f"{head.family_name} {head.given_name}", issued.code))
+    return {"invite": invite.token, "codes": codes}

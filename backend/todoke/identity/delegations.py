@@ -8,39 +8,32 @@ filing made in their name.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
+import msgspec
+
+from todoke import clock
 from todoke.audit import service as audit
-from todoke.db import aware as _aware
-from todoke.db import write_transaction
+from todoke.codes import canonical_code, code_hash, new_code, secret_hash
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Forbidden, InvalidInput, NotFound, Text
+from todoke.identity.schemas import DelegationOffer, DelegationRead
 from todoke.principal import Principal
 
 CODE_HOURS = 72
 MAX_DAYS = 366
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _code_hashes(code: str) -> list[str]:
+    # Offers made before codes were unified were hashed without their hyphens; they stay
+    # valid for CODE_HOURS, so both forms are looked up until then.
+    return [code_hash(code), secret_hash(canonical_code(code).replace("-", ""))]
 
 
-def _hash(code: str) -> str:
-    canonical = "".join(c for c in code.upper() if c.isalnum())
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _resident(principal: Principal) -> None:
-    if principal.is_staff:
-        raise Forbidden(Text("住民のアカウントで操作してください。", "Residents only."))
-
-
-async def offer(principal: Principal, scope: tuple[str, ...], days: int) -> dict[str, Any]:
-    _resident(principal)
+async def offer(principal: Principal, scope: tuple[str, ...], days: int) -> DelegationOffer:
+    """A single-use code for the agent; only a verified resident may offer (the route lets
+    residents only through)."""
     if principal.person_id is None:
         raise Forbidden(
             Text(
@@ -54,8 +47,9 @@ async def offer(principal: Principal, scope: tuple[str, ...], days: int) -> dict
         )
     if len(scope) > 50 or any(not s or len(s) > 64 for s in scope):
         raise InvalidInput(Text("手続きの指定が正しくありません。", "Invalid scope."))
-    code = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
-    now = _now()
+    code = new_code()
+    now = clock.now()
+    expires = now + timedelta(hours=CODE_HOURS)
     async with write_transaction() as sql:
         await sql.execute(
             "INSERT INTO delegation (municipality, principal, agent, code_hash, scope, days, "
@@ -63,44 +57,49 @@ async def offer(principal: Principal, scope: tuple[str, ...], days: int) -> dict
             [
                 principal.municipality_id,
                 principal.account_id,
-                _hash(code),
-                _json_list(scope),
+                code_hash(code),
+                json.dumps(list(scope), ensure_ascii=False),
                 days,
                 now,
-                now + timedelta(hours=CODE_HOURS),
+                expires,
             ],
         )
-    return {"code": code, "expires_at": now + timedelta(hours=CODE_HOURS)}
+    return DelegationOffer(code=code, expires_at=expires)
 
 
-def _json_list(values: tuple[str, ...] | list[str]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+class _Offer(msgspec.Struct, frozen=True):
+    id: int
+    principal: int
+    days: int
+    code_expires_at: datetime
 
 
 async def accept(principal: Principal, code: str) -> int:
-    _resident(principal)
-    now = _now()
+    """The agent (a resident, as the route lets through) takes up an offer; its id."""
+    now = clock.now()
     async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT id, principal, days, code_expires_at FROM delegation "
-            "WHERE code_hash = ? AND municipality = ? AND agent IS NULL AND revoked_at IS NULL",
-            [_hash(code), principal.municipality_id],
+        marks, hashes = sql.in_list(_code_hashes(code))
+        found = await sql.row(
+            _Offer,
+            "SELECT id, principal, days, code_expires_at FROM delegation "  # noqa: S608
+            f"WHERE code_hash {marks} AND municipality = ? AND agent IS NULL "
+            "AND revoked_at IS NULL",
+            [*hashes, principal.municipality_id],
         )
-        if not rows or _aware(rows[0][3]) < now:
+        if found is None or found.code_expires_at < now:
             raise InvalidInput(
                 Text(
                     "招待コードが正しくないか、期限が切れています。",
                     "The code is wrong or has expired.",
                 )
             )
-        delegation_id, principal_account, days, _ = rows[0]
-        if principal_account == principal.account_id:
+        if found.principal == principal.account_id:
             raise InvalidInput(
                 Text("自分自身を代理人にはできません。", "You cannot be your own agent.")
             )
         await sql.execute(
             "UPDATE delegation SET agent = ?, accepted_at = ?, expires_at = ? WHERE id = ?",
-            [principal.account_id, now, now + timedelta(days=days), delegation_id],
+            [principal.account_id, now, now + timedelta(days=found.days), found.id],
         )
         await audit.record(
             municipality_id=principal.municipality_id,
@@ -108,85 +107,96 @@ async def accept(principal: Principal, code: str) -> int:
             actor_account=principal.account_id,
             action="delegation.accepted",
             purpose="proxy",
-            subject_account=principal_account,
-            detail={"delegation": delegation_id},
+            subject_account=found.principal,
+            detail={"delegation": found.id},
             sql=sql,
         )
-    return delegation_id
+    return found.id
 
 
 async def revoke(principal: Principal, delegation_id: int) -> None:
     async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT principal, agent FROM delegation WHERE id = ? AND revoked_at IS NULL "
+        held = await sql.value(
+            "SELECT id FROM delegation WHERE id = ? AND revoked_at IS NULL "
             "AND (principal = ? OR agent = ?)",
             [delegation_id, principal.account_id, principal.account_id],
         )
-        if not rows:
+        if held is None:
             raise NotFound(Text("代理の設定が見つかりません。", "No such delegation."))
         await sql.execute(
-            "UPDATE delegation SET revoked_at = ? WHERE id = ?", [_now(), delegation_id]
+            "UPDATE delegation SET revoked_at = ? WHERE id = ?", [clock.now(), delegation_id]
         )
 
 
-def _status(row: dict[str, Any], now: datetime) -> str:
-    if row["revoked_at"] is not None:
-        return "revoked"
-    if row["agent"] is None:
-        return "pending" if _aware(row["code_expires_at"]) > now else "expired"
-    return "active" if _aware(row["expires_at"]) > now else "expired"
+class _Listed(msgspec.Struct, frozen=True):
+    id: int
+    principal: int
+    agent: int | None
+    scope: list[str]
+    created_at: datetime
+    code_expires_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    principal_name: str
+    agent_name: str | None
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.agent is None:
+            return "pending" if self.code_expires_at > now else "expired"
+        return "active" if self.expires_at is not None and self.expires_at > now else "expired"
 
 
-async def list_for(principal: Principal) -> list[dict[str, Any]]:
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT d.id, d.principal, d.agent, d.scope, d.created_at, d.code_expires_at, "
-            "d.expires_at, d.revoked_at, p.display_name, a.display_name FROM delegation d "
+async def list_for(principal: Principal) -> list[DelegationRead]:
+    """Delegations the account gave or received, newest first."""
+    async with read_transaction() as sql:
+        rows = await sql.rows(
+            _Listed,
+            "SELECT d.id AS id, d.principal AS principal, d.agent AS agent, d.scope AS scope, "
+            "d.created_at AS created_at, d.code_expires_at AS code_expires_at, "
+            "d.expires_at AS expires_at, d.revoked_at AS revoked_at, "
+            "p.display_name AS principal_name, a.display_name AS agent_name FROM delegation d "
             "JOIN account p ON p.id = d.principal LEFT JOIN account a ON a.id = d.agent "
             "WHERE d.principal = ? OR d.agent = ? ORDER BY d.id DESC",
             [principal.account_id, principal.account_id],
         )
-    now = _now()
-    result = []
-    for r in rows:
-        row = {
-            "id": r[0],
-            "principal": r[1],
-            "agent": r[2],
-            "scope": tuple(json.loads(r[3]) if isinstance(r[3], str) else r[3] or ()),
-            "created_at": _aware(r[4]),
-            "code_expires_at": r[5],
-            "expires_at": r[6],
-            "revoked_at": r[7],
-        }
-        result.append(
-            {
-                "id": row["id"],
-                "direction": "given" if row["principal"] == principal.account_id else "received",
-                "principal_account": row["principal"],
-                "principal_name": r[8],
-                "agent_name": r[9] or "",
-                "scope": row["scope"],
-                "status": _status(row, now),
-                "expires_at": _aware(row["expires_at"] or row["code_expires_at"]),
-                "created_at": row["created_at"],
-            }
+    now = clock.now()
+    return [
+        DelegationRead(
+            id=row.id,
+            direction="given" if row.principal == principal.account_id else "received",
+            principal_account=row.principal,
+            principal_name=row.principal_name,
+            agent_name=row.agent_name or "",
+            scope=tuple(row.scope or ()),
+            status=row.status(now),
+            expires_at=row.expires_at or row.code_expires_at,
+            created_at=row.created_at,
         )
-    return result
+        for row in rows
+    ]
 
 
-async def check_agent(sql: Any, *, agent_account: int, principal_account: int, slug: str) -> None:
+class _Grant(msgspec.Struct, frozen=True):
+    scope: list[str]
+    expires_at: datetime
+
+
+async def check_agent(
+    sql: SqlSession, *, agent_account: int, principal_account: int, slug: str
+) -> None:
     """Raise unless ``agent_account`` holds a live delegation from ``principal_account``
     that covers the procedure ``slug``."""
-    rows = await sql.fetch(
+    grants = await sql.rows(
+        _Grant,
         "SELECT scope, expires_at FROM delegation WHERE principal = ? AND agent = ? "
         "AND revoked_at IS NULL",
         [principal_account, agent_account],
     )
-    now = _now()
-    for scope, expires_at in rows:
-        slugs = json.loads(scope) if isinstance(scope, str) else (scope or [])
-        if _aware(expires_at) > now and (not slugs or slug in slugs):
+    now = clock.now()
+    for grant in grants:
+        if grant.expires_at > now and (not grant.scope or slug in grant.scope):
             return
     raise Forbidden(
         Text(

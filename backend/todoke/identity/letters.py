@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from todoke import jp
+from todoke import clock, jp
+from todoke.registry.public import LetterAddressee
 from todoke.registry.schemas import MunicipalityRead
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 def activation_letter_html(
     *,
     municipality: MunicipalityRead,
-    person: dict[str, Any],
+    person: LetterAddressee,
     code: str,
     expires_at: datetime,
     purpose: str,
@@ -24,8 +21,8 @@ def activation_letter_html(
     """A self-contained page, plain semantic HTML (the CSP forbids inline styles and
     scripts) that prints cleanly from any browser."""
     city = escape(municipality.name["ja"])
-    name = escape(f"{person['family_name']} {person['given_name']}")
-    expires_local = expires_at.astimezone(JST)
+    name = escape(f"{person.family_name} {person.given_name}")
+    expires_local = expires_at.astimezone(clock.JST)
     expiry = escape(jp.to_wareki(expires_local.date()))
     heading = "アカウント回復のお知らせ" if purpose == "recovery" else "本人確認コードのお知らせ"
     intro = (
@@ -38,7 +35,7 @@ def activation_letter_html(
 <head><meta charset="utf-8"><title>{heading}｜{city}</title></head>
 <body>
 <main>
-<p>〒{escape(person["postal_code"])}<br>{escape(person["address"])}<br>{name} 様</p>
+<p>〒{escape(person.postal_code)}<br>{escape(person.address)}<br>{name} 様</p>
 <p>{city}</p>
 <h1>{heading}</h1>
 <p>{intro}</p>

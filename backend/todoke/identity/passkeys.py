@@ -3,13 +3,11 @@ and bound to the browser that asked for them; user verification always required.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+import msgspec
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -26,8 +24,11 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from todoke import clock
+from todoke.codes import b64url_decode, b64url_encode, secret_hash
 from todoke.db import write_transaction
 from todoke.errors import InvalidInput, Text
+from todoke.identity.schemas import AssertionResult, CeremonyData, StoredPasskey, TakenCeremony
 
 CEREMONY_MINUTES = 5
 ALGORITHMS = [
@@ -44,27 +45,24 @@ REFUSED = InvalidInput(
 )
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64url(text: str) -> bytes:
+def decoded(text: Any) -> bytes:
+    """base64url from the browser; anything else (or absurdly long) is ``REFUSED``."""
     if not isinstance(text, str) or len(text) > 4096:
         raise REFUSED
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError):
+        return b64url_decode(text)
+    except ValueError:
         raise REFUSED from None
 
 
 def binding_hash(binding: str) -> str:
-    return hashlib.sha256(binding.encode()).hexdigest()
+    return secret_hash(binding)
 
 
 async def _store(
-    purpose: str, challenge: bytes, binding: str, account: int | None, data: dict
+    purpose: str, challenge: bytes, binding: str, account: int | None, data: CeremonyData
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     async with write_transaction() as sql:
         # Expired ceremonies are worthless: clear them as new ones are made.
         await sql.execute("DELETE FROM ceremony WHERE expires_at < ?", [now - timedelta(hours=1)])
@@ -72,11 +70,11 @@ async def _store(
             "INSERT INTO ceremony (challenge, purpose, binding_hash, account, data, created_at, "
             "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                b64url(challenge),
+                b64url_encode(challenge),
                 purpose,
                 binding_hash(binding),
                 account,
-                json.dumps(data, ensure_ascii=False),
+                msgspec.json.encode(data).decode(),
                 now,
                 now + timedelta(minutes=CEREMONY_MINUTES),
             ],
@@ -94,8 +92,8 @@ async def registration_options(
     purpose: str,
     binding: str,
     account: int | None = None,
-    data: dict | None = None,
-) -> dict[str, Any]:
+    data: CeremonyData | None = None,
+) -> msgspec.Raw:
     """Options for navigator.credentials.create(): a discoverable credential, user
     verification required, no attestation, the account's passkeys excluded."""
     challenge = secrets.token_bytes(32)
@@ -111,16 +109,21 @@ async def registration_options(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=unb64url(c)) for c in exclude],
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=decoded(c)) for c in exclude],
         supported_pub_key_algs=ALGORITHMS,
     )
-    await _store(
-        purpose, challenge, binding, account, {**(data or {}), "user_handle": b64url(user_handle)}
-    )
-    return json.loads(options_to_json(options))
+    data = msgspec.structs.replace(data or CeremonyData(), user_handle=b64url_encode(user_handle))
+    await _store(purpose, challenge, binding, account, data)
+    return _as_json(options_to_json(options))
 
 
-async def authentication_options(*, rp_id: str, binding: str) -> dict[str, Any]:
+def _as_json(options: str) -> msgspec.Raw:
+    # py_webauthn writes the standard JSON form itself; re-encoded compact (and UTF-8
+    # rather than \u escapes), as every other answer of the API.
+    return msgspec.Raw(msgspec.json.encode(msgspec.json.decode(options)))
+
+
+async def authentication_options(*, rp_id: str, binding: str) -> msgspec.Raw:
     """Options for navigator.credentials.get(): usernameless (no allowCredentials), UV required."""
     challenge = secrets.token_bytes(32)
     options = generate_authentication_options(
@@ -129,8 +132,8 @@ async def authentication_options(*, rp_id: str, binding: str) -> dict[str, Any]:
         timeout=CEREMONY_MINUTES * 60_000,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    await _store("authenticate", challenge, binding, None, {})
-    return json.loads(options_to_json(options))
+    await _store("authenticate", challenge, binding, None, CeremonyData())
+    return _as_json(options_to_json(options))
 
 
 def _client_challenge(credential: dict[str, Any]) -> str:
@@ -138,45 +141,56 @@ def _client_challenge(credential: dict[str, Any]) -> str:
     if not isinstance(response, dict):
         raise REFUSED
     try:
-        client_data = json.loads(unb64url(response.get("clientDataJSON", "")))
+        client_data = msgspec.json.decode(decoded(response.get("clientDataJSON", "")))
         challenge = client_data["challenge"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):  # msgspec.DecodeError is a ValueError
         raise REFUSED from None
     if not isinstance(challenge, str):
         raise REFUSED
     return challenge
 
 
-async def take_ceremony(credential: dict[str, Any], purpose: str, binding: str) -> dict[str, Any]:
+class _Ceremony(msgspec.Struct, frozen=True):
+    challenge: str
+    account: int | None
+    data: dict[str, Any]
+
+
+async def take_ceremony(credential: dict[str, Any], purpose: str, binding: str) -> TakenCeremony:
     """Use up the ceremony this credential answers: it must exist, be unused, unexpired,
     for this purpose and this browser. A replay finds it used."""
     challenge = _client_challenge(credential)
-    now = datetime.now(UTC)
+    now = clock.now()
     async with write_transaction() as sql:
-        rows = await sql.fetch(
+        taken = await sql.row(
+            _Ceremony,
             "UPDATE ceremony SET used_at = ? WHERE challenge = ? AND purpose = ? "
             "AND binding_hash = ? AND used_at IS NULL AND expires_at > ? "
             "RETURNING challenge, account, data",
             [now, challenge, purpose, binding_hash(binding), now],
         )
-    if not rows:
+    if taken is None:
         raise InvalidInput(
             Text(
                 "確認の有効期限が切れたか、すでに使われています。最初からやり直してください。",
                 "This sign-in request expired or was already used. Please start again.",
             )
         )
-    challenge_b64, account, data = rows[0]
-    return {
-        "challenge": unb64url(challenge_b64),
-        "account": account,
-        "data": json.loads(data) if isinstance(data, str) else (data or {}),
-    }
+    return TakenCeremony(
+        challenge=decoded(taken.challenge),
+        account=taken.account,
+        data=msgspec.convert(taken.data or {}, CeremonyData),
+    )
 
 
 def verify_registration(
-    credential: dict[str, Any], *, challenge: bytes, rp_id: str, origins: list[str]
-) -> dict[str, Any]:
+    credential: dict[str, Any],
+    *,
+    challenge: bytes,
+    rp_id: str,
+    origins: list[str],
+    user_handle: str,
+) -> StoredPasskey:
     """The new passkey's stored form, or ``REFUSED``."""
     try:
         verified = verify_registration_response(
@@ -191,27 +205,31 @@ def verify_registration(
     except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError):
         raise REFUSED from None
     transports = credential.get("response", {}).get("transports") or []
-    return {
-        "credential_id": b64url(verified.credential_id),
-        "public_key": b64url(verified.credential_public_key),
-        "sign_count": verified.sign_count,
-        "aaguid": verified.aaguid,
-        "device_type": verified.credential_device_type.value,
-        "backup_eligible": verified.credential_device_type.value == "multi_device",
-        "backup_state": verified.credential_backed_up,
-        "transports": [t for t in transports if isinstance(t, str)][:8],
-    }
+    return StoredPasskey(
+        credential_id=b64url_encode(verified.credential_id),
+        public_key=b64url_encode(verified.credential_public_key),
+        sign_count=verified.sign_count,
+        aaguid=verified.aaguid,
+        device_type=verified.credential_device_type.value,
+        backup_eligible=verified.credential_device_type.value == "multi_device",
+        backup_state=verified.credential_backed_up,
+        transports=[t for t in transports if isinstance(t, str)][:8],
+        user_handle=user_handle,
+    )
 
 
 async def finish_registration(
     credential: dict[str, Any], *, purpose: str, binding: str, rp_id: str, origins: list[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[TakenCeremony, StoredPasskey]:
     """Use up the ceremony and verify the new credential: (ceremony, stored passkey)."""
     ceremony = await take_ceremony(credential, purpose, binding)
     stored = verify_registration(
-        credential, challenge=ceremony["challenge"], rp_id=rp_id, origins=origins
+        credential,
+        challenge=ceremony.challenge,
+        rp_id=rp_id,
+        origins=origins,
+        user_handle=ceremony.data.user_handle,
     )
-    stored["user_handle"] = ceremony["data"]["user_handle"]
     return ceremony, stored
 
 
@@ -227,14 +245,14 @@ def verify_assertion(
     origins: list[str],
     public_key: str,
     sign_count: int,
-) -> dict[str, Any]:
+) -> AssertionResult:
     try:
         verified = verify_authentication_response(
             credential=credential,
             expected_challenge=challenge,
             expected_rp_id=rp_id,
             expected_origin=origins,
-            credential_public_key=unb64url(public_key),
+            credential_public_key=decoded(public_key),
             credential_current_sign_count=sign_count,
             require_user_verification=True,
         )
@@ -244,14 +262,13 @@ def verify_assertion(
         raise REFUSED from None
     except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError):
         raise REFUSED from None
-    return {
-        "sign_count": verified.new_sign_count,
-        "backup_state": verified.credential_backed_up,
-    }
+    return AssertionResult(
+        sign_count=verified.new_sign_count, backup_state=verified.credential_backed_up
+    )
 
 
 def credential_id_of(credential: dict[str, Any]) -> str:
     raw = credential.get("rawId") or credential.get("id")
     if not isinstance(raw, str) or not raw or len(raw) > 1400:
         raise REFUSED
-    return b64url(unb64url(raw))
+    return b64url_encode(decoded(raw))

@@ -147,3 +147,58 @@ async def deactivate_account(sql: _SqlSession, account_id: int) -> None:
 
     await sql.execute("UPDATE account SET disabled_at = ? WHERE id = ?", [clock.now(), account_id])
     await end_all_sessions(account_id, sql)
+
+
+# --- accounts as the procedures domain sees them (who an application is for) --------------
+
+
+class AccountPerson(_msgspec.Struct, frozen=True):
+    """An account of the municipality, with the registry person it is linked to."""
+
+    person_id: int | None
+    display_name: str
+
+
+async def account_person(
+    account_id: int, municipality_id: int, sql: _SqlSession | None = None
+) -> AccountPerson | None:
+    """The account's linked person and display name, if it belongs to the municipality
+    (the principal a delegate files for)."""
+    query = (
+        "SELECT person AS person_id, display_name FROM account WHERE id = ? AND municipality = ?"
+    )
+    if sql is None:
+        async with _read_transaction() as own:
+            return await own.row(AccountPerson, query, [account_id, municipality_id])
+    return await sql.row(AccountPerson, query, [account_id, municipality_id])
+
+
+# --- who may be told: accounts of persons with a live consent (benefits' matching) ----------
+
+from collections.abc import Sequence as _Sequence  # noqa: E402
+
+
+class ConsentedAccount(_msgspec.Struct, frozen=True):
+    person_id: int
+    account_id: int
+    kind: str  # resident | staff
+
+
+async def consented_accounts(
+    sql: _SqlSession, person_ids: _Sequence[int], purpose: str
+) -> list[ConsentedAccount]:
+    """The live (not disabled) accounts of these persons holding a live consent for
+    ``purpose``, by person and account id (any number of persons: read in batches)."""
+    found: list[ConsentedAccount] = []
+    wanted = sorted(set(person_ids))
+    for start in range(0, len(wanted), 1000):
+        marks, args = sql.in_list(wanted[start : start + 1000])
+        found += await sql.rows(
+            ConsentedAccount,
+            "SELECT a.person AS person_id, a.id AS account_id, a.kind AS kind "  # noqa: S608
+            "FROM account a JOIN consent c ON c.account = a.id AND c.purpose = ? "
+            f"AND c.revoked_at IS NULL WHERE a.disabled_at IS NULL AND a.person {marks} "
+            "ORDER BY a.person, a.id",
+            [purpose, *args],
+        )
+    return found

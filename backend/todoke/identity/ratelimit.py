@@ -28,8 +28,8 @@ async def hit(key: str, *, limit: int, window_seconds: int) -> None:
     now = time.time()
     window = int(now // window_seconds) * window_seconds
     async with write_transaction() as sql:
-        rows = await sql.fetch(_UPSERT, [key[:200], window])
-    if rows[0][0] > limit:
+        count = await sql.value(_UPSERT, [key[:200], window])
+    if count > limit:
         raise TooManyRequests(
             Text(
                 "試行回数が多すぎます。しばらく待ってからお試しください。",

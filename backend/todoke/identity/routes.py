@@ -1,29 +1,38 @@
-"""Identity routes: passkey sign-up and sign-in, the signed-in account, and the staff side
-of identity (invites, activation letters, counter verification)."""
+"""Identity routes: passkey sign-up and sign-in, the signed-in account (its passkeys,
+identity verification, consents, access log) and delegations. Staff work on identity
+(invites, letters, counter checks) lives under ``staff/``."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from todoke import clock
 from todoke.audit import service as audit_service
+from todoke.audit.schemas import AccessLogEntry
+from todoke.codes import b64url_decode
 from todoke.db import MAX_ID
 from todoke.errors import (
     InvalidInput,
     Text,
     TooManyRequests,
 )
-from todoke.identity import delegations, passkeys, ratelimit, service
+from todoke.identity import delegations, passkeys, service
 from todoke.identity.auth import session_cookie_name
+from todoke.identity.ratelimit import rate_limit
 from todoke.identity.schemas import (
+    AccountRead,
+    CeremonyData,
     ConsentChange,
+    Consents,
     CounterCode,
     CredentialBody,
     DelegationAccept,
@@ -34,22 +43,21 @@ from todoke.identity.schemas import (
     PasskeyRead,
     PasskeyRename,
     RegistrationStart,
+    SessionState,
     SignedIn,
     VerificationCode,
+    VerificationDone,
 )
 from todoke.notices import service as notices
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
+from todoke.web.guards import residents_only, signed_in
 
 CEREMONY_COOKIE = "todoke_ceremony"
 # Sign-in ceremonies run before there is a session: the middleware checks their Origin,
 # not a CSRF token (a stale session cookie must not block signing in again).
 NO_SESSION_YET = {"csrf": False}
-
-
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _session_cookie(settings: Settings, token: str) -> Cookie:
@@ -93,9 +101,21 @@ def _binding(request: Request[Any, Any, Any]) -> str:
 OPTIONS_FACTOR = 4
 
 
-async def _limit(request: Request[Any, Any, Any], name: str, factor: int = 1) -> None:
-    limit = request.app.state.settings.auth_rate_limit * factor
-    await ratelimit.hit(f"{name}:{_client(request)}", limit=limit, window_seconds=60)
+def _per_client(name: str, factor: int = 1) -> Callable[..., Awaitable[None]]:
+    """``auth_rate_limit`` × ``factor`` calls a minute per client address."""
+    return rate_limit(name, limit=lambda settings: settings.auth_rate_limit * factor)
+
+
+# Codes are short: guessing them is held back to a few tries per ten minutes.
+VERIFICATION_LIMIT = rate_limit(
+    "verify", limit=lambda settings: settings.verification_rate_limit, window_seconds=600
+)
+DELEGATION_LIMIT = rate_limit(
+    "delegation",
+    limit=lambda settings: settings.verification_rate_limit,
+    window_seconds=600,
+    per="account",
+)
 
 
 async def _signed_in(
@@ -127,36 +147,31 @@ class AuthController(Controller):
     tags = ["identity"]
 
     @get("/session", operation_id="getSession", summary="Whether this browser is signed in")
-    async def session(
-        self, optional_principal: NamedDependency[Principal | None]
-    ) -> dict[str, Any]:
+    async def session(self, optional_principal: NamedDependency[Principal | None]) -> SessionState:
         """Always 200, so a signed-out page load is not an error in the browser's console."""
         principal = optional_principal
         if principal is None:
-            return {"signed_in": False}
-        return {"signed_in": True, "account": await service.describe_account(principal)}
+            return SessionState(signed_in=False)
+        return SessionState(signed_in=True, account=await service.describe_account(principal))
 
     @post(
         "/registration/options",
         operation_id="registrationOptions",
         status_code=HTTP_200_OK,
         opt=NO_SESSION_YET,
+        guards=[_per_client("register-options", OPTIONS_FACTOR)],
     )
     async def registration_options(
         self,
-        request: Request[Any, Any, Any],
         state: State,
         municipality: NamedDependency[MunicipalityRead],
         data: JSONBody[RegistrationStart],
-    ) -> Response[dict[str, Any]]:
-        await _limit(request, "register-options", OPTIONS_FACTOR)
+    ) -> Response[msgspec.Raw]:
         settings: Settings = state.settings
-        extra: dict[str, Any] = {}
         display_name = data.display_name.strip()[:100] or "とどけ利用者"
         if data.invite:
             invite = await service.open_staff_invite(municipality.id, data.invite)
-            extra["invite"] = data.invite
-            display_name = invite["display_name"]
+            display_name = invite.display_name
         binding = secrets.token_urlsafe(24)
         options = await passkeys.registration_options(
             rp_id=settings.rp_id,
@@ -167,12 +182,16 @@ class AuthController(Controller):
             exclude=[],
             purpose="register",
             binding=binding,
-            data={"display_name": display_name, **extra},
+            data=CeremonyData(display_name=display_name, invite=data.invite),
         )
         return Response(options, cookies=[_ceremony_cookie(settings, binding)])
 
     @post(
-        "/registration", operation_id="register", status_code=HTTP_201_CREATED, opt=NO_SESSION_YET
+        "/registration",
+        operation_id="register",
+        status_code=HTTP_201_CREATED,
+        opt=NO_SESSION_YET,
+        guards=[_per_client("register")],
     )
     async def register(
         self,
@@ -181,7 +200,6 @@ class AuthController(Controller):
         municipality: NamedDependency[MunicipalityRead],
         data: JSONBody[CredentialBody],
     ) -> Response[SignedIn]:
-        await _limit(request, "register")
         settings: Settings = state.settings
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
@@ -191,12 +209,12 @@ class AuthController(Controller):
             origins=list(settings.public_origins),
         )
         invite = None
-        if ceremony["data"].get("invite"):
-            invite = await service.open_staff_invite(municipality.id, ceremony["data"]["invite"])
+        if ceremony.data.invite:
+            invite = await service.open_staff_invite(municipality.id, ceremony.data.invite)
         account_id = await service.create_account_with_passkey(
             municipality_id=municipality.id,
-            user_handle=ceremony["data"]["user_handle"],
-            display_name=ceremony["data"]["display_name"],
+            user_handle=ceremony.data.user_handle,
+            display_name=ceremony.data.display_name,
             stored=stored,
             passkey_name=data.name.strip() or "パスキー",
             invite=invite,
@@ -205,18 +223,25 @@ class AuthController(Controller):
         return await _signed_in(request, settings, account_id, kind, HTTP_201_CREATED)
 
     @post(
-        "/login/options", operation_id="loginOptions", status_code=HTTP_200_OK, opt=NO_SESSION_YET
+        "/login/options",
+        operation_id="loginOptions",
+        status_code=HTTP_200_OK,
+        opt=NO_SESSION_YET,
+        guards=[_per_client("login-options", OPTIONS_FACTOR)],
     )
-    async def login_options(
-        self, request: Request[Any, Any, Any], state: State
-    ) -> Response[dict[str, Any]]:
-        await _limit(request, "login-options", OPTIONS_FACTOR)
+    async def login_options(self, state: State) -> Response[msgspec.Raw]:
         settings: Settings = state.settings
         binding = secrets.token_urlsafe(24)
         options = await passkeys.authentication_options(rp_id=settings.rp_id, binding=binding)
         return Response(options, cookies=[_ceremony_cookie(settings, binding)])
 
-    @post("/login", operation_id="login", status_code=HTTP_200_OK, opt=NO_SESSION_YET)
+    @post(
+        "/login",
+        operation_id="login",
+        status_code=HTTP_200_OK,
+        opt=NO_SESSION_YET,
+        guards=[_per_client("login")],
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -224,7 +249,6 @@ class AuthController(Controller):
         municipality: NamedDependency[MunicipalityRead],
         data: JSONBody[CredentialBody],
     ) -> Response[SignedIn]:
-        await _limit(request, "login")
         settings: Settings = state.settings
         try:
             ceremony = await passkeys.take_ceremony(
@@ -232,7 +256,7 @@ class AuthController(Controller):
             )
             account_id = await service.sign_in_with_passkey(
                 data.credential,
-                challenge=ceremony["challenge"],
+                challenge=ceremony.challenge,
                 rp_id=settings.rp_id,
                 origins=list(settings.public_origins),
             )
@@ -242,7 +266,7 @@ class AuthController(Controller):
                 actor_kind="anonymous",
                 action="identity.sign_in_failed",
                 purpose="sign-in",
-                detail={"client": _client(request)},
+                detail={"client": request.client.host if request.client else "unknown"},
             )
             raise
         kind = await service.account_kind(account_id)
@@ -283,25 +307,16 @@ class AuthController(Controller):
         return response
 
 
-def _passkey_read(row: dict[str, Any]) -> PasskeyRead:
-    return PasskeyRead(
-        id=row["id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        synced=row["device_type"] == "multi_device" or bool(row["backup_state"]),
-        clone_suspected=row["clone_suspected_at"] is not None,
-    )
-
-
 class MeController(Controller):
     """The signed-in account: only ever its own data."""
 
     path = "/api/me"
     tags = ["account"]
+    # Before any route guard: a signed-out call is refused without counting toward a limit.
+    guards = [signed_in]
 
     @get("/", operation_id="getMe")
-    async def me(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
+    async def me(self, principal: NamedDependency[Principal]) -> AccountRead:
         return await service.describe_account(principal)
 
     @post(
@@ -314,20 +329,24 @@ class MeController(Controller):
 
     @get("/passkeys", operation_id="listPasskeys")
     async def list_passkeys(self, principal: NamedDependency[Principal]) -> list[PasskeyRead]:
-        return [_passkey_read(r) for r in await service.list_passkeys(principal.account_id)]
+        return await service.list_passkeys(principal.account_id)
 
-    @post("/passkeys/options", operation_id="addPasskeyOptions", status_code=HTTP_200_OK)
+    @post(
+        "/passkeys/options",
+        operation_id="addPasskeyOptions",
+        status_code=HTTP_200_OK,
+        guards=[_per_client("add-passkey")],
+    )
     async def add_passkey_options(
-        self, request: Request[Any, Any, Any], state: State, principal: NamedDependency[Principal]
-    ) -> Response[dict[str, Any]]:
-        await _limit(request, "add-passkey")
+        self, state: State, principal: NamedDependency[Principal]
+    ) -> Response[msgspec.Raw]:
         settings: Settings = state.settings
         handle, display_name = await service.account_handle(principal.account_id)
         binding = secrets.token_urlsafe(24)
         options = await passkeys.registration_options(
             rp_id=settings.rp_id,
             rp_name=settings.rp_name,
-            user_handle=passkeys.unb64url(handle),
+            user_handle=b64url_decode(handle),
             user_name=display_name,
             display_name=display_name,
             exclude=await service.account_credentials(principal.account_id),
@@ -339,7 +358,12 @@ class MeController(Controller):
         cookie.path = "/api/me"
         return Response(options, cookies=[cookie])
 
-    @post("/passkeys", operation_id="addPasskey", status_code=HTTP_201_CREATED)
+    @post(
+        "/passkeys",
+        operation_id="addPasskey",
+        status_code=HTTP_201_CREATED,
+        guards=[_per_client("add-passkey")],
+    )
     async def add_passkey(
         self,
         request: Request[Any, Any, Any],
@@ -347,7 +371,6 @@ class MeController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[CredentialBody],
     ) -> PasskeyRead:
-        await _limit(request, "add-passkey")
         settings: Settings = state.settings
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
@@ -356,11 +379,11 @@ class MeController(Controller):
             rp_id=settings.rp_id,
             origins=list(settings.public_origins),
         )
-        if ceremony["account"] != principal.account_id:
+        if ceremony.account != principal.account_id:
             raise passkeys.REFUSED
         passkey_id = await service.add_passkey(principal, stored, data.name.strip() or "パスキー")
         rows = await service.list_passkeys(principal.account_id)
-        return _passkey_read(next(r for r in rows if r["id"] == passkey_id))
+        return next(r for r in rows if r.id == passkey_id)
 
     @patch("/passkeys/{passkey_id:int}", operation_id="renamePasskey")
     async def rename_passkey(
@@ -370,7 +393,7 @@ class MeController(Controller):
         data: JSONBody[PasskeyRename],
     ) -> list[PasskeyRead]:
         await service.rename_passkey(principal.account_id, passkey_id, data.name)
-        return [_passkey_read(r) for r in await service.list_passkeys(principal.account_id)]
+        return await service.list_passkeys(principal.account_id)
 
     @delete(
         "/passkeys/{passkey_id:int}", operation_id="removePasskey", status_code=HTTP_204_NO_CONTENT
@@ -382,22 +405,19 @@ class MeController(Controller):
     ) -> None:
         await service.remove_passkey(principal.account_id, passkey_id)
 
-    @post("/verification", operation_id="verifyIdentity", status_code=HTTP_200_OK)
+    @post(
+        "/verification",
+        operation_id="verifyIdentity",
+        status_code=HTTP_200_OK,
+        guards=[residents_only, VERIFICATION_LIMIT],
+    )
     async def verify_identity(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: JSONBody[VerificationCode],
-    ) -> dict[str, Any]:
-        await ratelimit.hit(
-            f"verify:{_client(request)}",
-            limit=request.app.state.settings.verification_rate_limit,
-            window_seconds=600,
-        )
+        self, principal: NamedDependency[Principal], data: JSONBody[VerificationCode]
+    ) -> VerificationDone:
         try:
             result = await service.redeem_activation_code(principal, data.code)
         except service.VerificationLocked as locked:
-            seconds = (locked.until - datetime.now(UTC)).total_seconds()
+            seconds = (locked.until - clock.now()).total_seconds()
             raise TooManyRequests(
                 Text(
                     "確認コードの入力に続けて失敗したため、しばらく入力できません。",
@@ -405,28 +425,29 @@ class MeController(Controller):
                 ),
                 retry_after=int(seconds) + 1,
             ) from None
-        return {"verified": True, "recovered": result.recovered}
+        return VerificationDone(verified=True, recovered=result.recovered)
 
-    @post("/counter-code", operation_id="counterCode", status_code=HTTP_201_CREATED)
-    async def counter_code(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
-    ) -> CounterCode:
-        await _limit(request, "counter-code")
-        issued = await service.issue_counter_code(principal)
-        return CounterCode(code=issued["code"], expires_at=issued["expires_at"])
+    @post(
+        "/counter-code",
+        operation_id="counterCode",
+        status_code=HTTP_201_CREATED,
+        guards=[_per_client("counter-code")],
+    )
+    async def counter_code(self, principal: NamedDependency[Principal]) -> CounterCode:
+        return await service.issue_counter_code(principal)
 
     @get("/consents", operation_id="getConsents")
-    async def get_consents(self, principal: NamedDependency[Principal]) -> dict[str, bool]:
+    async def get_consents(self, principal: NamedDependency[Principal]) -> Consents:
         return await service.consents(principal.account_id)
 
     @post("/consents", operation_id="setConsent", status_code=HTTP_200_OK)
     async def set_consent(
         self, principal: NamedDependency[Principal], data: JSONBody[ConsentChange]
-    ) -> dict[str, bool]:
+    ) -> Consents:
         return await service.set_consent(principal, data.purpose, data.granted)
 
     @get("/access-log", operation_id="getAccessLog", summary="Who did what with my data, and why")
-    async def access_log(self, principal: NamedDependency[Principal]) -> list[dict[str, Any]]:
+    async def access_log(self, principal: NamedDependency[Principal]) -> list[AccessLogEntry]:
         return await audit_service.events_about(principal.person_id, principal.account_id)
 
 
@@ -436,33 +457,34 @@ Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 class DelegationController(Controller):
     path = "/api/me/delegations"
     tags = ["account"]
+    guards = [signed_in]
 
     @get("/", operation_id="listDelegations")
     async def list_delegations(self, principal: NamedDependency[Principal]) -> DelegationList:
         return DelegationList(items=await delegations.list_for(principal))
 
-    @post("/", operation_id="offerDelegation", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="offerDelegation",
+        status_code=HTTP_201_CREATED,
+        guards=[residents_only],
+    )
     async def offer(
         self, principal: NamedDependency[Principal], data: JSONBody[DelegationCreate]
     ) -> DelegationOffer:
-        return DelegationOffer(**await delegations.offer(principal, data.scope, data.days))
+        return await delegations.offer(principal, data.scope, data.days)
 
-    @post("/accept", operation_id="acceptDelegation", status_code=HTTP_200_OK)
+    @post(
+        "/accept",
+        operation_id="acceptDelegation",
+        status_code=HTTP_200_OK,
+        guards=[residents_only, DELEGATION_LIMIT],
+    )
     async def accept(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: JSONBody[DelegationAccept],
+        self, principal: NamedDependency[Principal], data: JSONBody[DelegationAccept]
     ) -> DelegationRead:
-        settings: Settings = request.app.state.settings
-        await ratelimit.hit(
-            f"delegation:{principal.account_id}",
-            limit=settings.verification_rate_limit,
-            window_seconds=600,
-        )
         delegation_id = await delegations.accept(principal, data.code)
-        found = [d for d in await delegations.list_for(principal) if d["id"] == delegation_id]
-        return DelegationRead(**found[0])
+        return next(d for d in await delegations.list_for(principal) if d.id == delegation_id)
 
     @delete("/{delegation_id:int}", operation_id="revokeDelegation", status_code=204)
     async def revoke(self, principal: NamedDependency[Principal], delegation_id: Id) -> None:

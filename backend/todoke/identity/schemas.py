@@ -1,4 +1,4 @@
-"""Identity structs at the HTTP edge."""
+"""Identity structs: requests and answers at the HTTP edge, and what the services return."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+
+from todoke.registry.public import LetterAddressee, PersonName
 
 
 class RegistrationStart(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,3 +113,98 @@ class DelegationRead(msgspec.Struct, frozen=True):
 
 class DelegationList(msgspec.Struct, frozen=True):
     items: list[DelegationRead]
+
+
+# --- the signed-in account ---------------------------------------------------------------
+
+
+class AccountRead(msgspec.Struct):
+    id: int
+    kind: str  # resident | staff
+    display_name: str
+    verified: bool
+    verified_by: str | None  # letter | counter
+    name: PersonName | None  # the registered name, once verified
+    staff_role: str | None
+    passkey_count: int
+    suggest_second_passkey: bool
+    csrf_token: str
+
+
+class SessionState(msgspec.Struct, omit_defaults=True):
+    """Whether this browser is signed in; ``account`` only when it is (no null)."""
+
+    signed_in: bool
+    account: AccountRead | None = None
+
+
+class Consents(msgspec.Struct):
+    """Each purpose the resident may consent to, and whether they do now."""
+
+    prefill: bool
+    matching: bool
+    sharing: bool  # departments other than the one handling a matter may see it (360° view)
+
+
+class VerificationDone(msgspec.Struct):
+    verified: bool
+    recovered: bool  # the person already had an account: this browser now signs in to it
+
+
+class VerificationResult(msgspec.Struct, frozen=True):
+    account_id: int  # the account the browser is signed in to afterwards
+    recovered: bool
+
+
+class ActivationCodeIssued(msgspec.Struct, frozen=True):
+    code: str
+    expires_at: datetime
+    person: LetterAddressee  # whom the letter goes to
+
+
+class StaffInviteIssued(msgspec.Struct, frozen=True):
+    token: str  # for the invite link; only its hash is kept
+    expires_at: datetime
+
+
+class StaffInviteOpened(msgspec.Struct, frozen=True):
+    id: int
+    display_name: str
+    role: str
+    department_ids: list[int]
+
+
+# --- passkey ceremonies ----------------------------------------------------------------------
+
+
+class CeremonyData(msgspec.Struct, omit_defaults=True):
+    """What a ceremony carries from its options to its finish (kept server-side)."""
+
+    display_name: str = ""
+    invite: str = ""  # a staff invite token, when signing up from an invite
+    user_handle: str = ""  # base64url WebAuthn user.id of the account being made or added to
+
+
+class TakenCeremony(msgspec.Struct, frozen=True):
+    challenge: bytes
+    account: int | None
+    data: CeremonyData
+
+
+class StoredPasskey(msgspec.Struct, frozen=True):
+    """A verified new credential, as the passkey table keeps it."""
+
+    credential_id: str  # base64url
+    public_key: str  # COSE key, base64url
+    sign_count: int
+    aaguid: str
+    device_type: str  # single_device | multi_device
+    backup_eligible: bool
+    backup_state: bool
+    transports: list[str]
+    user_handle: str = ""
+
+
+class AssertionResult(msgspec.Struct, frozen=True):
+    sign_count: int
+    backup_state: bool

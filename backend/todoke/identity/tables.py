@@ -124,7 +124,8 @@ class RateCounter(Table):
 
     key = Varchar(length=200, unique=True)
     window_start = BigInt()
-    count = Integer()
+    # The column is named "count" in the database; the attribute hides Table.count here.
+    count = Integer()  # type: ignore[assignment]
 
 
 class Delegation(Table):
