@@ -79,7 +79,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
 }
 
-NOT_ALLOWED = Text("この操作は許可されていません。", "You are not allowed to do this.")
+NOT_ALLOWED = Text("この操作の権限がありません。", "You are not allowed to do this.")
 RESIDENTS_ONLY = Text("住民のアカウントで操作してください。", "Residents only.")
 
 

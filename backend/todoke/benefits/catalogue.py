@@ -4,17 +4,19 @@ member's approval — nobody is contacted until a person at the municipality say
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from typing import Any
 
+from todoke import clock
 from todoke.benefits.rules import SEEDED_RULES
 from todoke.db import write_transaction
+from todoke.registry import public as registry
 
 
 def _l(ja: str, easy: str, en: str) -> dict[str, str]:
     return {"ja": ja, "easy": easy, "en": en}
 
 
-PROGRAMS = [
+PROGRAMS: list[dict[str, Any]] = [
     {
         "slug": "child-rearing-allowance",
         "department": "child-support",
@@ -120,19 +122,15 @@ PROGRAMS = [
 async def seed_programs(municipality_id: int) -> None:
     """Each seeded program once, as submitted (pending) with no creator: any supervisor or
     administrator of its department can approve it."""
-    now = datetime.now(UTC)
+    now = clock.now()
     async with write_transaction() as sql:
-        departments = dict(
-            await sql.fetch(
-                "SELECT code, id FROM department WHERE municipality = ?", [municipality_id]
-            )
-        )
+        departments = {d.code: d.id for d in await registry.departments(municipality_id, sql)}
         for program in PROGRAMS:
-            held = await sql.fetch(
+            held = await sql.value(
                 "SELECT 1 FROM program WHERE municipality = ? AND slug = ?",
                 [municipality_id, program["slug"]],
             )
-            if held:
+            if held is not None:
                 continue
             await sql.execute(
                 "INSERT INTO program (municipality, slug, version, department, status, title, "

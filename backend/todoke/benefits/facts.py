@@ -26,12 +26,15 @@ Definitions shared by every fact:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from todoke.db import SqlSession, as_date
+import msgspec
+
+from todoke.db import SqlSession
+from todoke.registry.public import MATCHING_COLUMNS, matching_persons
 
 FactType = Literal["number", "boolean", "string"]
 
@@ -53,6 +56,8 @@ PERSON_COLUMNS = (
     "care_level",
     "pregnancy_due_date",
 )
+# The registry declares what matching may read; a fact reading anything else fails here.
+assert set(PERSON_COLUMNS) <= MATCHING_COLUMNS, set(PERSON_COLUMNS) - MATCHING_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +140,8 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
 
 # Household members in SQL: the same definition as ``Member`` rows loaded by ``load_person``.
 _OTHER_MEMBERS = (
-    "FROM person m WHERE m.household = p.household AND m.id <> p.id AND m.status = 'resident'"
+    f"FROM {matching_persons('m')} "
+    "WHERE m.household = p.household AND m.id <> p.id AND m.status = 'resident'"
 )
 
 
@@ -319,8 +325,8 @@ class Members:
         own, own_params = self.where(on, "p")
         # The condition is the catalogue's own SQL; values travel as parameters.
         households = (
-            "SELECT m.household FROM person m WHERE m.status = 'resident' "  # noqa: S608
-            f"AND m.household IS NOT NULL AND {condition}"
+            f"SELECT m.household FROM {matching_persons('m')} "  # noqa: S608
+            f"WHERE m.status = 'resident' AND m.household IS NOT NULL AND {condition}"
         )
         with_two = f"{households} GROUP BY m.household HAVING COUNT(*) > 1"
         return (
@@ -813,32 +819,76 @@ FACTS: dict[str, Fact] = {
 # --- loading one person --------------------------------------------------------------------
 
 
-def _as_bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
-
-
 async def load_person(sql: SqlSession, person_id: int) -> PersonRecord | None:
-    """One person and the other resident members of their household (two small queries)."""
-    rows = await sql.fetch(
-        f"SELECT {', '.join(PERSON_COLUMNS)} FROM person WHERE id = ?",  # noqa: S608
-        [person_id],
-    )
-    if not rows:
-        return None
-    row = dict(zip(PERSON_COLUMNS, rows[0], strict=True))
-    members: tuple[Member, ...] = ()
-    if row["household"] is not None:
-        found = await sql.fetch(
-            "SELECT birth_date, tax_exempt FROM person "
-            "WHERE household = ? AND id <> ? AND status = 'resident'",
-            [row["household"], person_id],
+    """One person and the other resident members of their household."""
+    return (await load_persons(sql, [person_id])).get(person_id)
+
+
+# Persons (and their households' members) read per query when explaining many matches.
+PERSONS_PER_QUERY = 1_000
+
+
+class _PersonRow(msgspec.Struct, frozen=True):
+    """One row of the persons relation, the columns of ``PERSON_COLUMNS``."""
+
+    id: int
+    household: int | None
+    relation: str
+    birth_date: date | None
+    sex: str
+    district: str
+    resident_since: date | None
+    status: str
+    income_yen: int | None
+    tax_exempt: bool | None
+    single_parent: bool | None
+    livelihood_aid: bool | None
+    disability_certificate: str | None
+    care_level: str | None
+    pregnancy_due_date: date | None
+
+
+class _MemberRow(msgspec.Struct, frozen=True):
+    household: int
+    id: int
+    birth_date: date | None
+    tax_exempt: bool | None
+
+
+async def load_persons(sql: SqlSession, person_ids: Sequence[int]) -> dict[int, PersonRecord]:
+    """These persons by id, each with the other resident members of their household: two
+    queries per :data:`PERSONS_PER_QUERY` persons, however many there are. A person that
+    does not exist is left out."""
+    wanted = sorted(set(person_ids))
+    loaded: dict[int, PersonRecord] = {}
+    columns = ", ".join(f"p.{name} AS {name}" for name in PERSON_COLUMNS)
+    for start in range(0, len(wanted), PERSONS_PER_QUERY):
+        marks, args = sql.in_list(wanted[start : start + PERSONS_PER_QUERY])
+        persons = await sql.rows(
+            _PersonRow,
+            f"SELECT {columns} FROM {matching_persons('p')} WHERE p.id {marks}",  # noqa: S608
+            args,
         )
-        members = tuple(Member(as_date(b), _as_bool(t)) for b, t in found)
-    for name in ("birth_date", "resident_since", "pregnancy_due_date"):
-        row[name] = as_date(row[name])
-    for name in ("tax_exempt", "single_parent", "livelihood_aid"):
-        row[name] = _as_bool(row[name])
-    return PersonRecord(**row, members=members)
+        households = sorted({p.household for p in persons if p.household is not None})
+        members: dict[int, list[_MemberRow]] = {}
+        if households:
+            marks, args = sql.in_list(households)
+            for member in await sql.rows(
+                _MemberRow,
+                "SELECT m.household AS household, m.id AS id, m.birth_date AS birth_date, "  # noqa: S608
+                f"m.tax_exempt AS tax_exempt FROM {matching_persons('m')} "
+                f"WHERE m.household {marks} AND m.status = 'resident'",
+                args,
+            ):
+                members.setdefault(member.household, []).append(member)
+        for person in persons:
+            others = tuple(
+                Member(m.birth_date, m.tax_exempt)
+                for m in (members.get(person.household, []) if person.household else [])
+                if m.id != person.id
+            )
+            loaded[person.id] = PersonRecord(**msgspec.structs.asdict(person), members=others)
+    return loaded
 
 
 def compute_facts(person: PersonRecord, on: date) -> dict[str, Any]:

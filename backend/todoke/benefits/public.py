@@ -7,5 +7,3 @@ transaction.
 """
 
 from __future__ import annotations
-
-import msgspec

@@ -1,25 +1,17 @@
-"""Proactive support routes: programs for staff (draft, preview, submit, approve, close),
-"support for you" for residents, and the anonymous "do I qualify?" check."""
+"""Proactive support routes for residents and visitors: "support for you" and the anonymous
+"do I qualify?" check. The staff side (drafting, preview, approval) is staff/designer's."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from todoke.benefits import service
+from todoke.benefits.schemas import CheckAnswers, CheckResults, PublicProgramList, SupportList
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
-
-Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
-
-
-class CheckAnswers(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    answers: dict[str, Any]
 
 
 class SupportController(Controller):
@@ -31,13 +23,13 @@ class SupportController(Controller):
         operation_id="supportForMe",
         summary="あなたが受けられる支援: the programs this resident qualifies for, and why",
     )
-    async def mine(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
+    async def mine(self, principal: NamedDependency[Principal]) -> SupportList:
         await service.match_on_consent(principal)
-        return {"items": await service.support_for(principal)}
+        return SupportList(items=await service.support_for(principal))
 
     @get("/programs", operation_id="supportPrograms", summary="Active programs and questions")
-    async def programs(self, municipality: NamedDependency[MunicipalityRead]) -> dict[str, Any]:
-        return {"items": await service.public_programs(municipality.id)}
+    async def programs(self, municipality: NamedDependency[MunicipalityRead]) -> PublicProgramList:
+        return PublicProgramList(items=await service.public_programs(municipality.id))
 
     @post(
         "/check",
@@ -47,5 +39,5 @@ class SupportController(Controller):
     )
     async def check(
         self, municipality: NamedDependency[MunicipalityRead], data: JSONBody[CheckAnswers]
-    ) -> dict[str, Any]:
-        return {"items": await service.anonymous_check(municipality.id, data.answers)}
+    ) -> CheckResults:
+        return CheckResults(items=await service.anonymous_check(municipality.id, data.answers))

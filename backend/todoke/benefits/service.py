@@ -6,53 +6,56 @@ age band); a *second* staff member (supervisor or administrator) approves it, wh
 activates it: the registry is matched and notices written. Afterwards registry changes
 re-evaluate only the households they touch (``reevaluate``), so a newly qualifying person
 is told once.
+
+Who may draft, preview, approve or close is declared on the routes (staff/designer); the
+services check only what depends on the data: the program's department.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
+from todoke import clock
 from todoke.audit import service as audit
 from todoke.benefits import rules
-from todoke.benefits.facts import FACTS
-from todoke.db import SqlSession, write_transaction
-from todoke.db import aware as _aware
-from todoke.db import json_value as _load
+from todoke.benefits.facts import FACTS, compute_facts, load_persons
+from todoke.benefits.schemas import (
+    CheckResult,
+    PreviewExample,
+    ProgramApproved,
+    ProgramDraft,
+    ProgramFigures,
+    ProgramPreview,
+    ProgramRead,
+    PublicProgram,
+    Question,
+    Reason,
+    SupportItem,
+)
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
+from todoke.identity import public as identity
 from todoke.notices.service import write_notice
-from todoke.principal import Principal
+from todoke.principal import NOT_ALLOWED, Principal
+from todoke.procedures import public as procedures
+from todoke.registry import public as registry
 
-JST = ZoneInfo("Asia/Tokyo")
 DELIVERY = ("inform", "invite", "grant")
-DRAFTING_ROLES = {"caseworker", "supervisor", "administrator"}
-APPROVING_ROLES = {"supervisor", "administrator"}
 AGE_BANDS = ((0, 17, "0–17"), (18, 39, "18–39"), (40, 64, "40–64"), (65, 200, "65+"))
+MATCHING = "matching"  # the consent purpose that lets the municipality tell a resident
+# Persons whose accounts and earlier matches are read per query while matching.
+PERSONS_PER_QUERY = 500
 
 _NOT_FOUND = NotFound(Text("支援制度が見つかりません。", "There is no such program."))
-_DENIED = Forbidden(Text("この操作の権限がありません。", "You are not allowed to do this."))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _today() -> date:
-    return datetime.now(JST).date()
 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _require(principal: Principal, roles: set[str]) -> None:
-    if not principal.is_staff or principal.staff_role not in roles:
-        raise _DENIED
 
 
 def _localized(value: Any, name: str) -> dict[str, str]:
@@ -74,17 +77,6 @@ def _localized(value: Any, name: str) -> dict[str, str]:
 
 
 # --- drafting ------------------------------------------------------------------------------
-
-
-class ProgramDraft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    slug: str
-    department: str
-    title: dict[str, str]
-    summary: dict[str, str]
-    action: dict[str, str]
-    rule: dict[str, Any]
-    delivery: str
-    procedure_slug: str = ""
 
 
 def _check_draft(draft: ProgramDraft) -> None:
@@ -117,37 +109,36 @@ def _check_draft(draft: ProgramDraft) -> None:
         _localized(getattr(draft, name), name)
 
 
-async def save_draft(principal: Principal, draft: ProgramDraft) -> dict[str, Any]:
+class _Version(msgspec.Struct, frozen=True):
+    id: int
+    version: int
+    status: str
+
+
+async def save_draft(principal: Principal, draft: ProgramDraft) -> ProgramRead:
     """Create a program, or edit its draft; an active or closed program gets a new draft
     version (the active one keeps running until the new one is approved)."""
-    _require(principal, DRAFTING_ROLES)
     _check_draft(draft)
-    now = _now()
+    now = clock.now()
     async with write_transaction() as sql:
-        department = await sql.fetch(
-            "SELECT id FROM department WHERE municipality = ? AND code = ?",
-            [principal.municipality_id, draft.department],
-        )
-        if not department:
+        codes = {d.code: d.id for d in await registry.departments(principal.municipality_id, sql)}
+        department_id = codes.get(draft.department)
+        if department_id is None:
             raise InvalidInput(Text("部署が見つかりません。", "Unknown department."))
-        if principal.staff_role != "administrator" and department[0][0] not in (
-            principal.departments
+        if not principal.in_department(department_id):
+            raise Forbidden(NOT_ALLOWED)
+        if draft.procedure_slug and not await procedures.procedure_exists(
+            sql, principal.municipality_id, draft.procedure_slug
         ):
-            raise _DENIED
-        if draft.procedure_slug:
-            found = await sql.fetch(
-                "SELECT 1 FROM procedure WHERE municipality = ? AND slug = ?",
-                [principal.municipality_id, draft.procedure_slug],
-            )
-            if not found:
-                raise InvalidInput(Text("手続きが見つかりません。", "Unknown procedure_slug."))
-        latest = await sql.fetch(
+            raise InvalidInput(Text("手続きが見つかりません。", "Unknown procedure_slug."))
+        latest = await sql.row(
+            _Version,
             "SELECT id, version, status FROM program WHERE municipality = ? AND slug = ? "
             "ORDER BY version DESC LIMIT 1",
             [principal.municipality_id, draft.slug],
         )
         values = [
-            department[0][0],
+            department_id,
             _dump(_localized(draft.title, "title")),
             _dump(_localized(draft.summary, "summary")),
             _dump(_localized(draft.action, "action")),
@@ -155,15 +146,15 @@ async def save_draft(principal: Principal, draft: ProgramDraft) -> dict[str, Any
             draft.delivery,
             draft.procedure_slug,
         ]
-        if latest and latest[0][2] in ("draft", "pending"):
+        if latest is not None and latest.status in ("draft", "pending"):
             await sql.execute(
                 "UPDATE program SET department = ?, title = ?, summary = ?, action = ?, rule = ?, "
                 "delivery = ?, procedure_slug = ?, status = 'draft', submitted_by = NULL, "
                 "updated_at = ? WHERE id = ?",
-                [*values, now, latest[0][0]],
+                [*values, now, latest.id],
             )
         else:
-            version = latest[0][1] + 1 if latest else 1
+            version = latest.version + 1 if latest is not None else 1
             await sql.execute(
                 "INSERT INTO program (municipality, slug, version, department, status, title, "
                 "summary, action, rule, delivery, procedure_slug, created_by, created_at, "
@@ -174,190 +165,228 @@ async def save_draft(principal: Principal, draft: ProgramDraft) -> dict[str, Any
     return await get_program(principal, draft.slug)
 
 
-async def _latest(sql: SqlSession, municipality_id: int, slug: str) -> dict[str, Any]:
-    rows = await sql.fetch(
-        "SELECT p.id, p.slug, p.version, p.status, p.title, p.summary, p.action, p.rule, "
-        "p.delivery, p.procedure_slug, d.code, p.department, p.created_by, p.submitted_by, "
-        "p.approved_by, p.activated_at, p.closed_at FROM program p "
-        "JOIN department d ON d.id = p.department "
-        "WHERE p.municipality = ? AND p.slug = ? ORDER BY p.version DESC LIMIT 1",
+class _Program(msgspec.Struct, frozen=True, kw_only=True):
+    """A program version as stored (the department by id)."""
+
+    id: int
+    slug: str
+    version: int
+    status: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    action: dict[str, str]
+    rule: dict[str, Any]
+    delivery: str
+    procedure_slug: str
+    department_id: int
+    created_by: int | None
+    submitted_by: int | None
+    approved_by: int | None
+    activated_at: datetime | None
+    closed_at: datetime | None
+
+
+_PROGRAM_COLUMNS = (
+    "id, slug, version, status, title, summary, action, rule, delivery, procedure_slug, "
+    "department AS department_id, created_by, submitted_by, approved_by, activated_at, "
+    "closed_at"
+)
+
+
+async def _latest(sql: SqlSession, municipality_id: int, slug: str) -> _Program:
+    program = await sql.row(
+        _Program,
+        f"SELECT {_PROGRAM_COLUMNS} FROM program "
+        "WHERE municipality = ? AND slug = ? ORDER BY version DESC LIMIT 1",
         [municipality_id, slug],
     )
-    if not rows:
+    if program is None:
         raise _NOT_FOUND
-    r = rows[0]
-    return {
-        "id": r[0],
-        "slug": r[1],
-        "version": r[2],
-        "status": r[3],
-        "title": _load(r[4]),
-        "summary": _load(r[5]),
-        "action": _load(r[6]),
-        "rule": _load(r[7]),
-        "delivery": r[8],
-        "procedure_slug": r[9],
-        "department": r[10],
-        "department_id": r[11],
-        "created_by": r[12],
-        "submitted_by": r[13],
-        "approved_by": r[14],
-        "activated_at": _aware(r[15]),
-        "closed_at": _aware(r[16]),
-    }
-
-
-async def get_program(principal: Principal, slug: str) -> dict[str, Any]:
-    _require(principal, DRAFTING_ROLES | {"support"})
-    async with write_transaction() as sql:
-        program = await _latest(sql, principal.municipality_id, slug)
-        # Applied: the matched person filed the program's procedure after being told.
-        counts = await sql.fetch(
-            "SELECT COUNT(*), COUNT(m.notified_at), COUNT(m.opened_at), "
-            "COUNT(CASE WHEN EXISTS (SELECT 1 FROM application a JOIN procedure pr "
-            "ON pr.id = a.procedure WHERE a.person = m.person AND pr.slug = ? "
-            "AND a.submitted_at >= m.matched_at) THEN 1 END), COUNT(m.granted_at) "
-            "FROM program_match m WHERE m.program = ?",
-            [program["procedure_slug"], program["id"]],
-        )
-    matched, notified, opened, applied, granted = counts[0]
-    program["figures"] = {
-        "matched": matched,
-        "notified": notified,
-        "opened": opened,
-        "applied": applied,
-        "granted": granted,
-        "delivery_rate": round((applied + granted) / matched, 3) if matched else None,
-    }
-    program.pop("department_id")
     return program
 
 
-async def list_programs(principal: Principal) -> list[dict[str, Any]]:
-    _require(principal, DRAFTING_ROLES | {"support"})
-    async with write_transaction() as sql:
-        slugs = await sql.fetch(
+class _Counts(msgspec.Struct, frozen=True):
+    matched: int
+    notified: int
+    opened: int
+    granted: int
+
+
+class _Matched(msgspec.Struct, frozen=True):
+    person: int
+    matched_at: datetime
+
+
+async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> ProgramFigures:
+    counts = await sql.row(
+        _Counts,
+        "SELECT COUNT(*) AS matched, COUNT(notified_at) AS notified, "
+        "COUNT(opened_at) AS opened, COUNT(granted_at) AS granted "
+        "FROM program_match WHERE program = ?",
+        [program.id],
+    )
+    assert counts is not None  # an aggregate always gives a row
+    # Applied: the matched person filed the program's procedure after being told.
+    applied = 0
+    if program.procedure_slug and counts.matched:
+        matches = await sql.rows(
+            _Matched,
+            "SELECT person, matched_at FROM program_match WHERE program = ?",
+            [program.id],
+        )
+        filed = {
+            f.person_id: f.submitted_at
+            for f in await procedures.latest_filings(
+                sql, municipality_id, program.procedure_slug, [m.person for m in matches]
+            )
+        }
+        applied = sum(1 for m in matches if m.person in filed and filed[m.person] >= m.matched_at)
+    return ProgramFigures(
+        matched=counts.matched,
+        notified=counts.notified,
+        opened=counts.opened,
+        applied=applied,
+        granted=counts.granted,
+        delivery_rate=(
+            round((applied + counts.granted) / counts.matched, 3) if counts.matched else None
+        ),
+    )
+
+
+async def _read(sql: SqlSession, municipality_id: int, slug: str) -> ProgramRead:
+    program = await _latest(sql, municipality_id, slug)
+    codes = {d.id: d.code for d in await registry.departments(municipality_id, sql)}
+    return ProgramRead(
+        id=program.id,
+        slug=program.slug,
+        version=program.version,
+        status=program.status,
+        title=program.title,
+        summary=program.summary,
+        action=program.action,
+        rule=program.rule,
+        delivery=program.delivery,
+        procedure_slug=program.procedure_slug,
+        department=codes[program.department_id],
+        created_by=program.created_by,
+        submitted_by=program.submitted_by,
+        approved_by=program.approved_by,
+        activated_at=program.activated_at,
+        closed_at=program.closed_at,
+        figures=await _figures(sql, municipality_id, program),
+    )
+
+
+async def get_program(principal: Principal, slug: str) -> ProgramRead:
+    async with read_transaction() as sql:
+        return await _read(sql, principal.municipality_id, slug)
+
+
+class _Slug(msgspec.Struct, frozen=True):
+    slug: str
+
+
+async def list_programs(principal: Principal) -> list[ProgramRead]:
+    async with read_transaction() as sql:
+        slugs = await sql.rows(
+            _Slug,
             "SELECT DISTINCT slug FROM program WHERE municipality = ? ORDER BY slug",
             [principal.municipality_id],
         )
-    return [await get_program(principal, s[0]) for s in slugs]
+        return [await _read(sql, principal.municipality_id, s.slug) for s in slugs]
 
 
 # --- preview, approval, activation ---------------------------------------------------------
 
 
-async def preview(principal: Principal, slug: str) -> dict[str, Any]:
+async def preview(principal: Principal, slug: str) -> ProgramPreview:
     """How many residents the rule matches today (and how many of them can be told: a
     verified account with consent to matching), by district and age band, with a few
     examples for staff of the program's own department (audited)."""
-    _require(principal, DRAFTING_ROLES)
-    today = _today()
-    async with write_transaction() as sql:
+    today = clock.today()
+    async with read_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
         matched: list[int] = []
-        async for batch in rules.match_persons(sql, principal.municipality_id, program["rule"],
+        async for batch in rules.match_persons(sql, principal.municipality_id, program.rule,
                                                today):  # fmt: skip
             matched.extend(batch)
-        districts: Counter[str] = Counter()
-        bands: Counter[str] = Counter()
-        reachable = 0
-        for start in range(0, len(matched), 1000):
-            chunk = matched[start : start + 1000]
-            clause, args = sql.in_list(chunk)
-            rows = await sql.fetch(
-                "SELECT p.district, p.birth_date, (SELECT COUNT(*) FROM account a "
-                "JOIN consent c ON c.account = a.id AND c.purpose = 'matching' "
-                "AND c.revoked_at IS NULL WHERE a.person = p.id AND a.disabled_at IS NULL) "
-                "FROM person p WHERE p.id " + clause,
-                args,
-            )
-            for district, birth, accounts in rows:
-                districts[district or "—"] += 1
-                bands[_band(birth, today)] += 1
-                reachable += accounts > 0
-        entitled = principal.staff_role == "administrator" or (
-            program["department_id"] in principal.departments
-        )
-        examples = []
-        if entitled and matched:
-            clause, args = sql.in_list(matched[:5])
-            people = await sql.fetch(
-                "SELECT id, registry_id, family_name, given_name FROM person WHERE id " + clause,
-                args,
-            )
-            for person_id, registry_id, family, given in people:
-                facts = await rules.facts_for_person(sql, person_id, today)
+        persons = {p.id: p for p in await registry.person_summaries(sql, matched)}
+        consented = await identity.consented_accounts(sql, matched, MATCHING)
+        districts = Counter(persons[i].district or "—" for i in matched if i in persons)
+        bands = Counter(_band(persons[i].birth_date, today) for i in matched if i in persons)
+        reachable = len({a.person_id for a in consented})
+        examples: list[PreviewExample] = []
+        if principal.in_department(program.department_id):
+            explained = await load_persons(sql, matched[:5])
+            for person_id in matched[:5]:
+                person = persons[person_id]
+                facts = compute_facts(explained[person_id], today)
                 examples.append(
-                    {
-                        "registry_id": registry_id,
-                        "name": f"{family} {given}",
-                        "why": [c.sentence.ja for c in rules.explain(program["rule"], facts)],
-                    }
+                    PreviewExample(
+                        registry_id=person.registry_id,
+                        name=f"{person.family_name} {person.given_name}",
+                        why=[c.sentence.ja for c in rules.explain(program.rule, facts)],
+                    )
                 )
-            await audit.record(
-                municipality_id=principal.municipality_id,
-                actor_kind="staff",
-                actor_account=principal.account_id,
-                action="program.previewed",
-                purpose="program_preview",
-                detail={"program": slug, "examples": [e["registry_id"] for e in examples]},
-                sql=sql,
-            )
-    return {
-        "slug": slug,
-        "version": program["version"],
-        "matched": len(matched),
-        "reachable": reachable,
-        "by_district": dict(districts.most_common()),
-        "by_age_band": {label: bands.get(label, 0) for _, _, label in AGE_BANDS},
-        "examples": examples,
-        "evaluated_on": today,
-    }
+    if examples:
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="program.previewed",
+            purpose="program_preview",
+            detail={"program": slug, "examples": [e.registry_id for e in examples]},
+        )
+    return ProgramPreview(
+        slug=slug,
+        version=program.version,
+        matched=len(matched),
+        reachable=reachable,
+        by_district=dict(districts.most_common()),
+        by_age_band={label: bands.get(label, 0) for _, _, label in AGE_BANDS},
+        examples=examples,
+        evaluated_on=today,
+    )
 
 
-def _band(birth: Any, today: date) -> str:
-    if birth is None:
+def _band(born: date | None, today: date) -> str:
+    if born is None:
         return "—"
-    born = birth if isinstance(birth, date) else date.fromisoformat(str(birth)[:10])
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
 
-async def submit(principal: Principal, slug: str) -> dict[str, Any]:
-    _require(principal, DRAFTING_ROLES)
+async def submit(principal: Principal, slug: str) -> ProgramRead:
     async with write_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
-        if program["status"] != "draft":
+        if program.status != "draft":
             raise Conflict(Text("下書きではありません。", "Only a draft can be submitted."))
         await sql.execute(
             "UPDATE program SET status = 'pending', submitted_by = ?, updated_at = ? WHERE id = ?",
-            [principal.account_id, _now(), program["id"]],
+            [principal.account_id, clock.now(), program.id],
         )
     return await get_program(principal, slug)
 
 
-async def approve(principal: Principal, slug: str) -> dict[str, Any]:
+async def approve(principal: Principal, slug: str) -> ProgramApproved:
     """A second staff member approves: the program becomes active (closing the version it
     replaces), the registry is matched and every reachable match is told."""
-    _require(principal, APPROVING_ROLES)
     async with write_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
-        if program["status"] != "pending":
+        if program.status != "pending":
             raise Conflict(
                 Text("承認待ちではありません。", "Only a submitted program can be approved.")
             )
-        if principal.account_id in (program["created_by"], program["submitted_by"]):
+        if principal.account_id in (program.created_by, program.submitted_by):
             raise Forbidden(
                 Text(
                     "作成・申請した本人は承認できません。別の職員が承認してください。",
                     "A second staff member must approve: not the one who drafted or submitted.",
                 )
             )
-        if principal.staff_role != "administrator" and program["department_id"] not in (
-            principal.departments
-        ):
-            raise _DENIED
-        now = _now()
+        if not principal.in_department(program.department_id):
+            raise Forbidden(NOT_ALLOWED)
+        now = clock.now()
         await sql.execute(
             "UPDATE program SET status = 'closed', closed_at = ? WHERE municipality = ? "
             "AND slug = ? AND status = 'active'",
@@ -366,7 +395,7 @@ async def approve(principal: Principal, slug: str) -> dict[str, Any]:
         await sql.execute(
             "UPDATE program SET status = 'active', approved_by = ?, activated_at = ?, "
             "updated_at = ? WHERE id = ?",
-            [principal.account_id, now, now, program["id"]],
+            [principal.account_id, now, now, program.id],
         )
         await audit.record(
             municipality_id=principal.municipality_id,
@@ -374,26 +403,28 @@ async def approve(principal: Principal, slug: str) -> dict[str, Any]:
             actor_account=principal.account_id,
             action="program.approved",
             purpose="administration",
-            detail={"program": slug, "version": program["version"]},
+            detail={"program": slug, "version": program.version},
             sql=sql,
         )
         # Changes logged before activation are already reflected in this full match.
-        await _advance_cursor(sql, principal.municipality_id)
+        await _set_cursor(
+            sql,
+            principal.municipality_id,
+            await registry.last_change_id(sql, principal.municipality_id),
+        )
     told = await match_and_notify(principal.municipality_id, slug)
-    result = await get_program(principal, slug)
-    result["told"] = told
-    return result
+    approved = await get_program(principal, slug)
+    return ProgramApproved(**msgspec.structs.asdict(approved), told=told)
 
 
-async def close(principal: Principal, slug: str) -> dict[str, Any]:
-    _require(principal, APPROVING_ROLES)
+async def close(principal: Principal, slug: str) -> ProgramRead:
     async with write_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
-        if program["status"] != "active":
+        if program.status != "active":
             raise Conflict(Text("実施中ではありません。", "Only an active program closes."))
         await sql.execute(
             "UPDATE program SET status = 'closed', closed_at = ? WHERE id = ?",
-            [_now(), program["id"]],
+            [clock.now(), program.id],
         )
     return await get_program(principal, slug)
 
@@ -401,70 +432,112 @@ async def close(principal: Principal, slug: str) -> dict[str, Any]:
 # --- matching and telling ----------------------------------------------------------------------
 
 
+class _Person(msgspec.Struct, frozen=True):
+    person: int
+
+
+class _Active(msgspec.Struct, frozen=True):
+    id: int
+    version: int
+    rule: dict[str, Any]
+    title: dict[str, str]
+    summary: dict[str, str]
+    action: dict[str, str]
+    delivery: str
+
+
+async def _untold(sql: SqlSession, program: _Active, person_ids: list[int]) -> dict[int, int]:
+    """Of these persons, the reachable ones (a live resident account that consented to
+    matching) not yet told of this program version: person → account."""
+    untold: dict[int, int] = {}
+    for start in range(0, len(person_ids), PERSONS_PER_QUERY):
+        chunk = person_ids[start : start + PERSONS_PER_QUERY]
+        accounts = {
+            a.person_id: a.account_id
+            for a in await identity.consented_accounts(sql, chunk, MATCHING)
+            if a.kind == "resident"
+        }
+        if not accounts:
+            continue
+        marks, args = sql.in_list(list(accounts))
+        already = await sql.rows(
+            _Person,
+            "SELECT person FROM program_match WHERE program = ? AND version = ? "
+            f"AND person {marks}",
+            [program.id, program.version, *args],
+        )
+        done = {row.person for row in already}
+        untold.update((p, a) for p, a in accounts.items() if p not in done)
+    return untold
+
+
 async def match_and_notify(
     municipality_id: int, slug: str, person_ids: list[int] | None = None
 ) -> int:
     """Match the active version of a program (over the whole registry, or over
     ``person_ids``), record new matches and tell each newly matched, reachable resident
-    once. Returns how many were told."""
-    today = _today()
-    told = 0
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT id, version, rule, title, summary, action, delivery, procedure_slug "
-            "FROM program WHERE municipality = ? AND slug = ? AND status = 'active'",
+    once. Returns how many were told.
+
+    The match and the explanations are worked out in a read transaction (over a large
+    registry that takes seconds, and SQLite's write lock would stop every other writer
+    meanwhile); the write transaction after it checks again who is still reachable and not
+    yet told (the unique index on program, version and person backs this up), so each
+    person hears once per program version however many workers run."""
+    today = clock.today()
+    async with read_transaction() as sql:
+        program = await sql.row(
+            _Active,
+            "SELECT id, version, rule, title, summary, action, delivery FROM program "
+            "WHERE municipality = ? AND slug = ? AND status = 'active'",
             [municipality_id, slug],
         )
-        if not rows:
+        if program is None:
             return 0
-        program_id, version, rule, title, summary, action, delivery, _ = rows[0]
-        rule = _load(rule)
         found: list[int] = []
-        async for batch in rules.match_persons(sql, municipality_id, rule, today, person_ids):
+        async for batch in rules.match_persons(sql, municipality_id, program.rule, today,
+                                               person_ids):  # fmt: skip
             found.extend(batch)
-        for start in range(0, len(found), 500):
-            chunk = found[start : start + 500]
-            clause, args = sql.in_list(chunk)
-            # Reachable: a verified account that consented to proactive matching.
-            reachable = await sql.fetch(
-                "SELECT a.person, a.id FROM account a JOIN consent c ON c.account = a.id "
-                "AND c.purpose = 'matching' AND c.revoked_at IS NULL "
-                "WHERE a.disabled_at IS NULL AND a.kind = 'resident' AND a.person " + clause,
-                args,
+        candidates = await _untold(sql, program, found)
+        if not candidates:
+            return 0
+        records = await load_persons(sql, list(candidates))
+        reasons = {
+            person_id: [
+                msgspec.to_builtins(c)
+                for c in rules.explain(program.rule, compute_facts(record, today))
+            ]
+            for person_id, record in records.items()
+        }
+    told = 0
+    kind = "support.granted" if program.delivery == "grant" else "support.matched"
+    title = _notice_title(program.title, program.delivery)
+    async with write_transaction() as sql:
+        still_active = await sql.value(
+            "SELECT 1 FROM program WHERE id = ? AND status = 'active'", [program.id]
+        )
+        if still_active is None:
+            return 0
+        untold = await _untold(sql, program, sorted(reasons))
+        for person_id, account_id in untold.items():
+            why = reasons[person_id]
+            now = clock.now()
+            notice_id = await write_notice(
+                sql,
+                municipality_id=municipality_id,
+                account_id=account_id,
+                kind=kind,
+                title=title,
+                body=_notice_body(program.summary, program.action, why),
+                link=f"/support#{slug}",
             )
-            accounts = dict(reachable)
-            if not accounts:
-                continue
-            clause, args = sql.in_list(list(accounts))
-            already = await sql.fetch(
-                "SELECT person FROM program_match WHERE program = ? AND version = ? "
-                "AND person " + clause,
-                [program_id, version, *args],
-            )
-            done = {r[0] for r in already}
-            for person_id, account_id in accounts.items():
-                if person_id in done:
-                    continue
-                facts = await rules.facts_for_person(sql, person_id, today)
-                why = [msgspec.to_builtins(c) for c in rules.explain(rule, facts)]
-                now = _now()
-                notice_id = await write_notice(
-                    sql,
-                    municipality_id=municipality_id,
-                    account_id=account_id,
-                    kind="support.granted" if delivery == "grant" else "support.matched",
-                    title=_notice_title(_load(title), delivery),
-                    body=_notice_body(_load(summary), _load(action), why),
-                    link=f"/support#{slug}",
-                )
-                await sql.execute(
-                    "INSERT INTO program_match (program, version, person, account, explanation, "
-                    "matched_at, notice, notified_at, granted_at, evaluated_on) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [program_id, version, person_id, account_id, _dump(why), now, notice_id,
-                     now, now if delivery == "grant" else None, today],
-                )  # fmt: skip
-                told += 1
+            await sql.execute(
+                "INSERT INTO program_match (program, version, person, account, explanation, "
+                "matched_at, notice, notified_at, granted_at, evaluated_on) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [program.id, program.version, person_id, account_id, _dump(why), now,
+                 notice_id, now, now if program.delivery == "grant" else None, today],
+            )  # fmt: skip
+            told += 1
     return told
 
 
@@ -492,29 +565,30 @@ def _notice_body(
     return body
 
 
-async def _advance_cursor(sql: SqlSession, municipality_id: int) -> None:
-    last = await sql.fetch(
-        "SELECT COALESCE(MAX(id), 0) FROM registry_change WHERE municipality = ?",
-        [municipality_id],
-    )
-    await _set_cursor(sql, municipality_id, last[0][0])
-
-
 async def _set_cursor(sql: SqlSession, municipality_id: int, change_id: int) -> None:
-    held = await sql.fetch(
+    held = await sql.value(
         "SELECT last_change FROM matching_cursor WHERE municipality = ?", [municipality_id]
     )
-    if held:
+    if held is not None:
         await sql.execute(
             "UPDATE matching_cursor SET last_change = ?, updated_at = ? WHERE municipality = ? "
             "AND last_change < ?",
-            [change_id, _now(), municipality_id, change_id],
+            [change_id, clock.now(), municipality_id, change_id],
         )
     else:
         await sql.execute(
             "INSERT INTO matching_cursor (municipality, last_change, updated_at) VALUES (?, ?, ?)",
-            [municipality_id, change_id, _now()],
+            [municipality_id, change_id, clock.now()],
         )
+
+
+async def _active_slugs(sql: SqlSession, municipality_id: int) -> list[str]:
+    found = await sql.rows(
+        _Slug,
+        "SELECT slug FROM program WHERE municipality = ? AND status = 'active' ORDER BY slug",
+        [municipality_id],
+    )
+    return [s.slug for s in found]
 
 
 async def reevaluate(municipality_id: int, limit: int = 5000) -> int:
@@ -524,71 +598,41 @@ async def reevaluate(municipality_id: int, limit: int = 5000) -> int:
     the cursor row is locked while a slice is taken."""
     async with write_transaction() as sql:
         lock = " FOR UPDATE" if sql.postgres else ""
-        held = await sql.fetch(
+        start = await sql.value(
             "SELECT last_change FROM matching_cursor WHERE municipality = ?" + lock,
             [municipality_id],
         )
-        start = held[0][0] if held else 0
-        changes = await sql.fetch(
-            "SELECT id, person_registry_id, household_registry_id FROM registry_change "
-            "WHERE municipality = ? AND id > ? ORDER BY id LIMIT ?",
-            [municipality_id, start, limit],
-        )
+        changes = await registry.changes_after(sql, municipality_id, start or 0, limit)
         if not changes:
             return 0
-        registry_ids = sorted({c[1] for c in changes})
-        households = sorted({c[2] for c in changes if c[2]})
-        persons: set[int] = set()
-        for chunk_start in range(0, len(registry_ids), 1000):
-            clause, args = sql.in_list(registry_ids[chunk_start : chunk_start + 1000])
-            rows = await sql.fetch(
-                "SELECT id, household FROM person WHERE municipality = ? AND registry_id " + clause,
-                [municipality_id, *args],
-            )
-            persons |= {r[0] for r in rows}
-            household_pks = sorted({r[1] for r in rows if r[1] is not None})
-            if household_pks:
-                clause, args = sql.in_list(household_pks)
-                members = await sql.fetch("SELECT id FROM person WHERE household " + clause, args)
-                persons |= {m[0] for m in members}
-        for chunk_start in range(0, len(households), 1000):
-            clause, args = sql.in_list(households[chunk_start : chunk_start + 1000])
-            members = await sql.fetch(
-                "SELECT p.id FROM person p JOIN household h ON h.id = p.household "
-                "WHERE h.municipality = ? AND h.registry_id " + clause,
-                [municipality_id, *args],
-            )
-            persons |= {m[0] for m in members}
-        await _set_cursor(sql, municipality_id, changes[-1][0])
-        active = await sql.fetch(
-            "SELECT slug FROM program WHERE municipality = ? AND status = 'active'",
-            [municipality_id],
+        persons = await registry.persons_touched(
+            sql,
+            municipality_id,
+            [c.person_registry_id for c in changes],
+            [c.household_registry_id for c in changes if c.household_registry_id],
         )
+        await _set_cursor(sql, municipality_id, changes[-1].id)
+        active = await _active_slugs(sql, municipality_id)
     told = 0
-    for (slug,) in active:
+    for slug in active:
         told += await match_and_notify(municipality_id, slug, sorted(persons))
     return told
 
 
 async def reevaluate_all() -> int:
-    async with write_transaction() as sql:
-        municipalities = await sql.fetch("SELECT id FROM municipality")
-    return sum([await reevaluate(m[0]) for m in municipalities])
+    return sum([await reevaluate(m) for m in await registry.municipality_ids()])
 
 
 async def match_on_consent(principal: Principal) -> int:
     """A resident who turns matching on is checked against every active program at once."""
     if principal.person_id is None:
         return 0
-    async with write_transaction() as sql:
-        active = await sql.fetch(
-            "SELECT slug FROM program WHERE municipality = ? AND status = 'active'",
-            [principal.municipality_id],
-        )
+    async with read_transaction() as sql:
+        active = await _active_slugs(sql, principal.municipality_id)
     return sum(
         [
             await match_and_notify(principal.municipality_id, slug, [principal.person_id])
-            for (slug,) in active
+            for slug in active
         ]
     )
 
@@ -596,44 +640,59 @@ async def match_on_consent(principal: Principal) -> int:
 # --- what residents see ------------------------------------------------------------------------
 
 
-async def support_for(principal: Principal) -> list[dict[str, Any]]:
+class _Support(msgspec.Struct, frozen=True):
+    slug: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    action: dict[str, str]
+    delivery: str
+    procedure_slug: str
+    explanation: list[dict[str, Any]]
+    matched_at: datetime
+    granted_at: datetime | None
+
+
+async def support_for(principal: Principal) -> list[SupportItem]:
     """Each active program this resident was matched with: why, and the one thing to do.
     Opening the screen counts as the notice opened (the delivery rate's "opened")."""
     if principal.is_staff or principal.person_id is None:
         return []
     async with write_transaction() as sql:
-        consent = await sql.fetch(
-            "SELECT 1 FROM consent WHERE account = ? AND purpose = 'matching' "
-            "AND revoked_at IS NULL",
-            [principal.account_id],
-        )
-        if not consent:
+        if not await identity.has_consent(principal.account_id, MATCHING, sql):
             return []
-        rows = await sql.fetch(
-            "SELECT m.id, p.slug, p.title, p.summary, p.action, p.delivery, p.procedure_slug, "
-            "m.explanation, m.matched_at, m.granted_at FROM program_match m "
+        rows = await sql.rows(
+            _Support,
+            "SELECT p.slug AS slug, p.title AS title, p.summary AS summary, "
+            "p.action AS action, p.delivery AS delivery, p.procedure_slug AS procedure_slug, "
+            "m.explanation AS explanation, m.matched_at AS matched_at, "
+            "m.granted_at AS granted_at FROM program_match m "
             "JOIN program p ON p.id = m.program AND p.version = m.version "
             "WHERE m.person = ? AND p.status = 'active' ORDER BY m.matched_at DESC",
             [principal.person_id],
         )
         await sql.execute(
             "UPDATE program_match SET opened_at = ? WHERE person = ? AND opened_at IS NULL",
-            [_now(), principal.person_id],
+            [clock.now(), principal.person_id],
         )
     return [
-        {
-            "slug": r[1],
-            "title": _load(r[2]),
-            "summary": _load(r[3]),
-            "action": _load(r[4]),
-            "delivery": r[5],
-            "apply_url": f"/procedures/{r[6]}/apply" if r[5] == "invite" and r[6] else None,
-            "why": [
-                {"sentence": c["sentence"], "held": c["held"] != c["negated"]} for c in _load(r[7])
+        SupportItem(
+            slug=r.slug,
+            title=r.title,
+            summary=r.summary,
+            action=r.action,
+            delivery=r.delivery,
+            apply_url=(
+                f"/procedures/{r.procedure_slug}/apply"
+                if r.delivery == "invite" and r.procedure_slug
+                else None
+            ),
+            why=[
+                Reason(sentence=c["sentence"], held=c["held"] != c["negated"])
+                for c in r.explanation
             ],
-            "matched_at": _aware(r[8]),
-            "granted": r[9] is not None,
-        }
+            matched_at=r.matched_at,
+            granted=r.granted_at is not None,
+        )
         for r in rows
     ]
 
@@ -641,40 +700,51 @@ async def support_for(principal: Principal) -> list[dict[str, Any]]:
 # --- the anonymous check ----------------------------------------------------------------------
 
 
-async def public_programs(municipality_id: int) -> list[dict[str, Any]]:
-    """Active programs and the questions (facts) their rules use, for the anonymous check."""
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
+class _Public(msgspec.Struct, frozen=True):
+    slug: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    rule: dict[str, Any]
+    delivery: str
+    procedure_slug: str
+
+
+async def _active_programs(municipality_id: int) -> list[_Public]:
+    async with read_transaction() as sql:
+        return await sql.rows(
+            _Public,
             "SELECT slug, title, summary, rule, delivery, procedure_slug FROM program "
             "WHERE municipality = ? AND status = 'active' ORDER BY slug",
             [municipality_id],
         )
-    result = []
-    for slug, title, summary, rule, delivery, procedure in rows:
-        used = rules.facts_used(_load(rule))
-        result.append(
-            {
-                "slug": slug,
-                "title": _load(title),
-                "summary": _load(summary),
-                "delivery": delivery,
-                "procedure_slug": procedure or None,
-                "questions": [_question(name) for name in used],
-            }
-        )
-    return result
 
 
-def _question(name: str) -> dict[str, Any]:
+def _public(program: _Public) -> PublicProgram:
+    return PublicProgram(
+        slug=program.slug,
+        title=program.title,
+        summary=program.summary,
+        delivery=program.delivery,
+        procedure_slug=program.procedure_slug or None,
+        questions=[_question(name) for name in rules.facts_used(program.rule)],
+    )
+
+
+async def public_programs(municipality_id: int) -> list[PublicProgram]:
+    """Active programs and the questions (facts) their rules use, for the anonymous check."""
+    return [_public(program) for program in await _active_programs(municipality_id)]
+
+
+def _question(name: str) -> Question:
     fact = FACTS[name]
-    return {
-        "fact": name,
-        "type": fact.type,
-        "label": {"ja": fact.label.ja, "easy": fact.label.easy, "en": fact.label.en},
-    }
+    return Question(
+        fact=name,
+        type=fact.type,
+        label={"ja": fact.label.ja, "easy": fact.label.easy, "en": fact.label.en},
+    )
 
 
-async def anonymous_check(municipality_id: int, answers: dict[str, Any]) -> list[dict[str, Any]]:
+async def anonymous_check(municipality_id: int, answers: dict[str, Any]) -> list[CheckResult]:
     """The same rules over facts a visitor states; nothing is stored. A program whose rule
     needs a fact the visitor left out says so instead of guessing."""
     unknown = [name for name in answers if name not in FACTS]
@@ -701,21 +771,15 @@ async def anonymous_check(municipality_id: int, answers: dict[str, Any]) -> list
                 ],
             )
     results = []
-    for program in await public_programs(municipality_id):
-        async with write_transaction() as sql:
-            rows = await sql.fetch(
-                "SELECT rule FROM program WHERE municipality = ? AND slug = ? "
-                "AND status = 'active'",
-                [municipality_id, program["slug"]],
-            )
-        rule = _load(rows[0][0])
-        missing = [q["fact"] for q in program["questions"] if q["fact"] not in answers]
+    for stored in await _active_programs(municipality_id):
+        program = _public(stored)
+        missing = [q.fact for q in program.questions if q.fact not in answers]
         # Decided by what was answered? (ひとり親: いいえ already rules 児童扶養手当 out.)
-        eligible = _decide(rules.parse_rule(rule), answers)
+        eligible = _decide(rules.parse_rule(stored.rule), answers)
         why = (
             [
-                {"sentence": msgspec.to_builtins(c.sentence), "held": c.supports}
-                for c in rules.explain(rule, answers)
+                Reason(sentence=msgspec.to_builtins(c.sentence), held=c.supports)
+                for c in rules.explain(stored.rule, answers)
                 if c.fact in answers
             ]
             if eligible is not None
@@ -724,19 +788,19 @@ async def anonymous_check(municipality_id: int, answers: dict[str, Any]) -> list
         if eligible is not None:
             missing = []
         results.append(
-            {
-                "slug": program["slug"],
-                "title": program["title"],
-                "eligible": eligible,
-                "missing": missing,
-                "why": why,
-                "procedure_slug": program["procedure_slug"],
-            }
+            CheckResult(
+                slug=program.slug,
+                title=program.title,
+                eligible=eligible,
+                missing=missing,
+                why=why,
+                procedure_slug=program.procedure_slug,
+            )
         )
     return results
 
 
-def _decide(node: Any, answers: dict[str, Any]) -> bool | None:
+def _decide(node: rules.Node, answers: dict[str, Any]) -> bool | None:
     """Three-valued evaluation: True or False when the answers given decide the rule
     whatever the unanswered facts are, None when they do not."""
     if isinstance(node, rules.Test):

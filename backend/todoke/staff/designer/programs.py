@@ -1,9 +1,14 @@
 """Programmes in the back office: drafted, previewed, approved by a second staff member,
-activated and closed. The rules and the matching are the benefits domain's."""
+activated and closed. The rules and the matching are the benefits domain's.
+
+Who may do what is declared here, per route: every staff role reads programmes (support
+staff answer residents' questions about them); caseworkers and up draft, preview and submit;
+supervisors and administrators approve and close. The program's department is checked by
+the service, as it depends on the data."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
@@ -11,42 +16,78 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from todoke.benefits import service
-from todoke.benefits.service import ProgramDraft
-from todoke.principal import Principal
+from todoke.benefits.schemas import (
+    ProgramApproved,
+    ProgramDraft,
+    ProgramList,
+    ProgramPreview,
+    ProgramRead,
+)
+from todoke.principal import Permission, Principal
+from todoke.web.guards import requires
 
 Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
+
+READ = [requires(Permission.PROGRAMS_READ)]
+DRAFT = [requires(Permission.PROGRAMS_DRAFT)]
+APPROVE = [requires(Permission.PROGRAMS_APPROVE)]
 
 
 class StaffProgramController(Controller):
     path = "/api/staff/programs"
     tags = ["staff", "benefits"]
 
-    @get("/", operation_id="staffListPrograms")
-    async def list_programs(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
-        return {"items": await service.list_programs(principal)}
+    @get("/", operation_id="staffListPrograms", guards=READ)
+    async def list_programs(self, principal: NamedDependency[Principal]) -> ProgramList:
+        return ProgramList(items=await service.list_programs(principal))
 
-    @put("/", operation_id="staffSaveProgram", summary="Create or edit a program's draft")
+    @put(
+        "/",
+        operation_id="staffSaveProgram",
+        summary="Create or edit a program's draft",
+        guards=DRAFT,
+    )
     async def save(
         self, principal: NamedDependency[Principal], data: JSONBody[ProgramDraft]
-    ) -> dict[str, Any]:
+    ) -> ProgramRead:
         return await service.save_draft(principal, data)
 
-    @get("/{slug:str}", operation_id="staffGetProgram")
-    async def get_program(self, principal: NamedDependency[Principal], slug: Slug) -> dict:
+    @get("/{slug:str}", operation_id="staffGetProgram", guards=READ)
+    async def get_program(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramRead:
         return await service.get_program(principal, slug)
 
-    @post("/{slug:str}/preview", operation_id="staffPreviewProgram", status_code=HTTP_200_OK)
-    async def preview(self, principal: NamedDependency[Principal], slug: Slug) -> dict:
+    @post(
+        "/{slug:str}/preview",
+        operation_id="staffPreviewProgram",
+        status_code=HTTP_200_OK,
+        guards=DRAFT,
+    )
+    async def preview(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramPreview:
         return await service.preview(principal, slug)
 
-    @post("/{slug:str}/submit", operation_id="staffSubmitProgram", status_code=HTTP_200_OK)
-    async def submit(self, principal: NamedDependency[Principal], slug: Slug) -> dict:
+    @post(
+        "/{slug:str}/submit",
+        operation_id="staffSubmitProgram",
+        status_code=HTTP_200_OK,
+        guards=DRAFT,
+    )
+    async def submit(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramRead:
         return await service.submit(principal, slug)
 
-    @post("/{slug:str}/approve", operation_id="staffApproveProgram", status_code=HTTP_200_OK)
-    async def approve(self, principal: NamedDependency[Principal], slug: Slug) -> dict:
+    @post(
+        "/{slug:str}/approve",
+        operation_id="staffApproveProgram",
+        status_code=HTTP_200_OK,
+        guards=APPROVE,
+    )
+    async def approve(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramApproved:
         return await service.approve(principal, slug)
 
-    @post("/{slug:str}/close", operation_id="staffCloseProgram", status_code=HTTP_200_OK)
-    async def close(self, principal: NamedDependency[Principal], slug: Slug) -> dict:
+    @post(
+        "/{slug:str}/close",
+        operation_id="staffCloseProgram",
+        status_code=HTTP_200_OK,
+        guards=APPROVE,
+    )
+    async def close(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramRead:
         return await service.close(principal, slug)
