@@ -13,6 +13,7 @@ import pytest
 from soft_authenticator import SoftAuthenticator
 from test_identity import csrf, register, staff_client
 
+from todoke import clock
 from todoke.procedures.tables import Application, ApplicationEvent, Attachment, Draft
 from todoke.registry.tables import Household, Person, RegistryChange
 
@@ -87,9 +88,7 @@ async def verified_resident(client_for, app, city, registry_id: str, *, prefill:
     code = await issue_activation_code(
         municipality_id=city.id, registry_id=registry_id, purpose="verify", issued_by=None
     )
-    verified = await client.post(
-        "/api/me/verification", json={"code": code["code"]}, headers=headers
-    )
+    verified = await client.post("/api/me/verification", json={"code": code.code}, headers=headers)
     assert verified.status_code == 200, verified.text
     if prefill:
         granted = await client.post(
@@ -190,6 +189,16 @@ async def test_signed_out_visitors_see_the_form_but_cannot_file(client, city):
 
 
 # --- filing -----------------------------------------------------------------------------------
+
+
+async def test_the_due_date_counts_the_offices_working_days(client, hanako):
+    """30 working days (児童扶養手当's target) from Friday 20 November 2026 skip 勤労感謝の日
+    (23 November) and the year-end break (29 December to 3 January): 8 January 2027, where
+    counting weekdays alone would land on New Year's Day."""
+    resident, headers = hanako
+    with clock.frozen(datetime(2026, 11, 20, 10, 0, tzinfo=clock.JST)):
+        body = await filed_application(resident, headers)
+    assert body["due_by"] == "2027-01-08"
 
 
 async def test_file_with_attachment_receipt_notice_and_status(client, hanako):
@@ -350,7 +359,13 @@ async def test_oversized_attachments_are_refused(client_for, app, city, db, hana
         **{**_settings_dict(app.state.settings), "max_attachment_bytes": 1000}
     )
     response = await upload(resident, headers, png_bytes() + b"\x00" * 2000)
-    assert response.status_code == 422 and "MB" in response.json()["detail"]
+    # One rule for every capped body in the service: 413 with a problem naming the limit.
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == 413 and problem["title"] == "Request too large"
+    assert problem["detail"] == "The upload is too large (at most 1 KB)."
+    assert problem["detail_ja"] == "送信データが大きすぎます（1KBまで）。"
     assert await Attachment.count() == 0
 
 

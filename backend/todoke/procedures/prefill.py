@@ -6,14 +6,14 @@ Every value carries where it came from and as of when, so the resident can see i
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from todoke.db import SqlSession
-from todoke.db import as_date as _as_date
 from todoke.procedures.schemas import FormSchema, HouseholdMemberRead, PrefilledValue
+from todoke.registry import public as registry
 
 # The registry fact group a pre-fill source belongs to; provenance is kept per group and a
 # correction goes to the department that owns the group.
@@ -45,8 +45,7 @@ FACT_DEPARTMENT = dict.fromkeys(FACT_LABELS, "citizens")
 CHILD_AGE_LIMIT = 18
 
 
-@dataclass(frozen=True)
-class Household:
+class Household(msgspec.Struct, frozen=True):
     """The applicant and their household as the registry holds them."""
 
     person_id: int
@@ -63,43 +62,27 @@ class Household:
         return next((m.name for m in self.members if m.id == registry_id), registry_id)
 
 
-def _age(birth: date | None, today: date) -> int | None:
-    if birth is None:
-        return None
+def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 async def load_household(sql: SqlSession, person_id: int, today: date) -> Household | None:
-    rows = await sql.fetch(
-        "SELECT p.id, p.registry_id, p.family_name, p.given_name, p.family_name_kana, "
-        "p.given_name_kana, p.birth_date, p.sex, p.postal_code, p.address, p.relation, "
-        "p.provenance, p.household FROM person p WHERE p.id = ?",
-        [person_id],
-    )
-    if not rows:
+    """The person and the residents of their household, as pre-fill reads them."""
+    found = await registry.person_and_household(person_id, sql)
+    if found is None:
         return None
-    (pid, registry_id, family, given, family_kana, given_kana, birth, sex, postal, address,
-     relation, provenance, household_id) = rows[0]  # fmt: skip
-    people = (
-        await sql.fetch(
-            "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana, "
-            "birth_date, relation FROM person WHERE household = ? AND status = 'resident' "
-            "ORDER BY birth_date, id",
-            [household_id],
-        )
-        if household_id is not None
-        else []
-    )
-    if not any(p[0] == registry_id for p in people):
-        people = [(registry_id, family, given, family_kana, given_kana, birth, relation), *people]
+    person, household = found
+    people = [p for p in household if p.status == "resident"]
+    if not any(p.registry_id == person.registry_id for p in people):
+        people = [person, *people]
     members = [
         HouseholdMemberRead(
-            id=p[0],
-            name=f"{p[1]} {p[2]}",
-            kana=f"{p[3]} {p[4]}",
-            birth_date=_as_date(p[5]).isoformat() if p[5] else None,
-            relation=p[6],
-            is_self=p[0] == registry_id,
+            id=p.registry_id,
+            name=f"{p.family_name} {p.given_name}",
+            kana=f"{p.family_name_kana} {p.given_name_kana}",
+            birth_date=p.birth_date.isoformat() if p.birth_date else None,
+            relation=p.relation,
+            is_self=p.registry_id == person.registry_id,
         )
         for p in people
     ]
@@ -107,30 +90,29 @@ async def load_household(sql: SqlSession, person_id: int, today: date) -> Househ
         m.id
         for m in members
         if not m.is_self
-        and (age := _age(_as_date(m.birth_date), today)) is not None
-        and age < CHILD_AGE_LIMIT
+        and m.birth_date is not None
+        and _age(date.fromisoformat(m.birth_date), today) < CHILD_AGE_LIMIT
     ]
-    held = json.loads(provenance) if isinstance(provenance, str) else dict(provenance or {})
+    held: dict[str, Any] = dict(person.provenance or {})
     base = held.get("base") or ["住民基本台帳", ""]
     stamps = {fact: base for fact in FACT_LABELS}
     if held.get("address"):
         stamps["address"] = held["address"]
-    birth_date = _as_date(birth)
     return Household(
-        person_id=pid,
-        registry_id=registry_id,
+        person_id=person.id,
+        registry_id=person.registry_id,
         values={
-            "family_name": family,
-            "given_name": given,
-            "full_name": f"{family} {given}",
-            "family_name_kana": family_kana,
-            "given_name_kana": given_kana,
-            "full_name_kana": f"{family_kana} {given_kana}",
-            "birth_date": birth_date.isoformat() if birth_date else None,
-            "sex": sex,
-            "postal_code": postal,
-            "address": address,
-            "relation": relation,
+            "family_name": person.family_name,
+            "given_name": person.given_name,
+            "full_name": f"{person.family_name} {person.given_name}",
+            "family_name_kana": person.family_name_kana,
+            "given_name_kana": person.given_name_kana,
+            "full_name_kana": f"{person.family_name_kana} {person.given_name_kana}",
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "sex": person.sex,
+            "postal_code": person.postal_code,
+            "address": person.address,
+            "relation": person.relation,
             "household": [m.id for m in members],
             "children": children,
         },

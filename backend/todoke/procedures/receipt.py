@@ -3,49 +3,46 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from todoke import jp
+from todoke import clock, jp
+from todoke.procedures.schemas import ApplicationRead
 from todoke.registry.schemas import MunicipalityRead
 
-JST = ZoneInfo("Asia/Tokyo")
 
-
-def receipt_html(municipality: MunicipalityRead, application: dict[str, Any]) -> str:
+def receipt_html(municipality: MunicipalityRead, application: ApplicationRead) -> str:
     """Plain semantic HTML (the CSP forbids inline styles and scripts) that prints cleanly
     from any browser; the answers are the ones filed, with where pre-filled values came
     from."""
     city = escape(municipality.name["ja"])
-    title = escape(application["procedure"].title.ja)
-    submitted = application["submitted_at"].astimezone(JST)
+    title = escape(application.procedure.title.ja)
+    submitted = application.submitted_at.astimezone(clock.JST)
     rows = "\n".join(
-        f'<tr><th scope="row">{escape(a["label"].ja)}</th><td>{escape(a["display"])}'
+        f'<tr><th scope="row">{escape(a.label.ja)}</th><td>{escape(a.display)}'
         + (
-            f"<br><small>{escape(a['source'] or '')}（{escape(a['as_of'] or '')}時点）</small>"
-            if a["prefilled"] and not a["changed"]
+            f"<br><small>{escape(a.source or '')}（{escape(a.as_of or '')}時点）</small>"
+            if a.prefilled and not a.changed
             else ""
         )
         + "</td></tr>"
-        for a in application["answers"]
+        for a in application.answers
     )
-    files = "".join(f"<li>{escape(f['filename'])}</li>" for f in application["attachments"])
+    files = "".join(f"<li>{escape(f.filename)}</li>" for f in application.attachments)
     channel = {"self": "本人", "proxy": "代理人", "assisted": "窓口での職員支援"}[
-        application["channel"]
+        application.channel
     ]
     return f"""<!doctype html>
 <html lang="ja">
-<head><meta charset="utf-8"><title>受付票 {escape(application["receipt_number"])}｜{city}</title>
+<head><meta charset="utf-8"><title>受付票 {escape(application.receipt_number)}｜{city}</title>
 </head>
 <body>
 <main>
 <p>{city}</p>
 <h1>受付票：{title}</h1>
-<p>受付番号：<strong>{escape(application["receipt_number"])}</strong></p>
+<p>受付番号：<strong>{escape(application.receipt_number)}</strong></p>
 <p>受付日時：{escape(jp.to_wareki(submitted.date()))} {submitted:%H:%M}</p>
-<p>申請者：{escape(application["applicant_name"])}（{channel}：{escape(application["filed_by_name"])}）</p>
-<p>状況：{escape(application["status_label"].ja)}</p>
-<p>処理の目安：{escape(jp.to_wareki(application["due_by"]))}まで</p>
+<p>申請者：{escape(application.applicant_name)}（{channel}：{escape(application.filed_by_name)}）</p>
+<p>状況：{escape(application.status_label.ja)}</p>
+<p>処理の目安：{escape(jp.to_wareki(application.due_by))}まで</p>
 <h2>申請内容</h2>
 <table>
 {rows}

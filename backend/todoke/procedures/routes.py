@@ -1,23 +1,33 @@
 """Procedure routes: the public catalogue, the form for one resident, drafts, attachments,
-applications with their timeline, corrections of registry facts, delegation, and the staff
-side of a filing (reading, deciding, filing with a resident at the counter)."""
+applications with their timeline and corrections of registry facts. The staff side of a
+filing (reading, deciding, filing with a resident at the counter) is under staff/cases."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.db import MAX_ID
-from todoke.errors import InvalidInput, Text
-from todoke.identity import ratelimit
+from todoke.identity.ratelimit import rate_limit
 from todoke.principal import Principal
-from todoke.procedures import applications, service, uploads
+from todoke.procedures import (
+    assisted,
+    corrections,
+    drafts,
+    filing,
+    reading,
+    resident_actions,
+    resident_form,
+    service,
+    uploads,
+)
 from todoke.procedures.attachments import FileStore
+from todoke.procedures.receipt import receipt_html
 from todoke.procedures.schemas import (
     Amendment,
     ApplicationCreate,
@@ -39,33 +49,10 @@ from todoke.procedures.schemas import (
 )
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
+from todoke.web import inputs
+from todoke.web.guards import signed_in
 
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-_KEY = re.compile(r"^[\x21-\x7e]{8,100}$")
-
-
-# Declared so the OpenAPI document shows it; checked in code for a problem that says why.
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        description="A key the client makes once per filing and resends on every retry "
-        "(8–100 visible ASCII characters, e.g. a UUID)",
-        required=False,
-    ),
-]
-
-
-def _idempotency_key(key: str | None) -> str:
-    key = key or ""
-    if not _KEY.match(key):
-        raise InvalidInput(
-            Text(
-                "送信番号（Idempotency-Key ヘッダー）が必要です。画面を読み込み直してください。",
-                "Send an Idempotency-Key header of 8 to 100 visible ASCII characters.",
-            )
-        )
-    return key
 
 
 def _store(request: Request[Any, Any, Any]) -> FileStore:
@@ -102,7 +89,7 @@ class ProcedureController(Controller):
         slug: FromPath[str],
         on_behalf_of: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
     ) -> FormRead:
-        return await applications.form_for(optional_principal, municipality.id, slug, on_behalf_of)
+        return await resident_form.form_for(optional_principal, municipality.id, slug, on_behalf_of)
 
 
 class DraftController(Controller):
@@ -113,28 +100,28 @@ class DraftController(Controller):
 
     @get("/", operation_id="listDrafts")
     async def list_drafts(self, principal: NamedDependency[Principal]) -> DraftList:
-        return DraftList(items=await applications.list_drafts(principal))
+        return DraftList(items=await drafts.list_drafts(principal))
 
     @post("/", operation_id="openDraft", summary="The draft for a procedure, created if none")
     async def open_draft(
         self, principal: NamedDependency[Principal], data: JSONBody[DraftCreate]
     ) -> Response[DraftRead]:
-        draft, created = await applications.open_draft(principal, data.slug, data.on_behalf_of)
+        draft, created = await drafts.open_draft(principal, data.slug, data.on_behalf_of)
         return Response(draft, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/{draft_id:int}", operation_id="getDraft")
     async def get_draft(self, principal: NamedDependency[Principal], draft_id: Id) -> DraftRead:
-        return await applications.get_draft(principal, draft_id)
+        return await drafts.get_draft(principal, draft_id)
 
     @put("/{draft_id:int}", operation_id="saveDraft")
     async def save_draft(
         self, principal: NamedDependency[Principal], draft_id: Id, data: JSONBody[DraftSave]
     ) -> DraftRead:
-        return await applications.save_draft(principal, draft_id, data.version, data.answers)
+        return await drafts.save_draft(principal, draft_id, data.version, data.answers)
 
     @delete("/{draft_id:int}", operation_id="deleteDraft", status_code=HTTP_204_NO_CONTENT)
     async def delete_draft(self, principal: NamedDependency[Principal], draft_id: Id) -> None:
-        await applications.delete_draft(principal, draft_id)
+        await drafts.delete_draft(principal, draft_id)
 
 
 class AttachmentController(Controller):
@@ -147,6 +134,10 @@ class AttachmentController(Controller):
         summary="Upload a file as the raw request body (PDF, JPEG or PNG by content)",
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # capped below by the settings' attachment limit
+        guards=[
+            signed_in,
+            rate_limit("upload", limit=lambda _: 60, window_seconds=600, per="account"),
+        ],
     )
     async def upload(
         self,
@@ -156,21 +147,10 @@ class AttachmentController(Controller):
     ) -> AttachmentRead:
         settings: Settings = request.app.state.settings
         limit = settings.max_attachment_bytes
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise InvalidInput(
-                    Text(
-                        f"ファイルが大きすぎます（{limit // 1_048_576}MBまで）。",
-                        f"The file is too large (at most {limit // 1_048_576} MB).",
-                    )
-                )
-        await ratelimit.hit(f"upload:{principal.account_id}", limit=60, window_seconds=600)
-        stored = await uploads.store_upload(
-            principal, _store(request), filename=filename, data=bytes(body), max_bytes=limit
+        body = await inputs.read_capped_body(request, limit)
+        return await uploads.store_upload(
+            principal, _store(request), filename=filename, data=body, max_bytes=limit
         )
-        return AttachmentRead(**stored)
 
     @get("/{token:str}", operation_id="downloadAttachment")
     async def download(
@@ -179,14 +159,12 @@ class AttachmentController(Controller):
         principal: NamedDependency[Principal],
         token: Annotated[str, Parameter(max_length=64)],
     ) -> Response[bytes]:
-        meta, data = await uploads.read_attachment(principal, _store(request), token)
-        from urllib.parse import quote
-
+        found = await uploads.read_attachment(principal, _store(request), token)
         return Response(
-            data,
-            media_type=meta["content_type"],
+            found.data,
+            media_type=found.content_type,
             headers={
-                "content-disposition": "attachment; filename*=UTF-8''" + quote(meta["filename"]),
+                "content-disposition": "attachment; filename*=UTF-8''" + quote(found.filename),
                 "cache-control": "private, no-store",
             },
         )
@@ -206,13 +184,12 @@ class ApplicationController(Controller):
     )
     async def file(
         self,
-        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         data: JSONBody[ApplicationCreate],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: inputs.IdempotencyKeyHeader = None,
     ) -> Response[ApplicationRead]:
-        key = _idempotency_key(idempotency_key)
-        application_id, created = await applications.file_application(
+        key = inputs.idempotency_key(idempotency_key)
+        application_id, created = await filing.file_application(
             principal,
             slug=data.slug,
             version=data.version,
@@ -221,34 +198,38 @@ class ApplicationController(Controller):
             draft_id=data.draft_id,
             on_behalf_of=data.on_behalf_of,
         )
-        body = await applications.get_for_resident(principal, application_id)
+        body = await reading.get_for_resident(principal, application_id)
         return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/", operation_id="listApplications")
     async def list_applications(self, principal: NamedDependency[Principal]) -> ApplicationList:
-        return ApplicationList(items=await applications.list_for_resident(principal))
+        return ApplicationList(items=await reading.list_for_resident(principal))
 
-    @post("/confirm", operation_id="confirmAssistedApplication", status_code=HTTP_200_OK)
+    @post(
+        "/confirm",
+        operation_id="confirmAssistedApplication",
+        status_code=HTTP_200_OK,
+        guards=[
+            signed_in,
+            rate_limit(
+                "confirm",
+                limit=lambda settings: settings.verification_rate_limit,
+                window_seconds=600,
+                per="account",
+            ),
+        ],
+    )
     async def confirm(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: JSONBody[AssistedConfirm],
+        self, principal: NamedDependency[Principal], data: JSONBody[AssistedConfirm]
     ) -> ApplicationRead:
-        settings: Settings = request.app.state.settings
-        await ratelimit.hit(
-            f"confirm:{principal.account_id}",
-            limit=settings.verification_rate_limit,
-            window_seconds=600,
-        )
-        application_id = await applications.confirm_assisted(principal, data.code)
-        return await applications.get_for_resident(principal, application_id)
+        application_id = await assisted.confirm_assisted(principal, data.code)
+        return await reading.get_for_resident(principal, application_id)
 
     @get("/{application_id:int}", operation_id="getApplication")
     async def get_application(
         self, principal: NamedDependency[Principal], application_id: Id
     ) -> ApplicationRead:
-        return await applications.get_for_resident(principal, application_id)
+        return await reading.get_for_resident(principal, application_id)
 
     @post("/{application_id:int}/messages", operation_id="sendApplicationMessage", status_code=200)
     async def message(
@@ -257,13 +238,13 @@ class ApplicationController(Controller):
         application_id: Id,
         data: JSONBody[MessageCreate],
     ) -> ApplicationRead:
-        return await applications.post_message(principal, application_id, data.text)
+        return await resident_actions.post_message(principal, application_id, data.text)
 
     @put("/{application_id:int}/answers", operation_id="amendApplication")
     async def amend(
         self, principal: NamedDependency[Principal], application_id: Id, data: JSONBody[Amendment]
     ) -> ApplicationRead:
-        return await applications.amend(
+        return await resident_actions.amend(
             principal, application_id, data.version, data.answers, data.message
         )
 
@@ -271,7 +252,7 @@ class ApplicationController(Controller):
     async def withdraw(
         self, principal: NamedDependency[Principal], application_id: Id
     ) -> ApplicationRead:
-        return await applications.withdraw(principal, application_id)
+        return await resident_actions.withdraw(principal, application_id)
 
     @get(
         "/{application_id:int}/receipt",
@@ -285,9 +266,7 @@ class ApplicationController(Controller):
         municipality: NamedDependency[MunicipalityRead],
         application_id: Id,
     ) -> str:
-        from todoke.procedures.receipt import receipt_html
-
-        body = await applications.get_for_resident(principal, application_id)
+        body = await reading.get_for_resident(principal, application_id)
         return receipt_html(municipality, body)
 
 
@@ -295,15 +274,22 @@ class CorrectionController(Controller):
     path = "/api/corrections"
     tags = ["applications"]
 
-    @post("/", operation_id="requestCorrection", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="requestCorrection",
+        status_code=HTTP_201_CREATED,
+        guards=[
+            signed_in,
+            rate_limit("correction", limit=lambda _: 20, window_seconds=3600, per="account"),
+        ],
+    )
     async def create(
         self, principal: NamedDependency[Principal], data: JSONBody[CorrectionCreate]
     ) -> CorrectionRead:
-        await ratelimit.hit(f"correction:{principal.account_id}", limit=20, window_seconds=3600)
-        return await applications.request_correction(
+        return await corrections.request_correction(
             principal, slug=data.slug, field=data.field, note=data.note
         )
 
     @get("/", operation_id="listCorrections")
     async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
-        return CorrectionList(items=await applications.list_corrections(principal))
+        return CorrectionList(items=await corrections.list_corrections(principal))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
-from todoke import jp
+from todoke import clock, jp
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import NotFound, Text
 from todoke.procedures.schemas import (
     DepartmentRef,
@@ -14,7 +15,18 @@ from todoke.procedures.schemas import (
     ProcedureDefinition,
     ProcedureSummary,
 )
-from todoke.procedures.tables import Procedure, ProcedureVersion
+from todoke.registry import public as registry
+
+
+class _Procedure(msgspec.Struct, frozen=True):
+    id: int
+    published_version: int | None
+
+
+def decode_definition(stored: Any) -> ProcedureDefinition:
+    """A stored definition, whether the driver gave the JSON column as text or as data."""
+    raw = stored if isinstance(stored, (str, bytes)) else msgspec.json.encode(stored)
+    return msgspec.json.decode(raw, type=ProcedureDefinition)
 
 
 async def publish(
@@ -27,49 +39,41 @@ async def publish(
     is already identical; return the published version number. Published versions are
     never changed."""
     encoded = msgspec.json.encode(definition).decode()
-    row = (
-        await Procedure.select(Procedure.id, Procedure.published_version)
-        .where((Procedure.municipality == municipality_id) & (Procedure.slug == definition.slug))
-        .first()
-    )
-    now = datetime.now(UTC)
+    now = clock.now()
     department_id = department_ids[definition.department]
-    if row is None:
-        inserted = await Procedure.insert(
-            Procedure(
-                municipality=municipality_id,
-                slug=definition.slug,
-                department=department_id,
-                sort_order=sort_order,
-                created_at=now,
+    async with write_transaction() as sql:
+        procedure = await sql.row(
+            _Procedure,
+            "SELECT id, published_version FROM procedure WHERE municipality = ? AND slug = ?",
+            [municipality_id, definition.slug],
+        )
+        if procedure is None:
+            procedure_id = await sql.value(
+                "INSERT INTO procedure (municipality, slug, department, published_version, "
+                "sort_order, created_at) VALUES (?, ?, ?, NULL, ?, ?) RETURNING id",
+                [municipality_id, definition.slug, department_id, sort_order, now],
             )
-        )
-        procedure_id, current = inserted[0]["id"], None
-    else:
-        procedure_id, current = row["id"], row["published_version"]
-    if current is not None:
-        held = (
-            await ProcedureVersion.select(ProcedureVersion.definition)
-            .where(
-                (ProcedureVersion.procedure == procedure_id) & (ProcedureVersion.version == current)
+            current = None
+        else:
+            procedure_id, current = procedure.id, procedure.published_version
+        if current is not None:
+            held = await sql.value(
+                "SELECT definition FROM procedure_version WHERE procedure = ? AND version = ?",
+                [procedure_id, current],
             )
-            .first()
+            if held is not None and decode_definition(held) == definition:
+                return current
+        version = (current or 0) + 1
+        await sql.execute(
+            "INSERT INTO procedure_version (procedure, version, definition, published_at) "
+            "VALUES (?, ?, ?, ?)",
+            [procedure_id, version, encoded, now],
         )
-        if held and msgspec.json.decode(held["definition"], type=ProcedureDefinition) == definition:
-            return current
-    version = (current or 0) + 1
-    await ProcedureVersion.insert(
-        ProcedureVersion(
-            procedure=procedure_id, version=version, definition=encoded, published_at=now
+        await sql.execute(
+            "UPDATE procedure SET published_version = ?, department = ?, sort_order = ? "
+            "WHERE id = ?",
+            [version, department_id, sort_order, procedure_id],
         )
-    )
-    await Procedure.update(
-        {
-            Procedure.published_version: version,
-            Procedure.department: department_id,
-            Procedure.sort_order: sort_order,
-        }
-    ).where(Procedure.id == procedure_id)
     return version
 
 
@@ -85,35 +89,51 @@ def _matches(summary: ProcedureSummary, folded_query: str) -> bool:
     return any(folded_query in jp.fold_for_search(text) for text in haystack)
 
 
+async def department_refs(sql: SqlSession, municipality_id: int) -> dict[int, DepartmentRef]:
+    """The municipality's departments as the API names them, by id."""
+    return {
+        d.id: DepartmentRef(
+            code=d.code, name=Localized(ja=d.name_ja, easy=d.name_easy, en=d.name_en)
+        )
+        for d in await registry.departments(municipality_id, sql)
+    }
+
+
+class _Published(msgspec.Struct, frozen=True):
+    version: int
+    definition: Any
+    department: int
+
+
 _PUBLISHED = (
-    "SELECT pv.version, pv.definition, d.code, d.name_ja, d.name_easy, d.name_en "
+    "SELECT pv.version AS version, pv.definition AS definition, p.department AS department "
     "FROM procedure p "
     "JOIN procedure_version pv ON pv.procedure = p.id AND pv.version = p.published_version "
-    "JOIN department d ON d.id = p.department "
-    "WHERE p.municipality = {}"
+    "WHERE p.municipality = ?"
 )
 
 
 async def _published(municipality_id: int, slug: str | None = None) -> list[ProcedureSummary]:
-    if slug is None:
-        rows = await ProcedureVersion.raw(
-            _PUBLISHED + " ORDER BY p.sort_order, p.id", municipality_id
-        )
-    else:
-        rows = await ProcedureVersion.raw(_PUBLISHED + " AND p.slug = {}", municipality_id, slug)
+    async with read_transaction() as sql:
+        if slug is None:
+            rows = await sql.rows(
+                _Published, _PUBLISHED + " ORDER BY p.sort_order, p.id", [municipality_id]
+            )
+        else:
+            rows = await sql.rows(
+                _Published, _PUBLISHED + " AND p.slug = ?", [municipality_id, slug]
+            )
+        departments = await department_refs(sql, municipality_id) if rows else {}
     summaries = []
     for row in rows:
-        definition = msgspec.json.decode(row["definition"], type=ProcedureDefinition)
+        definition = decode_definition(row.definition)
         summaries.append(
             ProcedureSummary(
                 slug=definition.slug,
-                version=row["version"],
+                version=row.version,
                 title=definition.title,
                 summary=definition.summary,
-                department=DepartmentRef(
-                    code=row["code"],
-                    name=Localized(ja=row["name_ja"], easy=row["name_easy"], en=row["name_en"]),
-                ),
+                department=departments[row.department],
                 online=definition.online,
                 service_days=definition.service_days,
                 identity=definition.identity,

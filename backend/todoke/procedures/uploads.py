@@ -5,22 +5,25 @@ the application's department."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from typing import Any
 
+import msgspec
+
+from todoke import clock
 from todoke.audit import service as audit
-from todoke.db import write_transaction
+from todoke.db import read_transaction, write_transaction
 from todoke.errors import InvalidInput, NotFound, Text
 from todoke.principal import Principal
 from todoke.procedures.attachments import FileStore, UploadRejected, check_upload, new_key
 from todoke.procedures.attachments import safe_filename as _safe_filename
+from todoke.procedures.schemas import AttachmentRead
 
 _NOT_FOUND = NotFound(Text("ファイルが見つかりません。", "There is no such file."))
 
 
 async def store_upload(
     principal: Principal, store: FileStore, *, filename: str, data: bytes, max_bytes: int
-) -> dict[str, Any]:
+) -> AttachmentRead:
+    """Check and clean an upload, then keep it as the uploader's until a filing names it."""
     try:
         content_type, cleaned = check_upload(data, max_bytes=max_bytes)
     except UploadRejected as rejected:
@@ -29,7 +32,7 @@ async def store_upload(
             errors=[],
         ) from None
     key = new_key()
-    now = datetime.now(UTC)
+    now = clock.now()
     name = _safe_filename(filename)
     await store.put(key, cleaned)
     try:
@@ -51,36 +54,51 @@ async def store_upload(
     except BaseException:
         await store.delete(key)  # no file without its row
         raise
-    return {
-        "id": key,
-        "filename": name,
-        "content_type": content_type,
-        "size": len(cleaned),
-        "created_at": now,
-    }
+    return AttachmentRead(
+        id=key, filename=name, content_type=content_type, size=len(cleaned), created_at=now
+    )
 
 
-async def read_attachment(
-    principal: Principal, store: FileStore, token: str
-) -> tuple[dict[str, Any], bytes]:
+class AttachmentFile(msgspec.Struct, frozen=True):
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class _Holders(msgspec.Struct, frozen=True):
+    """An attachment and who may read it: the uploader, the applicant, the staff of the
+    application's department once it is filed."""
+
+    filename: str
+    content_type: str
+    uploader: int
+    applicant: int | None
+    department: int | None
+    status: str | None
+    person: int | None
+    application: int | None
+
+
+async def read_attachment(principal: Principal, store: FileStore, token: str) -> AttachmentFile:
+    """The file, if this account may read it; a staff reader is an audit event."""
     if not 16 <= len(token) <= 64:
         raise _NOT_FOUND
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT t.filename, t.content_type, t.account, a.account, a.filed_by, a.department, "
-            "a.status, a.person, a.id FROM attachment t "
+    async with read_transaction() as sql:
+        found = await sql.row(
+            _Holders,
+            "SELECT t.filename AS filename, t.content_type AS content_type, t.account AS uploader, "
+            "a.account AS applicant, a.department AS department, a.status AS status, "
+            "a.person AS person, a.id AS application FROM attachment t "
             "LEFT JOIN application a ON a.id = t.application "
             "WHERE t.token = ? AND t.municipality = ?",
             [token, principal.municipality_id],
         )
-    if not rows:
+    if found is None:
         raise _NOT_FOUND
-    filename, content_type, uploader, applicant, _filer, department, status, person, app = rows[0]
-    allowed = principal.account_id in (uploader, applicant) or (
-        principal.is_staff
-        and department is not None
-        and status != "awaiting_confirmation"
-        and (principal.staff_role == "administrator" or department in principal.departments)
+    allowed = principal.account_id in (found.uploader, found.applicant) or (
+        found.department is not None
+        and found.status != "awaiting_confirmation"
+        and principal.in_department(found.department)
     )
     if not allowed:
         raise _NOT_FOUND
@@ -88,15 +106,15 @@ async def read_attachment(
         data = await store.get(token)
     except KeyError:
         raise _NOT_FOUND from None
-    if principal.is_staff and principal.account_id != uploader:
+    if principal.is_staff and principal.account_id != found.uploader:
         await audit.record(
             municipality_id=principal.municipality_id,
             actor_kind="staff",
             actor_account=principal.account_id,
             action="attachment.opened",
             purpose="case_handling",
-            subject_person=person,
-            subject_account=applicant,
-            detail={"application": app, "file": filename},
+            subject_person=found.person,
+            subject_account=found.applicant,
+            detail={"application": found.application, "file": found.filename},
         )
-    return {"filename": filename, "content_type": content_type}, data
+    return AttachmentFile(filename=found.filename, content_type=found.content_type, data=data)

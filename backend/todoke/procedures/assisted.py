@@ -1,0 +1,197 @@
+"""Filing with a resident at the counter: staff fill in the procedure, the resident makes
+it their own by confirming with their passkey session and the code on the staff screen.
+Until then it is no one's filing and no staff queue shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from todoke import clock, codes
+from todoke.audit import service as audit
+from todoke.db import read_transaction, write_transaction
+from todoke.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
+from todoke.principal import Principal
+from todoke.procedures.applicants import applicant_self
+from todoke.procedures.filing import (
+    attachment_tokens,
+    bind_attachments,
+    check_answers,
+    due_date,
+    dump_json,
+    notify_filed,
+    receipt_number,
+    request_digest,
+    version_problem,
+)
+from todoke.procedures.prefill import load_household
+from todoke.procedures.schemas import AssistedPending
+from todoke.procedures.service import decode_definition
+from todoke.procedures.timeline import record_event
+from todoke.procedures.versions import load_version
+from todoke.registry import public as registry
+
+CONFIRMATION_MINUTES = 30
+
+
+async def file_assisted(
+    principal: Principal,
+    *,
+    person_registry_id: str,
+    slug: str,
+    version: int,
+    answers: dict[str, Any],
+    idempotency_key: str,
+) -> AssistedPending:
+    """Staff fill in a procedure with a resident at the counter. Nothing is filed until
+    the resident confirms it with their own signed-in passkey session and the code shown
+    on the staff screen."""
+    current = await load_version(principal.municipality_id, slug)
+    if version != current.version:
+        raise version_problem(current.version)
+    digest = request_digest({"person": person_registry_id, "slug": slug, "answers": answers})
+    person_id = await registry.person_id_of(principal.municipality_id, person_registry_id)
+    if person_id is None:
+        raise NotFound(Text("住民記録が見つかりません。", "No such registry person."))
+    async with read_transaction() as sql:
+        household = await load_household(sql, person_id, clock.today())
+        tokens = await attachment_tokens(sql, principal.account_id, None)
+    # At the counter the resident is present and staff read the registry with them.
+    clean, record = check_answers(current.definition, answers, household, tokens, prefilled=True)
+    code = codes.new_code(groups=2)
+    now = clock.now()
+    expires_at = now + timedelta(minutes=CONFIRMATION_MINUTES)
+    receipt = receipt_number(now)
+    async with write_transaction() as sql:
+        again = await sql.value(
+            "SELECT id FROM application WHERE filed_by = ? AND idempotency_key = ?",
+            [principal.account_id, idempotency_key],
+        )
+        if again is not None:
+            raise Conflict(
+                Text("この送信はすでに受け付けています。", "This request was already made.")
+            )
+        application_id = await sql.value(
+            "INSERT INTO application (municipality, procedure, version, department, account, "
+            "person, filed_by, channel, status, answers, prefill, receipt_number, "
+            "idempotency_key, request_digest, submitted_at, updated_at, due_by, "
+            "confirmation_hash, confirmation_expires_at) "
+            "VALUES (?, ?, ?, ?, NULL, ?, ?, 'assisted', 'awaiting_confirmation', ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?) RETURNING id",
+            [
+                principal.municipality_id,
+                current.procedure_id,
+                current.version,
+                current.department_id,
+                person_id,
+                principal.account_id,
+                dump_json(clean),
+                dump_json(record),
+                receipt,
+                idempotency_key,
+                digest,
+                now,
+                now,
+                due_date(now, current.definition.service_days),
+                codes.code_hash(code),
+                expires_at,
+            ],
+        )
+        await bind_attachments(sql, current.definition, clean, principal.account_id, application_id)
+        await record_event(
+            sql,
+            application_id,
+            kind="assisted",
+            status="awaiting_confirmation",
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            actor_name=principal.display_name,
+        )
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="application.assisted",
+            purpose="counter_support",
+            subject_person=person_id,
+            detail={"application": application_id, "receipt": receipt},
+            sql=sql,
+        )
+    return AssistedPending(
+        application_id=application_id,
+        receipt_number=receipt,
+        confirmation_code=code,
+        confirm_url=f"/confirm?code={code}",
+        expires_at=expires_at,
+    )
+
+
+class _Pending(msgspec.Struct, frozen=True):
+    id: int
+    person: int | None
+    confirmation_expires_at: datetime
+    receipt_number: str
+    definition: Any
+
+
+async def confirm_assisted(principal: Principal, code: str) -> int:
+    """The resident makes a counter filing their own: it becomes theirs, is filed, and is
+    listed in their app where they can follow or withdraw it."""
+    if principal.is_staff or principal.person_id is None:
+        raise Forbidden(
+            Text(
+                "本人確認済みの住民のアカウントで確認してください。",
+                "Confirm with your own verified resident account.",
+            )
+        )
+    now = clock.now()
+    async with write_transaction() as sql:
+        pending = await sql.row(
+            _Pending,
+            "SELECT a.id AS id, a.person AS person, "
+            "a.confirmation_expires_at AS confirmation_expires_at, "
+            "a.receipt_number AS receipt_number, pv.definition AS definition "
+            "FROM application a JOIN procedure_version pv "
+            "ON pv.procedure = a.procedure AND pv.version = a.version "
+            "WHERE a.confirmation_hash = ? AND a.municipality = ? "
+            "AND a.status = 'awaiting_confirmation'",
+            [codes.code_hash(code), principal.municipality_id],
+        )
+        # A code for someone else's filing reads exactly like a wrong code.
+        if (
+            pending is None
+            or pending.person != principal.person_id
+            or pending.confirmation_expires_at < now
+        ):
+            raise InvalidInput(
+                Text(
+                    "確認コードが正しくないか、期限が切れています。窓口の職員にお尋ねください。",
+                    "The code is wrong or has expired. Please ask the staff at the counter.",
+                )
+            )
+        await sql.execute(
+            "UPDATE application SET account = ?, status = 'submitted', confirmed_at = ?, "
+            "confirmation_hash = NULL, submitted_at = ?, updated_at = ? WHERE id = ?",
+            [principal.account_id, now, now, now, pending.id],
+        )
+        await record_event(
+            sql,
+            pending.id,
+            kind="confirmed",
+            status="submitted",
+            actor_kind="resident",
+            actor_account=principal.account_id,
+            actor_name=principal.display_name,
+        )
+        await notify_filed(
+            sql,
+            principal.municipality_id,
+            applicant_self(principal),
+            decode_definition(pending.definition),
+            pending.receipt_number,
+            pending.id,
+            principal,
+        )
+    return pending.id

@@ -1,0 +1,273 @@
+"""The staff side of an application: opening it, deciding it (and what an approval
+changes beyond it), messages to the resident. Who may decide is declared on the staff
+routes; here staff see only their own departments' applications."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from todoke import clock
+from todoke.audit import service as audit
+from todoke.db import SqlSession, read_transaction, write_transaction
+from todoke.errors import Conflict, FieldError, InvalidInput, Text
+from todoke.notices.service import write_notice
+from todoke.principal import Principal
+from todoke.procedures.prefill import FACT_DEPARTMENT
+from todoke.procedures.reading import NOT_FOUND, ApplicationRow, application_rows, read_application
+from todoke.procedures.schemas import AddressEffect, ApplicationRead, ProcedureDefinition
+from todoke.procedures.service import decode_definition
+from todoke.procedures.timeline import message_text, record_event
+from todoke.procedures.versions import FINAL, status_label, version_by_id
+from todoke.registry import public as registry_public
+from todoke.registry import service as registry
+
+
+async def staff_row(principal: Principal, application_id: int) -> ApplicationRow:
+    """The application if it is filed (not waiting for a counter confirmation) and belongs
+    to one of this staff member's departments; otherwise not found."""
+    async with read_transaction() as sql:
+        rows = await application_rows(
+            sql,
+            "WHERE a.id = ? AND a.municipality = ? AND a.status != 'awaiting_confirmation'",
+            [application_id, principal.municipality_id],
+        )
+    if not rows or not principal.in_department(rows[0].department):
+        raise NOT_FOUND
+    return rows[0]
+
+
+async def get_for_staff(principal: Principal, application_id: int, purpose: str) -> ApplicationRead:
+    """The application for case work; every opening is an audit event with its purpose."""
+    row = await staff_row(principal, application_id)
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="application.opened",
+        purpose=purpose,
+        subject_person=row.person,
+        subject_account=row.account,
+        detail={"application": row.id, "receipt": row.receipt_number},
+    )
+    return await read_application(row)
+
+
+async def change_status(
+    principal: Principal, application_id: int, status: str, message: str
+) -> ApplicationRead:
+    """Move the application to a step or decide it; the resident is told, an approval
+    applies its effects, and the change is an audit event."""
+    row = await staff_row(principal, application_id)
+    filed = await version_by_id(row.procedure_id, row.version)
+    definition = filed.definition
+    allowed = {"in_review", "info_requested", "approved", "rejected"} | {
+        s.id for s in definition.steps
+    }
+    if status not in allowed:
+        raise InvalidInput(
+            Text(
+                "この状態にはできません。", f"Status must be one of {', '.join(sorted(allowed))}."
+            ),
+            errors=[
+                FieldError(
+                    field="status",
+                    label=Text("状態", "status"),
+                    message=Text("選べない状態です", "not a status of this procedure"),
+                )
+            ],
+        )
+    note = message.strip()
+    if status in ("rejected", "info_requested") and not note:
+        raise InvalidInput(
+            Text("理由または依頼内容を書いてください。", "Say why (or what is needed)."),
+            errors=[
+                FieldError(
+                    field="message",
+                    label=Text("理由・依頼内容", "reason or request"),
+                    message=Text("必須項目です", "is required"),
+                )
+            ],
+        )
+    if len(note) > 2000:
+        raise InvalidInput(Text("2000文字以内で書いてください。", "At most 2000 characters."))
+    now = clock.now()
+    async with write_transaction() as sql:
+        updated = await sql.value(
+            "UPDATE application SET status = ?, updated_at = ?, decided_at = ? "
+            "WHERE id = ? AND status NOT IN ('approved', 'rejected', 'withdrawn') RETURNING id",
+            [status, now, now if status in FINAL else None, row.id],
+        )
+        if updated is None:
+            raise Conflict(
+                Text("この申請はすでに完了しています。", "This application is already decided.")
+            )
+        await record_event(
+            sql,
+            row.id,
+            kind="status",
+            status=status,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            actor_name=principal.display_name,
+            text=note,
+        )
+        if status == "approved":
+            await _apply_effects(sql, row, definition)
+        if row.account is not None:
+            label = status_label(definition, status)
+            await write_notice(
+                sql,
+                municipality_id=row.municipality,
+                account_id=row.account,
+                kind=f"application.{status}",
+                title={
+                    "ja": f"{definition.title.ja}：{label.ja}",
+                    "easy": f"{definition.title.easy}：{label.easy}",
+                    "en": f"{definition.title.en}: {label.en}",
+                },
+                body={
+                    "ja": note
+                    or f"受付番号 {row.receipt_number} の状況が「{label.ja}」になりました。",
+                    "easy": note or f"うけつけ ばんごう {row.receipt_number}：{label.easy}",
+                    "en": note or f"Application {row.receipt_number} is now: {label.en}.",
+                },
+                link=f"/applications/{row.id}",
+            )
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action=f"application.{status}",
+            purpose="case_handling",
+            subject_person=row.person,
+            subject_account=row.account,
+            detail={"application": row.id, "receipt": row.receipt_number},
+            sql=sql,
+        )
+    return await read_application(await staff_row(principal, application_id))
+
+
+async def _apply_effects(
+    sql: SqlSession, row: ApplicationRow, definition: ProcedureDefinition
+) -> None:
+    """What an approval changes beyond the application: for a move, the registry address
+    (so every later form pre-fills it) and the tracker of where the change reached."""
+    answers = row.answers or {}
+    for effect in definition.effects:
+        if not isinstance(effect, AddressEffect) or row.person is None:
+            continue
+        postal = answers.get(effect.postal_code_field)
+        address = answers.get(effect.address_field)
+        moved = answers.get(effect.date_field)
+        if not (postal and address and moved):
+            continue
+        movers = {row.person}
+        chosen = answers.get(effect.movers_field) if effect.movers_field else None
+        if chosen:
+            # Only members of the applicant's own household can be moved by this filing.
+            found = await registry_public.person_and_household(row.person, sql)
+            _, household = found if found is not None else (None, [])
+            movers |= {member.id for member in household if member.registry_id in chosen}
+        changed = False
+        for person_id in sorted(movers):
+            changed |= bool(
+                await registry.change_address(
+                    sql,
+                    municipality_id=row.municipality,
+                    person_id=person_id,
+                    postal_code=postal,
+                    address=address,
+                    as_of=date.fromisoformat(moved),
+                    source=f"転居届 {row.receipt_number}",
+                )
+            )
+        reached = await _departments_using_address(sql, row.municipality)
+        now = clock.now()
+        for department_id in reached:
+            await sql.execute(
+                "INSERT INTO application_reach (application, department, reached_at) "
+                "VALUES (?, ?, ?)",
+                [row.id, department_id, now],
+            )
+        await record_event(
+            sql,
+            row.id,
+            kind="effect",
+            actor_kind="system",
+            actor_name="",
+            text="住所を更新しました" if changed else "住所は登録済みでした",
+        )
+
+
+class _PublishedDefinition(msgspec.Struct, frozen=True):
+    department: int
+    definition: Any
+
+
+async def _departments_using_address(sql: SqlSession, municipality_id: int) -> list[int]:
+    """The base registry's keeper, and every department whose published forms pre-fill
+    the address: from now on each of them sees the new one."""
+    published = await sql.rows(
+        _PublishedDefinition,
+        "SELECT p.department AS department, pv.definition AS definition "
+        "FROM procedure p JOIN procedure_version pv "
+        "ON pv.procedure = p.id AND pv.version = p.published_version WHERE p.municipality = ?",
+        [municipality_id],
+    )
+    keeper_code = FACT_DEPARTMENT["address"]
+    departments = [
+        d.id
+        for d in await registry_public.departments(municipality_id, sql)
+        if d.code == keeper_code
+    ][:1]
+    for procedure in published:
+        definition = decode_definition(procedure.definition)
+        uses = any(f.prefill in ("address", "postal_code") for f in definition.form.fields())
+        if uses and procedure.department not in departments:
+            departments.append(procedure.department)
+    return departments
+
+
+async def staff_message(principal: Principal, application_id: int, text: str) -> ApplicationRead:
+    """A message from the case worker on the timeline and in the resident's inbox."""
+    row = await staff_row(principal, application_id)
+    cleaned = message_text(text)
+    async with write_transaction() as sql:
+        await record_event(
+            sql,
+            row.id,
+            kind="message",
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            actor_name=principal.display_name,
+            text=cleaned,
+        )
+        if row.account is not None:
+            await write_notice(
+                sql,
+                municipality_id=row.municipality,
+                account_id=row.account,
+                kind="application.message",
+                title={
+                    "ja": "申請についてメッセージが届きました",
+                    "easy": "しんせいに ついて メッセージが きました",
+                    "en": "A message about your application",
+                },
+                body={"ja": cleaned, "easy": cleaned, "en": cleaned},
+                link=f"/applications/{row.id}",
+            )
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="application.message",
+            purpose="case_handling",
+            subject_person=row.person,
+            subject_account=row.account,
+            detail={"application": row.id, "receipt": row.receipt_number},
+            sql=sql,
+        )
+    return await read_application(row)

@@ -1,0 +1,269 @@
+"""Reading applications: one application with its answers as filed, timeline, files and
+tracker; the summaries a resident lists. Residents see only what they applied for or
+filed as a proxy; anything else reads exactly like a missing id."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from todoke import clock, jp
+from todoke.db import SqlSession, read_transaction
+from todoke.errors import NotFound, Text
+from todoke.identity import public as identity
+from todoke.principal import Principal
+from todoke.procedures.prefill import load_household
+from todoke.procedures.schemas import (
+    AnsweredField,
+    ApplicationRead,
+    ApplicationSummary,
+    AttachmentRead,
+    FieldSpec,
+    TimelineEvent,
+    TrackerRow,
+)
+from todoke.procedures.service import decode_definition, department_refs
+from todoke.procedures.versions import (
+    OPEN,
+    status_label,
+    steps_of,
+    version_by_id,
+)
+from todoke.registry import public as registry
+
+NOT_FOUND = NotFound(Text("申請が見つかりません。", "There is no such application."))
+
+
+class ApplicationRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An application as stored, with the names of its applicant and filer."""
+
+    id: int
+    receipt_number: str
+    procedure_id: int
+    version: int
+    status: str
+    channel: str
+    account: int | None
+    filed_by: int
+    submitted_at: datetime
+    updated_at: datetime
+    due_by: date
+    answers: dict[str, Any] | None
+    prefill: dict[str, Any] | None
+    department: int
+    person: int | None
+    municipality: int
+    applicant_name: str = ""
+    filer_name: str = ""
+
+
+APPLICATION_SELECT = (
+    "SELECT a.id AS id, a.receipt_number AS receipt_number, a.procedure AS procedure_id, "
+    "a.version AS version, a.status AS status, a.channel AS channel, a.account AS account, "
+    "a.filed_by AS filed_by, a.submitted_at AS submitted_at, a.updated_at AS updated_at, "
+    "a.due_by AS due_by, a.answers AS answers, a.prefill AS prefill, "
+    "a.department AS department, a.person AS person, a.municipality AS municipality "
+    "FROM application a "
+)
+
+
+async def application_rows(sql: SqlSession, where: str, args: list[Any]) -> list[ApplicationRow]:
+    """Applications matching ``where`` (on alias ``a``), named: the applicant by their
+    registry name (their account's name before a person is linked), the filer by account."""
+    rows = await sql.rows(ApplicationRow, APPLICATION_SELECT + where, args)
+    if not rows:
+        return []
+    people = await registry.person_names([r.person for r in rows if r.person is not None], sql)
+    accounts = await identity.display_names(
+        [r.filed_by for r in rows] + [r.account for r in rows if r.account is not None], sql
+    )
+    return [
+        msgspec.structs.replace(
+            row,
+            answers=row.answers or {},
+            prefill=row.prefill or {},
+            applicant_name=(people.get(row.person) if row.person is not None else None)
+            or (accounts.get(row.account) if row.account is not None else None)
+            or "",
+            filer_name=accounts.get(row.filed_by, ""),
+        )
+        for row in rows
+    ]
+
+
+async def resident_row(principal: Principal, application_id: int) -> ApplicationRow:
+    """The application if this resident is its applicant or filed it; otherwise the same
+    not-found a missing id gets (no hint that it exists)."""
+    async with read_transaction() as sql:
+        rows = await application_rows(
+            sql,
+            "WHERE a.id = ? AND a.municipality = ? "
+            "AND (a.account = ? OR (a.filed_by = ? AND a.channel = 'proxy'))",
+            [application_id, principal.municipality_id, principal.account_id,
+             principal.account_id],
+        )  # fmt: skip
+    if not rows:
+        raise NOT_FOUND
+    return rows[0]
+
+
+def _display(spec: FieldSpec, value: Any, household: dict[str, str], files: dict[str, str]) -> str:
+    if value is None:
+        return ""
+    if spec.type in ("choice", "choices"):
+        labels = {o.value: o.label.ja for o in spec.options}
+        values = value if isinstance(value, list) else [value]
+        return "、".join(str(labels.get(v, v)) for v in values)
+    if spec.type == "date":
+        try:
+            return f"{value}（{jp.to_wareki(date.fromisoformat(value))}）"
+        except ValueError:
+            return str(value)
+    if spec.type == "yen":
+        return f"{value:,}円"
+    if spec.type == "consent":
+        return "はい" if value else "いいえ"
+    if spec.type in ("household_member", "household_members"):
+        values = value if isinstance(value, list) else [value]
+        return "、".join(str(household.get(v, v)) for v in values)
+    if spec.type == "file":
+        return "、".join(files.get(v, v) for v in value)
+    if spec.type == "bank_account":
+        kinds = {"ordinary": "普通", "current": "当座", "savings": "貯蓄"}
+        return (
+            f"{value['bank_code']}-{value['branch_code']} {kinds.get(value['type'], '')} "
+            f"{value['number']} {value['holder']}"
+        )
+    if spec.type == "postal_code":
+        return f"〒{value}"
+    return str(value)
+
+
+class _Reach(msgspec.Struct, frozen=True):
+    department: int
+    reached_at: datetime
+
+
+async def read_application(row: ApplicationRow) -> ApplicationRead:
+    """The application as its resident and its staff read it."""
+    version = await version_by_id(row.procedure_id, row.version)
+    definition = version.definition
+    async with read_transaction() as sql:
+        timeline = await sql.rows(
+            TimelineEvent,
+            "SELECT id, kind, status, actor_kind AS actor, actor_name, text, created_at "
+            "FROM application_event WHERE application = ? ORDER BY id",
+            [row.id],
+        )
+        files = await sql.rows(
+            AttachmentRead,
+            "SELECT token AS id, filename, content_type, size, created_at FROM attachment "
+            "WHERE application = ? ORDER BY id",
+            [row.id],
+        )
+        reach = await sql.rows(
+            _Reach,
+            "SELECT department, reached_at FROM application_reach "
+            "WHERE application = ? ORDER BY id",
+            [row.id],
+        )
+        departments = await department_refs(sql, row.municipality) if reach else {}
+        household = (
+            await load_household(sql, row.person, clock.today()) if row.person is not None else None
+        )
+    names = {m.id: m.name for m in household.members} if household else {}
+    file_names = {f.id: f.filename for f in files}
+    filed = row.answers or {}
+    prefill = row.prefill or {}
+    answers = []
+    for spec in definition.form.fields():
+        if spec.name not in filed:
+            continue
+        held = prefill.get(spec.name)
+        value = filed[spec.name]
+        answers.append(
+            AnsweredField(
+                name=spec.name,
+                label=spec.label,
+                value=value,
+                display=_display(spec, value, names, file_names),
+                prefilled=held is not None,
+                changed=bool(held and held.get("changed")),
+                source=held.get("source") if held else None,
+                as_of=held.get("as_of") if held else None,
+            )
+        )
+    tracker = [
+        TrackerRow(department=departments[reached.department], reached_at=reached.reached_at)
+        for reached in reach
+    ]
+    return ApplicationRead(
+        id=row.id,
+        receipt_number=row.receipt_number,
+        procedure=version.summary,
+        version=row.version,
+        status=row.status,
+        status_label=status_label(definition, row.status),
+        channel=row.channel,
+        applicant_name=row.applicant_name,
+        filed_by_name=row.filer_name,
+        on_behalf_of=row.account if row.channel == "proxy" else None,
+        submitted_at=row.submitted_at,
+        updated_at=row.updated_at,
+        due_by=row.due_by,
+        answers=answers,
+        attachments=files,
+        timeline=timeline,
+        tracker=tracker,
+        can_amend=row.status == "info_requested",
+        can_withdraw=row.status in OPEN,
+        steps=steps_of(definition),
+    )
+
+
+async def get_for_resident(principal: Principal, application_id: int) -> ApplicationRead:
+    return await read_application(await resident_row(principal, application_id))
+
+
+class _StoredDefinition(msgspec.Struct, frozen=True):
+    procedure: int
+    version: int
+    definition: Any
+
+
+async def list_for_resident(principal: Principal) -> list[ApplicationSummary]:
+    """What the resident applied for or filed as a proxy, newest first."""
+    async with read_transaction() as sql:
+        rows = await application_rows(
+            sql,
+            "WHERE a.municipality = ? AND (a.account = ? OR (a.filed_by = ? "
+            "AND a.channel = 'proxy')) ORDER BY a.submitted_at DESC, a.id DESC LIMIT 500",
+            [principal.municipality_id, principal.account_id, principal.account_id],
+        )
+        stored = await sql.rows(
+            _StoredDefinition,
+            "SELECT pv.procedure AS procedure, pv.version AS version, pv.definition AS definition "
+            "FROM procedure_version pv JOIN procedure p ON p.id = pv.procedure "
+            "WHERE p.municipality = ?",
+            [principal.municipality_id],
+        )
+    definitions = {(s.procedure, s.version): decode_definition(s.definition) for s in stored}
+    summaries = []
+    for row in rows:
+        definition = definitions[(row.procedure_id, row.version)]
+        summaries.append(
+            ApplicationSummary(
+                id=row.id,
+                receipt_number=row.receipt_number,
+                title=definition.title,
+                status=row.status,
+                status_label=status_label(definition, row.status),
+                channel=row.channel,
+                applicant_name=row.applicant_name,
+                submitted_at=row.submitted_at,
+                updated_at=row.updated_at,
+            )
+        )
+    return summaries
