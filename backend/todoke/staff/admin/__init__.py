@@ -1,0 +1,1 @@
+"""Administration: registry imports, metrics, the audit trail, staff accounts and invites."""

@@ -1,5 +1,6 @@
-"""Back-office routes under /api/staff: registry imports, metrics, the audit trail and staff
-accounts."""
+"""Back-office routes under /api/staff for administration: registry imports (checked, then
+applied), service-level metrics (supervisors and administrators), the audit trail's export
+and chain check, staff accounts and invites (administrators only)."""
 
 import io
 from datetime import date
@@ -13,7 +14,6 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.audit import service as audit_service
 from todoke.db import MAX_ID
-from todoke.errors import InvalidInput, Text
 from todoke.identity import service as identity
 from todoke.identity.schemas import InviteCreate, InviteCreated
 from todoke.principal import Permission, Principal
@@ -21,24 +21,27 @@ from todoke.registry.importer import import_registry
 from todoke.registry.schemas import ImportReport
 from todoke.settings import Settings
 from todoke.staff.admin import service
-from todoke.staff.purposes import PURPOSES
 from todoke.staff.schemas import (
+    AuditCheck,
+    Metrics,
+    StaffAccountList,
+    StaffAccountRead,
     StaffUpdate,
 )
+from todoke.web import inputs
 from todoke.web.guards import requires
 
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
-Purpose = Annotated[
-    str,
-    Parameter(
-        pattern="^(" + "|".join(PURPOSES) + ")$",
-        description="Why the record is opened; recorded in the audit trail",
-    ),
-]
+
+
+ADMINISTRATORS = [requires(Permission.ADMINISTER)]
+METRICS = [requires(Permission.METRICS_READ)]
 
 
 class AdminController(Controller):
+    """Registry imports, the audit trail and staff accounts (administrators only), and the
+    service-level figures of the caller's departments."""
+
     path = "/api/staff"
     tags = ["staff"]
 
@@ -48,6 +51,7 @@ class AdminController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Check (dry_run) or apply a registry file uploaded as the raw body",
         request_max_body_size=None,  # capped below by the settings' import limit
+        guards=ADMINISTRATORS,
     )
     async def registry_import(
         self,
@@ -56,16 +60,11 @@ class AdminController(Controller):
         filename: Annotated[str, Parameter(min_length=1, max_length=255)] = "upload.csv",
         dry_run: Annotated[bool, Parameter(description="Check only, apply nothing")] = True,
     ) -> ImportReport:
-        principal.require(Permission.ADMINISTER)
         settings: Settings = request.app.state.settings
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > settings.max_import_bytes:
-                raise InvalidInput(Text("ファイルが大きすぎます。", "The file is too large."))
+        body = await inputs.read_capped_body(request, settings.max_import_bytes)
         file_format = "jsonl" if filename.endswith((".jsonl", ".ndjson")) else "csv"
         report = await import_registry(
-            io.BytesIO(bytes(body)),
+            io.BytesIO(body),
             municipality_id=principal.municipality_id,
             source=f"staff:{principal.display_name}"[:100],
             filename=filename,
@@ -83,11 +82,11 @@ class AdminController(Controller):
         )
         return report
 
-    @get("/metrics", operation_id="staffMetrics")
-    async def metrics(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
+    @get("/metrics", operation_id="staffMetrics", guards=METRICS)
+    async def metrics(self, principal: NamedDependency[Principal]) -> Metrics:
         return await service.metrics(principal)
 
-    @get("/metrics.csv", operation_id="staffMetricsCsv", media_type="text/csv")
+    @get("/metrics.csv", operation_id="staffMetricsCsv", media_type="text/csv", guards=METRICS)
     async def metrics_csv(self, principal: NamedDependency[Principal]) -> Response[str]:
         figures = await service.metrics(principal)
         return Response(
@@ -96,7 +95,9 @@ class AdminController(Controller):
             headers={"content-disposition": 'attachment; filename="todoke-metrics.csv"'},
         )
 
-    @get("/audit.csv", operation_id="staffAuditExport", media_type="text/csv")
+    @get(
+        "/audit.csv", operation_id="staffAuditExport", media_type="text/csv", guards=ADMINISTRATORS
+    )
     async def audit_export(
         self,
         principal: NamedDependency[Principal],
@@ -110,32 +111,29 @@ class AdminController(Controller):
             headers={"content-disposition": 'attachment; filename="todoke-audit.csv"'},
         )
 
-    @get("/audit/verify", operation_id="staffAuditVerify")
-    async def audit_verify(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
-        principal.require(Permission.ADMINISTER)
+    @get("/audit/verify", operation_id="staffAuditVerify", guards=ADMINISTRATORS)
+    async def audit_verify(self) -> AuditCheck:
         check = await audit_service.verify_chain()
-        return {
-            "ok": check.first_broken is None,
-            "events": check.events,
-            "first_broken": check.first_broken,
-        }
+        return AuditCheck(
+            ok=check.first_broken is None, events=check.events, first_broken=check.first_broken
+        )
 
-    @get("/accounts", operation_id="staffAccounts")
-    async def accounts(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
-        return {"items": await service.staff_accounts(principal)}
+    @get("/accounts", operation_id="staffAccounts", guards=ADMINISTRATORS)
+    async def accounts(self, principal: NamedDependency[Principal]) -> StaffAccountList:
+        return StaffAccountList(items=await service.staff_accounts(principal))
 
-    @put("/accounts/{account_id:int}", operation_id="staffUpdateAccount")
+    @put("/accounts/{account_id:int}", operation_id="staffUpdateAccount", guards=ADMINISTRATORS)
     async def update_account(
         self, principal: NamedDependency[Principal], account_id: Id, data: JSONBody[StaffUpdate]
-    ) -> dict[str, Any]:
+    ) -> StaffAccountRead:
         await service.update_staff(principal, account_id, data.role, data.departments)
-        found = [a for a in await service.staff_accounts(principal) if a["id"] == account_id]
-        return found[0]
+        return next(a for a in await service.staff_accounts(principal) if a.id == account_id)
 
     @post(
         "/accounts/{account_id:int}/deactivate",
         operation_id="staffDeactivateAccount",
         status_code=HTTP_204_NO_CONTENT,
+        guards=ADMINISTRATORS,
     )
     async def deactivate(self, principal: NamedDependency[Principal], account_id: Id) -> None:
         await service.deactivate_staff(principal, account_id)
@@ -161,5 +159,5 @@ class InviteController(Controller):
         )
         origin = state.settings.public_origins[0]
         return InviteCreated(
-            link=f"{origin}/staff/invite#{invite['token']}", expires_at=invite["expires_at"]
+            link=f"{origin}/staff/invite#{invite.token}", expires_at=invite.expires_at
         )

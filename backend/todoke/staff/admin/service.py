@@ -1,4 +1,9 @@
-"""Administration: metrics, the audit export, and staff accounts."""
+"""Administration: service-level metrics (JSON and CSV), the audit trail's export, and staff
+accounts (role, departments, deactivation).
+
+Applications, accounts and audit events belong to their domains: this module asks them for
+their part. Who may call what is declared on the routes; metrics stay scoped to the caller's
+departments here."""
 
 from __future__ import annotations
 
@@ -7,21 +12,22 @@ import io
 import json
 import statistics
 from datetime import date, datetime
-from typing import Any
 
 import msgspec
 
 from todoke import clock
+from todoke.audit import public as audit_trail
 from todoke.audit import service as audit
-from todoke.db import as_date as _as_date
-from todoke.db import aware as _aware
 from todoke.db import write_transaction
 from todoke.errors import Conflict, InvalidInput, NotFound, Text
-from todoke.identity.service import end_all_sessions
+from todoke.identity import public as identity
 from todoke.notices import push
-from todoke.principal import STAFF_ROLES, Permission, Principal
-from todoke.procedures import applications
+from todoke.principal import STAFF_ROLES, Permission, Principal, Role
+from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
+from todoke.procedures import versions
+from todoke.registry import public as registry
+from todoke.staff.schemas import Metrics, ProcedureFigures, StaffAccountRead
 
 # --- metrics --------------------------------------------------------------------------------
 
@@ -34,74 +40,74 @@ def _percentile(values: list[float], share: float) -> float | None:
     return round(ordered[index], 1)
 
 
-async def metrics(principal: Principal) -> dict[str, Any]:
+class _Tally(msgspec.Struct):
+    """One procedure's counts while the figures are added up."""
+
+    received: int = 0
+    open: int = 0
+    durations: list[float] = msgspec.field(default_factory=list)  # days to a decision
+    breaches: int = 0
+    assisted: int = 0
+
+
+async def metrics(principal: Principal) -> Metrics:
     """Per procedure: received, open, processing time (median, 90th percentile, in days),
     service-level breaches and the share filed online vs assisted at a counter."""
-    principal.require(Permission.METRICS_READ)
-    clause, args = principal.department_clause("a.department")
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT p.slug, a.status, a.channel, a.submitted_at, a.decided_at, a.due_by "
-            "FROM application a JOIN procedure p ON p.id = a.procedure "
-            "WHERE a.municipality = ? AND a.status != 'awaiting_confirmation'" + clause,
-            [principal.municipality_id, *args],
-        )
-        titles = {
-            s.slug: s.title for s in await catalogue.list_published(principal.municipality_id)
-        }
+    filed = await procedures.decision_figures(
+        principal.municipality_id,
+        None if principal.sees_every_department else principal.departments,
+    )
+    titles = {s.slug: s.title for s in await catalogue.list_published(principal.municipality_id)}
     today = clock.today()
-    per: dict[str, dict[str, Any]] = {}
-    for slug, status, channel, submitted, decided, due in rows:
-        entry = per.setdefault(
-            slug,
-            {"received": 0, "open": 0, "durations": [], "breaches": 0, "assisted": 0},
-        )
-        entry["received"] += 1
-        entry["assisted"] += channel == "assisted"
-        due_on = _as_date(due)
-        if status in applications.FINAL:
-            if status != "withdrawn" and decided is not None:
-                took = (_aware(decided) - _aware(submitted)).total_seconds() / 86400
-                entry["durations"].append(took)
-                entry["breaches"] += _aware(decided).astimezone(clock.JST).date() > due_on
+    tallies: dict[str, _Tally] = {}
+    for row in filed:
+        tally = tallies.setdefault(row.slug, _Tally())
+        tally.received += 1
+        tally.assisted += row.channel == "assisted"
+        if row.status in versions.FINAL:
+            if row.status != "withdrawn" and row.decided_at is not None:
+                took = (row.decided_at - row.submitted_at).total_seconds() / 86400
+                tally.durations.append(took)
+                tally.breaches += row.decided_at.astimezone(clock.JST).date() > row.due_by
         else:
-            entry["open"] += 1
-            entry["breaches"] += due_on < today
-    procedures = []
-    for slug in sorted(per, key=lambda s: list(titles).index(s) if s in titles else 999):
-        entry = per[slug]
+            tally.open += 1
+            tally.breaches += row.due_by < today
+    order = list(titles)
+    figures = []
+    for slug in sorted(tallies, key=lambda s: order.index(s) if s in titles else 999):
+        tally = tallies[slug]
         title = titles.get(slug)
-        procedures.append(
-            {
-                "slug": slug,
-                "title": msgspec.to_builtins(title) if title else {"ja": slug, "en": slug},
-                "received": entry["received"],
-                "open": entry["open"],
-                "median_days": round(statistics.median(entry["durations"]), 1)
-                if entry["durations"]
+        figures.append(
+            ProcedureFigures(
+                slug=slug,
+                title=msgspec.to_builtins(title) if title else {"ja": slug, "en": slug},
+                received=tally.received,
+                open=tally.open,
+                median_days=round(statistics.median(tally.durations), 1)
+                if tally.durations
                 else None,
-                "p90_days": _percentile(entry["durations"], 0.9),
-                "breaches": entry["breaches"],
-                "online_share": round(1 - entry["assisted"] / entry["received"], 3),
-                "assisted_share": round(entry["assisted"] / entry["received"], 3),
-            }
+                p90_days=_percentile(tally.durations, 0.9),
+                breaches=tally.breaches,
+                online_share=round(1 - tally.assisted / tally.received, 3),
+                assisted_share=round(tally.assisted / tally.received, 3),
+            )
         )
-    # Push delivery is the whole municipality's (operators'), not a department's.
-    delivery = await push.figures() if principal.staff_role == "administrator" else None
-    return {"procedures": procedures, "push": delivery, "as_of": clock.now()}
+    # Push delivery is the whole service's (operators'), not a department's.
+    delivery = await push.figures() if principal.may(Permission.DELIVERY_FIGURES) else None
+    return Metrics(procedures=figures, push=delivery, as_of=clock.now())
 
 
-def metrics_csv(figures: dict[str, Any]) -> str:
+def metrics_csv(figures: Metrics) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         ["procedure", "title", "received", "open", "median_days", "p90_days", "breaches",
          "online_share", "assisted_share"]
     )  # fmt: skip
-    for p in figures["procedures"]:
+    for p in figures.procedures:
         writer.writerow(
-            [p["slug"], p["title"]["ja"], p["received"], p["open"], p["median_days"],
-             p["p90_days"], p["breaches"], p["online_share"], p["assisted_share"]]
+            [p.slug, p.title["ja"], p.received, p.open, p.median_days, p.p90_days, p.breaches,
+             p.online_share, p.assisted_share]
         )  # fmt: skip
     return out.getvalue()
 
@@ -112,38 +118,30 @@ def metrics_csv(figures: dict[str, Any]) -> str:
 async def audit_export(principal: Principal, since: date | None, until: date | None) -> str:
     """The audit trail as CSV lines, each with its hash and the previous one, so a copy can
     be checked outside the system."""
-    principal.require(Permission.ADMINISTER)
-    where = "WHERE municipality = ?"
-    args: list[Any] = [principal.municipality_id]
-    if since:
-        where += " AND occurred_at >= ?"
-        args.append(datetime(since.year, since.month, since.day, tzinfo=clock.JST))
-    if until:
-        where += " AND occurred_at < ?"
-        args.append(datetime(until.year, until.month, until.day, tzinfo=clock.JST))
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT id, occurred_at, actor_kind, actor_account, action, purpose, subject_person, "
-            "subject_account, detail, previous_hash, hash FROM audit_event " + where
-            + " ORDER BY id",
-            args,
-        )  # fmt: skip
+    events = await audit_trail.events_between(
+        principal.municipality_id,
+        datetime(since.year, since.month, since.day, tzinfo=clock.JST) if since else None,
+        datetime(until.year, until.month, until.day, tzinfo=clock.JST) if until else None,
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         ["id", "occurred_at", "actor_kind", "actor_account", "action", "purpose",
          "subject_person", "subject_account", "detail", "previous_hash", "hash"]
     )  # fmt: skip
-    for r in rows:
-        detail = r[8] if isinstance(r[8], str) else json.dumps(r[8], ensure_ascii=False)
-        writer.writerow([r[0], _aware(r[1]).isoformat(), *r[2:8], detail, r[9], r[10]])
+    for e in events:
+        detail = e.detail if isinstance(e.detail, str) else json.dumps(e.detail, ensure_ascii=False)
+        writer.writerow(
+            [e.id, e.occurred_at.isoformat(), e.actor_kind, e.actor_account, e.action, e.purpose,
+             e.subject_person, e.subject_account, detail, e.previous_hash, e.hash]
+        )  # fmt: skip
     await audit.record(
         municipality_id=principal.municipality_id,
         actor_kind="staff",
         actor_account=principal.account_id,
         action="audit.exported",
         purpose="administration",
-        detail={"events": len(rows)},
+        detail={"events": len(events)},
     )
     return out.getvalue()
 
@@ -151,76 +149,47 @@ async def audit_export(principal: Principal, since: date | None, until: date | N
 # --- staff administration -------------------------------------------------------------------
 
 
-async def staff_accounts(principal: Principal) -> list[dict[str, Any]]:
-    principal.require(Permission.ADMINISTER)
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT a.id, a.display_name, a.staff_role, a.created_at, a.disabled_at "
-            "FROM account a WHERE a.municipality = ? AND a.kind = 'staff' ORDER BY a.id",
-            [principal.municipality_id],
-        )
-        links = await sql.fetch(
-            "SELECT sd.account, d.code FROM staff_department sd "
-            "JOIN department d ON d.id = sd.department JOIN account a ON a.id = sd.account "
-            "WHERE a.municipality = ?",
-            [principal.municipality_id],
-        )
-    codes: dict[int, list[str]] = {}
-    for account, code in links:
-        codes.setdefault(account, []).append(code)
+async def staff_accounts(principal: Principal) -> list[StaffAccountRead]:
+    codes = {d.id: d.code for d in await registry.departments(principal.municipality_id)}
     return [
-        {
-            "id": r[0],
-            "display_name": r[1],
-            "role": r[2],
-            "departments": sorted(codes.get(r[0], [])),
-            "created_at": _aware(r[3]),
-            "active": r[4] is None,
-        }
-        for r in rows
+        StaffAccountRead(
+            id=a.id,
+            display_name=a.display_name,
+            role=a.staff_role,
+            departments=sorted(codes[d] for d in a.departments if d in codes),
+            created_at=a.created_at,
+            active=a.disabled_at is None,
+        )
+        for a in await identity.staff_accounts(principal.municipality_id)
     ]
 
 
 async def update_staff(
     principal: Principal, account_id: int, role: str, department_codes: list[str]
 ) -> None:
-    principal.require(Permission.ADMINISTER)
+    """Give a staff member a role and departments; their sessions end so it applies now."""
     if role not in STAFF_ROLES:
         raise InvalidInput(
             Text("役割が正しくありません。", f"Role must be one of {', '.join(STAFF_ROLES)}.")
         )
     async with write_transaction() as sql:
-        target = await sql.fetch(
-            "SELECT id FROM account WHERE id = ? AND municipality = ? AND kind = 'staff'",
-            [account_id, principal.municipality_id],
-        )
-        if not target:
+        if not await identity.is_staff_account(sql, principal.municipality_id, account_id):
             raise NotFound(Text("職員が見つかりません。", "No such staff account."))
-        if account_id == principal.account_id and role != "administrator":
+        if account_id == principal.account_id and role != Role.ADMINISTRATOR:
             raise Conflict(
                 Text(
                     "自分の管理者権限は外せません。",
                     "You cannot remove your own administrator role.",
                 )
             )
-        found = await sql.fetch(
-            "SELECT code, id FROM department WHERE municipality = ?", [principal.municipality_id]
-        )
-        known = dict(found)
+        known = {d.code: d.id for d in await registry.departments(principal.municipality_id, sql)}
         unknown = [c for c in department_codes if c not in known]
         if unknown:
             raise InvalidInput(
                 Text("部署が見つかりません。", f"Unknown departments: {', '.join(unknown)}")
             )
-        await sql.execute("UPDATE account SET staff_role = ? WHERE id = ?", [role, account_id])
-        await sql.execute("DELETE FROM staff_department WHERE account = ?", [account_id])
-        for code in sorted(set(department_codes)):
-            await sql.execute(
-                "INSERT INTO staff_department (account, department) VALUES (?, ?)",
-                [account_id, known[code]],
-            )
-        # New rights take effect at the next sign-in; ending sessions makes it now.
-        await end_all_sessions(account_id, sql)
+        chosen = sorted(set(department_codes))
+        await identity.set_staff_access(sql, account_id, role, [known[c] for c in chosen])
         await audit.record(
             municipality_id=principal.municipality_id,
             actor_kind="staff",
@@ -228,28 +197,21 @@ async def update_staff(
             action="staff.updated",
             purpose="administration",
             subject_account=account_id,
-            detail={"role": role, "departments": sorted(set(department_codes))},
+            detail={"role": role, "departments": chosen},
             sql=sql,
         )
 
 
 async def deactivate_staff(principal: Principal, account_id: int) -> None:
     """A deactivated account's sessions end at once and its passkeys no longer sign in."""
-    principal.require(Permission.ADMINISTER)
     if account_id == principal.account_id:
         raise Conflict(Text("自分自身は無効にできません。", "You cannot deactivate yourself."))
     async with write_transaction() as sql:
-        target = await sql.fetch(
-            "SELECT id FROM account WHERE id = ? AND municipality = ? AND kind = 'staff' "
-            "AND disabled_at IS NULL",
-            [account_id, principal.municipality_id],
-        )
-        if not target:
+        if not await identity.is_staff_account(
+            sql, principal.municipality_id, account_id, active_only=True
+        ):
             raise NotFound(Text("職員が見つかりません。", "No such active staff account."))
-        await sql.execute(
-            "UPDATE account SET disabled_at = ? WHERE id = ?", [clock.now(), account_id]
-        )
-        await end_all_sessions(account_id, sql)
+        await identity.deactivate_account(sql, account_id)
         await audit.record(
             municipality_id=principal.municipality_id,
             actor_kind="staff",

@@ -1,0 +1,2 @@
+"""Casework: the queue, opening a case, assignment, notes, decisions, assisted filing and
+corrections."""

@@ -1,7 +1,8 @@
-"""Back-office routes under /api/staff: the case queue and the work on a case: decisions,
-messages, assisted filing, corrections."""
+"""Back-office routes under /api/staff for casework: the departments, the case queue,
+opening a case, assignment and notes, decisions and messages, filing with a resident at the
+counter, and corrections of registry facts. Each route declares the permission it needs."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
@@ -10,8 +11,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from todoke.db import MAX_ID
 from todoke.principal import Permission, Principal
-from todoke.procedures import applications
+from todoke.procedures import assisted as assisted_filing
+from todoke.procedures import corrections, decisions
 from todoke.procedures.schemas import (
+    ApplicationRead,
     AssistedCreate,
     AssistedPending,
     CorrectionList,
@@ -23,13 +26,17 @@ from todoke.staff.cases import service
 from todoke.staff.purposes import PURPOSES
 from todoke.staff.schemas import (
     Assignment,
+    CaseQueue,
+    CaseWork,
     NoteCreate,
+    StaffCase,
+    StaffDepartment,
 )
 from todoke.web import inputs
+from todoke.web.guards import requires
 from todoke.web.inputs import IdempotencyKeyHeader
 
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
 Purpose = Annotated[
     str,
     Parameter(
@@ -39,15 +46,27 @@ Purpose = Annotated[
 ]
 
 
+CASEWORK = [requires(Permission.CASES_WORK)]
+
+
 class CaseController(Controller):
     path = "/api/staff"
     tags = ["staff"]
 
-    @get("/departments", operation_id="staffDepartments")
-    async def departments(self, principal: NamedDependency[Principal]) -> list[dict[str, Any]]:
+    @get(
+        "/departments",
+        operation_id="staffDepartments",
+        guards=[requires(Permission.STAFF_AREA)],
+    )
+    async def departments(self, principal: NamedDependency[Principal]) -> list[StaffDepartment]:
         return await service.departments(principal)
 
-    @get("/applications", operation_id="staffQueue", summary="The case queue, filtered")
+    @get(
+        "/applications",
+        operation_id="staffQueue",
+        summary="The case queue, filtered",
+        guards=CASEWORK,
+    )
     async def queue(
         self,
         principal: NamedDependency[Principal],
@@ -56,7 +75,7 @@ class CaseController(Controller):
         assignee: Annotated[str | None, Parameter(pattern=r"^(me|none|\d{1,10})$")] = None,
         breached: Annotated[bool | None, Parameter(description="Past the service target")] = None,
         older_than_days: Annotated[int | None, Parameter(ge=0, le=3650)] = None,
-    ) -> dict[str, Any]:
+    ) -> CaseQueue:
         items = await service.queue(
             principal,
             procedure=procedure,
@@ -65,64 +84,63 @@ class CaseController(Controller):
             breached=breached,
             older_than_days=older_than_days,
         )
-        return {"items": items}
+        return CaseQueue(items=items)
 
-    @get("/applications/{application_id:int}", operation_id="staffOpenCase")
+    @get("/applications/{application_id:int}", operation_id="staffOpenCase", guards=CASEWORK)
     async def open_case(
         self, principal: NamedDependency[Principal], application_id: Id, purpose: Purpose
-    ) -> dict[str, Any]:
+    ) -> StaffCase:
         return await service.open_case(principal, application_id, purpose)
 
     @post(
         "/applications/{application_id:int}/status",
         operation_id="staffChangeStatus",
         status_code=HTTP_200_OK,
+        guards=CASEWORK,
     )
     async def change_status(
         self,
         principal: NamedDependency[Principal],
         application_id: Id,
         data: JSONBody[StatusChange],
-    ) -> dict[str, Any]:
-        principal.require(Permission.CASES_WORK)
-        return await applications.change_status(
-            principal, application_id, data.status, data.message
-        )
+    ) -> ApplicationRead:
+        return await decisions.change_status(principal, application_id, data.status, data.message)
 
     @post(
         "/applications/{application_id:int}/messages",
         operation_id="staffSendMessage",
         status_code=HTTP_200_OK,
+        guards=CASEWORK,
     )
     async def message(
         self,
         principal: NamedDependency[Principal],
         application_id: Id,
         data: JSONBody[MessageCreate],
-    ) -> dict[str, Any]:
-        principal.require(Permission.CASES_WORK)
-        return await applications.staff_message(principal, application_id, data.text)
+    ) -> ApplicationRead:
+        return await decisions.staff_message(principal, application_id, data.text)
 
-    @put("/applications/{application_id:int}/assignee", operation_id="staffAssign")
+    @put("/applications/{application_id:int}/assignee", operation_id="staffAssign", guards=CASEWORK)
     async def assign(
         self,
         principal: NamedDependency[Principal],
         application_id: Id,
         data: JSONBody[Assignment],
-    ) -> dict[str, Any]:
+    ) -> CaseWork:
         return await service.assign(principal, application_id, data.assignee)
 
     @post(
         "/applications/{application_id:int}/notes",
         operation_id="staffAddNote",
         status_code=HTTP_201_CREATED,
+        guards=CASEWORK,
     )
     async def note(
         self,
         principal: NamedDependency[Principal],
         application_id: Id,
         data: JSONBody[NoteCreate],
-    ) -> dict[str, Any]:
+    ) -> CaseWork:
         return await service.add_note(principal, application_id, data.text)
 
     @post(
@@ -130,6 +148,7 @@ class CaseController(Controller):
         operation_id="staffFileAssisted",
         status_code=HTTP_201_CREATED,
         summary="File with a resident at the counter; the resident confirms with their passkey",
+        guards=[requires(Permission.COUNTER_FILE)],
     )
     async def assisted(
         self,
@@ -137,7 +156,7 @@ class CaseController(Controller):
         data: JSONBody[AssistedCreate],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> AssistedPending:
-        pending = await applications.file_assisted(
+        return await assisted_filing.file_assisted(
             principal,
             person_registry_id=data.person_registry_id,
             slug=data.slug,
@@ -145,16 +164,20 @@ class CaseController(Controller):
             answers=data.answers,
             idempotency_key=inputs.idempotency_key(idempotency_key),
         )
-        return AssistedPending(**pending)
 
-    @get("/corrections", operation_id="staffListCorrections")
+    @get(
+        "/corrections",
+        operation_id="staffListCorrections",
+        guards=[requires(Permission.STAFF_AREA)],
+    )
     async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
-        return CorrectionList(items=await applications.list_corrections_for_staff(principal))
+        return CorrectionList(items=await corrections.list_corrections_for_staff(principal))
 
     @post(
         "/corrections/{correction_id:int}",
         operation_id="staffResolveCorrection",
         status_code=HTTP_200_OK,
+        guards=CASEWORK,
     )
     async def resolve_correction(
         self,
@@ -162,6 +185,6 @@ class CaseController(Controller):
         correction_id: Id,
         data: JSONBody[StatusChange],
     ) -> CorrectionRead:
-        return await applications.resolve_correction(
+        return await corrections.resolve_correction(
             principal, correction_id, data.status, data.message
         )

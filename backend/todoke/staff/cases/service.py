@@ -1,45 +1,84 @@
-"""The case queue: departments, the queue, opening a case, assignment and notes."""
+"""Casework: the departments, the case queue, opening a case (audited, with a purpose),
+claiming or assigning it, and staff-only notes.
+
+Applications are the procedures domain's and accounts identity's: this module asks them for
+their part and joins it with its own tables (who works a case, the notes) in Python. Who may
+call what is declared on the routes; here only department scoping, which depends on the
+case."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from datetime import datetime
 
 import msgspec
 
 from todoke import clock
-from todoke.db import as_date as _as_date
-from todoke.db import aware as _aware
-from todoke.db import write_transaction
+from todoke.db import read_transaction, write_transaction
 from todoke.errors import FieldError, Forbidden, InvalidInput, NotFound, Text
+from todoke.identity import public as identity
 from todoke.principal import NOT_ALLOWED, Permission, Principal
-from todoke.procedures import applications
-from todoke.procedures.schemas import ProcedureDefinition
+from todoke.procedures import decisions, versions
+from todoke.procedures import public as procedures
+from todoke.procedures.schemas import Localized
+from todoke.registry import public as registry
 from todoke.staff.purposes import check_purpose
+from todoke.staff.schemas import (
+    CaseNoteRead,
+    CaseWork,
+    QueueItem,
+    StaffCase,
+    StaffDepartment,
+)
+
+NO_SUCH_CASE = Text("申請が見つかりません。", "There is no such application.")
 
 # --- departments -----------------------------------------------------------------------------
 
 
-async def departments(principal: Principal) -> list[dict[str, Any]]:
-    principal.require(Permission.STAFF_AREA)
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT id, code, name_ja, name_easy, name_en FROM department "
-            "WHERE municipality = ? ORDER BY id",
-            [principal.municipality_id],
-        )
+async def departments(principal: Principal) -> list[StaffDepartment]:
     return [
-        {
-            "id": r[0],
-            "code": r[1],
-            "name": {"ja": r[2], "easy": r[3], "en": r[4]},
-            "mine": r[0] in principal.departments,
-        }
-        for r in rows
+        StaffDepartment(
+            id=d.id,
+            code=d.code,
+            name=Localized(ja=d.name_ja, easy=d.name_easy, en=d.name_en),
+            mine=d.id in principal.departments,
+        )
+        for d in await registry.departments(principal.municipality_id)
     ]
 
 
 # --- the case queue --------------------------------------------------------------------------
+
+
+class _Claimed(msgspec.Struct, frozen=True):
+    application: int
+
+
+_CLAIMED = "SELECT application FROM case_assignment"
+
+
+class _Assigned(msgspec.Struct, frozen=True):
+    application: int
+    assignee: int
+
+
+async def _assignees(application_ids: list[int]) -> dict[int, int]:
+    """Who works each of these cases (unassigned ones are missing)."""
+    if not application_ids:
+        return {}
+    async with read_transaction() as sql:
+        marks, args = sql.in_list(application_ids)
+        rows = await sql.rows(
+            _Assigned,
+            f"SELECT application, assignee FROM case_assignment WHERE application {marks}",
+            args,
+        )
+    return {r.application: r.assignee for r in rows}
+
+
+def _visible_departments(principal: Principal) -> list[int] | None:
+    """The departments whose cases the caller sees (None: every one)."""
+    return None if principal.sees_every_department else list(principal.departments)
 
 
 async def queue(
@@ -50,157 +89,138 @@ async def queue(
     assignee: str | None = None,
     breached: bool | None = None,
     older_than_days: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[QueueItem]:
     """The departments' open and recent cases. The queue shows no personal data: a case is
     opened (and that opening audited) to see who it is about."""
-    principal.require(Permission.CASES_WORK)
-    where = "WHERE a.municipality = ? AND a.status != 'awaiting_confirmation'"
-    args: list[Any] = [principal.municipality_id]
-    clause, extra = principal.department_clause("a.department")
-    where += clause
-    args += extra
-    if procedure:
-        where += " AND p.slug = ?"
-        args.append(procedure)
-    if status == "open":
-        where += " AND a.status NOT IN ('approved', 'rejected', 'withdrawn')"
-    elif status:
-        where += " AND a.status = ?"
-        args.append(status)
-    if assignee == "me":
-        where += " AND ca.assignee = ?"
-        args.append(principal.account_id)
-    elif assignee == "none":
-        where += " AND ca.assignee IS NULL"
-    elif assignee and assignee.isdigit():
-        where += " AND ca.assignee = ?"
-        args.append(int(assignee))
+    only: list[int] | None = None
+    without: list[int] | None = None
+    if assignee == "none":
+        async with read_transaction() as sql:
+            without = [r.application for r in await sql.rows(_Claimed, _CLAIMED)]
+    elif assignee == "me" or (assignee and assignee.isdigit()):
+        claimant = principal.account_id if assignee == "me" else int(assignee)
+        async with read_transaction() as sql:
+            only = [
+                r.application
+                for r in await sql.rows(_Claimed, _CLAIMED + " WHERE assignee = ?", [claimant])
+            ]
+    cases = await procedures.case_queue(
+        principal.municipality_id,
+        departments=_visible_departments(principal),
+        procedure=procedure,
+        status=status,
+        only=only,
+        without=without,
+    )
+    by_case = await _assignees([c.id for c in cases])
+    names = await identity.display_names(list(by_case.values()))
     today = clock.today()
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT a.id, a.receipt_number, p.slug, a.version, a.status, a.channel, "
-            "a.submitted_at, a.due_by, a.decided_at, ca.assignee, s.display_name, a.department, "
-            "pv.definition FROM application a JOIN procedure p ON p.id = a.procedure "
-            "JOIN procedure_version pv ON pv.procedure = a.procedure AND pv.version = a.version "
-            "LEFT JOIN case_assignment ca ON ca.application = a.id "
-            "LEFT JOIN account s ON s.id = ca.assignee "
-            + where
-            + " ORDER BY a.due_by, a.id LIMIT 1000",
-            args,
-        )
     items = []
-    for r in rows:
-        definition = msgspec.json.decode(
-            r[12] if isinstance(r[12], (str, bytes)) else json.dumps(r[12]),
-            type=ProcedureDefinition,
+    for case in cases:
+        is_open = case.status not in versions.FINAL
+        late = (is_open and case.due_by < today) or (
+            case.decided_at is not None
+            and case.decided_at.astimezone(clock.JST).date() > case.due_by
         )
-        submitted = _aware(r[6])
-        due = _as_date(r[7])
-        decided = _aware(r[8])
-        is_open = r[4] not in applications.FINAL
-        late = (is_open and due < today) or (
-            decided is not None and decided.astimezone(clock.JST).date() > due
-        )
-        age_days = (today - submitted.astimezone(clock.JST).date()).days
+        age_days = (today - case.submitted_at.astimezone(clock.JST).date()).days
         if breached is not None and late != breached:
             continue
         if older_than_days is not None and age_days < older_than_days:
             continue
+        worker = by_case.get(case.id)
         items.append(
-            {
-                "id": r[0],
-                "receipt_number": r[1],
-                "procedure": r[2],
-                "title": definition.title,
-                "status": r[4],
-                "status_label": applications.status_label(definition, r[4]),
-                "channel": r[5],
-                "submitted_at": submitted,
-                "due_by": due,
-                "age_days": age_days,
-                "breached": late,
-                "assignee_id": r[9],
-                "assignee_name": r[10],
-                "department_id": r[11],
-            }
+            QueueItem(
+                id=case.id,
+                receipt_number=case.receipt_number,
+                procedure=case.procedure,
+                title=case.title,
+                status=case.status,
+                status_label=case.status_label,
+                channel=case.channel,
+                submitted_at=case.submitted_at,
+                due_by=case.due_by,
+                age_days=age_days,
+                breached=late,
+                assignee_id=worker,
+                assignee_name=names.get(worker) if worker is not None else None,
+                department_id=case.department,
+            )
         )
     return items
 
 
-async def _case(principal: Principal, application_id: int) -> tuple[int, int | None]:
-    """(department, person) of a case this staff member may work; not found otherwise."""
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT department, person FROM application WHERE id = ? AND municipality = ? "
-            "AND status != 'awaiting_confirmation'",
-            [application_id, principal.municipality_id],
-        )
-    if not rows or not principal.in_department(rows[0][0]):
-        raise NotFound(Text("申請が見つかりません。", "There is no such application."))
-    return rows[0][0], rows[0][1]
+# --- one case --------------------------------------------------------------------------------
 
 
-async def open_case(principal: Principal, application_id: int, purpose: str) -> dict[str, Any]:
+async def _case(principal: Principal, application_id: int) -> procedures.CaseRef:
+    """The department and person of a case this staff member may work; not found otherwise
+    (another department's case looks like no case at all)."""
+    case = await procedures.case_ref(principal.municipality_id, application_id)
+    if case is None or not principal.in_department(case.department):
+        raise NotFound(NO_SUCH_CASE)
+    return case
+
+
+async def open_case(principal: Principal, application_id: int, purpose: str) -> StaffCase:
     """The application with staff-only parts: notes, assignee, the resident's changes to
     pre-filled values. One audit event per opening."""
-    principal.require(Permission.CASES_WORK)
     check_purpose(purpose)
-    body = await applications.get_for_staff(principal, application_id, purpose)
-    body.update(await _case_extras(application_id))
-    return body
+    body = await decisions.get_for_staff(principal, application_id, purpose)
+    work = await _case_work(principal, application_id)
+    return StaffCase(**msgspec.structs.asdict(body), **msgspec.structs.asdict(work))
 
 
-async def _case_extras(application_id: int) -> dict[str, Any]:
-    async with write_transaction() as sql:
-        notes = await sql.fetch(
-            "SELECT n.id, n.text, a.display_name, n.created_at FROM case_note n "
-            "JOIN account a ON a.id = n.author WHERE n.application = ? ORDER BY n.id",
+class _Note(msgspec.Struct, frozen=True):
+    id: int
+    text: str
+    author: int
+    created_at: datetime
+
+
+async def _case_work(principal: Principal, application_id: int) -> CaseWork:
+    case = await _case(principal, application_id)
+    async with read_transaction() as sql:
+        notes = await sql.rows(
+            _Note,
+            "SELECT id, text, author, created_at FROM case_note WHERE application = ? ORDER BY id",
             [application_id],
         )
-        assigned = await sql.fetch(
-            "SELECT ca.assignee, a.display_name FROM case_assignment ca "
-            "JOIN account a ON a.id = ca.assignee WHERE ca.application = ?",
-            [application_id],
+        worker = await sql.value(
+            "SELECT assignee FROM case_assignment WHERE application = ?", [application_id]
         )
-        person = await sql.fetch(
-            "SELECT p.registry_id FROM application ap JOIN person p ON p.id = ap.person "
-            "WHERE ap.id = ?",
-            [application_id],
-        )
-    return {
-        "notes": [
-            {"id": n[0], "text": n[1], "author_name": n[2], "created_at": _aware(n[3])}
+    names = await identity.display_names(
+        [n.author for n in notes] + ([worker] if worker is not None else [])
+    )
+    registry_ids = await registry.registry_ids_of([case.person] if case.person else [])
+    return CaseWork(
+        notes=[
+            CaseNoteRead(
+                id=n.id, text=n.text, author_name=names.get(n.author, ""), created_at=n.created_at
+            )
             for n in notes
         ],
-        "assignee_id": assigned[0][0] if assigned else None,
-        "assignee_name": assigned[0][1] if assigned else None,
-        "person_registry_id": person[0][0] if person else None,
-    }
+        assignee_id=worker,
+        assignee_name=names.get(worker) if worker is not None else None,
+        person_registry_id=registry_ids.get(case.person) if case.person else None,
+    )
 
 
-async def assign(principal: Principal, application_id: int, assignee: int | None) -> dict:
+async def assign(principal: Principal, application_id: int, assignee: int | None) -> CaseWork:
     """Claim a case (caseworkers, for themselves) or assign it (supervisors, to a staff member
     of the case's department); ``None`` releases it."""
-    principal.require(Permission.CASES_WORK)
-    department, _ = await _case(principal, application_id)
+    case = await _case(principal, application_id)
     if assignee not in (None, principal.account_id) and not principal.may(Permission.CASES_ASSIGN):
         raise Forbidden(NOT_ALLOWED)
     async with write_transaction() as sql:
-        if assignee is not None:
-            staff = await sql.fetch(
-                "SELECT a.id FROM account a LEFT JOIN staff_department sd ON sd.account = a.id "
-                "WHERE a.id = ? AND a.kind = 'staff' AND a.disabled_at IS NULL "
-                "AND a.municipality = ? AND (a.staff_role = 'administrator' "
-                "OR sd.department = ?)",
-                [assignee, principal.municipality_id, department],
-            )
-            if not staff:
-                raise InvalidInput(
-                    Text(
-                        "この部署の職員を選んでください。",
-                        "Assign the case to staff of its department.",
-                    )
+        if assignee is not None and not await identity.works_in_department(
+            principal.municipality_id, assignee, case.department, sql
+        ):
+            raise InvalidInput(
+                Text(
+                    "この部署の職員を選んでください。",
+                    "Assign the case to staff of its department.",
                 )
+            )
         await sql.execute("DELETE FROM case_assignment WHERE application = ?", [application_id])
         if assignee is not None:
             await sql.execute(
@@ -208,11 +228,10 @@ async def assign(principal: Principal, application_id: int, assignee: int | None
                 "VALUES (?, ?, ?, ?)",
                 [application_id, assignee, principal.account_id, clock.now()],
             )
-    return await _case_extras(application_id)
+    return await _case_work(principal, application_id)
 
 
-async def add_note(principal: Principal, application_id: int, text: str) -> dict:
-    principal.require(Permission.CASES_WORK)
+async def add_note(principal: Principal, application_id: int, text: str) -> CaseWork:
     await _case(principal, application_id)
     cleaned = text.strip()
     if not cleaned or len(cleaned) > 4000:
@@ -231,4 +250,4 @@ async def add_note(principal: Principal, application_id: int, text: str) -> dict
             "INSERT INTO case_note (application, author, text, created_at) VALUES (?, ?, ?, ?)",
             [application_id, principal.account_id, cleaned, clock.now()],
         )
-    return await _case_extras(application_id)
+    return await _case_work(principal, application_id)

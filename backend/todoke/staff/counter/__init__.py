@@ -1,0 +1,1 @@
+"""Counter work: activation letters and identity checks at the counter."""

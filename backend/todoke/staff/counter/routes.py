@@ -1,10 +1,11 @@
-"""Counter work: activation letters for residents and identity checks at the counter."""
+"""Back-office routes under /api/staff for counter work: printing an activation letter for a
+resident, and checking a resident's identity document at the counter (which links their
+account to the registry, or recovers it onto a new passkey). The identity domain does the
+work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -19,6 +20,7 @@ from todoke.identity.schemas import (
 )
 from todoke.principal import Permission, Principal
 from todoke.registry.schemas import MunicipalityRead
+from todoke.staff.schemas import CounterVerified
 from todoke.web.guards import requires
 
 COUNTER_VERIFICATION_LIMIT = rate_limit(
@@ -47,13 +49,13 @@ class CounterController(Controller):
             issued_by=principal.account_id,
         )
         return ActivationLetter(
-            code=issued["code"],
-            expires_at=issued["expires_at"],
+            code=issued.code,
+            expires_at=issued.expires_at,
             letter_html=activation_letter_html(
                 municipality=municipality,
-                person=issued["person"],
-                code=issued["code"],
-                expires_at=issued["expires_at"],
+                person=issued.person,
+                code=issued.code,
+                expires_at=issued.expires_at,
                 purpose=data.purpose,
             ),
         )
@@ -66,14 +68,13 @@ class CounterController(Controller):
     )
     async def verify_at_counter(
         self,
-        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         data: JSONBody[CounterVerification],
-    ) -> dict[str, Any]:
+    ) -> CounterVerified:
         result = await service.verify_at_counter(
             principal,
             counter_code=data.counter_code,
             registry_id=data.registry_id,
             document=data.document,
         )
-        return {"verified": True, "recovered": result.recovered}
+        return CounterVerified(verified=True, recovered=result.recovered)

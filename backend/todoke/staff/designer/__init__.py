@@ -1,0 +1,1 @@
+"""Designing what residents are offered: procedure definitions and programmes."""

@@ -1,4 +1,9 @@
-"""The procedure designer: list, read, preview and publish procedure versions."""
+"""The procedure designer: list the municipality's procedures, read one with its versions,
+preview a definition as residents will get it, and publish it as the next version.
+
+Procedures are the procedures domain's: this module checks a designer's definition, scopes
+it to the designer's departments and asks that domain to store it. Who may design is
+declared on the routes."""
 
 from __future__ import annotations
 
@@ -7,52 +12,44 @@ from typing import Any
 import msgspec
 
 from todoke.audit import service as audit
-from todoke.db import aware as _aware
-from todoke.db import write_transaction
 from todoke.errors import FieldError, Forbidden, InvalidInput, Text
-from todoke.principal import NOT_ALLOWED, Permission, Principal
-from todoke.procedures import applications
+from todoke.principal import NOT_ALLOWED, Principal
+from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
 from todoke.procedures.forms import parse_schema
 from todoke.procedures.schemas import ProcedureDefinition
+from todoke.procedures.versions import load_version, steps_of
+from todoke.registry import public as registry
+from todoke.staff.schemas import (
+    DesignerItem,
+    DesignerPreview,
+    DesignerPublished,
+    DesignerRead,
+    DesignerVersion,
+)
 
-# --- the procedure designer ------------------------------------------------------------------
 
-
-async def designer_list(principal: Principal) -> list[dict[str, Any]]:
-    principal.require(Permission.DESIGN_PROCEDURES)
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT p.slug, p.published_version, d.code, p.department FROM procedure p "
-            "JOIN department d ON d.id = p.department WHERE p.municipality = ? "
-            "ORDER BY p.sort_order, p.id",
-            [principal.municipality_id],
-        )
+async def designer_list(principal: Principal) -> list[DesignerItem]:
+    codes = {d.id: d.code for d in await registry.departments(principal.municipality_id)}
     return [
-        {
-            "slug": r[0],
-            "version": r[1],
-            "department": r[2],
-            "editable": principal.in_department(r[3]),
-        }
-        for r in rows
+        DesignerItem(
+            slug=p.slug,
+            version=p.published_version,
+            department=codes.get(p.department, ""),
+            editable=principal.in_department(p.department),
+        )
+        for p in await procedures.procedure_listing(principal.municipality_id)
     ]
 
 
-async def designer_get(principal: Principal, slug: str) -> dict[str, Any]:
-    principal.require(Permission.DESIGN_PROCEDURES)
-    version = await applications.load_version(principal.municipality_id, slug)
-    async with write_transaction() as sql:
-        versions = await sql.fetch(
-            "SELECT version, published_at FROM procedure_version WHERE procedure = ? "
-            "ORDER BY version DESC",
-            [version.procedure_id],
-        )
-    return {
-        "definition": msgspec.to_builtins(version.definition),
-        "version": version.version,
-        "versions": [{"version": v[0], "published_at": _aware(v[1])} for v in versions],
-    }
+async def designer_get(principal: Principal, slug: str) -> DesignerRead:
+    version = await load_version(principal.municipality_id, slug)
+    history = await procedures.procedure_versions(version.procedure_id)
+    return DesignerRead(
+        definition=version.definition,
+        version=version.version,
+        versions=[DesignerVersion(version=v.version, published_at=v.published_at) for v in history],
+    )
 
 
 def check_definition(raw: dict[str, Any]) -> ProcedureDefinition:
@@ -82,29 +79,22 @@ def check_definition(raw: dict[str, Any]) -> ProcedureDefinition:
     return definition
 
 
-async def designer_publish(principal: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+async def designer_publish(principal: Principal, raw: dict[str, Any]) -> DesignerPublished:
     """Publish a definition as the procedure's next version (a new procedure when the slug
     is new). Published versions never change; applications keep the version they were
     filed against; residents see the new one at once, without a restart."""
-    principal.require(Permission.DESIGN_PROCEDURES)
     definition = check_definition(raw)
-    async with write_transaction() as sql:
-        departments_rows = await sql.fetch(
-            "SELECT code, id FROM department WHERE municipality = ?", [principal.municipality_id]
-        )
-        existing = await sql.fetch(
-            "SELECT department, sort_order FROM procedure WHERE municipality = ? AND slug = ?",
-            [principal.municipality_id, definition.slug],
-        )
-    department_ids = dict(departments_rows)
+    department_ids = {d.code: d.id for d in await registry.departments(principal.municipality_id)}
+    existing = await procedures.procedure_placement(principal.municipality_id, definition.slug)
     target = department_ids.get(definition.department)
     if target is None:
         raise InvalidInput(Text("部署が見つかりません。", "Unknown department code."))
+    # Designers publish for their own departments, and never take over another's procedure.
     if not principal.in_department(target) or (
-        existing and not principal.in_department(existing[0][0])
+        existing is not None and not principal.in_department(existing.department)
     ):
         raise Forbidden(NOT_ALLOWED)
-    sort_order = existing[0][1] if existing else 1000
+    sort_order = existing.sort_order if existing is not None else 1000
     version = await catalogue.publish(
         principal.municipality_id, department_ids, definition, sort_order=sort_order
     )
@@ -116,17 +106,16 @@ async def designer_publish(principal: Principal, raw: dict[str, Any]) -> dict[st
         purpose="administration",
         detail={"slug": definition.slug, "version": version},
     )
-    return {"slug": definition.slug, "version": version}
+    return DesignerPublished(slug=definition.slug, version=version)
 
 
-def designer_preview(principal: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+def designer_preview(raw: dict[str, Any]) -> DesignerPreview:
     """The form exactly as residents will get it (without anyone's registry data)."""
-    principal.require(Permission.DESIGN_PROCEDURES)
     definition = check_definition(raw)
-    return {
-        "form": msgspec.to_builtins(definition.form),
-        "steps": msgspec.to_builtins(applications.steps_of(definition)),
-        "title": msgspec.to_builtins(definition.title),
-        "summary": msgspec.to_builtins(definition.summary),
-        "help": msgspec.to_builtins(definition.help),
-    }
+    return DesignerPreview(
+        form=definition.form,
+        steps=steps_of(definition),
+        title=definition.title,
+        summary=definition.summary,
+        help=definition.help,
+    )

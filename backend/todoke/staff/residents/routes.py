@@ -1,7 +1,8 @@
-"""Back-office routes under /api/staff: a resident's consented 360° view, consultations and
-follow-ups."""
+"""Back-office routes under /api/staff for a resident's record: the consented 360° view,
+recording a consultation, and the departments' open follow-up tasks. Any staff role may work
+with residents (``RESIDENTS_VIEW``); what they see is scoped by department below."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -9,12 +10,16 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.db import MAX_ID
-from todoke.principal import Principal
+from todoke.principal import Permission, Principal
 from todoke.staff.purposes import PURPOSES
 from todoke.staff.residents import service
 from todoke.staff.schemas import (
     ConsultationCreate,
+    ConsultationCreated,
+    DueFollowUps,
+    ResidentView,
 )
+from todoke.web.guards import requires
 
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
@@ -30,11 +35,12 @@ Purpose = Annotated[
 class ResidentRecordController(Controller):
     path = "/api/staff"
     tags = ["staff"]
+    guards = [requires(Permission.RESIDENTS_VIEW)]
 
     @get("/residents/{registry_id:str}", operation_id="staffResidentView")
     async def resident(
         self, principal: NamedDependency[Principal], registry_id: RegistryId, purpose: Purpose
-    ) -> dict[str, Any]:
+    ) -> ResidentView:
         return await service.resident_view(principal, registry_id, purpose)
 
     @post(
@@ -47,7 +53,7 @@ class ResidentRecordController(Controller):
         principal: NamedDependency[Principal],
         registry_id: RegistryId,
         data: JSONBody[ConsultationCreate],
-    ) -> dict[str, Any]:
+    ) -> ConsultationCreated:
         consultation_id = await service.record_consultation(
             principal,
             registry_id=registry_id,
@@ -57,11 +63,11 @@ class ResidentRecordController(Controller):
             held_on=data.held_on,
             follow_ups=[(f.task, f.due_on) for f in data.follow_ups],
         )
-        return {"id": consultation_id}
+        return ConsultationCreated(id=consultation_id)
 
     @get("/follow-ups", operation_id="staffFollowUps")
-    async def follow_ups(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
-        return {"items": await service.follow_ups_due(principal)}
+    async def follow_ups(self, principal: NamedDependency[Principal]) -> DueFollowUps:
+        return DueFollowUps(items=await service.follow_ups_due(principal))
 
     @post(
         "/follow-ups/{follow_up_id:int}/done",

@@ -1,200 +1,215 @@
-"""The consented 360° view of a resident, consultation records and follow-ups.
+"""A resident's record in the back office: the consented 360° view, consultation records
+(相談記録) and their follow-up tasks.
 
-A resident's records held by other departments appear only with the resident's consent
-to sharing, and every opening of a resident is audited with a purpose."""
+A resident's records held by other departments appear only with the resident's consent to
+sharing, and every opening of a resident is audited with a purpose. The registry, accounts,
+applications and notices are read through their domains; consultations and follow-ups are
+this domain's own tables."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
 
 from todoke import clock
 from todoke.audit import service as audit
-from todoke.db import SqlSession, write_transaction
-from todoke.db import as_date as _as_date
-from todoke.db import aware as _aware
-from todoke.db import json_value as _load
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import FieldError, Forbidden, InvalidInput, NotFound, Text
-from todoke.principal import NOT_ALLOWED, Permission, Principal
+from todoke.identity import public as identity
+from todoke.notices import public as notices
+from todoke.principal import NOT_ALLOWED, Principal
+from todoke.procedures import public as procedures
 from todoke.procedures.prefill import load_household
-from todoke.procedures.schemas import ProcedureDefinition
+from todoke.procedures.schemas import DepartmentRef, Localized
+from todoke.registry import public as registry
 from todoke.staff.purposes import check_purpose
+from todoke.staff.schemas import (
+    ConsultationRead,
+    DueFollowUp,
+    FollowUpRead,
+    ResidentApplication,
+    ResidentFacts,
+    ResidentNotice,
+    ResidentPerson,
+    ResidentView,
+)
+
+NO_SUCH_PERSON = Text("住民記録が見つかりません。", "No such registry person.")
 
 # --- the resident 360° view -------------------------------------------------------------------
 
 
 async def find_resident(principal: Principal, registry_id: str) -> int:
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT id FROM person WHERE municipality = ? AND registry_id = ?",
-            [principal.municipality_id, registry_id],
+    person_id = await registry.person_id_of(principal.municipality_id, registry_id)
+    if person_id is None:
+        raise NotFound(NO_SUCH_PERSON)
+    return person_id
+
+
+def _department_refs(rows: list[registry.DepartmentRow]) -> dict[int, DepartmentRef]:
+    return {
+        d.id: DepartmentRef(
+            code=d.code, name=Localized(ja=d.name_ja, easy=d.name_easy, en=d.name_en)
         )
-    if not rows:
-        raise NotFound(Text("住民記録が見つかりません。", "No such registry person."))
-    return rows[0][0]
+        for d in rows
+    }
 
 
-async def resident_view(principal: Principal, registry_id: str, purpose: str) -> dict[str, Any]:
+async def resident_view(principal: Principal, registry_id: str, purpose: str) -> ResidentView:
     """Everything the municipality holds about one resident that this staff member may see.
     Their own departments' records always; other departments' only with the resident's
     consent to sharing. Exactly one audit event, carrying the chosen purpose."""
-    principal.require(Permission.RESIDENTS_VIEW)
     check_purpose(purpose)
     person_id = await find_resident(principal, registry_id)
-    async with write_transaction() as sql:
-        accounts = await sql.fetch(
-            "SELECT id FROM account WHERE person = ? AND kind = 'resident' AND disabled_at IS NULL",
-            [person_id],
-        )
-        account_id = accounts[0][0] if accounts else None
-        sharing = False
-        if account_id is not None:
-            granted = await sql.fetch(
-                "SELECT 1 FROM consent WHERE account = ? AND purpose = 'sharing' "
-                "AND revoked_at IS NULL",
-                [account_id],
-            )
-            sharing = bool(granted)
-        person = await sql.fetch(
-            "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana, "
-            "birth_date, sex, postal_code, address, relation, resident_since, status, "
-            "income_yen, tax_exempt, single_parent, livelihood_aid, disability_certificate, "
-            "care_level, pregnancy_due_date FROM person WHERE id = ?",
-            [person_id],
-        )
+    account_id = await identity.resident_account_of(person_id)
+    sharing = account_id is not None and await identity.has_consent(account_id, "sharing")
+    async with read_transaction() as sql:
+        person = await registry.person_record(person_id, sql)
         household = await load_household(sql, person_id, clock.today())
-        own, own_args = principal.department_clause("a.department")
-        shown_departments = "" if sharing else own
-        rows = await sql.fetch(
-            "SELECT a.id, a.receipt_number, a.status, a.channel, a.submitted_at, d.code, "
-            "d.name_ja, d.name_easy, d.name_en, pv.definition FROM application a "
-            "JOIN department d ON d.id = a.department "
-            "JOIN procedure_version pv ON pv.procedure = a.procedure AND pv.version = a.version "
-            "WHERE a.person = ? AND a.status != 'awaiting_confirmation'"
-            + shown_departments
-            + " ORDER BY a.submitted_at DESC",
-            [person_id, *([] if sharing else own_args)],
-        )
-        consult_filter, consult_args = principal.department_clause("c.department")
-        consultations = await _consultations(
-            sql, person_id, "" if sharing else consult_filter, [] if sharing else consult_args
-        )
-        notices = (
-            await sql.fetch(
-                "SELECT kind, title, created_at, read_at FROM notice WHERE account = ? "
-                "ORDER BY id DESC LIMIT 50",
-                [account_id],
-            )
-            if sharing and account_id is not None
-            else []
-        )
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="staff",
-            actor_account=principal.account_id,
-            action="resident.viewed",
-            purpose=purpose,
-            subject_person=person_id,
-            subject_account=account_id,
-            detail={"sharing": sharing},
-            sql=sql,
-        )
-    p = person[0]
-    base = {
-        "registry_id": p[0],
-        "name": f"{p[1]} {p[2]}",
-        "kana": f"{p[3]} {p[4]}",
-        "birth_date": _as_date(p[5]),
-        "sex": p[6],
-        "postal_code": p[7],
-        "address": p[8],
-        "relation": p[9],
-        "resident_since": _as_date(p[10]),
-        "status": p[11],
-    }
-    facts = (
-        {
-            "income_yen": p[12],
-            "tax_exempt": _bool(p[13]),
-            "single_parent": _bool(p[14]),
-            "livelihood_aid": _bool(p[15]),
-            "disability_certificate": p[16],
-            "care_level": p[17],
-            "pregnancy_due_date": _as_date(p[18]),
-        }
-        if sharing
-        else None
+        departments = _department_refs(await registry.departments(principal.municipality_id, sql))
+    if person is None:
+        raise NotFound(NO_SUCH_PERSON)
+    # Without consent, only what the caller's own departments hold.
+    shown: Sequence[int] | None = (
+        None if sharing or principal.sees_every_department else principal.departments
     )
-    return {
-        "person": base,
-        "facts": facts,
-        "household": [msgspec.to_builtins(m) for m in household.members] if household else [],
-        "has_account": account_id is not None,
-        "sharing_consent": sharing,
-        "applications": [
-            {
-                "id": r[0],
-                "receipt_number": r[1],
-                "status": r[2],
-                "channel": r[3],
-                "submitted_at": _aware(r[4]),
-                "department": {"code": r[5], "name": {"ja": r[6], "easy": r[7], "en": r[8]}},
-                "title": msgspec.to_builtins(
-                    msgspec.json.decode(
-                        r[9] if isinstance(r[9], (str, bytes)) else json.dumps(r[9]),
-                        type=ProcedureDefinition,
-                    ).title
-                ),
-            }
-            for r in rows
+    filed = await procedures.applications_of_person(person_id, shown)
+    consultations = await _consultations(person_id, shown, departments)
+    recent = (
+        await notices.recent_notices(account_id, 50) if sharing and account_id is not None else []
+    )
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="resident.viewed",
+        purpose=purpose,
+        subject_person=person_id,
+        subject_account=account_id,
+        detail={"sharing": sharing},
+    )
+    return ResidentView(
+        person=ResidentPerson(
+            registry_id=person.registry_id,
+            name=f"{person.family_name} {person.given_name}",
+            kana=f"{person.family_name_kana} {person.given_name_kana}",
+            birth_date=person.birth_date,
+            sex=person.sex,
+            postal_code=person.postal_code,
+            address=person.address,
+            relation=person.relation,
+            resident_since=person.resident_since,
+            status=person.status,
+        ),
+        facts=ResidentFacts(
+            income_yen=person.income_yen,
+            tax_exempt=person.tax_exempt,
+            single_parent=person.single_parent,
+            livelihood_aid=person.livelihood_aid,
+            disability_certificate=person.disability_certificate,
+            care_level=person.care_level,
+            pregnancy_due_date=person.pregnancy_due_date,
+        )
+        if sharing
+        else None,
+        household=list(household.members) if household else [],
+        has_account=account_id is not None,
+        sharing_consent=sharing,
+        applications=[
+            ResidentApplication(
+                id=a.id,
+                receipt_number=a.receipt_number,
+                status=a.status,
+                channel=a.channel,
+                submitted_at=a.submitted_at,
+                department=departments[a.department],
+                title=a.title,
+            )
+            for a in filed
         ],
-        "consultations": consultations,
-        "notices": [
-            {"kind": n[0], "title": _load(n[1]), "created_at": _aware(n[2]), "read": bool(n[3])}
-            for n in notices
+        consultations=consultations,
+        notices=[
+            ResidentNotice(
+                kind=n.kind, title=n.title, created_at=n.created_at, read=n.read_at is not None
+            )
+            for n in recent
         ],
-    }
+    )
 
 
-def _bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
+class _Consultation(msgspec.Struct, frozen=True):
+    id: int
+    topics: list[str]
+    summary: str
+    held_on: date
+    department: int
+    staff: int
+    created_at: datetime
+
+
+class _FollowUp(msgspec.Struct, frozen=True):
+    id: int
+    consultation: int
+    task: str
+    due_on: date
+    done_at: datetime | None
 
 
 async def _consultations(
-    sql: SqlSession, person_id: int, where: str, args: list[Any]
-) -> list[dict[str, Any]]:
-    rows = await sql.fetch(
-        "SELECT c.id, c.topics, c.summary, c.held_on, d.code, d.name_ja, d.name_easy, "
-        "d.name_en, s.display_name, c.created_at FROM consultation c "
-        "JOIN department d ON d.id = c.department JOIN account s ON s.id = c.staff "
-        "WHERE c.person = ?" + where + " ORDER BY c.held_on DESC, c.id DESC",
-        [person_id, *args],
-    )
-    result = []
-    for r in rows:
-        tasks = await sql.fetch(
-            "SELECT id, task, due_on, done_at FROM follow_up WHERE consultation = ? ORDER BY id",
-            [r[0]],
+    person_id: int, departments: Sequence[int] | None, refs: dict[int, DepartmentRef]
+) -> list[ConsultationRead]:
+    """A person's consultations, newest first, held by ``departments`` (None: all)."""
+    async with read_transaction() as sql:
+        where, args = _in_departments(sql, "department", departments)
+        found = await sql.rows(
+            _Consultation,
+            "SELECT id, topics, summary, held_on, department, staff, created_at "
+            "FROM consultation WHERE person = ?" + where + " ORDER BY held_on DESC, id DESC",
+            [person_id, *args],
         )
-        result.append(
-            {
-                "id": r[0],
-                "topics": _load(r[1]),
-                "summary": r[2],
-                "held_on": _as_date(r[3]),
-                "department": {"code": r[4], "name": {"ja": r[5], "easy": r[6], "en": r[7]}},
-                "staff_name": r[8],
-                "created_at": _aware(r[9]),
-                "follow_ups": [
-                    {"id": t[0], "task": t[1], "due_on": _as_date(t[2]), "done": t[3] is not None}
-                    for t in tasks
-                ],
-            }
+        tasks: list[_FollowUp] = []
+        if found:
+            marks, ids = sql.in_list([c.id for c in found])
+            tasks = await sql.rows(
+                _FollowUp,
+                "SELECT id, consultation, task, due_on, done_at FROM follow_up "
+                f"WHERE consultation {marks} ORDER BY id",
+                ids,
+            )
+    names = await identity.display_names([c.staff for c in found])
+    by_consultation: dict[int, list[FollowUpRead]] = {}
+    for t in tasks:
+        by_consultation.setdefault(t.consultation, []).append(
+            FollowUpRead(id=t.id, task=t.task, due_on=t.due_on, done=t.done_at is not None)
         )
-    return result
+    return [
+        ConsultationRead(
+            id=c.id,
+            topics=c.topics,
+            summary=c.summary,
+            held_on=c.held_on,
+            department=refs[c.department],
+            staff_name=names.get(c.staff, ""),
+            created_at=c.created_at,
+            follow_ups=by_consultation.get(c.id, []),
+        )
+        for c in found
+    ]
+
+
+def _in_departments(
+    sql: SqlSession, column: str, departments: Sequence[int] | None
+) -> tuple[str, list[Any]]:
+    if departments is None:
+        return "", []
+    if not departments:
+        return " AND 1 = 0", []
+    marks, args = sql.in_list(list(departments))
+    return f" AND {column} {marks}", args
 
 
 # --- consultations ------------------------------------------------------------------------------
@@ -212,7 +227,6 @@ async def record_consultation(
     held_on: date,
     follow_ups: list[tuple[str, date]],
 ) -> int:
-    principal.require(Permission.RESIDENTS_VIEW)
     problems = []
     if not topics or any(t not in TOPICS for t in topics) or len(set(topics)) != len(topics):
         problems.append(("topics", "相談の分野", "topics", "選択肢から選んでください"))
@@ -231,20 +245,24 @@ async def record_consultation(
             ],
         )
     person_id = await find_resident(principal, registry_id)
+    department = next(
+        (
+            d.id
+            for d in await registry.departments(principal.municipality_id)
+            if d.code == department_code
+        ),
+        None,
+    )
+    if department is None or not principal.in_department(department):
+        raise Forbidden(NOT_ALLOWED)
     async with write_transaction() as sql:
-        department = await sql.fetch(
-            "SELECT id FROM department WHERE municipality = ? AND code = ?",
-            [principal.municipality_id, department_code],
-        )
-        if not department or not principal.in_department(department[0][0]):
-            raise Forbidden(NOT_ALLOWED)
-        rows = await sql.fetch(
+        consultation_id = await sql.value(
             "INSERT INTO consultation (municipality, person, department, staff, topics, summary, "
             "held_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 principal.municipality_id,
                 person_id,
-                department[0][0],
+                department,
                 principal.account_id,
                 json.dumps(topics),
                 summary.strip(),
@@ -252,11 +270,10 @@ async def record_consultation(
                 clock.now(),
             ],
         )
-        for task, due in follow_ups:
-            await sql.execute(
-                "INSERT INTO follow_up (consultation, task, due_on) VALUES (?, ?, ?)",
-                [rows[0][0], task.strip(), due],
-            )
+        await sql.executemany(
+            "INSERT INTO follow_up (consultation, task, due_on) VALUES (?, ?, ?)",
+            [(consultation_id, task.strip(), due) for task, due in follow_ups],
+        )
         await audit.record(
             municipality_id=principal.municipality_id,
             actor_kind="staff",
@@ -264,48 +281,61 @@ async def record_consultation(
             action="consultation.recorded",
             purpose="consultation",
             subject_person=person_id,
-            detail={"consultation": rows[0][0]},
+            detail={"consultation": consultation_id},
             sql=sql,
         )
-    return rows[0][0]
+    return int(consultation_id)
 
 
-async def follow_ups_due(principal: Principal) -> list[dict[str, Any]]:
+# --- follow-ups ----------------------------------------------------------------------------------
+
+
+class _DueTask(msgspec.Struct, frozen=True):
+    id: int
+    task: str
+    due_on: date
+    consultation_id: int
+    held_on: date
+    department: int
+
+
+async def follow_ups_due(principal: Principal) -> list[DueFollowUp]:
     """Open follow-up tasks of the staff member's departments, soonest first. Names are not
     listed: the consultation is opened (and audited) to see whom it concerns."""
-    principal.require(Permission.RESIDENTS_VIEW)
     clause, args = principal.department_clause("c.department")
-    async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT f.id, f.task, f.due_on, c.id, c.held_on, d.code FROM follow_up f "
-            "JOIN consultation c ON c.id = f.consultation JOIN department d ON d.id = c.department "
+    async with read_transaction() as sql:
+        tasks = await sql.rows(
+            _DueTask,
+            "SELECT f.id AS id, f.task AS task, f.due_on AS due_on, c.id AS consultation_id, "
+            "c.held_on AS held_on, c.department AS department FROM follow_up f "
+            "JOIN consultation c ON c.id = f.consultation "
             "WHERE c.municipality = ? AND f.done_at IS NULL" + clause + " ORDER BY f.due_on, f.id",
             [principal.municipality_id, *args],
         )
+    codes = {d.id: d.code for d in await registry.departments(principal.municipality_id)}
     today = clock.today()
     return [
-        {
-            "id": r[0],
-            "task": r[1],
-            "due_on": _as_date(r[2]),
-            "overdue": _as_date(r[2]) < today,
-            "consultation_id": r[3],
-            "held_on": _as_date(r[4]),
-            "department": r[5],
-        }
-        for r in rows
+        DueFollowUp(
+            id=t.id,
+            task=t.task,
+            due_on=t.due_on,
+            overdue=t.due_on < today,
+            consultation_id=t.consultation_id,
+            held_on=t.held_on,
+            department=codes.get(t.department, ""),
+        )
+        for t in tasks
     ]
 
 
 async def complete_follow_up(principal: Principal, follow_up_id: int) -> None:
-    principal.require(Permission.RESIDENTS_VIEW)
     async with write_transaction() as sql:
-        rows = await sql.fetch(
+        department = await sql.value(
             "SELECT c.department FROM follow_up f JOIN consultation c ON c.id = f.consultation "
             "WHERE f.id = ? AND c.municipality = ? AND f.done_at IS NULL",
             [follow_up_id, principal.municipality_id],
         )
-        if not rows or not principal.in_department(rows[0][0]):
+        if department is None or not principal.in_department(department):
             raise NotFound(Text("タスクが見つかりません。", "No such open follow-up."))
         await sql.execute(
             "UPDATE follow_up SET done_at = ?, done_by = ? WHERE id = ?",
