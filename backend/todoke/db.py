@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -198,6 +198,15 @@ class SqlSession:
             return "= ANY(?)", [list(values)]
         return f"IN ({', '.join('?' * len(values))})", list(values)
 
+    def in_batches(
+        self, values: Iterable[Any], size: int = 1000
+    ) -> Iterator[tuple[str, list[Any]]]:
+        """``in_list`` for any number of distinct values, ``size`` at a time (SQLite caps
+        the parameters of one statement)."""
+        distinct = sorted(set(values))
+        for start in range(0, len(distinct), size):
+            yield self.in_list(distinct[start : start + size])
+
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
@@ -271,6 +280,17 @@ async def read_transaction() -> AsyncIterator[SqlSession]:
     async with engine.transaction() as tx:
         await tx.connection.execute("SET TRANSACTION READ ONLY")
         yield SqlSession(tx.connection, engine.engine_type)
+
+
+@asynccontextmanager
+async def reading(sql: SqlSession | None) -> AsyncIterator[SqlSession]:
+    """The caller's open session when given (a read that must see the caller's own
+    uncommitted writes), else a read transaction of its own."""
+    if sql is not None:
+        yield sql
+        return
+    async with read_transaction() as own:
+        yield own
 
 
 @asynccontextmanager
