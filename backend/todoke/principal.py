@@ -9,6 +9,7 @@ department a case belongs to). Department scoping is here too, in one place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -133,12 +134,23 @@ class Principal(msgspec.Struct, kw_only=True):
                 Text("担当部署の案件ではありません。", "This belongs to another department.")
             )
 
+    @property
+    def department_scope(self) -> list[int] | None:
+        """The departments whose data this staff member sees: None means every one."""
+        return None if self.sees_every_department else list(self.departments)
+
     def department_clause(self, column: str) -> tuple[str, list[Any]]:
         """`` AND column IN (...)`` limiting a query to this staff member's departments
         (nothing for administrators; a clause matching nothing for staff without any)."""
-        if self.sees_every_department:
-            return "", []
-        if not self.departments:
-            return " AND 1 = 0", []
-        marks = ", ".join("?" * len(self.departments))
-        return f" AND {column} IN ({marks})", list(self.departments)
+        return departments_clause(column, self.department_scope)
+
+
+def departments_clause(column: str, departments: Sequence[int] | None) -> tuple[str, list[Any]]:
+    """`` AND column IN (...)`` for a department scope: None means every department, an
+    empty scope matches nothing. For a domain that is handed a scope rather than a principal."""
+    if departments is None:
+        return "", []
+    if not departments:
+        return " AND 1 = 0", []
+    marks = ", ".join("?" * len(departments))
+    return f" AND {column} IN ({marks})", list(departments)

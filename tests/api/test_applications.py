@@ -144,10 +144,11 @@ async def file(client, headers, answers, version, key="key-00000001", **extra):
     )
 
 
-async def filed_application(client, headers):
+async def filed_application(client, headers, key="key-00000001"):
     form = (await client.get(f"/api/procedures/{SLUG}/form")).json()
     attachment = (await upload(client, headers, png_bytes())).json()["id"]
-    response = await file(client, headers, complete_answers(form, attachment), form["version"])
+    answers = complete_answers(form, attachment)
+    response = await file(client, headers, answers, form["version"], key=key)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -730,3 +731,30 @@ async def test_this_is_wrong_reaches_the_owning_department(client, hanako, clien
     assert resolved.status_code == 200, resolved.text
     mine = (await resident.get("/api/corrections")).json()["items"]
     assert mine[0]["status"] == "resolved" and mine[0]["reply"].startswith("住民票")
+
+
+async def test_the_queue_filters_by_who_works_a_case_across_pages(
+    client, hanako, client_for, app, city, monkeypatch
+):
+    """Who works a case is the back office's to know: the queue pages through the filed
+    applications until it has enough of the ones the filter wants."""
+    resident, headers = hanako
+    ids = [(await filed_application(resident, headers, f"key-queue-{n}"))["id"] for n in range(3)]
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["child-support"]
+    )
+    me = (await staff.get("/api/me")).json()["id"]
+    claimed = await staff.put(
+        f"/api/staff/applications/{ids[0]}/assignee", json={"assignee": me}, headers=staff_headers
+    )
+    assert claimed.status_code == 200, claimed.text
+    monkeypatch.setattr("todoke.staff.cases.service.QUEUE_LIMIT", 2)  # pages of two
+
+    async def queue(query: str = "") -> list[int]:
+        answer = await staff.get(f"/api/staff/applications{query}")
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert await queue("?assignee=none") == ids[1:]  # the first page held the claimed one
+    assert await queue("?assignee=me") == ids[:1]
+    assert await queue() == ids[:2]  # never more than the limit

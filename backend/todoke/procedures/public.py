@@ -1,51 +1,51 @@
-"""What other domains call to reach the procedures domain's data.
+"""What other domains call to reach the procedures domain's data: whether a procedure
+exists, who filed what, and the applications as the back office lists and counts them.
 
 Another domain never names this domain's tables in its SQL; it calls a function here
-instead. Each function returns msgspec Structs (declared beside it) and opens its own read
-or write transaction, or takes the caller's ``SqlSession`` when it must join the caller's
-transaction.
+instead. Each function returns plain values or msgspec Structs declared beside it, and reads
+in its own read transaction unless the caller passes the ``SqlSession`` of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
 import msgspec
 
+from todoke.db import SqlSession, read_transaction
+from todoke.principal import departments_clause
+from todoke.procedures.schemas import Localized, ProcedureDefinition
+from todoke.procedures.service import decode_definition
+from todoke.procedures.versions import FINAL, status_label
 
-# --- procedures as benefits' programmes see them (the deep link, the "applied" figure) --------
-
-from collections.abc import Sequence as _Sequence  # noqa: E402
-from datetime import datetime as _datetime  # noqa: E402
-
-from todoke.db import SqlSession as _SqlSession  # noqa: E402
+# --- procedures as benefits' programmes see them (the deep link, the "applied" figure) ------
 
 
-async def procedure_exists(sql: _SqlSession, municipality_id: int, slug: str) -> bool:
+async def procedure_exists(sql: SqlSession, municipality_id: int, slug: str) -> bool:
     """Whether the municipality has a procedure with this slug (published or not)."""
-    return (
-        await sql.value(
-            "SELECT 1 FROM procedure WHERE municipality = ? AND slug = ?", [municipality_id, slug]
-        )
-        is not None
+    found = await sql.value(
+        "SELECT 1 FROM procedure WHERE municipality = ? AND slug = ?", [municipality_id, slug]
     )
+    return found is not None
 
 
 class LatestFiling(msgspec.Struct, frozen=True):
     person_id: int
-    submitted_at: _datetime
+    submitted_at: datetime
 
 
 async def latest_filings(
-    sql: _SqlSession, municipality_id: int, slug: str, person_ids: _Sequence[int]
+    sql: SqlSession, municipality_id: int, slug: str, person_ids: Iterable[int]
 ) -> list[LatestFiling]:
     """For each of these persons who filed the procedure ``slug``: when they last did (any
-    number of persons: read in batches)."""
+    number of persons)."""
     found: list[LatestFiling] = []
-    wanted = sorted(set(person_ids))
-    for start in range(0, len(wanted), 1000):
-        marks, args = sql.in_list(wanted[start : start + 1000])
+    for marks, args in sql.in_batches(person_ids):
         found += await sql.rows(
             LatestFiling,
-            "SELECT a.person AS person_id, MAX(a.submitted_at) AS submitted_at "  # noqa: S608
+            "SELECT a.person AS person_id, MAX(a.submitted_at) AS submitted_at "
             "FROM application a JOIN procedure pr ON pr.id = a.procedure "
             f"WHERE pr.municipality = ? AND pr.slug = ? AND a.person {marks} GROUP BY a.person",
             [municipality_id, slug, *args],
@@ -53,59 +53,29 @@ async def latest_filings(
     return found
 
 
-# --- applications and procedures as the back office (staff) sees them ----------------------
-
-from collections.abc import Sequence as _Sequence  # noqa: E402
-from datetime import date as _date  # noqa: E402
-from datetime import datetime as _datetime  # noqa: E402
-
-from todoke.db import SqlSession as _SqlSession  # noqa: E402
-from todoke.db import read_transaction as _read_transaction  # noqa: E402
-from todoke.procedures.schemas import Localized as _Localized  # noqa: E402
-from todoke.procedures.schemas import ProcedureDefinition as _ProcedureDefinition  # noqa: E402
-
-_DECIDED = ("approved", "rejected", "withdrawn")
+# --- applications and procedures as the back office (staff) sees them --------------------
 
 
 class _StoredDefinition(msgspec.Struct, frozen=True):
     procedure: int
     version: int
-    definition: object  # JSON text or the decoded value, by driver
+    definition: Any  # JSON text or the decoded value, by driver
 
 
 async def _definitions(
-    sql: _SqlSession, pairs: set[tuple[int, int]]
-) -> dict[tuple[int, int], _ProcedureDefinition]:
+    sql: SqlSession, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], ProcedureDefinition]:
     """The definitions of these (procedure, version) pairs, each decoded once."""
-    if not pairs:
-        return {}
-    marks, args = sql.in_list(sorted({procedure for procedure, _ in pairs}))
-    stored = await sql.rows(
-        _StoredDefinition,
-        "SELECT procedure, version, definition FROM procedure_version "  # noqa: S608
-        f"WHERE procedure {marks}",
-        args,
-    )
-    found: dict[tuple[int, int], _ProcedureDefinition] = {}
-    for row in stored:
-        if (row.procedure, row.version) not in pairs:
-            continue
-        raw = row.definition
-        found[(row.procedure, row.version)] = (
-            msgspec.json.decode(raw, type=_ProcedureDefinition)
-            if isinstance(raw, (str, bytes))
-            else msgspec.convert(raw, _ProcedureDefinition)
-        )
+    found: dict[tuple[int, int], ProcedureDefinition] = {}
+    for marks, args in sql.in_batches(procedure for procedure, _ in pairs):
+        for row in await sql.rows(
+            _StoredDefinition,
+            f"SELECT procedure, version, definition FROM procedure_version WHERE procedure {marks}",
+            args,
+        ):
+            if (row.procedure, row.version) in pairs:
+                found[(row.procedure, row.version)] = decode_definition(row.definition)
     return found
-
-
-def _department_filter(column: str, departments: _Sequence[int] | None) -> tuple[str, list[int]]:
-    """None: every department; otherwise only these (none at all for an empty list)."""
-    if departments is None:
-        return "", []
-    if not departments:
-        return " AND 1 = 0", []
-    return f" AND {column} IN ({', '.join('?' * len(departments))})", list(departments)
 
 
 class _QueueSource(msgspec.Struct, frozen=True):
@@ -116,9 +86,9 @@ class _QueueSource(msgspec.Struct, frozen=True):
     version: int
     status: str
     channel: str
-    submitted_at: _datetime
-    due_by: _date
-    decided_at: _datetime | None
+    submitted_at: datetime
+    due_by: date
+    decided_at: datetime | None
     department: int
 
 
@@ -128,55 +98,47 @@ class CaseQueueRow(msgspec.Struct, frozen=True):
     id: int
     receipt_number: str
     procedure: str  # slug
-    title: _Localized
+    title: Localized
     status: str
-    status_label: _Localized
+    status_label: Localized
     channel: str
-    submitted_at: _datetime
-    due_by: _date
-    decided_at: _datetime | None
+    submitted_at: datetime
+    due_by: date
+    decided_at: datetime | None
     department: int
 
 
 async def case_queue(
     municipality_id: int,
     *,
-    departments: _Sequence[int] | None,
+    departments: Sequence[int] | None,
     procedure: str | None = None,
     status: str | None = None,
-    only: _Sequence[int] | None = None,
-    without: _Sequence[int] | None = None,
+    after: tuple[date, int] | None = None,
     limit: int = 1000,
 ) -> list[CaseQueueRow]:
-    """Filed applications (not those awaiting a resident's confirmation), soonest due first.
-    ``status`` "open" means not yet decided; ``only``/``without`` limit by application id
-    (the back office's own filters, e.g. by assignee)."""
-    from todoke.procedures.versions import status_label
-
-    if only is not None and not only:
-        return []
+    """Filed applications (not those awaiting a resident's confirmation), soonest due first,
+    of these departments (None: every one). ``status`` "open" means not yet decided.
+    ``after`` is the (due_by, id) of the last row of the previous page: the back office
+    pages through the queue when it filters by what only it knows (who works a case)."""
     where = "WHERE a.municipality = ? AND a.status != 'awaiting_confirmation'"
-    args: list[object] = [municipality_id]
-    clause, extra = _department_filter("a.department", departments)
+    args: list[Any] = [municipality_id]
+    clause, extra = departments_clause("a.department", departments)
     where += clause
     args += extra
     if procedure:
         where += " AND p.slug = ?"
         args.append(procedure)
     if status == "open":
-        where += " AND a.status NOT IN ('approved', 'rejected', 'withdrawn')"
+        where += f" AND a.status NOT IN ({', '.join('?' * len(FINAL))})"
+        args += sorted(FINAL)
     elif status:
         where += " AND a.status = ?"
         args.append(status)
-    async with _read_transaction() as sql:
-        if only is not None:
-            marks, ids = sql.in_list(sorted(set(only)))
-            where += f" AND a.id {marks}"
-            args += ids
-        if without:
-            marks, ids = sql.in_list(sorted(set(without)))
-            where += f" AND NOT (a.id {marks})"
-            args += ids
+    if after is not None:
+        where += " AND (a.due_by > ? OR (a.due_by = ? AND a.id > ?))"
+        args += [after[0], after[0], after[1]]
+    async with read_transaction() as sql:
         sources = await sql.rows(
             _QueueSource,
             "SELECT a.id AS id, a.receipt_number AS receipt_number, p.slug AS procedure, "
@@ -218,7 +180,7 @@ class CaseRef(msgspec.Struct, frozen=True):
 async def case_ref(municipality_id: int, application_id: int) -> CaseRef | None:
     """The department and person of a filed application (None if there is none, or it still
     awaits the resident's confirmation)."""
-    async with _read_transaction() as sql:
+    async with read_transaction() as sql:
         return await sql.row(
             CaseRef,
             "SELECT department, person FROM application WHERE id = ? AND municipality = ? "
@@ -232,7 +194,7 @@ class _PersonApplicationSource(msgspec.Struct, frozen=True):
     receipt_number: str
     status: str
     channel: str
-    submitted_at: _datetime
+    submitted_at: datetime
     department: int
     procedure: int
     version: int
@@ -243,18 +205,18 @@ class PersonApplication(msgspec.Struct, frozen=True):
     receipt_number: str
     status: str
     channel: str
-    submitted_at: _datetime
+    submitted_at: datetime
     department: int
-    title: _Localized
+    title: Localized
 
 
 async def applications_of_person(
-    person_id: int, departments: _Sequence[int] | None
+    person_id: int, departments: Sequence[int] | None
 ) -> list[PersonApplication]:
     """A person's filed applications, newest first, limited to ``departments`` (None:
     every department)."""
-    clause, extra = _department_filter("department", departments)
-    async with _read_transaction() as sql:
+    clause, extra = departments_clause("department", departments)
+    async with read_transaction() as sql:
         sources = await sql.rows(
             _PersonApplicationSource,
             "SELECT id, receipt_number, status, channel, submitted_at, department, procedure, "
@@ -286,7 +248,7 @@ class ProcedureListing(msgspec.Struct, frozen=True):
 
 async def procedure_listing(municipality_id: int) -> list[ProcedureListing]:
     """Every procedure of the municipality in catalogue order, published or not."""
-    async with _read_transaction() as sql:
+    async with read_transaction() as sql:
         return await sql.rows(
             ProcedureListing,
             "SELECT slug, published_version, department FROM procedure "
@@ -297,12 +259,12 @@ async def procedure_listing(municipality_id: int) -> list[ProcedureListing]:
 
 class VersionStamp(msgspec.Struct, frozen=True):
     version: int
-    published_at: _datetime | None
+    published_at: datetime | None
 
 
 async def procedure_versions(procedure_id: int) -> list[VersionStamp]:
     """A procedure's versions, newest first."""
-    async with _read_transaction() as sql:
+    async with read_transaction() as sql:
         return await sql.rows(
             VersionStamp,
             "SELECT version, published_at FROM procedure_version WHERE procedure = ? "
@@ -318,7 +280,7 @@ class ProcedurePlacement(msgspec.Struct, frozen=True):
 
 async def procedure_placement(municipality_id: int, slug: str) -> ProcedurePlacement | None:
     """Where an existing procedure sits (its department and catalogue position)."""
-    async with _read_transaction() as sql:
+    async with read_transaction() as sql:
         return await sql.row(
             ProcedurePlacement,
             "SELECT department, sort_order FROM procedure WHERE municipality = ? AND slug = ?",
@@ -332,17 +294,17 @@ class DecisionFigureRow(msgspec.Struct, frozen=True):
     slug: str
     status: str
     channel: str
-    submitted_at: _datetime
-    decided_at: _datetime | None
-    due_by: _date
+    submitted_at: datetime
+    decided_at: datetime | None
+    due_by: date
 
 
 async def decision_figures(
-    municipality_id: int, departments: _Sequence[int] | None
+    municipality_id: int, departments: Sequence[int] | None
 ) -> list[DecisionFigureRow]:
     """Every filed application of these departments (None: all), for the metrics."""
-    clause, extra = _department_filter("a.department", departments)
-    async with _read_transaction() as sql:
+    clause, extra = departments_clause("a.department", departments)
+    async with read_transaction() as sql:
         return await sql.rows(
             DecisionFigureRow,
             "SELECT p.slug AS slug, a.status AS status, a.channel AS channel, "

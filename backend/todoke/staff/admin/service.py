@@ -55,7 +55,7 @@ async def metrics(principal: Principal) -> Metrics:
     service-level breaches and the share filed online vs assisted at a counter."""
     filed = await procedures.decision_figures(
         principal.municipality_id,
-        None if principal.sees_every_department else principal.departments,
+        principal.department_scope,
     )
     titles = {s.slug: s.title for s in await catalogue.list_published(principal.municipality_id)}
     today = clock.today()

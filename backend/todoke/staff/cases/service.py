@@ -8,6 +8,7 @@ case."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import msgspec
@@ -50,11 +51,8 @@ async def departments(principal: Principal) -> list[StaffDepartment]:
 # --- the case queue --------------------------------------------------------------------------
 
 
-class _Claimed(msgspec.Struct, frozen=True):
-    application: int
-
-
-_CLAIMED = "SELECT application FROM case_assignment"
+# The queue shows this many cases at most, as it always has.
+QUEUE_LIMIT = 1000
 
 
 class _Assigned(msgspec.Struct, frozen=True):
@@ -76,9 +74,40 @@ async def _assignees(application_ids: list[int]) -> dict[int, int]:
     return {r.application: r.assignee for r in rows}
 
 
-def _visible_departments(principal: Principal) -> list[int] | None:
-    """The departments whose cases the caller sees (None: every one)."""
-    return None if principal.sees_every_department else list(principal.departments)
+def _keeps(assignee: str | None, principal: Principal) -> Callable[[int | None], bool]:
+    """The queue's assignee filter, as a test of who works a case (None: nobody)."""
+    if assignee == "none":
+        return lambda worker: worker is None
+    if assignee == "me":
+        return lambda worker: worker == principal.account_id
+    if assignee and assignee.isdigit():
+        return lambda worker: worker == int(assignee)
+    return lambda _: True
+
+
+async def _queued_cases(
+    principal: Principal, procedure: str | None, status: str | None, assignee: str | None
+) -> list[procedures.CaseQueueRow]:
+    """Up to QUEUE_LIMIT cases in due order. Who works a case is ours to know, not the
+    procedures domain's: page through its queue and keep the cases the filter wants."""
+    keeps = _keeps(assignee, principal)
+    kept: list[procedures.CaseQueueRow] = []
+    after = None
+    while len(kept) < QUEUE_LIMIT:
+        page = await procedures.case_queue(
+            principal.municipality_id,
+            departments=principal.department_scope,
+            procedure=procedure,
+            status=status,
+            after=after,
+            limit=QUEUE_LIMIT,
+        )
+        workers = await _assignees([case.id for case in page]) if assignee else {}
+        kept += [case for case in page if keeps(workers.get(case.id))][: QUEUE_LIMIT - len(kept)]
+        if len(page) < QUEUE_LIMIT:
+            break
+        after = (page[-1].due_by, page[-1].id)
+    return kept
 
 
 async def queue(
@@ -92,26 +121,7 @@ async def queue(
 ) -> list[QueueItem]:
     """The departments' open and recent cases. The queue shows no personal data: a case is
     opened (and that opening audited) to see who it is about."""
-    only: list[int] | None = None
-    without: list[int] | None = None
-    if assignee == "none":
-        async with read_transaction() as sql:
-            without = [r.application for r in await sql.rows(_Claimed, _CLAIMED)]
-    elif assignee == "me" or (assignee and assignee.isdigit()):
-        claimant = principal.account_id if assignee == "me" else int(assignee)
-        async with read_transaction() as sql:
-            only = [
-                r.application
-                for r in await sql.rows(_Claimed, _CLAIMED + " WHERE assignee = ?", [claimant])
-            ]
-    cases = await procedures.case_queue(
-        principal.municipality_id,
-        departments=_visible_departments(principal),
-        procedure=procedure,
-        status=status,
-        only=only,
-        without=without,
-    )
+    cases = await _queued_cases(principal, procedure, status, assignee)
     by_case = await _assignees([c.id for c in cases])
     names = await identity.display_names(list(by_case.values()))
     today = clock.today()

@@ -74,9 +74,7 @@ async def resident_view(principal: Principal, registry_id: str, purpose: str) ->
     if person is None:
         raise NotFound(NO_SUCH_PERSON)
     # Without consent, only what the caller's own departments hold.
-    shown: Sequence[int] | None = (
-        None if sharing or principal.sees_every_department else principal.departments
-    )
+    shown: Sequence[int] | None = None if sharing else principal.department_scope
     filed = await procedures.applications_of_person(person_id, shown)
     consultations = await _consultations(person_id, shown, departments)
     recent = (
