@@ -1,24 +1,20 @@
-"""What other domains call to reach the audit domain's data.
-
-Another domain never names this domain's tables in its SQL; it calls a function here
-instead. Each function returns msgspec Structs (declared beside it) and opens its own read
-or write transaction, or takes the caller's ``SqlSession`` when it must join the caller's
-transaction.
-"""
+"""What other domains call to reach the audit domain's data: the trail as administrators
+export it. (Writing an event is ``audit.service.record``; a resident's own events are
+``audit.service.events_about``.)"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import msgspec
 
-
-# --- the audit trail as exported by administrators -----------------------------------------
-
-from datetime import datetime as _datetime  # noqa: E402
+from todoke.db import read_transaction
 
 
 class ExportedEvent(msgspec.Struct, frozen=True):
     id: int
-    occurred_at: _datetime
+    occurred_at: datetime
     actor_kind: str
     actor_account: int | None
     action: str
@@ -31,14 +27,12 @@ class ExportedEvent(msgspec.Struct, frozen=True):
 
 
 async def events_between(
-    municipality_id: int, since: _datetime | None, until: _datetime | None
+    municipality_id: int, since: datetime | None, until: datetime | None
 ) -> list[ExportedEvent]:
     """The municipality's audit events in chain order, from ``since`` until before
     ``until`` (either may be open)."""
-    from todoke.db import read_transaction
-
     where = "WHERE municipality = ?"
-    args: list[object] = [municipality_id]
+    args: list[Any] = [municipality_id]
     if since is not None:
         where += " AND occurred_at >= ?"
         args.append(since)
@@ -48,7 +42,7 @@ async def events_between(
     async with read_transaction() as sql:
         return await sql.rows(
             ExportedEvent,
-            "SELECT id, occurred_at, actor_kind, actor_account, action, purpose, "  # noqa: S608
+            "SELECT id, occurred_at, actor_kind, actor_account, action, purpose, "
             "subject_person, subject_account, detail, previous_hash, hash FROM audit_event "
             + where
             + " ORDER BY id",
