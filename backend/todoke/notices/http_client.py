@@ -469,7 +469,7 @@ class PushHttpClient:
             )
             if transport is None:
                 raise OSError("TLS through the proxy did not start")
-            connection.transport = transport  # type: ignore[assignment]
+            connection.transport = transport
 
     async def close(self) -> None:
         """Close every connection; sends still waiting get status 0."""

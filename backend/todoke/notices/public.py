@@ -8,4 +8,28 @@ transaction.
 
 from __future__ import annotations
 
+# --- a resident's recent notices, for the back office's consented view ----------------------
+from datetime import datetime as _datetime
+from typing import Any as _Any
+
 import msgspec
+
+
+class RecentNotice(msgspec.Struct, frozen=True):
+    kind: str
+    title: dict[str, _Any]  # {ja, easy, en}
+    created_at: _datetime
+    read_at: _datetime | None
+
+
+async def recent_notices(account_id: int, limit: int = 50) -> list[RecentNotice]:
+    """The account's latest notices, newest first (titles only, no bodies)."""
+    from todoke.db import read_transaction
+
+    async with read_transaction() as sql:
+        return await sql.rows(
+            RecentNotice,
+            "SELECT kind, title, created_at, read_at FROM notice WHERE account = ? "
+            "ORDER BY id DESC LIMIT ?",
+            [account_id, limit],
+        )

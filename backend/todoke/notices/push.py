@@ -7,31 +7,28 @@ it to the push service. Knows nothing of why a notice was written.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from todoke.db import SqlSession, write_transaction
-from todoke.db import aware as _aware
+import msgspec
+
+from todoke import clock
+from todoke.codes import b64url_decode
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import InvalidInput, Text
+from todoke.notices.schemas import DeliveryFigures
 
-JST = ZoneInfo("Asia/Tokyo")
 LANGUAGES = ("ja", "easy", "en")
 MAX_SUBSCRIPTIONS_PER_ACCOUNT = 20
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _b64url(value: str) -> bytes:
+def _key_bytes(value: str) -> bytes:
+    """A subscription key's bytes; nothing for text that is not base64url, which then
+    fails the length check like any other malformed key."""
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):
+        return b64url_decode(value)
+    except ValueError:
         return b""
 
 
@@ -72,10 +69,10 @@ def check_subscription(
             "The endpoint is not a known push service.",
             "この通知サービスには対応していません。",
         )
-    key = _b64url(p256dh)
+    key = _key_bytes(p256dh)
     if len(key) != 65 or key[0] != 4:
         raise _refuse("p256dh must be an uncompressed P-256 key.", "通知の鍵が正しくありません。")
-    if len(_b64url(auth)) != 16:
+    if len(_key_bytes(auth)) != 16:
         raise _refuse("auth must be 16 bytes.", "通知の鍵が正しくありません。")
 
 
@@ -92,21 +89,21 @@ async def subscribe(
 ) -> None:
     """Create or refresh this device's subscription. An endpoint is one browser profile: if
     another account used it before (a shared phone), it now belongs to whoever is signed in."""
-    now = _now()
+    now = clock.now()
     async with write_transaction() as sql:
-        held = await sql.fetch("SELECT id FROM push_subscription WHERE endpoint = ?", [endpoint])
-        if held:
+        held = await sql.value("SELECT id FROM push_subscription WHERE endpoint = ?", [endpoint])
+        if held is not None:
             await sql.execute(
                 "UPDATE push_subscription SET municipality = ?, account = ?, session = ?, "
                 "p256dh = ?, auth = ?, user_agent = ?, language = ?, last_seen_at = ? WHERE id = ?",
                 [municipality_id, account_id, session_id, p256dh, auth, user_agent[:200],
-                 language, now, held[0][0]],
+                 language, now, held],
             )  # fmt: skip
             return
-        count = await sql.fetch(
+        count = await sql.value(
             "SELECT COUNT(*) FROM push_subscription WHERE account = ?", [account_id]
         )
-        if count[0][0] >= MAX_SUBSCRIPTIONS_PER_ACCOUNT:
+        if count >= MAX_SUBSCRIPTIONS_PER_ACCOUNT:
             # The oldest device no one has opened the app on for longest makes room.
             await sql.execute(
                 "DELETE FROM push_subscription WHERE id = (SELECT id FROM push_subscription "
@@ -124,29 +121,50 @@ async def subscribe(
 
 async def unsubscribe(account_id: int, endpoint: str) -> bool:
     async with write_transaction() as sql:
-        found = await sql.fetch(
+        found = await sql.value(
             "SELECT id FROM push_subscription WHERE account = ? AND endpoint = ?",
             [account_id, endpoint],
         )
-        if found:
-            await _drop_subscription(sql, found[0][0], "gone")
-    return bool(found)
+        if found is not None:
+            await _drop_subscriptions(sql, [found])
+    return found is not None
+
+
+class _Id(msgspec.Struct):
+    id: int
 
 
 async def forget_session(sql: SqlSession, session_ids: list[int]) -> None:
     """Signing out of a device removes that device's subscription."""
-    for session_id in session_ids:
-        rows = await sql.fetch("SELECT id FROM push_subscription WHERE session = ?", [session_id])
-        for (subscription_id,) in rows:
-            await _drop_subscription(sql, subscription_id, "gone")
+    if not session_ids:
+        return
+    clause, args = sql.in_list(session_ids)
+    query = "SELECT id FROM push_subscription WHERE session " + clause  # noqa: S608
+    rows = await sql.rows(_Id, query, args)
+    await _drop_subscriptions(sql, [r.id for r in rows])
 
 
-async def _drop_subscription(sql: SqlSession, subscription_id: int, status: str) -> None:
-    await sql.execute("DELETE FROM push_subscription WHERE id = ?", [subscription_id])
+async def forget_sessions_of(sql: SqlSession, account_id: int) -> None:
+    """Signing out everywhere removes the subscription of every device of the account."""
+    rows = await sql.rows(
+        _Id,
+        "SELECT id FROM push_subscription WHERE session IN (SELECT session "
+        "FROM push_subscription WHERE account = ? AND session IS NOT NULL)",
+        [account_id],
+    )
+    await _drop_subscriptions(sql, [r.id for r in rows])
+
+
+async def _drop_subscriptions(sql: SqlSession, subscription_ids: list[int]) -> None:
+    """The subscriptions go, and what was still queued for them is marked gone."""
+    if not subscription_ids:
+        return
+    clause, args = sql.in_list(subscription_ids)
+    await sql.execute("DELETE FROM push_subscription WHERE id " + clause, args)  # noqa: S608
     await sql.execute(
-        "UPDATE delivery SET status = ?, claimed_until = NULL WHERE subscription = ? "
-        "AND status = 'queued'",
-        [status, subscription_id],
+        "UPDATE delivery SET status = 'gone', claimed_until = NULL "  # noqa: S608
+        f"WHERE subscription {clause} AND status = 'queued'",
+        args,
     )
 
 
@@ -154,16 +172,15 @@ async def enqueue(
     sql: SqlSession, *, notice_id: int, account_id: int, urgency: str, now: datetime
 ) -> int:
     """One delivery per subscription of the account, in the notice's transaction."""
-    subscriptions = await sql.fetch(
-        "SELECT id FROM push_subscription WHERE account = ?", [account_id]
+    subscriptions = await sql.rows(
+        _Id, "SELECT id FROM push_subscription WHERE account = ?", [account_id]
     )
-    for (subscription_id,) in subscriptions:
-        await sql.execute(
-            "INSERT INTO delivery (notice, subscription, status, urgency, topic, attempts, "
-            "next_attempt_at, worker, last_error, created_at) "
-            "VALUES (?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
-            [notice_id, subscription_id, urgency, f"n{notice_id}", now, now],
-        )
+    await sql.executemany(
+        "INSERT INTO delivery (notice, subscription, status, urgency, topic, attempts, "
+        "next_attempt_at, worker, last_error, created_at) "
+        "VALUES (?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
+        [(notice_id, s.id, urgency, f"n{notice_id}", now, now) for s in subscriptions],
+    )
     return len(subscriptions)
 
 
@@ -182,7 +199,7 @@ class QuietHours:
         return cls(time.fromisoformat(first.strip()), time.fromisoformat(second.strip()))
 
     def contains(self, moment: datetime) -> bool:
-        local = moment.astimezone(JST).time()
+        local = moment.astimezone(clock.JST).time()
         if self.start == self.end:
             return False
         if self.start < self.end:
@@ -190,7 +207,7 @@ class QuietHours:
         return local >= self.start or local < self.end
 
     def ends_after(self, moment: datetime) -> datetime:
-        local = moment.astimezone(JST)
+        local = moment.astimezone(clock.JST)
         end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
         if end <= local:
             end += timedelta(days=1)
@@ -200,35 +217,49 @@ class QuietHours:
 # --- operator figures ----------------------------------------------------------------------------
 
 
-async def figures() -> dict[str, Any]:
+class _StatusCount(msgspec.Struct):
+    status: str
+    count: int
+
+
+class _Delivered(msgspec.Struct):
+    created_at: datetime
+    delivered_at: datetime
+
+
+async def figures() -> DeliveryFigures:
     """Queued, delivered, retried, gone, failed and dead deliveries, and delivery latency
     (median and 95th percentile over the last 1,000 deliveries, in seconds)."""
-    async with write_transaction() as sql:
-        counts = dict(await sql.fetch("SELECT status, COUNT(*) FROM delivery GROUP BY status"))
-        retried = await sql.fetch(
+    async with read_transaction() as sql:
+        by_status = await sql.rows(
+            _StatusCount, "SELECT status, COUNT(*) AS count FROM delivery GROUP BY status"
+        )
+        retried = await sql.value(
             "SELECT COUNT(*) FROM delivery WHERE attempts > 1 OR (status = 'queued' "
             "AND attempts > 0)"
         )
-        latest = await sql.fetch(
+        latest = await sql.rows(
+            _Delivered,
             "SELECT created_at, delivered_at FROM delivery WHERE status = 'delivered' "
-            "ORDER BY id DESC LIMIT 1000"
+            "ORDER BY id DESC LIMIT 1000",
         )
-        subscriptions = await sql.fetch("SELECT COUNT(*) FROM push_subscription")
-    latencies = sorted((_aware(done) - _aware(created)).total_seconds() for created, done in latest)
+        subscriptions = await sql.value("SELECT COUNT(*) FROM push_subscription")
+    counts = {c.status: c.count for c in by_status}
+    latencies = sorted((d.delivered_at - d.created_at).total_seconds() for d in latest)
 
     def share(q: float) -> float | None:
         if not latencies:
             return None
         return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
 
-    return {
-        "subscriptions": subscriptions[0][0],
-        "queued": counts.get("queued", 0),
-        "delivered": counts.get("delivered", 0),
-        "retried": retried[0][0],
-        "gone": counts.get("gone", 0),
-        "failed": counts.get("failed", 0),
-        "dead": counts.get("dead", 0),
-        "latency_p50_seconds": share(0.5),
-        "latency_p95_seconds": share(0.95),
-    }
+    return DeliveryFigures(
+        subscriptions=subscriptions,
+        queued=counts.get("queued", 0),
+        delivered=counts.get("delivered", 0),
+        retried=retried,
+        gone=counts.get("gone", 0),
+        failed=counts.get("failed", 0),
+        dead=counts.get("dead", 0),
+        latency_p50_seconds=share(0.5),
+        latency_p95_seconds=share(0.95),
+    )

@@ -1,11 +1,10 @@
-"""Push routes: the VAPID public key the PWA subscribes with, and this device's
-subscription (created and refreshed at each app start, removed on sign-out)."""
+"""Notices routes: the resident's inbox, the VAPID public key the PWA subscribes with, and
+this device's subscription (created and refreshed at each app start, removed on sign-out)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -15,32 +14,10 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from todoke.db import MAX_ID
 from todoke.errors import NotFound, Text
 from todoke.notices import push, service
-from todoke.notices.schemas import Inbox, NoticeRead
+from todoke.notices.schemas import Inbox, PublicKey, SubscriptionBody, Unsubscribe
 from todoke.notices.worker import vapid_keys
 from todoke.principal import Principal
 from todoke.settings import Settings
-
-
-class SubscriptionKeys(msgspec.Struct, frozen=True):
-    p256dh: Annotated[str, msgspec.Meta(max_length=200)]
-    auth: Annotated[str, msgspec.Meta(max_length=100)]
-
-
-class SubscriptionBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``PushSubscription.toJSON()`` plus the app's language on this device."""
-
-    endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
-    keys: SubscriptionKeys
-    language: Annotated[str, msgspec.Meta(pattern="^(ja|easy|en)$")] = "ja"
-    expirationTime: int | None = None
-
-
-class Unsubscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
-
-
-class PublicKey(msgspec.Struct, frozen=True):
-    public_key: str  # base64url, uncompressed P-256: the applicationServerKey
 
 
 class PushController(Controller):
@@ -100,22 +77,7 @@ class InboxController(Controller):
 
     @get("/inbox", operation_id="getInbox")
     async def inbox(self, principal: NamedDependency[Principal]) -> Inbox:
-        rows = await service.inbox(principal.account_id)
-        return Inbox(
-            items=[
-                NoticeRead(
-                    id=r["id"],
-                    kind=r["kind"],
-                    title=r["title"],
-                    body=r["body"],
-                    link=r["link"],
-                    created_at=r["created_at"],
-                    read=r["read_at"] is not None,
-                )
-                for r in rows
-            ],
-            unread=await service.unread_count(principal.account_id),
-        )
+        return await service.inbox(principal.account_id)
 
     @post(
         "/inbox/{notice_id:int}/read",

@@ -1,8 +1,10 @@
-"""The notices domain at the HTTP edge: the inbox as the resident reads it."""
+"""The notices domain at the HTTP edge: the inbox as the resident reads it, a device's push
+subscription, and delivery figures for operators."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -20,3 +22,40 @@ class NoticeRead(msgspec.Struct):
 class Inbox(msgspec.Struct):
     items: list[NoticeRead]
     unread: int
+
+
+class DeliveryFigures(msgspec.Struct):
+    """How push delivery is going, for operators: deliveries by status, and latency over
+    the last 1,000 deliveries (seconds; None before the first)."""
+
+    subscriptions: int
+    queued: int
+    delivered: int
+    retried: int
+    gone: int
+    failed: int
+    dead: int
+    latency_p50_seconds: float | None
+    latency_p95_seconds: float | None
+
+
+class SubscriptionKeys(msgspec.Struct, frozen=True):
+    p256dh: Annotated[str, msgspec.Meta(max_length=200)]
+    auth: Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class SubscriptionBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PushSubscription.toJSON()`` plus the app's language on this device."""
+
+    endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
+    keys: SubscriptionKeys
+    language: Annotated[str, msgspec.Meta(pattern="^(ja|easy|en)$")] = "ja"
+    expirationTime: int | None = None
+
+
+class Unsubscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class PublicKey(msgspec.Struct, frozen=True):
+    public_key: str  # base64url, uncompressed P-256: the applicationServerKey

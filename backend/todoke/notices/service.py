@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
 
-from todoke.db import SqlSession, write_transaction
+from todoke import clock
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.notices import push
-from todoke.notices.tables import Notice
+from todoke.notices.schemas import Inbox, NoticeRead
 
 
 async def write_notice(
@@ -24,8 +23,8 @@ async def write_notice(
 ) -> int:
     """Put a notice in the inbox inside the caller's transaction, with one push delivery
     per device of the account: all of it commits with its cause, or none of it."""
-    now = datetime.now(UTC)
-    rows = await sql.fetch(
+    now = clock.now()
+    notice_id: int = await sql.value(
         "INSERT INTO notice (municipality, account, kind, title, body, link, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
@@ -38,48 +37,37 @@ async def write_notice(
             now,
         ],
     )
-    notice_id = rows[0][0]
     await push.enqueue(sql, notice_id=notice_id, account_id=account_id, urgency=urgency, now=now)
     return notice_id
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-async def inbox(account_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    rows = (
-        await Notice.select(
-            Notice.id,
-            Notice.kind,
-            Notice.title,
-            Notice.body,
-            Notice.link,
-            Notice.created_at,
-            Notice.read_at,
+async def inbox(account_id: int, limit: int = 100) -> Inbox:
+    """The account's latest notices, newest first, and how many of all are unread."""
+    async with read_transaction() as sql:
+        items = await sql.rows(
+            NoticeRead,
+            "SELECT id, kind, title, body, link, created_at, read_at IS NOT NULL AS read "
+            "FROM notice WHERE account = ? ORDER BY id DESC LIMIT ?",
+            [account_id, limit],
         )
-        .where(Notice.account == account_id)
-        .order_by(Notice.id, ascending=False)
-        .limit(limit)
-        .run()
-    )
-    for row in rows:
-        row["title"], row["body"] = _json(row["title"]), _json(row["body"])
-    return rows
-
-
-async def unread_count(account_id: int) -> int:
-    return await Notice.count().where((Notice.account == account_id) & Notice.read_at.is_null())
+        unread = await sql.value(
+            "SELECT COUNT(*) FROM notice WHERE account = ? AND read_at IS NULL", [account_id]
+        )
+    return Inbox(items=items, unread=unread)
 
 
 async def mark_read(account_id: int, notice_id: int) -> bool:
     """Mark one of the account's own notices read; False if it is not theirs."""
-    found = await Notice.exists().where((Notice.id == notice_id) & (Notice.account == account_id))
-    if found:
-        await Notice.update({Notice.read_at: datetime.now(UTC)}).where(
-            (Notice.id == notice_id) & Notice.read_at.is_null()
+    async with write_transaction() as sql:
+        found = await sql.value(
+            "SELECT id FROM notice WHERE id = ? AND account = ?", [notice_id, account_id]
         )
-    return found
+        if found is not None:
+            await sql.execute(
+                "UPDATE notice SET read_at = ? WHERE id = ? AND read_at IS NULL",
+                [clock.now(), notice_id],
+            )
+    return found is not None
 
 
 async def forget_device(session_id: int) -> None:
@@ -91,9 +79,4 @@ async def forget_device(session_id: int) -> None:
 async def forget_devices_of(account_id: int) -> None:
     """Signing out everywhere stops pushes to every device."""
     async with write_transaction() as sql:
-        rows = await sql.fetch(
-            "SELECT DISTINCT session FROM push_subscription WHERE account = ? "
-            "AND session IS NOT NULL",
-            [account_id],
-        )
-        await push.forget_session(sql, [r[0] for r in rows])
+        await push.forget_sessions_of(sql, account_id)

@@ -30,7 +30,6 @@ more per message than the encryption), explicit timeouts, no redirects, no cooki
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import email.utils
 import hmac
@@ -56,6 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from todoke.codes import b64url_decode, b64url_encode
 from todoke.notices.http_client import Answer, PushHttpClient, split_url
 
 log = logging.getLogger(__name__)
@@ -74,19 +74,6 @@ MAX_TTL_SECONDS = 28 * 24 * 3600
 VAPID_MAX_LIFETIME = 24 * 3600
 _TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _REASON_CHARS = 300
-
-
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    """Decode base64url with or without padding; ValueError on anything else."""
-    text = text.strip()
-    if not re.fullmatch(r"[A-Za-z0-9_-]*={0,2}", text):
-        raise ValueError("not base64url")
-    text = text.rstrip("=")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _public_point(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> bytes:

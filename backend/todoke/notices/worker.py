@@ -17,11 +17,12 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from todoke import clock
 from todoke.db import KeptWriter
 from todoke.notices.http_client import Answer
 from todoke.notices.push import LANGUAGES, QuietHours
@@ -29,6 +30,7 @@ from todoke.notices.webpush import (
     PushResult,
     PushSender,
     Subscription,
+    Urgency,
     VapidKeys,
     VapidSigner,
     backoff_seconds,
@@ -42,6 +44,7 @@ BATCH = 500
 LANES = 4  # batches in flight per worker
 TITLE_CHARS = 60
 BODY_CHARS = 240
+_URGENCIES: dict[str, Urgency] = {"very-low": "very-low", "low": "low", "high": "high"}
 
 
 def vapid_keys(settings: Settings) -> VapidKeys:
@@ -69,10 +72,6 @@ class Outcome:
     code: int
     reason: str
     retry_at: datetime | None = None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _text(value: Any, language: str, limit: int) -> str:
@@ -123,7 +122,7 @@ class DeliveryWorker:
         await self.database.close()
 
     async def claim(self, limit: int = BATCH) -> list[Claimed]:
-        now = _now()
+        now = clock.now()
         urgent_only = self.quiet.contains(now)
         async with self.database.transaction() as sql:
             lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
@@ -138,7 +137,7 @@ class DeliveryWorker:
             )  # fmt: skip
             if not due:
                 return []
-            clause, args = sql.in_list(sorted(row[0] for row in due))
+            clause, args = sql.in_list(sorted(delivery_id for (delivery_id,) in due))
             rows = await sql.fetch(
                 "SELECT d.id, d.attempts, d.urgency, d.topic, d.subscription, s.endpoint, "
                 "s.p256dh, s.auth, s.language, n.id, n.title, n.body, n.link "
@@ -146,23 +145,22 @@ class DeliveryWorker:
                 "LEFT JOIN push_subscription s ON s.id = d.subscription WHERE d.id " + clause,
                 args,
             )
-        claimed = []
-        for r in rows:
-            language = r[8] or "ja"
-            claimed.append(
-                Claimed(
-                    delivery_id=r[0],
-                    attempts=r[1],
-                    urgency=r[2],
-                    topic=r[3],
-                    subscription_id=r[4],
-                    endpoint=r[5],
-                    p256dh=r[6] or "",
-                    auth=r[7] or "",
-                    payload=payload_for(r[9], r[10], r[11], r[12], language),
-                )
+        # Plain tuples, unpacked by name: a batch is hundreds of rows, claimed lane after lane.
+        return [
+            Claimed(
+                delivery_id=delivery_id,
+                attempts=attempts,
+                urgency=urgency,
+                topic=topic,
+                subscription_id=subscription_id,
+                endpoint=endpoint,
+                p256dh=p256dh or "",
+                auth=auth or "",
+                payload=payload_for(notice_id, title, body, link, language or "ja"),
             )
-        return claimed
+            for (delivery_id, attempts, urgency, topic, subscription_id, endpoint, p256dh, auth,
+                 language, notice_id, title, body, link) in rows
+        ]  # fmt: skip
 
     def _start(self, item: Claimed) -> asyncio.Future[Answer] | Outcome:
         """Encrypt and start sending one delivery: the future of the push service's answer,
@@ -174,7 +172,7 @@ class DeliveryWorker:
                 Subscription(item.endpoint, item.p256dh, item.auth),
                 item.payload,
                 ttl=self.settings.push_ttl_seconds,
-                urgency=item.urgency if item.urgency in ("very-low", "low", "high") else "normal",
+                urgency=_URGENCIES.get(item.urgency, "normal"),
                 topic=item.topic or None,
             )
         except ValueError as problem:  # nothing a retry can fix (bad keys, too large)
@@ -190,7 +188,7 @@ class DeliveryWorker:
             return Outcome(item, "dead", result.status, result.reason)
         delay = backoff_seconds(attempts, result.retry_after_seconds)
         return Outcome(
-            item, "retry", result.status, result.reason, _now() + timedelta(seconds=delay)
+            item, "retry", result.status, result.reason, clock.now() + timedelta(seconds=delay)
         )
 
     async def send(self, batch: list[Claimed]) -> list[Outcome]:
@@ -214,7 +212,7 @@ class DeliveryWorker:
     async def record(self, outcomes: list[Outcome]) -> None:
         """Record a batch's results in one transaction. Until it commits, a crash leaves the
         batch claimed; its lease expires and it is sent again (at most this batch twice)."""
-        now = _now()
+        now = clock.now()
         finished = [o for o in outcomes if o.status != "retry"]
         retried = [o for o in outcomes if o.status == "retry"]
         gone = {o.item.subscription_id for o in outcomes if o.status == "gone" and o.item.endpoint}

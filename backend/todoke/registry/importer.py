@@ -22,16 +22,15 @@ import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import IO, Any
 
 import msgspec
 
-from todoke import jp
-from todoke.db import SqlSession, write_transaction
+from todoke import clock, jp
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.registry.schemas import ImportReport, RowError
-from todoke.registry.tables import Person, RegistryImport
 
 logger = logging.getLogger("todoke.registry.import")
 
@@ -571,21 +570,20 @@ async def _apply_batch(
     counts: _Counts,
     progress: _Progress,
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     held_rows: list[tuple[Any, ...]] = []
     if not progress.fresh:
         condition, args = sql.in_list([r.registry_id for r in rows])
         held_rows = await sql.fetch(_SELECT_HELD + condition, [municipality_id, *args])
     held: dict[str, dict[str, Any]] = {}
-    for record in held_rows:
-        values = {"id": record[1], "household_pk": record[2], "household_id": record[3]}
-        for name, value in zip(_PERSON_COLUMNS, record[4:-1], strict=True):
+    for registry_id, person_pk, household_pk, household_id, *facts, provenance in held_rows:
+        values = {"id": person_pk, "household_pk": household_pk, "household_id": household_id}
+        for name, value in zip(_PERSON_COLUMNS, facts, strict=True):
             values[name] = _canonical(name, value)
-        provenance = record[-1]
         values["provenance"] = (
             json.loads(provenance) if isinstance(provenance, str) else (provenance or {})
         )
-        held[record[0]] = values
+        held[registry_id] = values
 
     household_ids = await _household_ids(
         sql,
@@ -793,31 +791,25 @@ async def import_registry(
     stream.seek(0)
     encoding = encoding or ("utf-8" if file_format == "jsonl" else detect_encoding(head))
     digest = _file_digest(stream)
-    import_day = today or datetime.now(UTC).date()
-    earlier = (
-        await RegistryImport.select(RegistryImport.id)
-        .where(
-            (RegistryImport.municipality == municipality_id)
-            & (RegistryImport.file_sha256 == digest)
-            & (RegistryImport.status == "applied")
+    import_day = today or clock.today()
+    async with write_transaction() as sql:
+        earlier: int | None = await sql.value(
+            "SELECT id FROM registry_import WHERE municipality = ? AND file_sha256 = ? "
+            "AND status = 'applied' ORDER BY id LIMIT 1",
+            [municipality_id, digest],
         )
-        .order_by(RegistryImport.id)
-        .first()
-    )
-    created = await RegistryImport.insert(
-        RegistryImport(
-            municipality=municipality_id,
-            source=source,
-            filename=filename[:255],
-            file_format=file_format,
-            encoding=encoding,
-            file_sha256=digest,
-            atomic=atomic,
-            status="running",
-            started_at=datetime.now(UTC),
+        fresh = not await sql.value(
+            "SELECT EXISTS (SELECT 1 FROM person WHERE municipality = ?)", [municipality_id]
         )
-    )
-    import_id = created[0]["id"]
+        import_id: int = await sql.value(
+            "INSERT INTO registry_import (municipality, source, filename, file_format, "
+            "encoding, file_sha256, atomic, status, started_at, finished_at, rows_total, "
+            "rows_created, rows_updated, rows_unchanged, rows_failed, errors, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, NULL, 0, 0, 0, 0, 0, '[]', '') "
+            "RETURNING id",
+            [municipality_id, source, filename[:255], file_format, encoding, digest, atomic,
+             clock.now()],
+        )  # fmt: skip
     counts = _Counts()
     total = 0
     status = "applied"
@@ -825,10 +817,8 @@ async def import_registry(
     text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
     rows_source = _csv_rows(text) if file_format == "csv" else _jsonl_rows(text)
     seen: set[str] = set()
-    progress = _Progress(
-        fresh=not await Person.exists().where(Person.municipality == municipality_id)
-    )
-    context = dict(
+    progress = _Progress(fresh=fresh)
+    context: dict[str, Any] = dict(
         municipality_id=municipality_id,
         import_id=import_id,
         source=source,
@@ -913,7 +903,7 @@ async def import_registry(
         status = "failed"
         message = "the import stopped on an internal error; rows reported as created or updated were applied"  # noqa: E501
     if status == "applied" and earlier and counts.created + counts.updated == 0:
-        message = f"same file as import {earlier['id']}: nothing changed"
+        message = f"same file as import {earlier}: nothing changed"
     elif status == "applied" and counts.created + counts.updated == 0:
         message = "nothing changed"
     report = ImportReport(
@@ -931,48 +921,61 @@ async def import_registry(
         rows_failed=counts.failed,
         errors=counts.errors,
         message=message,
-        same_file_as=earlier["id"] if earlier else None,
+        same_file_as=earlier,
     )
-    await RegistryImport.update(
-        {
-            RegistryImport.status: status,
-            RegistryImport.finished_at: datetime.now(UTC),
-            RegistryImport.rows_total: total,
-            RegistryImport.rows_created: counts.created,
-            RegistryImport.rows_updated: counts.updated,
-            RegistryImport.rows_unchanged: counts.unchanged,
-            RegistryImport.rows_failed: counts.failed,
-            RegistryImport.errors: msgspec.json.encode(counts.errors).decode(),
-            RegistryImport.message: message,
-        }
-    ).where(RegistryImport.id == import_id)
+    async with write_transaction() as sql:
+        await sql.execute(
+            "UPDATE registry_import SET status = ?, finished_at = ?, rows_total = ?, "
+            "rows_created = ?, rows_updated = ?, rows_unchanged = ?, rows_failed = ?, "
+            "errors = ?, message = ? WHERE id = ?",
+            [status, clock.now(), total, counts.created, counts.updated, counts.unchanged,
+             counts.failed, msgspec.json.encode(counts.errors).decode(), message, import_id],
+        )  # fmt: skip
     return report
 
 
+class _ImportRow(msgspec.Struct):
+    id: int
+    status: str
+    source: str
+    filename: str
+    file_format: str
+    encoding: str
+    atomic: bool
+    rows_total: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_failed: int
+    errors: list[Any]
+    message: str
+
+
 async def get_import_report(municipality_id: int, import_id: int) -> ImportReport | None:
-    row = (
-        await RegistryImport.select()
-        .where((RegistryImport.id == import_id) & (RegistryImport.municipality == municipality_id))
-        .first()
-    )
+    """An import's report as it was recorded, or None if it is not this municipality's."""
+    async with read_transaction() as sql:
+        row = await sql.row(
+            _ImportRow,
+            "SELECT id, status, source, filename, file_format, encoding, atomic, rows_total, "
+            "rows_created, rows_updated, rows_unchanged, rows_failed, errors, message "
+            "FROM registry_import WHERE id = ? AND municipality = ?",
+            [import_id, municipality_id],
+        )
     if row is None:
         return None
-    errors = row["errors"]
     return ImportReport(
-        id=row["id"],
-        status=row["status"],
-        source=row["source"],
-        filename=row["filename"],
-        file_format=row["file_format"],
-        encoding=row["encoding"],
-        atomic=row["atomic"],
-        rows_total=row["rows_total"],
-        rows_created=row["rows_created"],
-        rows_updated=row["rows_updated"],
-        rows_unchanged=row["rows_unchanged"],
-        rows_failed=row["rows_failed"],
-        errors=msgspec.json.decode(
-            errors if isinstance(errors, str | bytes) else json.dumps(errors), type=list[RowError]
-        ),
-        message=row["message"],
+        id=row.id,
+        status=row.status,
+        source=row.source,
+        filename=row.filename,
+        file_format=row.file_format,
+        encoding=row.encoding,
+        atomic=row.atomic,
+        rows_total=row.rows_total,
+        rows_created=row.rows_created,
+        rows_updated=row.rows_updated,
+        rows_unchanged=row.rows_unchanged,
+        rows_failed=row.rows_failed,
+        errors=msgspec.convert(row.errors, list[RowError]),
+        message=row.message,
     )

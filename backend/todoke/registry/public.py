@@ -117,3 +117,256 @@ async def person_record(person_id: int, sql: _SqlSession | None = None) -> Perso
         return await own.row(PersonRecordRow, query, [person_id])
 
 from datetime import date  # noqa: E402  (PersonRecordRow above)
+
+
+# --- the registry as eligibility matching reads it (benefits) --------------------------------
+# Matching compiles a programme's rule into ONE statement over the persons relation: asking
+# this module person by person would be orders of magnitude slower over a million residents.
+# So the registry declares here what that statement may read, and benefits builds its SQL from
+# this declaration (never spelling the table itself).
+
+from collections.abc import Sequence as _Sequence  # noqa: E402
+
+MATCHING_PERSONS = "person"
+"""One row per registered person: ``id`` (the primary key, SQLite's rowid, so an id range is a
+plain slice of the relation), ``municipality``, ``status`` (``'resident'`` for those living
+here), ``household`` (shared by its members; NULL for a person registered alone)."""
+
+MATCHING_COLUMNS = frozenset(
+    {
+        "id", "municipality", "status", "household", "relation", "birth_date", "sex",
+        "district", "resident_since", "income_yen", "tax_exempt", "single_parent",
+        "livelihood_aid", "disability_certificate", "care_level", "pregnancy_due_date",
+    }
+)  # fmt: skip
+"""The columns of :data:`MATCHING_PERSONS` eligibility facts may read."""
+
+
+def matching_persons(alias: str) -> str:
+    """The ``FROM`` item for the persons relation under ``alias`` (``person p``)."""
+    return f"{MATCHING_PERSONS} {alias}"
+
+
+class PersonSummary(_msgspec.Struct, frozen=True):
+    """Who a person is, where they live and their birth date: a programme preview's figures
+    and examples."""
+
+    id: int
+    registry_id: str
+    family_name: str
+    given_name: str
+    district: str
+    birth_date: date | None
+
+
+async def person_summaries(sql: _SqlSession, person_ids: _Sequence[int]) -> list[PersonSummary]:
+    """The persons with these ids (any number: read in batches), in no particular order."""
+    found: list[PersonSummary] = []
+    wanted = sorted(set(person_ids))
+    for start in range(0, len(wanted), 1000):
+        marks, args = sql.in_list(wanted[start : start + 1000])
+        found += await sql.rows(
+            PersonSummary,
+            "SELECT id, registry_id, family_name, given_name, district, birth_date "  # noqa: S608
+            f"FROM person WHERE id {marks}",
+            args,
+        )
+    return found
+
+
+class RegistryChangeRef(_msgspec.Struct, frozen=True):
+    """One entry of the registry change log: whose record changed, in which household."""
+
+    id: int
+    person_registry_id: str
+    household_registry_id: str | None
+
+
+async def changes_after(
+    sql: _SqlSession, municipality_id: int, after_id: int, limit: int
+) -> list[RegistryChangeRef]:
+    """The change log of the municipality after ``after_id``, oldest first, at most ``limit``
+    entries (a reader keeps ``after_id`` as its cursor)."""
+    return await sql.rows(
+        RegistryChangeRef,
+        "SELECT id, person_registry_id, household_registry_id FROM registry_change "
+        "WHERE municipality = ? AND id > ? ORDER BY id LIMIT ?",
+        [municipality_id, after_id, limit],
+    )
+
+
+async def last_change_id(sql: _SqlSession, municipality_id: int) -> int:
+    """The newest change log entry of the municipality (0 when there is none)."""
+    found = await sql.value(
+        "SELECT COALESCE(MAX(id), 0) FROM registry_change WHERE municipality = ?",
+        [municipality_id],
+    )
+    return int(found or 0)
+
+
+async def persons_touched(
+    sql: _SqlSession,
+    municipality_id: int,
+    person_registry_ids: _Sequence[str],
+    household_registry_ids: _Sequence[str],
+) -> set[int]:
+    """Ids of the persons with these 住民コード, everyone in their households, and everyone
+    in the households with these 世帯番号 (a child's birth changes the parent's facts)."""
+    persons: set[int] = set()
+    registry_ids = sorted(set(person_registry_ids))
+    for start in range(0, len(registry_ids), 1000):
+        marks, args = sql.in_list(registry_ids[start : start + 1000])
+        rows = await sql.fetch(
+            f"SELECT id, household FROM person WHERE municipality = ? AND registry_id {marks}",  # noqa: S608
+            [municipality_id, *args],
+        )
+        persons |= {r[0] for r in rows}
+        households = sorted({r[1] for r in rows if r[1] is not None})
+        if households:
+            marks, args = sql.in_list(households)
+            members = await sql.fetch(f"SELECT id FROM person WHERE household {marks}", args)  # noqa: S608
+            persons |= {m[0] for m in members}
+    household_ids = sorted(set(household_registry_ids))
+    for start in range(0, len(household_ids), 1000):
+        marks, args = sql.in_list(household_ids[start : start + 1000])
+        members = await sql.fetch(
+            "SELECT p.id FROM person p JOIN household h ON h.id = p.household "  # noqa: S608
+            f"WHERE h.municipality = ? AND h.registry_id {marks}",
+            [municipality_id, *args],
+        )
+        persons |= {m[0] for m in members}
+    return persons
+
+
+async def municipality_ids() -> list[int]:
+    """Every municipality served, in id order."""
+    async with _read_transaction() as sql:
+        rows = await sql.fetch("SELECT id FROM municipality ORDER BY id")
+    return [r[0] for r in rows]
+
+
+# --- persons as the procedures domain sees them (pre-fill, applicant names, effects) -------
+
+import datetime as _dt  # noqa: E402
+import typing as _typing  # noqa: E402
+
+
+async def person_names(person_ids: list[int], sql: _SqlSession | None = None) -> dict[int, str]:
+    """"family given" names by person id, for a batch of persons (applicants)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    if sql is None:
+        async with _read_transaction() as own:
+            return await person_names(ids, own)
+    marks, args = sql.in_list(ids)
+    rows = await sql.fetch(
+        f"SELECT id, family_name || ' ' || given_name FROM person WHERE id {marks}",  # noqa: S608
+        args,
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+class HouseholdPerson(_msgspec.Struct, frozen=True):
+    """A person as a form is pre-filled from: names, birth, address, household place and
+    where each fact came from (``provenance``: fact group → [source, as-of])."""
+
+    id: int
+    registry_id: str
+    household: int | None
+    relation: str
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: _dt.date | None
+    sex: str
+    postal_code: str
+    address: str
+    status: str
+    provenance: dict[str, _typing.Any] | None
+
+
+_HOUSEHOLD_PERSON = (
+    "SELECT id, registry_id, household, relation, family_name, given_name, family_name_kana, "
+    "given_name_kana, birth_date, sex, postal_code, address, status, provenance FROM person "
+)
+
+
+async def person_and_household(
+    person_id: int, sql: _SqlSession | None = None
+) -> tuple[HouseholdPerson, list[HouseholdPerson]] | None:
+    """The person and everyone registered in their household (any status, the person
+    included), oldest first; None if there is no such person."""
+    if sql is None:
+        async with _read_transaction() as own:
+            return await person_and_household(person_id, own)
+    person = await sql.row(HouseholdPerson, _HOUSEHOLD_PERSON + "WHERE id = ?", [person_id])
+    if person is None:
+        return None
+    if person.household is None:
+        return person, []
+    members = await sql.rows(
+        HouseholdPerson,
+        _HOUSEHOLD_PERSON + "WHERE household = ? ORDER BY birth_date, id",
+        [person.household],
+    )
+    return person, members
+
+
+# --- persons as identity sees them (account names, activation letters, counter checks) -----
+
+
+class PersonName(_msgspec.Struct, frozen=True):
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+
+
+async def person_name(person_id: int, sql: _SqlSession | None = None) -> PersonName | None:
+    """The registered name (kanji and kana) of a person, or None."""
+    query = (
+        "SELECT family_name, given_name, family_name_kana, given_name_kana "
+        "FROM person WHERE id = ?"
+    )
+    if sql is not None:
+        return await sql.row(PersonName, query, [person_id])
+    async with _read_transaction() as own:
+        return await own.row(PersonName, query, [person_id])
+
+
+class LetterAddressee(_msgspec.Struct, frozen=True):
+    """A resident as an activation letter is addressed to them."""
+
+    id: int
+    family_name: str
+    given_name: str
+    postal_code: str
+    address: str
+
+
+async def resident_by_registry_id(
+    municipality_id: int, registry_id: str, sql: _SqlSession | None = None
+) -> LetterAddressee | None:
+    """The person with this 住民コード who lives in the municipality (status resident)."""
+    query = (
+        "SELECT id, family_name, given_name, postal_code, address FROM person "
+        "WHERE municipality = ? AND registry_id = ? AND status = 'resident' ORDER BY id"
+    )
+    if sql is not None:
+        return await sql.row(LetterAddressee, query, [municipality_id, registry_id])
+    async with _read_transaction() as own:
+        return await own.row(LetterAddressee, query, [municipality_id, registry_id])
+
+
+# --- whether a municipality has a registry yet (the demo seeds one only once) ---------------
+
+
+async def has_persons(municipality_id: int) -> bool:
+    """True once any person is registered in the municipality."""
+    async with _read_transaction() as sql:
+        found = await sql.value(
+            "SELECT EXISTS (SELECT 1 FROM person WHERE municipality = ?)", [municipality_id]
+        )
+    return bool(found)

@@ -17,12 +17,14 @@ from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.registry import service
 from todoke.registry.importer import get_import_report, import_registry
 from todoke.registry.schemas import (
+    CoreSystemCaller,
     ImportReport,
     MunicipalityRead,
     PersonRecord,
     PersonUpsertResult,
     PostalAreaList,
 )
+from todoke.web import inputs
 
 REGISTRY_ID_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
 # ASCII or full-width digits, with or without 〒 and a dash of any kind.
@@ -44,7 +46,7 @@ class MunicipalityController(Controller):
         return municipality
 
 
-async def _core_system(request: Request[Any, Any, Any]) -> tuple[int, str]:
+async def _core_system(request: Request[Any, Any, Any]) -> CoreSystemCaller:
     authorization = request.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     return await service.authenticate_core_system(
@@ -74,7 +76,7 @@ class RegistryImportController(Controller):
             str | None, Parameter(description="utf-8 or shift_jis; detected when absent")
         ] = None,
     ) -> ImportReport:
-        municipality_id, system = await _core_system(request)
+        caller = await _core_system(request)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         file_format = _FORMATS.get(content_type)
         if file_format is None:
@@ -85,18 +87,11 @@ class RegistryImportController(Controller):
                 )
             )
         encoding = _encoding(charset or _charset_of(request.headers.get("content-type", "")))
-        limit = request.app.state.settings.max_import_bytes
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                from litestar.exceptions import HTTPException
-
-                raise HTTPException(status_code=413, detail="import file too large")
+        body = await inputs.read_capped_body(request, request.app.state.settings.max_import_bytes)
         report = await import_registry(
-            io.BytesIO(bytes(body)),
-            municipality_id=municipality_id,
-            source=system,
+            io.BytesIO(body),
+            municipality_id=caller.municipality_id,
+            source=caller.name,
             filename=filename,
             file_format=file_format,
             encoding=encoding,
@@ -123,8 +118,8 @@ class RegistryImportController(Controller):
     async def read(
         self, request: Request[Any, Any, Any], import_id: Annotated[int, Parameter(ge=1, le=MAX_ID)]
     ) -> ImportReport:
-        municipality_id, _ = await _core_system(request)
-        report = await get_import_report(municipality_id, import_id)
+        caller = await _core_system(request)
+        report = await get_import_report(caller.municipality_id, import_id)
         if report is None:
             raise NotFound(Text("この取込はありません。", "There is no such import."))
         return report
@@ -147,12 +142,12 @@ class RegistryPersonController(Controller):
         registry_id: Annotated[str, Parameter(pattern=REGISTRY_ID_PATTERN, max_length=32)],
         data: Annotated[PersonRecord, Body(schema_extra={"additionalProperties": False})],
     ) -> PersonUpsertResult:
-        municipality_id, system = await _core_system(request)
+        caller = await _core_system(request)
         record = {"registry_id": registry_id, **msgspec.to_builtins(data)}
         report = await import_registry(
             io.BytesIO(msgspec.json.encode(record) + b"\n"),
-            municipality_id=municipality_id,
-            source=system,
+            municipality_id=caller.municipality_id,
+            source=caller.name,
             filename=f"api:{registry_id[:40]}",
             file_format="jsonl",
             atomic=True,

@@ -14,6 +14,21 @@ class MunicipalityRead(msgspec.Struct):
     prefecture: dict[str, str]
 
 
+class CoreSystemCaller(msgspec.Struct, frozen=True):
+    """Who is calling the registry API: a core system of one municipality."""
+
+    municipality_id: int
+    name: str
+
+
+class FieldChange(msgspec.Struct, frozen=True):
+    """One field of a registry record that changed, as logged in ``registry_change``."""
+
+    field: str
+    old: str
+    new: str
+
+
 class DepartmentSeed(msgspec.Struct, frozen=True):
     code: str
     name: dict[str, str]

@@ -50,13 +50,12 @@ def _read(row: _MunicipalityRow) -> MunicipalityRead:
 
 async def get_municipality(code: str = "") -> MunicipalityRead:
     """The municipality with ``code``, or the only one when no code is configured."""
-    where, args = ("WHERE code = ? ", [code]) if code else ("", [])
     async with read_transaction() as sql:
         rows = await sql.rows(
             _MunicipalityRow,
             "SELECT id, code, name_ja, name_easy, name_en, prefecture_ja, prefecture_easy, "
-            f"prefecture_en FROM municipality {where}ORDER BY id LIMIT 2",  # noqa: S608
-            args,
+            "prefecture_en FROM municipality WHERE (? = '' OR code = ?) ORDER BY id LIMIT 2",
+            [code, code],
         )
     if not rows or (not code and len(rows) > 1):
         raise NotFound(
