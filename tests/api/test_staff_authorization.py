@@ -338,7 +338,7 @@ async def test_a_deactivated_staff_account_is_signed_out_at_once(client_for, app
         department_codes=["child-support"], created_by=None,
     )  # fmt: skip
     leaver = client_for(app)
-    registered = await register(leaver, authenticator, invite=invite["token"])
+    registered = await register(leaver, authenticator, invite=invite.token)
     assert registered.status_code == 201
     leaver_id = (await leaver.get("/api/me")).json()["id"]
     assert (await leaver.get("/api/staff/applications")).status_code == 200
