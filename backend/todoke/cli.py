@@ -227,9 +227,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
         )
 
     invite = asyncio.run(_with_database(settings, work))
-    print(
-        f"Invite for {args.name} ({args.role}), single use, until {invite.expires_at:%Y-%m-%d}:"
-    )
+    print(f"Invite for {args.name} ({args.role}), single use, until {invite.expires_at:%Y-%m-%d}:")
     print(f"{settings.public_origins[0]}/staff/invite#{invite.token}")
     return 0
 

@@ -1,14 +1,20 @@
-"""What other domains call to reach the registry domain's data.
+"""What other domains call to reach the registry domain's data: persons, households,
+departments, the change log, and the persons relation eligibility matching reads.
 
 Another domain never names this domain's tables in its SQL; it calls a function here
-instead. Each function returns msgspec Structs (declared beside it) and opens its own read
-or write transaction, or takes the caller's ``SqlSession`` when it must join the caller's
-transaction.
+instead. Each function returns plain values or msgspec Structs declared beside it, and reads
+in its own read transaction unless the caller passes the ``SqlSession`` of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
 import msgspec
+
+from todoke.db import SqlSession, read_transaction, reading
 
 
 class HeadOfHousehold(msgspec.Struct, frozen=True):
@@ -20,8 +26,6 @@ class HeadOfHousehold(msgspec.Struct, frozen=True):
 async def first_household_heads(municipality_id: int, limit: int) -> list[HeadOfHousehold]:
     """The first ``limit`` resident heads of household in registry order (the demo's
     sample residents, who get activation codes at each start)."""
-    from todoke.db import read_transaction
-
     async with read_transaction() as sql:
         return await sql.rows(
             HeadOfHousehold,
@@ -33,13 +37,8 @@ async def first_household_heads(municipality_id: int, limit: int) -> list[HeadOf
 
 # --- departments and persons, for the back office (staff) ---------------------------------
 
-import msgspec as _msgspec  # noqa: E402
 
-from todoke.db import SqlSession as _SqlSession  # noqa: E402
-from todoke.db import read_transaction as _read_transaction  # noqa: E402
-
-
-class DepartmentRow(_msgspec.Struct, frozen=True):
+class DepartmentRow(msgspec.Struct, frozen=True):
     id: int
     code: str
     name_ja: str
@@ -47,22 +46,20 @@ class DepartmentRow(_msgspec.Struct, frozen=True):
     name_en: str
 
 
-async def departments(municipality_id: int, sql: _SqlSession | None = None) -> list[DepartmentRow]:
+async def departments(municipality_id: int, sql: SqlSession | None = None) -> list[DepartmentRow]:
     """The municipality's departments in id order (a few dozen at most: callers map them by
     id or code rather than asking once per row)."""
     query = (
         "SELECT id, code, name_ja, name_easy, name_en FROM department "
         "WHERE municipality = ? ORDER BY id"
     )
-    if sql is not None:
-        return await sql.rows(DepartmentRow, query, [municipality_id])
-    async with _read_transaction() as own:
-        return await own.rows(DepartmentRow, query, [municipality_id])
+    async with reading(sql) as session:
+        return await session.rows(DepartmentRow, query, [municipality_id])
 
 
 async def person_id_of(municipality_id: int, registry_id: str) -> int | None:
     """The person with this 住民コード in the municipality, or None."""
-    async with _read_transaction() as sql:
+    async with read_transaction() as sql:
         found = await sql.value(
             "SELECT id FROM person WHERE municipality = ? AND registry_id = ?",
             [municipality_id, registry_id],
@@ -70,17 +67,24 @@ async def person_id_of(municipality_id: int, registry_id: str) -> int | None:
     return int(found) if found is not None else None
 
 
-async def registry_ids_of(person_ids: list[int]) -> dict[int, str]:
+class _RegistryId(msgspec.Struct, frozen=True):
+    id: int
+    registry_id: str
+
+
+async def registry_ids_of(person_ids: Iterable[int]) -> dict[int, str]:
     """住民コード by person id, for a batch of persons."""
-    if not person_ids:
-        return {}
-    async with _read_transaction() as sql:
-        marks, args = sql.in_list(sorted(set(person_ids)))
-        rows = await sql.fetch(f"SELECT id, registry_id FROM person WHERE id {marks}", args)  # noqa: S608
-    return {row[0]: row[1] for row in rows}
+    found: dict[int, str] = {}
+    async with read_transaction() as sql:
+        for marks, args in sql.in_batches(person_ids):
+            for row in await sql.rows(
+                _RegistryId, f"SELECT id, registry_id FROM person WHERE id {marks}", args
+            ):
+                found[row.id] = row.registry_id
+    return found
 
 
-class PersonRecordRow(_msgspec.Struct, frozen=True):
+class PersonRecordRow(msgspec.Struct, frozen=True):
     """A person's registry entry and the facts from other registries."""
 
     registry_id: str
@@ -104,19 +108,15 @@ class PersonRecordRow(_msgspec.Struct, frozen=True):
     pregnancy_due_date: date | None
 
 
-async def person_record(person_id: int, sql: _SqlSession | None = None) -> PersonRecordRow | None:
+async def person_record(person_id: int, sql: SqlSession | None = None) -> PersonRecordRow | None:
     query = (
         "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana, "
         "birth_date, sex, postal_code, address, relation, resident_since, status, "
         "income_yen, tax_exempt, single_parent, livelihood_aid, disability_certificate, "
         "care_level, pregnancy_due_date FROM person WHERE id = ?"
     )
-    if sql is not None:
-        return await sql.row(PersonRecordRow, query, [person_id])
-    async with _read_transaction() as own:
-        return await own.row(PersonRecordRow, query, [person_id])
-
-from datetime import date  # noqa: E402  (PersonRecordRow above)
+    async with reading(sql) as session:
+        return await session.row(PersonRecordRow, query, [person_id])
 
 
 # --- the registry as eligibility matching reads it (benefits) --------------------------------
@@ -125,7 +125,6 @@ from datetime import date  # noqa: E402  (PersonRecordRow above)
 # So the registry declares here what that statement may read, and benefits builds its SQL from
 # this declaration (never spelling the table itself).
 
-from collections.abc import Sequence as _Sequence  # noqa: E402
 
 MATCHING_PERSONS = "person"
 """One row per registered person: ``id`` (the primary key, SQLite's rowid, so an id range is a
@@ -147,7 +146,7 @@ def matching_persons(alias: str) -> str:
     return f"{MATCHING_PERSONS} {alias}"
 
 
-class PersonSummary(_msgspec.Struct, frozen=True):
+class PersonSummary(msgspec.Struct, frozen=True):
     """Who a person is, where they live and their birth date: a programme preview's figures
     and examples."""
 
@@ -159,22 +158,20 @@ class PersonSummary(_msgspec.Struct, frozen=True):
     birth_date: date | None
 
 
-async def person_summaries(sql: _SqlSession, person_ids: _Sequence[int]) -> list[PersonSummary]:
-    """The persons with these ids (any number: read in batches), in no particular order."""
+async def person_summaries(sql: SqlSession, person_ids: Iterable[int]) -> list[PersonSummary]:
+    """The persons with these ids (any number), in no particular order."""
     found: list[PersonSummary] = []
-    wanted = sorted(set(person_ids))
-    for start in range(0, len(wanted), 1000):
-        marks, args = sql.in_list(wanted[start : start + 1000])
+    for marks, args in sql.in_batches(person_ids):
         found += await sql.rows(
             PersonSummary,
-            "SELECT id, registry_id, family_name, given_name, district, birth_date "  # noqa: S608
+            "SELECT id, registry_id, family_name, given_name, district, birth_date "
             f"FROM person WHERE id {marks}",
             args,
         )
     return found
 
 
-class RegistryChangeRef(_msgspec.Struct, frozen=True):
+class RegistryChangeRef(msgspec.Struct, frozen=True):
     """One entry of the registry change log: whose record changed, in which household."""
 
     id: int
@@ -183,7 +180,7 @@ class RegistryChangeRef(_msgspec.Struct, frozen=True):
 
 
 async def changes_after(
-    sql: _SqlSession, municipality_id: int, after_id: int, limit: int
+    sql: SqlSession, municipality_id: int, after_id: int, limit: int
 ) -> list[RegistryChangeRef]:
     """The change log of the municipality after ``after_id``, oldest first, at most ``limit``
     entries (a reader keeps ``after_id`` as its cursor)."""
@@ -195,7 +192,7 @@ async def changes_after(
     )
 
 
-async def last_change_id(sql: _SqlSession, municipality_id: int) -> int:
+async def last_change_id(sql: SqlSession, municipality_id: int) -> int:
     """The newest change log entry of the municipality (0 when there is none)."""
     found = await sql.value(
         "SELECT COALESCE(MAX(id), 0) FROM registry_change WHERE municipality = ?",
@@ -204,70 +201,74 @@ async def last_change_id(sql: _SqlSession, municipality_id: int) -> int:
     return int(found or 0)
 
 
+class _PersonInHousehold(msgspec.Struct, frozen=True):
+    id: int
+    household: int | None
+
+
+class _Id(msgspec.Struct, frozen=True):
+    id: int
+
+
 async def persons_touched(
-    sql: _SqlSession,
+    sql: SqlSession,
     municipality_id: int,
-    person_registry_ids: _Sequence[str],
-    household_registry_ids: _Sequence[str],
+    person_registry_ids: Iterable[str],
+    household_registry_ids: Iterable[str],
 ) -> set[int]:
     """Ids of the persons with these 住民コード, everyone in their households, and everyone
     in the households with these 世帯番号 (a child's birth changes the parent's facts)."""
     persons: set[int] = set()
-    registry_ids = sorted(set(person_registry_ids))
-    for start in range(0, len(registry_ids), 1000):
-        marks, args = sql.in_list(registry_ids[start : start + 1000])
-        rows = await sql.fetch(
-            f"SELECT id, household FROM person WHERE municipality = ? AND registry_id {marks}",  # noqa: S608
+    for marks, args in sql.in_batches(person_registry_ids):
+        named = await sql.rows(
+            _PersonInHousehold,
+            f"SELECT id, household FROM person WHERE municipality = ? AND registry_id {marks}",
             [municipality_id, *args],
         )
-        persons |= {r[0] for r in rows}
-        households = sorted({r[1] for r in rows if r[1] is not None})
-        if households:
-            marks, args = sql.in_list(households)
-            members = await sql.fetch(f"SELECT id FROM person WHERE household {marks}", args)  # noqa: S608
-            persons |= {m[0] for m in members}
-    household_ids = sorted(set(household_registry_ids))
-    for start in range(0, len(household_ids), 1000):
-        marks, args = sql.in_list(household_ids[start : start + 1000])
-        members = await sql.fetch(
-            "SELECT p.id FROM person p JOIN household h ON h.id = p.household "  # noqa: S608
+        persons |= {p.id for p in named}
+        for marks, args in sql.in_batches(p.household for p in named if p.household is not None):
+            members = await sql.rows(_Id, f"SELECT id FROM person WHERE household {marks}", args)
+            persons |= {m.id for m in members}
+    for marks, args in sql.in_batches(household_registry_ids):
+        members = await sql.rows(
+            _Id,
+            "SELECT p.id AS id FROM person p JOIN household h ON h.id = p.household "
             f"WHERE h.municipality = ? AND h.registry_id {marks}",
             [municipality_id, *args],
         )
-        persons |= {m[0] for m in members}
+        persons |= {m.id for m in members}
     return persons
 
 
 async def municipality_ids() -> list[int]:
     """Every municipality served, in id order."""
-    async with _read_transaction() as sql:
-        rows = await sql.fetch("SELECT id FROM municipality ORDER BY id")
-    return [r[0] for r in rows]
+    async with read_transaction() as sql:
+        return [m.id for m in await sql.rows(_Id, "SELECT id FROM municipality ORDER BY id")]
 
 
 # --- persons as the procedures domain sees them (pre-fill, applicant names, effects) -------
 
-import datetime as _dt  # noqa: E402
-import typing as _typing  # noqa: E402
+
+class _PersonName(msgspec.Struct, frozen=True):
+    id: int
+    name: str
 
 
-async def person_names(person_ids: list[int], sql: _SqlSession | None = None) -> dict[int, str]:
-    """"family given" names by person id, for a batch of persons (applicants)."""
-    ids = sorted(set(person_ids))
-    if not ids:
-        return {}
-    if sql is None:
-        async with _read_transaction() as own:
-            return await person_names(ids, own)
-    marks, args = sql.in_list(ids)
-    rows = await sql.fetch(
-        f"SELECT id, family_name || ' ' || given_name FROM person WHERE id {marks}",  # noqa: S608
-        args,
-    )
-    return {row[0]: row[1] for row in rows}
+async def person_names(person_ids: Iterable[int], sql: SqlSession | None = None) -> dict[int, str]:
+    """ "family given" names by person id, for a batch of persons (applicants)."""
+    names: dict[int, str] = {}
+    async with reading(sql) as session:
+        for marks, args in session.in_batches(person_ids):
+            for row in await session.rows(
+                _PersonName,
+                f"SELECT id, family_name || ' ' || given_name AS name FROM person WHERE id {marks}",
+                args,
+            ):
+                names[row.id] = row.name
+    return names
 
 
-class HouseholdPerson(_msgspec.Struct, frozen=True):
+class HouseholdPerson(msgspec.Struct, frozen=True):
     """A person as a form is pre-filled from: names, birth, address, household place and
     where each fact came from (``provenance``: fact group → [source, as-of])."""
 
@@ -279,12 +280,12 @@ class HouseholdPerson(_msgspec.Struct, frozen=True):
     given_name: str
     family_name_kana: str
     given_name_kana: str
-    birth_date: _dt.date | None
+    birth_date: date | None
     sex: str
     postal_code: str
     address: str
     status: str
-    provenance: dict[str, _typing.Any] | None
+    provenance: dict[str, Any] | None
 
 
 _HOUSEHOLD_PERSON = (
@@ -294,49 +295,44 @@ _HOUSEHOLD_PERSON = (
 
 
 async def person_and_household(
-    person_id: int, sql: _SqlSession | None = None
+    person_id: int, sql: SqlSession | None = None
 ) -> tuple[HouseholdPerson, list[HouseholdPerson]] | None:
     """The person and everyone registered in their household (any status, the person
     included), oldest first; None if there is no such person."""
-    if sql is None:
-        async with _read_transaction() as own:
-            return await person_and_household(person_id, own)
-    person = await sql.row(HouseholdPerson, _HOUSEHOLD_PERSON + "WHERE id = ?", [person_id])
-    if person is None:
-        return None
-    if person.household is None:
-        return person, []
-    members = await sql.rows(
-        HouseholdPerson,
-        _HOUSEHOLD_PERSON + "WHERE household = ? ORDER BY birth_date, id",
-        [person.household],
-    )
+    async with reading(sql) as session:
+        person = await session.row(HouseholdPerson, _HOUSEHOLD_PERSON + "WHERE id = ?", [person_id])
+        if person is None:
+            return None
+        if person.household is None:
+            return person, []
+        members = await session.rows(
+            HouseholdPerson,
+            _HOUSEHOLD_PERSON + "WHERE household = ? ORDER BY birth_date, id",
+            [person.household],
+        )
     return person, members
 
 
 # --- persons as identity sees them (account names, activation letters, counter checks) -----
 
 
-class PersonName(_msgspec.Struct, frozen=True):
+class PersonName(msgspec.Struct, frozen=True):
     family_name: str
     given_name: str
     family_name_kana: str
     given_name_kana: str
 
 
-async def person_name(person_id: int, sql: _SqlSession | None = None) -> PersonName | None:
+async def person_name(person_id: int, sql: SqlSession | None = None) -> PersonName | None:
     """The registered name (kanji and kana) of a person, or None."""
     query = (
-        "SELECT family_name, given_name, family_name_kana, given_name_kana "
-        "FROM person WHERE id = ?"
+        "SELECT family_name, given_name, family_name_kana, given_name_kana FROM person WHERE id = ?"
     )
-    if sql is not None:
-        return await sql.row(PersonName, query, [person_id])
-    async with _read_transaction() as own:
-        return await own.row(PersonName, query, [person_id])
+    async with reading(sql) as session:
+        return await session.row(PersonName, query, [person_id])
 
 
-class LetterAddressee(_msgspec.Struct, frozen=True):
+class LetterAddressee(msgspec.Struct, frozen=True):
     """A resident as an activation letter is addressed to them."""
 
     id: int
@@ -347,17 +343,15 @@ class LetterAddressee(_msgspec.Struct, frozen=True):
 
 
 async def resident_by_registry_id(
-    municipality_id: int, registry_id: str, sql: _SqlSession | None = None
+    municipality_id: int, registry_id: str, sql: SqlSession | None = None
 ) -> LetterAddressee | None:
     """The person with this 住民コード who lives in the municipality (status resident)."""
     query = (
         "SELECT id, family_name, given_name, postal_code, address FROM person "
         "WHERE municipality = ? AND registry_id = ? AND status = 'resident' ORDER BY id"
     )
-    if sql is not None:
-        return await sql.row(LetterAddressee, query, [municipality_id, registry_id])
-    async with _read_transaction() as own:
-        return await own.row(LetterAddressee, query, [municipality_id, registry_id])
+    async with reading(sql) as session:
+        return await session.row(LetterAddressee, query, [municipality_id, registry_id])
 
 
 # --- whether a municipality has a registry yet (the demo seeds one only once) ---------------
@@ -365,7 +359,7 @@ async def resident_by_registry_id(
 
 async def has_persons(municipality_id: int) -> bool:
     """True once any person is registered in the municipality."""
-    async with _read_transaction() as sql:
+    async with read_transaction() as sql:
         found = await sql.value(
             "SELECT EXISTS (SELECT 1 FROM person WHERE municipality = ?)", [municipality_id]
         )
