@@ -728,16 +728,33 @@ def test_push_switch_delivery_display_click_and_sign_out(
         main.get_by_role("button", name=re.compile("児童扶養手当")).wait_for()
         cdp = page.context.new_cdp_session(page)
         registration = _registration_id(cdp, page, live_demo.url)
-        for _ in range(2):  # a retried delivery must not show a second notification
-            cdp.send(
-                "ServiceWorker.deliverPushMessage",
-                {
-                    "origin": live_demo.url,
-                    "registrationId": registration,
-                    "data": delivery.payload.decode(),
-                },
-            )
-        shown = _wait_until(lambda: _notifications(page), what="the notification", page=page)
+        assert page.evaluate("navigator.serviceWorker.ready.then((r) => Boolean(r.active))")
+
+        def deliver_twice() -> None:  # a retried delivery must not show a second notification
+            for _ in range(2):
+                cdp.send(
+                    "ServiceWorker.deliverPushMessage",
+                    {
+                        "origin": live_demo.url,
+                        "registrationId": registration,
+                        "data": delivery.payload.decode(),
+                    },
+                )
+
+        # Once, late in a full PostgreSQL run, no notification came of the first pair: a
+        # push handed to a worker Chromium is still starting can be lost. Deliver the pair
+        # again then, as a push service retries; still only one notification may show.
+        shown = []
+        for _ in range(3):
+            deliver_twice()
+            try:
+                shown = _wait_until(
+                    lambda: _notifications(page), 6.0, what="the notification", page=page
+                )
+                break
+            except AssertionError:
+                continue
+        assert shown, "no notification after three deliveries"
         page.wait_for_timeout(300)
         shown = _notifications(page)
         assert len(shown) == 1, shown
