@@ -17,7 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from todoke.benefits.facts import FACTS, facts_select_sql, years_before
+from todoke.benefits.facts import (
+    FACTS,
+    born_after_for_school_year,
+    facts_select_sql,
+    years_before,
+)
 from todoke.benefits.rules import (
     SEEDED_RULES,
     compile_sql,
@@ -56,11 +61,20 @@ def edge_dates(on: date) -> st.SearchStrategy[date]:
         st.sampled_from(EDGE_AGES),
         st.integers(-1, 1),
     )
+    # The last and first day of being counted "up to the 31 March after turning 18".
+    school_year_edge = st.builds(
+        lambda days: _shift(born_after_for_school_year(on, 18), days), st.integers(-1, 1)
+    )
     leap_day = st.builds(
         lambda years: date(4 * ((on.year - years) // 4), 2, 29),
         st.sampled_from(EDGE_AGES),
     )
-    return around_birthday | leap_day | st.dates(date(1940, 1, 1), on + timedelta(days=30))
+    return (
+        around_birthday
+        | school_year_edge
+        | leap_day
+        | st.dates(date(1940, 1, 1), on + timedelta(days=30))
+    )
 
 
 def maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
@@ -95,7 +109,15 @@ def registries(draw) -> tuple[date, list[list[dict[str, Any]]]]:
     """An evaluation date and 1–6 households of 1–5 persons; the last "household" holds the
     persons registered without one."""
     on = draw(
-        st.sampled_from((date(2024, 2, 29), date(2025, 2, 28), date(2025, 3, 1)))
+        st.sampled_from(
+            (
+                date(2024, 2, 29),
+                date(2025, 2, 28),
+                date(2025, 3, 1),
+                date(2026, 3, 31),  # the last day of a school year, and the first
+                date(2026, 4, 1),
+            )
+        )
         | st.dates(date(2020, 1, 1), date(2030, 12, 31))
     )
     households = []
@@ -402,6 +424,7 @@ async def test_facts_of_the_single_mother(city):
         "is_household_head": True,
         "household_size": 3,
         "children_under_18": 2,
+        "children_until_march_after_18": 2,
         "children_under_3": 0,
         "newborn_in_household": False,
         "household_tax_exempt": False,
@@ -418,6 +441,7 @@ HOUSEHOLD_TESTS = [
     {"==": [{"var": "household_size"}, 1]},
     {">": [{"var": "children_under_3"}, 0]},
     {"in": [{"var": "children_under_18"}, [0]]},
+    {">=": [{"var": "children_until_march_after_18"}, 1]},
     {"==": [{"var": "household_tax_exempt"}, True]},
     {"==": [{"var": "household_tax_exempt"}, False]},
 ]

@@ -131,7 +131,7 @@ def test_validation_does_not_change_the_rule():
 def test_facts_used_in_first_use_order():
     assert facts_used(CHILD_REARING) == [
         "single_parent",
-        "children_under_18",
+        "children_until_march_after_18",
         "dependants",
         "income_yen",
     ]
@@ -251,6 +251,7 @@ def person(**facts) -> dict:
         is_household_head=True,
         household_size=1,
         children_under_18=0,
+        children_until_march_after_18=0,
         children_under_3=0,
         dependants=0,
         newborn_in_household=False,
@@ -261,8 +262,8 @@ def person(**facts) -> dict:
 
 
 SINGLE_MOTHER = person(
-    sex="female", single_parent=True, children_under_18=2, dependants=2, household_size=3,
-    income_yen=1_200_000,
+    sex="female", single_parent=True, children_under_18=2, children_until_march_after_18=2,
+    dependants=2, household_size=3, income_yen=1_200_000,
 )  # fmt: skip
 
 
@@ -288,7 +289,7 @@ def test_single_mother_of_two_with_low_income_gets_child_rearing_allowance():
     ],
 )
 def test_child_rearing_income_limits(children, income, expected):
-    facts = {**SINGLE_MOTHER, "children_under_18": children, "dependants": children}
+    facts = {**SINGLE_MOTHER, "children_until_march_after_18": children, "dependants": children}
     assert evaluate(CHILD_REARING, {**facts, "income_yen": income}) is expected
 
 
@@ -321,7 +322,9 @@ def test_seeded_programs_on_typical_people():
         is False
     )
 
-    assert evaluate(SEEDED_RULES["child-allowance"], person(children_under_18=0)) is False
+    assert (
+        evaluate(SEEDED_RULES["child-allowance"], person(children_until_march_after_18=0)) is False
+    )
     assert (
         evaluate(SEEDED_RULES["child-allowance"], {**SINGLE_MOTHER, "is_household_head": False})
         is False
@@ -335,18 +338,18 @@ def test_explanation_of_a_match_in_three_languages():
     conditions = explain(CHILD_REARING, SINGLE_MOTHER)
     assert [(c.fact, c.operator, c.expected, c.actual) for c in conditions] == [
         ("single_parent", "==", True, True),
-        ("children_under_18", ">=", 1, 2),
+        ("children_until_march_after_18", ">=", 1, 2),
         # Only the branch that held: the limit for two dependants.
         ("dependants", "==", 2, 2),
         ("income_yen", "<", 2_840_000, 1_200_000),
     ]
     assert all(c.held and not c.negated for c in conditions)
     children = conditions[1]
-    assert children.sentence.ja == "18歳未満のお子さんが2人いる世帯です"
-    assert children.sentence.easy == "18さいより したの こどもが 2にん います"
-    assert children.sentence.en == "Your household has 2 children under 18"
-    assert children.requirement.ja == "18歳未満のお子さんの数が1人以上"
-    assert children.requirement.en == "Number of children under 18 is at least 1"
+    assert children.sentence.ja == "高校生年代までのお子さんが2人いる世帯です"
+    assert children.sentence.easy == "こうこうせい までの こどもが 2にん います"
+    assert children.sentence.en == "Your household has 2 children up to high-school age"
+    assert children.requirement.ja == "高校生年代までのお子さんの数が1人以上"
+    assert children.requirement.en == "Number of children up to high-school age is at least 1"
     income = conditions[3]
     assert income.sentence.ja == "前年の所得は120万円です"
     assert income.sentence.en == "Your income last year was ¥1,200,000"
@@ -357,7 +360,8 @@ def test_explanation_of_a_match_in_three_languages():
 
 
 def test_explanation_of_a_miss_names_the_nearest_branch():
-    facts = {**SINGLE_MOTHER, "children_under_18": 1, "dependants": 1, "income_yen": 3_000_000}
+    facts = {**SINGLE_MOTHER, "children_until_march_after_18": 1, "dependants": 1,
+             "income_yen": 3_000_000}  # fmt: skip
     assert evaluate(CHILD_REARING, facts) is False
     conditions = explain(CHILD_REARING, facts)
     # Not ten branches: the one for one dependant, which failed on income alone.

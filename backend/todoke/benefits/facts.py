@@ -277,6 +277,28 @@ def _attribute(name: str, *, blank_is_unknown: bool = False) -> Callable[[Person
     return value
 
 
+def born_after_for_school_year(on: date, years: int) -> date:
+    """Children count "up to the 31 March after turning ``years``" (児童手当, 児童扶養手当:
+    高校生年代まで) on ``on`` exactly when born after the date this returns.
+
+    A person turns ``years`` at the end of the day before the birthday (年齢計算ニ関スル法律),
+    so the school year a child leaves in is the one of that day: those born 2 April to 1 April
+    share one. In the school year (April to March) holding ``on``, the children still counted
+    are those born after 1 April, ``years`` years before that school year began."""
+    school_year = on.year if on.month >= 4 else on.year - 1
+    return date(school_year - years, 4, 1)
+
+
+def _members_until_march_after(years: int) -> Callable[[PersonRecord, date], int]:
+    def count(person: PersonRecord, on: date) -> int:
+        earliest = born_after_for_school_year(on, years)
+        return sum(
+            1 for m in person.members if m.birth_date is not None and m.birth_date > earliest
+        )
+
+    return count
+
+
 def _members_younger_than(years: int) -> Callable[[PersonRecord, date], int]:
     def count(person: PersonRecord, on: date) -> int:
         earliest = years_before(on, years)
@@ -343,6 +365,10 @@ def _born_after(years: int) -> Callable[[date], tuple[str, list[Any]]]:
 
 
 UNDER_18 = Members("count", _born_after(18))
+# Up to the 31 March after turning 18 (an unknown birth date is not counted).
+UNTIL_MARCH_AFTER_18 = Members(
+    "count", lambda on: ("{m}.birth_date > ?", [born_after_for_school_year(on, 18)])
+)
 UNDER_3 = Members("count", _born_after(3))
 NEWBORN = Members("any", _born_after(1))
 EVERYONE = Members("size", lambda _on: ("TRUE", []))
@@ -713,6 +739,40 @@ FACTS: dict[str, Fact] = {
             minimum=0,
         ),
         Fact(
+            name="children_until_march_after_18",
+            type="number",
+            label=Texts(
+                "高校生年代までのお子さんの数",
+                "こうこうせい までの こどもの かず",
+                "number of children up to high-school age",
+            ),
+            description=(
+                "Other resident household members up to the 31 March after they turn 18 "
+                "(高校生年代まで: born after 1 April, 18 years before the current school year "
+                "began), as 児童手当 and 児童扶養手当 count children."
+            ),
+            python=_members_until_march_after(18),
+            sql=UNTIL_MARCH_AFTER_18.value_sql,
+            states=lambda v: (
+                Texts(
+                    "高校生年代までのお子さんはいない世帯です",
+                    "こうこうせい までの こどもは いません",
+                    "There are no children up to high-school age in your household",
+                )
+                if v == 0
+                else Texts(
+                    f"高校生年代までのお子さんが{v}人いる世帯です",
+                    f"こうこうせい までの こどもが {v}にん います",
+                    f"Your household has {v} "
+                    f"{'child' if v == 1 else 'children'} up to high-school age",
+                )
+            ),
+            value_texts=_PERSONS,
+            members=UNTIL_MARCH_AFTER_18,
+            reads=("id", "household"),
+            minimum=0,
+        ),
+        Fact(
             name="children_under_3",
             type="number",
             label=Texts(
@@ -796,19 +856,19 @@ FACTS: dict[str, Fact] = {
             type="number",
             label=Texts("扶養親族の数", "ささえている かぞくの かず", "number of dependants"),
             description=(
-                "Simplified to children_under_18: the tax registry's 扶養親族等の数 also counts a "
-                "dependent spouse, older children and supported parents, which the registry "
-                "does not hold yet."
+                "Simplified to the children up to the 31 March after they turn 18: the tax "
+                "registry's 扶養親族等の数 also counts a dependent spouse, older children and "
+                "supported parents, which the registry does not hold yet."
             ),
-            python=_members_younger_than(18),
-            sql=UNDER_18.value_sql,
+            python=_members_until_march_after(18),
+            sql=UNTIL_MARCH_AFTER_18.value_sql,
             states=lambda v: Texts(
-                f"扶養しているご家族（18歳未満のお子さん）は{v}人です",
-                f"ささえている かぞく（18さいより したの こども）は {v}にんです",
-                f"You have {v} dependant{'' if v == 1 else 's'} (children under 18)",
+                f"扶養しているご家族（高校生年代までのお子さん）は{v}人です",
+                f"ささえている かぞく（こうこうせい までの こども）は {v}にんです",
+                f"You have {v} dependant{'' if v == 1 else 's'} (children up to high-school age)",
             ),
             value_texts=_PERSONS,
-            members=UNDER_18,
+            members=UNTIL_MARCH_AFTER_18,
             reads=("id", "household"),
             minimum=0,
         ),

@@ -806,20 +806,24 @@ def _child_rearing_income_limits() -> list[dict[str, Any]]:
 
 
 SEEDED_RULES: dict[str, dict[str, Any]] = {
-    # 児童手当. Simplified: paid to the parent who earns the family's living (生計中心者),
-    # who is usually but not always the household head; children count up to the
-    # 31 March after turning 18 (here: under 18), and no income limit since October 2024.
+    # 児童手当: children count up to the 31 March after turning 18 (高校生年代), and there is
+    # no income limit since October 2024. Simplified: paid to the parent who earns the
+    # family's living (生計中心者), who is usually but not always the household head.
     "child-allowance": {
-        "and": [_is("is_household_head", True), {">=": [{"var": "children_under_18"}, 1]}]
+        "and": [
+            _is("is_household_head", True),
+            {">=": [{"var": "children_until_march_after_18"}, 1]},
+        ]
     },
-    # 児童扶養手当, partial-payment income limits by number of dependants. Simplified:
-    # "single parent" is the registry's flag (the law lists several situations);
-    # dependants are the household's children under 18 (not 扶養親族等の数); 80% of child
-    # support received is not added to income; an unknown income never qualifies.
+    # 児童扶養手当, partial-payment income limits by number of dependants; children count up
+    # to the 31 March after turning 18. Simplified: "single parent" is the registry's flag
+    # (the law lists several situations); dependants are those children (not every
+    # 扶養親族); a disabled child of 18–19 is not counted; 80% of child support received is
+    # not added to income; an unknown income never qualifies.
     "child-rearing-allowance": {
         "and": [
             _is("single_parent", True),
-            {">=": [{"var": "children_under_18"}, 1]},
+            {">=": [{"var": "children_until_march_after_18"}, 1]},
             {"or": _child_rearing_income_limits()},
         ]
     },

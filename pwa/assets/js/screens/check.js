@@ -21,6 +21,7 @@ const UNITS = {
   income_yen: 'yen',
   household_size: 'people',
   children_under_18: 'people',
+  children_until_march_after_18: 'people',
   children_under_3: 'people',
   dependants: 'people',
 };
