@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import UnionType
@@ -31,6 +33,8 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Row ids are Piccolo Serial columns, 32-bit on PostgreSQL: a larger id in a URL is a 400,
 # never an overflow inside the database driver.
 MAX_ID = 2**31 - 1
+
+logger = logging.getLogger("todoke.db")
 
 _engine: Engine | None = None
 _engine_key: str = ""
@@ -172,6 +176,20 @@ class SqlSession:
     def __init__(self, connection: Any, engine_type: str) -> None:
         self._connection = connection
         self.postgres = engine_type != "sqlite"
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the write transaction this session belongs to has
+        committed (never if it rolls back): the moment other readers can see its rows."""
+        self._after_commit.append(callback)
+
+    def _committed(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # the data is committed: a failed signal must not undo that
+                logger.exception("after-commit callback failed")
 
     def _sql(self, sql: str) -> str:
         if not self.postgres:
@@ -293,6 +311,11 @@ async def reading(sql: SqlSession | None) -> AsyncIterator[SqlSession]:
         yield own
 
 
+# The outermost write session of this task: a nested write_transaction is part of it
+# (Piccolo nests it), so its after-commit callbacks wait for the outer commit.
+_writing: ContextVar[SqlSession | None] = ContextVar("todoke_writing", default=None)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[SqlSession]:
     """A transaction for writes: ``BEGIN IMMEDIATE`` on SQLite so two writers queue
@@ -302,8 +325,19 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
         transaction = engine.transaction(TransactionType.immediate)
     else:
         transaction = engine.transaction()
+    outer = _writing.get()
     async with transaction as tx:
-        yield SqlSession(tx.connection, engine.engine_type)
+        session = SqlSession(tx.connection, engine.engine_type)
+        if outer is not None:
+            session._after_commit = outer._after_commit
+            yield session
+            return
+        token = _writing.set(session)
+        try:
+            yield session
+        finally:
+            _writing.reset(token)
+    session._committed()
 
 
 class KeptWriter:
@@ -340,8 +374,9 @@ class KeptWriter:
                 self._connection = await engine.get_connection()
             connection = self._connection
             await connection.execute("BEGIN IMMEDIATE")
+            session = SqlSession(connection, engine.engine_type)
             try:
-                yield SqlSession(connection, engine.engine_type)
+                yield session
             except BaseException:
                 # Closing rolls back whatever the failed transaction left; the next one
                 # opens a fresh connection.
@@ -349,6 +384,7 @@ class KeptWriter:
                 await asyncio.shield(connection.close())
                 raise
             await connection.execute("COMMIT")
+            session._committed()
 
     async def close(self) -> None:
         connection, self._connection = self._connection, None

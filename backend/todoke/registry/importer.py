@@ -30,6 +30,7 @@ import msgspec
 
 from todoke import clock, jp
 from todoke.db import SqlSession, read_transaction, write_transaction
+from todoke.registry import change_signal
 from todoke.registry.schemas import ImportReport, RowError
 
 logger = logging.getLogger("todoke.registry.import")
@@ -690,6 +691,8 @@ async def _apply_batch(
     await sql.insert_rows("person", _INSERT_PERSON_COLUMNS, inserts)
     await sql.executemany(_UPDATE_PERSON, updates)
     await sql.insert_rows("registry_change", _CHANGE_COLUMNS, changes)
+    if changes:
+        await change_signal.logged(sql)  # delivered at this batch's commit
 
 
 _Plan = tuple[int, tuple[tuple[int, str, Callable[[str], Any], bool], ...]]

@@ -13,6 +13,7 @@ from todoke import clock
 from todoke.codes import secret_hash
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import NotFound, Text, Unauthenticated
+from todoke.registry import change_signal
 from todoke.registry.importer import district_of
 from todoke.registry.schemas import (
     CoreSystemCaller,
@@ -223,4 +224,5 @@ async def change_address(
             now,
         ],
     )
+    await change_signal.logged(sql)  # delivered when the caller's transaction commits
     return changed
