@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import socket
 import stat
 import time
@@ -25,6 +26,7 @@ from push_double import PushDouble, RequestRefused, decrypt_push, verify_vapid
 from py_vapid import Vapid02
 from py_vapid.jwt import decode as vapid_decode
 
+from todoke.notices.kinds import PushPolicy, policy_for, thread_digest, wire_topic
 from todoke.notices.webpush import (
     MAX_PAYLOAD_BYTES,
     PushSender,
@@ -279,6 +281,47 @@ def test_keys_are_generated_once_and_reused(tmp_path: Path) -> None:
     assert Vapid02.from_file(str(path)).public_key.public_numbers() == (
         first.private_key.public_key().public_numbers()
     )
+
+
+def test_the_topic_key_is_shared_by_workers_and_stands_for_no_one(tmp_path: Path) -> None:
+    """Every worker sharing the VAPID key keys Topics alike (so a thread's notices share
+    one); another key gives other Topics, and what is sent is not what the row keeps."""
+    folder = tmp_path / "vapid"
+    key = VapidKeys.load_or_create(folder).derived_key("todoke push topic")
+    assert VapidKeys.load_or_create(folder).derived_key("todoke push topic") == key
+    assert len(key) == 32 and key != VapidKeys.generate().derived_key("todoke push topic")
+    assert key != VapidKeys.load_or_create(folder).derived_key("another use")
+    stored = thread_digest(1, 7, "application.approved", "42")
+    assert stored == thread_digest(1, 7, "application.received", "42")  # one thread
+    assert stored != thread_digest(1, 8, "application.received", "42")  # another account
+    assert stored != thread_digest(1, 7, "support.matched", "42")  # another family
+    topic = wire_topic(key, stored)
+    assert topic is not None and re.fullmatch(r"[A-Za-z0-9_-]{24}", topic)
+    assert topic == wire_topic(key, stored) and topic != stored
+    assert topic != wire_topic(VapidKeys.generate().derived_key("todoke push topic"), stored)
+    assert wire_topic(key, "") is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "lock_screen", "urgency"),
+    [
+        ("security", "as_written", "high"),
+        ("security.passkey_added", "as_written", "high"),
+        ("support.matched", "neutral", "normal"),
+        ("support.granted", "neutral", "normal"),
+        ("application.received", "neutral", "normal"),
+        ("application.message", "neutral", "normal"),
+        ("correction.rejected", "neutral", "normal"),
+        ("tax", "neutral", "normal"),
+        ("welfare.decision", "neutral", "normal"),
+        ("information", "as_written", "low"),
+        ("", "neutral", "normal"),
+        ("securityish", "neutral", "normal"),  # only the family, exactly, counts
+        ("informational", "neutral", "normal"),
+    ],
+)
+def test_the_push_policy_of_each_kind(kind: str, lock_screen: str, urgency: str) -> None:
+    assert policy_for(kind) == PushPolicy(lock_screen, urgency)
 
 
 def test_a_key_file_readable_by_others_is_tightened(tmp_path: Path) -> None:

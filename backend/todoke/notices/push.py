@@ -169,9 +169,10 @@ async def _drop_subscriptions(sql: SqlSession, subscription_ids: list[int]) -> N
 
 
 async def enqueue(
-    sql: SqlSession, *, notice_id: int, account_id: int, urgency: str, now: datetime
+    sql: SqlSession, *, notice_id: int, account_id: int, urgency: str, topic: str, now: datetime
 ) -> int:
-    """One delivery per subscription of the account, in the notice's transaction."""
+    """One delivery per subscription of the account, in the notice's transaction, with the
+    urgency and the (not yet keyed) topic its kind and thread gave it."""
     subscriptions = await sql.rows(
         _Id, "SELECT id FROM push_subscription WHERE account = ?", [account_id]
     )
@@ -179,7 +180,7 @@ async def enqueue(
         "INSERT INTO delivery (notice, subscription, status, urgency, topic, attempts, "
         "next_attempt_at, worker, last_error, created_at) "
         "VALUES (?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
-        [(notice_id, s.id, urgency, f"n{notice_id}", now, now) for s in subscriptions],
+        [(notice_id, s.id, urgency, topic, now, now) for s in subscriptions],
     )
     return len(subscriptions)
 

@@ -6,7 +6,7 @@ import json
 
 from todoke import clock
 from todoke.db import SqlSession, read_transaction, write_transaction
-from todoke.notices import push
+from todoke.notices import kinds, push
 from todoke.notices.schemas import Inbox, NoticeRead
 
 
@@ -19,10 +19,15 @@ async def write_notice(
     title: dict[str, str],
     body: dict[str, str],
     link: str = "",
-    urgency: str = "normal",
+    thread: str = "",
 ) -> int:
     """Put a notice in the inbox inside the caller's transaction, with one push delivery
-    per device of the account: all of it commits with its cause, or none of it."""
+    per device of the account: all of it commits with its cause, or none of it.
+
+    ``kind`` is from the vocabulary in ``notices.kinds``, which decides what the push shows
+    on a lock screen and its urgency; ``thread`` names what the notice continues (an
+    application, a programme), so that a newer notice of the thread replaces an older one
+    still waiting at the push service. Neither may hold personal data."""
     now = clock.now()
     notice_id: int = await sql.value(
         "INSERT INTO notice (municipality, account, kind, title, body, link, created_at) "
@@ -37,7 +42,16 @@ async def write_notice(
             now,
         ],
     )
-    await push.enqueue(sql, notice_id=notice_id, account_id=account_id, urgency=urgency, now=now)
+    policy = kinds.policy_for(kind)
+    topic = kinds.thread_digest(municipality_id, account_id, kind, thread or f"notice:{notice_id}")
+    await push.enqueue(
+        sql,
+        notice_id=notice_id,
+        account_id=account_id,
+        urgency=policy.urgency,
+        topic=topic,
+        now=now,
+    )
     return notice_id
 
 

@@ -110,6 +110,13 @@ class VapidKeys:
     def generate(cls) -> VapidKeys:
         return cls(ec.generate_private_key(ec.SECP256R1()))
 
+    def derived_key(self, label: str) -> bytes:
+        """A 32-byte secret for another purpose (``label``) of this application server,
+        derived from the private key with HKDF-SHA256: every worker that shares the VAPID
+        key derives the same one, and it reveals nothing of the key."""
+        secret = self.private_key.private_numbers().private_value.to_bytes(32, "big")
+        return _hkdf(b"", secret, label.encode(), 32)
+
     @classmethod
     def from_pem(cls, pem: bytes) -> VapidKeys:
         key = serialization.load_pem_private_key(pem, password=None)

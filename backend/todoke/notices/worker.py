@@ -6,7 +6,11 @@ same for the one embedded worker. A worker that dies mid-batch leaves leases tha
 and another worker picks those deliveries up. A batch's results are committed together
 as soon as the batch is sent, so a delivery recorded as acknowledged is never sent again;
 only a batch in flight when its worker died can be sent twice, and the Topic header (one per
-notice) lets the push service replace such a duplicate.
+thread, or per notice) lets the push service replace such a duplicate.
+
+What a push shows is decided here, from the notice's kind (``notices.kinds``): the inbox
+title and body, or for anything personal the municipality's neutral "<市>からお知らせが
+あります", whose name comes from the registry's public module.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +29,7 @@ import msgspec
 
 from todoke import clock
 from todoke.db import KeptWriter
+from todoke.notices import kinds
 from todoke.notices.http_client import Answer
 from todoke.notices.push import LANGUAGES, QuietHours
 from todoke.notices.webpush import (
@@ -36,6 +42,7 @@ from todoke.notices.webpush import (
     backoff_seconds,
     push_result,
 )
+from todoke.registry import public as registry
 from todoke.settings import Settings
 
 logger = logging.getLogger("todoke.push")
@@ -45,6 +52,8 @@ LANES = 4  # batches in flight per worker
 TITLE_CHARS = 60
 BODY_CHARS = 240
 _URGENCIES: dict[str, Urgency] = {"very-low": "very-low", "low": "low", "high": "high"}
+NAMES_SECONDS = 600.0  # how long a worker keeps the municipalities' names
+TOPIC_KEY_LABEL = "todoke push topic"
 
 
 def vapid_keys(settings: Settings) -> VapidKeys:
@@ -82,7 +91,8 @@ def _text(value: Any, language: str, limit: int) -> str:
 
 def payload_for(notice_id: int, title: Any, body: Any, link: str, language: str) -> bytes:
     """What the service worker shows: the notice id (to mark it read), a short title and
-    body in the device's language, and where a tap leads. Well under the 4 KB limit."""
+    body in the device's language (for a neutral kind, the neutral text: see
+    ``DeliveryWorker.claim``), and where a tap leads. Well under the 4 KB limit."""
     language = language if language in LANGUAGES else "ja"
     return msgspec.json.encode(
         {
@@ -112,6 +122,9 @@ class DeliveryWorker:
         # on the busy timeout, whose sleeps would leave the sender idle); on PostgreSQL, the
         # pool, the lanes' transactions side by side.
         self.database = KeptWriter()
+        self.topic_key = self.signer.keys.derived_key(TOPIC_KEY_LABEL)
+        self._names: dict[int, dict[str, str]] = {}
+        self._names_until = 0.0
 
     async def __aenter__(self) -> DeliveryWorker:
         await self.sender.start()
@@ -140,27 +153,47 @@ class DeliveryWorker:
             clause, args = sql.in_list(sorted(delivery_id for (delivery_id,) in due))
             rows = await sql.fetch(
                 "SELECT d.id, d.attempts, d.urgency, d.topic, d.subscription, s.endpoint, "
-                "s.p256dh, s.auth, s.language, n.id, n.title, n.body, n.link "
+                "s.p256dh, s.auth, s.language, n.id, n.municipality, n.kind, n.title, n.body, "
+                "n.link "
                 "FROM delivery d JOIN notice n ON n.id = d.notice "
                 "LEFT JOIN push_subscription s ON s.id = d.subscription WHERE d.id " + clause,
                 args,
             )
+        names = await self._municipality_names()
         # Plain tuples, unpacked by name: a batch is hundreds of rows, claimed lane after lane.
-        return [
-            Claimed(
-                delivery_id=delivery_id,
-                attempts=attempts,
-                urgency=urgency,
-                topic=topic,
-                subscription_id=subscription_id,
-                endpoint=endpoint,
-                p256dh=p256dh or "",
-                auth=auth or "",
-                payload=payload_for(notice_id, title, body, link, language or "ja"),
+        claimed = []
+        for (delivery_id, attempts, urgency, topic, subscription_id, endpoint, p256dh, auth,
+             language, notice_id, municipality, kind, title, body, link) in rows:  # fmt: skip
+            if kinds.policy_for(kind).lock_screen == "neutral":
+                # Nothing of the notice but its id and link: the details are in the inbox.
+                if municipality not in names:  # one added since the names were read
+                    names = await self._municipality_names(again=True)
+                title, body = kinds.neutral_text(names.get(municipality, {}))
+            claimed.append(
+                Claimed(
+                    delivery_id=delivery_id,
+                    attempts=attempts,
+                    urgency=urgency,
+                    topic=kinds.wire_topic(self.topic_key, topic) or "",
+                    subscription_id=subscription_id,
+                    endpoint=endpoint,
+                    p256dh=p256dh or "",
+                    auth=auth or "",
+                    payload=payload_for(notice_id, title, body, link, language or "ja"),
+                )
             )
-            for (delivery_id, attempts, urgency, topic, subscription_id, endpoint, p256dh, auth,
-                 language, notice_id, title, body, link) in rows
-        ]  # fmt: skip
+        return claimed
+
+    async def _municipality_names(self, *, again: bool = False) -> dict[int, dict[str, str]]:
+        """The municipalities' names ({"ja", "easy", "en"} by id), read again when asked or
+        when the ones kept are older than ``NAMES_SECONDS`` (a renamed city)."""
+        if again or time.monotonic() > self._names_until:
+            self._names = {
+                m.id: {"ja": m.name_ja, "easy": m.name_easy, "en": m.name_en}
+                for m in await registry.municipality_names()
+            }
+            self._names_until = time.monotonic() + NAMES_SECONDS
+        return self._names
 
     def _start(self, item: Claimed) -> asyncio.Future[Answer] | Outcome:
         """Encrypt and start sending one delivery: the future of the push service's answer,

@@ -182,5 +182,6 @@ async def resolve_correction(
             },
             body={"ja": reply or status, "easy": reply or status, "en": reply or status},
             link="/corrections",
+            thread=str(correction_id),
         )
         return (await _corrections(sql, "WHERE c.id = ?", [correction_id]))[0]

@@ -135,6 +135,7 @@ async def change_status(
                     "en": note or f"Application {row.receipt_number} is now: {label.en}.",
                 },
                 link=f"/applications/{row.id}",
+                thread=str(row.id),
             )
         await audit.record(
             municipality_id=principal.municipality_id,
@@ -258,6 +259,7 @@ async def staff_message(principal: Principal, application_id: int, text: str) ->
                 },
                 body={"ja": cleaned, "easy": cleaned, "en": cleaned},
                 link=f"/applications/{row.id}",
+                thread=str(row.id),
             )
         await audit.record(
             municipality_id=principal.municipality_id,

@@ -207,6 +207,7 @@ async def notify_filed(
         },
         body=body,
         link=f"/applications/{application_id}",
+        thread=str(application_id),
     )
 
 

@@ -246,6 +246,23 @@ async def municipality_ids() -> list[int]:
         return [m.id for m in await sql.rows(_Id, "SELECT id FROM municipality ORDER BY id")]
 
 
+class MunicipalityName(msgspec.Struct, frozen=True):
+    id: int
+    name_ja: str
+    name_easy: str
+    name_en: str
+
+
+async def municipality_names() -> list[MunicipalityName]:
+    """Every municipality's name in each language, in id order (a handful of rows: the push
+    worker keeps them for the neutral "<市>からお知らせがあります")."""
+    async with read_transaction() as sql:
+        return await sql.rows(
+            MunicipalityName,
+            "SELECT id, name_ja, name_easy, name_en FROM municipality ORDER BY id",
+        )
+
+
 # --- persons as the procedures domain sees them (pre-fill, applicant names, effects) -------
 
 
