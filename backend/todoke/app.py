@@ -22,11 +22,13 @@ from litestar.routes import HTTPRoute
 
 import todoke
 from todoke.benefits.routes import SupportController
+from todoke.benefits.service import tell_on_consent
 from todoke.benefits.worker import run_matching
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
 from todoke.identity.auth import SessionAuthMiddleware
 from todoke.identity.routes import AuthController, DelegationController, MeController
+from todoke.identity.service import ConsentListeners
 from todoke.notices.routes import InboxController, PushController
 from todoke.notices.worker import DeliveryWorker
 from todoke.procedures.attachments import LocalFileStore
@@ -86,6 +88,11 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[Health] | Response
             slug="not_ready",
         )
     return Response(Health(status="ready"))
+
+
+def provide_consent_listeners() -> ConsentListeners:
+    """Who hears of a new consent (identity cannot import the domains above it)."""
+    return ConsentListeners(listeners=(tell_on_consent,))
 
 
 async def provide_municipality(state: State) -> MunicipalityRead:
@@ -206,6 +213,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             "municipality": Provide(provide_municipality),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "optional_principal": Provide(provide_optional_principal, sync_to_thread=False),
+            "consent_listeners": Provide(provide_consent_listeners, sync_to_thread=False),
         },
         middleware=[SessionAuthMiddleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -106,7 +106,7 @@ async def test_second_staff_member_activates_and_exactly_the_qualifying_are_told
     assert body["matched"] == 2 and body["reachable"] == 1  # A, and E who withdrew consent
     assert body["by_district"] == {"下連雀": 2}
     assert {e["registry_id"] for e in body["examples"]} == {"A00", "E00"}
-    assert any("18歳未満" in why for e in body["examples"] for why in e["why"])
+    assert any("高校生年代まで" in why for e in body["examples"] for why in e["why"])
 
     approved = await supervisor.post(
         "/api/staff/programs/child-rearing-allowance/approve", headers=headers
@@ -129,15 +129,19 @@ async def test_second_staff_member_activates_and_exactly_the_qualifying_are_told
     assert support[0]["why"] and all(w["held"] for w in support[0]["why"])
     assert (await town["E"][0].get("/api/support")).json()["items"] == []
 
-    # Never twice for one person and program version.
+    # Never twice for one person and program.
     from todoke.benefits.service import match_and_notify
 
     assert await match_and_notify(city.id, "child-rearing-allowance") == 0
     assert len(await support_notices(town["A"][0])) == 1
-    figures = (await supervisor.get("/api/staff/programs/child-rearing-allowance")).json()[
-        "figures"
-    ]
-    assert figures["matched"] == 1 and figures["notified"] == 1 and figures["opened"] == 1
+    path = "/api/staff/programs/child-rearing-allowance"
+    figures = (await supervisor.get(path)).json()["figures"]
+    # Reading the support page opened nothing (a GET writes nothing); opening the notice does.
+    assert figures["matched"] == 1 and figures["notified"] == 1 and figures["opened"] == 0
+    resident, resident_headers = town["A"]
+    read = await resident.post(f"/api/me/inbox/{notice['id']}/read", headers=resident_headers)
+    assert read.status_code == 204
+    assert (await supervisor.get(path)).json()["figures"]["opened"] == 1
 
 
 async def test_a_registry_change_that_qualifies_one_more_household_tells_one_more(
@@ -212,9 +216,10 @@ async def test_granting_matching_consent_later_matches_at_once(client_for, app, 
     await client.post(
         "/api/me/consents", json={"purpose": "matching", "granted": True}, headers=resident_headers
     )
+    # Told by the consent write itself: the inbox has it before any page of support is read.
+    assert len(await support_notices(client)) == 1
     support = (await client.get("/api/support")).json()["items"]
     assert [s["slug"] for s in support] == ["child-rearing-allowance"]
-    assert len(await support_notices(client)) == 1
 
 
 async def test_grant_programs_tell_residents_they_will_be_paid(client_for, app, city, town):
@@ -233,9 +238,9 @@ async def test_anonymous_check_uses_the_same_rules_and_stores_nothing(
     await admin.post("/api/staff/programs/child-rearing-allowance/approve", headers=headers)
     programs = (await client.get("/api/support/programs")).json()["items"]
     questions = {q["fact"] for q in programs[0]["questions"]}
-    assert {"single_parent", "children_under_18", "income_yen"} <= questions
+    assert {"single_parent", "children_until_march_after_18", "income_yen"} <= questions
     before = await Notice.count()
-    answers = {"single_parent": True, "children_under_18": 2, "dependants": 2,
+    answers = {"single_parent": True, "children_until_march_after_18": 2, "dependants": 2,
                "income_yen": 1_500_000}  # fmt: skip
     result = (await client.post("/api/support/check", json={"answers": answers})).json()["items"]
     assert result[0]["eligible"] is True and result[0]["why"]

@@ -24,7 +24,8 @@ class SupportController(Controller):
         summary="あなたが受けられる支援: the programs this resident qualifies for, and why",
     )
     async def mine(self, principal: NamedDependency[Principal]) -> SupportList:
-        await service.match_on_consent(principal)
+        # A read, and only a read: matching happens when consent is given (identity's
+        # consent listener) or the registry changes, never because a page was opened.
         return SupportList(items=await service.support_for(principal))
 
     @get("/programs", operation_id="supportPrograms", summary="Active programs and questions")

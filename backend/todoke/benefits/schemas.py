@@ -24,8 +24,11 @@ class ProgramDraft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class ProgramFigures(msgspec.Struct, frozen=True):
-    """How far delivery got for the programme's matches; ``applied``: the matched person
-    filed the programme's procedure after being told."""
+    """How far delivery got for the programme's matches; ``opened``: the notice was opened
+    in the inbox; ``applied``: the matched person filed the programme's procedure after
+    being told; ``suppressed``: reachable matches not told, by reason (``held_pending``,
+    ``held_approved``: an application for the programme's procedure is pending or
+    approved)."""
 
     matched: int
     notified: int
@@ -33,6 +36,7 @@ class ProgramFigures(msgspec.Struct, frozen=True):
     applied: int
     granted: int
     delivery_rate: float | None
+    suppressed: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class ProgramRead(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,11 +1,14 @@
 """Proactive support: programs as data, matching over the registry, and telling those who
-qualify — once per person and program version, only with their consent to matching.
+qualify — once per person and programme (a new version tells only the newly matched), only
+with their consent to matching, and never while they have an application for the
+programme's procedure pending or approved.
 
 Lifecycle: a staff member drafts a program and previews it (how many match, by district and
 age band); a *second* staff member (supervisor or administrator) approves it, which
 activates it: the registry is matched and notices written. Afterwards registry changes
 re-evaluate only the households they touch (``reevaluate``), so a newly qualifying person
-is told once.
+is told once; a resident who consents to matching later is matched at that write
+(``tell_on_consent``). Reading what a resident was told (``support_for``) writes nothing.
 
 Who may draft, preview, approve or close is declared on the routes (staff/designer); the
 services check only what depends on the data: the program's department.
@@ -40,6 +43,7 @@ from todoke.benefits.schemas import (
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
+from todoke.notices import public as notices
 from todoke.notices.service import write_notice
 from todoke.principal import NOT_ALLOWED, Principal
 from todoke.procedures import public as procedures
@@ -208,32 +212,47 @@ async def _latest(sql: SqlSession, municipality_id: int, slug: str) -> _Program:
 class _Counts(msgspec.Struct, frozen=True):
     matched: int
     notified: int
-    opened: int
     granted: int
 
 
 class _Matched(msgspec.Struct, frozen=True):
     person: int
     matched_at: datetime
+    notice: int | None
+    opened_at: datetime | None
+
+
+class _Held(msgspec.Struct, frozen=True):
+    suppressed: str
+    persons: int
 
 
 async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> ProgramFigures:
     counts = await sql.row(
         _Counts,
         "SELECT COUNT(*) AS matched, COUNT(notified_at) AS notified, "
-        "COUNT(opened_at) AS opened, COUNT(granted_at) AS granted "
-        "FROM program_match WHERE program = ?",
+        "COUNT(granted_at) AS granted FROM program_match WHERE program = ?",
         [program.id],
     )
     assert counts is not None  # an aggregate always gives a row
+    held = await sql.rows(
+        _Held,
+        "SELECT suppressed, COUNT(*) AS persons FROM program_match WHERE program = ? "
+        "AND notified_at IS NULL AND suppressed IS NOT NULL GROUP BY suppressed",
+        [program.id],
+    )
+    matches = await sql.rows(
+        _Matched,
+        "SELECT person, matched_at, notice, opened_at FROM program_match WHERE program = ?",
+        [program.id],
+    )
+    # Opened: the notice telling them was opened in the inbox (never by merely reading a
+    # page: a GET writes nothing).
+    read = await notices.read_notice_ids(sql, [m.notice for m in matches if m.notice])
+    opened = sum(1 for m in matches if m.opened_at is not None or m.notice in read)
     # Applied: the matched person filed the program's procedure after being told.
     applied = 0
-    if program.procedure_slug and counts.matched:
-        matches = await sql.rows(
-            _Matched,
-            "SELECT person, matched_at FROM program_match WHERE program = ?",
-            [program.id],
-        )
+    if program.procedure_slug and matches:
         filed = {
             f.person_id: f.submitted_at
             for f in await procedures.latest_filings(
@@ -244,12 +263,13 @@ async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> 
     return ProgramFigures(
         matched=counts.matched,
         notified=counts.notified,
-        opened=counts.opened,
+        opened=opened,
         applied=applied,
         granted=counts.granted,
         delivery_rate=(
             round((applied + counts.granted) / counts.matched, 3) if counts.matched else None
         ),
+        suppressed={h.suppressed: h.persons for h in held},
     )
 
 
@@ -432,10 +452,6 @@ async def close(principal: Principal, slug: str) -> ProgramRead:
 # --- matching and telling ----------------------------------------------------------------------
 
 
-class _Person(msgspec.Struct, frozen=True):
-    person: int
-
-
 class _Active(msgspec.Struct, frozen=True):
     id: int
     version: int
@@ -444,12 +460,43 @@ class _Active(msgspec.Struct, frozen=True):
     summary: dict[str, str]
     action: dict[str, str]
     delivery: str
+    procedure_slug: str
 
 
-async def _untold(sql: SqlSession, program: _Active, person_ids: list[int]) -> dict[int, int]:
-    """Of these persons, the reachable ones (a live resident account that consented to
-    matching) not yet told of this program version: person → account."""
-    untold: dict[int, int] = {}
+class _Telling(msgspec.Struct, frozen=True):
+    """A person's match with some version of the programme, as far as telling goes."""
+
+    person: int
+    program: int
+    notice: int | None
+    notified_at: datetime | None
+    opened_at: datetime | None
+    granted_at: datetime | None
+    suppressed: str | None
+
+
+class _Triage(msgspec.Struct):
+    """What to do for each reachable person the rule matches (person → account, and whether
+    the person already has a row for this version). Persons told of any version of the
+    programme are not told again: their telling is carried over into this version's row."""
+
+    tell: dict[int, tuple[int, bool]] = msgspec.field(default_factory=dict)
+    hold: dict[int, tuple[int, bool, str]] = msgspec.field(default_factory=dict)
+    carry: dict[int, tuple[int, _Telling]] = msgspec.field(default_factory=dict)
+
+    def persons(self) -> list[int]:
+        return sorted({*self.tell, *self.hold, *self.carry})
+
+
+async def _triage(
+    sql: SqlSession, municipality_id: int, slug: str, program: _Active, person_ids: list[int]
+) -> _Triage:
+    """Of these matched persons, the reachable ones (a live resident account that consented
+    to matching) sorted into: to tell (never told of this programme, in any version, and
+    nothing held), to hold back (an application for the programme's procedure is pending or
+    approved: recorded with the reason, told later if it is rejected or withdrawn), and to
+    carry over (told of an earlier version; this version records that telling)."""
+    triage = _Triage()
     for start in range(0, len(person_ids), PERSONS_PER_QUERY):
         chunk = person_ids[start : start + PERSONS_PER_QUERY]
         accounts = {
@@ -460,35 +507,70 @@ async def _untold(sql: SqlSession, program: _Active, person_ids: list[int]) -> d
         if not accounts:
             continue
         marks, args = sql.in_list(list(accounts))
-        already = await sql.rows(
-            _Person,
-            "SELECT person FROM program_match WHERE program = ? AND version = ? "
-            f"AND person {marks}",
-            [program.id, program.version, *args],
-        )
-        done = {row.person for row in already}
-        untold.update((p, a) for p, a in accounts.items() if p not in done)
-    return untold
+        tellings: dict[int, list[_Telling]] = {}
+        for row in await sql.rows(
+            _Telling,
+            "SELECT m.person AS person, m.program AS program, m.notice AS notice, "
+            "m.notified_at AS notified_at, m.opened_at AS opened_at, "
+            "m.granted_at AS granted_at, m.suppressed AS suppressed "
+            "FROM program_match m JOIN program p ON p.id = m.program "
+            f"WHERE p.municipality = ? AND p.slug = ? AND m.person {marks}",
+            [municipality_id, slug, *args],
+        ):
+            tellings.setdefault(row.person, []).append(row)
+        told: dict[int, _Telling] = {}
+        for person, rows in tellings.items():
+            earlier = [r for r in rows if r.notified_at is not None]
+            if earlier:
+                told[person] = min(earlier, key=lambda r: r.program)  # the first version's
+        held: dict[int, str] = {}
+        if program.procedure_slug:
+            held = {
+                h.person_id: f"held_{h.held}"
+                for h in await procedures.held_applications(
+                    sql,
+                    municipality_id,
+                    program.procedure_slug,
+                    [p for p in accounts if p not in told],
+                )
+            }
+        for person, account in accounts.items():
+            current = next((r for r in tellings.get(person, []) if r.program == program.id), None)
+            if person in told:
+                if current is None:
+                    triage.carry[person] = (account, told[person])
+            elif person in held:
+                if current is None or current.suppressed != held[person]:
+                    triage.hold[person] = (account, current is not None, held[person])
+            else:
+                triage.tell[person] = (account, current is not None)
+    return triage
 
 
 async def match_and_notify(
     municipality_id: int, slug: str, person_ids: list[int] | None = None
 ) -> int:
     """Match the active version of a program (over the whole registry, or over
-    ``person_ids``), record new matches and tell each newly matched, reachable resident
-    once. Returns how many were told.
+    ``person_ids``), record the matches and tell each matched, reachable resident who was
+    never told of this programme. Returns how many were told.
+
+    Once per programme, not per version: a new version with the same rule tells nobody
+    again, and tells only persons newly matched. Nobody is told while an application for
+    the programme's procedure is pending or approved: the match is recorded as suppressed,
+    with the reason, and told by a later evaluation if the application is rejected or
+    withdrawn.
 
     The match and the explanations are worked out in a read transaction (over a large
     registry that takes seconds, and SQLite's write lock would stop every other writer
-    meanwhile); the write transaction after it checks again who is still reachable and not
-    yet told (the unique index on program, version and person backs this up), so each
-    person hears once per program version however many workers run."""
+    meanwhile); the write transaction after it sorts the persons again (the unique index on
+    program, version and person, and the claim on an untold row, back this up), so each
+    person hears once however many workers run."""
     today = clock.today()
     async with read_transaction() as sql:
         program = await sql.row(
             _Active,
-            "SELECT id, version, rule, title, summary, action, delivery FROM program "
-            "WHERE municipality = ? AND slug = ? AND status = 'active'",
+            "SELECT id, version, rule, title, summary, action, delivery, procedure_slug "
+            "FROM program WHERE municipality = ? AND slug = ? AND status = 'active'",
             [municipality_id, slug],
         )
         if program is None:
@@ -497,10 +579,10 @@ async def match_and_notify(
         async for batch in rules.match_persons(sql, municipality_id, program.rule, today,
                                                person_ids):  # fmt: skip
             found.extend(batch)
-        candidates = await _untold(sql, program, found)
+        candidates = (await _triage(sql, municipality_id, slug, program, found)).persons()
         if not candidates:
             return 0
-        records = await load_persons(sql, list(candidates))
+        records = await load_persons(sql, candidates)
         reasons = {
             person_id: [
                 msgspec.to_builtins(c)
@@ -517,10 +599,22 @@ async def match_and_notify(
         )
         if still_active is None:
             return 0
-        untold = await _untold(sql, program, sorted(reasons))
-        for person_id, account_id in untold.items():
+        triage = await _triage(sql, municipality_id, slug, program, sorted(reasons))
+        now = clock.now()
+        for person_id, (account_id, recorded) in triage.tell.items():
             why = reasons[person_id]
-            now = clock.now()
+            granted_at = now if program.delivery == "grant" else None
+            claimed = None
+            if recorded:
+                claimed = await sql.value(
+                    "UPDATE program_match SET account = ?, explanation = ?, notified_at = ?, "
+                    "granted_at = ?, suppressed = NULL, evaluated_on = ? WHERE program = ? "
+                    "AND version = ? AND person = ? AND notified_at IS NULL RETURNING id",
+                    [account_id, _dump(why), now, granted_at, today, program.id,
+                     program.version, person_id],
+                )  # fmt: skip
+                if claimed is None:  # another worker told them meanwhile
+                    continue
             notice_id = await write_notice(
                 sql,
                 municipality_id=municipality_id,
@@ -529,15 +623,46 @@ async def match_and_notify(
                 title=title,
                 body=_notice_body(program.summary, program.action, why),
                 link=f"/support#{slug}",
+                thread=slug,
             )
+            if recorded:
+                await sql.execute(
+                    "UPDATE program_match SET notice = ? WHERE id = ?", [notice_id, claimed]
+                )
+            else:
+                await sql.execute(
+                    "INSERT INTO program_match (program, version, person, account, explanation, "
+                    "matched_at, notice, notified_at, granted_at, evaluated_on) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [program.id, program.version, person_id, account_id, _dump(why), now,
+                     notice_id, now, granted_at, today],
+                )  # fmt: skip
+            told += 1
+        for person_id, (account_id, recorded, reason) in triage.hold.items():
+            if recorded:
+                await sql.execute(
+                    "UPDATE program_match SET account = ?, explanation = ?, suppressed = ?, "
+                    "evaluated_on = ? WHERE program = ? AND version = ? AND person = ? "
+                    "AND notified_at IS NULL",
+                    [account_id, _dump(reasons[person_id]), reason, today, program.id,
+                     program.version, person_id],
+                )  # fmt: skip
+            else:
+                await sql.execute(
+                    "INSERT INTO program_match (program, version, person, account, explanation, "
+                    "matched_at, evaluated_on, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [program.id, program.version, person_id, account_id,
+                     _dump(reasons[person_id]), now, today, reason],
+                )  # fmt: skip
+        for person_id, (account_id, earlier) in triage.carry.items():
             await sql.execute(
                 "INSERT INTO program_match (program, version, person, account, explanation, "
-                "matched_at, notice, notified_at, granted_at, evaluated_on) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [program.id, program.version, person_id, account_id, _dump(why), now,
-                 notice_id, now, now if program.delivery == "grant" else None, today],
+                "matched_at, notice, notified_at, opened_at, granted_at, evaluated_on) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [program.id, program.version, person_id, account_id, _dump(reasons[person_id]),
+                 now, earlier.notice, earlier.notified_at, earlier.opened_at, earlier.granted_at,
+                 today],
             )  # fmt: skip
-            told += 1
     return told
 
 
@@ -637,6 +762,14 @@ async def match_on_consent(principal: Principal) -> int:
     )
 
 
+async def tell_on_consent(principal: Principal, purpose: str) -> None:
+    """identity's consent listener (wired in ``create_app``): once a resident's consent to
+    matching is written, every active programme they match tells them, within the same
+    request. (identity cannot import benefits; the app hands it this function.)"""
+    if purpose == MATCHING and not principal.is_staff:
+        await match_on_consent(principal)
+
+
 # --- what residents see ------------------------------------------------------------------------
 
 
@@ -653,11 +786,12 @@ class _Support(msgspec.Struct, frozen=True):
 
 
 async def support_for(principal: Principal) -> list[SupportItem]:
-    """Each active program this resident was matched with: why, and the one thing to do.
-    Opening the screen counts as the notice opened (the delivery rate's "opened")."""
+    """Each active program this resident was told of: why, and the one thing to do. A read:
+    matching happens when consent is given or the registry changes, never here, and the
+    figures' "opened" comes from the notice opened in the inbox."""
     if principal.is_staff or principal.person_id is None:
         return []
-    async with write_transaction() as sql:
+    async with read_transaction() as sql:
         if not await identity.has_consent(principal.account_id, MATCHING, sql):
             return []
         rows = await sql.rows(
@@ -667,12 +801,9 @@ async def support_for(principal: Principal) -> list[SupportItem]:
             "m.explanation AS explanation, m.matched_at AS matched_at, "
             "m.granted_at AS granted_at FROM program_match m "
             "JOIN program p ON p.id = m.program AND p.version = m.version "
-            "WHERE m.person = ? AND p.status = 'active' ORDER BY m.matched_at DESC",
+            "WHERE m.person = ? AND p.status = 'active' AND m.notified_at IS NOT NULL "
+            "ORDER BY m.matched_at DESC",
             [principal.person_id],
-        )
-        await sql.execute(
-            "UPDATE program_match SET opened_at = ? WHERE person = ? AND opened_at IS NULL",
-            [clock.now(), principal.person_id],
         )
     return [
         SupportItem(

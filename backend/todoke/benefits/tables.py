@@ -49,6 +49,9 @@ class ProgramMatch(Table):
     applied_at = Timestamptz(null=True, default=None)
     granted_at = Timestamptz(null=True, default=None)
     evaluated_on = Date()
+    # Why the person was not told: held_pending | held_approved (an application for the
+    # programme's procedure); null when nothing held them back.
+    suppressed = Varchar(length=16, null=True, default=None)
 
 
 class MatchingCursor(Table):

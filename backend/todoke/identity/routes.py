@@ -48,6 +48,7 @@ from todoke.identity.schemas import (
     VerificationCode,
     VerificationDone,
 )
+from todoke.identity.service import ConsentListeners
 from todoke.notices import service as notices
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
@@ -412,7 +413,10 @@ class MeController(Controller):
         guards=[residents_only, VERIFICATION_LIMIT],
     )
     async def verify_identity(
-        self, principal: NamedDependency[Principal], data: JSONBody[VerificationCode]
+        self,
+        principal: NamedDependency[Principal],
+        consent_listeners: NamedDependency[ConsentListeners],
+        data: JSONBody[VerificationCode],
     ) -> VerificationDone:
         try:
             result = await service.redeem_activation_code(principal, data.code)
@@ -425,6 +429,8 @@ class MeController(Controller):
                 ),
                 retry_after=int(seconds) + 1,
             ) from None
+        if not result.recovered:  # consents given before verifying reach the person now
+            await service.pass_consents_on(result.account_id, consent_listeners.listeners)
         return VerificationDone(verified=True, recovered=result.recovered)
 
     @post(
@@ -442,9 +448,16 @@ class MeController(Controller):
 
     @post("/consents", operation_id="setConsent", status_code=HTTP_200_OK)
     async def set_consent(
-        self, principal: NamedDependency[Principal], data: JSONBody[ConsentChange]
+        self,
+        principal: NamedDependency[Principal],
+        consent_listeners: NamedDependency[ConsentListeners],
+        data: JSONBody[ConsentChange],
     ) -> Consents:
-        return await service.set_consent(principal, data.purpose, data.granted)
+        """A new grant is passed to the listeners the app wires in (consent to matching:
+        every active programme the resident matches tells them before this answers)."""
+        return await service.set_consent(
+            principal, data.purpose, data.granted, consent_listeners.listeners
+        )
 
     @get("/access-log", operation_id="getAccessLog", summary="Who did what with my data, and why")
     async def access_log(self, principal: NamedDependency[Principal]) -> list[AccessLogEntry]:

@@ -4,7 +4,10 @@ recovery, staff accounts and consents. Plain async code; no HTTP here."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +36,8 @@ from todoke.registry import public as registry
 
 # What a resident may consent to: the fields of ``Consents``.
 CONSENT_PURPOSES: tuple[str, ...] = Consents.__struct_fields__
+logger = logging.getLogger("todoke.identity")
+
 ACTIVATION_DAYS = 30
 INVITE_DAYS = 7
 VERIFICATION_MAX_FAILURES = 5
@@ -831,10 +836,32 @@ async def consents(account_id: int, sql: SqlSession | None = None) -> Consents:
     return Consents(**{purpose: purpose in granted for purpose in CONSENT_PURPOSES})
 
 
-async def set_consent(principal: Principal, purpose: str, granted: bool) -> Consents:
-    """Grant or withdraw one purpose; history is kept (granted and revoked times)."""
+# Called after a consent is newly granted and committed, with the resident and the purpose.
+# identity knows nothing of who listens (imports only go downward): the app factory hands
+# the route the listeners of the domains above (benefits tells a resident who consents to
+# matching, at once).
+ConsentListener = Callable[[Principal, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsentListeners:
+    """What the consents route is given (the dependency ``consent_listeners``)."""
+
+    listeners: tuple[ConsentListener, ...] = ()
+
+
+async def set_consent(
+    principal: Principal,
+    purpose: str,
+    granted: bool,
+    listeners: Sequence[ConsentListener] = (),
+) -> Consents:
+    """Grant or withdraw one purpose; history is kept (granted and revoked times). A grant
+    that was not already live is passed to each of ``listeners`` once it is committed; a
+    listener that fails is logged, and the consent stands."""
     if purpose not in CONSENT_PURPOSES:
         raise InvalidInput(Text("同意の種類が正しくありません。", "Unknown consent purpose."))
+    newly_granted = False
     async with write_transaction() as sql:
         live = await sql.value(
             "SELECT id FROM consent WHERE account = ? AND purpose = ? AND revoked_at IS NULL",
@@ -845,6 +872,56 @@ async def set_consent(principal: Principal, purpose: str, granted: bool) -> Cons
                 "INSERT INTO consent (account, purpose, granted_at) VALUES (?, ?, ?)",
                 [principal.account_id, purpose, clock.now()],
             )
+            newly_granted = True
         elif not granted and live is not None:
             await sql.execute("UPDATE consent SET revoked_at = ? WHERE id = ?", [clock.now(), live])
-        return await consents(principal.account_id, sql)
+        now_held = await consents(principal.account_id, sql)
+    if newly_granted:
+        await _announce(principal, purpose, listeners)
+    return now_held
+
+
+async def _announce(
+    principal: Principal, purpose: str, listeners: Sequence[ConsentListener]
+) -> None:
+    for listener in listeners:
+        try:
+            await listener(principal, purpose)
+        except Exception:
+            logger.exception("consent listener failed; the consent is recorded")
+
+
+class _Bound(msgspec.Struct, frozen=True):
+    municipality: int
+    person: int | None
+
+
+async def pass_consents_on(account_id: int, listeners: Sequence[ConsentListener]) -> None:
+    """After verification binds a resident account to a person: each consent the account
+    already holds is passed to ``listeners`` as if just granted, since only now can it
+    reach the person (a resident may consent before verifying)."""
+    if not listeners:
+        return
+    async with read_transaction() as sql:
+        bound = await sql.row(
+            _Bound,
+            "SELECT municipality, person FROM account WHERE id = ? AND kind = 'resident' "
+            "AND disabled_at IS NULL",
+            [account_id],
+        )
+        if bound is None or bound.person is None:
+            return
+        held = await consents(account_id, sql)
+    resident = Principal(
+        account_id=account_id,
+        municipality_id=bound.municipality,
+        kind="resident",
+        display_name="",
+        person_id=bound.person,
+        staff_role="",
+        session_id=0,
+        csrf_token="",
+    )
+    for purpose in CONSENT_PURPOSES:
+        if getattr(held, purpose):
+            await _announce(resident, purpose, listeners)

@@ -3,12 +3,13 @@ for the back office's consented view. (Writing a notice is ``notices.service.wri
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from todoke.db import read_transaction
+from todoke.db import SqlSession, read_transaction
 
 
 class RecentNotice(msgspec.Struct, frozen=True):
@@ -27,3 +28,18 @@ async def recent_notices(account_id: int, limit: int = 50) -> list[RecentNotice]
             "ORDER BY id DESC LIMIT ?",
             [account_id, limit],
         )
+
+
+class _NoticeId(msgspec.Struct, frozen=True):
+    id: int
+
+
+async def read_notice_ids(sql: SqlSession, notice_ids: Iterable[int]) -> set[int]:
+    """Which of these notices their reader has opened (any number of notices)."""
+    opened: set[int] = set()
+    for marks, args in sql.in_batches(notice_ids):
+        rows = await sql.rows(
+            _NoticeId, f"SELECT id FROM notice WHERE read_at IS NOT NULL AND id {marks}", args
+        )
+        opened.update(row.id for row in rows)
+    return opened

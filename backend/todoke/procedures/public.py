@@ -313,3 +313,31 @@ async def decision_figures(
             "WHERE a.municipality = ? AND a.status != 'awaiting_confirmation'" + clause,
             [municipality_id, *extra],
         )
+
+
+class HeldApplication(msgspec.Struct, frozen=True):
+    person_id: int
+    held: str  # pending (filed, not yet decided or withdrawn) | approved
+
+
+async def held_applications(
+    sql: SqlSession, municipality_id: int, slug: str, person_ids: Iterable[int]
+) -> list[HeldApplication]:
+    """Of these persons, those with an application for ``slug`` that is still pending
+    (awaiting confirmation, received, in review, waiting for more information or on a
+    procedure's own step) or approved; approved wins when a person has both. Rejected and
+    withdrawn applications hold nothing (any number of persons)."""
+    held: dict[int, str] = {}
+    for marks, args in sql.in_batches(person_ids):
+        for row in await sql.rows(
+            HeldApplication,
+            "SELECT DISTINCT a.person AS person_id, CASE WHEN a.status = 'approved' "
+            "THEN 'approved' ELSE 'pending' END AS held "
+            "FROM application a JOIN procedure pr ON pr.id = a.procedure "
+            "WHERE pr.municipality = ? AND pr.slug = ? AND a.status NOT IN ('rejected', "
+            f"'withdrawn') AND a.person {marks}",
+            [municipality_id, slug, *args],
+        ):
+            if held.get(row.person_id) != "approved":
+                held[row.person_id] = row.held
+    return [HeldApplication(person_id=p, held=h) for p, h in sorted(held.items())]

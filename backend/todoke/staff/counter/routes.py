@@ -18,6 +18,7 @@ from todoke.identity.schemas import (
     ActivationLetter,
     CounterVerification,
 )
+from todoke.identity.service import ConsentListeners
 from todoke.principal import Permission, Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff.schemas import CounterVerified
@@ -69,6 +70,7 @@ class CounterController(Controller):
     async def verify_at_counter(
         self,
         principal: NamedDependency[Principal],
+        consent_listeners: NamedDependency[ConsentListeners],
         data: JSONBody[CounterVerification],
     ) -> CounterVerified:
         result = await service.verify_at_counter(
@@ -77,4 +79,6 @@ class CounterController(Controller):
             registry_id=data.registry_id,
             document=data.document,
         )
+        if not result.recovered:  # consents given before verifying reach the person now
+            await service.pass_consents_on(result.account_id, consent_listeners.listeners)
         return CounterVerified(verified=True, recovered=result.recovered)
