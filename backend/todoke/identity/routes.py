@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke import clock
 from todoke.audit import service as audit_service
 from todoke.audit.schemas import AccessLogEntry
 from todoke.codes import b64url_decode
-from todoke.db import MAX_ID
 from todoke.errors import (
     InvalidInput,
     Text,
@@ -54,6 +53,7 @@ from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
 from todoke.web.guards import residents_only, signed_in
+from todoke.web.inputs import RowId
 
 CEREMONY_COOKIE = "todoke_ceremony"
 # Sign-in ceremonies run before there is a session: the middleware checks their Origin,
@@ -390,7 +390,7 @@ class MeController(Controller):
     async def rename_passkey(
         self,
         principal: NamedDependency[Principal],
-        passkey_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+        passkey_id: RowId,
         data: JSONBody[PasskeyRename],
     ) -> list[PasskeyRead]:
         await service.rename_passkey(principal.account_id, passkey_id, data.name)
@@ -402,7 +402,7 @@ class MeController(Controller):
     async def remove_passkey(
         self,
         principal: NamedDependency[Principal],
-        passkey_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+        passkey_id: RowId,
     ) -> None:
         await service.remove_passkey(principal.account_id, passkey_id)
 
@@ -464,9 +464,6 @@ class MeController(Controller):
         return await audit_service.events_about(principal.person_id, principal.account_id)
 
 
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-
-
 class DelegationController(Controller):
     path = "/api/me/delegations"
     tags = ["account"]
@@ -500,5 +497,5 @@ class DelegationController(Controller):
         return next(d for d in await delegations.list_for(principal) if d.id == delegation_id)
 
     @delete("/{delegation_id:int}", operation_id="revokeDelegation", status_code=204)
-    async def revoke(self, principal: NamedDependency[Principal], delegation_id: Id) -> None:
+    async def revoke(self, principal: NamedDependency[Principal], delegation_id: RowId) -> None:
         await delegations.revoke(principal, delegation_id)

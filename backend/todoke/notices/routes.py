@@ -3,21 +3,21 @@ this device's subscription (created and refreshed at each app start, removed on 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from todoke.db import MAX_ID
 from todoke.errors import NotFound, Text
 from todoke.notices import push, service
 from todoke.notices.schemas import Inbox, PublicKey, SubscriptionBody, Unsubscribe
 from todoke.notices.worker import vapid_keys
 from todoke.principal import Principal
 from todoke.settings import Settings
+from todoke.web.inputs import RowId
 
 
 class PushController(Controller):
@@ -87,7 +87,7 @@ class InboxController(Controller):
     async def mark_read(
         self,
         principal: NamedDependency[Principal],
-        notice_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+        notice_id: RowId,
     ) -> None:
         if not await service.mark_read(principal.account_id, notice_id):
             raise NotFound(Text("お知らせがありません。", "No such notice."))

@@ -51,8 +51,7 @@ from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
 from todoke.web import inputs
 from todoke.web.guards import signed_in
-
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+from todoke.web.inputs import RowId
 
 
 def _store(request: Request[Any, Any, Any]) -> FileStore:
@@ -110,17 +109,17 @@ class DraftController(Controller):
         return Response(draft, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/{draft_id:int}", operation_id="getDraft")
-    async def get_draft(self, principal: NamedDependency[Principal], draft_id: Id) -> DraftRead:
+    async def get_draft(self, principal: NamedDependency[Principal], draft_id: RowId) -> DraftRead:
         return await drafts.get_draft(principal, draft_id)
 
     @put("/{draft_id:int}", operation_id="saveDraft")
     async def save_draft(
-        self, principal: NamedDependency[Principal], draft_id: Id, data: JSONBody[DraftSave]
+        self, principal: NamedDependency[Principal], draft_id: RowId, data: JSONBody[DraftSave]
     ) -> DraftRead:
         return await drafts.save_draft(principal, draft_id, data.version, data.answers)
 
     @delete("/{draft_id:int}", operation_id="deleteDraft", status_code=HTTP_204_NO_CONTENT)
-    async def delete_draft(self, principal: NamedDependency[Principal], draft_id: Id) -> None:
+    async def delete_draft(self, principal: NamedDependency[Principal], draft_id: RowId) -> None:
         await drafts.delete_draft(principal, draft_id)
 
 
@@ -227,7 +226,7 @@ class ApplicationController(Controller):
 
     @get("/{application_id:int}", operation_id="getApplication")
     async def get_application(
-        self, principal: NamedDependency[Principal], application_id: Id
+        self, principal: NamedDependency[Principal], application_id: RowId
     ) -> ApplicationRead:
         return await reading.get_for_resident(principal, application_id)
 
@@ -235,14 +234,17 @@ class ApplicationController(Controller):
     async def message(
         self,
         principal: NamedDependency[Principal],
-        application_id: Id,
+        application_id: RowId,
         data: JSONBody[MessageCreate],
     ) -> ApplicationRead:
         return await resident_actions.post_message(principal, application_id, data.text)
 
     @put("/{application_id:int}/answers", operation_id="amendApplication")
     async def amend(
-        self, principal: NamedDependency[Principal], application_id: Id, data: JSONBody[Amendment]
+        self,
+        principal: NamedDependency[Principal],
+        application_id: RowId,
+        data: JSONBody[Amendment],
     ) -> ApplicationRead:
         return await resident_actions.amend(
             principal, application_id, data.version, data.answers, data.message
@@ -250,7 +252,7 @@ class ApplicationController(Controller):
 
     @post("/{application_id:int}/withdraw", operation_id="withdrawApplication", status_code=200)
     async def withdraw(
-        self, principal: NamedDependency[Principal], application_id: Id
+        self, principal: NamedDependency[Principal], application_id: RowId
     ) -> ApplicationRead:
         return await resident_actions.withdraw(principal, application_id)
 
@@ -264,7 +266,7 @@ class ApplicationController(Controller):
         self,
         principal: NamedDependency[Principal],
         municipality: NamedDependency[MunicipalityRead],
-        application_id: Id,
+        application_id: RowId,
     ) -> str:
         body = await reading.get_for_resident(principal, application_id)
         return receipt_html(municipality, body)

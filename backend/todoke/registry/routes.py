@@ -12,7 +12,6 @@ from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from todoke import jp
-from todoke.db import MAX_ID
 from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.registry import service
 from todoke.registry.importer import get_import_report, import_registry
@@ -25,6 +24,7 @@ from todoke.registry.schemas import (
     PostalAreaList,
 )
 from todoke.web import inputs
+from todoke.web.inputs import RowId
 
 REGISTRY_ID_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
 # ASCII or full-width digits, with or without 〒 and a dash of any kind.
@@ -115,9 +115,7 @@ class RegistryImportController(Controller):
         return report
 
     @get("/{import_id:int}", operation_id="getRegistryImport", summary="An import's report")
-    async def read(
-        self, request: Request[Any, Any, Any], import_id: Annotated[int, Parameter(ge=1, le=MAX_ID)]
-    ) -> ImportReport:
+    async def read(self, request: Request[Any, Any, Any], import_id: RowId) -> ImportReport:
         caller = await _core_system(request)
         report = await get_import_report(caller.municipality_id, import_id)
         if report is None:

@@ -3,6 +3,10 @@ trail, and shown to the resident."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from litestar.params import Parameter
+
 from todoke.errors import FieldError, InvalidInput, Text
 
 PURPOSES = {
@@ -11,6 +15,15 @@ PURPOSES = {
     "counter_support": {"ja": "窓口での手続き支援", "en": "helping at the counter"},
     "resident_inquiry": {"ja": "本人からの問い合わせ", "en": "the resident's own inquiry"},
 }
+
+# The purpose as a query parameter: one of PURPOSES, declared so the OpenAPI document says so.
+Purpose = Annotated[
+    str,
+    Parameter(
+        pattern="^(" + "|".join(PURPOSES) + ")$",
+        description="Why the record is opened; recorded in the audit trail",
+    ),
+]
 
 
 def check_purpose(purpose: str) -> None:

@@ -7,9 +7,14 @@ import re
 from typing import Annotated, Any
 
 from litestar import Request
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, Parameter
 
+from todoke.db import MAX_ID
 from todoke.errors import InvalidInput, PayloadTooLarge, Text
+
+# A row id in a path: positive and within the database's integer range, so a larger number
+# is a 400 problem, never an overflow inside the driver.
+RowId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 async def read_capped_body(request: Request[Any, Any, Any], limit: int) -> bytes:

@@ -13,7 +13,6 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.audit import service as audit_service
-from todoke.db import MAX_ID
 from todoke.identity import service as identity
 from todoke.identity.schemas import InviteCreate, InviteCreated
 from todoke.principal import Permission, Principal
@@ -30,9 +29,7 @@ from todoke.staff.schemas import (
 )
 from todoke.web import inputs
 from todoke.web.guards import requires
-
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-
+from todoke.web.inputs import RowId
 
 ADMINISTRATORS = [requires(Permission.ADMINISTER)]
 METRICS = [requires(Permission.METRICS_READ)]
@@ -124,7 +121,7 @@ class AdminController(Controller):
 
     @put("/accounts/{account_id:int}", operation_id="staffUpdateAccount", guards=ADMINISTRATORS)
     async def update_account(
-        self, principal: NamedDependency[Principal], account_id: Id, data: JSONBody[StaffUpdate]
+        self, principal: NamedDependency[Principal], account_id: RowId, data: JSONBody[StaffUpdate]
     ) -> StaffAccountRead:
         await service.update_staff(principal, account_id, data.role, data.departments)
         return next(a for a in await service.staff_accounts(principal) if a.id == account_id)
@@ -135,7 +132,7 @@ class AdminController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         guards=ADMINISTRATORS,
     )
-    async def deactivate(self, principal: NamedDependency[Principal], account_id: Id) -> None:
+    async def deactivate(self, principal: NamedDependency[Principal], account_id: RowId) -> None:
         await service.deactivate_staff(principal, account_id)
 
 

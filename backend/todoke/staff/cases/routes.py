@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from todoke.db import MAX_ID
 from todoke.principal import Permission, Principal
 from todoke.procedures import assisted as assisted_filing
 from todoke.procedures import corrections, decisions
@@ -23,7 +22,7 @@ from todoke.procedures.schemas import (
     StatusChange,
 )
 from todoke.staff.cases import service
-from todoke.staff.purposes import PURPOSES
+from todoke.staff.purposes import Purpose
 from todoke.staff.schemas import (
     Assignment,
     CaseQueue,
@@ -34,17 +33,7 @@ from todoke.staff.schemas import (
 )
 from todoke.web import inputs
 from todoke.web.guards import requires
-from todoke.web.inputs import IdempotencyKeyHeader
-
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Purpose = Annotated[
-    str,
-    Parameter(
-        pattern="^(" + "|".join(PURPOSES) + ")$",
-        description="Why the record is opened; recorded in the audit trail",
-    ),
-]
-
+from todoke.web.inputs import IdempotencyKeyHeader, RowId
 
 CASEWORK = [requires(Permission.CASES_WORK)]
 
@@ -88,7 +77,7 @@ class CaseController(Controller):
 
     @get("/applications/{application_id:int}", operation_id="staffOpenCase", guards=CASEWORK)
     async def open_case(
-        self, principal: NamedDependency[Principal], application_id: Id, purpose: Purpose
+        self, principal: NamedDependency[Principal], application_id: RowId, purpose: Purpose
     ) -> StaffCase:
         return await service.open_case(principal, application_id, purpose)
 
@@ -101,7 +90,7 @@ class CaseController(Controller):
     async def change_status(
         self,
         principal: NamedDependency[Principal],
-        application_id: Id,
+        application_id: RowId,
         data: JSONBody[StatusChange],
     ) -> ApplicationRead:
         return await decisions.change_status(principal, application_id, data.status, data.message)
@@ -115,7 +104,7 @@ class CaseController(Controller):
     async def message(
         self,
         principal: NamedDependency[Principal],
-        application_id: Id,
+        application_id: RowId,
         data: JSONBody[MessageCreate],
     ) -> ApplicationRead:
         return await decisions.staff_message(principal, application_id, data.text)
@@ -124,7 +113,7 @@ class CaseController(Controller):
     async def assign(
         self,
         principal: NamedDependency[Principal],
-        application_id: Id,
+        application_id: RowId,
         data: JSONBody[Assignment],
     ) -> CaseWork:
         return await service.assign(principal, application_id, data.assignee)
@@ -138,7 +127,7 @@ class CaseController(Controller):
     async def note(
         self,
         principal: NamedDependency[Principal],
-        application_id: Id,
+        application_id: RowId,
         data: JSONBody[NoteCreate],
     ) -> CaseWork:
         return await service.add_note(principal, application_id, data.text)
@@ -182,7 +171,7 @@ class CaseController(Controller):
     async def resolve_correction(
         self,
         principal: NamedDependency[Principal],
-        correction_id: Id,
+        correction_id: RowId,
         data: JSONBody[StatusChange],
     ) -> CorrectionRead:
         return await corrections.resolve_correction(

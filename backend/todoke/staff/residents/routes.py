@@ -9,9 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from todoke.db import MAX_ID
 from todoke.principal import Permission, Principal
-from todoke.staff.purposes import PURPOSES
+from todoke.staff.purposes import Purpose
 from todoke.staff.residents import service
 from todoke.staff.schemas import (
     ConsultationCreate,
@@ -20,16 +19,9 @@ from todoke.staff.schemas import (
     ResidentView,
 )
 from todoke.web.guards import requires
+from todoke.web.inputs import RowId
 
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
-Purpose = Annotated[
-    str,
-    Parameter(
-        pattern="^(" + "|".join(PURPOSES) + ")$",
-        description="Why the record is opened; recorded in the audit trail",
-    ),
-]
 
 
 class ResidentRecordController(Controller):
@@ -74,5 +66,5 @@ class ResidentRecordController(Controller):
         operation_id="staffCompleteFollowUp",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def complete(self, principal: NamedDependency[Principal], follow_up_id: Id) -> None:
+    async def complete(self, principal: NamedDependency[Principal], follow_up_id: RowId) -> None:
         await service.complete_follow_up(principal, follow_up_id)
