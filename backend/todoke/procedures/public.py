@@ -16,9 +16,8 @@ import msgspec
 
 from todoke.db import SqlSession, read_transaction
 from todoke.principal import departments_clause
-from todoke.procedures.schemas import Localized, ProcedureDefinition
-from todoke.procedures.service import decode_definition
-from todoke.procedures.versions import FINAL, status_label
+from todoke.procedures.schemas import Localized
+from todoke.procedures.versions import FINAL, definitions_of, status_label
 
 # --- procedures as benefits' programmes see them (the deep link, the "applied" figure) ------
 
@@ -54,28 +53,6 @@ async def latest_filings(
 
 
 # --- applications and procedures as the back office (staff) sees them --------------------
-
-
-class _StoredDefinition(msgspec.Struct, frozen=True):
-    procedure: int
-    version: int
-    definition: Any  # JSON text or the decoded value, by driver
-
-
-async def _definitions(
-    sql: SqlSession, pairs: set[tuple[int, int]]
-) -> dict[tuple[int, int], ProcedureDefinition]:
-    """The definitions of these (procedure, version) pairs, each decoded once."""
-    found: dict[tuple[int, int], ProcedureDefinition] = {}
-    for marks, args in sql.in_batches(procedure for procedure, _ in pairs):
-        for row in await sql.rows(
-            _StoredDefinition,
-            f"SELECT procedure, version, definition FROM procedure_version WHERE procedure {marks}",
-            args,
-        ):
-            if (row.procedure, row.version) in pairs:
-                found[(row.procedure, row.version)] = decode_definition(row.definition)
-    return found
 
 
 class _QueueSource(msgspec.Struct, frozen=True):
@@ -150,7 +127,7 @@ async def case_queue(
             + " ORDER BY a.due_by, a.id LIMIT ?",
             [*args, limit],
         )
-        definitions = await _definitions(sql, {(s.procedure_id, s.version) for s in sources})
+        definitions = await definitions_of(sql, {(s.procedure_id, s.version) for s in sources})
     rows = []
     for s in sources:
         definition = definitions[(s.procedure_id, s.version)]
@@ -225,7 +202,7 @@ async def applications_of_person(
             + " ORDER BY submitted_at DESC",
             [person_id, *extra],
         )
-        definitions = await _definitions(sql, {(s.procedure, s.version) for s in sources})
+        definitions = await definitions_of(sql, {(s.procedure, s.version) for s in sources})
     return [
         PersonApplication(
             id=s.id,

@@ -24,9 +24,10 @@ from todoke.procedures.schemas import (
     TimelineEvent,
     TrackerRow,
 )
-from todoke.procedures.service import decode_definition, department_refs
+from todoke.procedures.service import department_refs
 from todoke.procedures.versions import (
     OPEN,
+    definitions_of,
     status_label,
     steps_of,
     version_by_id,
@@ -227,12 +228,6 @@ async def get_for_resident(principal: Principal, application_id: int) -> Applica
     return await read_application(await resident_row(principal, application_id))
 
 
-class _StoredDefinition(msgspec.Struct, frozen=True):
-    procedure: int
-    version: int
-    definition: Any
-
-
 async def list_for_resident(principal: Principal) -> list[ApplicationSummary]:
     """What the resident applied for or filed as a proxy, newest first."""
     async with read_transaction() as sql:
@@ -242,14 +237,7 @@ async def list_for_resident(principal: Principal) -> list[ApplicationSummary]:
             "AND a.channel = 'proxy')) ORDER BY a.submitted_at DESC, a.id DESC LIMIT 500",
             [principal.municipality_id, principal.account_id, principal.account_id],
         )
-        stored = await sql.rows(
-            _StoredDefinition,
-            "SELECT pv.procedure AS procedure, pv.version AS version, pv.definition AS definition "
-            "FROM procedure_version pv JOIN procedure p ON p.id = pv.procedure "
-            "WHERE p.municipality = ?",
-            [principal.municipality_id],
-        )
-    definitions = {(s.procedure, s.version): decode_definition(s.definition) for s in stored}
+        definitions = await definitions_of(sql, {(r.procedure_id, r.version) for r in rows})
     summaries = []
     for row in rows:
         definition = definitions[(row.procedure_id, row.version)]

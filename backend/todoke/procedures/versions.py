@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from todoke.db import read_transaction
+from todoke.db import SqlSession, read_transaction
 from todoke.errors import NotFound, Text
 from todoke.procedures import service as catalogue
 from todoke.procedures.schemas import (
@@ -106,3 +106,27 @@ async def version_by_id(procedure_id: int, version: int) -> Version:
     if name is None:
         raise NotFound(Text("この版の様式はありません。", "There is no such form version."))
     return await load_version(name.municipality_id, name.slug, version)
+
+
+class _StoredDefinition(msgspec.Struct, frozen=True):
+    procedure: int
+    version: int
+    definition: Any  # JSON text or the decoded value, by driver
+
+
+async def definitions_of(
+    sql: SqlSession, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], ProcedureDefinition]:
+    """The definitions of these (procedure, version) pairs — the versions a list of
+    applications was filed against — each decoded once."""
+    found: dict[tuple[int, int], ProcedureDefinition] = {}
+    for marks, args in sql.in_batches(procedure for procedure, _ in pairs):
+        for row in await sql.rows(
+            _StoredDefinition,
+            "SELECT procedure, version, definition FROM procedure_version "  # noqa: S608
+            f"WHERE procedure {marks}",  # marks: "?" placeholders only
+            args,
+        ):
+            if (row.procedure, row.version) in pairs:
+                found[(row.procedure, row.version)] = decode_definition(row.definition)
+    return found
