@@ -128,12 +128,6 @@ class Principal(msgspec.Struct, kw_only=True):
             self.is_staff and department_id is not None and department_id in self.departments
         )
 
-    def require_department(self, department_id: int | None) -> None:
-        if not self.in_department(department_id):
-            raise Forbidden(
-                Text("担当部署の案件ではありません。", "This belongs to another department.")
-            )
-
     @property
     def department_scope(self) -> list[int] | None:
         """The departments whose data this staff member sees: None means every one."""
