@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 ENV_PREFIX = "TODOKE_"
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,6 +57,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_proxy: str = ""
     # The push services browsers subscribe with. An endpoint elsewhere is refused: otherwise
     # anyone who can subscribe could make the server POST to an address of their choosing.
+    letter_font: str = ""  # outreach letters' Japanese font file; empty: the system's IPAex/Noto
     push_service_hosts: tuple[str, ...] = (
         "fcm.googleapis.com",
         "updates.push.services.mozilla.com",
@@ -63,6 +65,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         "web.push.apple.com",
         ".notify.windows.com",
     )
+    # Email: the SMTP server notices are mailed through: smtp://host[:25] (plain),
+    # smtp+starttls://host[:587], smtps://host[:465] (TLS from the start), each with an
+    # optional user:password@. Empty (the demo): every message is written to
+    # <data_dir>/mail/*.eml and to the log instead of being sent.
+    smtp_url: str = ""
+    # The From address; empty means todoke@<host of the canonical origin>.
+    mail_from: str = ""
+    # Tries before an email that keeps failing for a passing reason is given up (dead).
+    mail_max_attempts: int = 8
 
     @property
     def data_path(self) -> Path:
@@ -79,6 +90,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def serves_https(self) -> bool:
         return urlsplit(self.public_origins[0]).scheme == "https"
+
+    @property
+    def mail_sender(self) -> str:
+        host = urlsplit(self.public_origins[0]).hostname or "localhost"
+        return self.mail_from or f"todoke@{host}"
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -115,4 +131,19 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         settings.is_postgres or settings.database_url.startswith("sqlite:///")
     ):
         raise ValueError("TODOKE_DATABASE_URL must be postgresql://… or sqlite:///path")
+    if settings.smtp_url:
+        parts = urlsplit(settings.smtp_url)
+        try:
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:  # not a number, or out of range
+            port_ok = False
+        if parts.scheme not in SMTP_SCHEMES or not parts.hostname or not port_ok:
+            raise ValueError(
+                "TODOKE_SMTP_URL must be smtp://, smtp+starttls:// or "
+                "smtps://[user:password@]host[:port]"
+            )
+    if settings.mail_from and (
+        settings.mail_from.count("@") != 1 or any(c in settings.mail_from for c in " <>\r\n")
+    ):
+        raise ValueError("TODOKE_MAIL_FROM must be one plain address (name@domain)")
     return settings

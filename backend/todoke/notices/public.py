@@ -1,5 +1,6 @@
 """What other domains call to reach the notices domain's data: a resident's recent notices,
-for the back office's consented view. (Writing a notice is ``notices.service.write_notice``.)"""
+for the back office's consented view, and who an email would reach. (Writing a notice is
+``notices.service.write_notice``.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import msgspec
 
 from todoke.db import SqlSession, read_transaction
+from todoke.notices import email as email_channel
 
 
 class RecentNotice(msgspec.Struct, frozen=True):
@@ -43,3 +45,18 @@ async def read_notice_ids(sql: SqlSession, notice_ids: Iterable[int]) -> set[int
         )
         opened.update(row.id for row in rows)
     return opened
+
+
+async def email_reachable(sql: SqlSession, account_ids: Iterable[int]) -> set[int]:
+    """Which of these accounts a notice's email would reach now: a confirmed address, with
+    "email me when a notice arrives" on, that no mail server has refused (any number of
+    accounts; inside the caller's transaction, so what it counts is what
+    ``write_notice(..., email=True)`` would queue)."""
+    return await email_channel.reachable(sql, set(account_ids))
+
+
+async def queue_email(sql: SqlSession, notice_id: int) -> bool:
+    """Mail a notice already in the inbox (a later channel, e.g. not opened within some
+    days), inside the caller's transaction, if its account is email-reachable (see
+    ``email_reachable``); never twice for one notice. True if an email was queued."""
+    return await email_channel.enqueue_for_notice(sql, notice_id)

@@ -59,3 +59,37 @@ class Unsubscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class PublicKey(msgspec.Struct, frozen=True):
     public_key: str  # base64url, uncompressed P-256: the applicationServerKey
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+class EmailStatus(msgspec.Struct):
+    """The account's email address and what is mailed to it (``address`` None: none)."""
+
+    address: str | None
+    confirmed: bool
+    notify: bool  # "email me when a notice arrives"
+    bounced: bool  # a mail server refused it: nothing is sent until it is entered again
+    awaiting_confirmation: bool  # a confirmation link was sent and is still valid
+    language: str
+
+
+class EmailAddressBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The address (checked by the service, which says what is wrong with it) and the
+    language its emails are written in (the app's language on this device)."""
+
+    address: Annotated[str, msgspec.Meta(max_length=1000)]
+    language: Annotated[str, msgspec.Meta(pattern="^(ja|easy|en)$")] = "ja"
+
+
+class EmailNotifyBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    notify: bool
+
+
+class EmailConfirmBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class Unsubscribed(msgspec.Struct, frozen=True):
+    unsubscribed: bool

@@ -6,6 +6,7 @@ import json
 
 from todoke import clock
 from todoke.db import SqlSession, read_transaction, write_transaction
+from todoke.notices import email as email_channel
 from todoke.notices import kinds, push
 from todoke.notices.schemas import Inbox, NoticeRead
 
@@ -20,9 +21,13 @@ async def write_notice(
     body: dict[str, str],
     link: str = "",
     thread: str = "",
+    email: bool = True,
 ) -> int:
     """Put a notice in the inbox inside the caller's transaction, with one push delivery
-    per device of the account: all of it commits with its cause, or none of it.
+    per device of the account and, when ``email`` is true and the account has a confirmed
+    address with notices by email on, an email saying a notice is waiting: all of it
+    commits with its cause, or none of it. (``email=False``: the caller tells this resident
+    by another channel, or not by email.)
 
     ``kind`` is from the vocabulary in ``notices.kinds``, which decides what the push shows
     on a lock screen and its urgency; ``thread`` names what the notice continues (an
@@ -52,6 +57,15 @@ async def write_notice(
         topic=topic,
         now=now,
     )
+    if email:
+        await email_channel.enqueue_notice(
+            sql,
+            notice_id=notice_id,
+            municipality_id=municipality_id,
+            account_id=account_id,
+            urgent=policy.urgency == "high",
+            now=now,
+        )
     return notice_id
 
 

@@ -1,8 +1,18 @@
-"""Inbox notices (the record of truth), push subscriptions and the delivery outbox."""
+"""Inbox notices (the record of truth), push subscriptions and the delivery outbox, and the
+email channel: a resident's address and the email outbox."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from todoke.registry.tables import Municipality
@@ -52,3 +62,50 @@ class Delivery(Table):
     last_error = Text(default="")
     created_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None)
+
+
+class EmailAddress(Table):
+    """A resident's email address, one per account: notices are mailed to it ("a notice is
+    waiting", never what it says) once it is confirmed, while ``notify`` is on and until
+    a mail server refuses it (``bounced_at``). Re-entering it starts over."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    account = BigInt(unique=True)  # accounts live above notices: an id only
+    address = Varchar(length=254)
+    language = Varchar(length=8, default="ja")  # of the emails: ja | easy | en
+    notify = Boolean(default=True)
+    confirmed_at = Timestamptz(null=True, default=None)
+    # SHA-256 of the pending confirmation link's token (never the token), and its expiry.
+    confirm_hash = Varchar(length=64, null=True, default=None, unique=True)
+    confirm_expires_at = Timestamptz(null=True, default=None)
+    bounced_at = Timestamptz(null=True, default=None)
+    bounce_reason = Varchar(length=300, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class EmailDelivery(Table):
+    """The email outbox: a notice's email (at most one per notice, written in the notice's
+    transaction) or an address's confirmation email, worked like the push ``Delivery``
+    until sent, failed, bounced, dead or cancelled (the address changed or turned off)."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    account = BigInt(index=True)
+    notice = ForeignKey(references=Notice, null=True, default=None, unique=True)
+    purpose = Varchar(length=12, default="notice")  # notice | confirm
+    email_address = BigInt()  # the EmailAddress row it was written for
+    address = Varchar(length=254)  # where it goes: no other address, whatever happens later
+    # Confirmation emails: the random half of the link's token (the other half is a key
+    # outside the database), cleared once sent.
+    nonce = Varchar(length=32, default="")
+    urgent = Boolean(default=False)  # sent during quiet hours too
+    status = Varchar(length=12, default="queued")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+    worker = Varchar(length=64, default="")
+    last_code = Integer(null=True, default=None)  # the SMTP reply code, 0 without one
+    last_error = Text(default="")
+    message_id = Varchar(length=200, default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)

@@ -1,9 +1,11 @@
 // Language and text size, which apply the moment a choice is made and are remembered on
-// this device, and whether notices arrive as notifications on it (ui/push-setting.js).
+// this device, whether notices arrive as notifications on it (ui/push-setting.js), and the
+// account's email address for being told a notice is waiting (ui/email-setting.js).
 
 import { announce, el } from '../dom.js';
 import { currentLanguage, htmlLang, LANGUAGES, loadLanguage, t } from '../i18n.js';
 import { setTextSize, TEXT_SIZES, textSize } from '../preferences.js';
+import { emailSetting } from '../ui/email-setting.js';
 import { pushSetting } from '../ui/push-setting.js';
 
 export const titleKey = 'settings.title';
@@ -50,6 +52,7 @@ export function mount(outlet, ctx) {
       el('p', { class: 'page__lead', 'data-i18n': 'settings.lead' }),
       el('form', { class: 'settings', action: '#' }, language.fieldset, size.fieldset),
       pushSetting({ signal: ctx.signal }),
+      emailSetting({ signal: ctx.signal }),
       el('p', {
         class: 'settings__version',
         'data-i18n': 'settings.version',
