@@ -45,9 +45,11 @@ const PRECACHE = [
     'js/ui/forms.js',
     'js/ui/missing-draft.js',
     'js/ui/push-setting.js',
+    'js/ui/email-setting.js',
     'js/ui/signin.js',
     'js/ui/status.js',
     'js/screens/account.js',
+    'js/screens/activate.js',
     'js/screens/amend.js',
     'js/screens/application.js',
     'js/screens/applications.js',
@@ -57,6 +59,7 @@ const PRECACHE = [
     'js/screens/consents.js',
     'js/screens/corrections.js',
     'js/screens/delegations.js',
+    'js/screens/email-link.js',
     'js/screens/error.js',
     'js/screens/inbox.js',
     'js/screens/not-found.js',
@@ -152,10 +155,11 @@ async function cacheFirstAsset(request) {
 
 // ---------------------------------------------------------------------------------------
 // Push notifications
-// The server sends {id, title, body, link} (RFC 8291-encrypted; the browser decrypts it),
-// already in the language the app had on this device. One notification per notice: the
-// tag is the notice's id, so a delivery retried by the push service replaces rather than
-// repeats it, and one still on screen is not shown (and does not buzz) again.
+// The server sends {id, title, body, link, thread} (RFC 8291-encrypted; the browser
+// decrypts it), already in the language the app had on this device. One notification per
+// thread (an application, a programme; an opaque digest): a newer notice of the thread
+// replaces the older one on screen, as its Topic did at the push service. The same notice
+// again (a retried delivery) is not shown, and does not buzz, a second time.
 // ---------------------------------------------------------------------------------------
 
 const ICON = `${ASSETS}icons/icon-192.png`;
@@ -185,25 +189,35 @@ function readPush(data) {
   }
   if (!notice || typeof notice.title !== 'string' || notice.title === '') return null;
   const id = Number.isInteger(notice.id) && notice.id > 0 ? notice.id : null;
+  const thread =
+    typeof notice.thread === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(notice.thread)
+      ? notice.thread
+      : null;
   return {
     id,
     title: notice.title,
     body: typeof notice.body === 'string' ? notice.body : '',
     link: appLink(notice.link),
+    thread,
   };
 }
 
 async function showNotice(notice) {
-  const tag = notice?.id ? `notice-${notice.id}` : 'notice';
+  let tag = 'notice';
+  if (notice?.thread) tag = `thread-${notice.thread}`;
+  else if (notice?.id) tag = `notice-${notice.id}`;
+  let replacing = false;
   if (notice?.id) {
     const showing = await self.registration.getNotifications({ tag });
-    if (showing.length > 0) return; // the same notice again: it is already on screen
+    if (showing.some((shown) => shown.data?.id === notice.id)) return; // already on screen
+    replacing = showing.length > 0;
   }
   await self.registration.showNotification(notice?.title ?? FALLBACK_TITLE, {
     body: notice ? notice.body : FALLBACK_BODY,
     icon: ICON,
     badge: BADGE,
     tag,
+    renotify: replacing, // a newer notice of the thread alerts, though it takes the old place
     data: { id: notice?.id ?? null, link: notice?.link ?? '/inbox' },
   });
 }

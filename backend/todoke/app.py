@@ -22,15 +22,22 @@ from litestar.routes import HTTPRoute
 
 import todoke
 from todoke.benefits.routes import SupportController
-from todoke.benefits.service import tell_on_consent
+from todoke.benefits.telling import tell_on_consent
 from todoke.benefits.worker import run_matching
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
 from todoke.identity.auth import SessionAuthMiddleware
+from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
 from todoke.identity.service import ConsentListeners
-from todoke.notices.routes import InboxController, PushController
-from todoke.notices.worker import DeliveryWorker
+from todoke.notices.routes import (
+    ADDRESS_CHANGES_PER_HOUR,
+    EmailController,
+    EmailUnsubscribeController,
+    InboxController,
+    PushController,
+)
+from todoke.notices.worker import DeliveryWorker, EmailWorker
 from todoke.procedures.attachments import LocalFileStore
 from todoke.procedures.routes import (
     ApplicationController,
@@ -51,6 +58,7 @@ from todoke.settings import Settings, load_settings
 from todoke.staff.admin.routes import AdminController, InviteController
 from todoke.staff.cases.routes import CaseController
 from todoke.staff.counter.routes import CounterController
+from todoke.staff.designer.letters import LetterController
 from todoke.staff.designer.programs import StaffProgramController
 from todoke.staff.designer.routes import DesignerController
 from todoke.staff.residents.routes import ResidentRecordController
@@ -143,6 +151,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             # The embedded default: push delivery and re-matching inside the web process.
             workers = [
                 asyncio.create_task(DeliveryWorker(settings).run(stop)),
+                asyncio.create_task(EmailWorker(settings).run(stop)),
                 asyncio.create_task(run_matching(stop)),
             ]
         try:
@@ -199,9 +208,12 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             CounterController,
             DesignerController,
             StaffProgramController,
+            LetterController,
             AdminController,
             InviteController,
             PushController,
+            EmailController,
+            EmailUnsubscribeController,
             SupportController,
             RegistryImportController,
             RegistryPersonController,
@@ -224,6 +236,13 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
                 "settings": settings,
                 "pwa_build": bundle.build,
                 "file_store": LocalFileStore(settings.data_path / "attachments"),
+                # notices' email routes count address changes with identity's limiter.
+                "email_address_limit": rate_limit(
+                    "email-address",
+                    limit=lambda _: ADDRESS_CHANGES_PER_HOUR,
+                    window_seconds=3600,
+                    per="account",
+                ),
             }
         ),
         request_max_body_size=settings.max_body_bytes,

@@ -111,7 +111,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
         from todoke.benefits.worker import run_matching
         from todoke.db import configure_database, start_database, stop_database
-        from todoke.notices.worker import DeliveryWorker
+        from todoke.notices.worker import DeliveryWorker, EmailWorker
 
         await _prepare(settings)
         engine = configure_database(settings)
@@ -123,7 +123,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker = DeliveryWorker(settings, name=args.name or None)
         print(f"push worker {worker.name}: delivering (Ctrl-C or SIGTERM to stop)", flush=True)
         try:
-            await asyncio.gather(worker.run(stop, idle_seconds=args.idle), run_matching(stop))
+            await asyncio.gather(
+                worker.run(stop, idle_seconds=args.idle),
+                EmailWorker(settings, name=args.name or None).run(stop, idle_seconds=args.idle),
+                run_matching(stop),
+            )
         finally:
             await stop_database(engine)
         return 0
@@ -355,7 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", help="municipality code (default: the only one)")
     p.set_defaults(func=cmd_issue_activation_code)
 
-    p = commands.add_parser("worker", help="deliver push notices; re-match changed households")
+    p = commands.add_parser(
+        "worker", help="deliver push and email notices; re-match changed households"
+    )
     _common(p)
     p.add_argument("--name", default="", help="worker name in the outbox (default host:pid)")
     p.add_argument("--idle", type=float, default=1.0, help="seconds to wait when idle")

@@ -43,6 +43,8 @@ class Permission(StrEnum):
     DESIGN_PROCEDURES = "design_procedures"
     METRICS_READ = "metrics_read"
     DELIVERY_FIGURES = "delivery_figures"  # push delivery figures of the whole service
+    # Print outreach letters and download their batches: the files hold live sign-up codes.
+    LETTERS_PRINT = "letters_print"
     ADMINISTER = "administer"  # staff accounts, invites, registry imports, audit trail
 
 
@@ -65,6 +67,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.CASES_ASSIGN,
         Permission.COUNTER_VERIFY,
         Permission.PROGRAMS_APPROVE,
+        Permission.LETTERS_PRINT,
         Permission.DESIGN_PROCEDURES,
         Permission.METRICS_READ,
     },

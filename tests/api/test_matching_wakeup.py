@@ -258,7 +258,7 @@ async def test_one_wake_up_reads_the_log_to_its_end_whatever_the_slice(
     city, waiting, monkeypatch: pytest.MonkeyPatch
 ):
     """Passes read a slice of the log at a time: one wake-up keeps going until none is left."""
-    from todoke.benefits import service as benefits
+    from todoke.benefits import telling as benefits
 
     async def small_slices() -> int:
         from todoke.registry import public as registry

@@ -13,9 +13,9 @@ from test_applications import filed_application
 from test_identity import staff_client
 from test_programs import household, support_notices, town  # noqa: F401 (the fixture)
 
-from todoke.benefits import service as benefits
-from todoke.benefits.service import match_and_notify, reevaluate
+from todoke.benefits import telling as benefits
 from todoke.benefits.tables import ProgramMatch
+from todoke.benefits.telling import match_and_notify, reevaluate
 from todoke.db import read_transaction
 from todoke.notices.tables import Notice
 from todoke.registry.importer import import_registry
@@ -68,19 +68,19 @@ async def test_a_resident_who_applied_is_not_told(client_for, app, city, town, h
     figures = approved.json()["figures"]
     if reason is None:
         assert approved.json()["told"] == 1 and len(await support_notices(resident)) == 1
-        assert figures["notified"] == 1 and figures["suppressed"] == {}
+        assert figures["notified"] == 1 and figures["not_told"] == {"no_consent": 1}  # E
         return
     assert approved.json()["told"] == 0
     assert await support_notices(resident) == []
     assert (await resident.get("/api/support")).json()["items"] == []
-    # Recorded, not told, and the reason counted.
-    assert figures["matched"] == 1 and figures["notified"] == 0
-    assert figures["suppressed"] == {reason: 1}
-    [match] = await ProgramMatch.select().where(ProgramMatch.suppressed == reason)
+    # Recorded, not told, and the reason counted (E withdrew consent to matching).
+    assert figures["matched"] == 2 and figures["notified"] == 0
+    assert figures["not_told"] == {reason: 1, "no_consent": 1}
+    [match] = await ProgramMatch.select().where(ProgramMatch.not_told == reason)
     assert match["notice"] is None and match["notified_at"] is None
     # Asked again, still nobody is told, and nothing is written twice.
     assert await match_and_notify(city.id, SLUG) == 0
-    assert await ProgramMatch.count() == 1
+    assert await ProgramMatch.count() == 2
 
 
 async def test_a_withdrawn_application_lets_the_next_evaluation_tell(
@@ -98,11 +98,16 @@ async def test_a_withdrawn_application_lets_the_next_evaluation_tell(
     assert approved.json()["told"] == 0
     withdrawn = await resident.post(f"/api/applications/{filed['id']}/withdraw", headers=headers)
     assert withdrawn.status_code == 200
-    person = (await ProgramMatch.select(ProgramMatch.person).first())["person"]
+    person = (
+        await ProgramMatch.select(ProgramMatch.person)
+        .where(ProgramMatch.not_told == "held_pending")
+        .first()
+    )["person"]
     assert await match_and_notify(city.id, SLUG, [person]) == 1
     assert len(await support_notices(resident)) == 1
     figures = (await supervisor.get(PROGRAM)).json()["figures"]
-    assert figures["matched"] == 1 and figures["notified"] == 1 and figures["suppressed"] == {}
+    assert figures["matched"] == 2 and figures["notified"] == 1
+    assert figures["not_told"] == {"no_consent": 1}
     assert await match_and_notify(city.id, SLUG, [person]) == 0
 
 
@@ -136,8 +141,8 @@ async def test_a_new_version_tells_only_the_newly_matched(client_for, app, city,
     assert second.json()["version"] == 2 and second.json()["told"] == 1  # B only
     assert len(await support_notices(town["A"][0])) == 1
     assert len(await support_notices(town["B"][0])) == 1
-    # The new version records both; A's telling is carried over, not repeated.
-    assert second.json()["figures"]["matched"] == 2
+    # The new version records A, B and E; A's telling is carried over, not repeated.
+    assert second.json()["figures"]["matched"] == 3
     assert second.json()["figures"]["notified"] == 2
     support = (await town["A"][0].get("/api/support")).json()["items"]
     assert [s["slug"] for s in support] == [SLUG]

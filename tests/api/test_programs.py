@@ -11,7 +11,7 @@ import pytest
 from test_applications import verified_resident
 from test_identity import staff_client
 
-from todoke.benefits.service import reevaluate
+from todoke.benefits.telling import reevaluate
 from todoke.notices.tables import Notice
 from todoke.registry.importer import import_registry
 from todoke.registry.tables import Household, Person
@@ -130,14 +130,16 @@ async def test_second_staff_member_activates_and_exactly_the_qualifying_are_told
     assert (await town["E"][0].get("/api/support")).json()["items"] == []
 
     # Never twice for one person and program.
-    from todoke.benefits.service import match_and_notify
+    from todoke.benefits.telling import match_and_notify
 
     assert await match_and_notify(city.id, "child-rearing-allowance") == 0
     assert len(await support_notices(town["A"][0])) == 1
     path = "/api/staff/programs/child-rearing-allowance"
     figures = (await supervisor.get(path)).json()["figures"]
     # Reading the support page opened nothing (a GET writes nothing); opening the notice does.
-    assert figures["matched"] == 1 and figures["notified"] == 1 and figures["opened"] == 0
+    # E matched too, recorded with why nobody told them.
+    assert figures["matched"] == 2 and figures["notified"] == 1 and figures["opened"] == 0
+    assert figures["not_told"] == {"no_consent": 1}
     resident, resident_headers = town["A"]
     read = await resident.post(f"/api/me/inbox/{notice['id']}/read", headers=resident_headers)
     assert read.status_code == 204

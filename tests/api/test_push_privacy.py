@@ -124,6 +124,8 @@ async def test_personal_kinds_push_only_the_neutral_text(
             "title": NEUTRAL_TITLE[language],
             "body": NEUTRAL_BODY[language],
             "link": LINK,
+            # The device groups by the same keyed digest the Topic header carries.
+            "thread": delivery.headers["topic"],
         }
         shown = payload["title"] + payload["body"]
         assert leaks(shown, TITLE) == [] and leaks(shown, BODY) == []
@@ -160,6 +162,7 @@ async def test_kinds_with_nothing_personal_keep_their_text(
         "title": title["ja"],
         "body": text["ja"],
         "link": "/account",
+        "thread": delivery.headers["topic"],
     }
     assert delivery.headers["urgency"] == urgency
     assert (await Delivery.select().first())["urgency"] == urgency
@@ -192,6 +195,7 @@ async def test_one_thread_one_topic_that_names_no_one(
     await run_worker(push_settings)
     received = await double.wait_for_async(6)
     topic = {json.loads(d.payload)["id"]: d.headers["topic"] for d in received}
+    assert all(json.loads(d.payload)["thread"] == d.headers["topic"] for d in received)
     assert topic[first] == topic[second]
     distinct = [topic[first], topic[other], topic[programme], *(topic[n] for n in lone)]
     assert len(set(distinct)) == len(distinct)

@@ -177,7 +177,7 @@ def test_a_supervisor_previews_and_approves_a_seeded_program(make_page, live_dem
 
     page.get_by_role("button", name="承認して開始する").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("今すぐお知らせが届きます")
+    expect(dialog).to_contain_text("今すぐお知らせします")
     assert_no_axe_violations(page, "approve dialog")
     dialog.get_by_role("button", name="承認して開始する").click()
     expect(page.locator(".notice--success .notice__title")).to_have_text(

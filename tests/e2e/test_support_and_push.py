@@ -763,7 +763,9 @@ def test_push_switch_delivery_display_click_and_sign_out(
         assert len(shown) == 1, shown
         assert shown[0]["title"] == payload["title"]
         assert shown[0]["body"] == payload["body"]
-        assert shown[0]["tag"] == f"notice-{notice_id}"
+        # Tagged by the programme's thread (the Topic's digest): a newer notice of the
+        # programme would take this one's place on the device.
+        assert payload["thread"] and shown[0]["tag"] == f"thread-{payload['thread']}"
         assert shown[0]["data"] == {"id": notice_id, "link": f"/support#{CHILD_REARING}"}
         assert shown[0]["icon"].endswith("/icons/icon-192.png")
         assert shown[0]["badge"].endswith("/icons/badge-72.png")
@@ -791,7 +793,7 @@ def test_push_switch_delivery_display_click_and_sign_out(
                  const client = await openNotice(n.data);
                  return Boolean(client);
                }""",
-            f"notice-{notice_id}",
+            f"thread-{payload['thread']}",
         )
         page.wait_for_url(f"**/support#{CHILD_REARING}")
         _wait_until(

@@ -21,14 +21,30 @@ class ProgramDraft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rule: dict[str, Any]
     delivery: str
     procedure_slug: str = ""
+    # Whom a match tells: the matched person, or only the household's claimant (生計中心者).
+    tells: str = "person"
+    # Channels in the order they are tried: app, email, letter (email needs app: it only
+    # announces the inbox notice).
+    channels: list[str] = msgspec.field(default_factory=lambda: ["app", "email", "letter"])
+    # Not opened within this many days → the next channel; null: every channel at once.
+    fallback_days: int | None = None
+
+
+class ApprovalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What the approver confirms: the legal basis for letters to residents who never
+    signed up (個人情報保護法 §69(2)(ii)); empty: no letters."""
+
+    letter_basis: str = ""
 
 
 class ProgramFigures(msgspec.Struct, frozen=True):
-    """How far delivery got for the programme's matches; ``opened``: the notice was opened
-    in the inbox; ``applied``: the matched person filed the programme's procedure after
-    being told; ``suppressed``: reachable matches not told, by reason (``held_pending``,
-    ``held_approved``: an application for the programme's procedure is pending or
-    approved)."""
+    """The funnel of the programme's current version: ``matched`` (the rule holds),
+    ``cannot_tell`` (the rule needs a fact the registry lacks: staff check by hand),
+    ``told`` (on at least one channel) and ``by_channel`` (app, email, letter: letters
+    ``queued`` until printed), ``opened`` (the notice opened in the inbox), ``applied``
+    (filed the programme's procedure after being told), ``granted``; ``not_told`` counts
+    matches nobody told, by reason (held_pending, held_approved, receiving, no_account,
+    no_consent, no_channel); ``stopped``: no longer qualify (the daily pass)."""
 
     matched: int
     notified: int
@@ -36,7 +52,11 @@ class ProgramFigures(msgspec.Struct, frozen=True):
     applied: int
     granted: int
     delivery_rate: float | None
-    suppressed: dict[str, int] = msgspec.field(default_factory=dict)
+    cannot_tell: int = 0
+    by_channel: dict[str, int] = msgspec.field(default_factory=dict)
+    letters_queued: int = 0
+    not_told: dict[str, int] = msgspec.field(default_factory=dict)
+    stopped: int = 0
 
 
 class ProgramRead(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,6 +72,10 @@ class ProgramRead(msgspec.Struct, frozen=True, kw_only=True):
     rule: dict[str, Any]
     delivery: str
     procedure_slug: str
+    tells: str
+    channels: list[str]
+    fallback_days: int | None
+    letter_basis: str
     department: str  # the department's code
     created_by: int | None
     submitted_by: int | None
@@ -84,10 +108,29 @@ class ProgramPreview(msgspec.Struct, frozen=True):
     version: int
     matched: int
     reachable: int
+    # What approving would do now: how many would be told in the app, by email, by letter
+    # (if the approver records a basis), and how many not: cannot tell, held back, no way.
+    forecast: dict[str, int]
     by_district: dict[str, int]
     by_age_band: dict[str, int]
     examples: list[PreviewExample]
     evaluated_on: date
+
+
+class PersonToCheck(msgspec.Struct, frozen=True):
+    registry_id: str
+    name: str
+    why: list[str]  # the rule's conditions for this person, in Japanese; unknown ones say so
+    since: date  # evaluated on (cannot tell) or stopped on
+
+
+class PersonsToCheck(msgspec.Struct, frozen=True):
+    """Matches a person at the municipality checks by hand (their department only)."""
+
+    slug: str
+    kind: str  # cannot_tell | stopped
+    total: int
+    items: list[PersonToCheck]  # the first 200
 
 
 class Reason(msgspec.Struct, frozen=True):

@@ -25,10 +25,13 @@ import msgspec
 
 from todoke import clock
 from todoke.audit import service as audit
-from todoke.benefits import rules
+from todoke.benefits import rules, telling
 from todoke.benefits.facts import FACTS, compute_facts, load_persons
 from todoke.benefits.schemas import (
+    ApprovalRequest,
     CheckResult,
+    PersonsToCheck,
+    PersonToCheck,
     PreviewExample,
     ProgramApproved,
     ProgramDraft,
@@ -44,16 +47,14 @@ from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
 from todoke.notices import public as notices
-from todoke.notices.service import write_notice
 from todoke.principal import NOT_ALLOWED, Principal
 from todoke.procedures import public as procedures
 from todoke.registry import public as registry
 
 DELIVERY = ("inform", "invite", "grant")
 AGE_BANDS = ((0, 17, "0–17"), (18, 39, "18–39"), (40, 64, "40–64"), (65, 200, "65+"))
-MATCHING = "matching"  # the consent purpose that lets the municipality tell a resident
-# Persons whose accounts and earlier matches are read per query while matching.
-PERSONS_PER_QUERY = 500
+TELLS = ("person", "claimant")
+MATCHING = telling.MATCHING
 
 _NOT_FOUND = NotFound(Text("支援制度が見つかりません。", "There is no such program."))
 
@@ -111,6 +112,22 @@ def _check_draft(draft: ProgramDraft) -> None:
         raise InvalidInput(Text("識別名は英数字とハイフンです。", "slug: letters, digits, '-'"))
     for name in ("title", "summary", "action"):
         _localized(getattr(draft, name), name)
+    if draft.tells not in TELLS:
+        raise InvalidInput(Text("通知する相手が正しくありません。", "tells: person or claimant"))
+    if (
+        not draft.channels
+        or len(set(draft.channels)) != len(draft.channels)
+        or any(c not in telling.CHANNELS for c in draft.channels)
+        or ("email" in draft.channels and "app" not in draft.channels)
+    ):
+        raise InvalidInput(
+            Text(
+                "届ける手段は app・email・letter から選んでください（email は app と一緒に）。",
+                "channels: app, email, letter, each once (email only with app)",
+            )
+        )
+    if draft.fallback_days is not None and not 1 <= draft.fallback_days <= 365:
+        raise InvalidInput(Text("次の手段までの日数は1〜365日です。", "fallback_days: 1 to 365"))
 
 
 class _Version(msgspec.Struct, frozen=True):
@@ -149,20 +166,24 @@ async def save_draft(principal: Principal, draft: ProgramDraft) -> ProgramRead:
             _dump(draft.rule),
             draft.delivery,
             draft.procedure_slug,
+            draft.tells,
+            _dump(draft.channels),
+            draft.fallback_days,
         ]
         if latest is not None and latest.status in ("draft", "pending"):
             await sql.execute(
                 "UPDATE program SET department = ?, title = ?, summary = ?, action = ?, rule = ?, "
-                "delivery = ?, procedure_slug = ?, status = 'draft', submitted_by = NULL, "
-                "updated_at = ? WHERE id = ?",
+                "delivery = ?, procedure_slug = ?, tells = ?, channels = ?, fallback_days = ?, "
+                "status = 'draft', submitted_by = NULL, updated_at = ? WHERE id = ?",
                 [*values, now, latest.id],
             )
         else:
             version = latest.version + 1 if latest is not None else 1
             await sql.execute(
                 "INSERT INTO program (municipality, slug, version, department, status, title, "
-                "summary, action, rule, delivery, procedure_slug, created_by, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "summary, action, rule, delivery, procedure_slug, tells, channels, "
+                "fallback_days, created_by, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [principal.municipality_id, draft.slug, version, *values,
                  principal.account_id, now, now],
             )  # fmt: skip
@@ -182,6 +203,10 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
     rule: dict[str, Any]
     delivery: str
     procedure_slug: str
+    tells: str
+    channels: list[str]
+    fallback_days: int | None
+    letter_basis: str
     department_id: int
     created_by: int | None
     submitted_by: int | None
@@ -192,8 +217,8 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
 
 _PROGRAM_COLUMNS = (
     "id, slug, version, status, title, summary, action, rule, delivery, procedure_slug, "
-    "department AS department_id, created_by, submitted_by, approved_by, activated_at, "
-    "closed_at"
+    "tells, channels, fallback_days, letter_basis, department AS department_id, "
+    "created_by, submitted_by, approved_by, activated_at, closed_at"
 )
 
 
@@ -213,6 +238,18 @@ class _Counts(msgspec.Struct, frozen=True):
     matched: int
     notified: int
     granted: int
+    stopped: int
+
+
+class _Reason(msgspec.Struct, frozen=True):
+    not_told: str
+    persons: int
+
+
+class _ByChannel(msgspec.Struct, frozen=True):
+    channel: str
+    state: str
+    persons: int
 
 
 class _Matched(msgspec.Struct, frozen=True):
@@ -222,28 +259,44 @@ class _Matched(msgspec.Struct, frozen=True):
     opened_at: datetime | None
 
 
-class _Held(msgspec.Struct, frozen=True):
-    suppressed: str
-    persons: int
-
-
 async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> ProgramFigures:
+    """The version's funnel: matched → told (per channel) → opened → applied → granted,
+    and why the rest were not told."""
     counts = await sql.row(
         _Counts,
         "SELECT COUNT(*) AS matched, COUNT(notified_at) AS notified, "
-        "COUNT(granted_at) AS granted FROM program_match WHERE program = ?",
+        "COUNT(granted_at) AS granted, COUNT(stopped_on) AS stopped FROM program_match "
+        "WHERE program = ? AND (not_told IS NULL OR not_told <> 'cannot_tell')",
         [program.id],
     )
     assert counts is not None  # an aggregate always gives a row
-    held = await sql.rows(
-        _Held,
-        "SELECT suppressed, COUNT(*) AS persons FROM program_match WHERE program = ? "
-        "AND notified_at IS NULL AND suppressed IS NOT NULL GROUP BY suppressed",
-        [program.id],
-    )
+    reasons = {
+        r.not_told: r.persons
+        for r in await sql.rows(
+            _Reason,
+            "SELECT not_told, COUNT(*) AS persons FROM program_match WHERE program = ? "
+            "AND notified_at IS NULL AND not_told IS NOT NULL GROUP BY not_told",
+            [program.id],
+        )
+    }
+    cannot_tell = reasons.pop("cannot_tell", 0)
+    by_channel: dict[str, int] = {}
+    queued = 0
+    for row in await sql.rows(
+        _ByChannel,
+        "SELECT d.channel AS channel, d.state AS state, COUNT(*) AS persons "
+        "FROM program_delivery d JOIN program_match m ON m.person = d.person "
+        "AND m.program = ? WHERE d.municipality = ? AND d.slug = ? AND d.state <> 'cancelled' "
+        "GROUP BY d.channel, d.state",
+        [program.id, municipality_id, program.slug],
+    ):
+        by_channel[row.channel] = by_channel.get(row.channel, 0) + row.persons
+        if row.channel == "letter" and row.state == "queued":
+            queued += row.persons
     matches = await sql.rows(
         _Matched,
-        "SELECT person, matched_at, notice, opened_at FROM program_match WHERE program = ?",
+        "SELECT person, matched_at, notice, opened_at FROM program_match WHERE program = ? "
+        "AND notified_at IS NOT NULL",
         [program.id],
     )
     # Opened: the notice telling them was opened in the inbox (never by merely reading a
@@ -269,7 +322,11 @@ async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> 
         delivery_rate=(
             round((applied + counts.granted) / counts.matched, 3) if counts.matched else None
         ),
-        suppressed={h.suppressed: h.persons for h in held},
+        cannot_tell=cannot_tell,
+        by_channel={c: by_channel.get(c, 0) for c in telling.CHANNELS},
+        letters_queued=queued,
+        not_told=reasons,
+        stopped=counts.stopped,
     )
 
 
@@ -287,6 +344,10 @@ async def _read(sql: SqlSession, municipality_id: int, slug: str) -> ProgramRead
         rule=program.rule,
         delivery=program.delivery,
         procedure_slug=program.procedure_slug,
+        tells=program.tells,
+        channels=program.channels,
+        fallback_days=program.fallback_days,
+        letter_basis=program.letter_basis,
         department=codes[program.department_id],
         created_by=program.created_by,
         submitted_by=program.submitted_by,
@@ -320,21 +381,25 @@ async def list_programs(principal: Principal) -> list[ProgramRead]:
 
 
 async def preview(principal: Principal, slug: str) -> ProgramPreview:
-    """How many residents the rule matches today (and how many of them can be told: a
-    verified account with consent to matching), by district and age band, with a few
-    examples for staff of the program's own department (audited)."""
+    """How many residents the rule matches today, by district and age band, and what
+    approving would do now (the forecast: told in the app, by email, by letter if the
+    approver records a basis; not told, and why), with a few examples for staff of the
+    program's own department (audited)."""
     today = clock.today()
     async with read_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
+        candidate = _as_active(program)
+        rule = candidate.telling_rule()
         matched: list[int] = []
-        async for batch in rules.match_persons(sql, principal.municipality_id, program.rule,
-                                               today):  # fmt: skip
+        async for batch in rules.match_persons(sql, principal.municipality_id, rule, today):
             matched.extend(batch)
+        undecided: list[int] = []
+        async for batch in rules.undecided_persons(sql, principal.municipality_id, rule, today):
+            undecided.extend(batch)
+        forecast = await _forecast(sql, principal.municipality_id, candidate, matched, undecided)
         persons = {p.id: p for p in await registry.person_summaries(sql, matched)}
-        consented = await identity.consented_accounts(sql, matched, MATCHING)
         districts = Counter(persons[i].district or "—" for i in matched if i in persons)
         bands = Counter(_band(persons[i].birth_date, today) for i in matched if i in persons)
-        reachable = len({a.person_id for a in consented})
         examples: list[PreviewExample] = []
         if principal.in_department(program.department_id):
             explained = await load_persons(sql, matched[:5])
@@ -345,7 +410,7 @@ async def preview(principal: Principal, slug: str) -> ProgramPreview:
                     PreviewExample(
                         registry_id=person.registry_id,
                         name=f"{person.family_name} {person.given_name}",
-                        why=[c.sentence.ja for c in rules.explain(program.rule, facts)],
+                        why=[c.sentence.ja for c in rules.explain(rule, facts)],
                     )
                 )
     if examples:
@@ -361,12 +426,111 @@ async def preview(principal: Principal, slug: str) -> ProgramPreview:
         slug=slug,
         version=program.version,
         matched=len(matched),
-        reachable=reachable,
+        reachable=forecast.get("app", 0),
+        forecast=forecast,
         by_district=dict(districts.most_common()),
         by_age_band={label: bands.get(label, 0) for _, _, label in AGE_BANDS},
         examples=examples,
         evaluated_on=today,
     )
+
+
+def _as_active(
+    program: _Program, letter_basis: str = "(to be recorded at approval)"
+) -> telling.ActiveProgram:
+    """A version as telling would see it once approved (a basis for letters assumed, so
+    the forecast can say how many letters it would take)."""
+    return telling.ActiveProgram(
+        id=program.id,
+        slug=program.slug,
+        version=program.version,
+        rule=program.rule,
+        title=program.title,
+        summary=program.summary,
+        action=program.action,
+        delivery=program.delivery,
+        procedure_slug=program.procedure_slug,
+        tells=program.tells,
+        channels=program.channels,
+        fallback_days=program.fallback_days,
+        letter_basis=program.letter_basis or letter_basis,
+    )
+
+
+async def _forecast(
+    sql: SqlSession,
+    municipality_id: int,
+    program: telling.ActiveProgram,
+    matched: list[int],
+    undecided: list[int],
+) -> dict[str, int]:
+    """What approving would do for each person now, counted: each channel, ``told_before``
+    (an earlier version told them), and each reason for not telling."""
+    forecast: Counter[str] = Counter()
+    everyone = sorted({*matched, *undecided})
+    unknown = set(undecided)
+    for start in range(0, len(everyone), telling.PERSONS_PER_TRANSACTION):
+        chunk = everyone[start : start + telling.PERSONS_PER_TRANSACTION]
+        seen = await telling.reach(sql, municipality_id, program, chunk)
+        for person in chunk:
+            decided = telling.plan(program, seen, person, person in unknown)
+            if decided is None or decided.carried is not None or decided.add_only:
+                forecast["told_before"] += 1
+            elif decided.channels:
+                forecast.update(decided.channels)
+            elif decided.not_told:
+                forecast[decided.not_told] += 1
+    keys = ("app", "email", "letter", "told_before", "cannot_tell", "held_pending",
+            "held_approved", "receiving", "no_account", "no_consent", "no_channel")  # fmt: skip
+    return {key: forecast.get(key, 0) for key in keys}
+
+
+class _ToCheck(msgspec.Struct, frozen=True):
+    person: int
+    explanation: list[dict[str, Any]]
+    evaluated_on: date
+    stopped_on: date | None
+
+
+async def persons_to_check(principal: Principal, slug: str, kind: str) -> PersonsToCheck:
+    """The current version's matches staff check by hand: ``cannot_tell`` (the rule needs a
+    fact the registry lacks for them: ask them, 所得の申告) or ``stopped`` (no longer
+    qualify). Names are personal data: the programme's department only, audited."""
+    async with read_transaction() as sql:
+        program = await _latest(sql, principal.municipality_id, slug)
+        if not principal.in_department(program.department_id):
+            raise Forbidden(NOT_ALLOWED)
+        where = "not_told = 'cannot_tell'" if kind == "cannot_tell" else "stopped_on IS NOT NULL"
+        total = await sql.value(
+            f"SELECT COUNT(*) FROM program_match WHERE program = ? AND {where}", [program.id]
+        )
+        rows = await sql.rows(
+            _ToCheck,
+            "SELECT person, explanation, evaluated_on, stopped_on FROM program_match "
+            f"WHERE program = ? AND {where} ORDER BY person LIMIT 200",
+            [program.id],
+        )
+        persons = {p.id: p for p in await registry.person_summaries(sql, [r.person for r in rows])}
+    items = [
+        PersonToCheck(
+            registry_id=persons[r.person].registry_id,
+            name=f"{persons[r.person].family_name} {persons[r.person].given_name}",
+            why=[c["sentence"]["ja"] for c in r.explanation],
+            since=r.stopped_on or r.evaluated_on,
+        )
+        for r in rows
+        if r.person in persons
+    ]
+    if items:
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="program.persons_checked",
+            purpose="program_preview",
+            detail={"program": slug, "kind": kind, "persons": [i.registry_id for i in items]},
+        )
+    return PersonsToCheck(slug=slug, kind=kind, total=total or 0, items=items)
 
 
 def _band(born: date | None, today: date) -> str:
@@ -388,9 +552,17 @@ async def submit(principal: Principal, slug: str) -> ProgramRead:
     return await get_program(principal, slug)
 
 
-async def approve(principal: Principal, slug: str) -> ProgramApproved:
+async def approve(
+    principal: Principal, slug: str, request: ApprovalRequest | None = None
+) -> ProgramApproved:
     """A second staff member approves: the program becomes active (closing the version it
-    replaces), the registry is matched and every reachable match is told."""
+    replaces), the registry is matched and every match told on the channels that reach
+    them. Letters go only where the approver recorded their legal basis."""
+    basis = (request.letter_basis if request is not None else "").strip()
+    if len(basis) > 500:
+        raise InvalidInput(
+            Text("法的根拠は500文字以内です。", "letter_basis: 500 characters at most")
+        )
     async with write_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
         if program.status != "pending":
@@ -414,8 +586,8 @@ async def approve(principal: Principal, slug: str) -> ProgramApproved:
         )
         await sql.execute(
             "UPDATE program SET status = 'active', approved_by = ?, activated_at = ?, "
-            "updated_at = ? WHERE id = ?",
-            [principal.account_id, now, now, program.id],
+            "updated_at = ?, letter_basis = ? WHERE id = ?",
+            [principal.account_id, now, now, basis, program.id],
         )
         await audit.record(
             municipality_id=principal.municipality_id,
@@ -423,16 +595,16 @@ async def approve(principal: Principal, slug: str) -> ProgramApproved:
             actor_account=principal.account_id,
             action="program.approved",
             purpose="administration",
-            detail={"program": slug, "version": program.version},
+            detail={"program": slug, "version": program.version, "letter_basis": basis},
             sql=sql,
         )
         # Changes logged before activation are already reflected in this full match.
-        await _set_cursor(
+        await telling.set_cursor(
             sql,
             principal.municipality_id,
             await registry.last_change_id(sql, principal.municipality_id),
         )
-    told = await match_and_notify(principal.municipality_id, slug)
+    told = await telling.match_and_notify(principal.municipality_id, slug)
     approved = await get_program(principal, slug)
     return ProgramApproved(**msgspec.structs.asdict(approved), told=told)
 
@@ -449,328 +621,7 @@ async def close(principal: Principal, slug: str) -> ProgramRead:
     return await get_program(principal, slug)
 
 
-# --- matching and telling ----------------------------------------------------------------------
-
-
-class _Active(msgspec.Struct, frozen=True):
-    id: int
-    version: int
-    rule: dict[str, Any]
-    title: dict[str, str]
-    summary: dict[str, str]
-    action: dict[str, str]
-    delivery: str
-    procedure_slug: str
-
-
-class _Telling(msgspec.Struct, frozen=True):
-    """A person's match with some version of the programme, as far as telling goes."""
-
-    person: int
-    program: int
-    notice: int | None
-    notified_at: datetime | None
-    opened_at: datetime | None
-    granted_at: datetime | None
-    suppressed: str | None
-
-
-class _Triage(msgspec.Struct):
-    """What to do for each reachable person the rule matches (person → account, and whether
-    the person already has a row for this version). Persons told of any version of the
-    programme are not told again: their telling is carried over into this version's row."""
-
-    tell: dict[int, tuple[int, bool]] = msgspec.field(default_factory=dict)
-    hold: dict[int, tuple[int, bool, str]] = msgspec.field(default_factory=dict)
-    carry: dict[int, tuple[int, _Telling]] = msgspec.field(default_factory=dict)
-
-    def persons(self) -> list[int]:
-        return sorted({*self.tell, *self.hold, *self.carry})
-
-
-async def _triage(
-    sql: SqlSession, municipality_id: int, slug: str, program: _Active, person_ids: list[int]
-) -> _Triage:
-    """Of these matched persons, the reachable ones (a live resident account that consented
-    to matching) sorted into: to tell (never told of this programme, in any version, and
-    nothing held), to hold back (an application for the programme's procedure is pending or
-    approved: recorded with the reason, told later if it is rejected or withdrawn), and to
-    carry over (told of an earlier version; this version records that telling)."""
-    triage = _Triage()
-    for start in range(0, len(person_ids), PERSONS_PER_QUERY):
-        chunk = person_ids[start : start + PERSONS_PER_QUERY]
-        accounts = {
-            a.person_id: a.account_id
-            for a in await identity.consented_accounts(sql, chunk, MATCHING)
-            if a.kind == "resident"
-        }
-        if not accounts:
-            continue
-        marks, args = sql.in_list(list(accounts))
-        tellings: dict[int, list[_Telling]] = {}
-        for row in await sql.rows(
-            _Telling,
-            "SELECT m.person AS person, m.program AS program, m.notice AS notice, "
-            "m.notified_at AS notified_at, m.opened_at AS opened_at, "
-            "m.granted_at AS granted_at, m.suppressed AS suppressed "
-            "FROM program_match m JOIN program p ON p.id = m.program "
-            f"WHERE p.municipality = ? AND p.slug = ? AND m.person {marks}",
-            [municipality_id, slug, *args],
-        ):
-            tellings.setdefault(row.person, []).append(row)
-        told: dict[int, _Telling] = {}
-        for person, rows in tellings.items():
-            earlier = [r for r in rows if r.notified_at is not None]
-            if earlier:
-                told[person] = min(earlier, key=lambda r: r.program)  # the first version's
-        held: dict[int, str] = {}
-        if program.procedure_slug:
-            held = {
-                h.person_id: f"held_{h.held}"
-                for h in await procedures.held_applications(
-                    sql,
-                    municipality_id,
-                    program.procedure_slug,
-                    [p for p in accounts if p not in told],
-                )
-            }
-        for person, account in accounts.items():
-            current = next((r for r in tellings.get(person, []) if r.program == program.id), None)
-            if person in told:
-                if current is None:
-                    triage.carry[person] = (account, told[person])
-            elif person in held:
-                if current is None or current.suppressed != held[person]:
-                    triage.hold[person] = (account, current is not None, held[person])
-            else:
-                triage.tell[person] = (account, current is not None)
-    return triage
-
-
-async def match_and_notify(
-    municipality_id: int, slug: str, person_ids: list[int] | None = None
-) -> int:
-    """Match the active version of a program (over the whole registry, or over
-    ``person_ids``), record the matches and tell each matched, reachable resident who was
-    never told of this programme. Returns how many were told.
-
-    Once per programme, not per version: a new version with the same rule tells nobody
-    again, and tells only persons newly matched. Nobody is told while an application for
-    the programme's procedure is pending or approved: the match is recorded as suppressed,
-    with the reason, and told by a later evaluation if the application is rejected or
-    withdrawn.
-
-    The match and the explanations are worked out in a read transaction (over a large
-    registry that takes seconds, and SQLite's write lock would stop every other writer
-    meanwhile); the write transaction after it sorts the persons again (the unique index on
-    program, version and person, and the claim on an untold row, back this up), so each
-    person hears once however many workers run."""
-    today = clock.today()
-    async with read_transaction() as sql:
-        program = await sql.row(
-            _Active,
-            "SELECT id, version, rule, title, summary, action, delivery, procedure_slug "
-            "FROM program WHERE municipality = ? AND slug = ? AND status = 'active'",
-            [municipality_id, slug],
-        )
-        if program is None:
-            return 0
-        found: list[int] = []
-        async for batch in rules.match_persons(sql, municipality_id, program.rule, today,
-                                               person_ids):  # fmt: skip
-            found.extend(batch)
-        candidates = (await _triage(sql, municipality_id, slug, program, found)).persons()
-        if not candidates:
-            return 0
-        records = await load_persons(sql, candidates)
-        reasons = {
-            person_id: [
-                msgspec.to_builtins(c)
-                for c in rules.explain(program.rule, compute_facts(record, today))
-            ]
-            for person_id, record in records.items()
-        }
-    told = 0
-    kind = "support.granted" if program.delivery == "grant" else "support.matched"
-    title = _notice_title(program.title, program.delivery)
-    async with write_transaction() as sql:
-        still_active = await sql.value(
-            "SELECT 1 FROM program WHERE id = ? AND status = 'active'", [program.id]
-        )
-        if still_active is None:
-            return 0
-        triage = await _triage(sql, municipality_id, slug, program, sorted(reasons))
-        now = clock.now()
-        for person_id, (account_id, recorded) in triage.tell.items():
-            why = reasons[person_id]
-            granted_at = now if program.delivery == "grant" else None
-            claimed = None
-            if recorded:
-                claimed = await sql.value(
-                    "UPDATE program_match SET account = ?, explanation = ?, notified_at = ?, "
-                    "granted_at = ?, suppressed = NULL, evaluated_on = ? WHERE program = ? "
-                    "AND version = ? AND person = ? AND notified_at IS NULL RETURNING id",
-                    [account_id, _dump(why), now, granted_at, today, program.id,
-                     program.version, person_id],
-                )  # fmt: skip
-                if claimed is None:  # another worker told them meanwhile
-                    continue
-            notice_id = await write_notice(
-                sql,
-                municipality_id=municipality_id,
-                account_id=account_id,
-                kind=kind,
-                title=title,
-                body=_notice_body(program.summary, program.action, why),
-                link=f"/support#{slug}",
-                thread=slug,
-            )
-            if recorded:
-                await sql.execute(
-                    "UPDATE program_match SET notice = ? WHERE id = ?", [notice_id, claimed]
-                )
-            else:
-                await sql.execute(
-                    "INSERT INTO program_match (program, version, person, account, explanation, "
-                    "matched_at, notice, notified_at, granted_at, evaluated_on) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [program.id, program.version, person_id, account_id, _dump(why), now,
-                     notice_id, now, granted_at, today],
-                )  # fmt: skip
-            told += 1
-        for person_id, (account_id, recorded, reason) in triage.hold.items():
-            if recorded:
-                await sql.execute(
-                    "UPDATE program_match SET account = ?, explanation = ?, suppressed = ?, "
-                    "evaluated_on = ? WHERE program = ? AND version = ? AND person = ? "
-                    "AND notified_at IS NULL",
-                    [account_id, _dump(reasons[person_id]), reason, today, program.id,
-                     program.version, person_id],
-                )  # fmt: skip
-            else:
-                await sql.execute(
-                    "INSERT INTO program_match (program, version, person, account, explanation, "
-                    "matched_at, evaluated_on, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [program.id, program.version, person_id, account_id,
-                     _dump(reasons[person_id]), now, today, reason],
-                )  # fmt: skip
-        for person_id, (account_id, earlier) in triage.carry.items():
-            await sql.execute(
-                "INSERT INTO program_match (program, version, person, account, explanation, "
-                "matched_at, notice, notified_at, opened_at, granted_at, evaluated_on) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [program.id, program.version, person_id, account_id, _dump(reasons[person_id]),
-                 now, earlier.notice, earlier.notified_at, earlier.opened_at, earlier.granted_at,
-                 today],
-            )  # fmt: skip
-    return told
-
-
-def _notice_title(title: dict[str, str], delivery: str) -> dict[str, str]:
-    if delivery == "grant":
-        return {
-            "ja": f"{title['ja']}を支給します",
-            "easy": f"{title['easy']}を もらえます",
-            "en": f"You will receive: {title['en']}",
-        }
-    return {
-        "ja": f"受けられる支援があります：{title['ja']}",
-        "easy": f"もらえる しえんが あります：{title['easy']}",
-        "en": f"Support for you: {title['en']}",
-    }
-
-
-def _notice_body(
-    summary: dict[str, str], action: dict[str, str], why: list[dict[str, Any]]
-) -> dict[str, str]:
-    body = {}
-    for language in ("ja", "easy", "en"):
-        reasons = "".join(f"\n・{c['sentence'][language]}" for c in why[:3])
-        body[language] = f"{summary[language]}{reasons}\n{action[language]}"
-    return body
-
-
-async def _set_cursor(sql: SqlSession, municipality_id: int, change_id: int) -> None:
-    held = await sql.value(
-        "SELECT last_change FROM matching_cursor WHERE municipality = ?", [municipality_id]
-    )
-    if held is not None:
-        await sql.execute(
-            "UPDATE matching_cursor SET last_change = ?, updated_at = ? WHERE municipality = ? "
-            "AND last_change < ?",
-            [change_id, clock.now(), municipality_id, change_id],
-        )
-    else:
-        await sql.execute(
-            "INSERT INTO matching_cursor (municipality, last_change, updated_at) VALUES (?, ?, ?)",
-            [municipality_id, change_id, clock.now()],
-        )
-
-
-async def _active_slugs(sql: SqlSession, municipality_id: int) -> list[str]:
-    found = await sql.rows(
-        _Slug,
-        "SELECT slug FROM program WHERE municipality = ? AND status = 'active' ORDER BY slug",
-        [municipality_id],
-    )
-    return [s.slug for s in found]
-
-
-async def reevaluate(municipality_id: int, limit: int = 5000) -> int:
-    """Read registry changes since the cursor; re-match the active programs over the
-    households they touched (a child's birth changes the parent's household facts).
-    Returns how many residents were newly told. Safe to run from any number of workers:
-    the cursor row is locked while a slice is taken."""
-    async with write_transaction() as sql:
-        lock = " FOR UPDATE" if sql.postgres else ""
-        start = await sql.value(
-            "SELECT last_change FROM matching_cursor WHERE municipality = ?" + lock,
-            [municipality_id],
-        )
-        changes = await registry.changes_after(sql, municipality_id, start or 0, limit)
-        if not changes:
-            return 0
-        persons = await registry.persons_touched(
-            sql,
-            municipality_id,
-            [c.person_registry_id for c in changes],
-            [c.household_registry_id for c in changes if c.household_registry_id],
-        )
-        await _set_cursor(sql, municipality_id, changes[-1].id)
-        active = await _active_slugs(sql, municipality_id)
-    told = 0
-    for slug in active:
-        told += await match_and_notify(municipality_id, slug, sorted(persons))
-    return told
-
-
-async def reevaluate_all() -> int:
-    return sum([await reevaluate(m) for m in await registry.municipality_ids()])
-
-
-async def match_on_consent(principal: Principal) -> int:
-    """A resident who turns matching on is checked against every active program at once."""
-    if principal.person_id is None:
-        return 0
-    async with read_transaction() as sql:
-        active = await _active_slugs(sql, principal.municipality_id)
-    return sum(
-        [
-            await match_and_notify(principal.municipality_id, slug, [principal.person_id])
-            for slug in active
-        ]
-    )
-
-
-async def tell_on_consent(principal: Principal, purpose: str) -> None:
-    """identity's consent listener (wired in ``create_app``): once a resident's consent to
-    matching is written, every active programme they match tells them, within the same
-    request. (identity cannot import benefits; the app hands it this function.)"""
-    if purpose == MATCHING and not principal.is_staff:
-        await match_on_consent(principal)
-
-
-# --- what residents see ------------------------------------------------------------------------
+# --- what a resident was told ----------------------------------------------------------------
 
 
 class _Support(msgspec.Struct, frozen=True):

@@ -7,6 +7,10 @@ nothing it has not read: a burst of announcements (a 10,000-row import commits a
 time) is a handful of passes, not one per change. What a pass reads is always the cursor
 over the change log, never the announcement, so a lost announcement costs only time until
 the safety-net poll.
+
+Each round also runs the daily calendar pass when Japan's date has moved on since it last
+ran (``telling.calendar_pass``: a look, then the whole registry once a day), so a resident
+turning 65 is told that day.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from todoke.benefits.service import reevaluate_all
+from todoke.benefits.telling import daily_all, reevaluate_all
 from todoke.db import current_engine, read_transaction
 from todoke.registry import public as registry
 from todoke.registry.change_signal import ChangeListener
@@ -44,6 +48,9 @@ async def run_matching(stop: asyncio.Event, interval_seconds: float | None = Non
                 told = await drain(stop)
                 if told:
                     logger.info("matching: %d residents newly told", told)
+                told = await daily_all()
+                if told:
+                    logger.info("matching: the daily pass told %d residents", told)
             except Exception:
                 logger.exception("matching: re-evaluation failed; retrying")
                 await _wait(stop, None, RETRY_SECONDS)

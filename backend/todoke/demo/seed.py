@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from todoke.benefits.catalogue import seed_programs
+from todoke.demo.accounts import seed_demo_accounts
 from todoke.demo.generator import generate_persons, write_csv
 from todoke.procedures import service as procedures
 from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
@@ -53,6 +54,8 @@ async def seed_demo(
                 filename=path.name,
                 today=today,
             )
+    # About a tenth of the adults already use the app (accounts without passkeys).
+    await seed_demo_accounts(municipality.id)
     return municipality, report
 
 

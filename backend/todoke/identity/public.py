@@ -1,5 +1,5 @@
-"""What other domains call to reach the identity domain's data: accounts, staff access and
-consents.
+"""What other domains call to reach the identity domain's data: accounts, staff access,
+outreach codes and consents.
 
 Another domain never names this domain's tables in its SQL; it calls a function here
 instead. Each function returns plain values or msgspec Structs declared beside it, and reads
@@ -9,14 +9,15 @@ transaction (to see its own writes, or to write in the same transaction).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import msgspec
 
 from todoke import clock
+from todoke.codes import canonical_code, code_hash, new_code
 from todoke.db import SqlSession, read_transaction, reading
-from todoke.identity.service import end_all_sessions
+from todoke.identity.service import OUTREACH, end_all_sessions
 
 # --- accounts --------------------------------------------------------------------------------
 
@@ -65,6 +66,59 @@ async def account_person(
             "WHERE id = ? AND municipality = ?",
             [account_id, municipality_id],
         )
+
+
+# --- outreach codes ------------------------------------------------------------------------
+
+
+async def issue_outreach_codes(
+    sql: SqlSession,
+    municipality_id: int,
+    next_paths: Mapping[int, str],
+    expires_at: datetime,
+    *,
+    codes: Mapping[int, str] | None = None,
+    issued_by: int | None = None,
+) -> dict[int, str]:
+    """Single-use codes for outreach letters (勧奨通知), one per person, each leading to its
+    app path once redeemed (``/procedures/{slug}/apply``, or ``/support``). Returns the code
+    by person id, for persons with NO live resident account only: an outreach code binds a
+    new account like the activation letter and must never hand over (recover) an existing
+    one, so a person who has an account gets none (and redeeming one later refuses).
+
+    ``codes`` are codes made beforehand (``todoke.codes.new_code``), so a letter can be
+    printed before the transaction that records it; without them codes are made here. Only
+    their hashes are kept. Writes in the caller's transaction."""
+    persons = sorted(next_paths)
+    for path in next_paths.values():
+        if not path.startswith("/") or path.startswith("//") or len(path) > 200:
+            raise ValueError(f"an outreach code leads to an app path, not {path!r}")
+    bound: set[int] = set()
+    for marks, args in sql.in_batches(persons):
+        bound.update(
+            person
+            for (person,) in await sql.fetch(
+                "SELECT DISTINCT person FROM account WHERE kind = 'resident' "
+                f"AND disabled_at IS NULL AND person {marks}",
+                args,
+            )
+        )
+    issued = {
+        person: canonical_code(codes[person]) if codes is not None else new_code()
+        for person in persons
+        if person not in bound
+    }
+    now = clock.now()
+    await sql.executemany(
+        "INSERT INTO activation_code (municipality, person, code_hash, purpose, next_path, "
+        "issued_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (municipality_id, person, code_hash(code), OUTREACH, next_paths[person], issued_by,
+             now, expires_at)
+            for person, code in issued.items()
+        ],
+    )  # fmt: skip
+    return issued
 
 
 # --- consents --------------------------------------------------------------------------------
@@ -189,3 +243,23 @@ async def deactivate_account(sql: SqlSession, account_id: int) -> None:
     """Disable an account and end its sessions at once; its passkeys no longer sign in."""
     await sql.execute("UPDATE account SET disabled_at = ? WHERE id = ?", [clock.now(), account_id])
     await end_all_sessions(account_id, sql)
+
+
+class BoundAccount(msgspec.Struct, frozen=True):
+    person_id: int
+    account_id: int
+
+
+async def resident_accounts(sql: SqlSession, person_ids: Iterable[int]) -> list[BoundAccount]:
+    """The live resident accounts bound to these persons, consented or not (any number of
+    persons): telling needs to know "no account" from "no consent"."""
+    found: list[BoundAccount] = []
+    for marks, args in sql.in_batches(person_ids):
+        found += await sql.rows(
+            BoundAccount,
+            "SELECT person AS person_id, id AS account_id FROM account "
+            f"WHERE kind = 'resident' AND disabled_at IS NULL AND person {marks} "
+            "ORDER BY person, id",
+            args,
+        )
+    return found

@@ -431,7 +431,7 @@ class MeController(Controller):
             ) from None
         if not result.recovered:  # consents given before verifying reach the person now
             await service.pass_consents_on(result.account_id, consent_listeners.listeners)
-        return VerificationDone(verified=True, recovered=result.recovered)
+        return VerificationDone(verified=True, recovered=result.recovered, next=result.next_path)
 
     @post(
         "/counter-code",

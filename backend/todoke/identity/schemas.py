@@ -146,14 +146,18 @@ class Consents(msgspec.Struct):
     sharing: bool  # departments other than the one handling a matter may see it (360° view)
 
 
-class VerificationDone(msgspec.Struct):
+class VerificationDone(msgspec.Struct, omit_defaults=True):
     verified: bool
     recovered: bool  # the person already had an account: this browser now signs in to it
+    # Where the app goes next: an outreach letter's code opens the pre-filled application
+    # (``/procedures/{slug}/apply``) or the support page; absent for other codes.
+    next: str | None = None
 
 
 class VerificationResult(msgspec.Struct, frozen=True):
     account_id: int  # the account the browser is signed in to afterwards
     recovered: bool
+    next_path: str | None = None  # an outreach code's app path to open afterwards
 
 
 class ActivationCodeIssued(msgspec.Struct, frozen=True):

@@ -39,6 +39,8 @@ CONSENT_PURPOSES: tuple[str, ...] = Consents.__struct_fields__
 logger = logging.getLogger("todoke.identity")
 
 ACTIVATION_DAYS = 30
+# The purpose of codes printed on outreach letters (勧奨通知): they bind a new account only.
+OUTREACH = "outreach"
 INVITE_DAYS = 7
 VERIFICATION_MAX_FAILURES = 5
 VERIFICATION_LOCK = timedelta(hours=24)
@@ -536,6 +538,21 @@ class _Attempts(msgspec.Struct, frozen=True):
     verification_locked_until: datetime | None
 
 
+class _Redeemed(msgspec.Struct, frozen=True):
+    person: int
+    purpose: str
+    next_path: str
+
+
+_OUTREACH_HOLDER = Conflict(
+    Text(
+        "このコードは使えません。この方のアカウントはすでにあります。"
+        "お持ちのアカウントでサインインしてください。",
+        "This code cannot be used: this resident already has an account. Please sign in with it.",
+    )
+)
+
+
 async def redeem_activation_code(principal: Principal, code: str) -> VerificationResult:
     """Bind the signed-in resident account to the person the code was issued for.
 
@@ -555,12 +572,14 @@ async def redeem_activation_code(principal: Principal, code: str) -> Verificatio
         locked_until = attempts.verification_locked_until
         if locked_until and locked_until > now:
             raise VerificationLocked(locked_until)
-        person_id = await sql.value(
+        redeemed = await sql.row(
+            _Redeemed,
             "UPDATE activation_code SET used_at = ?, used_by = ? WHERE code_hash = ? "
-            "AND municipality = ? AND used_at IS NULL AND expires_at > ? RETURNING person",
+            "AND municipality = ? AND used_at IS NULL AND expires_at > ? "
+            "RETURNING person, purpose, next_path",
             [now, principal.account_id, code_hash(code or ""), principal.municipality_id, now],
         )
-        if person_id is None:
+        if redeemed is None:
             # The failure is counted (and committed) before the code is refused.
             failures = attempts.verification_failures + 1
             lock = now + VERIFICATION_LOCK if failures >= VERIFICATION_MAX_FAILURES else None
@@ -571,20 +590,32 @@ async def redeem_activation_code(principal: Principal, code: str) -> Verificatio
             )
             result = None
         else:
-            result = await _bind_person(sql, principal, person_id, method="letter")
+            if redeemed.purpose == OUTREACH and await _holder(sql, redeemed.person, principal):
+                # An outreach letter went to someone with no account; if they have one now,
+                # the letter's code must not hand it over (only a recovery letter may).
+                raise _OUTREACH_HOLDER
+            result = await _bind_person(sql, principal, redeemed.person, method="letter")
+            if redeemed.purpose == OUTREACH and redeemed.next_path:
+                result = msgspec.structs.replace(result, next_path=redeemed.next_path)
     if result is None:
         raise _CODE_REFUSED
     return result
 
 
-async def _bind_person(
-    sql: SqlSession, principal: Principal, person_id: int, *, method: str, staff: int | None = None
-) -> VerificationResult:
+async def _holder(sql: SqlSession, person_id: int, principal: Principal) -> int | None:
+    """The live resident account bound to the person, other than the caller's."""
     holder = await sql.value(
         "SELECT id FROM account WHERE person = ? AND kind = 'resident' AND disabled_at IS NULL "
         "AND id <> ? ORDER BY id",
         [person_id, principal.account_id],
     )
+    return int(holder) if holder is not None else None
+
+
+async def _bind_person(
+    sql: SqlSession, principal: Principal, person_id: int, *, method: str, staff: int | None = None
+) -> VerificationResult:
+    holder = await _holder(sql, person_id, principal)
     now = clock.now()
     if principal.person_id is not None and principal.person_id != person_id:
         raise Conflict(
@@ -593,7 +624,7 @@ async def _bind_person(
     if holder is not None:
         # Recovery: the lost account lives on with the new passkey; this one is retired.
         # The passkeys it had are the lost (maybe stolen) ones: they stop working now.
-        old = int(holder)
+        old = holder
         await sql.execute("DELETE FROM passkey WHERE account = ?", [old])
         await sql.execute(
             "UPDATE passkey SET account = ? WHERE account = ?", [old, principal.account_id]

@@ -86,12 +86,15 @@ class Session(Table):
 
 
 class ActivationCode(Table):
-    """A code sent by post to the registered address (or handed over at a counter)."""
+    """A code sent by post to the registered address (or handed over at a counter).
+    ``outreach`` codes come printed on an outreach letter (勧奨通知) to a person with no
+    account: they bind a new account, never recover one, and lead to ``next_path``."""
 
     municipality = ForeignKey(references=Municipality, null=False)
     person = ForeignKey(references=Person, null=False)
     code_hash = Varchar(length=64, unique=True)
-    purpose = Varchar(length=16)  # verify | recovery
+    purpose = Varchar(length=16)  # verify | recovery | outreach
+    next_path = Varchar(length=200, default="")  # outreach: the app path to open afterwards
     issued_by = ForeignKey(references=Account, null=True)
     created_at = Timestamptz()
     expires_at = Timestamptz()

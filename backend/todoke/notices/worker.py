@@ -11,6 +11,9 @@ thread, or per notice) lets the push service replace such a duplicate.
 What a push shows is decided here, from the notice's kind (``notices.kinds``): the inbox
 title and body, or for anything personal the municipality's neutral "<市>からお知らせが
 あります", whose name comes from the registry's public module.
+
+The email worker (``EmailWorker``, below) works the email outbox the same way, one message
+at a time, beside the push worker in the same process.
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
+import aiosmtplib
 import msgspec
 
 from todoke import clock
-from todoke.db import KeptWriter
-from todoke.notices import kinds
+from todoke.db import KeptWriter, write_transaction
+from todoke.notices import email as email_channel
+from todoke.notices import kinds, mailer
 from todoke.notices.http_client import Answer
 from todoke.notices.push import LANGUAGES, QuietHours
 from todoke.notices.webpush import (
@@ -46,6 +52,7 @@ from todoke.registry import public as registry
 from todoke.settings import Settings
 
 logger = logging.getLogger("todoke.push")
+mail_logger = logging.getLogger("todoke.mail")
 
 BATCH = 500
 LANES = 4  # batches in flight per worker
@@ -89,10 +96,14 @@ def _text(value: Any, language: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def payload_for(notice_id: int, title: Any, body: Any, link: str, language: str) -> bytes:
+def payload_for(
+    notice_id: int, title: Any, body: Any, link: str, language: str, thread: str = ""
+) -> bytes:
     """What the service worker shows: the notice id (to mark it read), a short title and
     body in the device's language (for a neutral kind, the neutral text: see
-    ``DeliveryWorker.claim``), and where a tap leads. Well under the 4 KB limit."""
+    ``DeliveryWorker.claim``), where a tap leads, and the thread (the opaque digest the
+    Topic header carries: a newer notice of the thread replaces the older one on the
+    device too). Well under the 4 KB limit."""
     language = language if language in LANGUAGES else "ja"
     return msgspec.json.encode(
         {
@@ -100,6 +111,7 @@ def payload_for(notice_id: int, title: Any, body: Any, link: str, language: str)
             "title": _text(title, language, TITLE_CHARS),
             "body": _text(body, language, BODY_CHARS),
             "link": link if link.startswith("/") else "/inbox",
+            "thread": thread,
         }
     )
 
@@ -169,17 +181,20 @@ class DeliveryWorker:
                 if municipality not in names:  # one added since the names were read
                     names = await self._municipality_names(again=True)
                 title, body = kinds.neutral_text(names.get(municipality, {}))
+            wire_topic = kinds.wire_topic(self.topic_key, topic) or ""
             claimed.append(
                 Claimed(
                     delivery_id=delivery_id,
                     attempts=attempts,
                     urgency=urgency,
-                    topic=kinds.wire_topic(self.topic_key, topic) or "",
+                    topic=wire_topic,
                     subscription_id=subscription_id,
                     endpoint=endpoint,
                     p256dh=p256dh or "",
                     auth=auth or "",
-                    payload=payload_for(notice_id, title, body, link, language or "ja"),
+                    payload=payload_for(
+                        notice_id, title, body, link, language or "ja", wire_topic
+                    ),
                 )
             )
         return claimed
@@ -314,3 +329,258 @@ class DeliveryWorker:
                 if not handled:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+
+# --- email -------------------------------------------------------------------------------------
+
+MAIL_BATCH = 20
+# A batch's lease: longer than a batch can take (each message's send is capped at the SMTP
+# timeout, and the worker stops early when its lease runs short), so no other worker ever
+# takes a message this one may still be sending.
+MAIL_LEASE_SECONDS = 300
+
+
+class _DueEmail(msgspec.Struct):
+    id: int
+    municipality: int
+    purpose: str  # notice | confirm
+    email_address: int
+    address: str
+    nonce: str
+    attempts: int
+    claimed_until: datetime
+    # The account's address as it is now (None: removed since).
+    current_id: int | None
+    current_address: str | None
+    confirmed_at: datetime | None
+    notify: bool | None
+    bounced_at: datetime | None
+    language: str | None
+
+
+def _still_wanted(due: _DueEmail) -> bool:
+    """Whether the email may still go: to the same address, not refused since, and for a
+    notice, confirmed with notices on (a change meanwhile cancels it)."""
+    if due.current_id != due.email_address or due.current_address != due.address:
+        return False
+    if due.bounced_at is not None:
+        return False
+    if due.purpose == "confirm":
+        return due.confirmed_at is None
+    return due.confirmed_at is not None and bool(due.notify)
+
+
+class EmailWorker:
+    """Sends the email outbox: claims due emails (``FOR UPDATE SKIP LOCKED`` and a lease on
+    PostgreSQL, the write lock on SQLite, like the push ``DeliveryWorker``), writes each
+    message, sends it and records the outcome at once, one message at a time, so that an
+    email recorded as sent is never sent again. Passing failures are retried with backoff
+    until ``mail_max_attempts``; a recipient refused for good (5xx) marks the address
+    bounced, and nothing more is mailed to it until the resident enters it again."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        name: str | None = None,
+        transport: mailer.MailTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:mail"
+        self.quiet = QuietHours.parse(settings.quiet_hours)
+        self.transport = transport or mailer.transport_for(settings.smtp_url, settings.data_path)
+        self.key = email_channel.link_key(settings)
+        self.lease_seconds = MAIL_LEASE_SECONDS
+        self._names: dict[int, dict[str, str]] = {}
+        self._names_until = 0.0
+
+    async def claim(self, limit: int = MAIL_BATCH) -> tuple[list[_DueEmail], int]:
+        """Lease up to ``limit`` due emails: those to send, and how many of the claimed
+        were no longer wanted and are cancelled here."""
+        now = clock.now()
+        quiet = " AND urgent = ?" if self.quiet.contains(now) else ""
+        async with write_transaction() as sql:
+            lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
+            due = await sql.fetch(
+                "UPDATE email_delivery SET claimed_until = ?, worker = ? WHERE id IN ("
+                "SELECT id FROM email_delivery WHERE status = 'queued' AND next_attempt_at <= ? "
+                "AND (claimed_until IS NULL OR claimed_until < ?)" + quiet
+                + " ORDER BY next_attempt_at, id LIMIT ?" + lock + ") RETURNING id",
+                [now + timedelta(seconds=self.lease_seconds), self.name, now, now,
+                 *([True] if quiet else []), limit],
+            )  # fmt: skip
+            if not due:
+                return [], 0
+            clause, args = sql.in_list(sorted(email_id for (email_id,) in due))
+            rows = await sql.rows(
+                _DueEmail,
+                "SELECT d.id, d.municipality, d.purpose, d.email_address, d.address, d.nonce, "
+                "d.attempts, d.claimed_until, a.id AS current_id, a.address AS current_address, "
+                "a.confirmed_at, a.notify, a.bounced_at, a.language "
+                "FROM email_delivery d LEFT JOIN email_address a ON a.account = d.account "
+                "WHERE d.id " + clause + " ORDER BY d.next_attempt_at, d.id",
+                args,
+            )
+            unwanted = [(row.id,) for row in rows if not _still_wanted(row)]
+            await sql.executemany(
+                "UPDATE email_delivery SET status = 'cancelled', claimed_until = NULL, "
+                "last_error = 'the address changed, was removed or turned off' WHERE id = ?",
+                unwanted,
+            )
+        return [row for row in rows if _still_wanted(row)], len(unwanted)
+
+    async def _municipality_names(self) -> dict[int, dict[str, str]]:
+        if time.monotonic() > self._names_until:
+            self._names = {
+                m.id: {"ja": m.name_ja, "easy": m.name_easy, "en": m.name_en}
+                for m in await registry.municipality_names()
+            }
+            self._names_until = time.monotonic() + NAMES_SECONDS
+        return self._names
+
+    def compose(self, due: _DueEmail, municipality: dict[str, str]) -> EmailMessage:
+        """The message for one outbox row, in its address's language."""
+        origin = self.settings.public_origins[0]
+        sender = self.settings.mail_sender
+        letterhead = mailer.Letterhead(municipality=municipality, origin=origin, sender=sender)
+        language = due.language if due.language in email_channel.LANGUAGES else "ja"
+        unsubscribe_url = None
+        if due.purpose == "confirm":
+            token = email_channel.confirm_token(self.key, due.email_address, due.nonce)
+            subject, body = mailer.confirm_text(
+                letterhead, language, mailer.confirm_url(origin, token),
+                email_channel.CONFIRM_HOURS,
+            )  # fmt: skip
+        else:
+            token = email_channel.unsubscribe_token(self.key, due.email_address, due.address)
+            unsubscribe_url, page = mailer.unsubscribe_urls(origin, token)
+            subject, body = mailer.notice_text(letterhead, language, page)
+        return mailer.build(
+            letterhead=letterhead,
+            to=due.address,
+            subject=subject,
+            body=body,
+            message_id=mailer.message_id(due.id, self.key, sender),
+            date=clock.now(),
+            unsubscribe_url=unsubscribe_url,
+        )
+
+    async def send(self, batch: list[_DueEmail]) -> int:
+        """Send a claimed batch over one connection, recording each outcome as it comes;
+        what is left when the connection fails or the lease runs short waits for the next
+        claim. The number recorded."""
+        names = await self._municipality_names()
+        if any(due.municipality not in names for due in batch):  # one added since
+            self._names_until = 0.0
+            names = await self._municipality_names()
+        recorded: set[int] = set()
+        bounced: set[int] = set()  # addresses refused in this batch (the rest is cancelled)
+        margin = timedelta(seconds=2 * mailer.SMTP_TIMEOUT_SECONDS)
+        try:
+            async with self.transport.session() as session:
+                for due in batch:
+                    if due.email_address in bounced:
+                        recorded.add(due.id)  # cancelled when the address bounced
+                        continue
+                    if clock.now() + margin > due.claimed_until:
+                        break  # the lease is running out: the rest are released below
+                    message_id = mailer.message_id(due.id, self.key, self.settings.mail_sender)
+                    try:
+                        message = self.compose(due, names.get(due.municipality, {}))
+                        await session.send(self.settings.mail_sender, due.address, message)
+                    except (aiosmtplib.SMTPException, OSError, ValueError) as error:
+                        result = mailer.judge(error)
+                        await self.record(due, result, message_id)
+                        recorded.add(due.id)
+                        if result.verdict == "bounced":
+                            bounced.add(due.email_address)
+                        if isinstance(error, ConnectionError | TimeoutError):
+                            break  # the connection is gone: the rest wait for the next one
+                        continue
+                    await self.record(due, mailer.SendResult("sent", 250, ""), message_id)
+                    recorded.add(due.id)
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # No connection (or it failed while opening): each waits and counts a try.
+            result = mailer.judge(error)
+            mail_logger.warning("mail worker %s: %s", self.name, result.reason)
+            for due in batch:
+                if due.id not in recorded:
+                    await self.record(due, result, "")
+                    recorded.add(due.id)
+        left = [due.id for due in batch if due.id not in recorded]
+        if left:
+            async with write_transaction() as sql:
+                clause, args = sql.in_list(left)
+                await sql.execute(
+                    "UPDATE email_delivery SET claimed_until = NULL WHERE status = 'queued' "
+                    "AND id " + clause,
+                    args,
+                )
+        return len(recorded)
+
+    async def record(self, due: _DueEmail, result: mailer.SendResult, message_id: str) -> None:
+        """Record one email's outcome (its own transaction: sent means never again)."""
+        now = clock.now()
+        attempts = due.attempts + 1
+        async with write_transaction() as sql:
+            if result.verdict == "sent":
+                await sql.execute(
+                    "UPDATE email_delivery SET status = 'sent', attempts = ?, last_code = ?, "
+                    "last_error = '', message_id = ?, nonce = '', claimed_until = NULL, "
+                    "sent_at = ? WHERE id = ?",
+                    [attempts, result.code, message_id, now, due.id],
+                )
+                return
+            if result.verdict == "retry" and attempts < self.settings.mail_max_attempts:
+                retry_at = now + timedelta(seconds=backoff_seconds(attempts))
+                await sql.execute(
+                    "UPDATE email_delivery SET attempts = ?, next_attempt_at = ?, "
+                    "claimed_until = NULL, last_code = ?, last_error = ? "
+                    "WHERE id = ? AND status = 'queued'",
+                    [attempts, retry_at, result.code, result.reason, due.id],
+                )
+                return
+            status = "dead" if result.verdict == "retry" else result.verdict
+            await sql.execute(
+                "UPDATE email_delivery SET status = ?, attempts = ?, claimed_until = NULL, "
+                "last_code = ?, last_error = ?, message_id = ? WHERE id = ? AND status = 'queued'",
+                [status, attempts, result.code, result.reason, message_id, due.id],
+            )
+            if status == "bounced":
+                # The mail server says this mailbox does not exist (or never will take our
+                # mail): stop mailing it. The resident sees "bounced" and can enter it again.
+                await sql.execute(
+                    "UPDATE email_address SET bounced_at = ?, bounce_reason = ?, updated_at = ? "
+                    "WHERE id = ? AND address = ?",
+                    [now, result.reason, now, due.email_address, due.address],
+                )
+                await sql.execute(
+                    "UPDATE email_delivery SET status = 'cancelled', claimed_until = NULL, "
+                    "last_error = 'the address bounced' "
+                    "WHERE email_address = ? AND status = 'queued' AND id <> ?",
+                    [due.email_address, due.id],
+                )
+
+    async def run_once(self) -> int:
+        """Claim one batch and send it; the number of emails handled (sent, retried,
+        given up or cancelled)."""
+        batch, cancelled = await self.claim()
+        return cancelled + (await self.send(batch) if batch else 0)
+
+    async def drain(self) -> int:
+        """Send everything due now; the number handled."""
+        total = 0
+        while handled := await self.run_once():
+            total += handled
+        return total
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                handled = await self.drain()
+            except Exception:
+                mail_logger.exception("mail worker %s: batch failed; retrying", self.name)
+                handled = 0
+            if not handled:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)

@@ -106,6 +106,13 @@ class PersonRecordRow(msgspec.Struct, frozen=True):
     disability_certificate: str | None
     care_level: str | None
     pregnancy_due_date: date | None
+    salary_or_pension: bool | None = None
+    child_support_yen: int | None = None
+    deductions_yen: int | None = None
+    single_parent_deduction_yen: int | None = None
+    tax_dependants: int | None = None
+    public_pension_yen: int | None = None
+    receiving: str = ""
 
 
 async def person_record(person_id: int, sql: SqlSession | None = None) -> PersonRecordRow | None:
@@ -113,7 +120,9 @@ async def person_record(person_id: int, sql: SqlSession | None = None) -> Person
         "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana, "
         "birth_date, sex, postal_code, address, relation, resident_since, status, "
         "income_yen, tax_exempt, single_parent, livelihood_aid, disability_certificate, "
-        "care_level, pregnancy_due_date FROM person WHERE id = ?"
+        "care_level, pregnancy_due_date, salary_or_pension, child_support_yen, deductions_yen, "
+        "single_parent_deduction_yen, tax_dependants, public_pension_yen, receiving "
+        "FROM person WHERE id = ?"
     )
     async with reading(sql) as session:
         return await session.row(PersonRecordRow, query, [person_id])
@@ -136,6 +145,8 @@ MATCHING_COLUMNS = frozenset(
         "id", "municipality", "status", "household", "relation", "birth_date", "sex",
         "district", "resident_since", "income_yen", "tax_exempt", "single_parent",
         "livelihood_aid", "disability_certificate", "care_level", "pregnancy_due_date",
+        "salary_or_pension", "child_support_yen", "deductions_yen",
+        "single_parent_deduction_yen", "tax_dependants", "public_pension_yen",
     }
 )  # fmt: skip
 """The columns of :data:`MATCHING_PERSONS` eligibility facts may read."""
@@ -168,6 +179,24 @@ async def person_summaries(sql: SqlSession, person_ids: Iterable[int]) -> list[P
             f"FROM person WHERE id {marks}",
             args,
         )
+    return found
+
+
+async def receiving_persons(
+    sql: SqlSession, municipality_id: int, slug: str, person_ids: Iterable[int]
+) -> set[int]:
+    """The persons among ``person_ids`` (of the municipality) whose registry record says they
+    already receive the programme ``slug`` (受給中), any number of ids."""
+    found: set[int] = set()
+    for marks, args in sql.in_batches(person_ids):
+        rows = await sql.fetch(
+            f"SELECT id, receiving FROM person WHERE municipality = ? AND id {marks} "
+            "AND receiving <> ''",
+            [municipality_id, *args],
+        )
+        # Compared whole, in Python: a slug is not a LIKE pattern ("-" and "_" are safe, but
+        # "child" must not match "child-allowance").
+        found.update(person_id for person_id, receiving in rows if slug in receiving.split(","))
     return found
 
 
@@ -357,6 +386,24 @@ class LetterAddressee(msgspec.Struct, frozen=True):
     given_name: str
     postal_code: str
     address: str
+
+
+async def letter_addressees(
+    sql: SqlSession, municipality_id: int, person_ids: Iterable[int]
+) -> dict[int, LetterAddressee]:
+    """The persons among ``person_ids`` who live in the municipality (status resident), as
+    a letter is addressed to them, by id; anyone moved away or deceased is left out (any
+    number of ids)."""
+    found: dict[int, LetterAddressee] = {}
+    for marks, args in sql.in_batches(person_ids):
+        for addressee in await sql.rows(
+            LetterAddressee,
+            "SELECT id, family_name, given_name, postal_code, address FROM person "
+            f"WHERE municipality = ? AND status = 'resident' AND id {marks}",
+            [municipality_id, *args],
+        ):
+            found[addressee.id] = addressee
+    return found
 
 
 async def resident_by_registry_id(

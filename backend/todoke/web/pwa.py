@@ -37,6 +37,7 @@ APP_ROUTES = [
     "/settings",
     "/account",
     "/account/{rest:path}",
+    "/activate",
     "/inbox",
 ]
 STAFF_ROUTES = ["/staff/{rest:path}"]

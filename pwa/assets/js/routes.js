@@ -80,6 +80,12 @@ export const routes = [
     load: () => import('./screens/verify.js'),
   },
   {
+    // What the QR code on an outreach letter (勧奨通知) opens, with ?code=…
+    path: '/activate',
+    nav: 'account',
+    load: () => import('./screens/activate.js'),
+  },
+  {
     path: '/account/consents',
     nav: 'account',
     load: () => import('./screens/consents.js'),
@@ -88,6 +94,18 @@ export const routes = [
     path: '/account/delegations',
     nav: 'account',
     load: () => import('./screens/delegations.js'),
+  },
+  {
+    path: '/account/email/confirm',
+    nav: 'settings',
+    load: () => import('./screens/email-link.js'),
+    props: { action: 'confirm' },
+  },
+  {
+    path: '/account/email/unsubscribe',
+    nav: 'settings',
+    load: () => import('./screens/email-link.js'),
+    props: { action: 'unsubscribe' },
   },
   {
     path: '/corrections',

@@ -17,6 +17,8 @@ from litestar.status_codes import HTTP_200_OK
 
 from todoke.benefits import service
 from todoke.benefits.schemas import (
+    ApprovalRequest,
+    PersonsToCheck,
     ProgramApproved,
     ProgramDraft,
     ProgramList,
@@ -80,8 +82,27 @@ class StaffProgramController(Controller):
         status_code=HTTP_200_OK,
         guards=APPROVE,
     )
-    async def approve(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramApproved:
-        return await service.approve(principal, slug)
+    async def approve(
+        self,
+        principal: NamedDependency[Principal],
+        slug: Slug,
+        data: JSONBody[ApprovalRequest | None] = None,
+    ) -> ProgramApproved:
+        return await service.approve(principal, slug, data)
+
+    @get(
+        "/{slug:str}/to-check",
+        operation_id="staffProgramPersonsToCheck",
+        summary="Matches staff check by hand: cannot tell (a fact missing), or stopped qualifying",
+        guards=DRAFT,
+    )
+    async def to_check(
+        self,
+        principal: NamedDependency[Principal],
+        slug: Slug,
+        kind: Annotated[str, Parameter(pattern=r"^(cannot_tell|stopped)$")] = "cannot_tell",
+    ) -> PersonsToCheck:
+        return await service.persons_to_check(principal, slug, kind)
 
     @post(
         "/{slug:str}/close",

@@ -17,6 +17,7 @@ import {
   problemItems,
   selectField,
   showErrors,
+  checkboxField,
   textareaField,
   textField,
 } from './forms.js';
@@ -29,6 +30,7 @@ import {
   has,
   t,
 } from './i18n.js';
+import { lettersSection } from './program-letters.js';
 import { DELIVERIES, deliveryLabel, programStatusBadge } from './program-parts.js';
 import {
   backLink,
@@ -135,6 +137,7 @@ class ProgramScreen {
       program ? this.nextStep() : null,
       program && this.drafts ? this.previewPart() : null,
       program ? this.figures() : null,
+      program ? lettersSection(program, this.ctx) : null,
       this.drafts ? this.editor() : this.ruleOnly(),
       this.status,
     ];
@@ -184,26 +187,82 @@ class ProgramScreen {
   figures() {
     const f = this.program.figures ?? {};
     const people = (n) => t('programs.people', { n: formatNumber(n ?? 0) });
+    const channels = f.by_channel ?? {};
+    const notTold = Object.entries(f.not_told ?? {}).filter(([, n]) => n > 0);
+    this.toCheck = el('div', { class: 'staff-program-to-check', tabindex: '-1' });
     return el(
       'section',
       { class: 'staff-section', 'aria-labelledby': 'program-figures' },
       el('h2', { class: 'section-title', id: 'program-figures' }, t('program.figures')),
       el('p', { class: 'field__hint staff-measure' }, t('program.figuresLead')),
+      funnel(f.matched ?? 0, [
+        ['program.funnel.matched', f.matched, 'matched'],
+        ['program.funnel.told', f.notified, 'told'],
+        ['program.funnel.app', channels.app, 'app', true],
+        ['program.funnel.email', channels.email, 'email', true],
+        ['program.funnel.letter', channels.letter, 'letter', true],
+        ['program.funnel.opened', f.opened, 'opened'],
+        ['program.funnel.applied', f.applied, 'applied'],
+        ['program.funnel.granted', f.granted, 'granted'],
+      ]),
+      f.letters_queued
+        ? el('p', { class: 'staff-measure', 'data-letters-queued': '' },
+            t('program.funnel.lettersQueued', { n: formatNumber(f.letters_queued) }))
+        : null,
       el(
         'dl',
-        { class: 'staff-program-counts' },
-        count(t('programs.column.matched'), people(f.matched)),
-        count(t('programs.column.notified'), people(f.notified)),
-        count(t('programs.column.opened'), people(f.opened)),
-        count(t('programs.column.applied'), people(f.applied)),
-        count(
-          t('programs.column.rate'),
-          f.delivery_rate == null
-            ? t('programs.noFigure')
-            : formatPercent(f.delivery_rate),
-        ),
+        { class: 'staff-program-counts', 'data-not-told': '' },
+        count(t('programs.column.rate'),
+          f.delivery_rate == null ? t('programs.noFigure') : formatPercent(f.delivery_rate)),
+        ...notTold.map(([reason, n]) =>
+          count(t(`program.notTold.${reason}`), people(n), { 'data-reason': reason })),
+        count(t('program.funnel.cannotTell'), people(f.cannot_tell), { 'data-cannot-tell': '' }),
+        count(t('program.funnel.stopped'), people(f.stopped), { 'data-stopped': '' }),
       ),
+      this.drafts && (f.cannot_tell || f.stopped)
+        ? row(
+            f.cannot_tell
+              ? this.button('program.toCheck.cannotTell', 'button--outline',
+                  () => this.loadToCheck('cannot_tell'), 'data-to-check')
+              : null,
+            f.stopped
+              ? this.button('program.toCheck.stopped', 'button--outline',
+                  () => this.loadToCheck('stopped'), 'data-to-check-stopped')
+              : null,
+          )
+        : null,
+      this.toCheck,
     );
+  }
+
+  /** Whom staff check by hand: names are personal data, so read on request (audited). */
+  loadToCheck(kind) {
+    this.busy('program.busy', async () => {
+      let result;
+      try {
+        result = await getJSON(`${this.path}/to-check?kind=${kind}`, { signal: this.ctx.signal });
+      } catch (error) {
+        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
+        this.toCheck.replaceChildren(el('p', { role: 'alert' }, problemText(error)));
+        return;
+      }
+      this.toCheck.replaceChildren(
+        el('h3', { class: 'section-title section-title--small' },
+          t(`program.toCheck.${kind === 'stopped' ? 'stoppedTitle' : 'cannotTellTitle'}`,
+            { n: formatNumber(result.total) })),
+        el('p', { class: 'field__hint staff-measure' }, t('program.toCheck.audited')),
+        el('ul', { class: 'staff-list' },
+          result.items.map((item) =>
+            el('li', {},
+              el('p', {}, el('span', { class: 'mono' }, item.registry_id), ' ', item.name,
+                ' ', t('program.toCheck.since', { date: formatDate(item.since) })),
+              el('ul', {}, item.why.map((why) => el('li', {}, why))),
+            ),
+          ),
+        ),
+      );
+      this.toCheck.focus();
+    });
   }
 
   // --- submit, approve, close --------------------------------------------------------
@@ -221,8 +280,25 @@ class ProgramScreen {
     if (p.status === 'pending') {
       parts.push(el('p', { class: 'staff-measure' }, t('program.pendingNote')));
       if (this.approves) {
+        this.letters = checkboxField({
+          id: 'program-letters',
+          name: 'letters',
+          labelKey: 'program.letters.label',
+          hintKey: 'program.letters.hint',
+          checked: (p.channels ?? []).includes('letter'),
+        });
+        this.basis = textareaField({
+          id: 'program-letter-basis',
+          name: 'letter_basis',
+          labelKey: 'program.letters.basis',
+          hintKey: 'program.letters.basisHint',
+          attributes: { maxlength: '500', rows: '2' },
+        });
+        this.basis.querySelector('textarea').value = t('program.letters.basisDefault');
         parts.push(
           el('p', { class: 'staff-measure' }, t('program.approveHint')),
+          (p.channels ?? []).includes('letter') ? this.letters : null,
+          (p.channels ?? []).includes('letter') ? this.basis : null,
           row(
             this.button('program.approve', 'button--solid', () => this.approve(), 'data-approve'),
           ),
@@ -264,11 +340,11 @@ class ProgramScreen {
   }
 
   /** Run a lifecycle call; a refusal is said in the API's words next to the buttons. */
-  async step(path, done) {
+  async step(path, done, body = undefined) {
     this.stepAlert.replaceChildren();
     let result;
     try {
-      result = await send(`${this.path}/${path}`, undefined, this.options());
+      result = await send(`${this.path}/${path}`, body, this.options());
     } catch (error) {
       if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
       this.stepAlert.append(
@@ -298,8 +374,12 @@ class ProgramScreen {
       });
       if (!sure) return;
       this.status.textContent = t('program.busy');
-      await this.step('approve', (result) =>
-        t('program.approved', { n: formatNumber(result.told ?? 0) }),
+      const letters = this.letters?.querySelector('input')?.checked;
+      const basis = letters ? this.basis.querySelector('textarea').value.trim() : '';
+      await this.step(
+        'approve',
+        (result) => t('program.approved', { n: formatNumber(result.told ?? 0) }),
+        { letter_basis: basis },
       );
     });
   }
@@ -401,6 +481,11 @@ class ProgramScreen {
         }),
       ),
       el('p', { class: 'field__hint staff-measure' }, t('program.preview.reachableHint')),
+      el('h3', { class: 'section-title section-title--small' }, t('program.forecast.title')),
+      el('p', { class: 'field__hint staff-measure' }, t('program.forecast.lead')),
+      funnel(result.matched, Object.entries(result.forecast ?? {})
+        .filter(([, n]) => n > 0)
+        .map(([key, n]) => [`program.forecast.${key}`, n, key])),
       el(
         'div',
         { class: 'staff-program-tables' },
@@ -749,6 +834,36 @@ function readDraft(form, program) {
 
 function row(...buttons) {
   return el('div', { class: 'button-row' }, buttons);
+}
+
+/**
+ * Counts drawn as bars against a whole (a funnel): each row its label, a bar and the
+ * number; the bar is decoration (the number says it), so screen readers skip it.
+ */
+function funnel(whole, stages) {
+  return el(
+    'dl',
+    { class: 'staff-funnel', 'data-funnel': '' },
+    stages.map(([key, n, marker, sub]) =>
+      el(
+        'div',
+        { class: `staff-funnel__row${sub ? ' staff-funnel__row--sub' : ''}`, 'data-stage': marker },
+        el('dt', { class: 'staff-funnel__label' }, t(key)),
+        el(
+          'dd',
+          { class: 'staff-funnel__value' },
+          el('progress', {
+            class: 'staff-funnel__bar',
+            max: String(Math.max(whole, 1)),
+            value: String(n ?? 0),
+            'aria-hidden': 'true',
+          }),
+          el('span', { class: 'staff-funnel__count' },
+            t('programs.people', { n: formatNumber(n ?? 0) })),
+        ),
+      ),
+    ),
+  );
 }
 
 function count(label, value, attributes = {}) {
