@@ -32,6 +32,7 @@ import msgspec
 
 from todoke import clock
 from todoke.audit import service as audit
+from todoke.benefits import telling
 from todoke.codes import new_code
 from todoke.db import SqlSession, json_value, read_transaction, write_transaction
 from todoke.errors import Conflict, Forbidden, NotFound, Text
@@ -129,6 +130,8 @@ class _Program(msgspec.Struct, frozen=True):
     delivery: str
     procedure_slug: str
     letter_basis: str
+    rule: dict[str, Any]
+    tells: str
 
 
 class _Queued(msgspec.Struct, frozen=True):
@@ -168,7 +171,7 @@ async def _program(sql: SqlSession, principal: Principal, slug: str) -> _Program
     program = await sql.row(
         _Program,
         "SELECT id, version, status, department AS department_id, title, summary, action, "
-        "delivery, procedure_slug, letter_basis FROM program WHERE municipality = ? "
+        "delivery, procedure_slug, letter_basis, rule, tells FROM program WHERE municipality = ? "
         "AND slug = ? ORDER BY status = 'active' DESC, version DESC LIMIT 1",
         [principal.municipality_id, slug],
     )
@@ -326,7 +329,12 @@ async def create_batch(
     temporary = {kind: folder / f".{reference}.{kind}.tmp" for kind in FILES}
     renamed: list[Path] = []
     try:
-        files = await _render(municipality_id, sender, printable, codes, temporary, font)
+        rule = (
+            {"and": [program.rule, telling.CLAIMANT]}
+            if program.tells == "claimant"
+            else program.rule
+        )
+        files = await _render(municipality_id, sender, printable, codes, temporary, font, rule)
         async with write_transaction() as sql:
             batch_id = await sql.value(
                 "INSERT INTO letter_batch (municipality, slug, version, reference, letters, "
@@ -393,6 +401,7 @@ async def _render(
     codes: dict[int, str],
     paths: dict[str, Path],
     font: tuple[Path, int],
+    rule: dict[str, Any],
 ) -> printing.PrintedFiles:
     """Draw the letters a chunk at a time: each chunk's addresses and explanations are read,
     then drawn on a worker thread (the event loop keeps serving meanwhile)."""
@@ -410,6 +419,14 @@ async def _render(
                         f"SELECT id, explanation FROM program_match WHERE id {marks}",
                         args,
                     )
+                }
+                # Telling keeps the explanation only of those told in the app: a letter's is
+                # worked out as it is printed, from that day's facts.
+                fresh = await telling.explain_persons(sql, rule, persons, clock.today())
+                by_person = {match: person for _, _, person, match in chunk}
+                explanations = {
+                    match: fresh.get(by_person[match]) or held
+                    for match, held in explanations.items()
                 }
             recipients = []
             for _, _, person, match in chunk:

@@ -511,11 +511,16 @@ async def persons_to_check(principal: Principal, slug: str, kind: str) -> Person
             [program.id],
         )
         persons = {p.id: p for p in await registry.person_summaries(sql, [r.person for r in rows])}
+        # Why, as of today (which fact is missing, what changed): matches nobody was told
+        # keep no explanation of their own.
+        why = await telling.explain_persons(
+            sql, _as_active(program).telling_rule(), [r.person for r in rows], clock.today()
+        )
     items = [
         PersonToCheck(
             registry_id=persons[r.person].registry_id,
             name=f"{persons[r.person].family_name} {persons[r.person].given_name}",
-            why=[c["sentence"]["ja"] for c in r.explanation],
+            why=[c["sentence"]["ja"] for c in why.get(r.person) or r.explanation],
             since=r.stopped_on or r.evaluated_on,
         )
         for r in rows

@@ -39,11 +39,11 @@ import msgspec
 
 from todoke import clock
 from todoke.benefits import rules
-from todoke.benefits.facts import compute_facts, load_persons
+from todoke.benefits.facts import FACTS, load_persons
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.identity import public as identity
 from todoke.notices import public as notices
-from todoke.notices.service import write_notice
+from todoke.notices.service import NewNotice, write_notices
 from todoke.principal import Principal
 from todoke.procedures import public as procedures
 from todoke.registry import public as registry
@@ -53,7 +53,7 @@ CHANNELS = ("app", "email", "letter")
 DIGITAL = ("app", "email")
 # Persons planned and written per write transaction: short transactions, so an approval
 # over the whole registry never holds SQLite's write lock for long.
-PERSONS_PER_TRANSACTION = 500
+PERSONS_PER_TRANSACTION = 2000
 # A match is told when the rule holds and, for a ``claimant`` programme, when the person
 # is the one who would claim for the household (生計中心者), not, say, a grandparent head.
 CLAIMANT = {"==": [{"var": "is_claimant"}, True]}
@@ -301,16 +301,35 @@ async def match_and_notify(
     told = 0
     for start in range(0, len(candidates), PERSONS_PER_TRANSACTION):
         chunk = candidates[start : start + PERSONS_PER_TRANSACTION]
+        # The explanation goes into the notice, so it is worked out now for whoever may be
+        # told in the app; for the rest (a letter, or nobody yet) it is worked out when it
+        # is read (the letter printed, the list staff check), from the facts of that day.
         async with read_transaction() as sql:
-            records = await load_persons(sql, chunk)
-        reasons = {
-            person_id: [
-                msgspec.to_builtins(c) for c in rules.explain(rule, compute_facts(record, today))
+            in_app = [
+                a.person_id
+                for a in await identity.consented_accounts(sql, chunk, MATCHING)
+                if a.kind == "resident"
             ]
-            for person_id, record in records.items()
-        }
+            reasons = await explain_persons(sql, rule, in_app, today)
         told += await _tell(municipality_id, program, chunk, undecided, reasons, today)
     return told
+
+
+async def explain_persons(
+    sql: SqlSession, rule: dict[str, Any], person_ids: Sequence[int], on: date
+) -> dict[int, list[dict[str, Any]]]:
+    """Why the rule decides as it does for each person (the Conditions, as stored in a
+    match's ``explanation``), computing only the facts the rule reads."""
+    if not person_ids:
+        return {}
+    parsed = rules.parse_rule(rule)
+    used = rules.facts_used(rule)
+    records = await load_persons(sql, person_ids)
+    explained: dict[int, list[dict[str, Any]]] = {}
+    for person_id, record in records.items():
+        facts = {name: FACTS[name].compute(record, on) for name in used}
+        explained[person_id] = [msgspec.to_builtins(c) for c in rules.explain(parsed, facts)]
+    return explained
 
 
 async def _settled(sql: SqlSession, program: ActiveProgram, persons: list[int]) -> set[int]:
@@ -380,7 +399,8 @@ async def _record(
     ids: dict[int, int] = {}
     fresh: list[list[Any]] = []
     for decided in plans:
-        why = _dump(reasons.get(decided.person, []))
+        explained = reasons.get(decided.person)
+        why = _dump(explained) if explained else "[]"
         told_at = now if decided.channels else None
         granted_at = now if decided.channels and program.delivery == "grant" else None
         if decided.add_only and decided.current is not None:
@@ -404,16 +424,40 @@ async def _record(
             fresh.append([program.id, program.version, decided.person, decided.account, why,
                           now, None, told_at, None, granted_at, today,
                           decided.not_told])  # fmt: skip
-    if fresh:
-        for row in await sql.fetch(
-            "INSERT INTO program_match (program, version, person, account, explanation, "
-            "matched_at, notice, notified_at, opened_at, granted_at, evaluated_on, not_told) "
-            f"VALUES {_values(len(fresh), 12)} "
-            "ON CONFLICT (program, version, person) DO NOTHING RETURNING person, id",
-            [value for values in fresh for value in values],
-        ):
-            ids[row[0]] = row[1]
+    insert = (
+        "INSERT INTO program_match (program, version, person, account, explanation, "
+        "matched_at, notice, notified_at, opened_at, granted_at, evaluated_on, not_told) "
+        "VALUES {values} ON CONFLICT (program, version, person) DO NOTHING"
+    )
+    if sql.postgres:
+        # Workers write side by side: the rows this one wrote are the ones it returns.
+        for part in _parts(fresh):
+            returned = await sql.fetch(
+                insert.format(values=_values(len(part), 12)) + " RETURNING person, id",
+                [value for values in part for value in values],
+            )
+            ids.update({person: match_id for person, match_id in returned})
+    elif fresh:
+        # SQLite's write transaction holds the only write lock, and the plan was made under
+        # it: nothing conflicts. One prepared INSERT run per row is its fastest bulk insert.
+        await sql.executemany(insert.format(values=_values(1, 12)), fresh)
+        written = [values[2] for values in fresh]
+        for marks, args in sql.in_batches(written):
+            rows = await sql.fetch(
+                "SELECT person, id FROM program_match WHERE program = ? AND version = ? "
+                f"AND person {marks}",
+                [program.id, program.version, *args],
+            )
+            ids.update({person: match_id for person, match_id in rows})
     return ids
+
+
+# Rows per multi-row INSERT: under both databases' limit of 32,766 bound values.
+ROWS_PER_STATEMENT = 1000
+
+
+def _parts(rows: list[list[Any]]) -> list[list[list[Any]]]:
+    return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
 
 class _Claimed(msgspec.Struct):
@@ -446,13 +490,33 @@ async def _claim(
     if not rows:
         return claimed
     matches = {person: match_id for person, match_id, _ in wanted}
-    for person, channel, delivery_id in await sql.fetch(
+    insert = (
         "INSERT INTO program_delivery (municipality, slug, person, match, channel, state, "
-        f"notice, created_at, sent_at) VALUES {_values(len(rows), 9)} "
-        "ON CONFLICT (municipality, slug, person, channel) DO NOTHING "
-        "RETURNING person, channel, id",
-        [value for row in rows for value in row],
-    ):
+        "notice, created_at, sent_at) VALUES {values} "
+        "ON CONFLICT (municipality, slug, person, channel) DO NOTHING"
+    )
+    found: list[tuple[int, str, int]] = []
+    if sql.postgres:
+        for part in _parts(rows):
+            found += await sql.fetch(
+                insert.format(values=_values(len(part), 9)) + " RETURNING person, channel, id",
+                [value for row in part for value in row],
+            )
+    else:
+        # As in _record: under SQLite's one write lock nothing conflicts.
+        await sql.executemany(insert.format(values=_values(1, 9)), rows)
+        asked = {(row[2], row[4]) for row in rows}
+        for marks, args in sql.in_batches(matches):
+            found += [
+                (person, channel, delivery_id)
+                for person, channel, delivery_id in await sql.fetch(
+                    "SELECT person, channel, id FROM program_delivery WHERE municipality = ? "
+                    f"AND slug = ? AND person {marks}",
+                    [municipality_id, program.slug, *args],
+                )
+                if (person, channel) in asked
+            ]
+    for person, channel, delivery_id in found:
         entry = claimed.setdefault(person, _Claimed(person, matches[person], {}, notice_id))
         entry.channels[channel] = delivery_id
     return claimed
@@ -471,22 +535,35 @@ async def _write_notices(
     each person claimed in the app; a later email announces the notice already written."""
     delivery_notices: list[tuple[int, int]] = []
     match_notices: list[tuple[int, int]] = []
-    for entry in claimed.values():
-        account = seen.consented.get(entry.person)
-        if "app" in entry.channels and account is not None:
-            entry.notice = await write_notice(
-                sql,
-                municipality_id=municipality_id,
-                account_id=account,
-                kind="support.granted" if program.delivery == "grant" else "support.matched",
-                title=notice_title(program.title, program.delivery),
-                body=notice_body(program.summary, program.action, reasons.get(entry.person, [])),
-                link=f"/support#{program.slug}",
-                thread=program.slug,
-                email="email" in entry.channels,
-            )
+    in_app = {
+        account: entry
+        for entry in claimed.values()
+        if "app" in entry.channels and (account := seen.consented.get(entry.person)) is not None
+    }
+    if in_app:
+        written = await write_notices(
+            sql,
+            municipality_id=municipality_id,
+            kind="support.granted" if program.delivery == "grant" else "support.matched",
+            link=f"/support#{program.slug}",
+            thread=program.slug,
+            notices=[
+                NewNotice(
+                    account_id=account,
+                    title=notice_title(program.title, program.delivery),
+                    body=notice_body(
+                        program.summary, program.action, reasons.get(entry.person, [])
+                    ),
+                    email="email" in entry.channels,
+                )
+                for account, entry in in_app.items()
+            ],
+        )
+        for account, entry in in_app.items():
+            entry.notice = written[account]
             match_notices.append((entry.notice, match_ids[entry.person]))
-        elif "email" in entry.channels and entry.notice is not None:
+    for entry in claimed.values():
+        if "app" not in entry.channels and "email" in entry.channels and entry.notice:
             await notices.queue_email(sql, entry.notice)
         if entry.notice is not None:
             delivery_notices += [(entry.notice, entry.channels[c]) for c in DIGITAL

@@ -362,6 +362,35 @@ async def enqueue_notice(
     return queued is not None
 
 
+async def enqueue_notices(
+    sql: SqlSession,
+    *,
+    notices: dict[int, int],
+    municipality_id: int,
+    urgent: bool,
+    now: datetime,
+) -> set[int]:
+    """``enqueue_notice`` for many notices at once (``notices``: account → notice, one each);
+    returns the accounts whose email was queued."""
+    queued: set[int] = set()
+    for marks, args in sql.in_batches(notices):
+        rows = await sql.fetch(
+            "SELECT id, account, address FROM email_address WHERE confirmed_at IS NOT NULL "  # noqa: S608
+            f"AND notify = ? AND bounced_at IS NULL AND account {marks}",
+            [True, *args],
+        )
+        await sql.executemany(
+            "INSERT INTO email_delivery (municipality, account, notice, purpose, "
+            "email_address, address, nonce, urgent, status, attempts, next_attempt_at, "
+            "worker, last_error, message_id, created_at) "
+            "VALUES (?, ?, ?, 'notice', ?, ?, '', ?, 'queued', 0, ?, '', '', '', ?)",
+            [(municipality_id, account, notices[account], address_id, address, urgent, now, now)
+             for address_id, account, address in rows],
+        )  # fmt: skip
+        queued.update(account for _, account, _ in rows)
+    return queued
+
+
 async def enqueue_for_notice(sql: SqlSession, notice_id: int) -> bool:
     """Queue the email of a notice already in the inbox (a channel that comes later: not
     opened within some days), on the same terms as ``enqueue_notice``; a notice is mailed

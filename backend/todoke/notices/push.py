@@ -185,6 +185,27 @@ async def enqueue(
     return len(subscriptions)
 
 
+async def enqueue_many(
+    sql: SqlSession, *, notices: dict[int, tuple[int, str]], urgency: str, now: datetime
+) -> int:
+    """``enqueue`` for many notices at once (``notices``: account → (notice, topic))."""
+    rows = []
+    for marks, args in sql.in_batches(notices):
+        for subscription_id, account in await sql.fetch(
+            f"SELECT id, account FROM push_subscription WHERE account {marks}",  # noqa: S608
+            args,
+        ):
+            notice_id, topic = notices[account]
+            rows.append((notice_id, subscription_id, urgency, topic, now, now))
+    await sql.executemany(
+        "INSERT INTO delivery (notice, subscription, status, urgency, topic, attempts, "
+        "next_attempt_at, worker, last_error, created_at) "
+        "VALUES (?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
+        rows,
+    )
+    return len(rows)
+
+
 # --- quiet hours ---------------------------------------------------------------------------------
 
 

@@ -192,9 +192,7 @@ class DeliveryWorker:
                     endpoint=endpoint,
                     p256dh=p256dh or "",
                     auth=auth or "",
-                    payload=payload_for(
-                        notice_id, title, body, link, language or "ja", wire_topic
-                    ),
+                    payload=payload_for(notice_id, title, body, link, language or "ja", wire_topic),
                 )
             )
         return claimed

@@ -189,8 +189,10 @@ async def receiving_persons(
     already receive the programme ``slug`` (受給中), any number of ids."""
     found: set[int] = set()
     for marks, args in sql.in_batches(person_ids):
+        # "+municipality": by the primary key, not by SQLite's (municipality, registry_id)
+        # index, which without statistics it would walk through the whole municipality.
         rows = await sql.fetch(
-            f"SELECT id, receiving FROM person WHERE municipality = ? AND id {marks} "
+            f"SELECT id, receiving FROM person WHERE +municipality = ? AND id {marks} "
             "AND receiving <> ''",
             [municipality_id, *args],
         )
@@ -399,7 +401,7 @@ async def letter_addressees(
         for addressee in await sql.rows(
             LetterAddressee,
             "SELECT id, family_name, given_name, postal_code, address FROM person "
-            f"WHERE municipality = ? AND status = 'resident' AND id {marks}",
+            f"WHERE +municipality = ? AND status = 'resident' AND id {marks}",  # by id: see above
             [municipality_id, *args],
         ):
             found[addressee.id] = addressee
