@@ -50,6 +50,7 @@ async def household(city, key: str, members: list[dict]) -> None:
                 district=member.get("district", "下連雀"),
                 status="resident",
                 income_yen=member.get("income"),
+                tax_dependants=member.get("dependants"),
                 single_parent=member.get("single_parent"),
                 tax_exempt=member.get("tax_exempt"),
                 provenance='{"base": ["住民基本台帳", "2026-04-01"]}',
@@ -62,15 +63,15 @@ async def household(city, key: str, members: list[dict]) -> None:
 async def town(client_for, app, city):
     """Five households, each head with a verified account that consented to matching
     (except one who withdrew it)."""
-    await household(city, "A", [{"age": 35, "single_parent": True, "income": 1_200_000},
-                                {"age": 8}, {"age": 3}])  # fmt: skip
-    await household(city, "B", [{"age": 40, "single_parent": True, "income": 5_000_000},
-                                {"age": 10}])  # fmt: skip
+    await household(city, "A", [{"age": 35, "single_parent": True, "income": 1_200_000,
+                                 "dependants": 2}, {"age": 8}, {"age": 3}])  # fmt: skip
+    await household(city, "B", [{"age": 40, "single_parent": True, "income": 5_000_000,
+                                 "dependants": 1}, {"age": 10}])  # fmt: skip
     await household(city, "C", [{"age": 38, "single_parent": False, "income": 1_000_000},
                                 {"age": 36, "relation": "spouse"}, {"age": 5}])  # fmt: skip
     await household(city, "D", [{"age": 72, "tax_exempt": True, "income": 400_000}])
-    await household(city, "E", [{"age": 29, "single_parent": True, "income": 900_000},
-                                {"age": 1}])  # fmt: skip
+    await household(city, "E", [{"age": 29, "single_parent": True, "income": 900_000,
+                                 "dependants": 1}, {"age": 1}])  # fmt: skip
     residents = {}
     for key in "ABCDE":
         client, headers = await verified_resident(client_for, app, city, f"{key}00")
@@ -240,16 +241,17 @@ async def test_anonymous_check_uses_the_same_rules_and_stores_nothing(
     await admin.post("/api/staff/programs/child-rearing-allowance/approve", headers=headers)
     programs = (await client.get("/api/support/programs")).json()["items"]
     questions = {q["fact"] for q in programs[0]["questions"]}
-    assert {"single_parent", "children_until_march_after_18", "income_yen"} <= questions
+    assert {"single_parent", "children_or_disabled_under_20", "child_rearing_income"} <= questions
     before = await Notice.count()
-    answers = {"single_parent": True, "children_until_march_after_18": 2, "dependants": 2,
-               "income_yen": 1_500_000}  # fmt: skip
+    answers = {"single_parent": True, "lives_with_spouse": False, "parent_or_carer": True,
+               "children_or_disabled_under_20": 2, "supporting_relative_over_limit": False,
+               "dependants": 2, "child_rearing_income": 1_500_000}  # fmt: skip
     result = (await client.post("/api/support/check", json={"answers": answers})).json()["items"]
     assert result[0]["eligible"] is True and result[0]["why"]
     partial = (
         await client.post("/api/support/check", json={"answers": {"single_parent": True}})
     ).json()["items"]
-    assert partial[0]["eligible"] is None and "income_yen" in partial[0]["missing"]
+    assert partial[0]["eligible"] is None and "child_rearing_income" in partial[0]["missing"]
     ruled_out = (
         await client.post("/api/support/check", json={"answers": {"single_parent": False}})
     ).json()["items"]

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from todoke.db import read_transaction
 from todoke.demo.generator import REGISTRY_COLUMNS, generate_persons
 from todoke.registry.importer import REQUIRED_BASE_FIELDS, import_registry
+from todoke.registry.public import receiving_persons
 from todoke.registry.tables import Household, Person, RegistryChange, RegistryImport
 
 TODAY = date(2026, 11, 1)
@@ -249,6 +251,162 @@ async def test_rows_with_the_wrong_number_of_cells_and_duplicates(city):
     assert any("earlier in the file" in r for r in reasons)
 
 
+# --- the income-test facts and 受給中 ---------------------------------------------------------
+
+INCOME_TEST_FACTS = (
+    "salary_or_pension",
+    "child_support_yen",
+    "deductions_yen",
+    "single_parent_deduction_yen",
+    "tax_dependants",
+    "public_pension_yen",
+    "receiving",
+)
+
+
+def _provenance(person: dict) -> dict:
+    found = person["provenance"]
+    return json.loads(found) if isinstance(found, str) else found
+
+
+async def test_income_test_facts_are_imported_with_their_provenance(city):
+    rows = _persons(3)
+    await _import(city, _csv_bytes(rows))
+    first, second = rows[0]["registry_id"], rows[1]["registry_id"]
+    facts = (
+        "registry_id,給与・年金,養育費等,控除額,ひとり親控除,扶養親族数,年金収入,受給中,as_of\r\n"
+        f'{first},有,"1,200,000円",２７００００,350000,３人,0,'
+        '"child-rearing-allowance、Child-Allowance",2026-06-01\r\n'
+        f"{second},false,0,0,270000,0,816000,なし,2026-06-01\r\n"
+    )
+    report = await _import(city, facts.encode(), source="住民税システム")
+    assert (report.rows_updated, report.rows_failed) == (2, 0), report.errors
+    person = await Person.select().where(Person.registry_id == first).first()
+    assert {name: person[name] for name in INCOME_TEST_FACTS} == {
+        "salary_or_pension": True,
+        "child_support_yen": 1_200_000,
+        "deductions_yen": 270_000,
+        "single_parent_deduction_yen": 350_000,
+        "tax_dependants": 3,
+        "public_pension_yen": 0,
+        # Sorted, without repeats, whatever the separator and case.
+        "receiving": "child-allowance,child-rearing-allowance",
+    }
+    # A fact's source and date move only when its value changed (salary, the single-parent
+    # deduction and the pension were already so).
+    for name in ("child_support_yen", "deductions_yen", "tax_dependants", "receiving"):
+        assert _provenance(person)[name] == ["住民税システム", "2026-06-01"], name
+    for name in ("salary_or_pension", "single_parent_deduction_yen", "public_pension_yen"):
+        assert _provenance(person)[name] == ["住民記録システム", TODAY.isoformat()], name
+    other = await Person.select().where(Person.registry_id == second).first()
+    assert (other["salary_or_pension"], other["single_parent_deduction_yen"]) == (False, 270_000)
+    assert (other["public_pension_yen"], other["receiving"]) == (816_000, "")
+
+    # The same values again change nothing; an empty cell leaves the held value.
+    again = await _import(city, facts.encode(), source="住民税システム")
+    assert (again.rows_updated, again.rows_unchanged) == (0, 2)
+    blank = f"registry_id,tax_dependants,receiving\r\n{first},,\r\n"
+    assert (await _import(city, blank.encode())).rows_unchanged == 1
+    cleared = f"registry_id,receiving\r\n{first},none\r\n"
+    assert (await _import(city, cleared.encode())).rows_updated == 1
+    person = await Person.select().where(Person.registry_id == first).first()
+    assert (person["receiving"], person["tax_dependants"]) == ("", 3)
+
+
+async def test_new_persons_receive_nothing_until_told_otherwise(city):
+    rows = [{**row, "receiving": ""} for row in _persons(2)]
+    report = await _import(city, _csv_bytes(rows))
+    assert report.rows_created == 2, report.errors
+    assert {p["receiving"] for p in await Person.select(Person.receiving)} == {""}
+
+
+HOSTILE_FACTS = [
+    ("child_support_yen", "-5", "whole number of yen"),
+    ("child_support_yen", "1.5", "whole number of yen"),
+    ("deductions_yen", "abc", "whole number of yen"),
+    ("deductions_yen", "٣", "whole number of yen"),  # a decimal digit, not an ASCII one
+    ("deductions_yen", "1" * 13, "whole number of yen"),
+    ("public_pension_yen", "¥-1", "whole number of yen"),
+    ("single_parent_deduction_yen", "300000", "270000"),
+    ("single_parent_deduction_yen", "-350000", "whole number of yen"),
+    ("tax_dependants", "-1", "0 to 99"),
+    ("tax_dependants", "100", "0 to 99"),
+    ("tax_dependants", "two", "0 to 99"),
+    ("tax_dependants", "1.0", "0 to 99"),
+    ("salary_or_pension", "maybe", "unknown value"),
+    ("receiving", "Child Allowance", "not a programme slug"),
+    ("receiving", "child-allowance, 児童手当", "not a programme slug"),
+    ("receiving", "-child", "not a programme slug"),
+    ("receiving", "児童手当", "not a programme slug"),
+    ("receiving", ",".join(f"programme-{n:03d}" for n in range(30)), "255"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"), HOSTILE_FACTS, ids=[f"{f}={v[:20]}" for f, v, _ in HOSTILE_FACTS]
+)
+async def test_hostile_income_test_facts_are_row_errors(city, field, value, reason):
+    rows = _persons(3)
+    rows[1] = {**rows[1], field: value}
+    report = await _import(city, _csv_bytes(rows))
+    assert report.status == "applied"
+    assert (report.rows_created, report.rows_failed) == (2, 1)
+    (error,) = report.errors
+    assert (error.line, error.field, error.registry_id) == (3, field, rows[1]["registry_id"])
+    assert reason in error.reason and error.reason_ja
+    assert await Person.count().where(Person.registry_id == rows[1]["registry_id"]) == 0
+
+
+async def test_json_lines_take_numbers_booleans_and_lists(city):
+    base = _persons(1)[0]
+    record = {
+        **{k: v for k, v in base.items() if k not in INCOME_TEST_FACTS},
+        "salary_or_pension": True,
+        "child_support_yen": 360_000,
+        "tax_dependants": 2,
+        "receiving": ["child-rearing-allowance", "child-allowance"],
+    }
+    report = await _import(city, json.dumps(record).encode(), filename="r.jsonl")
+    assert report.rows_created == 1, report.errors
+    person = await Person.select().where(Person.registry_id == base["registry_id"]).first()
+    assert person["receiving"] == "child-allowance,child-rearing-allowance"
+    assert (person["child_support_yen"], person["tax_dependants"]) == (360_000, 2)
+    # An empty list says "none", unlike a missing or null value, which leaves it.
+    update = {"registry_id": base["registry_id"], "receiving": None, "tax_dependants": -2}
+    report = await _import(city, json.dumps(update).encode(), filename="r.jsonl")
+    assert report.rows_failed == 1 and report.errors[0].field == "tax_dependants"
+    update = {"registry_id": base["registry_id"], "receiving": []}
+    report = await _import(city, json.dumps(update).encode(), filename="r.jsonl")
+    assert report.rows_updated == 1, report.errors
+    person = await Person.select().where(Person.registry_id == base["registry_id"]).first()
+    assert person["receiving"] == ""
+
+
+async def test_receiving_persons_matches_whole_slugs_in_the_municipality(city):
+    rows = _persons(4)
+    receiving = ["child-allowance", "child-allowance,child-rearing-allowance", "", "child"]
+    rows = [{**row, "receiving": r} for row, r in zip(rows, receiving, strict=True)]
+    await _import(city, _csv_bytes(rows))
+    ids = {p["registry_id"]: p["id"] for p in await Person.select(Person.id, Person.registry_id)}
+    everyone = list(ids.values())
+    async with read_transaction() as sql:
+        allowance = await receiving_persons(sql, city.id, "child-allowance", everyone)
+        rearing = await receiving_persons(sql, city.id, "child-rearing-allowance", everyone)
+        child = await receiving_persons(sql, city.id, "child", everyone)
+        elsewhere = await receiving_persons(sql, city.id + 1, "child-allowance", everyone)
+        some = await receiving_persons(
+            sql, city.id, "child-allowance", [ids[rows[1]["registry_id"]]]
+        )
+        none = await receiving_persons(sql, city.id, "child-allowance", [])
+    by_id = {ids[row["registry_id"]]: row["receiving"] for row in rows}
+    assert allowance == {i for i, r in by_id.items() if "child-allowance" in r.split(",")}
+    assert len(allowance) == 2
+    assert rearing == {ids[rows[1]["registry_id"]]}
+    assert child == {ids[rows[3]["registry_id"]]}  # "child" is not "child-allowance"
+    assert elsewhere == set() and none == set()
+    assert some == {ids[rows[1]["registry_id"]]}
+
+
 # --- over HTTP, for core systems -----------------------------------------------------------
 
 
@@ -371,6 +529,25 @@ async def test_api_upsert_one_person(client, token):
     )
     assert unknown.status_code == 422
     assert await Person.count() == 1
+
+    facts = {"salary_or_pension": True, "tax_dependants": 2, "receiving": ["child-allowance"]}
+    changed = await client.put("/api/registry/persons/0000012345", json=facts, headers=auth)
+    assert changed.json()["result"] == "updated", changed.text
+    person = await Person.select().where(Person.registry_id == "0000012345").first()
+    assert (person["tax_dependants"], person["receiving"]) == (2, "child-allowance")
+    for hostile, field in (
+        ({"child_support_yen": -1}, "child_support_yen"),
+        ({"single_parent_deduction_yen": 1}, "single_parent_deduction_yen"),
+        ({"receiving": ["Child Allowance"]}, "receiving"),
+    ):
+        refused = await client.put("/api/registry/persons/0000012345", json=hostile, headers=auth)
+        assert refused.status_code == 422, hostile
+        assert refused.json()["errors"][0]["field"] == field
+    for wrong_type in ({"tax_dependants": "two"}, {"salary_or_pension": "yes"}):
+        refused = await client.put(
+            "/api/registry/persons/0000012345", json=wrong_type, headers=auth
+        )
+        assert refused.status_code == 400, wrong_type
 
 
 async def test_import_ids_beyond_the_id_column_are_a_400_not_an_overflow(client, token):

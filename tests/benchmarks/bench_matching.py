@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
-from todoke.benefits.facts import years_before
+from todoke.benefits.facts import born_after_for_school_year, years_before
 from todoke.benefits.rules import CURSOR_BATCH, ID_RANGE, SEEDED_RULES, match_persons
 from todoke.db import (
     SqlSession,
@@ -59,15 +59,66 @@ def hand_written(program: str, postgres: bool) -> tuple[str, list]:
     # by hand learns to keep it off that index. PostgreSQL has statistics.
     municipality = "p.municipality = ?" if postgres else "+p.municipality = ?"
     under_18 = years_before(ON, 18)
+    school = born_after_for_school_year(ON, 18)  # counted up to the 31 March after 18
+    adult = "({a}.birth_date IS NULL OR {a}.birth_date <= ?)"
+    # Who is a child's parent, by relation to the head (benefits.facts.PARENTS_OF).
+    parent = (
+        "((c.relation = 'child' AND {a}.relation IN ('head', 'spouse')) "
+        "OR (c.relation IN ('head', 'sibling') AND {a}.relation = 'parent') "
+        "OR (c.relation = 'grandchild' AND {a}.relation = 'child' AND " + adult + "))"
+    )
     match program:
         case "child-rearing-allowance":
-            limits = " ".join(f"WHEN {n} THEN {2_080_000 + 380_000 * n}" for n in range(1, 10))
+            # 所得 as the allowance counts it, of the claimant and of a supporting relative.
+            income = "(CASE WHEN {v} < 0 THEN 0 ELSE {v} END)".replace(
+                "{v}",
+                "p.income_yen - CASE WHEN p.salary_or_pension THEN 100000 ELSE 0 END"
+                " + COALESCE(p.child_support_yen, 0) * 80 / 100 - 80000"
+                " - COALESCE(p.deductions_yen, 0)",
+            )
+            relative = "(CASE WHEN {v} < 0 THEN 0 ELSE {v} END)".replace(
+                "{v}",
+                "r.income_yen - CASE WHEN r.salary_or_pension THEN 100000 ELSE 0 END"
+                " - 80000 - COALESCE(r.deductions_yen, 0)"
+                " - COALESCE(r.single_parent_deduction_yen, 0)",
+            )
+            kin = (
+                "((p.relation = 'head' AND r.relation IN "
+                "('parent', 'grandparent', 'sibling', 'child', 'grandchild')) "
+                "OR (p.relation = 'parent' AND r.relation IN "
+                "('head', 'grandparent', 'sibling', 'child', 'grandchild')) "
+                "OR (p.relation = 'grandparent' AND r.relation IN "
+                "('head', 'parent', 'sibling', 'child', 'grandchild')) "
+                "OR (p.relation = 'sibling' AND r.relation IN "
+                "('head', 'parent', 'grandparent', 'sibling')) "
+                "OR (p.relation IN ('child', 'grandchild') AND r.relation IN "
+                "('head', 'parent', 'grandparent', 'child', 'grandchild', 'spouse')) "
+                "OR (p.relation = 'spouse' AND r.relation IN ('child', 'grandchild')))"
+            )
+            disabled = (
+                "('physical_1', 'physical_2', 'physical_3', 'mental_1', 'mental_2', "
+                "'intellectual_a', 'intellectual_b')"
+            )
             return (
                 f"SELECT p.id FROM person p WHERE {municipality} AND {ALIVE} "
-                "AND p.single_parent = ? AND p.income_yen < CASE ("
-                f"SELECT COUNT(*) FROM person c WHERE {OTHER_MEMBER} AND c.birth_date > ?) "
-                f"WHEN 0 THEN 0 {limits} ELSE 5880000 END",
-                [True, under_18],
+                "AND p.single_parent = ? "
+                f"AND CASE WHEN {income} < 2080000 THEN TRUE "
+                f"WHEN p.tax_dependants >= 20 THEN {income} < 9680000 "
+                f"ELSE {income} < 2080000 + 380000 * p.tax_dependants END "
+                "AND NOT EXISTS (SELECT 1 FROM person s WHERE s.household = p.household "
+                "AND s.id <> p.id AND s.status = 'resident' AND ((p.relation = 'head' AND "
+                "s.relation = 'spouse') OR (p.relation = 'spouse' AND s.relation = 'head'))) "
+                f"AND EXISTS (SELECT 1 FROM person c WHERE {OTHER_MEMBER} AND (c.birth_date > ? "
+                f"OR (c.birth_date > ? AND c.disability_certificate IN {disabled})) "
+                f"AND ({parent.format(a='p')} OR ({adult.format(a='p')} AND NOT EXISTS "
+                "(SELECT 1 FROM person y WHERE y.household = p.household AND y.id <> c.id "
+                f"AND y.status = 'resident' AND {parent.format(a='y')})))) "
+                "AND NOT EXISTS (SELECT 1 FROM person r WHERE r.household = p.household "
+                f"AND r.id <> p.id AND r.status = 'resident' AND {kin} "
+                f"AND {adult.format(a='r')} AND ({relative} IS NULL OR ({relative} >= 2360000 "
+                f"AND (r.tax_dependants IS NULL "
+                f"OR {relative} >= 2360000 + 380000 * r.tax_dependants))))",
+                [True, school, years_before(ON, 20), *[school] * 4],
             )
         case "flu-shot-65":
             return (
@@ -75,11 +126,33 @@ def hand_written(program: str, postgres: bool) -> tuple[str, list]:
                 [years_before(ON, 65)],
             )
         case "child-allowance":
+            # The claimant of some child: of its parents here the higher income (then the
+            # head, then the lower id); with no parent here, of the adults the head first.
+            rank = (
+                "(COALESCE(q.income_yen, -1) > COALESCE(p.income_yen, -1) OR ("
+                "COALESCE(q.income_yen, -1) = COALESCE(p.income_yen, -1) AND ("
+                "(q.relation = 'head' AND p.relation <> 'head') OR ("
+                "(q.relation = 'head') = (p.relation = 'head') AND q.id < p.id))))"
+            )
+            head_first = (
+                "((q.relation = 'head' AND p.relation <> 'head') OR ("
+                "(q.relation = 'head') = (p.relation = 'head') AND ("
+                "COALESCE(q.income_yen, -1) > COALESCE(p.income_yen, -1) OR ("
+                "COALESCE(q.income_yen, -1) = COALESCE(p.income_yen, -1) AND q.id < p.id))))"
+            )
+            rivals = (
+                "SELECT 1 FROM person q WHERE q.household = p.household AND q.id <> p.id "
+                "AND q.id <> c.id AND q.status = 'resident'"
+            )
             return (
-                f"SELECT p.id FROM person p WHERE {municipality} AND {ALIVE} "
-                "AND p.relation = 'head' AND EXISTS ("
-                f"SELECT 1 FROM person c WHERE {OTHER_MEMBER} AND c.birth_date > ?)",
-                [under_18],
+                f"SELECT p.id FROM person p WHERE {municipality} AND {ALIVE} AND EXISTS ("
+                f"SELECT 1 FROM person c WHERE {OTHER_MEMBER} AND c.birth_date > ? AND ("
+                f"({parent.format(a='p')} AND NOT EXISTS ({rivals} AND {parent.format(a='q')} "
+                f"AND {rank})) OR ({adult.format(a='p')} AND NOT EXISTS (SELECT 1 FROM person y "
+                "WHERE y.household = p.household AND y.id <> c.id AND y.status = 'resident' "
+                f"AND {parent.format(a='y')}) AND NOT EXISTS ({rivals} AND {adult.format(a='q')} "
+                f"AND {head_first}))))",
+                [school] * 6,
             )
         case "birth-support":
             # An adult is never the baby, so the household only needs to have one.

@@ -82,7 +82,7 @@ def test_count_stops_at_the_household_boundary(count: int) -> None:
 
 
 def test_every_row_has_all_columns_as_strings(persons: list[dict[str, str]]) -> None:
-    assert len(REGISTRY_COLUMNS) == 21
+    assert len(REGISTRY_COLUMNS) == 28
     for person in persons:
         assert tuple(person) == REGISTRY_COLUMNS
         assert all(isinstance(value, str) for value in person.values())
@@ -198,6 +198,96 @@ def test_dates_and_facts(persons: list[dict[str, str]]) -> None:
             assert person["single_parent"] == ""
 
 
+TAX_DETAIL = (
+    "salary_or_pension",
+    "child_support_yen",
+    "deductions_yen",
+    "single_parent_deduction_yen",
+    "tax_dependants",
+    "public_pension_yen",
+)
+
+
+def test_tax_detail_reads_as_the_importer_wants_it(persons: list[dict[str, str]]) -> None:
+    for person in persons:
+        values = [person[column] for column in TAX_DETAIL]
+        if person["income_yen"] == "":
+            # No return filed: nothing assessed either.
+            assert values == [""] * len(TAX_DETAIL), person
+            continue
+        salary, support, deductions, widow, dependants, pension = values
+        assert salary in {"true", "false"}
+        assert all(v.isdecimal() for v in (support, deductions, widow, dependants, pension))
+        assert widow in {"0", "270000", "350000"}
+        assert 0 <= int(dependants) <= 8
+        if int(pension) > 0:
+            assert salary == "true"
+        if age(person) < 18:
+            assert values == ["false", "0", "0", "0", "0", "0"]
+        if age(person) >= 65:
+            assert 600_000 <= int(pension) <= 2_600_000
+        if widow == "350000":
+            assert person["single_parent"] == "true"
+        if int(support):
+            assert person["single_parent"] == "true"
+        if person["disability_certificate"] and age(person) >= 18:
+            assert int(deductions) >= 270_000  # 障害者控除 at least
+        assert re.fullmatch(r"((child-allowance|child-rearing-allowance),?)*", person["receiving"])
+        assert person["receiving"] == ",".join(sorted(filter(None, person["receiving"].split(","))))
+
+
+def test_dependants_are_declared_once_by_a_relative(persons: list[dict[str, str]]) -> None:
+    """Every relative earning up to ¥480,000 is someone's dependant at most once, and a single
+    parent heading the household declares their children."""
+    for household in households(persons):
+        declared = sum(int(p["tax_dependants"] or 0) for p in household)
+        could_be = [
+            p
+            for p in household
+            if p["income_yen"] != ""
+            and int(p["income_yen"]) <= 480_000
+            and p["relation"] != "other"
+        ]
+        assert declared <= len(could_be), household
+        head = household[0]
+        if head["single_parent"] == "true" and head["income_yen"] != "":
+            children = [
+                p
+                for p in household
+                if p["relation"] == "child" and p["income_yen"] != ""
+                and int(p["income_yen"]) <= 480_000 and p["status"] != "deceased"
+            ]  # fmt: skip
+            assert int(head["tax_dependants"]) == len(children), household
+
+
+def test_receiving_goes_to_the_claimants(persons: list[dict[str, str]]) -> None:
+    allowance = [p for p in persons if "child-allowance" in p["receiving"]]
+    rearing = [p for p in persons if "child-rearing-allowance" in p["receiving"]]
+    assert allowance and rearing
+    assert all(age(p) >= 18 and p["status"] == "resident" for p in allowance + rearing)
+    assert all(p["single_parent"] == "true" for p in rearing)
+    for household in households(persons):
+        # One claimant of 児童手当 per household, and only with a child at home.
+        claimants = [p for p in household if "child-allowance" in p["receiving"]]
+        assert len(claimants) <= 1
+        if claimants:
+            assert any(age(p) < 18 for p in household)
+
+
+def test_tax_detail_shares(persons: list[dict[str, str]]) -> None:
+    adults = [p for p in persons if age(p) >= 18 and p["income_yen"] != ""]
+    single_parents = [p for p in adults if p["single_parent"] == "true"]
+    with_support = [p for p in single_parents if int(p["child_support_yen"])]
+    assert 0.12 < len(with_support) / len(single_parents) < 0.45
+    dependants = sum(int(p["tax_dependants"]) for p in adults)
+    assert dependants / len(persons) > 0.15  # children, students, spouses at home
+    pensioners = [p for p in adults if int(p["public_pension_yen"])]
+    assert len(pensioners) >= sum(age(p) >= 65 for p in adults)
+    workers = [p for p in adults if age(p) < 65 and int(p["income_yen"]) > 0]
+    salaried = sum(p["salary_or_pension"] == "true" for p in workers) / len(workers)
+    assert 0.8 < salaried < 0.95
+
+
 def test_tax_exemption_follows_income(persons: list[dict[str, str]]) -> None:
     for household in households(persons):
         adults = [p for p in household if age(p) >= 18]
@@ -275,6 +365,12 @@ def test_first_households_are_the_demo_cases(seed: int) -> None:
     assert int(mother["income_yen"]) < 1_450_000
     assert mother["tax_exempt"] == "true"
     assert mother["status"] == "resident" and mother["livelihood_aid"] == "false"
+    # The tax registry: her two children are her dependants, the ひとり親控除 applies, no child
+    # support; and she does not receive 児童扶養手当 yet (the demo tells her).
+    assert mother["tax_dependants"] == "2"
+    assert mother["single_parent_deduction_yen"] == "350000"
+    assert mother["child_support_yen"] == "0"
+    assert mother["receiving"] == ""
     assert len(children) == 2
     assert all(c["relation"] == "child" and age(c) < 18 for c in children)
     (elder,) = second

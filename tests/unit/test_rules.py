@@ -1,24 +1,37 @@
-"""Eligibility rules: validation, evaluation, null semantics, explanations, seeded programs."""
+"""Eligibility rules: validation, three-valued evaluation, explanations, seeded programs."""
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from todoke.benefits.facts import FACTS, whole_years, years_before
+from todoke.benefits.facts import (
+    FACTS,
+    KIN,
+    PARENTS_OF,
+    PERSON_COLUMNS,
+    rearing_income,
+    whole_years,
+    years_before,
+)
 from todoke.benefits.rules import (
     MAX_DEPTH,
     MAX_NODES,
     SEEDED_RULES,
     InvalidRule,
+    can_be_unknown,
     compile_sql,
+    decide,
     evaluate,
     explain,
     facts_used,
+    parse_rule,
     validate_rule,
 )
 
@@ -131,9 +144,12 @@ def test_validation_does_not_change_the_rule():
 def test_facts_used_in_first_use_order():
     assert facts_used(CHILD_REARING) == [
         "single_parent",
-        "children_until_march_after_18",
+        "lives_with_spouse",
+        "parent_or_carer",
+        "children_or_disabled_under_20",
+        "supporting_relative_over_limit",
+        "child_rearing_income",
         "dependants",
-        "income_yen",
     ]
 
 
@@ -173,26 +189,43 @@ def test_evaluate(rule, facts, expected):
     assert evaluate(rule, facts) is expected
 
 
+INCOME_UNDER = {"<": [var("income_yen"), 2_000_000]}
+SINGLE = {"==": [var("single_parent"), True]}
 NULL_CASES = [
-    ({"==": [var("income_yen"), 0]}, False),
-    ({"!=": [var("income_yen"), 0]}, False),
-    ({"<": [var("income_yen"), 2_000_000]}, False),
-    ({">=": [var("income_yen"), 2_000_000]}, False),
-    ({"in": [var("income_yen"), [0, 1]]}, False),
-    ({"!": {"<": [var("income_yen"), 2_000_000]}}, True),
-    ({"!": {"!=": [var("income_yen"), 0]}}, True),
-    ({"!": {"!": {"<": [var("income_yen"), 2_000_000]}}}, False),
+    # Every comparison with an unknown fact is unknown, and so is its negation.
+    ({"==": [var("income_yen"), 0]}, None),
+    ({"!=": [var("income_yen"), 0]}, None),
+    (INCOME_UNDER, None),
+    ({">=": [var("income_yen"), 2_000_000]}, None),
+    ({"in": [var("income_yen"), [0, 1]]}, None),
+    ({"!": INCOME_UNDER}, None),
+    ({"!": {"!": INCOME_UNDER}}, None),
+    # Asking whether it is known always answers.
     ({"==": [var("income_yen"), None]}, True),
     ({"!=": [var("income_yen"), None]}, False),
-    ({"or": [{"<": [var("income_yen"), 1]}, {">=": [var("income_yen"), 1]}]}, False),
+    ({"!": {"==": [var("income_yen"), None]}}, False),
+    # Kleene's "and" and "or": a deciding part wins over an unknown one.
+    ({"and": [{"==": [var("single_parent"), False]}, INCOME_UNDER]}, False),
+    ({"and": [SINGLE, INCOME_UNDER]}, None),
+    ({"or": [SINGLE, INCOME_UNDER]}, True),
+    ({"or": [{"==": [var("single_parent"), False]}, INCOME_UNDER]}, None),
+    ({"!": {"and": [{"==": [var("single_parent"), False]}, INCOME_UNDER]}}, True),
+    # Not a tautology for the unknown: "under or not under" cannot tell either.
+    ({"or": [INCOME_UNDER, {"!": INCOME_UNDER}]}, None),
+    ({"or": [{"<": [var("income_yen"), 1]}, {">=": [var("income_yen"), 1]}]}, None),
+    # An unknown fact decided away by a check of whether it is known.
+    ({"or": [{"==": [var("income_yen"), None]}, INCOME_UNDER]}, True),
 ]
 
 
 @pytest.mark.parametrize(("rule", "expected"), NULL_CASES)
-def test_an_unknown_fact_fails_every_comparison_and_not_negates(rule, expected):
-    assert evaluate(rule, {"income_yen": None}) is expected
+def test_unknown_facts_make_the_rule_cannot_tell_as_in_sql(rule, expected):
+    facts = {"income_yen": None, "single_parent": True}
+    assert decide(rule, facts) is expected
+    # evaluate: definitely true, nothing else.
+    assert evaluate(rule, facts) is (expected is True)
     # A fact the caller did not supply is unknown, too.
-    assert evaluate(rule, {}) is expected
+    assert decide(rule, {"single_parent": True}) is expected
 
 
 def test_known_and_unknown_checks():
@@ -256,6 +289,12 @@ def person(**facts) -> dict:
         dependants=0,
         newborn_in_household=False,
         household_tax_exempt=False,
+        children_or_disabled_under_20=0,
+        parent_or_carer=False,
+        is_claimant=False,
+        lives_with_spouse=False,
+        supporting_relative_over_limit=False,
+        internal_impairment_grade_1=False,
     )
     base.update(facts)
     return base
@@ -263,7 +302,8 @@ def person(**facts) -> dict:
 
 SINGLE_MOTHER = person(
     sex="female", single_parent=True, children_under_18=2, children_until_march_after_18=2,
-    dependants=2, household_size=3, income_yen=1_200_000,
+    children_or_disabled_under_20=2, parent_or_carer=True, is_claimant=True, dependants=2,
+    household_size=3, income_yen=1_200_000, child_rearing_income=1_120_000,
 )  # fmt: skip
 
 
@@ -273,9 +313,11 @@ def test_single_mother_of_two_with_low_income_gets_child_rearing_allowance():
 
 
 @pytest.mark.parametrize(
-    ("children", "income", "expected"),
+    ("dependants", "income", "expected"),
     [
         (1, 3_000_000, False),
+        (0, 2_079_999, True),
+        (0, 2_080_000, False),
         (1, 2_459_999, True),
         (1, 2_460_000, False),  # "below" the limit
         (2, 2_839_999, True),
@@ -283,26 +325,104 @@ def test_single_mother_of_two_with_low_income_gets_child_rearing_allowance():
         (5, 3_979_999, True),
         (5, 3_980_000, False),
         (6, 4_359_999, True),  # ¥380,000 per further dependant
-        (12, 5_879_999, True),  # 10 and more share the 10-dependant limit
-        (2, None, False),  # an unknown income never qualifies
-        (0, 100_000, False),  # no child, no allowance
+        (19, 9_299_999, True),
+        (19, 9_300_000, False),
+        (25, 9_679_999, True),  # 20 and more share the 20-dependant limit
+        (25, 9_680_000, False),
+        (2, None, None),  # no income on record: cannot tell
+        (None, 2_080_000, None),  # no dependants on record: cannot tell …
+        (None, 10_000_000, False),  # … unless over every limit
+        (None, 2_079_999, True),  # … or below every limit
     ],
 )
-def test_child_rearing_income_limits(children, income, expected):
-    facts = {**SINGLE_MOTHER, "children_until_march_after_18": children, "dependants": children}
-    assert evaluate(CHILD_REARING, {**facts, "income_yen": income}) is expected
+def test_child_rearing_income_limits(dependants, income, expected):
+    facts = {**SINGLE_MOTHER, "dependants": dependants, "child_rearing_income": income}
+    assert decide(CHILD_REARING, facts) is expected
 
 
-def test_child_rearing_needs_a_single_parent():
-    assert evaluate(CHILD_REARING, {**SINGLE_MOTHER, "single_parent": False}) is False
-    assert evaluate(CHILD_REARING, {**SINGLE_MOTHER, "single_parent": None}) is False
+def test_child_rearing_conditions_beside_income():
+    assert decide(CHILD_REARING, SINGLE_MOTHER) is True
+    for fact, value, expected in [
+        ("single_parent", False, False),  # remarried
+        ("single_parent", None, None),  # no tax record
+        ("lives_with_spouse", True, False),  # a spouse registered here
+        ("parent_or_carer", False, False),  # a sibling of the children
+        ("children_or_disabled_under_20", 0, False),
+        ("supporting_relative_over_limit", True, False),
+        ("supporting_relative_over_limit", None, None),
+    ]:
+        assert decide(CHILD_REARING, {**SINGLE_MOTHER, fact: value}) is expected, (fact, value)
+    # A known "no" decides even when the income is missing.
+    assert decide(CHILD_REARING, {**SINGLE_MOTHER, "single_parent": False,
+                                  "child_rearing_income": None}) is False  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("income", "salary", "child_support", "deductions", "widow", "expected"),
+    [
+        (1_200_000, None, None, None, None, 1_120_000),  # − the uniform ¥80,000
+        (1_200_000, True, 0, 0, 0, 1_020_000),  # − ¥100,000 with salary or pension
+        (1_200_000, False, 100_001, 0, 0, 1_200_000),  # + 80% of child support, rounded down
+        (1_200_000, False, 100_002, 0, 0, 1_200_001),
+        (1_200_000, False, 0, 270_000, 0, 850_000),  # − 障害者控除
+        (1_200_000, False, 0, 0, 350_000, 770_000),  # − ひとり親控除 (supporting relatives)
+        (50_000, True, 0, 0, 0, 0),  # never below 0
+        (None, True, 500_000, 0, 0, None),  # no income on record
+    ],
+)
+def test_rearing_income(income, salary, child_support, deductions, widow, expected):
+    assert (
+        rearing_income(
+            income,
+            salary,
+            deductions,
+            child_support_yen=child_support,
+            single_parent_deduction_yen=widow,
+        )
+        == expected
+    )
+
+
+def test_relation_tables_are_symmetric_and_exclude_in_laws():
+    for relation, kin in KIN.items():
+        for other in kin:
+            assert relation in KIN[other], (relation, other)
+    assert "spouse" not in KIN["head"]  # a spouse is not a supporting relative
+    assert "parent" not in KIN["spouse"]  # the head's parents are the spouse's in-laws
+    assert "sibling" not in KIN["child"]  # the head's sibling is the child's aunt
+    assert "other" not in KIN and all("other" not in kin for kin in KIN.values())
+    assert PARENTS_OF["child"] == ("head", "spouse")
+
+
+def test_a_rule_parsed_once_serves_many_persons():
+    parsed = parse_rule(CHILD_REARING)
+    assert parse_rule(parsed) is parsed
+    for facts in (SINGLE_MOTHER, {**SINGLE_MOTHER, "child_rearing_income": None}):
+        assert decide(parsed, facts) is decide(CHILD_REARING, facts)
+        assert evaluate(parsed, facts) is evaluate(CHILD_REARING, facts)
+        assert explain(parsed, facts) == explain(CHILD_REARING, facts)
+    assert facts_used(parsed) == facts_used(CHILD_REARING)
+
+
+def test_only_rules_over_facts_that_may_be_unknown_can_be_undecided():
+    assert can_be_unknown(CHILD_REARING)
+    assert can_be_unknown(SEEDED_RULES["flu-shot-65"])  # no birth date on record
+    assert not can_be_unknown(SEEDED_RULES["child-allowance"])  # counts and relations
+    assert not can_be_unknown({"==": [var("income_yen"), None]})
+    assert not can_be_unknown({"!": {"==": [var("pregnant"), True]}})
 
 
 def test_seeded_programs_on_typical_people():
+    flu = SEEDED_RULES["flu-shot-65"]
     retired = person(age=65, income_yen=1_000_000)
-    assert evaluate(SEEDED_RULES["flu-shot-65"], retired) is True
-    assert evaluate(SEEDED_RULES["flu-shot-65"], person(age=64)) is False
-    assert evaluate(SEEDED_RULES["flu-shot-65"], person(age=None)) is False
+    assert decide(flu, retired) is True
+    assert decide(flu, person(age=64)) is False
+    assert decide(flu, person(age=None)) is None
+    # 60–64 with a grade-1 impairment of heart, kidney, breathing or immunity: the registry
+    # cannot say which organ, a visitor can.
+    assert decide(flu, person(age=60, internal_impairment_grade_1=None)) is None
+    assert decide(flu, person(age=60, internal_impairment_grade_1=True)) is True
+    assert decide(flu, person(age=59, internal_impairment_grade_1=None)) is False
 
     expecting = person(sex="female", pregnant=True, age=31)
     parent = person(age=33, newborn_in_household=True, children_under_3=1)
@@ -321,14 +441,14 @@ def test_seeded_programs_on_typical_people():
         evaluate(SEEDED_RULES["tax-exempt-benefit"], {**exempt_head, "household_tax_exempt": False})
         is False
     )
+    unknown = {**exempt_head, "household_tax_exempt": None}
+    assert decide(SEEDED_RULES["tax-exempt-benefit"], unknown) is None
 
-    assert (
-        evaluate(SEEDED_RULES["child-allowance"], person(children_until_march_after_18=0)) is False
-    )
-    assert (
-        evaluate(SEEDED_RULES["child-allowance"], {**SINGLE_MOTHER, "is_household_head": False})
-        is False
-    )
+    allowance = SEEDED_RULES["child-allowance"]
+    assert evaluate(allowance, person(children_until_march_after_18=0)) is False
+    # The claimant, not the head: a single mother living in her parents' household.
+    assert evaluate(allowance, {**SINGLE_MOTHER, "is_household_head": False}) is True
+    assert evaluate(allowance, {**SINGLE_MOTHER, "is_claimant": False}) is False
 
 
 # --- explanations ---------------------------------------------------------------------------
@@ -338,38 +458,73 @@ def test_explanation_of_a_match_in_three_languages():
     conditions = explain(CHILD_REARING, SINGLE_MOTHER)
     assert [(c.fact, c.operator, c.expected, c.actual) for c in conditions] == [
         ("single_parent", "==", True, True),
-        ("children_until_march_after_18", ">=", 1, 2),
-        # Only the branch that held: the limit for two dependants.
-        ("dependants", "==", 2, 2),
-        ("income_yen", "<", 2_840_000, 1_200_000),
+        ("lives_with_spouse", "==", False, False),
+        ("parent_or_carer", "==", True, True),
+        ("children_or_disabled_under_20", ">=", 1, 2),
+        ("supporting_relative_over_limit", "==", False, False),
+        # Only the branch that held: below the lowest limit, whatever the dependants.
+        ("child_rearing_income", "<", 2_080_000, 1_120_000),
     ]
-    assert all(c.held and not c.negated for c in conditions)
-    children = conditions[1]
-    assert children.sentence.ja == "高校生年代までのお子さんが2人いる世帯です"
-    assert children.sentence.easy == "こうこうせい までの こどもが 2にん います"
-    assert children.sentence.en == "Your household has 2 children up to high-school age"
-    assert children.requirement.ja == "高校生年代までのお子さんの数が1人以上"
-    assert children.requirement.en == "Number of children up to high-school age is at least 1"
-    income = conditions[3]
-    assert income.sentence.ja == "前年の所得は120万円です"
-    assert income.sentence.en == "Your income last year was ¥1,200,000"
-    assert income.requirement.ja == "前年の所得が284万円未満"
-    assert income.requirement.en == "Income last year is less than ¥2,840,000"
+    assert all(c.held and not c.negated and not c.unknown for c in conditions)
+    children = conditions[3]
+    assert (
+        children.sentence.ja == "高校生年代まで（障害があれば20歳未満）のお子さんが2人いる世帯です"
+    )
+    assert children.sentence.en == (
+        "Your household has 2 children the child-rearing allowance counts"
+    )
+    assert children.requirement.ja == "児童扶養手当の対象となるお子さんの数が1人以上"
+    income = conditions[5]
+    assert income.sentence.ja == "児童扶養手当の計算での所得は112万円です"
+    assert income.sentence.en == (
+        "Your income as the child-rearing allowance counts it is ¥1,120,000"
+    )
+    assert income.requirement.ja == "児童扶養手当の所得が208万円未満"
+    assert income.requirement.en == (
+        "Income as the child-rearing allowance counts it is less than ¥2,080,000"
+    )
+    # Above the lowest limit, the branch for the person's own dependants.
+    higher = explain(CHILD_REARING, {**SINGLE_MOTHER, "child_rearing_income": 2_500_000})
+    assert [(c.fact, c.expected) for c in higher[-2:]] == [
+        ("dependants", 2),
+        ("child_rearing_income", 2_840_000),
+    ]
     assert conditions[0].sentence.ja == "ひとり親です"
     assert conditions[0].sentence.en == "You are a single parent"
+    assert conditions[4].requirement.ja == "同居の扶養義務者の所得が限度額以上に該当しない"
 
 
 def test_explanation_of_a_miss_names_the_nearest_branch():
-    facts = {**SINGLE_MOTHER, "children_until_march_after_18": 1, "dependants": 1,
-             "income_yen": 3_000_000}  # fmt: skip
+    facts = {**SINGLE_MOTHER, "children_or_disabled_under_20": 1, "dependants": 1,
+             "child_rearing_income": 3_000_000}  # fmt: skip
     assert evaluate(CHILD_REARING, facts) is False
     conditions = explain(CHILD_REARING, facts)
-    # Not ten branches: the one for one dependant, which failed on income alone.
+    # Not twenty-one branches: the one for one dependant, which failed on income alone.
     assert [(c.fact, c.expected, c.actual, c.held) for c in conditions] == [
-        ("income_yen", 2_460_000, 3_000_000, False)
+        ("child_rearing_income", 2_460_000, 3_000_000, False)
     ]
-    assert conditions[0].sentence.ja == "前年の所得は300万円です"
-    assert conditions[0].requirement.ja == "前年の所得が246万円未満"
+    assert conditions[0].sentence.ja == "児童扶養手当の計算での所得は300万円です"
+    assert conditions[0].requirement.ja == "児童扶養手当の所得が246万円未満"
+
+
+def test_explanation_of_cannot_tell_names_each_missing_fact_once():
+    facts = {**SINGLE_MOTHER, "dependants": None, "child_rearing_income": None}
+    assert decide(CHILD_REARING, facts) is None
+    conditions = explain(CHILD_REARING, facts)
+    assert [c.fact for c in conditions] == ["child_rearing_income", "dependants"]
+    assert all(c.unknown and not c.held and c.outcome is None for c in conditions)
+    assert not any(c.supports for c in conditions)
+    assert conditions[1].sentence.ja == "扶養親族等の数の記録がありません"
+    # Known dependants: only the income is missing.
+    conditions = explain(CHILD_REARING, {**SINGLE_MOTHER, "child_rearing_income": None})
+    assert [(c.fact, c.expected) for c in conditions] == [("child_rearing_income", 2_080_000)]
+    # An income between the limits: the dependants decide, and they are missing.
+    between = {**SINGLE_MOTHER, "child_rearing_income": 2_500_000, "dependants": None}
+    assert [c.fact for c in explain(CHILD_REARING, between)] == ["dependants"]
+    # A fact left out by whoever asked (the anonymous check) reads as not known.
+    (left_out,) = explain({"==": [var("parent_or_carer"), True]}, {})
+    assert left_out.unknown
+    assert left_out.sentence.en == "Parent or carer of a child: not known"
 
 
 def test_explanation_under_not_turns_the_requirement_around():
@@ -380,7 +535,7 @@ def test_explanation_under_not_turns_the_requirement_around():
     assert condition.requirement.en == "Income last year is at least ¥2,000,000"
     (unknown,) = explain(rule, {"income_yen": None})
     assert unknown.sentence.en == "We have no record of your income last year"
-    assert unknown.supports
+    assert unknown.unknown and unknown.outcome is None and not unknown.supports
 
 
 @pytest.mark.parametrize("name", sorted(FACTS))
@@ -397,6 +552,18 @@ def test_every_fact_reads_in_three_languages(name):
     # Different values read differently, in every language.
     for language in ("ja", "easy", "en"):
         assert len({getattr(s, language) for s in sentences}) == len(values)
+
+
+@pytest.mark.parametrize("name", sorted(FACTS))
+def test_every_fact_declares_the_person_columns_its_sql_reads(name):
+    """The matching query carries exactly these columns into its outer query."""
+    fact = FACTS[name]
+    sql, _params = fact.value_sql(date(2026, 4, 1), postgres=True)
+    read = set(re.findall(r"\bp\.([a-z_]+)", sql))
+    if fact.whole_years_of:
+        read.add(fact.whole_years_of.removeprefix("p."))
+    assert read <= set(fact.reads), read - set(fact.reads)
+    assert set(fact.reads) <= set(PERSON_COLUMNS)
 
 
 def test_requirements_read_for_every_operator():
@@ -476,12 +643,39 @@ def fact_values(draw):
 
 @settings(max_examples=300)
 @given(rule=random_rules(), facts=fact_values())
-def test_explain_agrees_with_evaluate(rule, facts):
+def test_explain_agrees_with_decide(rule, facts):
     assert validate_rule(rule) == []
-    outcome = evaluate(rule, facts)
+    outcome = decide(rule, facts)
+    assert evaluate(rule, facts) is (outcome is True)
     conditions = explain(rule, facts)
     assert conditions
-    assert all(c.supports == outcome for c in conditions)
+    assert all(c.outcome == outcome for c in conditions)
+    assert all(c.supports == (outcome is True) for c in conditions)
     for condition in conditions:
         assert condition.actual == facts[condition.fact]
         assert condition.sentence.ja and condition.requirement.en
+    if outcome is None:  # each missing fact once
+        assert len({c.fact for c in conditions}) == len(conditions)
+
+
+@settings(max_examples=300)
+@given(rule=random_rules(), facts=fact_values())
+def test_decide_is_kleene_logic(rule, facts):
+    """Unknown means "true or false, we do not know which": a rule is decided exactly when
+    every way of filling in the unknown facts gives the same outcome it says — checked by
+    filling them in with values near those the rules compare with. (Not for rules that ask
+    whether a fact is known: those answer about the unknown itself.)"""
+    outcome = decide(rule, facts)
+    if outcome is not None and "null" not in json.dumps(rule):
+        unknown = [name for name, value in facts.items() if value is None]
+        for name in unknown:
+            fact = FACTS[name]
+            samples = (
+                [True, False]
+                if fact.type == "boolean"
+                else [*(fact.choices[:3] or ("下連雀",)), None]
+                if fact.type == "string"
+                else [0, 1, 64, 65, 2_460_000, None]
+            )
+            for value in samples:
+                assert decide(rule, {**facts, name: value}) is outcome, (name, value)

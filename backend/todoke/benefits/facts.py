@@ -22,10 +22,19 @@ Definitions shared by every fact:
   is ``resident``. A person without a household lives alone.
 - **Unknown** is ``None``: a missing date or income, an empty string for sex or district.
   Facts derived from counts or flags (``pregnant``, ``household_size``…) are never unknown.
+  A fact computed from others is unknown when the registry cannot settle it
+  (``child_rearing_income`` without an income on record, ``supporting_relative_over_limit``
+  when a relative's income is missing); rules then "cannot tell" (see
+  :func:`todoke.benefits.rules.decide`) rather than guess.
+- **Relations** are each person's relation to the household head (``head``, ``spouse``,
+  ``child``, ``parent``, ``grandchild``, ``grandparent``, ``sibling``, ``other``): who is
+  whose parent or lineal relative is read from them by :data:`PARENTS_OF` and :data:`KIN`,
+  which say what they assume.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -55,6 +64,11 @@ PERSON_COLUMNS = (
     "disability_certificate",
     "care_level",
     "pregnancy_due_date",
+    "salary_or_pension",
+    "child_support_yen",
+    "deductions_yen",
+    "single_parent_deduction_yen",
+    "tax_dependants",
 )
 # The registry declares what matching may read; a fact reading anything else fails here.
 assert set(PERSON_COLUMNS) <= MATCHING_COLUMNS, set(PERSON_COLUMNS) - MATCHING_COLUMNS
@@ -75,6 +89,14 @@ class Member:
 
     birth_date: date | None
     tax_exempt: bool | None
+    id: int = 0
+    relation: str = ""
+    income_yen: int | None = None
+    salary_or_pension: bool | None = None
+    deductions_yen: int | None = None
+    single_parent_deduction_yen: int | None = None
+    tax_dependants: int | None = None
+    disability_certificate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +118,11 @@ class PersonRecord:
     disability_certificate: str | None
     care_level: str | None
     pregnancy_due_date: date | None
+    salary_or_pension: bool | None = None
+    child_support_yen: int | None = None
+    deductions_yen: int | None = None
+    single_parent_deduction_yen: int | None = None
+    tax_dependants: int | None = None
     members: tuple[Member, ...] = ()
 
 
@@ -227,7 +254,8 @@ class Fact:
     evaluation date and a dialect (only the whole-years facts differ by dialect).
     ``whole_years_of`` names the date column of an age-like fact, which the rule compiler
     compares by date instead of computing per row; ``members`` describes a household fact,
-    which it may turn into ``EXISTS`` or a household set.
+    which it may turn into ``EXISTS`` or a household set; ``correlated`` marks a household
+    fact whose SQL is its own correlated subquery (who claims, supporting relatives).
     """
 
     name: str
@@ -249,11 +277,12 @@ class Fact:
     whole_years_of: str | None = None
     # The columns of ``p`` its SQL reads (for household facts: what the subquery correlates on).
     reads: tuple[str, ...] = ()
+    correlated: bool = False
 
     @property
     def household(self) -> bool:
         """Computed from the household's other members, not the person's row alone."""
-        return self.members is not None
+        return self.members is not None or self.correlated
 
     def compute(self, person: PersonRecord, on: date) -> Any:
         return self.python(person, on)
@@ -313,10 +342,10 @@ def _members_younger_than(years: int) -> Callable[[PersonRecord, date], int]:
 class Members:
     """A household fact as SQL: the household's other resident members meeting ``condition``
     (SQL over the member alias ``{m}``), and what the fact makes of them: their ``count``,
-    the household ``size`` (the person plus them), whether there is ``any``, or for
-    ``all_exempt`` that the person is tax-exempt and none of them is not."""
+    the household ``size`` (the person plus them), or whether there is ``any``. Never
+    unknown (a member whose date is unknown does not meet a date condition)."""
 
-    shape: Literal["count", "size", "any", "all_exempt"]
+    shape: Literal["count", "size", "any"]
     condition: Callable[[date], tuple[str, list[Any]]]
 
     def where(self, on: date, alias: str) -> tuple[str, list[Any]]:
@@ -331,10 +360,8 @@ class Members:
                 return f"(SELECT COUNT(*) {others})", params
             case "size":
                 return f"(1 + (SELECT COUNT(*) {others}))", params
-            case "any":
+            case _:  # "any"
                 return f"EXISTS (SELECT 1 {others})", params
-            case _:
-                return f"(p.tax_exempt IS TRUE AND NOT EXISTS (SELECT 1 {others}))", params
 
     def exists_sql(self, on: date, *, set_based: bool) -> tuple[str, list[Any]]:
         """Another resident member meets the condition: a correlated ``EXISTS``, or with
@@ -372,7 +399,383 @@ UNTIL_MARCH_AFTER_18 = Members(
 UNDER_3 = Members("count", _born_after(3))
 NEWBORN = Members("any", _born_after(1))
 EVERYONE = Members("size", lambda _on: ("TRUE", []))
-NOT_EXEMPT = Members("all_exempt", lambda _on: ("{m}.tax_exempt IS NOT TRUE", []))
+
+# --- the law's figures (JAPAN-FACTS B, 児童扶養手当, from November 2024) ------------------------
+
+# 所得 as 児童扶養手当 compares it: 合計所得 − ¥100,000 when it includes salary or public pension
+# (the 2020 adjustment) + 80% of child support received (the parent claiming only) − a uniform
+# ¥80,000 − the deductions that apply (障害者, 勤労学生, 医療費控除…; 寡婦/ひとり親 only for a
+# supporting relative), and never below 0.
+SALARY_OR_PENSION_ADJUSTMENT = 100_000
+UNIFORM_DEDUCTION = 80_000
+CHILD_SUPPORT_PERCENT = 80
+# The limits rise by ¥380,000 for each dependant (扶養親族等の数), beyond five too.
+PARTIAL_PAYMENT_LIMIT = 2_080_000  # the claimant, no dependant: below it something is paid
+SUPPORTING_RELATIVE_LIMIT = 2_360_000  # a supporting relative, no dependant: at it, nothing
+LIMIT_PER_DEPENDANT = 380_000
+# A child of 18 or 19 counts for 児童扶養手当 with a disability of moderate degree or heavier
+# (施行令別表第一). The certificates taken to show one: 身体障害者手帳 grades 1–3 and 精神障害者保健
+# 福祉手帳 grades 1–2 (the grades municipal guides give as equivalent), and 療育手帳 A and B: B
+# covers moderate (B1) and mild (B2) in most prefectures and the registry does not tell them
+# apart, so B counts and the doctor's certificate filed with the claim decides.
+MODERATE_DISABILITY = (
+    "physical_1",
+    "physical_2",
+    "physical_3",
+    "mental_1",
+    "mental_2",
+    "intellectual_a",
+    "intellectual_b",
+)
+
+# --- relations: who is whose parent, lineal relative or sibling -------------------------------
+
+# A child's parents by the child's relation to the head: the head's children are taken to be
+# the spouse's children too; a grandchild's parents are the head's children (any of them: the
+# registry does not say which), and only those past high-school age, who are not the aunts and
+# uncles still at school; a child who is the head, or the head's sibling, has the head's parents.
+PARENTS_OF: dict[str, tuple[str, ...]] = {
+    "child": ("head", "spouse"),
+    "grandchild": ("child",),
+    "head": ("parent",),
+    "sibling": ("parent",),
+}
+_ADULT_PARENTS = ("grandchild",)
+# Lineal relatives and siblings (扶養義務者 for 児童扶養手当) by the two persons' relations to the
+# head. The head's parents, grandparents, siblings, children and grandchildren are all of the
+# head's blood; among them, pairs are lineal or siblings except two parents (or two
+# grandparents: a couple) and the head's sibling with the head's descendants (an aunt and a
+# nephew). The spouse is related by blood only to the children and grandchildren (assumed the
+# spouse's own); in-laws and "other" are nobody's. A grandchild may in truth be a nephew of a
+# "child", who is then counted too: most grandchildren earn nothing, so it rarely matters.
+_BLOOD = ("head", "parent", "grandparent", "sibling", "child", "grandchild")
+_NOT_KIN = {
+    frozenset({"parent"}),
+    frozenset({"grandparent"}),
+    frozenset({"sibling", "child"}),
+    frozenset({"sibling", "grandchild"}),
+}
+KIN: dict[str, tuple[str, ...]] = {
+    **{
+        relation: tuple(
+            other
+            for other in _BLOOD
+            if frozenset({relation, other}) not in _NOT_KIN and {relation, other} != {"head"}
+        )
+        for relation in _BLOOD
+    },
+    "spouse": ("child", "grandchild"),
+}
+KIN["child"] += ("spouse",)
+KIN["grandchild"] += ("spouse",)
+
+
+def _bind(sql: str, **values: Any) -> tuple[str, list[Any]]:
+    """``:name`` placeholders to ``?`` with the parameters in order (the facts' SQL below
+    uses the same date several times)."""
+    params: list[Any] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        params.append(values[match.group(1)])
+        return "?"
+
+    return re.sub(r":([a-z_0-9]+)\b", placeholder, sql), params
+
+
+def _one_of(column: str, values: Sequence[str]) -> str:
+    # Values are the catalogue's own constants, never input.
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _others(alias: str) -> str:
+    """The household's other resident members, as ``alias``, for a subquery over ``p``."""
+    return (
+        f"FROM {matching_persons(alias)} WHERE {alias}.household = p.household "
+        f"AND {alias}.id <> p.id AND {alias}.status = 'resident'"
+    )
+
+
+def _adult_sql(alias: str) -> str:
+    """Past high-school age (not a child counted by 児童手当); an unknown birth date counts
+    as grown up, as it is never counted as a child."""
+    return f"({alias}.birth_date IS NULL OR {alias}.birth_date <= :school)"
+
+
+def _parent_sql(parent: str, child: str) -> str:
+    cases = []
+    for relation, parents in PARENTS_OF.items():
+        case = f"{child}.relation = {relation!r} AND {_one_of(f'{parent}.relation', parents)}"
+        if relation in _ADULT_PARENTS:
+            case += f" AND {_adult_sql(parent)}"
+        cases.append(f"({case})")
+    return "(" + " OR ".join(cases) + ")"
+
+
+def _kin_sql(person: str, relative: str) -> str:
+    return (
+        "("
+        + " OR ".join(
+            f"({person}.relation = {relation!r} AND {_one_of(f'{relative}.relation', kin)})"
+            for relation, kin in KIN.items()
+        )
+        + ")"
+    )
+
+
+def _rearing_income_sql(alias: str, *, claimant: bool) -> str:
+    """The 児童扶養手当 所得 of ``alias`` as SQL (NULL when its income is): the claimant's
+    with 80% of child support, a supporting relative's with the widow/single-parent
+    deduction. Integer division: yen amounts are whole and never negative."""
+    value = (
+        f"{alias}.income_yen - CASE WHEN {alias}.salary_or_pension IS TRUE "
+        f"THEN {SALARY_OR_PENSION_ADJUSTMENT} ELSE 0 END"
+    )
+    if claimant:
+        value += f" + COALESCE({alias}.child_support_yen, 0) * {CHILD_SUPPORT_PERCENT} / 100"
+    value += f" - {UNIFORM_DEDUCTION} - COALESCE({alias}.deductions_yen, 0)"
+    if not claimant:
+        value += f" - COALESCE({alias}.single_parent_deduction_yen, 0)"
+    return f"(CASE WHEN {value} < 0 THEN 0 ELSE {value} END)"
+
+
+def rearing_income(
+    income_yen: int | None,
+    salary_or_pension: bool | None,
+    deductions_yen: int | None,
+    *,
+    child_support_yen: int | None = None,
+    single_parent_deduction_yen: int | None = None,
+) -> int | None:
+    """所得 as 児童扶養手当 compares it (see the constants above); ``None`` without an income.
+    A deduction, child support or the salary flag the registry does not hold counts as none:
+    the tax registry records those it assessed."""
+    if income_yen is None:
+        return None
+    value = (
+        income_yen
+        - (SALARY_OR_PENSION_ADJUSTMENT if salary_or_pension else 0)
+        + (child_support_yen or 0) * CHILD_SUPPORT_PERCENT // 100
+        - UNIFORM_DEDUCTION
+        - (deductions_yen or 0)
+        - (single_parent_deduction_yen or 0)
+    )
+    return max(value, 0)
+
+
+def _relative_over_limit(relative: Member) -> bool | None:
+    """A supporting relative's 所得 is at or above their limit (by *their* dependants)."""
+    income = rearing_income(
+        relative.income_yen,
+        relative.salary_or_pension,
+        relative.deductions_yen,
+        single_parent_deduction_yen=relative.single_parent_deduction_yen,
+    )
+    if income is None:
+        return None
+    if income < SUPPORTING_RELATIVE_LIMIT:
+        return False  # below the lowest limit, whatever their dependants
+    if relative.tax_dependants is None:
+        return None
+    return income >= SUPPORTING_RELATIVE_LIMIT + LIMIT_PER_DEPENDANT * relative.tax_dependants
+
+
+def _relative_over_limit_sql(alias: str) -> str:
+    income = _rearing_income_sql(alias, claimant=False)
+    return (
+        f"(CASE WHEN {income} < {SUPPORTING_RELATIVE_LIMIT} THEN FALSE ELSE {income} >= "
+        f"{SUPPORTING_RELATIVE_LIMIT} + {LIMIT_PER_DEPENDANT} * {alias}.tax_dependants END)"
+    )
+
+
+def _supporting_relative_over_limit(person: PersonRecord, on: date) -> bool | None:
+    # True as soon as one relative is over; unknown if none is but one cannot be told.
+    kin = KIN.get(person.relation, ())
+    school = born_after_for_school_year(on, 18)
+    found: bool | None = False
+    for member in person.members:
+        if member.relation in kin and _adult(member, school):
+            over = _relative_over_limit(member)
+            if over:
+                return True
+            if over is None:
+                found = None
+    return found
+
+
+def _supporting_relative_over_limit_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
+    relatives = f"SELECT 1 {_others('r')} AND {_kin_sql('p', 'r')} AND {_adult_sql('r')}"
+    over = _relative_over_limit_sql("r")
+    return _bind(
+        f"(CASE WHEN EXISTS ({relatives} AND {over} IS TRUE) THEN TRUE "
+        f"WHEN EXISTS ({relatives} AND {over} IS NULL) THEN NULL ELSE FALSE END)",
+        school=born_after_for_school_year(on, 18),
+    )
+
+
+def _lives_with_spouse(person: PersonRecord, _on: date) -> bool:
+    partner = {"head": "spouse", "spouse": "head"}.get(person.relation)
+    return partner is not None and any(m.relation == partner for m in person.members)
+
+
+def _lives_with_spouse_sql(_on: date, _postgres: bool) -> tuple[str, list[Any]]:
+    return (
+        f"((p.relation = 'head' AND EXISTS (SELECT 1 {_others('m')} AND m.relation = 'spouse')) "
+        f"OR (p.relation = 'spouse' AND EXISTS (SELECT 1 {_others('m')} AND m.relation = 'head')))",
+        [],
+    )
+
+
+def _household_tax_exempt(person: PersonRecord, _on: date) -> bool | None:
+    flags = [person.tax_exempt, *(m.tax_exempt for m in person.members)]
+    if False in flags:
+        return False
+    return None if None in flags else True
+
+
+def _household_tax_exempt_sql(_on: date, _postgres: bool) -> tuple[str, list[Any]]:
+    return (
+        "(CASE WHEN p.tax_exempt IS FALSE OR EXISTS "
+        f"(SELECT 1 {_others('m')} AND m.tax_exempt IS FALSE) THEN FALSE "
+        "WHEN p.tax_exempt IS NULL OR EXISTS "
+        f"(SELECT 1 {_others('m')} AND m.tax_exempt IS NULL) THEN NULL ELSE TRUE END)",
+        [],
+    )
+
+
+# --- who claims for a child ----------------------------------------------------------------
+
+
+def _as_member(person: PersonRecord) -> Member:
+    return Member(
+        person.birth_date,
+        person.tax_exempt,
+        id=person.id,
+        relation=person.relation,
+        income_yen=person.income_yen,
+    )
+
+
+def _adult(member: Member, school: date) -> bool:
+    return member.birth_date is None or member.birth_date <= school
+
+
+def _is_parent(parent: Member, child: Member, school: date) -> bool:
+    if parent.relation not in PARENTS_OF.get(child.relation, ()):
+        return False
+    return child.relation not in _ADULT_PARENTS or _adult(parent, school)
+
+
+def _income_first(member: Member) -> tuple[int, int, int]:
+    # The higher income first (none on record below ¥0), then the head, then the lower id.
+    income = -1 if member.income_yen is None else member.income_yen
+    return (-income, member.relation != "head", member.id)
+
+
+def _head_first(member: Member) -> tuple[int, int, int]:
+    income = -1 if member.income_yen is None else member.income_yen
+    return (member.relation != "head", -income, member.id)
+
+
+def _is_claimant(person: PersonRecord, on: date) -> bool:
+    school = born_after_for_school_year(on, 18)
+    everyone = (_as_member(person), *person.members)
+    for child in person.members:
+        if child.birth_date is None or child.birth_date <= school:
+            continue
+        others = [m for m in everyone if m.id != child.id]
+        parents = [m for m in others if _is_parent(m, child, school)]
+        if parents:
+            claimant = min(parents, key=_income_first)
+        else:
+            carers = [m for m in others if _adult(m, school)]
+            if not carers:
+                continue
+            claimant = min(carers, key=_head_first)
+        if claimant.id == person.id:
+            return True
+    return False
+
+
+def _ranks_above(key: Literal["income", "head"]) -> str:
+    """SQL: the rival ``q`` comes before the person ``p`` in the claimant order."""
+    income_q, income_p = "COALESCE(q.income_yen, -1)", "COALESCE(p.income_yen, -1)"
+    head_q = "(CASE WHEN q.relation = 'head' THEN 1 ELSE 0 END)"
+    head_p = "(CASE WHEN p.relation = 'head' THEN 1 ELSE 0 END)"
+    first, second = ((income_q, income_p), (head_q, head_p))[:: 1 if key == "income" else -1]
+    return (
+        f"({first[0]} > {first[1]} OR ({first[0]} = {first[1]} AND ({second[0]} > {second[1]} "
+        f"OR ({second[0]} = {second[1]} AND q.id < p.id))))"
+    )
+
+
+def _is_claimant_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
+    rivals = f"SELECT 1 {_others('q')} AND q.id <> c.id"
+    no_parent = (
+        f"NOT EXISTS (SELECT 1 FROM {matching_persons('y')} WHERE y.household = p.household "  # noqa: S608
+        f"AND y.id <> c.id AND y.status = 'resident' AND {_parent_sql('y', 'c')})"
+    )
+    sql = (
+        f"EXISTS (SELECT 1 {_others('c')} AND c.birth_date > :school AND ("
+        f"({_parent_sql('p', 'c')} AND NOT EXISTS ({rivals} AND {_parent_sql('q', 'c')} "
+        f"AND {_ranks_above('income')})) "
+        f"OR ({_adult_sql('p')} AND {no_parent} AND NOT EXISTS ({rivals} AND {_adult_sql('q')} "
+        f"AND {_ranks_above('head')}))))"
+    )
+    return _bind(sql, school=born_after_for_school_year(on, 18))
+
+
+def _rearing_child(member: Member, on: date) -> bool:
+    """Counted for 児童扶養手当: up to the 31 March after 18, or under 20 with a disability of
+    moderate degree or heavier."""
+    born = member.birth_date
+    if born is None:
+        return False
+    if born > born_after_for_school_year(on, 18):
+        return True
+    return born > years_before(on, 20) and member.disability_certificate in MODERATE_DISABILITY
+
+
+def _rearing_child_sql(alias: str) -> str:
+    return (
+        f"({alias}.birth_date > :school OR ({alias}.birth_date > :twenty AND "
+        f"{_one_of(f'{alias}.disability_certificate', MODERATE_DISABILITY)}))"
+    )
+
+
+def _rearing_dates(on: date) -> dict[str, date]:
+    return {"school": born_after_for_school_year(on, 18), "twenty": years_before(on, 20)}
+
+
+REARING_CHILDREN = Members(
+    "count", lambda on: _bind(_rearing_child_sql("{m}"), **_rearing_dates(on))
+)
+
+
+def _parent_or_carer(person: PersonRecord, on: date) -> bool:
+    school = born_after_for_school_year(on, 18)
+    me = _as_member(person)
+    everyone = (me, *person.members)
+    for child in person.members:
+        if not _rearing_child(child, on):
+            continue
+        if _is_parent(me, child, school):
+            return True
+        if _adult(me, school) and not any(
+            _is_parent(m, child, school) for m in everyone if m.id != child.id
+        ):
+            return True
+    return False
+
+
+def _parent_or_carer_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
+    sql = (
+        f"EXISTS (SELECT 1 {_others('c')} AND {_rearing_child_sql('c')} "  # noqa: S608
+        f"AND ({_parent_sql('p', 'c')} "
+        f"OR ({_adult_sql('p')} AND NOT EXISTS (SELECT 1 FROM {matching_persons('y')} "
+        "WHERE y.household = p.household AND y.id <> c.id AND y.status = 'resident' "
+        f"AND {_parent_sql('y', 'c')}))))"
+    )
+    return _bind(sql, **_rearing_dates(on))
 
 
 def _states(known: Callable[[Any], Texts], unknown: Texts) -> Callable[[Any], Texts]:
@@ -829,12 +1232,11 @@ FACTS: dict[str, Fact] = {
             ),
             description=(
                 "The person and every other resident household member are exempt from "
-                "resident tax; a member without a tax record makes it false."
+                "resident tax; false when anyone is taxed; unknown when nobody is but someone "
+                "has no tax record."
             ),
-            python=lambda person, _on: (
-                person.tax_exempt is True and all(m.tax_exempt is True for m in person.members)
-            ),
-            sql=NOT_EXEMPT.value_sql,
+            python=_household_tax_exempt,
+            sql=_household_tax_exempt_sql,
             states=_flag(
                 Texts(
                     "世帯の全員が住民税非課税です",
@@ -842,35 +1244,309 @@ FACTS: dict[str, Fact] = {
                     "Everyone in your household is exempt from resident tax",
                 ),
                 Texts(
-                    "住民税が課税されている人（または課税の記録がない人）がいる世帯です",
-                    "せたいに じゅうみんぜいが かかる ひと（または きろくが ない ひと）が います",
-                    "Someone in your household pays resident tax or has no tax record",
+                    "住民税が課税されている人がいる世帯です",
+                    "せたいに じゅうみんぜいが かかる ひとが います",
+                    "Someone in your household pays resident tax",
+                ),
+                Texts(
+                    "世帯に住民税の課税の記録がない人がいます",
+                    "せたいに じゅうみんぜいの きろくが ない ひとが います",
+                    "Someone in your household has no resident tax record",
                 ),
             ),
             value_texts=_yes_no,
-            members=NOT_EXEMPT,
+            nullable=True,
+            correlated=True,
             reads=("id", "household", "tax_exempt"),
         ),
         Fact(
             name="dependants",
+            reads=("tax_dependants",),
             type="number",
-            label=Texts("扶養親族の数", "ささえている かぞくの かず", "number of dependants"),
-            description=(
-                "Simplified to the children up to the 31 March after they turn 18: the tax "
-                "registry's 扶養親族等の数 also counts a dependent spouse, older children and "
-                "supported parents, which the registry does not hold yet."
+            label=Texts(
+                "扶養親族等の数", "ささえている かぞくの かず（ぜいきん）", "number of dependants"
             ),
-            python=_members_until_march_after(18),
-            sql=UNTIL_MARCH_AFTER_18.value_sql,
-            states=lambda v: Texts(
-                f"扶養しているご家族（高校生年代までのお子さん）は{v}人です",
-                f"ささえている かぞく（こうこうせい までの こども）は {v}にんです",
-                f"You have {v} dependant{'' if v == 1 else 's'} (children up to high-school age)",
+            description=(
+                "扶養親族等の数 as the tax registry assessed it: every dependant the person "
+                "supports for tax (a spouse, children of any age, a parent), not only the "
+                "children at home. Unknown without a tax record (nobody filed a return): "
+                "income limits by dependants then cannot be told, and the household's "
+                "children are not taken as a guess (a child may be the other parent's "
+                "dependant, and missing dependants would lower the limit)."
+            ),
+            python=_attribute("tax_dependants"),
+            sql=_column("tax_dependants"),
+            states=_states(
+                lambda v: Texts(
+                    f"扶養親族等の数は{v}人です",
+                    f"ぜいきんで ささえている かぞくは {v}にんです",
+                    f"You have {v} dependant{'' if v == 1 else 's'} for tax",
+                ),
+                Texts(
+                    "扶養親族等の数の記録がありません",
+                    "ぜいきんで ささえている かぞくの かずが わかりません",
+                    "We have no record of your number of dependants",
+                ),
             ),
             value_texts=_PERSONS,
-            members=UNTIL_MARCH_AFTER_18,
+            nullable=True,
+            minimum=0,
+        ),
+        Fact(
+            name="child_rearing_income",
+            reads=("income_yen", "salary_or_pension", "child_support_yen", "deductions_yen"),
+            type="number",
+            label=Texts(
+                "児童扶養手当の所得",
+                "じどう ふよう てあての ための しょとく",
+                "income as the child-rearing allowance counts it",
+            ),
+            description=(
+                "所得 as 児童扶養手当 compares it with its limits: previous-year income "
+                "(income_yen, after the employment and pension deductions) − ¥100,000 when "
+                "it includes salary or public pension + 80% of child support received − "
+                "¥80,000 − the deductions assessed (障害者, 勤労学生, 医療費控除…; never the "
+                "widow or single-parent deduction of the parent claiming), floored at 0 "
+                "(integer yen, rounded down). Unknown when income_yen is unknown; missing "
+                "child support, deductions or salary flag count as none."
+            ),
+            python=lambda person, _on: rearing_income(
+                person.income_yen,
+                person.salary_or_pension,
+                person.deductions_yen,
+                child_support_yen=person.child_support_yen,
+            ),
+            sql=lambda _on, _postgres: (_rearing_income_sql("p", claimant=True), []),
+            states=_states(
+                lambda v: Texts(
+                    f"児童扶養手当の計算での所得は{_yen(v).ja}です",
+                    f"じどう ふよう てあての けいさんでの しょとくは {_yen(v).easy}です",
+                    f"Your income as the child-rearing allowance counts it is {_yen(v).en}",
+                ),
+                Texts(
+                    "前年の所得の記録がないため、児童扶養手当の所得を計算できません",
+                    "きょねんの しょとくが わからないので、けいさん できません",
+                    "We have no record of your income last year to work it out",
+                ),
+            ),
+            value_texts=_yen,
+            nullable=True,
+            minimum=0,
+        ),
+        Fact(
+            name="children_or_disabled_under_20",
+            type="number",
+            label=Texts(
+                "児童扶養手当の対象となるお子さんの数",
+                "じどう ふよう てあての たいしょうの こどもの かず",
+                "number of children the child-rearing allowance counts",
+            ),
+            description=(
+                "Other resident household members up to the 31 March after they turn 18, "
+                "or under 20 with a disability of moderate degree or heavier (certificates: "
+                + ", ".join(MODERATE_DISABILITY)
+                + "), as 児童扶養手当 counts children."
+            ),
+            python=lambda person, on: sum(1 for m in person.members if _rearing_child(m, on)),
+            sql=REARING_CHILDREN.value_sql,
+            states=lambda v: (
+                Texts(
+                    "高校生年代まで（障害があれば20歳未満）のお子さんはいない世帯です",
+                    "こうこうせい まで（しょうがいが あれば 20さい まで）の こどもは いません",
+                    "There are no children the child-rearing allowance counts in your household",
+                )
+                if v == 0
+                else Texts(
+                    f"高校生年代まで（障害があれば20歳未満）のお子さんが{v}人いる世帯です",
+                    "こうこうせい まで（しょうがいが あれば 20さい まで）の こどもが "
+                    f"{v}にん います",
+                    f"Your household has {v} "
+                    f"{'child' if v == 1 else 'children'} the child-rearing allowance counts",
+                )
+            ),
+            value_texts=_PERSONS,
+            members=REARING_CHILDREN,
             reads=("id", "household"),
             minimum=0,
+        ),
+        Fact(
+            name="parent_or_carer",
+            type="boolean",
+            label=Texts(
+                "お子さんの親または養育者",
+                "こどもの おや または そだてて いる ひと",
+                "parent or carer of a child",
+            ),
+            description=(
+                "A parent (by relation, see PARENTS_OF) of a household member the "
+                "child-rearing allowance counts (children_or_disabled_under_20); or, for "
+                "such a child with no parent in the household, a member past high-school "
+                "age who lives with them (a grandparent, an aunt). Not a sibling of school age."
+            ),
+            python=_parent_or_carer,
+            sql=_parent_or_carer_sql,
+            states=_flag(
+                Texts(
+                    "同じ世帯のお子さんの親（または養育者）です",
+                    "いっしょに すむ こどもの おや（または そだてて いる ひと）です",
+                    "You are the parent (or carer) of a child in your household",
+                ),
+                Texts(
+                    "同じ世帯のお子さんの親（または養育者）ではありません",
+                    "いっしょに すむ こどもの おや では ありません",
+                    "You are not the parent (or carer) of a child in your household",
+                ),
+            ),
+            value_texts=_yes_no,
+            correlated=True,
+            reads=("id", "household", "relation", "birth_date"),
+        ),
+        Fact(
+            name="is_claimant",
+            type="boolean",
+            label=Texts(
+                "児童手当の受給者（生計中心者）",
+                "じどう てあてを うけとる ひと",
+                "the parent who claims the child allowance",
+            ),
+            description=(
+                "For a household member up to the 31 March after turning 18, the person who "
+                "claims 児童手当: of the child's parents living there (PARENTS_OF) the one "
+                "with the higher income (生計中心者; none on record ranks below ¥0), then the "
+                "household head, then the lower person id; with no parent there, of the "
+                "members past high-school age the household head first, then the higher "
+                "income, then the lower id. True when the person is that claimant for any "
+                "child; a grandparent head is not while a parent lives there."
+            ),
+            python=_is_claimant,
+            sql=_is_claimant_sql,
+            states=_flag(
+                Texts(
+                    "お子さんの児童手当を受け取る方（生計中心者）です",
+                    "こどもの じどう てあてを うけとる ひとです",
+                    "You are the one who claims the child allowance for a child here",
+                ),
+                Texts(
+                    "お子さんの児童手当を受け取る方（生計中心者）ではありません",
+                    "こどもの じどう てあてを うけとる ひと では ありません",
+                    "You are not the one who claims the child allowance here",
+                ),
+            ),
+            value_texts=_yes_no,
+            correlated=True,
+            reads=("id", "household", "relation", "birth_date", "income_yen"),
+        ),
+        Fact(
+            name="lives_with_spouse",
+            type="boolean",
+            label=Texts("配偶者と同居", "つれあいと いっしょに すんでいる", "living with a spouse"),
+            description=(
+                "The person is the household head and the head's spouse lives there too, or "
+                "is that spouse (the registry records spouses of the head only). A marriage "
+                "shows here on the day it is registered, before any tax flag changes."
+            ),
+            python=_lives_with_spouse,
+            sql=_lives_with_spouse_sql,
+            states=_flag(
+                Texts(
+                    "配偶者と同じ世帯に住んでいます",
+                    "つれあいと いっしょに すんで います",
+                    "You live with your spouse",
+                ),
+                Texts(
+                    "配偶者と同じ世帯には住んでいません",
+                    "つれあいとは いっしょに すんで いません",
+                    "You do not live with a spouse",
+                ),
+            ),
+            value_texts=_yes_no,
+            correlated=True,
+            reads=("id", "household", "relation"),
+        ),
+        Fact(
+            name="supporting_relative_over_limit",
+            type="boolean",
+            label=Texts(
+                "同居の扶養義務者の所得が限度額以上",
+                "いっしょに すむ かぞくの しょとくが おおい",
+                "a supporting relative's income is over the limit",
+            ),
+            description=(
+                "A lineal relative or sibling past high-school age living in the household "
+                "(扶養義務者, see KIN; the children the allowance is for, whose income is "
+                "seldom on record, are not) has 所得 at or above the supporting relatives' "
+                "limit for their own "
+                "dependants (¥2,360,000 + ¥380,000 per dependant): their 所得 is computed as "
+                "child_rearing_income is, without child support and minus their widow or "
+                "single-parent deduction. Unknown when none is over but one has no income "
+                "on record, or is at or above ¥2,360,000 with no number of dependants."
+            ),
+            python=_supporting_relative_over_limit,
+            sql=_supporting_relative_over_limit_sql,
+            states=_flag(
+                Texts(
+                    "同居のご家族（扶養義務者）に、所得が限度額以上の方がいます",
+                    "いっしょに すむ かぞくに、しょとくが きまりより おおい ひとが います",
+                    "A relative you live with has income at or over the supporting-relative limit",
+                ),
+                Texts(
+                    "同居のご家族（扶養義務者）に、所得が限度額以上の方はいません",
+                    "いっしょに すむ かぞくに、しょとくが きまりより おおい ひとは いません",
+                    "No relative you live with has income over the supporting-relative limit",
+                ),
+                Texts(
+                    "同居のご家族（扶養義務者）に、所得の記録がない方がいます",
+                    "いっしょに すむ かぞくに、しょとくが わからない ひとが います",
+                    "A relative you live with has no income on record",
+                ),
+            ),
+            value_texts=_yes_no,
+            nullable=True,
+            correlated=True,
+            reads=("id", "household", "relation"),
+        ),
+        Fact(
+            name="internal_impairment_grade_1",
+            reads=("disability_certificate",),
+            type="boolean",
+            label=Texts(
+                "心臓・腎臓・呼吸器・免疫の機能障害（1級）",
+                "しんぞう・じんぞう・こきゅう・めんえきの しょうがい（1きゅう）",
+                "grade-1 impairment of heart, kidney, breathing or immunity",
+            ),
+            description=(
+                "A grade-1 impairment of heart, kidney or respiratory function or an "
+                "HIV-related immune impairment (the flu-shot subsidy from 60). The registry "
+                "holds the certificate's grade, not the function impaired: false without a "
+                "grade-1 physical certificate, unknown ('cannot tell') with one, never true "
+                "from the registry (a visitor may answer yes)."
+            ),
+            python=lambda person, _on: (
+                None if person.disability_certificate == "physical_1" else False
+            ),
+            sql=lambda _on, _postgres: (
+                "(CASE WHEN p.disability_certificate = 'physical_1' THEN NULL ELSE FALSE END)",
+                [],
+            ),
+            states=_flag(
+                Texts(
+                    "心臓・腎臓・呼吸器・免疫のいずれかの機能障害（1級）があります",
+                    "しんぞう・じんぞう・こきゅう・めんえきの しょうがい（1きゅう）が あります",
+                    "You have a grade-1 impairment of heart, kidney, breathing or immunity",
+                ),
+                Texts(
+                    "1級の身体障害者手帳の記録はありません",
+                    "1きゅうの しんたい しょうがいしゃ てちょうの きろくは ありません",
+                    "We have no grade-1 physical disability certificate on record for you",
+                ),
+                Texts(
+                    "1級の身体障害者手帳がありますが、どの機能の障害かは記録にありません",
+                    "1きゅうの てちょうが ありますが、どこの しょうがいか わかりません",
+                    "You hold a grade-1 certificate; the record does not say which function",
+                ),
+            ),
+            value_texts=_yes_no,
+            nullable=True,
         ),
     )
 }
@@ -906,6 +1582,26 @@ class _PersonRow(msgspec.Struct, frozen=True):
     disability_certificate: str | None
     care_level: str | None
     pregnancy_due_date: date | None
+    salary_or_pension: bool | None
+    child_support_yen: int | None
+    deductions_yen: int | None
+    single_parent_deduction_yen: int | None
+    tax_dependants: int | None
+
+
+_MEMBER_COLUMNS = (
+    "household",
+    "id",
+    "birth_date",
+    "tax_exempt",
+    "relation",
+    "income_yen",
+    "salary_or_pension",
+    "deductions_yen",
+    "single_parent_deduction_yen",
+    "tax_dependants",
+    "disability_certificate",
+)
 
 
 class _MemberRow(msgspec.Struct, frozen=True):
@@ -913,6 +1609,13 @@ class _MemberRow(msgspec.Struct, frozen=True):
     id: int
     birth_date: date | None
     tax_exempt: bool | None
+    relation: str
+    income_yen: int | None
+    salary_or_pension: bool | None
+    deductions_yen: int | None
+    single_parent_deduction_yen: int | None
+    tax_dependants: int | None
+    disability_certificate: str | None
 
 
 async def load_persons(sql: SqlSession, person_ids: Sequence[int]) -> dict[int, PersonRecord]:
@@ -933,17 +1636,28 @@ async def load_persons(sql: SqlSession, person_ids: Sequence[int]) -> dict[int, 
         members: dict[int, list[_MemberRow]] = {}
         if households:
             marks, args = sql.in_list(households)
+            member_columns = ", ".join(f"m.{name} AS {name}" for name in _MEMBER_COLUMNS)
             for member in await sql.rows(
                 _MemberRow,
-                "SELECT m.household AS household, m.id AS id, m.birth_date AS birth_date, "  # noqa: S608
-                f"m.tax_exempt AS tax_exempt FROM {matching_persons('m')} "
+                f"SELECT {member_columns} FROM {matching_persons('m')} "  # noqa: S608
                 f"WHERE m.household {marks} AND m.status = 'resident'",
                 args,
             ):
                 members.setdefault(member.household, []).append(member)
         for person in persons:
             others = tuple(
-                Member(m.birth_date, m.tax_exempt)
+                Member(
+                    m.birth_date,
+                    m.tax_exempt,
+                    id=m.id,
+                    relation=m.relation,
+                    income_yen=m.income_yen,
+                    salary_or_pension=m.salary_or_pension,
+                    deductions_yen=m.deductions_yen,
+                    single_parent_deduction_yen=m.single_parent_deduction_yen,
+                    tax_dependants=m.tax_dependants,
+                    disability_certificate=m.disability_certificate,
+                )
                 for m in (members.get(person.household, []) if person.household else [])
                 if m.id != person.id
             )

@@ -24,13 +24,21 @@ Operators:
 Numbers are whole numbers (yen, years, persons). A rule has at most 200 nodes (operators,
 facts and literals, list items included) and nests at most 20 deep.
 
-**Unknown facts (null).** Every comparison and ``in`` with an unknown fact is false, ``!=``
-included; ``!`` is plain negation. So ``{"!": {"<": [{"var": "income_yen"}, 2000000]}}`` holds
-for a person whose income is unknown while ``{">=": [{"var": "income_yen"}, 2000000]}`` does
-not. SQL's three-valued logic would differ under ``NOT`` (``NOT (NULL < 5)`` is NULL); the
-compiler wraps each comparison under an odd number of ``!`` in ``COALESCE(…, FALSE)`` so the
-database follows the same two-valued rule. Outside ``NOT`` a NULL already filters a row out
-exactly as false does, and the plain comparison is kept.
+**Unknown facts (null): "cannot tell".** A rule has three outcomes (:func:`decide`): true,
+false, or unknown when the facts it needs are missing. Every comparison and ``in`` with an
+unknown fact is unknown, ``!=`` included; ``!``, ``and`` and ``or`` follow Kleene's logic,
+which is SQL's: ``!`` unknown is unknown, ``and`` is false as soon as one part is false,
+``or`` true as soon as one part is true, and otherwise unknown if a part is. So for a person
+without an income on record both ``{"<": [{"var": "income_yen"}, 2000000]}`` and its ``!``
+are unknown, while ``{"and": [{"==": [{"var": "single_parent"}, false]}, …]}`` is false for a
+person who is not a single parent whatever their income. ``== null`` and ``!= null`` ask
+whether a fact is unknown, and are never unknown themselves.
+
+The persons a rule holds for (:func:`match_persons`, :func:`evaluate`) are those for whom it
+is true; those for whom it is unknown (:func:`undecided_persons`) are neither matched nor
+dropped: staff see them as a list to check. SQL evaluates the same logic natively: a NULL
+filters a row out of ``WHERE`` exactly as unknown is not true, and ``(rule) IS NULL`` finds the
+undecided.
 
 Both evaluators see the same evaluation date, passed in, never read from a clock: Python
 through :func:`facts_for_person`, SQL through :func:`compile_sql` and :func:`match_persons`.
@@ -49,6 +57,8 @@ import msgspec
 
 from todoke.benefits.facts import (
     FACTS,
+    LIMIT_PER_DEPENDANT,
+    PARTIAL_PAYMENT_LIMIT,
     Fact,
     Members,
     Texts,
@@ -254,7 +264,11 @@ def _shown(value: Any) -> str:
 
 
 def parse_rule(rule: Any) -> Node:
-    """The checked, parsed form of a rule; raises :class:`InvalidRule`."""
+    """The checked, parsed form of a rule; raises :class:`InvalidRule`. A rule parsed already
+    is returned as it is, so callers evaluating one rule for many persons parse it once and
+    pass the result to :func:`decide`, :func:`evaluate` or :func:`explain`."""
+    if isinstance(rule, Test | AllOf | AnyOf | Not):
+        return rule
     parser = _Parser()
     node = parser.rule(rule, "$", 1)
     if parser.errors or node is None:
@@ -290,11 +304,13 @@ def _tests(node: Node) -> Iterable[Test]:
 # --- Python ---------------------------------------------------------------------------------
 
 
-def _holds(test: Test, actual: Any) -> bool:
+def _holds(test: Test, actual: Any) -> bool | None:
+    """The comparison for this value of the fact: ``None`` when the value is unknown (except
+    for the unknown/known checks, which always answer)."""
     if test.value is None:  # unknown / known
         return (actual is None) == (test.op == "==")
     if actual is None:
-        return False
+        return None
     expected = test.value
     match test.op:
         case "==":
@@ -313,19 +329,33 @@ def _holds(test: Test, actual: Any) -> bool:
             return actual in expected
 
 
-def _evaluate(node: Node, facts: dict[str, Any]) -> bool:
+def _decide(node: Node, facts: dict[str, Any]) -> bool | None:
     if isinstance(node, Test):
         return _holds(node, facts.get(node.fact.name))
     if isinstance(node, Not):
-        return not _evaluate(node.child, facts)
-    if isinstance(node, AllOf):
-        return all(_evaluate(child, facts) for child in node.children)
-    return any(_evaluate(child, facts) for child in node.children)
+        inner = _decide(node.child, facts)
+        return None if inner is None else not inner
+    # Kleene: the deciding value (false for "and", true for "or") wins over unknown.
+    deciding = isinstance(node, AnyOf)
+    unknown = False
+    for child in node.children:
+        outcome = _decide(child, facts)
+        if outcome is deciding:
+            return deciding
+        if outcome is None:
+            unknown = True
+    return None if unknown else not deciding
+
+
+def decide(rule: Any, facts: dict[str, Any]) -> bool | None:
+    """True or false when the facts settle the rule, ``None`` when they cannot tell (a fact
+    it needs is unknown; a fact missing from the dict is unknown)."""
+    return _decide(parse_rule(rule), facts)
 
 
 def evaluate(rule: Any, facts: dict[str, Any]) -> bool:
-    """Whether the rule holds for these facts (a fact missing from the dict is unknown)."""
-    return _evaluate(parse_rule(rule), facts)
+    """Whether the rule definitely holds for these facts (``decide`` is true)."""
+    return _decide(parse_rule(rule), facts) is True
 
 
 async def facts_for_person(sql: SqlSession, person_id: int, on: date) -> dict[str, Any]:
@@ -345,6 +375,8 @@ class Condition(msgspec.Struct, frozen=True, kw_only=True):
     ``held`` is the comparison as written; ``negated`` says it sits under an odd number of
     ``!``, so the rule needed it *not* to hold. ``sentence`` states the person's fact;
     ``requirement`` states what the rule asks (already turned around when negated).
+    ``unknown`` says the fact is missing so the comparison cannot be told (``held`` is then
+    false): the fact staff must find out.
     """
 
     fact: str
@@ -355,11 +387,18 @@ class Condition(msgspec.Struct, frozen=True, kw_only=True):
     negated: bool
     sentence: Texts
     requirement: Texts
+    unknown: bool = False
 
     @property
     def supports(self) -> bool:
-        """This condition went the way the rule needed it to."""
-        return self.held != self.negated
+        """This condition went the way the rule needed it to (an unknown one did not)."""
+        return not self.unknown and self.held != self.negated
+
+    @property
+    def outcome(self) -> bool | None:
+        """The rule's outcome this condition argues for: ``supports``, or ``None`` when
+        unknown (what :func:`explain` lists when the rule cannot tell)."""
+        return None if self.unknown else self.held != self.negated
 
 
 def explain(rule: Any, facts: dict[str, Any]) -> list[Condition]:
@@ -368,26 +407,39 @@ def explain(rule: Any, facts: dict[str, Any]) -> list[Condition]:
     When the rule holds: every condition of an ``and``, and of an ``or`` the first branch that
     holds. When it fails: the failing children of an ``and``, and of an ``or`` the branches
     that came closest (for 児童扶養手当, the income limit for the person's own number of
-    dependants rather than all ten). Every listed condition went the outcome's way,
-    ``c.supports == evaluate(rule, facts)``, and the list is never empty.
+    dependants rather than all twenty). When it cannot tell: the unknown conditions that
+    leave it open, through every open branch of an ``or``, once per fact (which facts are
+    missing, in rule order). Every listed condition went the outcome's way,
+    ``c.outcome == decide(rule, facts)``, and the list is never empty. ``rule`` may be
+    already parsed (``parse_rule``): explaining many persons parses it once.
     """
-    node = parse_rule(rule)
-    return _explain(node, facts, _evaluate(node, facts), False)
+    node = rule if isinstance(rule, Test | AllOf | AnyOf | Not) else parse_rule(rule)
+    outcome = _decide(node, facts)
+    conditions = _explain(node, facts, outcome, False)
+    if outcome is None:
+        once: dict[str, Condition] = {}
+        for condition in conditions:
+            once.setdefault(condition.fact, condition)
+        conditions = list(once.values())
+    return conditions
 
 
-def _explain(node: Node, facts: dict[str, Any], outcome: bool, negated: bool) -> list[Condition]:
+def _explain(
+    node: Node, facts: dict[str, Any], outcome: bool | None, negated: bool
+) -> list[Condition]:
     if isinstance(node, Test):
         actual = facts.get(node.fact.name)
         return [_condition(node, actual, _holds(node, actual), negated)]
     if isinstance(node, Not):
-        return _explain(node.child, facts, not outcome, not negated)
-    deciding = [c for c in node.children if _evaluate(c, facts) == outcome]
+        return _explain(node.child, facts, None if outcome is None else not outcome, not negated)
+    deciding = [c for c in node.children if _decide(c, facts) is outcome]
     if isinstance(node, AnyOf) and outcome:
         deciding = deciding[:1]
     explained = [_explain(child, facts, outcome, negated) for child in deciding]
-    if isinstance(node, AnyOf) and not outcome:
+    if isinstance(node, AnyOf) and outcome is False:
         # The branches that came closest: fewest failing conditions, then most equalities
-        # that held (the branch for the person's own number of dependants, say).
+        # that held (the branch for the person's own number of dependants, say). When it
+        # cannot tell, every open branch: each names facts that are missing.
         scores = [
             (len(conditions), -_equalities_held(child, facts))
             for child, conditions in zip(deciding, explained, strict=True)
@@ -404,17 +456,28 @@ def _equalities_held(node: Node, facts: dict[str, Any]) -> int:
     )
 
 
-def _condition(test: Test, actual: Any, held: bool, negated: bool) -> Condition:
+def _condition(test: Test, actual: Any, held: bool | None, negated: bool) -> Condition:
     expected = list(test.value) if test.op == "in" else test.value
+    fact = test.fact
+    if actual is None and not fact.nullable:
+        # A fact that is never unknown in the registry, left out by whoever asked.
+        sentence = Texts(
+            f"{fact.label.ja}がわかりません",
+            f"{fact.label.easy}が わかりません",
+            _cap(f"{fact.label.en}: not known"),
+        )
+    else:
+        sentence = fact.states(actual)
     return Condition(
-        fact=test.fact.name,
+        fact=fact.name,
         operator=test.op,
         expected=expected,
         actual=actual,
-        held=held,
+        held=held is True,
         negated=negated,
-        sentence=test.fact.states(actual),
+        sentence=sentence,
         requirement=_requirement(test, negated),
+        unknown=held is None,
     )
 
 
@@ -494,7 +557,8 @@ def _cap(text: str) -> str:
 
 def compile_sql(rule: Any, on: date) -> tuple[str, list[Any]]:
     """A WHERE condition over ``person p`` (``?`` placeholders, parameters in order) that holds
-    exactly where :func:`evaluate` does for the person's facts on ``on``.
+    exactly where :func:`evaluate` does for the person's facts on ``on``, and is NULL exactly
+    where :func:`decide` cannot tell.
 
     The same SQL runs on SQLite and PostgreSQL: ages compare birth dates with dates computed
     here, household facts are correlated subqueries on ``person(household)``, booleans compare
@@ -531,19 +595,19 @@ class _Compiler:
         self.set_based = set_based
 
     def compile(self, node: Node) -> tuple[str, list[Any]]:
-        sql, params, _cost = self._node(node, negated=False, whole=True)
+        sql, params, _cost = self._node(node, whole=True)
         return sql, params
 
-    def _node(self, node: Node, negated: bool, whole: bool) -> tuple[str, list[Any], int]:
+    def _node(self, node: Node, whole: bool) -> tuple[str, list[Any], int]:
         # ``whole``: the node is a condition of the whole rule (only ``and`` above it).
         if isinstance(node, Test):
-            sql, params = self._test(node, negated, whole)
+            sql, params = self._test(node, whole)
             return sql, params, 10 if node.fact.household else 1
         if isinstance(node, Not):
-            sql, params, cost = self._node(node.child, not negated, whole=False)
+            sql, params, cost = self._node(node.child, whole=False)
             return f"NOT {sql}", params, cost
         within = whole and isinstance(node, AllOf)
-        parts = sorted((self._node(c, negated, within) for c in node.children), key=_cost)
+        parts = sorted((self._node(c, within) for c in node.children), key=_cost)
         joiner = " AND " if isinstance(node, AllOf) else " OR "
         params = [value for part in parts for value in part[1]]
         return "(" + joiner.join(part[0] for part in parts) + ")", params, sum(map(_cost, parts))
@@ -555,13 +619,13 @@ class _Compiler:
         column = self.household_columns.get(_key(expression, params))
         return (f"p.{column}", [], True) if column else (expression, params, False)
 
-    def _test(self, test: Test, negated: bool, whole: bool) -> tuple[str, list[Any]]:
+    def _test(self, test: Test, whole: bool) -> tuple[str, list[Any]]:
         fact = test.fact
         if fact.whole_years_of:
             sql, params = _whole_years_test(fact.whole_years_of, test.op, test.value, self.on)
         else:
             expression, params, precomputed = self._value(fact)
-            if fact.members and not precomputed and test.value is not None:
+            if fact.members and not fact.nullable and not precomputed and test.value is not None:
                 existence = self._existence(test, fact.members, whole)
                 if existence:
                     return existence
@@ -577,14 +641,12 @@ class _Compiler:
                 return f"({expression})" if wanted else f"(NOT {expression})", params
             else:
                 sql, params = f"{expression} {_SQL_OPERATOR[test.op]} ?", [*params, test.value]
-        if negated and fact.nullable:
-            # Under NOT, an unknown fact must read as false, not as SQL's NULL.
-            return f"COALESCE({sql}, FALSE)", params
+        # An unknown fact makes the comparison NULL, as Python's ``_holds`` makes it None.
         return f"({sql})", params
 
     def _existence(self, test: Test, members: Members, whole: bool) -> tuple[str, list] | None:
         """The test as "another member exists" or "none does", when it is one of those."""
-        if members.shape in ("any", "all_exempt"):
+        if members.shape == "any":
             wants = test.value == (test.op == "==")
         else:
             # Which counts of other members pass the test: "1 or more" or "0 only"?
@@ -599,11 +661,6 @@ class _Compiler:
             else:
                 return None
         exists, params = members.exists_sql(self.on, set_based=self.set_based and not whole)
-        if members.shape == "all_exempt":
-            # Exempt, and no other member without exemption; or the opposite.
-            if wants:
-                return f"(p.tax_exempt IS TRUE AND NOT {exists})", params
-            return f"(p.tax_exempt IS NOT TRUE OR {exists})", params
         return (f"({exists})" if wants else f"(NOT {exists})"), params
 
 
@@ -650,14 +707,22 @@ def _whole_years_test(column: str, op: str, value: Any, on: date) -> tuple[str, 
 
 
 def _conjunction(
-    fixed: list[str], parts: Sequence[Node], compiler: _Compiler
+    fixed: list[str], parts: Sequence[Node], compiler: _Compiler, not_false: bool = False
 ) -> tuple[str, list[Any]]:
+    """``fixed`` and the parts, joined by AND; with ``not_false`` each part only has to be
+    not false (true or unknown), as the undecided need."""
     sql, params = list(fixed), []
     for part in parts:
         part_sql, part_params = compiler.compile(part)
-        sql.append(part_sql)
+        sql.append(f"({part_sql}) IS NOT FALSE" if not_false else part_sql)
         params += part_params
     return " AND ".join(sql), params
+
+
+def can_be_unknown(rule: Any) -> bool:
+    """Whether the rule can ever "cannot tell": only a comparison of a fact that may be
+    unknown can (asking whether a fact is known always answers)."""
+    return any(test.fact.nullable and test.value is not None for test in _tests(parse_rule(rule)))
 
 
 def _uses_household(node: Node) -> bool:
@@ -675,16 +740,28 @@ _PERSONS = matching_persons("p")
 
 
 class _MatchQuery:
-    """The query :func:`match_persons` runs, for one range or list of ids.
+    """The query :func:`match_persons` (or, ``undecided``, :func:`undecided_persons`) runs,
+    for one range or list of ids.
 
     Conditions on the person alone filter first. A household fact the rule reads once stays
     where it is used, so its subquery runs only for persons the cheaper conditions left (the
     adults of ``birth-support``). One it reads several times is computed once per remaining
     person in a derived table, which ``OFFSET 0`` keeps from being merged back into the outer
-    query: 児童扶養手当 reads the number of children in eleven places.
+    query.
+
+    The undecided are those for whom no condition of the rule's top ``and`` is false (each
+    filters as ``IS NOT FALSE``, cheap ones first, as for matching) and the whole rule is
+    unknown (``IS NULL``), which the few persons left are checked for at the end.
     """
 
-    def __init__(self, rule: Any, on: date, postgres: bool, set_based: bool = False) -> None:
+    def __init__(
+        self,
+        rule: Any,
+        on: date,
+        postgres: bool,
+        set_based: bool = False,
+        undecided: bool = False,
+    ) -> None:
         node = parse_rule(rule)
         conjuncts = node.children if isinstance(node, AllOf) else (node,)
         with_household = [c for c in conjuncts if _uses_household(c)]
@@ -705,11 +782,29 @@ class _MatchQuery:
         # SQLite without statistics would walk the (municipality, registry_id) index for the
         # municipality, visiting every row in random order; the unary plus keeps it off it.
         municipality = "p.municipality = ?" if postgres else "+p.municipality = ?"
+        inner_compiler = _Compiler(on, set_based=set_based)
+        outer_compiler = _Compiler(on, aliases)
         self.filters, self.filter_params = _conjunction(
-            [f"{municipality} AND p.status = 'resident'"], inner, _Compiler(on, set_based=set_based)
+            [f"{municipality} AND p.status = 'resident'"], inner, inner_compiler, undecided
         )
-        self.outer, self.outer_params = _conjunction([], outer, _Compiler(on, aliases))
-        reads = {"id"} | {column for part in outer for t in _tests(part) for column in t.fact.reads}
+        self.outer, self.outer_params = _conjunction([], outer, outer_compiler, undecided)
+        if undecided:
+            # Not false anywhere (above) and not true everywhere: unknown.
+            if outer:
+                whole, whole_params = _conjunction([], conjuncts, outer_compiler)
+            else:  # every condition is inner
+                whole, whole_params = _conjunction([], inner, inner_compiler)
+            if outer:
+                self.outer += f" AND ({whole}) IS NULL"
+                self.outer_params += whole_params
+            else:
+                self.filters += f" AND ({whole}) IS NULL"
+                self.filter_params += whole_params
+        # The outer query reads the derived table's columns (all conditions' when undecided).
+        checked = conjuncts if undecided else outer
+        reads = {"id"} | {
+            column for part in checked for t in _tests(part) for column in t.fact.reads
+        }
         self.columns = ", ".join(
             [*(f"p.{c}" for c in sorted(reads)), *(f"{e} AS {a}" for (e, _), a in aliases.items())]
         )
@@ -747,10 +842,40 @@ async def match_persons(
     Over the whole registry on PostgreSQL this sets ``jit`` off and ``cursor_tuple_fraction``
     to 1 for the rest of the caller's transaction.
     """
-    # Rows stay plain tuples (``fetch``) here: one id per row, up to a row per resident, where
-    # building a Struct per row would cost a good part of the scan the 2x bar measures.
     # Household sets pay off over the whole registry in one statement, not for a few persons.
     query = _MatchQuery(rule, on, sql.postgres, set_based=sql.postgres and person_ids is None)
+    async for batch in _persons(sql, municipality_id, query, person_ids):
+        yield batch
+
+
+async def undecided_persons(
+    sql: SqlSession,
+    municipality_id: int,
+    rule: Any,
+    on: date,
+    person_ids: Sequence[int] | None = None,
+) -> AsyncIterator[list[int]]:
+    """The resident persons of the municipality for whom the rule cannot tell on ``on``
+    (:func:`decide` is ``None``: a fact it needs is unknown), batched exactly as
+    :func:`match_persons` batches: staff's list to check, never matched, never dropped.
+    :func:`explain` says which facts are missing for each."""
+    if not can_be_unknown(rule):
+        return
+    query = _MatchQuery(
+        rule, on, sql.postgres, set_based=sql.postgres and person_ids is None, undecided=True
+    )
+    async for batch in _persons(sql, municipality_id, query, person_ids):
+        yield batch
+
+
+async def _persons(
+    sql: SqlSession,
+    municipality_id: int,
+    query: _MatchQuery,
+    person_ids: Sequence[int] | None,
+) -> AsyncIterator[list[int]]:
+    # Rows stay plain tuples (``fetch``) here: one id per row, up to a row per resident, where
+    # building a Struct per row would cost a good part of the scan the 2x bar measures.
     if person_ids is not None:
         wanted = sorted(set(person_ids))
         for start in range(0, len(wanted), PERSON_IDS_PER_QUERY):
@@ -791,46 +916,88 @@ def _is(fact: str, value: Any) -> dict[str, Any]:
     return {"==": [{"var": fact}, value]}
 
 
+# 児童扶養手当: explicit limits for 1 to 19 dependants, then one for 20 and more.
+REARING_LIMIT_BRANCHES = 20
+
+
 def _child_rearing_income_limits() -> list[dict[str, Any]]:
-    # The partial-payment limit: ¥2,080,000 with no dependant, ¥380,000 more for each
-    # (1 → 2,460,000 … 5 → 3,980,000, as in the table from November 2024). Families
-    # with 10 or more dependants all get the 10-dependant limit, which is conservative.
-    branches: list[dict[str, Any]] = [
-        {"and": [_is("dependants", n), {"<": [{"var": "income_yen"}, 2_080_000 + 380_000 * n]}]}
-        for n in range(1, 10)
+    # The partial-payment limit (JAPAN-FACTS B, the table's second column): ¥2,080,000 with no
+    # dependant and ¥380,000 more for each, beyond five too (5 → ¥3,980,000, 6 → ¥4,360,000).
+    # Compared with the computed 所得 ("below": <). The first branch needs no dependants: below
+    # the lowest limit is below every limit, which lets "cannot tell" logic decide a person
+    # whose dependants are not on record (it cannot see that one of "0 dependants and below
+    # ¥2,080,000", "1 and below ¥2,460,000"… must hold). With 20 or more dependants the
+    # 20-dependant limit applies (no such claimant is known; theirs would be higher).
+    def limit(dependants: int) -> int:
+        return PARTIAL_PAYMENT_LIMIT + LIMIT_PER_DEPENDANT * dependants
+
+    top = REARING_LIMIT_BRANCHES
+    branches: list[dict[str, Any]] = [{"<": [{"var": "child_rearing_income"}, limit(0)]}]
+    branches += [
+        {"and": [_is("dependants", n), {"<": [{"var": "child_rearing_income"}, limit(n)]}]}
+        for n in range(1, top)
     ]
     branches.append(
-        {"and": [{">=": [{"var": "dependants"}, 10]}, {"<": [{"var": "income_yen"}, 5_880_000]}]}
+        {
+            "and": [
+                {">=": [{"var": "dependants"}, top]},
+                {"<": [{"var": "child_rearing_income"}, limit(top)]},
+            ]
+        }
     )
     return branches
 
 
 SEEDED_RULES: dict[str, dict[str, Any]] = {
-    # 児童手当: children count up to the 31 March after turning 18 (高校生年代), and there is
-    # no income limit since October 2024. Simplified: paid to the parent who earns the
-    # family's living (生計中心者), who is usually but not always the household head.
+    # 児童手当 (JAPAN-FACTS B): a child up to the 31 March after turning 18 (高校生年代), no
+    # income limit since October 2024, paid to the claimant: of the child's parents living
+    # there the one with the higher income (生計中心者); with no parent there, the carer (the
+    # household head first). Simplified: parents are read from relations to the head
+    # (PARENTS_OF in facts); a parent living apart who supports the child, and children of 19
+    # to 22 counted only for the third-child amount, are not the rule's concern (amounts are).
     "child-allowance": {
         "and": [
-            _is("is_household_head", True),
             {">=": [{"var": "children_until_march_after_18"}, 1]},
+            _is("is_claimant", True),
         ]
     },
-    # 児童扶養手当, partial-payment income limits by number of dependants; children count up
-    # to the 31 March after turning 18. Simplified: "single parent" is the registry's flag
-    # (the law lists several situations); dependants are those children (not every
-    # 扶養親族); a disabled child of 18–19 is not counted; 80% of child support received is
-    # not added to income; an unknown income never qualifies.
+    # 児童扶養手当 (JAPAN-FACTS B): a single parent (the tax registry's flag; not paid on
+    # remarriage: a flag that says no, or a spouse registered in the household, which shows a
+    # marriage before the tax flag does) who is the parent or carer of a child up to the 31
+    # March after turning 18, or under 20 with a moderate or heavier disability; no supporting
+    # relative living there at or over their limit; the computed 所得 below the
+    # partial-payment limit for the 扶養親族等の数 from the tax registry. No income on record,
+    # dependants unknown with an income between the limits, or a relative's income missing:
+    # cannot tell. Simplified: "single parent" is the registry's flag (the law lists the
+    # situations); carers other than a parent are found only when flagged; public pensions,
+    # which reduce the amount, foster care, living abroad and a de-facto marriage are left to
+    # the claim; the limits' additions for elderly or specified dependants (老人・特定扶養親族)
+    # are not applied.
     "child-rearing-allowance": {
         "and": [
             _is("single_parent", True),
-            {">=": [{"var": "children_until_march_after_18"}, 1]},
+            _is("lives_with_spouse", False),
+            _is("parent_or_carer", True),
+            {">=": [{"var": "children_or_disabled_under_20"}, 1]},
+            _is("supporting_relative_over_limit", False),
             {"or": _child_rearing_income_limits()},
         ]
     },
-    # 高齢者インフルエンザ定期接種の助成: 65 and over on the evaluation date. Not covered:
-    # ages 60–64 with a grade-1 impairment of heart, kidney or breathing or HIV-related
-    # immune impairment (the registry does not say which impairment a certificate is for).
-    "flu-shot-65": {">=": [{"var": "age"}, 65]},
+    # 高齢者インフルエンザ定期接種 (JAPAN-FACTS B): 65 and over on the evaluation date; from 60
+    # with a grade-1 impairment of heart, kidney, breathing or immunity. The registry holds a
+    # certificate's grade but not the function impaired, so a person of 60–64 with a grade-1
+    # physical certificate "cannot tell" (staff check), and one without is not matched.
+    "flu-shot-65": {
+        "or": [
+            {">=": [{"var": "age"}, 65]},
+            {
+                "and": [
+                    {">=": [{"var": "age"}, 60]},
+                    _is("internal_impairment_grade_1", True),
+                ]
+            },
+        ]
+    },
     # 出産・子育て応援給付金 (妊婦のための支援給付 from April 2025): an expectant mother, or an
     # adult living with a baby under 1. Simplified: the registry cannot tell which adult is
     # the parent, so grandparents living with the baby match too (staff approve before
@@ -841,9 +1008,9 @@ SEEDED_RULES: dict[str, dict[str, Any]] = {
             {"and": [_is("newborn_in_household", True), {">=": [{"var": "age"}, 18]}]},
         ]
     },
-    # 住民税非課税世帯への給付金: one payment per household where every member is exempt from
-    # resident tax, to the head. A member without a tax record makes the household not
-    # qualify (staff check such households by hand).
+    # 住民税非課税世帯への給付金 (JAPAN-FACTS B): one payment per household where every member is
+    # exempt from resident tax, to the head. A member without a tax record, and nobody taxed,
+    # makes it "cannot tell" (staff check such households); anyone taxed: not.
     "tax-exempt-benefit": {
         "and": [_is("is_household_head", True), _is("household_tax_exempt", True)]
     },

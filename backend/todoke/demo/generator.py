@@ -128,6 +128,21 @@ _YEAR = 365.2425
 #    3%  one person or a couple with an unrelated lodger (同居人, relation "other")
 # Separately: ~1.5% of households receive livelihood aid (生活保護; mostly elderly people alone
 # and single parents), ~1% of households have moved out, ~0.5% of persons are deceased.
+#
+# The tax detail the 児童扶養手当 income test reads comes from its own random stream, so adding
+# it left every other column as it was. Adults with an income on record: salary or public
+# pension in it for 88% of earners under 65 and every pensioner; public pension received
+# (gross) by everyone 65+ and 60% of adults with a heavy disability (障害基礎年金); deductions
+# for a disability (特別障害者 ¥400,000 for 身体1–2級, 精神1級, 療育A; else ¥270,000), for 28%
+# of students of 18–22 earning up to ¥750,000 (勤労学生 ¥270,000), and medical expenses for 4%;
+# ひとり親控除 ¥350,000 for single parents and 寡婦控除 ¥270,000 for 40% of women 65+ living alone;
+# child support (養育費) for 28% of single parents (national survey: about a quarter of
+# mothers receive it), ¥240,000–1,200,000 a year. Dependants (扶養親族等の数): everyone earning
+# up to ¥480,000 is the dependant of one relative (children of their parents, a grandchild of
+# the single parent at home, a spouse of the other spouse, the head's parents or siblings of
+# the head) with the higher income. 受給中: 85% of the claimants of 児童手当 already receive it,
+# and 65% of single parents under about ¥2,500,000 with a child receive 児童扶養手当; never in
+# the demo's first household, which is told.
 _HOUSEHOLD_MIX = (
     ("single", 26),
     ("elderly_alone", 15),
@@ -160,6 +175,14 @@ _PREGNANCY_SHARE = {
 }
 
 _PHYSICAL_GRADES = list(accumulate((27, 14, 17, 27, 7, 8)))
+# 特別障害者 (the heavier deduction) and the certificates that usually come with a disability
+# pension.
+_SPECIAL_DISABILITY = {"physical_1", "physical_2", "mental_1", "intellectual_a"}
+_PENSIONED_DISABILITY = {*_SPECIAL_DISABILITY, "mental_2"}
+_DEPENDANT_LINE = 480_000  # 合計所得 up to which a relative can be a dependant
+_WORKING_STUDENT_LINE = 750_000
+_CHILD_ALLOWANCE = "child-allowance"
+_CHILD_REARING_ALLOWANCE = "child-rearing-allowance"
 _CARE_LEVELS = ("support_1", "support_2", "care_1", "care_2", "care_3", "care_4", "care_5")
 _CARE_CUM = list(accumulate((14, 14, 21, 17, 13, 12, 9)))
 
@@ -177,17 +200,24 @@ _MAIN, _SPOUSE, _SINGLE_PARENT, _CHILD = range(4)
 class _Member:
     __slots__ = (
         "birth",
+        "child_support",
+        "deductions",
+        "dependants",
         "disability",
         "due",
         "family",
         "family_kana",
         "income",
+        "pension",
+        "receiving",
         "relation",
         "role",
+        "salary",
         "sex",
         "since",
         "status",
         "tax_exempt",
+        "widow",
     )
 
     def __init__(self, relation: str, sex: str, birth: int, role: int = _MAIN) -> None:
@@ -203,6 +233,13 @@ class _Member:
         self.status = "resident"
         self.since = 0
         self.tax_exempt = ""
+        self.salary = ""
+        self.child_support = ""
+        self.deductions = ""
+        self.widow = ""
+        self.dependants = ""
+        self.pension = ""
+        self.receiving = ""
 
 
 class _Generator:
@@ -211,6 +248,8 @@ class _Generator:
     def __init__(self, seed: int, today: datetime.date) -> None:
         self.rng = random.Random(seed)
         self.random = self.rng.random
+        # The tax detail draws from its own stream: the other columns stay as they were.
+        self.tax_random = random.Random(f"tax-{seed}").random
         self.today = today.toordinal()
         self.as_of = today.isoformat()
         # _years_ago[n]: the ordinal of today's date n years ago (29 Feb → 28 Feb). A person
@@ -502,6 +541,134 @@ class _Generator:
             return ""
         return _CARE_LEVELS[bisect(_CARE_CUM, self.random() * _CARE_CUM[-1])]
 
+    def _tax_detail(self, member: _Member, age: int, kind: str, demo: bool) -> None:
+        """What the tax registry holds besides 所得 (see the module's notes on shares)."""
+        if member.income == "":
+            return  # no return filed: nothing assessed
+        if age < 18:
+            member.salary, member.child_support, member.deductions = "false", "0", "0"
+            member.widow, member.dependants, member.pension = "0", "0", "0"
+            return
+        random_ = self.tax_random
+        income = int(member.income)
+        pension = 0
+        if age >= 65:
+            low, high = (800_000, 2_600_000) if member.sex == "male" else (600_000, 1_600_000)
+            pension = self._round_income(low + random_() * (high - low))
+        elif member.disability in _PENSIONED_DISABILITY and random_() < 0.6:
+            pension = self._round_income(780_000 + random_() * 240_000)
+        salary = pension > 0 or (income > 0 and random_() < 0.88)
+        deductions = 0
+        if member.disability:
+            deductions += 400_000 if member.disability in _SPECIAL_DISABILITY else 270_000
+        if (
+            member.role == _CHILD
+            and age <= 22
+            and 0 < income <= _WORKING_STUDENT_LINE
+            and random_() < 0.28
+        ):
+            deductions += 270_000
+        if random_() < 0.04:
+            deductions += self._round_income(10_000 + random_() * 290_000)
+        widow = 0
+        if member.role == _SINGLE_PARENT and income <= 5_000_000:
+            widow = 350_000
+        elif kind == "elderly_alone" and member.sex == "female" and income <= 5_000_000:
+            widow = 270_000 if random_() < 0.4 else 0
+        child_support = 0
+        if member.role == _SINGLE_PARENT and not demo and random_() < 0.28:
+            child_support = self._round_income(240_000 + random_() * 960_000)
+        member.salary = "true" if salary else "false"
+        member.pension = str(pension)
+        member.deductions = str(deductions)
+        member.widow = str(widow)
+        member.child_support = str(child_support)
+
+    def _dependants(self, members: list[_Member], ages: list[int]) -> None:
+        """扶養親族等の数: each living relative earning up to the line counts for one supporter."""
+        counts = [0] * len(members)
+        for index, member in enumerate(members):
+            if member.income == "" or member.status == "deceased" or member.relation == "other":
+                continue
+            if int(member.income) > _DEPENDANT_LINE:
+                continue
+            supporter = self._supporter(members, ages, index)
+            if supporter is not None:
+                counts[supporter] += 1
+        for member, count in zip(members, counts, strict=True):
+            if member.income != "":
+                member.dependants = str(count)
+
+    @staticmethod
+    def _supporter(members: list[_Member], ages: list[int], index: int) -> int | None:
+        """Who declares ``members[index]`` as a dependant: the relative with the higher income
+        among the child's parents, a grandchild's single parent at home (else the head), the
+        other spouse, or the head for the head's parents and siblings."""
+        relation = members[index].relation
+        if relation == "child":
+            wanted = {"head", "spouse"}
+        elif relation == "grandchild":
+            single_parent_here = any(
+                m.relation == "child" and m.role == _SINGLE_PARENT for m in members
+            )
+            wanted = {"child"} if single_parent_here else {"head"}
+        elif relation == "head":
+            wanted = {"spouse"}
+        else:
+            wanted = {"head"}
+        candidates = [
+            i
+            for i, m in enumerate(members)
+            if i != index
+            and m.relation in wanted
+            and (relation != "grandchild" or m.relation != "child" or m.role == _SINGLE_PARENT)
+            and m.income != ""
+            and m.status != "deceased"
+            and ages[i] >= 18
+        ]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda i: (int(members[i].income), -i))
+        # A spouse, a parent or a sibling is declared only by someone earning more.
+        if relation not in ("child", "grandchild") and int(members[best].income) <= int(
+            members[index].income
+        ):
+            return None
+        return best
+
+    def _receiving(self, members: list[_Member], ages: list[int], demo: bool) -> None:
+        """Programmes already received: 児童手当 by its claimant (the parent with the higher
+        income), 児童扶養手当 by single parents under the income limit, mostly."""
+        if demo or members[0].status == "moved_out":
+            return
+        random_ = self.tax_random
+        children = [
+            m for m, age in zip(members, ages, strict=True) if age < 18 and m.status == "resident"
+        ]
+        if not children:
+            return
+        # The head's children have the head and spouse as parents; grandchildren, a child.
+        wanted = {"head", "spouse"} if any(m.relation == "child" for m in children) else {"child"}
+        parents = [
+            (m, age)
+            for m, age in zip(members, ages, strict=True)
+            if m.relation in wanted and age >= 18 and m.status == "resident"
+        ]
+        if parents and random_() < 0.85:
+            claimant = max(parents, key=lambda pair: int(pair[0].income or -1))[0]
+            claimant.receiving = _CHILD_ALLOWANCE
+        for member in members:
+            if (
+                member.role == _SINGLE_PARENT
+                and member.status == "resident"
+                and member.income != ""
+                and int(member.income) < 2_500_000
+                and random_() < 0.65
+            ):
+                member.receiving = ",".join(
+                    sorted(filter(None, (member.receiving, _CHILD_REARING_ALLOWANCE)))
+                )
+
     # --- output ------------------------------------------------------------------------------
 
     def surname(self) -> tuple[str, str]:
@@ -587,6 +754,9 @@ class _Generator:
                     )
                 member.tax_exempt = exempt
                 adults_exempt.add(exempt)
+            self._tax_detail(member, age, kind, demo)
+        self._dependants(members, ages)
+        self._receiving(members, ages, demo)
         # Minors follow the household: exempt only when every adult is.
         if "false" in adults_exempt:
             minors_exempt = "false"
@@ -630,6 +800,13 @@ class _Generator:
                             member.disability,
                             self._care_level(age),
                             member.due,
+                            member.salary,
+                            member.child_support,
+                            member.deductions,
+                            member.widow,
+                            member.dependants,
+                            member.pension,
+                            member.receiving,
                             as_of,
                         ),
                         strict=True,

@@ -85,6 +85,15 @@ FACT_FIELDS = (
     "disability_certificate",
     "care_level",
     "pregnancy_due_date",
+    # What the 児童扶養手当 income test reads besides 所得 (JAPAN-FACTS B), from the tax registry.
+    "salary_or_pension",
+    "child_support_yen",
+    "deductions_yen",
+    "single_parent_deduction_yen",
+    "tax_dependants",
+    "public_pension_yen",
+    # Programmes the person already receives (受給中), from the benefit systems.
+    "receiving",
 )
 ALL_FIELDS = ("registry_id", *BASE_FIELDS, *FACT_FIELDS, "as_of")
 
@@ -109,6 +118,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "disability_certificate": ("障害者手帳", "disability certificate"),
     "care_level": ("要介護度", "care level"),
     "pregnancy_due_date": ("出産予定日", "pregnancy due date"),
+    "salary_or_pension": ("給与・公的年金の所得", "salary or public pension income"),
+    "child_support_yen": ("養育費", "child support received"),
+    "deductions_yen": ("所得控除額", "deductions"),
+    "single_parent_deduction_yen": ("寡婦・ひとり親控除", "widow or single-parent deduction"),
+    "tax_dependants": ("扶養親族等の数", "number of dependants"),
+    "public_pension_yen": ("公的年金等の収入", "public pension received"),
+    "receiving": ("受給中の制度", "programmes received"),
     "as_of": ("基準日", "as-of date"),
 }
 # Japanese headers as core systems export them.
@@ -124,6 +140,14 @@ HEADER_ALIASES: dict[str, str] = {
     "所得": "income_yen",
     "所得額": "income_yen",
     "出産予定日": "pregnancy_due_date",
+    "給与・年金": "salary_or_pension",
+    "養育費等": "child_support_yen",
+    "控除額": "deductions_yen",
+    "ひとり親控除": "single_parent_deduction_yen",
+    "扶養親族数": "tax_dependants",
+    "扶養人数": "tax_dependants",
+    "年金収入": "public_pension_yen",
+    "受給中": "receiving",
 }
 
 RELATIONS = {
@@ -284,13 +308,68 @@ def _address(value: str) -> str:
     return value
 
 
-def _income(value: str) -> int:
-    digits = jp.normalize_text(value).replace(",", "").replace("円", "").replace("¥", "").strip()
-    if not digits.isdigit() or len(digits) > 12:
+def _yen(name: str) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        digits = (
+            jp.normalize_text(value).replace(",", "").replace("円", "").replace("¥", "").strip()
+        )
+        # isdecimal, not isdigit: "²" is a digit int() refuses.
+        if not (digits.isascii() and digits.isdecimal()) or len(digits) > 12:
+            raise _reject(
+                name, "must be a whole number of yen", "円単位の0以上の整数で入力してください"
+            )
+        return int(digits)
+
+    return parse
+
+
+_income = _yen("income_yen")
+# 寡婦控除 and ひとり親控除 as the income tax assesses them (児童扶養手当 uses these amounts).
+SINGLE_PARENT_DEDUCTIONS = (0, 270_000, 350_000)
+
+
+def _single_parent_deduction(value: str) -> int:
+    amount = _yen("single_parent_deduction_yen")(value)
+    if amount not in SINGLE_PARENT_DEDUCTIONS:
         raise _reject(
-            "income_yen", "must be a whole number of yen", "円単位の整数で入力してください"
+            "single_parent_deduction_yen",
+            "must be 0, 270000 (widow) or 350000 (single parent)",
+            "0、270000（寡婦）、350000（ひとり親）のいずれかで入力してください",
+        )
+    return amount
+
+
+def _dependants(value: str) -> int:
+    digits = jp.normalize_text(value).replace("人", "").strip()
+    if not (digits.isascii() and digits.isdecimal()) or int(digits) > 99:
+        raise _reject(
+            "tax_dependants", "must be a whole number from 0 to 99", "0〜99の整数で入力してください"
         )
     return int(digits)
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_SLUG_SEPARATORS = re.compile(r"[,、;]")
+
+
+def _receiving(value: str) -> str:
+    """Programme slugs, sorted and without repeats, comma-separated; "none" clears them."""
+    text = jp.normalize_text(value).lower()
+    if text in _NONE_WORDS:
+        return ""
+    # Spaces around a slug are dropped; inside one ("child allowance") they make it invalid.
+    slugs = sorted({slug.strip() for slug in _SLUG_SEPARATORS.split(text) if slug.strip()})
+    wrong = [slug for slug in slugs if not _SLUG.fullmatch(slug)]
+    if wrong:
+        raise _reject(
+            "receiving",
+            f"not a programme slug: {wrong[0][:20]!r} (lower-case letters, digits and -)",
+            f"制度の識別子として使えません（{wrong[0][:20]}）",
+        )
+    joined = ",".join(slugs)
+    if len(joined) > 255:
+        raise _reject("receiving", "longer than 255 characters", "255文字を超えています")
+    return joined
 
 
 def _certificate(value: str) -> str | None:
@@ -354,6 +433,13 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "disability_certificate": _certificate,
     "care_level": _care_level,
     "pregnancy_due_date": _date("pregnancy_due_date"),
+    "salary_or_pension": _choice("salary_or_pension", BOOLEANS),
+    "child_support_yen": _yen("child_support_yen"),
+    "deductions_yen": _yen("deductions_yen"),
+    "single_parent_deduction_yen": _single_parent_deduction,
+    "tax_dependants": _dependants,
+    "public_pension_yen": _yen("public_pension_yen"),
+    "receiving": _receiving,
     "as_of": _date("as_of"),
 }
 
@@ -438,11 +524,20 @@ def _jsonl_rows(text: IO[str]) -> Iterator[tuple[int, list[str], list[str]]]:
             except FileRejected as problem:
                 yield number, [], [problem.reason, problem.reason_ja]
                 continue
-        values = [
-            "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
-            for v in record.values()
-        ]
+        values = [_cell(v) for v in record.values()]
         yield number, header, values
+
+
+def _cell(value: Any) -> str:
+    """A JSON value as the text of a CSV cell; a list (``receiving``) joins with commas,
+    and an empty one means "none" (an absent or null value leaves the held one)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(_cell(v) for v in value) or "none"
+    return str(value)
 
 
 # --- applying a batch ------------------------------------------------------------------
@@ -456,7 +551,11 @@ _INSERT_PERSON_COLUMNS = (
     "provenance",
     "updated_at",
 )
-_NEW_PERSON: dict[str, Any] = {**dict.fromkeys(_PERSON_COLUMNS), "status": "resident"}
+_NEW_PERSON: dict[str, Any] = {
+    **dict.fromkeys(_PERSON_COLUMNS),
+    "status": "resident",
+    "receiving": "",
+}
 _person_values = operator.itemgetter(*_PERSON_COLUMNS)
 _SELECT_HELD = (
     "SELECT p.registry_id, p.id, p.household, h.registry_id, "
@@ -480,7 +579,15 @@ _CHANGE_COLUMNS = (
     "occurred_at",
 )
 _DATE_FIELDS = {"birth_date", "resident_since", "pregnancy_due_date"}
-_BOOL_FIELDS = {"tax_exempt", "single_parent", "livelihood_aid"}
+_BOOL_FIELDS = {"tax_exempt", "single_parent", "livelihood_aid", "salary_or_pension"}
+_INT_FIELDS = {
+    "income_yen",
+    "child_support_yen",
+    "deductions_yen",
+    "single_parent_deduction_yen",
+    "tax_dependants",
+    "public_pension_yen",
+}
 
 
 def _canonical(name: str, value: Any) -> Any:
@@ -491,7 +598,7 @@ def _canonical(name: str, value: Any) -> Any:
         return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     if name in _BOOL_FIELDS:
         return bool(value)
-    if name == "income_yen":
+    if name in _INT_FIELDS:
         return int(value)
     return value
 

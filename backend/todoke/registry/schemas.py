@@ -88,6 +88,14 @@ class PersonRecord(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     disability_certificate: str | None = None
     care_level: str | None = None
     pregnancy_due_date: str | None = None
+    salary_or_pension: bool | None = None
+    child_support_yen: int | None = None
+    deductions_yen: int | None = None
+    single_parent_deduction_yen: int | None = None
+    tax_dependants: int | None = None
+    public_pension_yen: int | None = None
+    # Programme slugs already received: a list, or one comma-separated string; [] clears.
+    receiving: list[str] | str | None = None
     as_of: str | None = None
 
 

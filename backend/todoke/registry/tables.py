@@ -72,6 +72,15 @@ class Person(Table):
     disability_certificate = Varchar(length=24, null=True, default=None)
     care_level = Varchar(length=16, null=True, default=None)
     pregnancy_due_date = Date(null=True, default=None)
+    # Tax-registry detail the 児童扶養手当 income test needs (JAPAN-FACTS B); null: not recorded.
+    salary_or_pension = Boolean(null=True, default=None)  # income includes salary or pension
+    child_support_yen = BigInt(null=True, default=None)  # 養育費 received last year
+    deductions_yen = BigInt(null=True, default=None)  # 障害者・勤労学生・医療費控除… as assessed
+    single_parent_deduction_yen = BigInt(null=True, default=None)  # 寡婦 270,000 / ひとり親 350,000
+    tax_dependants = Integer(null=True, default=None)  # 扶養親族等の数
+    public_pension_yen = BigInt(null=True, default=None)  # public pensions received last year
+    # Programme slugs the person already receives (受給中), comma-separated, sorted; "" none.
+    receiving = Varchar(length=255, default="")
     provenance = JSON(default="{}")
     updated_at = Timestamptz()
 

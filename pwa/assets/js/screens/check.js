@@ -23,10 +23,17 @@ const UNITS = {
   children_under_18: 'people',
   children_until_march_after_18: 'people',
   children_under_3: 'people',
+  children_or_disabled_under_20: 'people',
   dependants: 'people',
+  child_rearing_income: 'yen',
 };
 // Facts that need a word on what to count (check.hint.<fact>); others get the general hint.
-const HINTS = new Set(['income_yen', 'dependants']);
+const HINTS = new Set([
+  'income_yen',
+  'dependants',
+  'child_rearing_income',
+  'children_or_disabled_under_20',
+]);
 const MAX_NUMBER = 1e12;
 
 export async function mount(outlet, ctx) {
