@@ -34,6 +34,9 @@ PROGRAMS: list[dict[str, Any]] = [
         ),
         "delivery": "invite",
         "procedure_slug": "child-rearing-allowance",
+        # Not opened in two weeks: the email, then the letter (if the approver records
+        # the letters' basis).
+        "fallback_days": 14,
     },
     {
         "slug": "child-allowance",
@@ -51,6 +54,9 @@ PROGRAMS: list[dict[str, Any]] = [
         ),
         "delivery": "invite",
         "procedure_slug": "child-allowance",
+        # The parent who supports the family claims (生計中心者), not a grandparent head.
+        "tells": "claimant",
+        "fallback_days": 14,
     },
     {
         "slug": "flu-shot-65",
@@ -121,7 +127,8 @@ PROGRAMS: list[dict[str, Any]] = [
 
 async def seed_programs(municipality_id: int) -> None:
     """Each seeded program once, as submitted (pending) with no creator: any supervisor or
-    administrator of its department can approve it."""
+    administrator of its department can approve it. Every channel is offered; letters go
+    only if the approver records their legal basis."""
     now = clock.now()
     async with write_transaction() as sql:
         departments = {d.code: d.id for d in await registry.departments(municipality_id, sql)}
@@ -134,8 +141,9 @@ async def seed_programs(municipality_id: int) -> None:
                 continue
             await sql.execute(
                 "INSERT INTO program (municipality, slug, version, department, status, title, "
-                "summary, action, rule, delivery, procedure_slug, created_by, created_at, "
-                "updated_at) VALUES (?, ?, 1, ?, 'pending', ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                "summary, action, rule, delivery, procedure_slug, tells, channels, "
+                "fallback_days, created_by, created_at, updated_at) "
+                "VALUES (?, ?, 1, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 [
                     municipality_id,
                     program["slug"],
@@ -146,6 +154,9 @@ async def seed_programs(municipality_id: int) -> None:
                     json.dumps(SEEDED_RULES[program["slug"]]),
                     program["delivery"],
                     program["procedure_slug"],
+                    program.get("tells", "person"),
+                    json.dumps(program.get("channels", ["app", "email", "letter"])),
+                    program.get("fallback_days"),
                     now,
                     now,
                 ],

@@ -329,11 +329,7 @@ async def create_batch(
     temporary = {kind: folder / f".{reference}.{kind}.tmp" for kind in FILES}
     renamed: list[Path] = []
     try:
-        rule = (
-            {"and": [program.rule, telling.CLAIMANT]}
-            if program.tells == "claimant"
-            else program.rule
-        )
+        rule = telling.telling_rule(program.rule, program.tells)
         files = await _render(municipality_id, sender, printable, codes, temporary, font, rule)
         async with write_transaction() as sql:
             batch_id = await sql.value(

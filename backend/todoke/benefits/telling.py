@@ -59,6 +59,14 @@ PERSONS_PER_TRANSACTION = 2000
 CLAIMANT = {"==": [{"var": "is_claimant"}, True]}
 
 
+def telling_rule(rule: dict[str, Any], tells: str) -> dict[str, Any]:
+    """The rule a programme's matches are told by: for ``claimant``, the claimant only
+    (unless the rule already says so)."""
+    if tells != "claimant" or "is_claimant" in rules.facts_used(rule):
+        return rule
+    return {"and": [rule, CLAIMANT]}
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -79,7 +87,7 @@ class ActiveProgram(msgspec.Struct, frozen=True):
     letter_basis: str
 
     def telling_rule(self) -> dict[str, Any]:
-        return {"and": [self.rule, CLAIMANT]} if self.tells == "claimant" else self.rule
+        return telling_rule(self.rule, self.tells)
 
     def letters(self) -> bool:
         return "letter" in self.channels and bool(self.letter_basis.strip())
