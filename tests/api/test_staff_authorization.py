@@ -64,6 +64,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/staff/programs/{slug:str}/submit"): CASE,
     ("POST", "/api/staff/programs/{slug:str}/approve"): DESIGN,
     ("POST", "/api/staff/programs/{slug:str}/close"): DESIGN,
+    ("GET", "/api/staff/programs/{slug:str}/to-check"): CASE,
+    ("GET", "/api/staff/programs/{slug:str}/letters"): DESIGN,
+    ("POST", "/api/staff/programs/{slug:str}/letters"): DESIGN,
+    ("GET", "/api/staff/programs/{slug:str}/letters/{batch_id:int}/{kind:str}"): DESIGN,
 }
 
 
@@ -208,6 +212,12 @@ async def _request(caller, headers, method, path, world, extra):
         "/api/staff/programs/{slug:str}/submit": ("/api/staff/programs/flu-shot-65/submit", None),
         "/api/staff/programs/{slug:str}/approve": ("/api/staff/programs/no-such/approve", None),
         "/api/staff/programs/{slug:str}/close": ("/api/staff/programs/no-such/close", None),
+        "/api/staff/programs/{slug:str}/to-check": ("/api/staff/programs/no-such/to-check", None),
+        "/api/staff/programs/{slug:str}/letters": ("/api/staff/programs/no-such/letters", None),
+        "/api/staff/programs/{slug:str}/letters/{batch_id:int}/{kind:str}": (
+            "/api/staff/programs/no-such/letters/1/pdf",
+            None,
+        ),
         "/api/staff/accounts/{account_id:int}": (
             f"/api/staff/accounts/{extra}",
             {"role": "caseworker", "departments": []},
