@@ -396,14 +396,18 @@ async def preview(principal: Principal, slug: str) -> ProgramPreview:
         undecided: list[int] = []
         async for batch in rules.undecided_persons(sql, principal.municipality_id, rule, today):
             undecided.extend(batch)
-        forecast = await _forecast(sql, principal.municipality_id, candidate, matched, undecided)
+        forecast, told = await _forecast(
+            sql, principal.municipality_id, candidate, matched, undecided
+        )
         persons = {p.id: p for p in await registry.person_summaries(sql, matched)}
         districts = Counter(persons[i].district or "—" for i in matched if i in persons)
         bands = Counter(_band(persons[i].birth_date, today) for i in matched if i in persons)
         examples: list[PreviewExample] = []
         if principal.in_department(program.department_id):
-            explained = await load_persons(sql, matched[:5])
-            for person_id in matched[:5]:
+            # Examples of whom approving would tell (else of the matches): what staff check.
+            shown = (told or matched)[:5]
+            explained = await load_persons(sql, shown)
+            for person_id in shown:
                 person = persons[person_id]
                 facts = compute_facts(explained[person_id], today)
                 examples.append(
@@ -463,10 +467,12 @@ async def _forecast(
     program: telling.ActiveProgram,
     matched: list[int],
     undecided: list[int],
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[int]]:
     """What approving would do for each person now, counted: each channel, ``told_before``
-    (an earlier version told them), and each reason for not telling."""
+    (an earlier version told them), and each reason for not telling; and who would be told
+    (in id order)."""
     forecast: Counter[str] = Counter()
+    told: list[int] = []
     everyone = sorted({*matched, *undecided})
     unknown = set(undecided)
     for start in range(0, len(everyone), telling.PERSONS_PER_TRANSACTION):
@@ -478,11 +484,12 @@ async def _forecast(
                 forecast["told_before"] += 1
             elif decided.channels:
                 forecast.update(decided.channels)
+                told.append(person)
             elif decided.not_told:
                 forecast[decided.not_told] += 1
     keys = ("app", "email", "letter", "told_before", "cannot_tell", "held_pending",
             "held_approved", "receiving", "no_account", "no_consent", "no_channel")  # fmt: skip
-    return {key: forecast.get(key, 0) for key in keys}
+    return {key: forecast.get(key, 0) for key in keys}, told
 
 
 class _ToCheck(msgspec.Struct, frozen=True):
