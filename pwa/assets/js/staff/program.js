@@ -205,10 +205,6 @@ class ProgramScreen {
         ['program.funnel.applied', f.applied, 'applied'],
         ['program.funnel.granted', f.granted, 'granted'],
       ]),
-      f.letters_queued
-        ? el('p', { class: 'staff-measure', 'data-letters-queued': '' },
-            t('program.funnel.lettersQueued', { n: formatNumber(f.letters_queued) }))
-        : null,
       el(
         'dl',
         { class: 'staff-program-counts', 'data-not-told': '' },
