@@ -292,3 +292,30 @@ async def test_with_a_fallback_the_email_comes_only_if_the_notice_stays_unopened
     assert await _emails() == {notice_a["id"]: "queued"}
     # Only one notice in A's inbox: the email announces the same one.
     assert len(await support_notices(town["A"][0])) == 1
+
+
+async def test_sqlite_bulk_ids_are_read_back_when_a_row_was_skipped(city):
+    """The rows' ids are taken as the range after the highest id only when every row went
+    in; a row skipped by a conflict makes the writer read the ids back instead."""
+    from todoke.db import write_transaction
+
+    await household(city, "Q", [{"age": 40}, {"age": 41, "relation": "spouse"}])
+    people = [p["id"] for p in await Person.select(Person.id).order_by(Person.id)]
+    insert = (
+        "INSERT INTO program_delivery (municipality, slug, person, match, channel, state, "
+        "notice, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (municipality, slug, person, channel) DO NOTHING"
+    )
+    now = clock.now()
+
+    def row(person: int) -> list:
+        return [city.id, SLUG, person, 0, "letter", "queued", None, now, None]
+
+    async with write_transaction() as sql:
+        if sql.postgres:
+            pytest.skip("PostgreSQL returns what it wrote (RETURNING)")
+        first = await telling._insert_numbered(sql, "program_delivery", insert, [row(people[0])])
+        assert first is not None and len(first) == 1
+        both = [row(people[0]), row(people[1])]
+        assert await telling._insert_numbered(sql, "program_delivery", insert, both) is None
+    assert await ProgramDelivery.count() == 2

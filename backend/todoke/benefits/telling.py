@@ -448,8 +448,13 @@ async def _record(
     elif fresh:
         # SQLite's write transaction holds the only write lock, and the plan was made under
         # it: nothing conflicts. One prepared INSERT run per row is its fastest bulk insert.
-        await sql.executemany(insert.format(values=_values(1, 12)), fresh)
         written = [values[2] for values in fresh]
+        numbered = await _insert_numbered(
+            sql, "program_match", insert.format(values=_values(1, 12)), fresh
+        )
+        if numbered is not None:
+            ids.update(zip(written, numbered, strict=True))
+            return ids
         for marks, args in sql.in_batches(written):
             rows = await sql.fetch(
                 "SELECT person, id FROM program_match WHERE program = ? AND version = ? "
@@ -458,6 +463,21 @@ async def _record(
             )
             ids.update({person: match_id for person, match_id in rows})
     return ids
+
+
+async def _insert_numbered(
+    sql: SqlSession, table: str, insert: str, rows: list[list[Any]]
+) -> range | None:
+    """SQLite only: run a prepared INSERT per row and give the new rows' ids, in order,
+    without reading them back. Under the write lock each new row takes the highest id plus
+    one; when every row went in (nothing skipped by a conflict) the ids are the range after
+    the highest id before. None when some row was skipped: read them back then."""
+    before = await sql.value(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+    await sql.executemany(insert, rows)
+    after = await sql.value(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+    if after - before != len(rows):
+        return None
+    return range(before + 1, after + 1)
 
 
 # Rows per multi-row INSERT: under both databases' limit of 32,766 bound values.
@@ -512,9 +532,17 @@ async def _claim(
             )
     else:
         # As in _record: under SQLite's one write lock nothing conflicts.
-        await sql.executemany(insert.format(values=_values(1, 9)), rows)
-        asked = {(row[2], row[4]) for row in rows}
-        for marks, args in sql.in_batches(matches):
+        numbered = await _insert_numbered(
+            sql, "program_delivery", insert.format(values=_values(1, 9)), rows
+        )
+        wanted_pairs = [(person, channel) for person, _, channels in wanted for channel in channels]
+        if numbered is not None:
+            found = [
+                (person, channel, delivery_id)
+                for (person, channel), delivery_id in zip(wanted_pairs, numbered, strict=True)
+            ]
+        asked = set(wanted_pairs)
+        for marks, args in sql.in_batches(matches) if numbered is None else ():
             found += [
                 (person, channel, delivery_id)
                 for person, channel, delivery_id in await sql.fetch(
