@@ -157,17 +157,23 @@ async def reach(
 ) -> Reach:
     rows: dict[int, list[_Row]] = {}
     delivered: dict[int, dict[str, int | None]] = {}
+    # Version by version, each lookup the whole key of the unique index (program, version,
+    # person): a database without statistics yet for a table an activation is filling
+    # otherwise reads the programme's every match for each slice of persons.
+    versions = await sql.fetch(
+        "SELECT id, version FROM program WHERE municipality = ? AND slug = ?",
+        [municipality_id, program.slug],
+    )
     for marks, args in sql.in_batches(persons):
-        for row in await sql.rows(
-            _Row,
-            "SELECT m.id AS id, m.person AS person, m.program AS program, m.notice AS notice, "
-            "m.notified_at AS notified_at, m.opened_at AS opened_at, "
-            "m.granted_at AS granted_at, m.not_told AS not_told "
-            "FROM program_match m JOIN program p ON p.id = m.program "
-            f"WHERE p.municipality = ? AND p.slug = ? AND m.person {marks}",
-            [municipality_id, program.slug, *args],
-        ):
-            rows.setdefault(row.person, []).append(row)
+        for version_id, version in versions:
+            for row in await sql.rows(
+                _Row,
+                "SELECT id, person, program, notice, notified_at, opened_at, granted_at, "
+                "not_told FROM program_match WHERE program = ? AND version = ? "
+                f"AND person {marks}",
+                [version_id, version, *args],
+            ):
+                rows.setdefault(row.person, []).append(row)
         for done in await sql.rows(
             _Delivered,
             "SELECT person, channel, notice FROM program_delivery WHERE municipality = ? "
