@@ -153,8 +153,16 @@ class Reach(msgspec.Struct, frozen=True):
 
 
 async def reach(
-    sql: SqlSession, municipality_id: int, program: ActiveProgram, persons: Sequence[int]
+    sql: SqlSession,
+    municipality_id: int,
+    program: ActiveProgram,
+    persons: Sequence[int],
+    *,
+    untold: bool = False,
 ) -> Reach:
+    """``untold``: the programme had no match in any version when this run began, and the
+    run's slices hold different persons, so there are no earlier matches or deliveries to
+    look up (a race with another worker is settled by the unique indexes)."""
     rows: dict[int, list[_Row]] = {}
     delivered: dict[int, dict[str, int | None]] = {}
     # Version by version, each lookup the whole key of the unique index (program, version,
@@ -164,7 +172,7 @@ async def reach(
         "SELECT id, version FROM program WHERE municipality = ? AND slug = ?",
         [municipality_id, program.slug],
     )
-    for marks, args in sql.in_batches(persons):
+    for marks, args in sql.in_batches([] if untold else persons):
         for version_id, version in versions:
             for row in await sql.rows(
                 _Row,
@@ -312,6 +320,7 @@ async def match_and_notify(
             else await _settled(sql, program, [*matched, *undecided])
         )
         candidates = sorted({*matched, *undecided} - settled)
+        untold = person_ids is None and not await _told_any(sql, program)
     told = 0
     for start in range(0, len(candidates), PERSONS_PER_TRANSACTION):
         chunk = candidates[start : start + PERSONS_PER_TRANSACTION]
@@ -325,8 +334,22 @@ async def match_and_notify(
                 if a.kind == "resident"
             ]
             reasons = await explain_persons(sql, rule, in_app, today)
-        told += await _tell(municipality_id, program, chunk, undecided, reasons, today)
+        told += await _tell(municipality_id, program, chunk, undecided, reasons, today, untold)
     return told
+
+
+async def _told_any(sql: SqlSession, program: ActiveProgram) -> bool:
+    """Whether any version of the programme has a match recorded (a first activation has
+    none: its slices need not look up earlier matches)."""
+    return (
+        await sql.value(
+            "SELECT 1 FROM program_match WHERE program IN "
+            "(SELECT id FROM program WHERE municipality = (SELECT municipality FROM program "
+            "WHERE id = ?) AND slug = ?) LIMIT 1",
+            [program.id, program.slug],
+        )
+        is not None
+    )
 
 
 async def explain_persons(
@@ -366,6 +389,7 @@ async def _tell(
     undecided: set[int],
     reasons: dict[int, list[dict[str, Any]]],
     today: date,
+    untold: bool = False,
 ) -> int:
     """Plan and write one slice of persons in one write transaction: the match rows in one
     statement, the delivery rows in one more, then the notices of those told in the app."""
@@ -377,7 +401,7 @@ async def _tell(
             is None
         ):
             return 0
-        seen = await reach(sql, municipality_id, program, persons)
+        seen = await reach(sql, municipality_id, program, persons, untold=untold)
         plans = [
             p
             for person in persons
