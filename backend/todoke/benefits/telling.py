@@ -298,7 +298,7 @@ async def match_and_notify(
 
     The rule and the explanations are worked out in a read transaction (over a large
     registry that takes seconds, and SQLite's write lock would stop every other writer
-    meanwhile); the writes follow a few hundred persons per transaction, each planned
+    meanwhile); the writes follow 2,000 persons per transaction, each slice planned
     again under the lock (so each person hears once however many workers run)."""
     today = clock.today()
     async with read_transaction() as sql:
