@@ -539,7 +539,8 @@ def test_anonymous_check_signed_out(live_demo, make_page, shoot, staff):
     answer("配偶者と同居", "いいえ")
     answer("お子さんの親または養育者", "はい")
     answer("同居の扶養義務者の所得が限度額以上", "いいえ")
-    form.get_by_label("児童扶養手当の対象となるお子さんの数").fill("２")  # full width, as phones type
+    # Full width, as phones type it.
+    form.get_by_label("児童扶養手当の対象となるお子さんの数").fill("２")
     form.get_by_label("扶養親族等の数").fill("2")
     income.fill("1,000,000")
     form.get_by_label("年齢").fill("35")
