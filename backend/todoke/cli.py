@@ -88,7 +88,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  {code}  {name}")
         print(
             "Support programmes wait for a staff member's approval (staff → 支援制度); once "
-            "approved, residents who qualify and consented to matching are told."
+            "approved, residents who qualify are told in the app (and by email, which lands "
+            f"in {settings.data_path.resolve() / 'mail'}), or by a letter to print."
         )
         print(f"Open {origin}/")
 
