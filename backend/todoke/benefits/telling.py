@@ -189,14 +189,11 @@ async def reach(
             [municipality_id, program.slug, *args],
         ):
             delivered.setdefault(done.person, {})[done.channel] = done.notice
-    bound = {
-        a.person_id: a.account_id for a in reversed(await identity.resident_accounts(sql, persons))
-    }
-    consented = {
-        a.person_id: a.account_id
-        for a in reversed(await identity.consented_accounts(sql, persons, MATCHING))
-        if a.kind == "resident"
-    }
+    # One query for both: the first live account of each person, and its first that
+    # consented to matching (reversed, so the lowest id wins).
+    accounts = list(reversed(await identity.resident_accounts(sql, persons, MATCHING)))
+    bound = {a.person_id: a.account_id for a in accounts}
+    consented = {a.person_id: a.account_id for a in accounts if a.consented}
     emailed = (
         await notices.email_reachable(sql, sorted(set(consented.values())))
         if "email" in program.channels and consented

@@ -248,18 +248,23 @@ async def deactivate_account(sql: SqlSession, account_id: int) -> None:
 class BoundAccount(msgspec.Struct, frozen=True):
     person_id: int
     account_id: int
+    consented: bool = False  # holds a live consent for the purpose asked about
 
 
-async def resident_accounts(sql: SqlSession, person_ids: Iterable[int]) -> list[BoundAccount]:
+async def resident_accounts(
+    sql: SqlSession, person_ids: Iterable[int], consent: str = ""
+) -> list[BoundAccount]:
     """The live resident accounts bound to these persons, consented or not (any number of
-    persons): telling needs to know "no account" from "no consent"."""
+    persons), and with ``consent`` whether each holds a live consent for that purpose:
+    telling needs "no account" and "no consent" apart, from one query."""
     found: list[BoundAccount] = []
     for marks, args in sql.in_batches(person_ids):
         found += await sql.rows(
             BoundAccount,
-            "SELECT person AS person_id, id AS account_id FROM account "
-            f"WHERE kind = 'resident' AND disabled_at IS NULL AND person {marks} "
-            "ORDER BY person, id",
-            args,
+            "SELECT a.person AS person_id, a.id AS account_id, EXISTS (SELECT 1 FROM consent c "
+            "WHERE c.account = a.id AND c.purpose = ? AND c.revoked_at IS NULL) AS consented "
+            f"FROM account a WHERE a.kind = 'resident' AND a.disabled_at IS NULL "
+            f"AND a.person {marks} ORDER BY a.person, a.id",
+            [consent, *args],
         )
     return found
