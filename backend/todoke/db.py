@@ -163,6 +163,11 @@ def index_migration(
     return forwards
 
 
+# PostgreSQL column types by table, for insert_unnest's array casts (the schema is the
+# code's: it does not change while the process runs).
+_COLUMN_TYPES: dict[str, dict[str, str]] = {}
+
+
 class SqlSession:
     """Plain SQL on the connection of an open transaction: the one way the project
     writes SQL.
@@ -237,6 +242,53 @@ class SqlSession:
         marks = ", ".join("?" * len(columns))
         insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
         await self._connection.executemany(insert, rows)
+
+    async def insert_unnest(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        skip_conflicts_on: str = "",
+        returning: str = "",
+    ) -> list[tuple[Any, ...]]:
+        """PostgreSQL only: insert many rows in one statement of one array parameter per
+        column (``INSERT … SELECT … FROM unnest(…)``), prepared once whatever the row count,
+        unlike a multi-row VALUES whose thousands of parameters cost more to plan than to
+        run. ``skip_conflicts_on`` names a unique index's columns (``ON CONFLICT … DO
+        NOTHING``); ``returning`` the columns to give back for the rows written."""
+        assert self.postgres, "insert_unnest is PostgreSQL's bulk path"
+        if not rows:
+            return []
+        types = await self._column_types(table)
+        arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, start=1))
+        statement = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names are the code's)
+            f"SELECT * FROM unnest({arrays})"
+        )
+        if skip_conflicts_on:
+            statement += f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING"
+        if returning:
+            statement += f" RETURNING {returning}"
+        by_column = [list(values) for values in zip(*rows, strict=True)]
+        if not returning:
+            await self._connection.execute(statement, *by_column)
+            return []
+        return [tuple(r) for r in await self._connection.fetch(statement, *by_column)]
+
+    async def _column_types(self, table: str) -> dict[str, str]:
+        known = _COLUMN_TYPES.get(table)
+        if known is None:
+            known = {
+                name: kind
+                for name, kind in await self._connection.fetch(
+                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+                    table,
+                )
+            }
+            _COLUMN_TYPES[table] = known
+        return known
 
     async def analyze(self, *tables: str) -> None:
         """Refresh PostgreSQL's planner statistics (SQLite plans by index, needs none)."""

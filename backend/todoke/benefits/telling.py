@@ -421,6 +421,11 @@ def _values(rows: int, columns: int) -> str:
     return ", ".join([one] * rows)
 
 
+_MATCH_COLUMNS = ("program", "version", "person", "account", "explanation", "matched_at",
+                  "notice", "notified_at", "opened_at", "granted_at", "evaluated_on",
+                  "not_told")  # fmt: skip
+
+
 async def _record(
     sql: SqlSession,
     program: ActiveProgram,
@@ -460,18 +465,16 @@ async def _record(
                           now, None, told_at, None, granted_at, today,
                           decided.not_told])  # fmt: skip
     insert = (
-        "INSERT INTO program_match (program, version, person, account, explanation, "
-        "matched_at, notice, notified_at, opened_at, granted_at, evaluated_on, not_told) "
+        f"INSERT INTO program_match ({', '.join(_MATCH_COLUMNS)}) "
         "VALUES {values} ON CONFLICT (program, version, person) DO NOTHING"
     )
     if sql.postgres:
         # Workers write side by side: the rows this one wrote are the ones it returns.
-        for part in _parts(fresh):
-            returned = await sql.fetch(
-                insert.format(values=_values(len(part), 12)) + " RETURNING person, id",
-                [value for values in part for value in values],
-            )
-            ids.update({person: match_id for person, match_id in returned})
+        returned = await sql.insert_unnest(
+            "program_match", _MATCH_COLUMNS, fresh,
+            skip_conflicts_on="program, version, person", returning="person, id",
+        )  # fmt: skip
+        ids.update({person: match_id for person, match_id in returned})
     elif fresh:
         # SQLite's write transaction holds the only write lock, and the plan was made under
         # it: nothing conflicts. One prepared INSERT run per row is its fastest bulk insert.
@@ -507,14 +510,6 @@ async def _insert_numbered(
     return range(before + 1, after + 1)
 
 
-# Rows per multi-row INSERT: under both databases' limit of 32,766 bound values.
-ROWS_PER_STATEMENT = 1000
-
-
-def _parts(rows: list[list[Any]]) -> list[list[list[Any]]]:
-    return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
-
-
 class _Claimed(msgspec.Struct):
     """The deliveries this transaction claimed for one person: channel → delivery id."""
 
@@ -522,6 +517,10 @@ class _Claimed(msgspec.Struct):
     match: int
     channels: dict[str, int]
     notice: int | None = None
+
+
+_DELIVERY_COLUMNS = ("municipality", "slug", "person", "match", "channel", "state", "notice",
+                     "created_at", "sent_at")  # fmt: skip
 
 
 async def _claim(
@@ -546,17 +545,16 @@ async def _claim(
         return claimed
     matches = {person: match_id for person, match_id, _ in wanted}
     insert = (
-        "INSERT INTO program_delivery (municipality, slug, person, match, channel, state, "
-        "notice, created_at, sent_at) VALUES {values} "
+        f"INSERT INTO program_delivery ({', '.join(_DELIVERY_COLUMNS)}) VALUES {{values}} "
         "ON CONFLICT (municipality, slug, person, channel) DO NOTHING"
     )
     found: list[tuple[int, str, int]] = []
     if sql.postgres:
-        for part in _parts(rows):
-            found += await sql.fetch(
-                insert.format(values=_values(len(part), 9)) + " RETURNING person, channel, id",
-                [value for row in part for value in row],
-            )
+        found = await sql.insert_unnest(
+            "program_delivery", _DELIVERY_COLUMNS, rows,
+            skip_conflicts_on="municipality, slug, person, channel",
+            returning="person, channel, id",
+        )  # fmt: skip
     else:
         # As in _record: under SQLite's one write lock nothing conflicts.
         numbered = await _insert_numbered(
