@@ -168,9 +168,7 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
         log.close()
         if e2e_url:
             prefix, _, name = e2e_url.rpartition("/")
-            _off_loop(
-                _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{prefix}/postgres")
-            )
+            _off_loop(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{prefix}/postgres"))
 
 
 @pytest.fixture(scope="session")
