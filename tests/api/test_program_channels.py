@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_applications import verified_resident
 from test_identity import staff_client
 from test_programs import household, support_notices, town  # noqa: F401 (the fixture)
 
@@ -153,6 +154,51 @@ async def test_the_next_channel_goes_to_whoever_did_not_open(client_for, app, ci
     # Email is not set up for anyone here: the next channel is the letter.
     assert deliveries[("C00", "letter")] == "queued" and deliveries[("D00", "letter")] == "queued"
     assert ("A00", "letter") not in deliveries
+
+
+async def test_an_adults_programme_tells_every_adult_of_a_matched_household(
+    client_for,
+    app,
+    city,
+    town,  # noqa: F811
+):
+    # J's head (no account) qualifies; the spouse consented; the adult son did not yet; the
+    # daughter is 12. The rule reads the head's facts: the household is told through them.
+    await household(city, "J", [{"age": 60, "income": 500_000},
+                                {"age": 58, "relation": "spouse", "income": 2_000_000},
+                                {"age": 20, "income": 0}, {"age": 12}])  # fmt: skip
+    spouse, spouse_headers = await verified_resident(client_for, app, city, "J01")
+    consent = {"purpose": "matching", "granted": True}
+    await spouse.post("/api/me/consents", json=consent, headers=spouse_headers)
+    son, son_headers = await verified_resident(client_for, app, city, "J02")
+    head_only = {"and": [{"==": [{"var": "is_household_head"}, True]}, RULE]}
+    approver, headers = await _draft(client_for, app, city, rule=head_only, tells="adults")
+    forecast = (await approver.post(f"{PROGRAM}/preview", headers=headers)).json()["forecast"]
+    assert forecast["app"] == 4 and forecast["letter"] == 2 and forecast["no_consent"] == 1
+    approved = await approver.post(
+        f"{PROGRAM}/approve", json={"letter_basis": "§69(2)(ii)"}, headers=headers
+    )
+    assert approved.status_code == 200, approved.text
+    # One letter per household, to the matched head: E (who withdrew consent) and J's head.
+    # C's spouse and J's son are members with no way in: recorded, not written to.
+    assert await _deliveries() == {
+        ("A00", "app"): "sent", ("C00", "app"): "sent", ("D00", "app"): "sent",
+        ("J01", "app"): "sent", ("E00", "letter"): "queued", ("J00", "letter"): "queued",
+    }  # fmt: skip
+    figures = approved.json()["figures"]
+    assert figures["matched"] == 8 and figures["not_told"] == {"no_account": 1, "no_consent": 1}
+    [notice] = await support_notices(spouse)
+    assert "所得" in notice["body"]["ja"]  # why the household qualifies: the head's income
+    assert await support_notices(son) == []
+
+    # The son's consent tells him at once, through his household's head.
+    await son.post("/api/me/consents", json=consent, headers=son_headers)
+    assert len(await support_notices(son)) == 1
+    assert (await _deliveries())[("J02", "app")] == "sent"
+    # Members qualify as long as their household does: the daily pass stops nobody.
+    await telling.calendar_pass(city.id, force=True)
+    stopped = await ProgramMatch.select().where(ProgramMatch.stopped_on.is_not_null())
+    assert stopped == []
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,9 @@ PROGRAMS: list[dict[str, Any]] = [
         ),
         "delivery": "grant",
         "procedure_slug": "",
+        # Paid to the household (its head, whom the rule matches); every adult of it is
+        # told, so a spouse with the app hears too. The letter goes once, to the head.
+        "tells": "adults",
     },
 ]
 

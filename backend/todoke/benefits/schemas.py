@@ -21,7 +21,8 @@ class ProgramDraft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rule: dict[str, Any]
     delivery: str
     procedure_slug: str = ""
-    # Whom a match tells: the matched person, or only the household's claimant (生計中心者).
+    # Whom a match tells: the matched person, only the household's claimant (生計中心者), or
+    # every adult of the matched household ("adults").
     tells: str = "person"
     # Channels in the order they are tried: app, email, letter (email needs app: it only
     # announces the inbox notice).

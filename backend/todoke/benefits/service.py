@@ -53,7 +53,7 @@ from todoke.registry import public as registry
 
 DELIVERY = ("inform", "invite", "grant")
 AGE_BANDS = ((0, 17, "0–17"), (18, 39, "18–39"), (40, 64, "40–64"), (65, 200, "65+"))
-TELLS = ("person", "claimant")
+TELLS = telling.TELLS
 MATCHING = telling.MATCHING
 
 _NOT_FOUND = NotFound(Text("支援制度が見つかりません。", "There is no such program."))
@@ -113,7 +113,9 @@ def _check_draft(draft: ProgramDraft) -> None:
     for name in ("title", "summary", "action"):
         _localized(getattr(draft, name), name)
     if draft.tells not in TELLS:
-        raise InvalidInput(Text("通知する相手が正しくありません。", "tells: person or claimant"))
+        raise InvalidInput(
+            Text("通知する相手が正しくありません。", "tells: person, claimant or adults")
+        )
     if (
         not draft.channels
         or len(set(draft.channels)) != len(draft.channels)
@@ -473,13 +475,15 @@ async def _forecast(
     (in id order)."""
     forecast: Counter[str] = Counter()
     told: list[int] = []
-    everyone = sorted({*matched, *undecided})
+    via = await telling.told_persons(sql, program, matched, clock.today())
+    members = {person for person, source in via.items() if person != source}
+    everyone = sorted({*via, *undecided})
     unknown = set(undecided)
     for start in range(0, len(everyone), telling.PERSONS_PER_TRANSACTION):
         chunk = everyone[start : start + telling.PERSONS_PER_TRANSACTION]
         seen = await telling.reach(sql, municipality_id, program, chunk)
         for person in chunk:
-            decided = telling.plan(program, seen, person, person in unknown)
+            decided = telling.plan(program, seen, person, person in unknown, person not in members)
             if decided is None or decided.carried is not None or decided.add_only:
                 forecast["told_before"] += 1
             elif decided.channels:

@@ -39,7 +39,7 @@ import msgspec
 
 from todoke import clock
 from todoke.benefits import rules
-from todoke.benefits.facts import FACTS, load_persons
+from todoke.benefits.facts import FACTS, load_persons, years_before
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.identity import public as identity
 from todoke.notices import public as notices
@@ -50,6 +50,11 @@ from todoke.registry import public as registry
 
 MATCHING = "matching"  # the consent purpose that lets the municipality tell a resident
 CHANNELS = ("app", "email", "letter")
+# Whom a programme tells: the person the rule matches; the household's claimant (生計中心者);
+# or every adult member of the household the rule matches (a household benefit each adult
+# should hear of — a letter still goes once, to the matched person).
+TELLS = ("person", "claimant", "adults")
+ADULT_AGE = 18
 DIGITAL = ("app", "email")
 # Persons planned and written per write transaction: short transactions, so an approval
 # over the whole registry never holds SQLite's write lock for long.
@@ -211,15 +216,19 @@ async def reach(
     return Reach(rows, delivered, bound, consented, emailed, held, receiving)
 
 
-def available_channels(program: ActiveProgram, reach: Reach, person: int) -> list[str]:
-    """The channels that could reach this person, in the programme's order."""
+def available_channels(
+    program: ActiveProgram, reach: Reach, person: int, letter: bool = True
+) -> list[str]:
+    """The channels that could reach this person, in the programme's order (``letter``:
+    False for a household member told as an adult of a matched household: the household's
+    letter goes to the matched person only)."""
     account = reach.consented.get(person)
     found = []
     for channel in program.channels:
         if (
             (channel == "app" and account is not None)
             or (channel == "email" and account is not None and account in reach.emailed)
-            or (channel == "letter" and program.letters())
+            or (channel == "letter" and letter and program.letters())
         ):
             found.append(channel)
     return found
@@ -246,7 +255,9 @@ class Plan(msgspec.Struct, frozen=True):
     add_only: bool = False  # a further channel for a row already told: the row stays
 
 
-def plan(program: ActiveProgram, reach: Reach, person: int, undecided: bool) -> Plan | None:
+def plan(
+    program: ActiveProgram, reach: Reach, person: int, undecided: bool, letter: bool = True
+) -> Plan | None:
     """What this person gets now; None when their row for this version is settled."""
     rows = reach.rows.get(person, [])
     current = next((r for r in rows if r.program == program.id), None)
@@ -257,7 +268,7 @@ def plan(program: ActiveProgram, reach: Reach, person: int, undecided: bool) -> 
         # Told before. Only someone a letter reached, who has since joined and consented,
         # hears again: in the app, once (a channel they never had).
         if delivered and not any(c in DIGITAL for c in delivered) and current is not None:
-            joined = [c for c in available_channels(program, reach, person) if c in DIGITAL]
+            joined = [c for c in available_channels(program, reach, person, letter) if c in DIGITAL]
             if joined and current.notified_at is not None:
                 return Plan(person, account, joined, None, None, current, add_only=True)
         if current is not None:
@@ -270,7 +281,7 @@ def plan(program: ActiveProgram, reach: Reach, person: int, undecided: bool) -> 
         reason = reach.held.get(person) or ("receiving" if person in reach.receiving else None)
     channels: list[str] = []
     if reason is None:
-        channels = first_channels(program, available_channels(program, reach, person))
+        channels = first_channels(program, available_channels(program, reach, person, letter))
         if not channels:
             if account is None:
                 reason = "no_account"
@@ -284,6 +295,26 @@ def plan(program: ActiveProgram, reach: Reach, person: int, undecided: bool) -> 
 
 
 # --- matching and telling -------------------------------------------------------------------
+
+
+async def told_persons(
+    sql: SqlSession, program: ActiveProgram, matched: Sequence[int], on: date
+) -> dict[int, int]:
+    """Whom the matches tell, each mapped to the match it comes from: the matched persons
+    themselves, or for an ``adults`` programme every adult of their households."""
+    if program.tells != "adults":
+        return {person: person for person in matched}
+    return await registry.household_members(sql, matched, years_before(on, ADULT_AGE))
+
+
+async def _matching_scope(
+    sql: SqlSession, program: ActiveProgram, person_ids: list[int] | None
+) -> list[int] | None:
+    """The persons a targeted run matches over: for an ``adults`` programme, whole
+    households (a member who consents is told through the head the rule matches)."""
+    if person_ids is None or program.tells != "adults":
+        return person_ids
+    return sorted(await registry.household_members(sql, person_ids))
 
 
 async def match_and_notify(
@@ -303,20 +334,21 @@ async def match_and_notify(
         if program is None:
             return 0
         rule = program.telling_rule()
+        scope = await _matching_scope(sql, program, person_ids)
         matched: list[int] = []
-        async for batch in rules.match_persons(sql, municipality_id, rule, today, person_ids):
+        async for batch in rules.match_persons(sql, municipality_id, rule, today, scope):
             matched.extend(batch)
         undecided: set[int] = set()
-        async for batch in rules.undecided_persons(sql, municipality_id, rule, today, person_ids):
+        async for batch in rules.undecided_persons(sql, municipality_id, rule, today, scope):
             undecided.update(batch)
+        via = await told_persons(sql, program, matched, today)
         # A whole-registry run skips rows already told; a targeted one (a consent, a
         # registry change) looks at each, since a letter reader may have joined since.
         settled = (
-            set()
-            if person_ids is not None
-            else await _settled(sql, program, [*matched, *undecided])
+            set() if person_ids is not None else await _settled(sql, program, [*via, *undecided])
         )
-        candidates = sorted({*matched, *undecided} - settled)
+        candidates = sorted({*via, *undecided} - settled)
+        members = {person for person, source in via.items() if person != source}
         untold = person_ids is None and not await _told_any(sql, program)
     told = 0
     for start in range(0, len(candidates), PERSONS_PER_TRANSACTION):
@@ -330,8 +362,14 @@ async def match_and_notify(
                 for a in await identity.consented_accounts(sql, chunk, MATCHING)
                 if a.kind == "resident"
             ]
-            reasons = await explain_persons(sql, rule, in_app, today)
-        told += await _tell(municipality_id, program, chunk, undecided, reasons, today, untold)
+            # A household member is told why their household qualifies.
+            sources = await explain_persons(
+                sql, rule, sorted({via.get(p, p) for p in in_app}), today
+            )
+            reasons = {p: sources[via.get(p, p)] for p in in_app if via.get(p, p) in sources}
+        told += await _tell(
+            municipality_id, program, chunk, undecided, reasons, today, untold, members
+        )
     return told
 
 
@@ -387,6 +425,7 @@ async def _tell(
     reasons: dict[int, list[dict[str, Any]]],
     today: date,
     untold: bool = False,
+    members: set[int] | frozenset[int] = frozenset(),
 ) -> int:
     """Plan and write one slice of persons in one write transaction: the match rows in one
     statement, the delivery rows in one more, then the notices of those told in the app."""
@@ -402,7 +441,8 @@ async def _tell(
         plans = [
             p
             for person in persons
-            if (p := plan(program, seen, person, person in undecided)) is not None
+            if (p := plan(program, seen, person, person in undecided, person not in members))
+            is not None
         ]
         now = clock.now()
         match_ids = await _record(sql, program, plans, reasons, now, today)
@@ -699,6 +739,7 @@ async def _fall_back(
         seen = await reach(sql, municipality_id, program, persons)
         sent = {n for channels in seen.delivered.values() for n in channels.values() if n}
         opened = await notices.read_notice_ids(sql, sent)
+        lettered = await _letter_persons(sql, municipality_id, program, persons, clock.today())
         wanted: dict[int | None, list[tuple[int, int, list[str]]]] = {}
         for person in persons:
             rows = seen.rows.get(person, [])
@@ -711,7 +752,11 @@ async def _fall_back(
             if seen.held.get(person) or person in seen.receiving:
                 continue
             following = next(
-                (c for c in available_channels(program, seen, person) if c not in delivered),
+                (
+                    c
+                    for c in available_channels(program, seen, person, person in lettered)
+                    if c not in delivered
+                ),
                 None,
             )
             if following is not None:
@@ -724,6 +769,21 @@ async def _fall_back(
             await _write_notices(sql, municipality_id, program, claimed, seen, {}, match_ids)
             added += len(claimed)
         return added
+
+
+async def _letter_persons(
+    sql: SqlSession, municipality_id: int, program: ActiveProgram, persons: list[int], on: date
+) -> set[int]:
+    """Who of ``persons`` may be sent a letter: all, except for an ``adults`` programme,
+    where the household's letter goes only to the person the rule matches."""
+    if program.tells != "adults":
+        return set(persons)
+    found: set[int] = set()
+    async for batch in rules.match_persons(
+        sql, municipality_id, program.telling_rule(), on, persons
+    ):
+        found.update(batch)
+    return found
 
 
 # --- the calendar: a daily pass over every active programme --------------------------------
@@ -786,9 +846,10 @@ def _as_date(value: Any) -> date:
 async def _mark_stopped(municipality_id: int, program: ActiveProgram, today: date) -> None:
     rule = program.telling_rule()
     async with read_transaction() as sql:
-        qualifying: set[int] = set()
+        matched: list[int] = []
         async for batch in rules.match_persons(sql, municipality_id, rule, today):
-            qualifying.update(batch)
+            matched.extend(batch)
+        qualifying = set(await told_persons(sql, program, matched, today))
         async for batch in rules.undecided_persons(sql, municipality_id, rule, today):
             qualifying.update(batch)
         recorded = {

@@ -202,6 +202,30 @@ async def receiving_persons(
     return found
 
 
+async def household_members(
+    sql: SqlSession, person_ids: Iterable[int], born_by: date | None = None
+) -> dict[int, int]:
+    """Every resident in the households of ``person_ids`` (only those born on or before
+    ``born_by`` when given: the adults, for the caller's date), each mapped to the person of
+    ``person_ids`` whose household it is (the lowest id when two share one). A person without
+    a household counts as a household of one."""
+    born = "AND m.birth_date <= ?" if born_by is not None else ""
+    own = "AND p.birth_date <= ?" if born_by is not None else ""
+    by = [born_by] if born_by is not None else []
+    found: dict[int, int] = {}
+    for marks, args in sql.in_batches(person_ids):
+        rows = await sql.fetch(
+            "SELECT m.id, p.id FROM person p JOIN person m ON m.household = p.household "
+            f"WHERE p.id {marks} AND m.status = 'resident' {born} "
+            f"UNION ALL SELECT p.id, p.id FROM person p WHERE p.id {marks} "
+            f"AND p.household IS NULL {own}",
+            [*args, *by, *args, *by],
+        )
+        for member, via in rows:
+            found[member] = min(via, found.get(member, via))
+    return found
+
+
 class RegistryChangeRef(msgspec.Struct, frozen=True):
     """One entry of the registry change log: whose record changed, in which household."""
 
