@@ -195,6 +195,7 @@ async def test_a_letter_code_binds_a_new_account_once_and_opens_the_application(
     assert f"/activate?code={code}" not in text  # the QR carries it; the text names the page
     name = next(line for line in text.splitlines() if line.endswith("様"))
 
+    assert (await supervisor.get(PROGRAM)).json()["figures"]["opened"] == 0
     newcomer = client_for(app)
     registered = await register(newcomer, SoftAuthenticator(), name="あたらしい")
     assert registered.status_code == 201
@@ -209,6 +210,8 @@ async def test_a_letter_code_binds_a_new_account_once_and_opens_the_application(
     }
     me = (await newcomer.get("/api/me")).json()
     assert me["verified"] is True and me["verified_by"] == "letter"
+    # The letter was "opened": the programme's funnel counts it.
+    assert (await supervisor.get(PROGRAM)).json()["figures"]["opened"] == 1
     assert f"{me['name']['family_name']} {me['name']['given_name']}　様" == name
 
     # Single use: a second newcomer with the same letter gets nothing.

@@ -302,9 +302,18 @@ async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> 
         [program.id],
     )
     # Opened: the notice telling them was opened in the inbox (never by merely reading a
-    # page: a GET writes nothing).
+    # page: a GET writes nothing), or the code on their letter was redeemed since the match.
     read = await notices.read_notice_ids(sql, [m.notice for m in matches if m.notice])
-    opened = sum(1 for m in matches if m.opened_at is not None or m.notice in read)
+    redeemed = await identity.outreach_codes_used(
+        sql, [m.person for m in matches if m.opened_at is None and m.notice not in read]
+    )
+    opened = sum(
+        1
+        for m in matches
+        if m.opened_at is not None
+        or m.notice in read
+        or redeemed.get(m.person, m.matched_at) > m.matched_at
+    )
     # Applied: the matched person filed the program's procedure after being told.
     applied = 0
     if program.procedure_slug and matches:

@@ -16,7 +16,7 @@ import msgspec
 
 from todoke import clock
 from todoke.codes import canonical_code, code_hash, new_code
-from todoke.db import SqlSession, read_transaction, reading
+from todoke.db import SqlSession, aware, read_transaction, reading
 from todoke.identity.service import OUTREACH, end_all_sessions
 
 # --- accounts --------------------------------------------------------------------------------
@@ -119,6 +119,22 @@ async def issue_outreach_codes(
         ],
     )  # fmt: skip
     return issued
+
+
+async def outreach_codes_used(sql: SqlSession, person_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each of these persons last redeemed an outreach letter's code (persons who never
+    did are absent): a letter "opened", for a programme's funnel."""
+    used: dict[int, datetime] = {}
+    for marks, args in sql.in_batches(person_ids):
+        for person, at in await sql.fetch(
+            "SELECT person, MAX(used_at) FROM activation_code WHERE purpose = ? "
+            f"AND used_at IS NOT NULL AND person {marks} GROUP BY person",
+            [OUTREACH, *args],
+        ):
+            when = aware(at)
+            if when is not None:
+                used[person] = when
+    return used
 
 
 # --- consents --------------------------------------------------------------------------------
