@@ -286,6 +286,25 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_mail_bounce(args: argparse.Namespace) -> int:
+    """A returned email (a DSN) on standard input, as the mail system pipes it."""
+    settings = _settings(args)
+    raw = sys.stdin.buffer.read(MAX_BOUNCE_BYTES + 1)[:MAX_BOUNCE_BYTES]
+
+    async def work() -> int:
+        from todoke.notices.bounces import record_bounces
+
+        return await record_bounces(raw)
+
+    marked = asyncio.run(_with_database(settings, work))
+    print(f"addresses marked bounced: {marked}")
+    return 0  # whatever it was, it was read: the mail system must not return it again
+
+
+# A DSN is small; a returned message is cut here (its headers come first).
+MAX_BOUNCE_BYTES = 1_048_576
+
+
 def cmd_generate_registry(args: argparse.Namespace) -> int:
     from todoke.demo.generator import generate_persons, write_csv, write_jsonl
 
@@ -367,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="", help="worker name in the outbox (default host:pid)")
     p.add_argument("--idle", type=float, default=1.0, help="seconds to wait when idle")
     p.set_defaults(func=cmd_worker)
+
+    p = commands.add_parser(
+        "mail-bounce", help="read a returned email (DSN) from stdin; mark its address bounced"
+    )
+    _common(p)
+    p.set_defaults(func=cmd_mail_bounce)
 
     p = commands.add_parser("verify-audit", help="check the audit chain; report the first break")
     _common(p)

@@ -539,6 +539,61 @@ async def test_a_5xx_bounce_stops_mail_to_that_address(resident, smtp, mail_sett
     assert len(smtp.messages()) == 1
 
 
+def delivery_status_notification(
+    message_id: str, recipient: str, *, action: str = "failed", status: str = "5.1.1"
+) -> bytes:
+    """A returned email as Postfix sends it back (RFC 3464)."""
+    return (
+        "From: MAILER-DAEMON@mx.example.jp\r\nTo: todoke@localhost\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at mx.example.jp.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.jp\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <user>: Recipient address rejected\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {message_id}\r\nSubject: =?utf-8?b?44GK55+l44KJ44Gb?=\r\n"
+        "--B--\r\n"
+    ).encode()
+
+
+async def test_a_bounce_returned_later_stops_mail_to_that_address(
+    resident, smtp, mail_settings, city
+):
+    from todoke.notices.bounces import record_bounces
+
+    client, headers, account_id = resident
+    await confirmed(client, headers, smtp, mail_settings)
+    await notify(city, account_id)
+    await run_worker(mail_settings)
+    [message] = smtp.messages()
+    sent_id = str(message.parsed["Message-ID"])
+    queued = await notify(city, account_id)
+
+    # Not ours, not failed for good, or about someone else: nothing changes.
+    forged = "<1.0123456789abcdef@localhost>"
+    assert await record_bounces(delivery_status_notification(forged, ADDRESS)) == 0
+    assert (
+        await record_bounces(
+            delivery_status_notification(sent_id, ADDRESS, action="delayed", status="4.4.1")
+        )
+        == 0
+    )
+    assert await record_bounces(delivery_status_notification(sent_id, "other@example.jp")) == 0
+    assert await record_bounces(b"Subject: hello\n\nnot a report") == 0
+    assert (await client.get("/api/me/email")).json()["bounced"] is False
+
+    assert await record_bounces(delivery_status_notification(sent_id, ADDRESS)) == 1
+    assert (await client.get("/api/me/email")).json()["bounced"] is True
+    row = await EmailAddress.select().where(EmailAddress.account == account_id).first()
+    assert row["bounce_reason"].startswith("5.1.1")
+    states = {r["notice"]: r["status"] for r in await EmailDelivery.select()
+              .where(EmailDelivery.purpose == "notice")}  # fmt: skip
+    assert states[queued] == "cancelled" and "bounced" in states.values()
+    assert await reachable([account_id]) == set()
+
+
 async def test_a_bounced_confirmation_marks_the_address(resident, smtp, mail_settings):
     client, headers, _ = resident
     smtp.refuse_rcpt(550)
