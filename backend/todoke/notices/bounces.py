@@ -40,7 +40,7 @@ def permanent_failures(raw: bytes) -> list[Failure]:
     report = email.message_from_bytes(raw, policy=email.policy.compat32)
     if report.get_content_type() != "multipart/report":
         return []
-    if (report.get_param("report-type") or "").lower() != "delivery-status":
+    if str(report.get_param("report-type") or "").lower() != "delivery-status":
         return []
     returned = _returned_message_id(report)
     if not returned:
@@ -49,9 +49,10 @@ def permanent_failures(raw: bytes) -> list[Failure]:
     for part in report.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
-        blocks = part.get_payload()
+        payload = part.get_payload()
+        blocks = [b for b in payload if isinstance(b, Message)] if isinstance(payload, list) else []
         # The first block is about the message; each further one is about one recipient.
-        for block in blocks[1:] if isinstance(blocks, list) else []:
+        for block in blocks[1:]:
             action = str(block.get("Action", "")).strip().lower()
             status = str(block.get("Status", "")).strip()
             recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
@@ -75,7 +76,8 @@ def _returned_message_id(report: Message) -> str:
             found = headers.get("Message-ID")
         elif kind == "message/rfc822":
             inner = part.get_payload()
-            found = inner[0].get("Message-ID") if isinstance(inner, list) and inner else None
+            returned = inner[0] if isinstance(inner, list) and inner else None
+            found = returned.get("Message-ID") if isinstance(returned, Message) else None
         else:
             continue
         if found:
