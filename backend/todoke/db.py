@@ -8,11 +8,13 @@ tests all use the engine their settings name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -24,7 +26,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from todoke.settings import Settings
@@ -104,16 +106,22 @@ def is_unique_violation(error: BaseException) -> bool:
 
 
 async def start_database(engine: Engine) -> bool:
-    """Open the connection pool if there is none; True if this call opened it."""
+    """Open the connection pool if there is none; True if this call opened it (SQLite's
+    kept connections open as they are first needed; True then too, so the caller closes
+    them)."""
     if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=1, max_size=10)
         return True
-    return False
+    return isinstance(engine, SQLiteEngine)
 
 
 async def stop_database(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    pool = _sqlite_pools.get(id(engine))
+    if pool is not None and pool.engine is engine:
+        del _sqlite_pools[id(engine)]
+        await pool.close()
 
 
 async def migrate() -> list[str]:
@@ -337,15 +345,144 @@ class SqlSession:
         return rows[0][0] if rows else None
 
 
+# Kept read connections per SQLite database and event loop: each is a thread of its own
+# (aiosqlite), and WAL lets them all read beside the one writer.
+SQLITE_READERS = 4
+
+
+class _SqliteConnections:
+    """Kept connections to one SQLite database for one event loop: up to
+    ``SQLITE_READERS`` readers and one writer, each opened once and used for transaction
+    after transaction.
+
+    Piccolo opens a connection per transaction: a new thread, the file opened and its
+    pragmas set, several round trips — most of a small request's time. Writers queue on an
+    asyncio lock here rather than on SQLite's busy timeout (other processes still wait on
+    that). A connection is dropped, never reused, when a transaction on it was cancelled
+    or could not be ended: it may still hold the transaction open."""
+
+    def __init__(self, engine: SQLiteEngine, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine = engine
+        self.loop = loop
+        self._idle: list[Any] = []
+        self._writer: Any = None
+        self._open: set[Any] = set()
+        self._readers = asyncio.Semaphore(SQLITE_READERS)
+        self._write_lock = asyncio.Lock()
+
+    async def _connect(self) -> Any:
+        connection = await self.engine.get_connection()
+        self._open.add(connection)
+        return connection
+
+    async def _drop(self, connection: Any) -> None:
+        self._open.discard(connection)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(connection.close())
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Any]:
+        async with self._readers:
+            connection = self._idle.pop() if self._idle else await self._connect()
+            async with self._transaction(connection, "BEGIN") as kept:
+                yield connection
+            if kept[0]:
+                self._idle.append(connection)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[Any]:
+        async with self._write_lock:
+            connection, self._writer = self._writer or await self._connect(), None
+            async with self._transaction(connection, "BEGIN IMMEDIATE") as kept:
+                yield connection
+            if kept[0]:
+                self._writer = connection
+
+    @asynccontextmanager
+    async def _transaction(self, connection: Any, begin: str) -> AsyncIterator[list[bool]]:
+        """BEGIN … COMMIT (ROLLBACK when the block raised); yields a flag the caller reads
+        afterwards: whether the connection may be used again."""
+        kept = [False]
+        try:
+            await connection.execute(begin)
+        except BaseException:
+            await self._drop(connection)
+            raise
+        try:
+            yield kept
+        except asyncio.CancelledError:
+            await self._drop(connection)  # closing rolls back whatever is left
+            raise
+        except BaseException:
+            try:
+                await asyncio.shield(connection.execute("ROLLBACK"))
+            except BaseException:
+                await self._drop(connection)
+                raise
+            kept[0] = True
+            raise
+        try:
+            await connection.execute("COMMIT")
+        except BaseException:
+            await self._drop(connection)
+            raise
+        kept[0] = True
+
+    def stop(self) -> None:
+        """Stop every connection's thread (callable without a loop: at exit, or when the
+        loop that opened them is gone)."""
+        connections, self._open = list(self._open), set()
+        self._idle, self._writer = [], None
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                connection.stop()
+
+    async def close(self) -> None:
+        connections, self._open = list(self._open), set()
+        self._idle, self._writer = [], None
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+_sqlite_pools: dict[int, _SqliteConnections] = {}
+
+
+def _sqlite_pool(engine: SQLiteEngine) -> _SqliteConnections:
+    loop = asyncio.get_running_loop()
+    pool = _sqlite_pools.get(id(engine))
+    if pool is None or pool.engine is not engine or pool.loop is not loop:
+        if pool is not None:
+            pool.stop()  # its loop is gone (a test's, a CLI command's): so are its users
+        pool = _sqlite_pools[id(engine)] = _SqliteConnections(engine, loop)
+    return pool
+
+
+def _stop_sqlite_pools() -> None:
+    for pool in list(_sqlite_pools.values()):
+        pool.stop()
+    _sqlite_pools.clear()
+
+
+# aiosqlite's threads are not daemons: stop them before the interpreter waits for them at
+# exit (threading's own exit hooks run before that wait; atexit's run after it).
+threading._register_atexit(_stop_sqlite_pools)  # type: ignore[attr-defined]
+
+
 @asynccontextmanager
 async def read_transaction() -> AsyncIterator[SqlSession]:
     """A transaction that only reads: one consistent snapshot, and on SQLite no write
     lock (a deferred transaction that never writes never takes it), so readers never
-    queue behind the writer. PostgreSQL is told it is read-only."""
+    queue behind the writer. PostgreSQL is told it is read-only. Inside a write
+    transaction of the same task it is part of that one (it sees its writes)."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        async with engine.transaction(TransactionType.deferred) as tx:
-            yield SqlSession(tx.connection, engine.engine_type)
+        outer = _writing.get()
+        if outer is not None:
+            yield outer
+            return
+        async with _sqlite_pool(engine).reading() as connection:
+            yield SqlSession(connection, engine.engine_type)
         return
     async with engine.transaction() as tx:
         await tx.connection.execute("SET TRANSACTION READ ONLY")
@@ -363,22 +500,31 @@ async def reading(sql: SqlSession | None) -> AsyncIterator[SqlSession]:
         yield own
 
 
-# The outermost write session of this task: a nested write_transaction is part of it
-# (Piccolo nests it), so its after-commit callbacks wait for the outer commit.
+# The outermost write session of this task: a nested write_transaction is part of it, so
+# its after-commit callbacks wait for the outer commit.
 _writing: ContextVar[SqlSession | None] = ContextVar("todoke_writing", default=None)
 
 
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[SqlSession]:
     """A transaction for writes: ``BEGIN IMMEDIATE`` on SQLite so two writers queue
-    on the busy timeout instead of failing with "database is locked" mid-way."""
+    instead of failing with "database is locked" mid-way."""
     engine = current_engine()
-    if isinstance(engine, SQLiteEngine):
-        transaction = engine.transaction(TransactionType.immediate)
-    else:
-        transaction = engine.transaction()
     outer = _writing.get()
-    async with transaction as tx:
+    if isinstance(engine, SQLiteEngine):
+        if outer is not None:
+            yield outer
+            return
+        async with _sqlite_pool(engine).writing() as connection:
+            session = SqlSession(connection, engine.engine_type)
+            token = _writing.set(session)
+            try:
+                yield session
+            finally:
+                _writing.reset(token)
+        session._committed()
+        return
+    async with engine.transaction() as tx:
         session = SqlSession(tx.connection, engine.engine_type)
         if outer is not None:
             session._after_commit = outer._after_commit
@@ -393,55 +539,18 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
 
 
 class KeptWriter:
-    """Write transactions for a long-running loop that commits often (the
-    push worker: twice a batch).
-
-    On SQLite, Piccolo opens a connection per transaction: a new thread and several round
-    trips to it, each of which waits for the GIL while the sender is busy encrypting. This
-    keeps one connection for the writer's life instead, its transactions one at a time
-    (SQLite has one writer anyway: they queue here rather than on the busy timeout's
-    sleeps). On PostgreSQL the pool already keeps connections, and transactions go through
-    it at once, as ``write_transaction``'s do. Close it with ``close()``.
-    """
-
-    def __init__(self) -> None:
-        self._connection: Any = None
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+    """Write transactions for a long-running loop that commits often (the push worker:
+    twice a batch). Every write transaction now runs on a kept connection (SQLite's
+    writer, PostgreSQL's pool), so this is ``write_transaction`` under a name the workers
+    already use; ``close()`` is kept for them and does nothing."""
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlSession]:
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:  # a lock and a connection serve the loop that made them
-            await self.close()
-            self._lock, self._loop = asyncio.Lock(), loop
-        engine = current_engine()
-        if not isinstance(engine, SQLiteEngine):
-            async with write_transaction() as sql:
-                yield sql
-            return
-        assert self._lock is not None
-        async with self._lock:
-            if self._connection is None:
-                self._connection = await engine.get_connection()
-            connection = self._connection
-            await connection.execute("BEGIN IMMEDIATE")
-            session = SqlSession(connection, engine.engine_type)
-            try:
-                yield session
-            except BaseException:
-                # Closing rolls back whatever the failed transaction left; the next one
-                # opens a fresh connection.
-                self._connection = None
-                await asyncio.shield(connection.close())
-                raise
-            await connection.execute("COMMIT")
-            session._committed()
+        async with write_transaction() as sql:
+            yield sql
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.close()
+        return None
 
 
 # --- values as the drivers return them ---------------------------------------------------
