@@ -34,7 +34,19 @@ ALLOWED: dict[str, set[str]] = {
     "staff": {"registry", "audit", "notices", "identity", "procedures", "benefits"},
     "demo": {"registry", "audit", "notices", "identity", "procedures", "benefits", "staff"},
 }
-GROUND = {"settings", "db", "errors", "principal", "clock", "codes", "jp", "web", "piccolo_conf"}
+GROUND = {
+    "settings",
+    "db",
+    "errors",
+    "principal",
+    "clock",
+    "codes",
+    "jp",
+    "web",
+    "piccolo_conf",
+    "signals",
+    "published",
+}
 
 # The project writes SQL keywords in capitals, which keeps prose ("from person") out.
 TABLE_AFTER = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([a-z_][a-z0-9_]*)")
