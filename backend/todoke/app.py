@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, Router, get
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -21,6 +22,7 @@ from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 
 import todoke
+from todoke import published
 from todoke.benefits.routes import SupportController
 from todoke.benefits.telling import tell_on_consent
 from todoke.benefits.worker import run_matching
@@ -103,6 +105,9 @@ def provide_consent_listeners() -> ConsentListeners:
     return ConsentListeners(listeners=(tell_on_consent,))
 
 
+COMPRESS_OVER_BYTES = 2048
+
+
 async def provide_municipality(state: State) -> MunicipalityRead:
     """The municipality served, looked up once per process and then kept."""
     cached = state.get("municipality")
@@ -146,10 +151,11 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         opened = await start_database(engine)
         stop = asyncio.Event()
-        workers = []
+        # Other processes' publishes (PostgreSQL) clear this one's kept catalogue.
+        workers = [asyncio.create_task(published.listen(stop))]
         if settings.embedded_worker:
             # The embedded default: push delivery and re-matching inside the web process.
-            workers = [
+            workers += [
                 asyncio.create_task(DeliveryWorker(settings).run(stop)),
                 asyncio.create_task(EmailWorker(settings).run(stop)),
                 asyncio.create_task(run_matching(stop)),
@@ -246,6 +252,11 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             }
         ),
         request_max_body_size=settings.max_body_bytes,
+        # JSON over a few kilobytes (the catalogue, a form) goes gzipped to clients that
+        # take it: most residents are on phones, often on mobile data.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=COMPRESS_OVER_BYTES, gzip_compress_level=6
+        ),
         logging_config=None,
         debug=False,
     )

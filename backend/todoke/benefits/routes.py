@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
@@ -12,6 +14,7 @@ from todoke.benefits import service
 from todoke.benefits.schemas import CheckAnswers, CheckResults, PublicProgramList, SupportList
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
+from todoke.web.caching import NOT_MODIFIED, revalidated
 
 
 class SupportController(Controller):
@@ -28,9 +31,17 @@ class SupportController(Controller):
         # consent listener) or the registry changes, never because a page was opened.
         return SupportList(items=await service.support_for(principal))
 
-    @get("/programs", operation_id="supportPrograms", summary="Active programs and questions")
-    async def programs(self, municipality: NamedDependency[MunicipalityRead]) -> PublicProgramList:
-        return PublicProgramList(items=await service.public_programs(municipality.id))
+    @get(
+        "/programs",
+        operation_id="supportPrograms",
+        summary="Active programs and questions",
+        responses=NOT_MODIFIED,
+    )
+    async def programs(
+        self, request: Request[Any, Any, Any], municipality: NamedDependency[MunicipalityRead]
+    ) -> Response[PublicProgramList]:
+        active = await service.public_programs(municipality.id)
+        return revalidated(request, PublicProgramList(items=active.value), active.etag)
 
     @post(
         "/check",

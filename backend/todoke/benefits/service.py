@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from todoke import clock
+from todoke import clock, published
 from todoke.audit import service as audit
 from todoke.benefits import rules, telling
 from todoke.benefits.facts import FACTS, compute_facts, load_persons
@@ -614,6 +614,7 @@ async def approve(
             "updated_at = ?, letter_basis = ? WHERE id = ?",
             [principal.account_id, now, now, basis, program.id],
         )
+        await published.changed(sql)
         await audit.record(
             municipality_id=principal.municipality_id,
             actor_kind="staff",
@@ -643,6 +644,7 @@ async def close(principal: Principal, slug: str) -> ProgramRead:
             "UPDATE program SET status = 'closed', closed_at = ? WHERE id = ?",
             [clock.now(), program.id],
         )
+        await published.changed(sql)
     return await get_program(principal, slug)
 
 
@@ -717,6 +719,15 @@ class _Public(msgspec.Struct, frozen=True):
 
 
 async def _active_programs(municipality_id: int) -> list[_Public]:
+    """The active programmes' public parts, kept in memory until the next approval or
+    closing."""
+    found = await published.kept(
+        "programs", municipality_id, lambda: _load_active_programs(municipality_id)
+    )
+    return found.value
+
+
+async def _load_active_programs(municipality_id: int) -> list[_Public]:
     async with read_transaction() as sql:
         return await sql.rows(
             _Public,
@@ -737,9 +748,14 @@ def _public(program: _Public) -> PublicProgram:
     )
 
 
-async def public_programs(municipality_id: int) -> list[PublicProgram]:
-    """Active programs and the questions (facts) their rules use, for the anonymous check."""
-    return [_public(program) for program in await _active_programs(municipality_id)]
+async def public_programs(municipality_id: int) -> published.Kept[list[PublicProgram]]:
+    """Active programs and the questions (facts) their rules use, for the anonymous check
+    (kept in memory, with its ETag, until the next approval or closing)."""
+
+    async def load() -> list[PublicProgram]:
+        return [_public(program) for program in await _active_programs(municipality_id)]
+
+    return await published.kept("public-programs", municipality_id, load)
 
 
 def _question(name: str) -> Question:

@@ -50,6 +50,7 @@ from todoke.procedures.schemas import (
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
 from todoke.web import inputs
+from todoke.web.caching import NOT_MODIFIED, revalidated, variant
 from todoke.web.guards import signed_in
 from todoke.web.inputs import RowId
 
@@ -62,19 +63,37 @@ class ProcedureController(Controller):
     path = "/api/procedures"
     tags = ["procedures"]
 
-    @get("/", operation_id="listProcedures", summary="Published procedures, optionally searched")
+    @get(
+        "/",
+        operation_id="listProcedures",
+        summary="Published procedures, optionally searched",
+        responses=NOT_MODIFIED,
+    )
     async def list_procedures(
         self,
+        request: Request[Any, Any, Any],
         municipality: NamedDependency[MunicipalityRead],
         q: Annotated[str, Parameter(max_length=100, description="Search words")] = "",
-    ) -> ProcedureList:
-        return ProcedureList(items=await service.list_published(municipality.id, q))
+    ) -> Response[ProcedureList]:
+        catalogue = await service.published_catalogue(municipality.id)
+        found = ProcedureList(items=await service.list_published(municipality.id, q))
+        return revalidated(request, found, variant(catalogue.etag, q))
 
-    @get("/{slug:str}", operation_id="getProcedure", summary="One published procedure")
+    @get(
+        "/{slug:str}",
+        operation_id="getProcedure",
+        summary="One published procedure",
+        responses=NOT_MODIFIED,
+    )
     async def get_procedure(
-        self, municipality: NamedDependency[MunicipalityRead], slug: FromPath[str]
-    ) -> ProcedureSummary:
-        return await service.get_published(municipality.id, slug)
+        self,
+        request: Request[Any, Any, Any],
+        municipality: NamedDependency[MunicipalityRead],
+        slug: FromPath[str],
+    ) -> Response[ProcedureSummary]:
+        catalogue = await service.published_catalogue(municipality.id)
+        found = await service.get_published(municipality.id, slug)
+        return revalidated(request, found, variant(catalogue.etag, found.slug))
 
     @get(
         "/{slug:str}/form",

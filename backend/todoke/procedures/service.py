@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from todoke import clock, jp
+from todoke import clock, jp, published
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import NotFound, Text
 from todoke.procedures.schemas import (
@@ -74,6 +74,7 @@ async def publish(
             "WHERE id = ?",
             [version, department_id, sort_order, procedure_id],
         )
+        await published.changed(sql)
     return version
 
 
@@ -113,16 +114,18 @@ _PUBLISHED = (
 )
 
 
-async def _published(municipality_id: int, slug: str | None = None) -> list[ProcedureSummary]:
+async def published_catalogue(municipality_id: int) -> published.Kept[list[ProcedureSummary]]:
+    """The published procedures in catalogue order, kept in memory until a publish."""
+    return await published.kept(
+        "procedures", municipality_id, lambda: _load_published(municipality_id)
+    )
+
+
+async def _load_published(municipality_id: int) -> list[ProcedureSummary]:
     async with read_transaction() as sql:
-        if slug is None:
-            rows = await sql.rows(
-                _Published, _PUBLISHED + " ORDER BY p.sort_order, p.id", [municipality_id]
-            )
-        else:
-            rows = await sql.rows(
-                _Published, _PUBLISHED + " AND p.slug = ?", [municipality_id, slug]
-            )
+        rows = await sql.rows(
+            _Published, _PUBLISHED + " ORDER BY p.sort_order, p.id", [municipality_id]
+        )
         departments = await department_refs(sql, municipality_id) if rows else {}
     summaries = []
     for row in rows:
@@ -146,13 +149,13 @@ async def _published(municipality_id: int, slug: str | None = None) -> list[Proc
 async def list_published(municipality_id: int, query: str = "") -> list[ProcedureSummary]:
     """Published procedures of the municipality in catalogue order; ``query`` matches
     titles, summaries and keywords regardless of kana, width and case."""
-    summaries = await _published(municipality_id)
+    summaries = (await published_catalogue(municipality_id)).value
     folded = jp.fold_for_search(query) if query else ""
     return [s for s in summaries if _matches(s, folded)] if folded else summaries
 
 
 async def get_published(municipality_id: int, slug: str) -> ProcedureSummary:
-    found = await _published(municipality_id, slug)
-    if not found:
-        raise NotFound(Text("この手続きはありません。", "There is no procedure with this name."))
-    return found[0]
+    for summary in (await published_catalogue(municipality_id)).value:
+        if summary.slug == slug:
+            return summary
+    raise NotFound(Text("この手続きはありません。", "There is no procedure with this name."))

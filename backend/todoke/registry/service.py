@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from todoke import clock
+from todoke import clock, published
 from todoke.codes import secret_hash
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import NotFound, Text, Unauthenticated
@@ -120,6 +120,7 @@ async def ensure_departments(
                     "VALUES (?, ?, ?, ?, ?) RETURNING id",
                     [municipality_id, seed.code, *names],
                 )
+        await published.changed(sql)  # the catalogue names each procedure's department
     return {seed.code: ids[seed.code] for seed in departments}
 
 
