@@ -112,6 +112,17 @@ async def test_a_burst_of_uploads_stops_at_the_quota(app, hanako):
     assert [r["files"] for r in await usage_rows()] == [5]
 
 
+async def test_the_default_quota_is_fifty_files_and_fifty_megabytes_a_day(app, hanako):
+    resident, headers = hanako
+    settings = app.state.settings
+    assert (settings.upload_daily_files, settings.upload_daily_bytes) == (50, 50 * 1_048_576)
+    data = png_bytes()
+    for _ in range(50):
+        assert (await upload(resident, headers, data)).status_code == 201
+    assert_problem(await upload(resident, headers, data), 429)
+    assert [r["files"] for r in await usage_rows()] == [50]
+
+
 async def test_the_quota_starts_again_the_next_day_in_japan(app, hanako):
     resident, headers = hanako
     limits(app, upload_daily_files=1)

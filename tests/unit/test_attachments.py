@@ -698,3 +698,17 @@ def test_stored_names_take_the_extension_of_the_content(given, content_type, exp
 )
 def test_content_disposition_offers_both_names(name, header):
     assert content_disposition(name) == header
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6),
+    cut=st.integers(0, 10_000),
+)
+def test_damaged_pdfs_never_crash(edits, cut):
+    damaged = bytearray(build_pdf(b"/OpenAction [3 0 R /Fit]"))
+    for at, value in edits:
+        damaged[at % len(damaged)] = value
+    damaged = bytes(damaged[: max(5, len(damaged) - cut % 200)])
+    with contextlib.suppress(UploadRejected):
+        check_upload(damaged, max_bytes=1_000_000)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -483,20 +483,24 @@ def decode_image(data: bytes, content_type: str) -> bytes:
         with Image.open(io.BytesIO(data), formats=[expected]) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise UploadRejected(
-                    "The picture has too many pixels; take it at a lower resolution",
-                    "画像の画素数が多すぎます。解像度を下げて撮影してください",
-                )
+                raise _too_many_pixels()
             image.load()
             if content_type == "image/jpeg":
                 return data
             return _png_from_pixels(image)
     except UploadRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own ceiling, above ours
+        raise _too_many_pixels() from exc
+    except Exception as exc:  # a decoder meeting hostile bytes raises many kinds: all refusals
         raise _damaged_image() from exc
-    except Image.DecompressionBombError as exc:
-        raise _damaged_image() from exc
+
+
+def _too_many_pixels() -> UploadRejected:
+    return UploadRejected(
+        "The picture has too many pixels; take it at a lower resolution",
+        "画像の画素数が多すぎます。解像度を下げて撮影してください",
+    )
 
 
 def _png_from_pixels(image: Image.Image) -> bytes:
