@@ -130,6 +130,12 @@ class AttachmentController(Controller):
         "/",
         operation_id="uploadAttachment",
         summary="Upload a file as the raw request body (PDF, JPEG or PNG by content)",
+        description=(
+            "Verified residents (and staff at the counter) only: 403 otherwise. Each account "
+            "may store TODOKE_UPLOAD_DAILY_FILES files and TODOKE_UPLOAD_DAILY_BYTES bytes per "
+            "day (Japan time); beyond that 429 with Retry-After. The stored name keeps the "
+            "given stem with the extension of the detected type."
+        ),
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # capped below by the settings' attachment limit
         guards=[
