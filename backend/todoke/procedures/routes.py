@@ -5,7 +5,6 @@ filing (reading, deciding, filing with a resident at the counter) is under staff
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
@@ -26,7 +25,7 @@ from todoke.procedures import (
     service,
     uploads,
 )
-from todoke.procedures.attachments import FileStore
+from todoke.procedures.attachments import FileStore, content_disposition
 from todoke.procedures.receipt import receipt_html
 from todoke.procedures.schemas import (
     Amendment,
@@ -150,6 +149,12 @@ class AttachmentController(Controller):
         "/",
         operation_id="uploadAttachment",
         summary="Upload a file as the raw request body (PDF, JPEG or PNG by content)",
+        description=(
+            "Verified residents (and staff at the counter) only: 403 otherwise. Each account "
+            "may store TODOKE_UPLOAD_DAILY_FILES files and TODOKE_UPLOAD_DAILY_BYTES bytes per "
+            "day (Japan time); beyond that 429 with Retry-After. The stored name keeps the "
+            "given stem with the extension of the detected type."
+        ),
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # capped below by the settings' attachment limit
         guards=[
@@ -165,9 +170,15 @@ class AttachmentController(Controller):
     ) -> AttachmentRead:
         settings: Settings = request.app.state.settings
         limit = settings.max_attachment_bytes
+        quota = uploads.UploadQuota(
+            files=settings.upload_daily_files, bytes=settings.upload_daily_bytes
+        )
+        # Who may upload, and whether today's quota has room, before the body is read.
+        uploads.require_may_upload(principal)
+        await uploads.require_room(principal, quota)
         body = await inputs.read_capped_body(request, limit)
         return await uploads.store_upload(
-            principal, _store(request), filename=filename, data=body, max_bytes=limit
+            principal, _store(request), filename=filename, data=body, max_bytes=limit, quota=quota
         )
 
     @get("/{token:str}", operation_id="downloadAttachment")
@@ -182,7 +193,7 @@ class AttachmentController(Controller):
             found.data,
             media_type=found.content_type,
             headers={
-                "content-disposition": "attachment; filename*=UTF-8''" + quote(found.filename),
+                "content-disposition": content_disposition(found.filename),
                 "cache-control": "private, no-store",
             },
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from todoke.identity.tables import Account
@@ -99,6 +99,17 @@ class Attachment(Table):
     size = Integer()
     sha256 = Varchar(length=64)
     created_at = Timestamptz()
+
+
+class UploadUsage(Table):
+    """What one account has stored on one day (Japan time): the per-account quota, counted
+    here rather than in a process's memory so every server process sees the same count, and
+    kept when an attachment row is later removed."""
+
+    account = ForeignKey(references=Account, null=False)
+    day = Date()
+    files = Integer(default=0)
+    bytes = BigInt(default=0)
 
 
 class CorrectionRequest(Table):
