@@ -33,7 +33,6 @@ from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
 from todoke.identity.service import ConsentListeners
 from todoke.notices.routes import (
-    ADDRESS_CHANGES_PER_HOUR,
     EmailController,
     EmailUnsubscribeController,
     InboxController,
@@ -65,6 +64,7 @@ from todoke.staff.designer.programs import StaffProgramController
 from todoke.staff.designer.routes import DesignerController
 from todoke.staff.residents.routes import ResidentRecordController
 from todoke.web.edge import EdgeMiddleware, configure_logging
+from todoke.web.forwarded import ClientResolver, parse_networks
 from todoke.web.guards import provide_optional_principal, provide_principal
 from todoke.web.problems import (
     EXCEPTION_HANDLERS,
@@ -242,13 +242,8 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
                 "settings": settings,
                 "pwa_build": bundle.build,
                 "file_store": LocalFileStore(settings.data_path / "attachments"),
-                # notices' email routes count address changes with identity's limiter.
-                "email_address_limit": rate_limit(
-                    "email-address",
-                    limit=lambda _: ADDRESS_CHANGES_PER_HOUR,
-                    window_seconds=3600,
-                    per="account",
-                ),
+                # notices' routes count with identity's limiter (notices sits below it).
+                "rate_limit": rate_limit,
             }
         ),
         request_max_body_size=settings.max_body_bytes,
@@ -261,7 +256,11 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         debug=False,
     )
     # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
-    edge = EdgeMiddleware(app.asgi_handler, https=settings.serves_https)
+    edge = EdgeMiddleware(
+        app.asgi_handler,
+        https=settings.serves_https,
+        clients=ClientResolver(parse_networks(settings.trusted_proxies), settings.forwarded_header),
+    )
     edge.learn_routes(
         [
             (route.path_format or "/", {str(method) for method in route.methods} - {"OPTIONS"})

@@ -44,18 +44,29 @@ async def _prepare(settings: Settings) -> list[str]:
         await stop_database(engine)
 
 
+def server_config(settings: Settings, app: Any) -> Any:
+    """uvicorn's settings for ``app``. Its own proxy-header handling stays off: it believes
+    X-Forwarded-For from any loopback peer; the app's edge believes only
+    TODOKE_TRUSTED_PROXIES."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=settings.host, port=settings.port, **SERVER_OPTIONS)
+
+
+# uvicorn's options for every server Todoke runs (and for the benchmark's bare baseline):
+# Todoke logs requests itself, as JSON lines; its own proxy-header handling stays off.
+SERVER_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False, "proxy_headers": False}
+
+
 def _run_server(settings: Settings) -> None:
     import uvicorn
 
     from todoke.app import create_app
 
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, **SERVER_OPTIONS)
-
-
-# uvicorn's options for every server Todoke runs (and for the benchmark's bare baseline):
-# Todoke logs requests itself, as JSON lines.
-SERVER_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False}
+    server = uvicorn.Server(server_config(settings, create_app(settings)))
+    server.run()
+    if not server.started:  # as uvicorn.run does: a port in use is a failed start
+        sys.exit(3)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from todoke.web.forwarded import FORWARDED_HEADERS, parse_networks
+
 ENV_PREFIX = "TODOKE_"
 SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
@@ -34,6 +36,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # activation codes per ten minutes (on top of the per-account lock after five misses).
     auth_rate_limit: int = 30
     verification_rate_limit: int = 10
+    # Reverse proxies (addresses or networks, e.g. 127.0.0.1,10.0.0.0/8) whose forwarded
+    # headers are believed; empty: none are, and the client is the connection's peer.
+    trusted_proxies: tuple[str, ...] = ()
+    # The header those proxies write the client into: x-forwarded-for or forwarded.
+    forwarded_header: str = "x-forwarded-for"
     # JSON request bodies; registry files sent over the API have their own, larger cap.
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 64 * 1_048_576
@@ -116,6 +123,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
             raw[field.name] = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         elif field.name == "push_service_hosts":
             raw[field.name] = [h.strip().lower() for h in value.split(",") if h.strip()]
+        elif field.name == "trusted_proxies":
+            raw[field.name] = [p.strip() for p in value.split(",") if p.strip()]
         else:
             raw[field.name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -134,6 +143,12 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         settings.is_postgres or settings.database_url.startswith("sqlite:///")
     ):
         raise ValueError("TODOKE_DATABASE_URL must be postgresql://… or sqlite:///path")
+    try:
+        parse_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise ValueError(f"TODOKE_TRUSTED_PROXIES: {exc}") from exc
+    if settings.forwarded_header not in FORWARDED_HEADERS:
+        raise ValueError(f"TODOKE_FORWARDED_HEADER must be one of {', '.join(FORWARDED_HEADERS)}")
     if settings.smtp_url:
         parts = urlsplit(settings.smtp_url)
         try:

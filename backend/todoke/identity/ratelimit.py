@@ -9,9 +9,10 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from todoke.db import write_transaction
+from todoke.db import read_transaction, write_transaction
 from todoke.errors import Text, TooManyRequests
 from todoke.settings import Settings
+from todoke.web.forwarded import client_address, rate_key
 
 _UPSERT = (
     "INSERT INTO rate_counter (key, window_start, count) VALUES (?, ?, 1) "
@@ -22,21 +23,43 @@ _UPSERT = (
 )
 
 
+def _window(window_seconds: int) -> tuple[float, int]:
+    now = time.time()
+    return now, int(now // window_seconds) * window_seconds
+
+
+def _too_many(now: float, window: int, window_seconds: int) -> TooManyRequests:
+    return TooManyRequests(
+        Text(
+            "試行回数が多すぎます。しばらく待ってからお試しください。",
+            "Too many attempts. Please wait and try again.",
+        ),
+        retry_after=int(window + window_seconds - now) + 1,
+    )
+
+
 async def hit(key: str, *, limit: int, window_seconds: int) -> None:
     """Count one attempt for ``key``; over ``limit`` in the window raises TooManyRequests
     with the seconds until the window ends."""
-    now = time.time()
-    window = int(now // window_seconds) * window_seconds
+    now, window = _window(window_seconds)
     async with write_transaction() as sql:
         count = await sql.value(_UPSERT, [key[:200], window])
     if count > limit:
-        raise TooManyRequests(
-            Text(
-                "試行回数が多すぎます。しばらく待ってからお試しください。",
-                "Too many attempts. Please wait and try again.",
-            ),
-            retry_after=int(window + window_seconds - now) + 1,
+        raise _too_many(now, window, window_seconds)
+
+
+async def check(key: str, *, limit: int, window_seconds: int) -> None:
+    """Refuse (429) when ``key`` has already been counted ``limit`` times in this window,
+    counting nothing: for limits on failures, checked before the attempt is even tried and
+    counted with ``hit`` only when it fails."""
+    now, window = _window(window_seconds)
+    async with read_transaction() as sql:
+        count = await sql.value(
+            "SELECT count FROM rate_counter WHERE key = ? AND window_start = ?",
+            [key[:200], window],
         )
+    if count is not None and count >= limit:
+        raise _too_many(now, window, window_seconds)
 
 
 def rate_limit(
@@ -44,20 +67,24 @@ def rate_limit(
     *,
     limit: Callable[[Settings], int],
     window_seconds: int = 60,
-    per: str = "client",
+    per: str | tuple[str, ...] = "client",
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A guard counting each call of the route it is declared on, per client address
-    (``per="client"``) or per signed-in account (``per="account"``); over ``limit(settings)``
-    in the window the call is refused with 429 before the handler runs."""
+    (``per="client"``), per signed-in account (``per="account"``) or each of both
+    (``per=("account", "client")``: many accounts from one address, or one account from many
+    addresses, are each held back); over ``limit(settings)`` in the window the call is
+    refused with 429 before the handler runs."""
+    keys = (per,) if isinstance(per, str) else per
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         settings: Settings = connection.app.state.settings
-        if per == "account":
-            user = connection.scope.get("user")
-            who = str(getattr(user, "account_id", "anonymous"))
-        else:
-            who = connection.client.host if connection.client else "unknown"
-        await hit(f"{name}:{who}", limit=limit(settings), window_seconds=window_seconds)
+        for key in keys:
+            if key == "account":
+                user = connection.scope.get("user")
+                who = f"account={getattr(user, 'account_id', 'anonymous')}"
+            else:
+                who = rate_key(client_address(connection))
+            await hit(f"{name}:{who}", limit=limit(settings), window_seconds=window_seconds)
 
     guard.__name__ = f"rate_limit_{name}"
     return guard

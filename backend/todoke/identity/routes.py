@@ -26,7 +26,7 @@ from todoke.errors import (
 )
 from todoke.identity import delegations, passkeys, service
 from todoke.identity.auth import session_cookie_name
-from todoke.identity.ratelimit import rate_limit
+from todoke.identity.ratelimit import check, hit, rate_limit
 from todoke.identity.schemas import (
     AccountRead,
     CeremonyData,
@@ -52,6 +52,7 @@ from todoke.notices import service as notices
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
+from todoke.web.forwarded import client_address, rate_key
 from todoke.web.guards import residents_only, signed_in
 from todoke.web.inputs import RowId
 
@@ -107,15 +108,19 @@ def _per_client(name: str, factor: int = 1) -> Callable[..., Awaitable[None]]:
     return rate_limit(name, limit=lambda settings: settings.auth_rate_limit * factor)
 
 
-# Codes are short: guessing them is held back to a few tries per ten minutes.
+# Codes are short: guessing them is held back to a few tries per ten minutes, per account
+# and per client address (many accounts from one address, or one from many).
 VERIFICATION_LIMIT = rate_limit(
-    "verify", limit=lambda settings: settings.verification_rate_limit, window_seconds=600
+    "verify",
+    limit=lambda settings: settings.verification_rate_limit,
+    window_seconds=600,
+    per=("account", "client"),
 )
 DELEGATION_LIMIT = rate_limit(
     "delegation",
     limit=lambda settings: settings.verification_rate_limit,
     window_seconds=600,
-    per="account",
+    per=("account", "client"),
 )
 
 
@@ -164,6 +169,7 @@ class AuthController(Controller):
     )
     async def registration_options(
         self,
+        request: Request[Any, Any, Any],
         state: State,
         municipality: NamedDependency[MunicipalityRead],
         data: JSONBody[RegistrationStart],
@@ -171,7 +177,17 @@ class AuthController(Controller):
         settings: Settings = state.settings
         display_name = data.display_name.strip()[:100] or "とどけ利用者"
         if data.invite:
-            invite = await service.open_staff_invite(municipality.id, data.invite)
+            # An invite link is a code too: wrong ones are held back like activation codes
+            # (per address; there is no account yet). Only misses count: a desk signing up
+            # many staff from one address is not slowed.
+            key = f"invite:{rate_key(client_address(request))}"
+            limit = {"limit": settings.verification_rate_limit, "window_seconds": 600}
+            await check(key, **limit)
+            try:
+                invite = await service.open_staff_invite(municipality.id, data.invite)
+            except InvalidInput:
+                await hit(key, **limit)
+                raise
             display_name = invite.display_name
         binding = secrets.token_urlsafe(24)
         options = await passkeys.registration_options(
@@ -267,7 +283,7 @@ class AuthController(Controller):
                 actor_kind="anonymous",
                 action="identity.sign_in_failed",
                 purpose="sign-in",
-                detail={"client": request.client.host if request.client else "unknown"},
+                detail={"client": client_address(request)},
             )
             raise
         kind = await service.account_kind(account_id)

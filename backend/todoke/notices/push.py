@@ -7,16 +7,18 @@ it to the push service. Knows nothing of why a notice was written.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from todoke import clock
 from todoke.codes import b64url_decode
 from todoke.db import SqlSession, read_transaction, write_transaction
-from todoke.errors import InvalidInput, Text
+from todoke.errors import Conflict, InvalidInput, Text
 from todoke.notices.schemas import DeliveryFigures
 
 LANGUAGES = ("ja", "easy", "en")
@@ -30,6 +32,18 @@ def _key_bytes(value: str) -> bytes:
         return b64url_decode(value)
     except ValueError:
         return b""
+
+
+def _on_p256(key: bytes) -> bool:
+    """An uncompressed point (0x04, x, y) on P-256: any other 65 bytes would be stored and
+    then fail the key agreement of every notice sent to it (RFC 8291 §3.1)."""
+    if len(key) != 65 or key[0] != 4:
+        return False
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), key)
+    except ValueError:
+        return False
+    return True
 
 
 def _refuse(en: str, ja: str) -> InvalidInput:
@@ -69,11 +83,32 @@ def check_subscription(
             "The endpoint is not a known push service.",
             "この通知サービスには対応していません。",
         )
-    key = _key_bytes(p256dh)
-    if len(key) != 65 or key[0] != 4:
+    if not _on_p256(_key_bytes(p256dh)):
         raise _refuse("p256dh must be an uncompressed P-256 key.", "通知の鍵が正しくありません。")
     if len(_key_bytes(auth)) != 16:
         raise _refuse("auth must be 16 bytes.", "通知の鍵が正しくありません。")
+
+
+class _Held(msgspec.Struct):
+    id: int
+    account: int
+    p256dh: str
+    auth: str
+
+
+def _same_keys(held: _Held, p256dh: str, auth: str) -> bool:
+    # Compared as bytes: the same key may come padded or not.
+    return hmac.compare_digest(_key_bytes(held.p256dh), _key_bytes(p256dh)) and (
+        hmac.compare_digest(_key_bytes(held.auth), _key_bytes(auth))
+    )
+
+
+ENDPOINT_TAKEN = Conflict(
+    Text(
+        "この通知の宛先は別のアカウントで使われています。",
+        "This push endpoint belongs to another account.",
+    )
+)
 
 
 async def subscribe(
@@ -87,12 +122,25 @@ async def subscribe(
     user_agent: str,
     language: str,
 ) -> None:
-    """Create or refresh this device's subscription. An endpoint is one browser profile: if
-    another account used it before (a shared phone), it now belongs to whoever is signed in."""
+    """Create or refresh this device's subscription.
+
+    An endpoint is one browser profile's push resource, and its keys (p256dh, auth) are made
+    by that browser with it (RFC 8030 §4, RFC 8291 §2): whoever shows the endpoint with the
+    same keys is that browser, e.g. a shared phone where the next resident signed in, and the
+    subscription moves to them. The endpoint with other keys is not that browser (a push
+    encrypted to them could not be read there, and the holder would stop getting notices),
+    so it is refused while it belongs to another account."""
     now = clock.now()
     async with write_transaction() as sql:
-        held = await sql.value("SELECT id FROM push_subscription WHERE endpoint = ?", [endpoint])
-        if held is not None:
+        held_row = await sql.row(
+            _Held,
+            "SELECT id, account, p256dh, auth FROM push_subscription WHERE endpoint = ?",
+            [endpoint],
+        )
+        if held_row is not None:
+            held = held_row.id
+            if held_row.account != account_id and not _same_keys(held_row, p256dh, auth):
+                raise ENDPOINT_TAKEN
             await sql.execute(
                 "UPDATE push_subscription SET municipality = ?, account = ?, session = ?, "
                 "p256dh = ?, auth = ?, user_agent = ?, language = ?, last_seen_at = ? WHERE id = ?",

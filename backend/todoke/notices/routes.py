@@ -4,11 +4,12 @@ the resident's email address, and the one-click unsubscribe link of every notice
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody, QueryParameter
@@ -32,15 +33,74 @@ from todoke.notices.schemas import (
 from todoke.notices.worker import vapid_keys
 from todoke.principal import Principal
 from todoke.settings import Settings
-from todoke.web.guards import residents_only
+from todoke.web.guards import residents_only, signed_in
 from todoke.web.inputs import RowId
+
+
+def _limited(
+    name: str,
+    *,
+    limit: Callable[[Settings], int],
+    window_seconds: int,
+    per: str | tuple[str, ...],
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
+    """A guard counting calls with identity's shared rate limiter (``identity.ratelimit``),
+    which the app factory hands over as ``state.rate_limit``, since notices sits below
+    identity."""
+
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        counted = connection.app.state.rate_limit(
+            name, limit=limit, window_seconds=window_seconds, per=per
+        )
+        await counted(connection, handler)
+
+    guard.__name__ = f"rate_limit_{name}"
+    return guard
+
+
+# The app sends this device's subscription at each start: a busy resident stays far below
+# these, a script writing subscriptions in a loop does not.
+SUBSCRIPTION_WRITES_PER_HOUR = 60
+limit_subscription_writes = _limited(
+    "push-subscription",
+    limit=lambda _: SUBSCRIPTION_WRITES_PER_HOUR,
+    window_seconds=3600,
+    per="account",
+)
+# Per address, the budget of sign-in options: every resident behind one address opens the app.
+limit_subscription_writes_per_client = _limited(
+    "push-subscription-client",
+    limit=lambda settings: settings.auth_rate_limit * 4,
+    window_seconds=60,
+    per="client",
+)
+# Each address entered sends an email: a few an hour per account.
+ADDRESS_CHANGES_PER_HOUR = 5
+limit_address_changes = _limited(
+    "email-address", limit=lambda _: ADDRESS_CHANGES_PER_HOUR, window_seconds=3600, per="account"
+)
+# The confirmation token is a code entered by a link: guesses are held back like every code's.
+limit_confirmations = _limited(
+    "email-confirm",
+    limit=lambda settings: settings.verification_rate_limit,
+    window_seconds=600,
+    per=("account", "client"),
+)
 
 
 class PushController(Controller):
     path = "/api/push"
     tags = ["notices"]
 
-    @get("/public-key", operation_id="pushPublicKey", cache=3600)
+    # Public (the same key for everyone), so browsers and proxies may keep it.
+    @get(
+        "/public-key",
+        operation_id="pushPublicKey",
+        cache=3600,
+        cache_control=CacheControlHeader(public=True, max_age=3600),
+    )
     async def public_key(self, state: State) -> PublicKey:
         return PublicKey(public_key=vapid_keys(state.settings).public_key_b64url)
 
@@ -48,6 +108,7 @@ class PushController(Controller):
         "/subscription",
         operation_id="subscribePush",
         status_code=HTTP_204_NO_CONTENT,
+        guards=[signed_in, limit_subscription_writes, limit_subscription_writes_per_client],
     )
     async def subscribe(
         self,
@@ -78,6 +139,7 @@ class PushController(Controller):
         "/subscription",
         operation_id="unsubscribePush",
         status_code=HTTP_204_NO_CONTENT,
+        guards=[signed_in, limit_subscription_writes, limit_subscription_writes_per_client],
     )
     async def unsubscribe(
         self, principal: NamedDependency[Principal], data: JSONBody[Unsubscribe]
@@ -109,18 +171,6 @@ class InboxController(Controller):
             raise NotFound(Text("お知らせがありません。", "No such notice."))
 
 
-ADDRESS_CHANGES_PER_HOUR = 5
-
-
-async def limit_address_changes(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    """Each address entered sends an email: a few an hour per account. The counter is
-    identity's shared rate limiter (``identity.ratelimit``), which the app factory hands
-    over as ``state.email_address_limit``, since notices sits below identity."""
-    await connection.app.state.email_address_limit(connection, handler)
-
-
 class EmailController(Controller):
     """The resident's email address: notices are mailed to it ("a notice is waiting", with
     a link to the inbox) once confirmed, while "email me" is on."""
@@ -149,7 +199,7 @@ class EmailController(Controller):
             language=data.language,
         )
 
-    @post("/confirm", operation_id="confirmEmail", status_code=200)
+    @post("/confirm", operation_id="confirmEmail", status_code=200, guards=[limit_confirmations])
     async def confirm(
         self, principal: NamedDependency[Principal], data: JSONBody[EmailConfirmBody]
     ) -> EmailStatus:

@@ -244,7 +244,7 @@ class ApplicationController(Controller):
                 "confirm",
                 limit=lambda settings: settings.verification_rate_limit,
                 window_seconds=600,
-                per="account",
+                per=("account", "client"),
             ),
         ],
     )

@@ -1,4 +1,5 @@
-"""The edge of every HTTP exchange: request ids, security headers and access logs.
+"""The edge of every HTTP exchange: the client's address, request ids, security headers,
+``Cache-Control`` and access logs.
 
 One plain ASGI middleware rather than several, because it sits on every request's path.
 """
@@ -13,6 +14,8 @@ import time
 from typing import Any
 
 import msgspec
+
+from todoke.web.forwarded import ClientResolver
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -49,9 +52,10 @@ def _headers(schema_page: bool, https: bool) -> list[tuple[bytes, bytes]]:
 
 
 class EdgeMiddleware:
-    def __init__(self, app: Any, *, https: bool) -> None:
+    def __init__(self, app: Any, *, https: bool, clients: ClientResolver | None = None) -> None:
         self.app = app
         self.https = https
+        self.clients = clients or ClientResolver(())
         self._plain = _headers(False, https)
         self._schema = _headers(True, https)
         self._allow: list[tuple[re.Pattern[str], str]] = []
@@ -73,12 +77,20 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Resolved once, here, so everything after keys on the same client address.
+        client, scheme = self.clients.resolve(scope)
+        peer = scope.get("client")
+        port = peer[1] if peer and peer[0] == client else 0
+        scope = {**scope, "client": (client, port), "scheme": scheme or scope.get("scheme", "http")}
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else None
         request_id = request_id or secrets.token_hex(8)
         token = _request_id.set(request_id)
         path: str = scope.get("path", "")
         extra = self._schema if path.startswith("/schema") else self._plain
+        # API answers carry personal data: no browser or proxy cache keeps them unless the
+        # route itself said otherwise (the few public catalogue routes set Cache-Control).
+        no_store = path.startswith("/api/")
         https = self.https or scope.get("scheme") == "https"
         if https and not self.https:
             extra = [*extra, (b"strict-transport-security", b"max-age=63072000; includeSubDomains")]
@@ -109,8 +121,11 @@ class EdgeMiddleware:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
+                headers = message.get("headers", [])
+                if no_store and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers = [*headers, (b"cache-control", b"no-store")]
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *headers,
                     *extra,
                     (b"x-request-id", request_id.encode()),
                 ]

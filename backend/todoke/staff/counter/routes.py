@@ -24,8 +24,11 @@ from todoke.registry.schemas import MunicipalityRead
 from todoke.staff.schemas import CounterVerified
 from todoke.web.guards import requires
 
+# Counter codes are entered by staff: per staff account and per address (the desk's).
 COUNTER_VERIFICATION_LIMIT = rate_limit(
-    "counter-verification", limit=lambda settings: settings.auth_rate_limit
+    "counter-verification",
+    limit=lambda settings: settings.auth_rate_limit,
+    per=("account", "client"),
 )
 
 
