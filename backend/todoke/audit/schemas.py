@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 
 
-class AccessBasis(msgspec.Struct, frozen=True):
+class AccessBasis(msgspec.Struct, frozen=True, omit_defaults=True):
     """What a staff opening of the resident's record belonged to, as the resident sees it:
     which case, consultation or follow-up (and its department), or a reason's category. The
     staff member's own words are never part of it."""
