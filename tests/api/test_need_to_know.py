@@ -252,6 +252,7 @@ async def test_a_caseworker_reads_no_welfare_or_tax_fact_outside_their_work(
         "?reason_category=resident_inquiry&reason=確認",  # too short
         "?reason_category=resident_inquiry&reason=" + "長" * 501,
         "?reason_category=gossip&reason=本人から電話で手続きの問い合わせ",
+        "?reason_category=other&reason=本人から電話で%00手続きの問い合わせ",
         "?case=1&consultation=1",  # two bases
         "?case=0",
         "?case=99999999999999999999",

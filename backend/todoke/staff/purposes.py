@@ -4,6 +4,7 @@ the work it belongs to (``parse_basis``)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 import msgspec
@@ -126,6 +127,9 @@ def parse_basis(
     if follow_up is not None:
         return Basis(kind="follow_up", ref=follow_up)
     text = " ".join((reason or "").split())
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+        # NUL and friends: no database stores them as text, and no reason needs them.
+        raise _basis_problem("reason", "使えない文字が含まれています", "control characters")
     if reason_category not in REASON_CATEGORIES:
         raise _basis_problem(
             "reason_category", "理由の種類を選んでください", ", ".join(REASON_CATEGORIES)
