@@ -585,6 +585,25 @@ def test_staff_open_a_resident_for_a_case_or_a_reason_and_record_a_consultation(
         {"category": "counter_support", "reason": "窓口で本人から児童扶養手当の手続きの相談"}
     ]
 
+    # Their supervisor reads the reason and marks it reviewed; the counter cannot list them.
+    expect(nav(page).get_by_role("link", name="閲覧確認")).to_have_count(0)
+    page = staff_in(make_page, live_demo, "係長 四郎", "supervisor", "child-support")
+    nav(page).get_by_role("link", name="閲覧確認").click()
+    expect(page.locator("main h1")).to_have_text("理由による閲覧の確認")
+    row = page.locator("tr", has_text=registry_id)
+    expect(row).to_contain_text("窓口 二子")
+    expect(row).to_contain_text("窓口での手続き支援")
+    expect(row).to_contain_text("窓口で本人から児童扶養手当の手続きの相談")
+    assert_no_axe_violations(page, "/staff/openings")
+    shoot(page, "staff-openings-desktop")
+    row.get_by_role("button", name=re.compile("^確認済みにする")).click()
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(row.locator("td").last).to_have_text("確認済み")
+    reviewed = live_demo.query(
+        f"SELECT reviewed_at FROM reason_opening WHERE person = {person['id']}"
+    )
+    assert reviewed[0]["reviewed_at"] is not None
+
     # The caseworker of the claim's department opens it for the case: the household and
     # the application are theirs to see. A case of another department is refused, said why.
     page = staff_in(make_page, live_demo, "子育て 三郎", "caseworker", "child-support")

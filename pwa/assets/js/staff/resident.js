@@ -405,6 +405,11 @@ function consultationList(items) {
         el(
           'p',
           { class: 'staff-record__meta' },
+          t('resident.consultations.number', { id: item.id }),
+        ),
+        el(
+          'p',
+          { class: 'staff-record__meta' },
           t('resident.consultations.meta', {
             name: item.staff_name,
             topics: item.topics.map((topic) => label('topic', topic)).join('、'),
