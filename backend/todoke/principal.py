@@ -46,6 +46,8 @@ class Permission(StrEnum):
     # Print outreach letters and download their batches: the files hold live sign-up codes.
     LETTERS_PRINT = "letters_print"
     ADMINISTER = "administer"  # staff accounts, invites, registry imports, audit trail
+    # Review the records their departments' staff opened on a reason alone.
+    REVIEW_OPENINGS = "review_openings"
 
 
 _ALL = frozenset(Permission)
@@ -70,6 +72,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.LETTERS_PRINT,
         Permission.DESIGN_PROCEDURES,
         Permission.METRICS_READ,
+        Permission.REVIEW_OPENINGS,
     },
     Role.CASEWORKER: _CASEWORK,
     Role.SUPPORT: frozenset(

@@ -44,6 +44,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/residents/{registry_id:str}"): ALL_STAFF,
     ("POST", "/api/staff/residents/{registry_id:str}/consultations"): ALL_STAFF,
     ("GET", "/api/staff/follow-ups"): ALL_STAFF,
+    ("GET", "/api/staff/reason-openings"): DESIGN,
+    ("POST", "/api/staff/reason-openings/{opening_id:int}/reviewed"): DESIGN,
+    ("GET", "/api/staff/need-to-know"): ONLY_ADMIN,
+    ("PUT", "/api/staff/need-to-know"): ONLY_ADMIN,
     ("POST", "/api/staff/follow-ups/{follow_up_id:int}/done"): ALL_STAFF,
     ("GET", "/api/staff/procedures"): DESIGN,
     ("GET", "/api/staff/procedures/{slug:str}"): DESIGN,
@@ -169,7 +173,7 @@ async def _request(caller, headers, method, path, world, extra):
             {"status": "resolved", "message": "ok"},
         ),
         "/api/staff/residents/{registry_id:str}": (
-            "/api/staff/residents/1000000000?purpose=consultation",
+            f"/api/staff/residents/1000000000?case={application}",
             None,
         ),
         "/api/staff/residents/{registry_id:str}/consultations": (
@@ -183,6 +187,14 @@ async def _request(caller, headers, method, path, world, extra):
                     {"task": "再連絡", "due_on": (today + timedelta(days=7)).isoformat()}
                 ],
             },
+        ),
+        "/api/staff/reason-openings/{opening_id:int}/reviewed": (
+            "/api/staff/reason-openings/999999/reviewed",
+            None,
+        ),
+        "/api/staff/need-to-know": (
+            "/api/staff/need-to-know",
+            {"rules": []},  # refused (422) once past authorisation: the grants stay
         ),
         "/api/staff/follow-ups/{follow_up_id:int}/done": (
             "/api/staff/follow-ups/999999/done",
@@ -280,17 +292,28 @@ async def test_a_caseworker_of_another_department_sees_nothing(client_for, app, 
 
 async def test_other_departments_records_need_the_residents_consent(client_for, app, city, world):
     resident, resident_headers = world["callers"]["resident"]
-    waste, _ = await staff_client(client_for, app, city, role=CASEWORKER, departments=["waste"])
-    view = (await waste.get("/api/staff/residents/1000000000?purpose=consultation")).json()
+    welfare, headers = await staff_client(
+        client_for, app, city, role=CASEWORKER, departments=["welfare"]
+    )
+    recorded = await welfare.post(
+        "/api/staff/residents/1000000000/consultations",
+        json={"department": "welfare", "topics": ["money"], "summary": "家計の相談",
+              "held_on": date.today().isoformat()},
+        headers=headers,
+    )  # fmt: skip
+    opened = f"/api/staff/residents/1000000000?consultation={recorded.json()['id']}"
+    view = (await welfare.get(opened)).json()
     assert view["person"]["name"] == "佐藤 花子"
-    assert view["applications"] == [] and view["facts"] is None and view["notices"] == []
+    assert view["applications"] == [] and "facts" not in view and "notices" not in view
+    assert {"section": "income", "reason": "consent"} in view["withheld"]
+    assert {"section": "notices", "reason": "consent"} in view["withheld"]
     granted = await resident.post(
         "/api/me/consents", json={"purpose": "sharing", "granted": True}, headers=resident_headers
     )
     assert granted.status_code == 200
-    view = (await waste.get("/api/staff/residents/1000000000?purpose=consultation")).json()
+    view = (await welfare.get(opened)).json()
     assert [a["id"] for a in view["applications"]] == [world["application"]]
-    assert view["facts"] is not None and view["notices"]
+    assert "income_yen" in view["facts"] and view["notices"]
 
 
 async def _audit_count() -> int:
@@ -308,7 +331,7 @@ async def test_every_staff_read_of_personal_data_is_audited_once(world, read):
     if read == "case":
         response = await caseworker.get(f"/api/staff/applications/{target}?purpose=case_handling")
     elif read == "resident":
-        response = await caseworker.get("/api/staff/residents/1000000000?purpose=consultation")
+        response = await caseworker.get(f"/api/staff/residents/1000000000?case={target}")
     elif read == "attachment":
         response = await caseworker.get(f"/api/attachments/{world['attachment']}")
     elif read == "message":
@@ -411,14 +434,16 @@ async def test_registry_import_is_checked_before_it_is_applied(world):
     assert checked.status_code == 201, checked.text
     assert checked.json()["status"] == "validated", checked.json()["errors"]
     assert checked.json()["rows_created"] == 1
-    missing = await admin.get("/api/staff/residents/3000000001?purpose=resident_inquiry")
+    supervisor, _ = world["callers"][SUPERVISOR]
+    inquiry = "?reason_category=resident_inquiry&reason=電話で住民登録の有無の問い合わせ"
+    missing = await supervisor.get("/api/staff/residents/3000000001" + inquiry)
     assert missing.status_code == 404
     applied = await admin.post(
         "/api/staff/registry/imports?filename=new.csv&dry_run=false", content=csv_body,
         headers=headers,
     )  # fmt: skip
     assert applied.json()["status"] == "applied"
-    found = await admin.get("/api/staff/residents/3000000001?purpose=resident_inquiry")
+    found = await supervisor.get("/api/staff/residents/3000000001" + inquiry)
     assert found.status_code == 200
 
 

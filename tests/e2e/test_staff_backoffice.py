@@ -515,44 +515,118 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
 # --- the resident 360° view and consultations ------------------------------------------------
 
 
-def test_support_staff_open_a_resident_with_a_purpose_and_record_a_consultation(
+def test_staff_open_a_resident_for_a_case_or_a_reason_and_record_a_consultation(
     make_page, live_demo, shoot
 ):
     registry_id = single_parent(live_demo)
     resident = Resident(live_demo, registry_id)
     filed = resident.file_child_rearing_allowance()
+    person = live_demo.query(
+        f"SELECT id, family_name, given_name FROM person WHERE registry_id = '{registry_id}'"
+    )[0]
+    name = f"{person['family_name']} {person['given_name']}"
 
+    # The counter: no basis is chosen for them; a reason alone shows identity and contact.
     page = staff_in(make_page, live_demo, "窓口 二子", "support", "child-support")
     expect(nav(page).get_by_role("link", name="申請", exact=True)).to_have_count(0)
     nav(page).get_by_role("link", name="住民", exact=True).click()
     expect(page.locator("main h1")).to_have_text("住民の記録")
-    expect(page.get_by_label("閲覧の目的")).to_have_value("counter_support")
+    expect(page.get_by_label("閲覧の目的")).to_have_count(0)
     assert_no_axe_violations(page, "/staff/residents")
     shoot(page, "staff-residents-desktop")
     page.get_by_role("button", name="記録を開く").click()
     expect(error_summary(page)).to_contain_text("住民コードを入力してください")
     assert_no_axe_violations(page, "/staff/residents (errors)")
     page.get_by_label("住民コード").fill(registry_id)
-    page.get_by_label("閲覧の目的").select_option("consultation")
     page.get_by_role("button", name="記録を開く").click()
 
-    expect(page).to_have_url(re.compile(rf"/staff/residents/{registry_id}\?purpose=consultation$"))
-    person = live_demo.query(
-        f"SELECT id, family_name, given_name FROM person WHERE registry_id = '{registry_id}'"
-    )[0]
-    expect(page.locator("main h1")).to_have_text(f"{person['family_name']} {person['given_name']}")
-    expect(page.locator("main")).to_contain_text("閲覧の目的「相談対応」として記録されています")
+    expect(page).to_have_url(re.compile(rf"/staff/residents/{registry_id}$"))
+    expect(page.locator("main h1")).to_have_text("住民の記録を開く")
+    for kind in ("申請（あなたの部署の案件）", "相談記録", "フォローアップ"):
+        expect(page.get_by_label(kind)).not_to_be_checked()
+    expect(page.get_by_label("理由", exact=True)).to_be_hidden()
+    assert_no_axe_violations(page, "/staff/residents/:id (basis)")
+    page.get_by_role("button", name="記録を開く").click()
+    expect(error_summary(page)).to_contain_text("記録を開く根拠を選んでください")
+    page.get_by_label("上のどれにも当たらない（理由を書く）").check()
+    expect(page.get_by_label("番号", exact=True)).to_be_hidden()
+    page.get_by_label("理由", exact=True).fill("確認")
+    page.get_by_role("button", name="記録を開く").click()
+    summary = error_summary(page)
+    expect(summary).to_contain_text("理由の種類を選んでください")
+    expect(summary).to_contain_text("理由を10〜500文字で書いてください")
+    assert_no_axe_violations(page, "/staff/residents/:id (basis errors)")
+    page.get_by_label("理由の種類").select_option("counter_support")
+    page.get_by_label("理由", exact=True).fill("窓口で本人から児童扶養手当の手続きの相談")
+    page.get_by_role("button", name="記録を開く").click()
+
+    expect(page).to_have_url(re.compile(rf"/staff/residents/{registry_id}\?reason_category="))
+    expect(page.locator("main h1")).to_have_text(name)
+    expect(page.locator("main")).to_contain_text(
+        "この閲覧は「理由による閲覧（窓口での手続き支援）」として記録されています"
+    )
+    withheld = page.locator("[data-withheld]")
+    expect(withheld.locator('[data-withheld-reason="need_to_know"]')).to_contain_text("世帯")
+    expect(withheld).to_contain_text("生活保護")
+    expect(page.locator("#resident-household")).to_have_count(0)
+    expect(page.locator("#resident-applications")).to_have_count(0)
+    expect(page.locator("#resident-facts")).to_have_count(0)
+    expect(page.locator("#resident-person")).to_contain_text("住所")
+    assert_no_axe_violations(page, "/staff/residents/:id (counter)")
+    viewed = live_demo.query(
+        "SELECT purpose FROM audit_event WHERE action = 'resident.viewed' "
+        f"AND subject_person = {person['id']} ORDER BY id"
+    )
+    assert [v["purpose"] for v in viewed] == ["reason"]
+    openings = live_demo.query(
+        f"SELECT category, reason FROM reason_opening WHERE person = {person['id']}"
+    )
+    assert openings == [
+        {"category": "counter_support", "reason": "窓口で本人から児童扶養手当の手続きの相談"}
+    ]
+
+    # Their supervisor reads the reason and marks it reviewed; the counter cannot list them.
+    expect(nav(page).get_by_role("link", name="閲覧確認")).to_have_count(0)
+    page = staff_in(make_page, live_demo, "係長 四郎", "supervisor", "child-support")
+    nav(page).get_by_role("link", name="閲覧確認").click()
+    expect(page.locator("main h1")).to_have_text("理由による閲覧の確認")
+    row = page.locator("tr", has_text=registry_id)
+    expect(row).to_contain_text("窓口 二子")
+    expect(row).to_contain_text("窓口での手続き支援")
+    expect(row).to_contain_text("窓口で本人から児童扶養手当の手続きの相談")
+    assert_no_axe_violations(page, "/staff/openings")
+    shoot(page, "staff-openings-desktop")
+    row.get_by_role("button", name=re.compile("^確認済みにする")).click()
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(row.locator("td").last).to_have_text("確認済み")
+    reviewed = live_demo.query(
+        f"SELECT reviewed_at FROM reason_opening WHERE person = {person['id']}"
+    )
+    assert reviewed[0]["reviewed_at"] is not None
+
+    # The caseworker of the claim's department opens it for the case: the household and
+    # the application are theirs to see. A case of another department is refused, said why.
+    page = staff_in(make_page, live_demo, "子育て 三郎", "caseworker", "child-support")
+    page.goto(f"{live_demo.url}/staff/residents/{registry_id}?case=999999")
+    expect(page.locator("main h1")).to_have_text("住民の記録を開く")
+    expect(error_summary(page)).to_contain_text("あなたの部署のこの住民の案件を指定してください")
+    page.goto(f"{live_demo.url}/staff/residents/{registry_id}?case={filed['id']}")
+    expect(page.locator("main h1")).to_have_text(name)
+    expect(page.locator("main")).to_contain_text(
+        f"この閲覧は「申請 {filed['receipt_number']} の審査」として記録されています"
+    )
     sharing = page.locator('[data-sharing="false"]')
     expect(sharing).to_contain_text("本人の同意がないため、他部署の記録は表示していません")
     household = page.locator("#resident-household")
     expect(household).to_contain_text("本人")
     expect(household).to_contain_text("子")
     expect(page.locator("#resident-applications")).to_contain_text(filed["receipt_number"])
+    expect(page.locator('[data-withheld-reason="consent"]')).to_contain_text("ひとり親")
     viewed = live_demo.query(
         "SELECT purpose FROM audit_event WHERE action = 'resident.viewed' "
         f"AND subject_person = {person['id']} ORDER BY id"
     )
-    assert [v["purpose"] for v in viewed] == ["consultation"]
+    assert [v["purpose"] for v in viewed] == ["reason", "case"]
 
     # A consultation: what is missing is said; follow-up rows come and go.
     page.get_by_role("button", name="相談を記録する").click()

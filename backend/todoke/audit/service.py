@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from todoke import clock
-from todoke.audit.schemas import AccessLogEntry, ChainCheck
+from todoke.audit.schemas import AccessBasis, AccessLogEntry, ChainCheck
 from todoke.db import SqlSession, read_transaction, write_transaction
 
 GENESIS = "0" * 64
@@ -73,30 +74,83 @@ async def record(
     await _append(sql, fields, occurred)
 
 
-async def _append(sql: SqlSession, fields: _Chained, occurred: datetime) -> None:
+class Subject(msgspec.Struct, frozen=True):
+    """Whom one of several events of a kind is about (``record_many``)."""
+
+    person: int | None
+    account: int | None = None
+    detail: dict[str, Any] = {}
+
+
+async def record_many(
+    *,
+    municipality_id: int,
+    actor_kind: str,
+    action: str,
+    purpose: str,
+    subjects: Sequence[Subject],
+    actor_account: int | None = None,
+    sql: SqlSession | None = None,
+) -> None:
+    """One event per subject, chained in order, in one transaction: a staff read of a list
+    shows in each listed resident's access log."""
+    if not subjects:
+        return
+    occurred = clock.now()
+    batch = [
+        _Chained(
+            municipality=municipality_id,
+            actor_account=actor_account,
+            actor_kind=actor_kind,
+            action=action,
+            subject_person=s.person,
+            subject_account=s.account,
+            purpose=purpose,
+            detail=s.detail,
+            occurred_at=occurred.isoformat(timespec="microseconds"),
+        )
+        for s in subjects
+    ]
+    if sql is None:
+        async with write_transaction() as own:
+            await _append(own, batch, occurred)
+        return
+    await _append(sql, batch, occurred)
+
+
+async def _append(sql: SqlSession, batch: _Chained | list[_Chained], occurred: datetime) -> None:
     if sql.postgres:
         # One writer at a time per chain; released at commit.
         await sql.execute("SELECT pg_advisory_xact_lock(727274)")
     last = await sql.value("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
     previous = last or GENESIS
-    await sql.execute(
-        "INSERT INTO audit_event (municipality, actor_account, actor_kind, action, "
-        "subject_person, subject_account, purpose, detail, occurred_at, previous_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            fields.municipality,
-            fields.actor_account,
-            fields.actor_kind,
-            fields.action,
-            fields.subject_person,
-            fields.subject_account,
-            fields.purpose,
-            json.dumps(fields.detail, ensure_ascii=False),
-            occurred,
-            previous,
-            _digest(previous, fields),
-        ],
-    )
+    rows = []
+    for fields in batch if isinstance(batch, list) else [batch]:
+        digest = _digest(previous, fields)
+        rows.append(
+            (
+                fields.municipality,
+                fields.actor_account,
+                fields.actor_kind,
+                fields.action,
+                fields.subject_person,
+                fields.subject_account,
+                fields.purpose,
+                json.dumps(fields.detail, ensure_ascii=False),
+                occurred,
+                previous,
+                digest,
+            )
+        )
+        previous = digest
+    # One row at a time, in order: ids follow the chain.
+    for row in rows:
+        await sql.execute(
+            "INSERT INTO audit_event (municipality, actor_account, actor_kind, action, "
+            "subject_person, subject_account, purpose, detail, occurred_at, previous_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
 
 
 class _StoredEvent(msgspec.Struct, frozen=True):
@@ -151,15 +205,47 @@ async def verify_chain() -> ChainCheck:
             last_id = event.id
 
 
+class _LoggedEvent(msgspec.Struct, frozen=True):
+    id: int
+    actor_kind: str
+    action: str
+    purpose: str
+    occurred_at: datetime
+    detail: dict[str, Any]
+
+
+def _basis(detail: dict[str, Any]) -> AccessBasis | None:
+    """The opening's basis as the resident may see it: only AccessBasis's fields pass (the
+    staff member's reason is stored beside it, never inside)."""
+    basis = detail.get("basis")
+    if not isinstance(basis, dict):
+        return None
+    try:
+        return msgspec.convert(basis, AccessBasis)
+    except msgspec.ValidationError:
+        return None
+
+
 async def events_about(person_id: int | None, account_id: int) -> list[AccessLogEntry]:
     """What was done with a resident's data, newest first, for their own app."""
     condition, args = "subject_account = ?", [account_id]
     if person_id is not None:
         condition, args = "subject_account = ? OR subject_person = ?", [account_id, person_id]
     async with read_transaction() as sql:
-        return await sql.rows(
-            AccessLogEntry,
-            "SELECT id, actor_kind, action, purpose, occurred_at FROM audit_event "  # noqa: S608
-            f"WHERE {condition} ORDER BY id DESC LIMIT 200",
+        events = await sql.rows(
+            _LoggedEvent,
+            "SELECT id, actor_kind, action, purpose, occurred_at, detail "  # noqa: S608
+            f"FROM audit_event WHERE {condition} ORDER BY id DESC LIMIT 200",
             args,
         )
+    return [
+        AccessLogEntry(
+            id=e.id,
+            actor_kind=e.actor_kind,
+            action=e.action,
+            purpose=e.purpose,
+            occurred_at=e.occurred_at,
+            basis=_basis(e.detail),
+        )
+        for e in events
+    ]

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from todoke import clock
+from todoke.audit import service as audit
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.notices.service import write_notice
@@ -133,15 +134,41 @@ async def list_corrections(principal: Principal) -> list[CorrectionRead]:
         )
 
 
+class _CorrectionSubject(msgspec.Struct, frozen=True):
+    id: int
+    person: int
+    account: int
+
+
 async def list_corrections_for_staff(principal: Principal) -> list[CorrectionRead]:
-    """Correction requests for this staff member's departments, newest first."""
+    """Correction requests for this staff member's departments, newest first. The list
+    shows residents' facts and words: each resident listed gets an audit event (their
+    access log shows it)."""
     clause, args = principal.department_clause("c.department")
+    where = "WHERE c.municipality = ?" + clause + " ORDER BY c.id DESC LIMIT 500"
     async with read_transaction() as sql:
-        return await _corrections(
-            sql,
-            "WHERE c.municipality = ?" + clause + " ORDER BY c.id DESC LIMIT 500",
+        listed = await _corrections(sql, where, [principal.municipality_id, *args])
+        subjects = await sql.rows(
+            _CorrectionSubject,
+            "SELECT c.id AS id, c.person AS person, c.account AS account "
+            "FROM correction_request c " + where,
             [principal.municipality_id, *args],
         )
+    by_person: dict[tuple[int, int], list[int]] = {}
+    for s in subjects:
+        by_person.setdefault((s.person, s.account), []).append(s.id)
+    await audit.record_many(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="corrections.listed",
+        purpose="correction_handling",
+        subjects=[
+            audit.Subject(person=person, account=account, detail={"corrections": ids})
+            for (person, account), ids in sorted(by_person.items())
+        ],
+    )
+    return listed
 
 
 class _OpenCorrection(msgspec.Struct, frozen=True):

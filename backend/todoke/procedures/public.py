@@ -152,6 +152,7 @@ async def case_queue(
 class CaseRef(msgspec.Struct, frozen=True):
     department: int
     person: int | None
+    receipt_number: str = ""
 
 
 async def case_ref(municipality_id: int, application_id: int) -> CaseRef | None:
@@ -160,7 +161,8 @@ async def case_ref(municipality_id: int, application_id: int) -> CaseRef | None:
     async with read_transaction() as sql:
         return await sql.row(
             CaseRef,
-            "SELECT department, person FROM application WHERE id = ? AND municipality = ? "
+            "SELECT department, person, receipt_number FROM application "
+            "WHERE id = ? AND municipality = ? "
             "AND status != 'awaiting_confirmation'",
             [application_id, municipality_id],
         )

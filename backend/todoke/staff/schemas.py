@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from todoke.notices.schemas import DeliveryFigures
 from todoke.procedures.schemas import (
@@ -118,29 +119,54 @@ class CounterVerified(msgspec.Struct, frozen=True):
 # --- residents --------------------------------------------------------------------------------
 
 
+# What need-to-know (staff.need_to_know) leaves out of a resident's record is absent from
+# the JSON (UNSET), never null: null keeps meaning "the registry does not know".
+
+
 class ResidentPerson(msgspec.Struct, frozen=True):
     registry_id: str
-    name: str
-    kana: str
-    birth_date: date | None
-    sex: str
-    postal_code: str
-    address: str
-    relation: str
-    resident_since: date | None
-    status: str
+    name: str | UnsetType = UNSET  # identity
+    kana: str | UnsetType = UNSET
+    birth_date: date | UnsetType | None = UNSET
+    sex: str | UnsetType = UNSET
+    postal_code: str | UnsetType = UNSET  # contact
+    address: str | UnsetType = UNSET
+    relation: str | UnsetType = UNSET  # identity
+    resident_since: date | UnsetType | None = UNSET
+    status: str | UnsetType = UNSET
 
 
 class ResidentFacts(msgspec.Struct, frozen=True):
-    """Facts from other registries: shown only with the resident's consent to sharing."""
+    """Facts from other registries: each only to the departments whose work uses it, with
+    the resident's consent to sharing, on an opening tied to that work."""
 
-    income_yen: int | None
-    tax_exempt: bool | None
-    single_parent: bool | None
-    livelihood_aid: bool | None
-    disability_certificate: str | None
-    care_level: str | None
-    pregnancy_due_date: date | None
+    income_yen: int | UnsetType | None = UNSET
+    tax_exempt: bool | UnsetType | None = UNSET
+    single_parent: bool | UnsetType | None = UNSET
+    livelihood_aid: bool | UnsetType | None = UNSET
+    disability_certificate: str | UnsetType | None = UNSET
+    care_level: str | UnsetType | None = UNSET
+    pregnancy_due_date: date | UnsetType | None = UNSET
+
+
+class Withheld(msgspec.Struct, frozen=True):
+    """A section of the record left out of this view, and why."""
+
+    section: str
+    # need_to_know: not this role's and department's work; consent: the resident has not
+    # consented to sharing; basis: opened on a reason alone, not on the department's work
+    reason: str
+
+
+class OpeningBasis(msgspec.Struct, frozen=True):
+    """What this opening was recorded as belonging to (and the resident is shown)."""
+
+    kind: str  # case | consultation | follow_up | reason
+    id: int | UnsetType = UNSET  # the case, consultation or follow-up
+    receipt_number: str | UnsetType = UNSET  # case
+    held_on: date | UnsetType = UNSET  # consultation, follow-up
+    department: str | UnsetType = UNSET  # code
+    category: str | UnsetType = UNSET  # reason
 
 
 class ResidentApplication(msgspec.Struct, frozen=True):
@@ -178,17 +204,56 @@ class ResidentNotice(msgspec.Struct, frozen=True):
     read: bool
 
 
-class ResidentView(msgspec.Struct, frozen=True):
-    """What the municipality holds about one resident that this staff member may see."""
+class ResidentView(msgspec.Struct, frozen=True, kw_only=True):
+    """What the municipality holds about one resident that this staff member may see: a
+    section they may not see is absent and named in ``withheld``."""
 
     person: ResidentPerson
-    facts: ResidentFacts | None
-    household: list[HouseholdMemberRead]
+    facts: ResidentFacts | UnsetType = UNSET
+    household: list[HouseholdMemberRead] | UnsetType = UNSET
     has_account: bool
     sharing_consent: bool
-    applications: list[ResidentApplication]
-    consultations: list[ConsultationRead]
-    notices: list[ResidentNotice]
+    applications: list[ResidentApplication] | UnsetType = UNSET
+    consultations: list[ConsultationRead] | UnsetType = UNSET
+    notices: list[ResidentNotice] | UnsetType = UNSET
+    basis: OpeningBasis
+    sections: list[str]  # the sections shown
+    withheld: list[Withheld]
+
+
+class NeedToKnowRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What staff of one role in one department ("*": any) may see."""
+
+    role: str
+    department: str
+    items: list[str]
+
+
+class NeedToKnowUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    rules: list[NeedToKnowRule]
+
+
+class NeedToKnowRead(msgspec.Struct, frozen=True):
+    items: list[str]  # every section (and open_by_reason) a rule may name
+    rules: list[NeedToKnowRule]
+
+
+class ReasonOpeningRead(msgspec.Struct, frozen=True):
+    """A record opened on a reason alone, for a supervisor to review."""
+
+    id: int
+    opened_at: datetime
+    staff_id: int
+    staff_name: str
+    registry_id: str
+    category: str
+    reason: str
+    reviewed_at: datetime | None
+    reviewed_by_name: str | None
+
+
+class ReasonOpeningList(msgspec.Struct, frozen=True):
+    items: list[ReasonOpeningRead]
 
 
 class ConsultationCreated(msgspec.Struct, frozen=True):

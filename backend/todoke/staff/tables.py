@@ -1,9 +1,10 @@
 """Back-office tables: who works a case, staff-only notes, consultation records (相談記録)
-and their follow-up tasks."""
+and their follow-up tasks, what each role and department may see of a resident's record
+(need-to-know), and the records opened on a stated reason alone (for supervisors' review)."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Text, Timestamptz
+from piccolo.columns import JSON, Date, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from todoke.identity.tables import Account
@@ -49,3 +50,31 @@ class FollowUp(Table):
     due_on = Date()
     done_at = Timestamptz(null=True, default=None)
     done_by = ForeignKey(references=Account, null=True)
+
+
+class NeedToKnow(Table):
+    """One grant: staff of ``role`` working in ``department`` may see ``item`` of a
+    resident's record (a section such as ``income``), or may open a record on a stated
+    reason alone (``open_by_reason``). What is not granted is not shown. A municipality
+    reads and changes these rows (administrators, audited); the defaults are in
+    ``staff.need_to_know``."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    role = Varchar(length=16)
+    department = Varchar(length=32)  # a department code, or "*": any department, or none
+    item = Varchar(length=32)
+
+
+class ReasonOpening(Table):
+    """A resident's record opened on a free-text reason, not a case, consultation or
+    follow-up of the viewer's department: listed for supervisors to review."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    staff = ForeignKey(references=Account, null=False)
+    person = ForeignKey(references=Person, null=False)
+    category = Varchar(length=32)
+    reason = Text()
+    departments = JSON(default="[]")  # the opener's department ids at the time
+    opened_at = Timestamptz()
+    reviewed_by = ForeignKey(references=Account, null=True)
+    reviewed_at = Timestamptz(null=True, default=None)

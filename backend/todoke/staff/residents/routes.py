@@ -1,21 +1,28 @@
-"""Back-office routes under /api/staff for a resident's record: the consented 360° view,
-recording a consultation, and the departments' open follow-up tasks. Any staff role may work
-with residents (``RESIDENTS_VIEW``); what they see is scoped by department below."""
+"""Back-office routes under /api/staff for a resident's record: the consented 360° view
+(opened for a case, consultation, follow-up or a stated reason), recording a consultation,
+the departments' open follow-up tasks, supervisors' review of reason-only openings, and the
+need-to-know grants (administrators). Any staff role may work with residents
+(``RESIDENTS_VIEW``); what they see is decided per section by need-to-know in the service."""
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.principal import Permission, Principal
-from todoke.staff.purposes import Purpose
+from todoke.staff import need_to_know
+from todoke.staff.purposes import BasisId, Reason, ReasonCategory, parse_basis
 from todoke.staff.residents import service
 from todoke.staff.schemas import (
     ConsultationCreate,
     ConsultationCreated,
     DueFollowUps,
+    NeedToKnowRead,
+    NeedToKnowRule,
+    NeedToKnowUpdate,
+    ReasonOpeningList,
     ResidentView,
 )
 from todoke.web.guards import requires
@@ -29,11 +36,29 @@ class ResidentRecordController(Controller):
     tags = ["staff"]
     guards = [requires(Permission.RESIDENTS_VIEW)]
 
-    @get("/residents/{registry_id:str}", operation_id="staffResidentView")
+    @get(
+        "/residents/{registry_id:str}",
+        operation_id="staffResidentView",
+        summary="Open a resident's record for a case, consultation, follow-up or a reason",
+    )
     async def resident(
-        self, principal: NamedDependency[Principal], registry_id: RegistryId, purpose: Purpose
+        self,
+        principal: NamedDependency[Principal],
+        registry_id: RegistryId,
+        case: BasisId = None,
+        consultation: BasisId = None,
+        follow_up: BasisId = None,
+        reason: Reason = None,
+        reason_category: ReasonCategory = None,
     ) -> ResidentView:
-        return await service.resident_view(principal, registry_id, purpose)
+        basis = parse_basis(
+            case=case,
+            consultation=consultation,
+            follow_up=follow_up,
+            reason=reason,
+            reason_category=reason_category,
+        )
+        return await service.resident_view(principal, registry_id, basis)
 
     @post(
         "/residents/{registry_id:str}/consultations",
@@ -68,3 +93,61 @@ class ResidentRecordController(Controller):
     )
     async def complete(self, principal: NamedDependency[Principal], follow_up_id: RowId) -> None:
         await service.complete_follow_up(principal, follow_up_id)
+
+    @get(
+        "/reason-openings",
+        operation_id="staffReasonOpenings",
+        summary="Records opened on a reason alone by staff of my departments, for review",
+        guards=[requires(Permission.REVIEW_OPENINGS)],
+    )
+    async def reason_openings(
+        self,
+        principal: NamedDependency[Principal],
+        reviewed: Annotated[bool, Parameter(description="Already reviewed ones")] = False,
+    ) -> ReasonOpeningList:
+        return ReasonOpeningList(items=await service.reason_openings(principal, reviewed=reviewed))
+
+    @post(
+        "/reason-openings/{opening_id:int}/reviewed",
+        operation_id="staffReviewOpening",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[requires(Permission.REVIEW_OPENINGS)],
+    )
+    async def review(self, principal: NamedDependency[Principal], opening_id: RowId) -> None:
+        await service.review_opening(principal, opening_id)
+
+    @get(
+        "/need-to-know",
+        operation_id="staffNeedToKnow",
+        summary="Which sections of a resident's record each role and department may see",
+        guards=[requires(Permission.ADMINISTER)],
+    )
+    async def grants(self, principal: NamedDependency[Principal]) -> NeedToKnowRead:
+        return _grants_read(await need_to_know.grants(principal.municipality_id))
+
+    @put(
+        "/need-to-know",
+        operation_id="staffSetNeedToKnow",
+        summary="Replace the need-to-know grants (audited)",
+        guards=[requires(Permission.ADMINISTER)],
+    )
+    async def set_grants(
+        self, principal: NamedDependency[Principal], data: JSONBody[NeedToKnowUpdate]
+    ) -> NeedToKnowRead:
+        stored = await need_to_know.replace_grants(
+            principal, [(r.role, r.department, r.items) for r in data.rules]
+        )
+        return _grants_read(stored)
+
+
+def _grants_read(grants: list[need_to_know.Grant]) -> NeedToKnowRead:
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for g in grants:
+        by_pair.setdefault((g.role, g.department), []).append(g.item)
+    return NeedToKnowRead(
+        items=list(need_to_know.ITEMS),
+        rules=[
+            NeedToKnowRule(role=role, department=department, items=sorted(items))
+            for (role, department), items in sorted(by_pair.items())
+        ],
+    )

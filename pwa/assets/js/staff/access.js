@@ -57,6 +57,7 @@ export const PLACES = [
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
   { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },
   { key: 'metrics', href: '/staff/metrics', group: 'design', phone: [] },
+  { key: 'openings', href: '/staff/openings', group: 'design', phone: [] },
   { key: 'programs', href: '/staff/programs', group: 'all', phone: [] },
   { key: 'accounts', href: '/staff/accounts', group: 'admin', phone: [] },
   { key: 'invites', href: '/staff/invites', group: 'admin', phone: [] },

@@ -33,6 +33,7 @@ const caseScreen = lazy(() => import('./case.js'));
 const residents = lazy(() => import('./residents.js'));
 const resident = lazy(() => import('./resident.js'));
 const followUps = lazy(() => import('./follow-ups.js'));
+const openings = lazy(() => import('./openings.js'));
 const corrections = lazy(() => import('./corrections.js'));
 const procedures = lazy(() => import('./procedures.js'));
 const designer = lazy(() => import('./designer.js'));
@@ -55,6 +56,13 @@ const routes = [
   { path: '/staff/residents', screen: residents, access: 'staff', nav: 'residents' },
   { path: '/staff/residents/:registryId', screen: resident, access: 'staff', nav: 'residents' },
   { path: '/staff/follow-ups', screen: followUps, access: 'staff', nav: 'followUps' },
+  {
+    path: '/staff/openings',
+    screen: openings,
+    access: 'staff',
+    group: 'design',
+    nav: 'openings',
+  },
   {
     path: '/staff/corrections',
     screen: corrections,

@@ -643,7 +643,8 @@ class CaseView {
         'a',
         {
           class: 'button button--outline button--sm',
-          href: `/staff/residents/${encodeURIComponent(registryId)}`,
+          // Opened for this case: the resident's access log names it.
+          href: `/staff/residents/${encodeURIComponent(registryId)}?case=${this.data.id}`,
           'data-resident-link': '',
         },
         t('case.resident.open'),

@@ -73,6 +73,11 @@ export async function mount(outlet, ctx) {
         ),
         el(
           'p',
+          { class: 'staff-record__meta', 'data-follow-up-number': item.id },
+          t('followUps.number', { id: item.id }),
+        ),
+        el(
+          'p',
           { class: 'staff-record__meta' },
           t('followUps.from', {
             department: names.get(item.department) ?? item.department,

@@ -1,12 +1,14 @@
-// /staff/residents/:registryId「住民の記録」: the consented 360° view of one resident. The
-// purpose comes first (recorded with the opening and shown to the resident); then the
-// person, the household, whether the resident shares records across departments (and what
-// is left out without it), applications, consultations with their follow-ups, notices, and
-// a form to record a consultation.
+// /staff/residents/:registryId「住民の記録」: the 360° view of one resident, as much as the
+// viewer's role and department need. What the record is opened for comes first (a case,
+// consultation or follow-up of one's department, or a written reason; recorded with the
+// opening and shown to the resident); then the person, the household, the facts and
+// records need-to-know grants, a note of the sections withheld and why, and a form to
+// record a consultation.
 
 import { announce, el, icon } from '../dom.js';
 import { may } from './access.js';
 import { getJSON, send } from './api.js';
+import { basisForm, basisFromUrl, basisLine, basisQuery } from './basis.js';
 import {
   choiceGroup,
   clearErrors,
@@ -27,17 +29,13 @@ import {
   t,
   todayInJapan,
 } from './i18n.js';
-import { usualPurpose } from './residents.js';
 import {
-  PURPOSES,
   backLink,
   badge,
   dataTable,
   emptyLine,
   loadFailed,
   myDepartments,
-  purposeForm,
-  purposeLine,
   sessionEnded,
   statusBadge,
   summaryRow,
@@ -58,31 +56,32 @@ export const TOPICS = [
 
 export async function mount(outlet, ctx) {
   const registryId = ctx.params.registryId;
-  const purpose = ctx.url.searchParams.get('purpose');
+  const basis = basisFromUrl(ctx.url);
   const page = el('div', { class: 'page staff-resident' });
   outlet.append(page);
   const back = backLink('/staff/residents', t('resident.back'));
+  const address = (chosen) => `/staff/residents/${encodeURIComponent(registryId)}?${basisQuery(chosen)}`;
 
-  if (!PURPOSES.includes(purpose)) {
+  const askBasis = (problem = null, initial = null) => {
     ctx.pageTitle = t('resident.openTitle');
     page.classList.add('staff-narrow');
-    page.append(
+    page.replaceChildren(
       back,
       el('h1', { class: 'page__title', 'data-i18n': 'resident.openTitle' }),
       el('p', { class: 'page__lead' }, t('resident.openFor', { id: registryId })),
-      purposeForm({
+      basisForm({
         id: 'resident-open',
-        purpose: usualPurpose(ctx.account),
-        leadKey: 'purpose.residentNotice',
-        buttonKey: 'resident.open',
+        problem,
+        initial,
         signal: ctx.signal,
-        onOpen: (chosen) =>
-          ctx.navigate(
-            `/staff/residents/${encodeURIComponent(registryId)}?purpose=${encodeURIComponent(chosen)}`,
-            { replace: true },
-          ),
+        onOpen: (chosen) => ctx.navigate(address(chosen), { replace: true }),
       }),
     );
+    applyTranslations(page);
+  };
+
+  if (!basis) {
+    askBasis();
     return;
   }
 
@@ -90,14 +89,17 @@ export async function mount(outlet, ctx) {
   let departments;
   try {
     [data, departments] = await Promise.all([
-      getJSON(
-        `/api/staff/residents/${encodeURIComponent(registryId)}?purpose=${encodeURIComponent(purpose)}`,
-        { signal: ctx.signal },
-      ),
+      getJSON(`/api/staff/residents/${encodeURIComponent(registryId)}?${basisQuery(basis)}`, {
+        signal: ctx.signal,
+      }),
       getJSON('/api/staff/departments', { signal: ctx.signal }),
     ]);
   } catch (error) {
     if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+    if (error.status === 422 || error.status === 403 || error.status === 400) {
+      askBasis(error, basis); // not a basis this viewer may open on: say why, ask again
+      return;
+    }
     page.append(
       back,
       el('h1', {
@@ -110,11 +112,12 @@ export async function mount(outlet, ctx) {
   }
 
   const person = data.person;
-  ctx.pageTitle = t('resident.pageTitle', { name: person.name });
+  const shown = new Set(data.sections);
+  ctx.pageTitle = t('resident.pageTitle', { name: person.name ?? person.registry_id });
   const consultations = el('div', { class: 'staff-consultations' });
   const showConsultations = () =>
     consultations.replaceChildren(consultationList(data.consultations));
-  showConsultations();
+  if (data.consultations) showConsultations();
 
   const parts = [
     back,
@@ -127,46 +130,34 @@ export async function mount(outlet, ctx) {
         el('span', {}, t('resident.registryId')),
         el('span', { class: 'mono' }, person.registry_id),
       ),
-      el('h1', { class: 'page__title' }, person.name),
-      el('p', { class: 'staff-resident__kana' }, person.kana),
-      purposeLine(purpose),
+      el('h1', { class: 'page__title' }, person.name ?? t('resident.nameWithheld')),
+      person.kana ? el('p', { class: 'staff-resident__kana' }, person.kana) : null,
+      basisLine(data.basis),
     ),
     sharingNotice(data),
+    withheldNotice(data.withheld),
     el(
       'div',
       { class: 'staff-resident-layout' },
-      section(
-        'resident-person',
-        t('resident.person.title'),
-        el(
-          'dl',
-          { class: 'summary-list' },
-          summaryRow(t('resident.person.birthDate'), formatDate(person.birth_date)),
-          summaryRow(t('resident.person.sex'), label('sex', person.sex)),
-          summaryRow(
-            t('resident.person.postalCode'),
-            person.postal_code ? `〒${person.postal_code}` : '',
-          ),
-          summaryRow(t('resident.person.address'), person.address),
-          summaryRow(t('resident.person.relation'), label('relation', person.relation)),
-          summaryRow(t('resident.person.since'), formatDate(person.resident_since)),
-          summaryRow(t('resident.person.status'), label('personStatus', person.status)),
-          summaryRow(
-            t('resident.person.account'),
-            t(data.has_account ? 'resident.person.hasAccount' : 'resident.person.noAccount'),
-          ),
-        ),
-      ),
-      section('resident-household', t('resident.household.title'), household(data.household)),
+      shown.has('identity') || shown.has('contact')
+        ? section('resident-person', t('resident.person.title'), personSummary(person, data))
+        : null,
+      data.household
+        ? section('resident-household', t('resident.household.title'), household(data.household))
+        : null,
       data.facts ? section('resident-facts', t('resident.facts.title'), facts(data.facts)) : null,
     ),
-    section(
-      'resident-applications',
-      t('resident.applications.title'),
-      applications(data.applications, departments, ctx),
-    ),
-    section('resident-consultations', t('resident.consultations.title'), consultations),
-    data.sharing_consent
+    data.applications
+      ? section(
+          'resident-applications',
+          t('resident.applications.title'),
+          applications(data.applications, departments, ctx),
+        )
+      : null,
+    data.consultations
+      ? section('resident-consultations', t('resident.consultations.title'), consultations)
+      : null,
+    data.notices
       ? section('resident-notices', t('resident.notices.title'), notices(data.notices))
       : null,
     consultationForm({
@@ -174,6 +165,7 @@ export async function mount(outlet, ctx) {
       departments: myDepartments(departments, ctx.account),
       ctx,
       onRecorded: (consultation) => {
+        if (!data.consultations) return; // recorded, but not this viewer's to list
         data.consultations.unshift(consultation);
         showConsultations();
         applyTranslations(consultations);
@@ -181,6 +173,65 @@ export async function mount(outlet, ctx) {
     }),
   ];
   page.append(...parts.filter(Boolean));
+}
+
+function personSummary(person, data) {
+  const rows = [];
+  const row = (key, field, value) => {
+    if (field in person) rows.push(summaryRow(t(key), value));
+  };
+  row('resident.person.birthDate', 'birth_date', formatDate(person.birth_date));
+  row('resident.person.sex', 'sex', label('sex', person.sex));
+  row(
+    'resident.person.postalCode',
+    'postal_code',
+    person.postal_code ? `〒${person.postal_code}` : '',
+  );
+  row('resident.person.address', 'address', person.address);
+  row('resident.person.relation', 'relation', label('relation', person.relation));
+  row('resident.person.since', 'resident_since', formatDate(person.resident_since));
+  row('resident.person.status', 'status', label('personStatus', person.status));
+  rows.push(
+    summaryRow(
+      t('resident.person.account'),
+      t(data.has_account ? 'resident.person.hasAccount' : 'resident.person.noAccount'),
+    ),
+  );
+  return el('dl', { class: 'summary-list' }, rows);
+}
+
+/** The sections left out of this view, grouped by why: not this job, no consent, or opened
+ * on a reason alone. */
+function withheldNotice(withheld) {
+  if (!withheld.length) return null;
+  const reasons = ['need_to_know', 'basis', 'consent'];
+  return el(
+    'div',
+    { class: 'staff-callout', 'data-withheld': withheld.map((w) => w.section).join(' ') },
+    icon('shield', 'staff-callout__icon'),
+    el(
+      'div',
+      {},
+      el('p', { class: 'staff-callout__title' }, t('resident.withheld.title')),
+      el(
+        'ul',
+        { class: 'staff-withheld' },
+        reasons
+          .map((reason) => {
+            const sections = withheld.filter((w) => w.reason === reason);
+            if (!sections.length) return null;
+            return el(
+              'li',
+              { 'data-withheld-reason': reason },
+              t(`resident.withheld.${reason}`, {
+                sections: sections.map((w) => t(`section.${w.section}`)).join('、'),
+              }),
+            );
+          })
+          .filter(Boolean),
+      ),
+    ),
+  );
 }
 
 function section(id, title, ...children) {
@@ -256,24 +307,29 @@ function household(members) {
 function facts(values) {
   const yesNo = (value) =>
     value == null ? t('resident.unknown') : t(value ? 'common.yes' : 'common.no');
+  const rows = [
+    [
+      'income_yen',
+      'resident.facts.income',
+      (v) => (v == null ? t('resident.unknown') : t('common.yen', { n: formatNumber(v) })),
+    ],
+    ['tax_exempt', 'resident.facts.taxExempt', yesNo],
+    ['single_parent', 'resident.facts.singleParent', yesNo],
+    ['livelihood_aid', 'resident.facts.livelihoodAid', yesNo],
+    ['disability_certificate', 'resident.facts.disability', certificate],
+    ['care_level', 'resident.facts.careLevel', careLevel],
+    [
+      'pregnancy_due_date',
+      'resident.facts.pregnancy',
+      (v) => (v ? formatDate(v) : t('resident.none')),
+    ],
+  ];
   return el(
     'dl',
     { class: 'summary-list' },
-    summaryRow(
-      t('resident.facts.income'),
-      values.income_yen == null
-        ? t('resident.unknown')
-        : t('common.yen', { n: formatNumber(values.income_yen) }),
-    ),
-    summaryRow(t('resident.facts.taxExempt'), yesNo(values.tax_exempt)),
-    summaryRow(t('resident.facts.singleParent'), yesNo(values.single_parent)),
-    summaryRow(t('resident.facts.livelihoodAid'), yesNo(values.livelihood_aid)),
-    summaryRow(t('resident.facts.disability'), certificate(values.disability_certificate)),
-    summaryRow(t('resident.facts.careLevel'), careLevel(values.care_level)),
-    summaryRow(
-      t('resident.facts.pregnancy'),
-      values.pregnancy_due_date ? formatDate(values.pregnancy_due_date) : t('resident.none'),
-    ),
+    rows
+      .filter(([field]) => field in values)
+      .map(([field, key, show]) => summaryRow(t(key), show(values[field]))),
   );
 }
 
@@ -345,6 +401,11 @@ function consultationList(items) {
             date: formatDate(item.held_on),
             department: item.department.name.ja,
           }),
+        ),
+        el(
+          'p',
+          { class: 'staff-record__meta' },
+          t('resident.consultations.number', { id: item.id }),
         ),
         el(
           'p',

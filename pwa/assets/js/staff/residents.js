@@ -1,24 +1,12 @@
-// /staff/residents「住民の記録」: find a resident by registry code (住民コード). The purpose
-// is asked here too: opening the record is recorded with it and shown to the resident.
+// /staff/residents「住民の記録」: find a resident by registry code (住民コード). What the
+// record is opened for (a case, consultation, follow-up or a reason) is asked next, on the
+// record's own address: the opening is recorded with it and shown to the resident.
 
 import { el, icon } from '../dom.js';
-import {
-  clearErrors,
-  errorSummary,
-  normalise,
-  selectField,
-  showErrors,
-  textField,
-} from './forms.js';
+import { clearErrors, errorSummary, normalise, showErrors, textField } from './forms.js';
 import { t } from './i18n.js';
-import { PURPOSES } from './ui.js';
 
 export const titleKey = 'residents.title';
-
-/** The purpose a role most often opens a resident for. */
-export function usualPurpose(account) {
-  return account?.staff_role === 'support' ? 'counter_support' : 'consultation';
-}
 
 export function mount(outlet, ctx) {
   const summary = errorSummary('residents-errors');
@@ -39,18 +27,6 @@ export function mount(outlet, ctx) {
         inputmode: 'numeric',
         maxlength: '32',
       },
-    }),
-    selectField({
-      id: 'residents-purpose',
-      name: 'purpose',
-      labelKey: 'purpose.label',
-      hintKey: 'purpose.residentLead',
-      required: true,
-      options: PURPOSES.map((value) => ({
-        value,
-        labelKey: `purpose.${value}`,
-        selected: value === usualPurpose(ctx.account),
-      })),
     }),
     el(
       'div',
@@ -78,10 +54,7 @@ export function mount(outlet, ctx) {
         return;
       }
       clearErrors(summary, form);
-      const purpose = form.elements.purpose.value;
-      ctx.navigate(
-        `/staff/residents/${encodeURIComponent(registryId)}?purpose=${encodeURIComponent(purpose)}`,
-      );
+      ctx.navigate(`/staff/residents/${encodeURIComponent(registryId)}`);
     },
     { signal: ctx.signal },
   );
@@ -96,7 +69,7 @@ export function mount(outlet, ctx) {
         'p',
         { class: 'staff-callout staff-measure' },
         icon('info', 'staff-callout__icon'),
-        el('span', { 'data-i18n': 'purpose.residentNotice' }),
+        el('span', { 'data-i18n': 'basis.notice' }),
       ),
       summary,
       form,
