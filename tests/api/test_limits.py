@@ -384,8 +384,13 @@ async def test_an_endpoint_is_not_moved_to_another_account_without_its_keys(
 
 # --- Cache-Control ---------------------------------------------------------------------------
 
-# Public and the same for everyone: browsers and proxies may keep these.
-PUBLIC = {("GET", "/api/push/public-key")}
+# Public and the same for everyone: browsers and proxies may keep these (the catalogue and
+# the programmes revalidated by ETag at every use).
+PUBLIC = {
+    ("GET", "/api/push/public-key"),
+    ("GET", "/api/procedures"),
+    ("GET", "/api/support/programs"),
+}
 
 
 def api_operations(app) -> list[tuple[str, str]]:
