@@ -898,6 +898,13 @@ async def reevaluate(municipality_id: int, limit: int = 5000) -> int:
     households they touched (a child's birth changes the parent's household facts).
     Returns how many residents were newly told. Safe to run from any number of workers:
     the cursor row is locked while a slice is taken."""
+    async with read_transaction() as sql:
+        # A look first: most rounds find nothing new, and a look takes no write lock.
+        seen = await sql.value(
+            "SELECT last_change FROM matching_cursor WHERE municipality = ?", [municipality_id]
+        )
+        if not await registry.changes_after(sql, municipality_id, seen or 0, 1):
+            return 0
     async with write_transaction() as sql:
         lock = " FOR UPDATE" if sql.postgres else ""
         start = await sql.value(

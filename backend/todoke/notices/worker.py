@@ -33,7 +33,7 @@ import aiosmtplib
 import msgspec
 
 from todoke import clock
-from todoke.db import KeptWriter, write_transaction
+from todoke.db import KeptWriter, read_transaction, write_transaction
 from todoke.notices import email as email_channel
 from todoke.notices import kinds, mailer
 from todoke.notices.http_client import Answer
@@ -149,6 +149,8 @@ class DeliveryWorker:
     async def claim(self, limit: int = BATCH) -> list[Claimed]:
         now = clock.now()
         urgent_only = self.quiet.contains(now)
+        if not await _anything_due("delivery", "urgency = 'high'" if urgent_only else "", now):
+            return []  # an idle round takes no write lock
         async with self.database.transaction() as sql:
             lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
             quiet = " AND urgency = 'high'" if urgent_only else ""
@@ -368,6 +370,21 @@ def _still_wanted(due: _DueEmail) -> bool:
     return due.confirmed_at is not None and bool(due.notify)
 
 
+async def _anything_due(outbox: str, only: str, now: datetime) -> bool:
+    """Whether an outbox (``delivery`` or ``email_delivery``) holds a row due now, looked up
+    in a read transaction: on SQLite an idle worker then never takes the write lock, which
+    every writer of the app would queue behind."""
+    async with read_transaction() as sql:
+        found = await sql.value(
+            f"SELECT 1 FROM {outbox} WHERE status = 'queued' AND next_attempt_at <= ? "
+            "AND (claimed_until IS NULL OR claimed_until < ?)"
+            + (f" AND {only}" if only else "")
+            + " LIMIT 1",
+            [now, now],
+        )
+    return found is not None
+
+
 class EmailWorker:
     """Sends the email outbox: claims due emails (``FOR UPDATE SKIP LOCKED`` and a lease on
     PostgreSQL, the write lock on SQLite, like the push ``DeliveryWorker``), writes each
@@ -397,6 +414,8 @@ class EmailWorker:
         were no longer wanted and are cancelled here."""
         now = clock.now()
         quiet = " AND urgent = ?" if self.quiet.contains(now) else ""
+        if not await _anything_due("email_delivery", "urgent" if quiet else "", now):
+            return [], 0  # an idle round takes no write lock
         async with write_transaction() as sql:
             lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
             due = await sql.fetch(
