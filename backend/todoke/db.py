@@ -315,15 +315,12 @@ class SqlSession:
             records = await self._connection.fetch(self._sql(sql), *args)
             names = tuple(records[0].keys()) if records else ()
             return [tuple(r) for r in records], names
-        cursor = await self._connection.execute(sql, tuple(args))
-        # Plain tuples: Piccolo's dict rows would merge columns that share a name.
-        cursor.row_factory = None
-        try:
-            rows = list(await cursor.fetchall())
-            names = tuple(d[0] for d in cursor.description or ())
-        finally:
-            await cursor.close()
-        return rows, names
+        # One trip to the connection's thread (our kept connections give sqlite3.Row rows:
+        # by position, so columns sharing a name stay apart, and with their names).
+        found = await self._connection.execute_fetchall(sql, tuple(args))
+        if not found:
+            return [], ()
+        return [tuple(row) for row in found], tuple(found[0].keys())
 
     async def rows(self, shape: type[RowT], sql: str, args: Sequence[Any] = ()) -> list[RowT]:
         """Every row as a ``shape`` Struct, its fields filled by column name (so a
@@ -372,6 +369,7 @@ class _SqliteConnections:
 
     async def _connect(self) -> Any:
         connection = await self.engine.get_connection()
+        connection.row_factory = sqlite3.Row  # not Piccolo's dicts: see SqlSession._fetch
         self._open.add(connection)
         return connection
 
