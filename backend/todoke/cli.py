@@ -241,6 +241,8 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def work() -> Any:
+        from datetime import timedelta
+
         from todoke.identity.letters import activation_letter_html
         from todoke.identity.service import issue_activation_code
         from todoke.registry.service import get_municipality
@@ -251,6 +253,7 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
             registry_id=args.registry_id,
             purpose=args.purpose,
             issued_by=None,
+            recovery_hold=timedelta(hours=settings.recovery_hold_hours),
         )
         letter = activation_letter_html(
             municipality=municipality,
@@ -258,6 +261,7 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
             code=issued.code,
             expires_at=issued.expires_at,
             purpose=args.purpose,
+            usable_from=issued.usable_from,
         )
         return issued, letter
 
@@ -265,6 +269,8 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
     if args.letter:
         Path(args.letter).write_text(letter, encoding="utf-8")
         print(f"letter written to {args.letter}")
+    if issued.usable_from is not None:
+        print(f"recovery code, usable from {issued.usable_from:%Y-%m-%d %H:%M} UTC")
     print(f"activation code for {args.registry_id}, until {issued.expires_at:%Y-%m-%d}:")
     print(issued.code)
     return 0

@@ -34,6 +34,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # activation codes per ten minutes (on top of the per-account lock after five misses).
     auth_rate_limit: int = 30
     verification_rate_limit: int = 10
+    # A recovery letter's code works only this many hours after it was issued; the account
+    # it would take over is told at once and may cancel it meanwhile.
+    recovery_hold_hours: int = 72
     # JSON request bodies; registry files sent over the API have their own, larger cap.
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 64 * 1_048_576
