@@ -68,12 +68,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.reset:
+        if settings.is_postgres:
+            # Not ours to wipe: the database may hold more than the demo.
+            print(
+                "todoke: --reset starts over with the embedded database only; with "
+                "TODOKE_DATABASE_URL, drop and create that database, then run todoke demo",
+                file=sys.stderr,
+            )
+            return 2
+        from todoke.demo.seed import reset_data_folder
+
+        # The flag is the confirmation (it runs unattended too): say what goes.
+        removed = reset_data_folder(settings.data_path)
+        listed = ", ".join(removed) or "nothing to remove"
+        print(f"Reset: removed from {settings.data_path.resolve()}: {listed}")
 
     async def seed() -> None:
         from todoke.demo.seed import demo_credentials, seed_demo
 
         municipality, report = await seed_demo(args.persons)
-        credentials = await demo_credentials(municipality)
+        credentials = await demo_credentials(municipality, settings.data_path)
         origin = f"http://{_display_host(settings.host)}:{settings.port}"
         print(f"Demo municipality: {municipality.name['ja']} ({municipality.code})")
         if report is None:
@@ -81,11 +96,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         else:
             print(f"Residents: {report.rows_created} imported from a synthetic registry")
         print(f"Data folder: {settings.data_path.resolve()}")
-        print("Staff: open this single-use invite to create the demo administrator's passkey:")
-        print(f"  {origin}/staff/invite#{credentials['invite']}")
+        if credentials.invite_used:
+            print(f"Staff: the demo administrator has signed up; sign in at {origin}/staff")
+        else:
+            print("Staff: open this single-use invite to create the demo administrator's passkey:")
+            print(f"  {origin}/staff/invite#{credentials.invite}")
         print("Residents: sign up with a passkey, then enter one of these activation codes:")
-        for name, code in credentials["codes"]:
-            print(f"  {code}  {name}")
+        for held in credentials.codes:
+            print(f"  {held.code}  {held.name}")
+        if credentials.used_codes:
+            print(f"  ({credentials.used_codes} code(s) printed before have been used)")
+        print(
+            "The same invite and codes are printed at each start until used; "
+            "todoke demo --reset starts over."
+        )
         print(
             "Support programmes wait for a staff member's approval (staff → 支援制度); once "
             "approved, residents who qualify are told in the app (and by email, which lands "
@@ -318,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", help="seed a demo municipality and serve it")
     _common(p, server=True)
     p.add_argument("--persons", type=int, default=1000, help="synthetic residents on first run")
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="start over: remove the demo's database, files and credentials from the data "
+        "folder first (embedded database only; no question asked)",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = commands.add_parser("serve", help="apply migrations and serve the app")
