@@ -639,8 +639,10 @@ async def test_the_holder_cancels_a_recovery_letter_they_did_not_ask_for(
     assert (await client_for(app).delete("/api/me/recovery-codes")).status_code == 401
     assert (await staff.delete("/api/me/recovery-codes", headers=staff_headers)).status_code == 403
 
+    assert (await client.get("/api/me")).json()["recovery_pending"] is True
     cancelled = await client.delete("/api/me/recovery-codes", headers=csrf(registered))
     assert cancelled.status_code == 204, cancelled.text
+    assert (await client.get("/api/me")).json()["recovery_pending"] is False
     event = await AuditEvent.select().where(AuditEvent.action == "identity.recovery_cancelled")
     assert [(e["actor_account"], e["subject_person"]) for e in event] == [(holder, person)]
 

@@ -618,6 +618,51 @@ def test_recovery_writes_a_notice_read_in_the_inbox(live_demo, make_page, shoot)
     _check_console(new_device, http_errors)
 
 
+def test_a_recovery_letter_not_asked_for_is_cancelled_from_the_account_screen(
+    live_demo, make_page, shoot
+):
+    """Someone asked the city for a recovery letter in this resident's name; the resident,
+    who still has their passkey, is told and cancels it: the letter's code no longer works."""
+    person = _person(live_demo, 7)
+    page = make_page(PHONE)
+    _without_autofill(page)
+    http_errors = _watch_http_errors(page)
+    Authenticator(page)
+    _sign_up(page)
+    page.goto("/account/verify")
+    page.get_by_role("textbox", name="確認コード").fill(
+        _activation_code(live_demo, person["registry_id"])
+    )
+    page.get_by_role("button", name="確認する", exact=True).click()
+    _say(page, "本人確認ができました")
+
+    code = _activation_code(live_demo, person["registry_id"], "recovery")
+    page.goto("/account")
+    box = _main(page).locator("#account-recovery")
+    box.get_by_role("heading", name="アカウント回復の通知が発行されています").wait_for()
+    _axe(page, "/account (recovery pending)")
+    # axe's own styles, which the CSP (rightly) blocks: not the app's.
+    page.console_errors[:] = [
+        e for e in page.console_errors if not e.startswith("Applying inline style")
+    ]
+    _shoot_whole(page, shoot, "identity-recovery-pending")
+    box.get_by_role("button", name="回復コードを取り消す").click()
+    _say(page, "回復コードを取り消しました")
+    assert _main(page).locator("#account-recovery").count() == 0
+
+    # Whoever holds the letter gets nowhere with it.
+    stranger = make_page(PHONE)
+    _without_autofill(stranger)
+    Authenticator(stranger)
+    _sign_up(stranger)
+    stranger.goto("/account/verify")
+    stranger.get_by_role("textbox", name="確認コード").fill(code)
+    stranger.get_by_role("button", name="確認する", exact=True).click()
+    _say(stranger, "確認コードが正しくないか、有効期限が切れています")
+    # axe resolves app.css's @import against the page's address (a 404, not the app's).
+    _check_console(page, http_errors, (r"404 GET /tokens\.css",))
+
+
 # --- accessibility, large text, desktop -----------------------------------------------------------
 
 

@@ -131,6 +131,8 @@ class AccountRead(msgspec.Struct):
     passkey_count: int
     suggest_second_passkey: bool
     csrf_token: str
+    # A recovery letter for this resident is out and unused: cancel it if not asked for.
+    recovery_pending: bool = False
 
 
 class SessionState(msgspec.Struct, omit_defaults=True):

@@ -402,8 +402,16 @@ async def describe_account(principal: Principal) -> AccountRead:
         if account is None:
             raise NotFound(NO_ACCOUNT)
         name = None
+        recovery_pending = False
         if account.person is not None:
             name = await registry.person_name(account.person, sql)
+            recovery_pending = bool(
+                await sql.value(
+                    "SELECT COUNT(*) FROM activation_code WHERE person = ? "
+                    "AND purpose = 'recovery' AND used_at IS NULL AND expires_at > ?",
+                    [account.person, clock.now()],
+                )
+            )
     return AccountRead(
         id=principal.account_id,
         kind=principal.kind,
@@ -413,6 +421,7 @@ async def describe_account(principal: Principal) -> AccountRead:
         name=name,
         staff_role=principal.staff_role or None,
         passkey_count=account.passkey_count,
+        recovery_pending=recovery_pending,
         # Suggested once, never at every sign-in.
         suggest_second_passkey=account.passkey_count == 1 and not account.second_passkey_suggested,
         csrf_token=principal.csrf_token,
