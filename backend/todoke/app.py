@@ -16,8 +16,8 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 
@@ -28,7 +28,7 @@ from todoke.benefits.telling import tell_on_consent
 from todoke.benefits.worker import run_matching
 from todoke.db import configure_database, current_engine, start_database, stop_database
 from todoke.errors import Text
-from todoke.identity.auth import SessionAuthMiddleware
+from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
 from todoke.identity.service import ConsentListeners
@@ -66,8 +66,11 @@ from todoke.staff.residents.routes import ResidentRecordController
 from todoke.web.edge import EdgeMiddleware, configure_logging
 from todoke.web.forwarded import ClientResolver, parse_networks
 from todoke.web.guards import provide_optional_principal, provide_principal
+from todoke.web.openapi import document_security, security_schemes
 from todoke.web.problems import (
     EXCEPTION_HANDLERS,
+    PROBLEM_MEDIA_TYPE,
+    Problem,
     document_problem_responses,
     problem_response,
 )
@@ -85,7 +88,20 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", operation_id="readyz", summary="The database answers", tags=["operations"])
+@get(
+    "/readyz",
+    operation_id="readyz",
+    summary="The database answers",
+    tags=["operations"],
+    responses={
+        503: ResponseSpec(
+            Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description="The database does not answer",
+            generate_examples=False,
+        )
+    },
+)
 async def readyz(request: Request[Any, Any, Any]) -> Response[Health] | Response[bytes]:
     try:
         await current_engine().run_ddl("SELECT 1")
@@ -187,13 +203,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
                 ),
             )
         ],
-        components=Components(
-            security_schemes={
-                "coreSystemToken": SecurityScheme(
-                    type="http", scheme="bearer", description="Per-system registry API token"
-                )
-            }
-        ),
+        components=security_schemes(session_cookie_name(settings)),
     )
     app = Litestar(
         route_handlers=[
@@ -270,4 +280,5 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
     )
     app.asgi_handler = edge
     document_problem_responses(app)
+    document_security(app)
     return app

@@ -84,12 +84,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.reset:
+        if settings.is_postgres:
+            # Not ours to wipe: the database may hold more than the demo.
+            print(
+                "todoke: --reset starts over with the embedded database only; with "
+                "TODOKE_DATABASE_URL, drop and create that database, then run todoke demo",
+                file=sys.stderr,
+            )
+            return 2
+        from todoke.demo.seed import reset_data_folder
+
+        # The flag is the confirmation (it runs unattended too): say what goes.
+        removed = reset_data_folder(settings.data_path)
+        listed = ", ".join(removed) or "nothing to remove"
+        print(f"Reset: removed from {settings.data_path.resolve()}: {listed}")
 
     async def seed() -> None:
         from todoke.demo.seed import demo_credentials, seed_demo
 
         municipality, report = await seed_demo(args.persons)
-        credentials = await demo_credentials(municipality)
+        credentials = await demo_credentials(municipality, settings.data_path)
         origin = f"http://{_display_host(settings.host)}:{settings.port}"
         print(f"Demo municipality: {municipality.name['ja']} ({municipality.code})")
         if report is None:
@@ -97,11 +112,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         else:
             print(f"Residents: {report.rows_created} imported from a synthetic registry")
         print(f"Data folder: {settings.data_path.resolve()}")
-        print("Staff: open this single-use invite to create the demo administrator's passkey:")
-        print(f"  {origin}/staff/invite#{credentials['invite']}")
+        if credentials.invite_used:
+            print(f"Staff: the demo administrator has signed up; sign in at {origin}/staff")
+        else:
+            print("Staff: open this single-use invite to create the demo administrator's passkey:")
+            print(f"  {origin}/staff/invite#{credentials.invite}")
         print("Residents: sign up with a passkey, then enter one of these activation codes:")
-        for name, code in credentials["codes"]:
-            print(f"  {code}  {name}")
+        for held in credentials.codes:
+            print(f"  {held.code}  {held.name}")
+        if credentials.used_codes:
+            print(f"  ({credentials.used_codes} code(s) printed before have been used)")
+        print(
+            "The same invite and codes are printed at each start until used; "
+            "todoke demo --reset starts over."
+        )
         print(
             "Support programmes wait for a staff member's approval (staff → 支援制度); once "
             "approved, residents who qualify are told in the app (and by email, which lands "
@@ -257,6 +281,8 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def work() -> Any:
+        from datetime import timedelta
+
         from todoke.identity.letters import activation_letter_html
         from todoke.identity.service import issue_activation_code
         from todoke.registry.service import get_municipality
@@ -267,6 +293,7 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
             registry_id=args.registry_id,
             purpose=args.purpose,
             issued_by=None,
+            recovery_hold=timedelta(hours=settings.recovery_hold_hours),
         )
         letter = activation_letter_html(
             municipality=municipality,
@@ -274,6 +301,7 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
             code=issued.code,
             expires_at=issued.expires_at,
             purpose=args.purpose,
+            usable_from=issued.usable_from,
         )
         return issued, letter
 
@@ -281,6 +309,8 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
     if args.letter:
         Path(args.letter).write_text(letter, encoding="utf-8")
         print(f"letter written to {args.letter}")
+    if issued.usable_from is not None:
+        print(f"recovery code, usable from {issued.usable_from:%Y-%m-%d %H:%M} UTC")
     print(f"activation code for {args.registry_id}, until {issued.expires_at:%Y-%m-%d}:")
     print(issued.code)
     return 0
@@ -347,6 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", help="seed a demo municipality and serve it")
     _common(p, server=True)
     p.add_argument("--persons", type=int, default=1000, help="synthetic residents on first run")
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="start over: remove the demo's database, files and credentials from the data "
+        "folder first (embedded database only; no question asked)",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = commands.add_parser("serve", help="apply migrations and serve the app")

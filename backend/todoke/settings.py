@@ -41,6 +41,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     # The header those proxies write the client into: x-forwarded-for or forwarded.
     forwarded_header: str = "x-forwarded-for"
+    # A recovery letter's code works only this many hours after it was issued; the account
+    # it would take over is told at once and may cancel it meanwhile.
+    recovery_hold_hours: int = 72
     # JSON request bodies; registry files sent over the API have their own, larger cap.
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 64 * 1_048_576

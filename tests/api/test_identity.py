@@ -468,25 +468,29 @@ async def test_recovery_moves_the_new_passkey_to_the_old_account_and_tells_the_r
     await client.post(
         "/api/me/verification", json={"code": first.json()["code"]}, headers=csrf(registered)
     )
-    # The phone is lost. A new phone, a new passkey, and a recovery letter.
+    # The phone is lost. A new phone, a new passkey, and a recovery letter: it works once
+    # the hold is over (the letter was issued longer ago than that).
     recovery = await staff.post(
         "/api/staff/activation-codes",
         json={"registry_id": "0000000001", "purpose": "recovery"},
         headers=staff_headers,
     )
     assert "アカウント回復" in recovery.json()["letter_html"]
+    code = await _recovery_code_past_its_hold(city, "0000000001")
     async with client_for(app) as new_phone:
         new_device = SoftAuthenticator()
         fresh = await register(new_phone, new_device)
         done = await new_phone.post(
-            "/api/me/verification", json={"code": recovery.json()["code"]}, headers=csrf(fresh)
+            "/api/me/verification", json={"code": code}, headers=csrf(fresh)
         )
         assert done.json() == {"verified": True, "recovered": True}
         me = (await new_phone.get("/api/me")).json()
         assert me["id"] == old_account and me["name"]["given_name"] == "花子"
         inbox = (await new_phone.get("/api/me/inbox")).json()
-        assert inbox["unread"] == 1
-        assert inbox["items"][0]["title"]["ja"] == "新しいパスキーが追加されました"
+        titles = [item["title"]["ja"] for item in inbox["items"]]
+        # Told when each letter was issued, and when the passkey was added.
+        assert titles[0] == "新しいパスキーが追加されました"
+        assert titles[1:] == ["アカウント回復の通知を発行しました"] * 2
     # The lost phone's session is over and its passkey no longer works; the new passkey
     # signs in to the old account.
     assert (await client.get("/api/me")).status_code == 401
@@ -499,6 +503,157 @@ async def test_recovery_moves_the_new_passkey_to_the_old_account_and_tells_the_r
         .first()
     )
     assert retired["disabled_at"] is not None
+
+
+async def _recovery_code_past_its_hold(city, registry_id: str) -> str:
+    """A recovery code issued (through the service) longer ago than the hold."""
+    from todoke import clock
+    from todoke.identity.service import RECOVERY_HOLD, issue_activation_code
+
+    with clock.frozen(clock.now() - RECOVERY_HOLD - timedelta(minutes=5)):
+        issued = await issue_activation_code(
+            municipality_id=city.id, registry_id=registry_id, purpose="recovery", issued_by=None
+        )
+    return issued.code
+
+
+async def _bound(client, registered, staff, staff_headers) -> None:
+    first = await staff.post(
+        "/api/staff/activation-codes", json={"registry_id": "0000000001"}, headers=staff_headers
+    )
+    assert first.status_code == 201, first.text
+    bound = await client.post(
+        "/api/me/verification", json={"code": first.json()["code"]}, headers=csrf(registered)
+    )
+    assert bound.json()["recovered"] is False
+
+
+async def test_a_verification_code_never_takes_over_a_bound_account(
+    client, resident, person, app, client_for, city
+):
+    from todoke.identity.tables import Passkey
+
+    staff, staff_headers = await staff_client(client_for, app, city)
+    _, registered = resident
+    holder = registered.json()["account_id"]
+    # Two letters went out while the resident had no account (a lost one, then another).
+    letters = [
+        (
+            await staff.post(
+                "/api/staff/activation-codes",
+                json={"registry_id": "0000000001"},
+                headers=staff_headers,
+            )
+        ).json()["code"]
+        for _ in range(2)
+    ]
+    bound = await client.post(
+        "/api/me/verification", json={"code": letters[0]}, headers=csrf(registered)
+    )
+    assert bound.json() == {"verified": True, "recovered": False}
+
+    # Whoever holds the other letter cannot take the account over with it.
+    async with client_for(app) as stranger:
+        theirs = await register(stranger, SoftAuthenticator(), name="だれか")
+        refused = await stranger.post(
+            "/api/me/verification", json={"code": letters[1]}, headers=csrf(theirs)
+        )
+        assert_refused(refused, 409)
+        assert "recover" in refused.json()["detail"]
+        assert (await stranger.get("/api/me")).json()["verified"] is False
+    assert (await client.get("/api/me")).json()["id"] == holder  # still signed in
+    assert await Passkey.count().where(Passkey.account == holder) == 1
+    assert await Account.count().where(Account.person == person) == 1
+
+    # And staff are told to use the recovery letter or the counter, not handed a code.
+    again = await staff.post(
+        "/api/staff/activation-codes", json={"registry_id": "0000000001"}, headers=staff_headers
+    )
+    assert_refused(again, 409)
+    assert "recovery" in again.json()["detail"] and "counter" in again.json()["detail"]
+    assert "窓口" in again.json()["detail_ja"]
+
+
+async def test_a_recovery_letter_tells_the_holder_and_waits_out_the_hold(
+    client, resident, person, app, client_for, city
+):
+    from todoke.identity.tables import ActivationCode, Passkey
+
+    staff, staff_headers = await staff_client(client_for, app, city)
+    _, registered = resident
+    holder = registered.json()["account_id"]
+    # Nothing to recover yet: a recovery code for a person without an account is refused.
+    early = await staff.post(
+        "/api/staff/activation-codes",
+        json={"registry_id": "0000000001", "purpose": "recovery"},
+        headers=staff_headers,
+    )
+    assert_refused(early, 409)
+    await _bound(client, registered, staff, staff_headers)
+
+    issued_at = datetime.now(UTC)
+    recovery = await staff.post(
+        "/api/staff/activation-codes",
+        json={"registry_id": "0000000001", "purpose": "recovery"},
+        headers=staff_headers,
+    )
+    assert recovery.status_code == 201, recovery.text
+    usable_from = datetime.fromisoformat(recovery.json()["usable_from"])
+    assert timedelta(hours=71) < usable_from - issued_at < timedelta(hours=73)
+    assert "利用開始" in recovery.json()["letter_html"]
+    # The holder is told at once (inbox, and push/email with it) before the letter arrives.
+    inbox = (await client.get("/api/me/inbox")).json()
+    assert inbox["items"][0]["title"]["ja"] == "アカウント回復の通知を発行しました"
+    assert inbox["items"][0]["kind"] == "security"
+
+    # Within the hold, the code does not work, and is not spent.
+    async with client_for(app) as new_phone:
+        fresh = await register(new_phone, SoftAuthenticator())
+        refused = await new_phone.post(
+            "/api/me/verification",
+            json={"code": recovery.json()["code"]},
+            headers=csrf(fresh),
+        )
+        assert_refused(refused, 409)
+        assert "works from" in refused.json()["detail"]
+        assert (await new_phone.get("/api/me")).json()["verified"] is False
+    assert (await client.get("/api/me")).json()["id"] == holder
+    assert await Passkey.count().where(Passkey.account == holder) == 1
+    unused = await ActivationCode.count().where(
+        (ActivationCode.purpose == "recovery") & ActivationCode.used_at.is_null()
+    )
+    assert unused == 1
+
+
+async def test_the_holder_cancels_a_recovery_letter_they_did_not_ask_for(
+    client, resident, person, app, client_for, city
+):
+    from todoke.audit.tables import AuditEvent
+
+    staff, staff_headers = await staff_client(client_for, app, city)
+    _, registered = resident
+    holder = registered.json()["account_id"]
+    await _bound(client, registered, staff, staff_headers)
+    code = await _recovery_code_past_its_hold(city, "0000000001")
+    # Not the resident's to cancel when signed out, nor staff's through this route.
+    assert (await client_for(app).delete("/api/me/recovery-codes")).status_code == 401
+    assert (await staff.delete("/api/me/recovery-codes", headers=staff_headers)).status_code == 403
+
+    assert (await client.get("/api/me")).json()["recovery_pending"] is True
+    cancelled = await client.delete("/api/me/recovery-codes", headers=csrf(registered))
+    assert cancelled.status_code == 204, cancelled.text
+    assert (await client.get("/api/me")).json()["recovery_pending"] is False
+    event = await AuditEvent.select().where(AuditEvent.action == "identity.recovery_cancelled")
+    assert [(e["actor_account"], e["subject_person"]) for e in event] == [(holder, person)]
+
+    async with client_for(app) as stranger:
+        theirs = await register(stranger, SoftAuthenticator(), name="だれか")
+        refused = await stranger.post(
+            "/api/me/verification", json={"code": code}, headers=csrf(theirs)
+        )
+        assert_refused(refused)
+        assert (await stranger.get("/api/me")).json()["verified"] is False
+    assert (await client.get("/api/me")).json()["id"] == holder
 
 
 async def test_counter_verification_is_audited(client, resident, person, app, client_for, city):

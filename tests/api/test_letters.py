@@ -324,7 +324,9 @@ async def test_another_departments_supervisor_residents_and_strangers_are_refuse
                                   departments=["health"])  # fmt: skip
     assert_refused(await other.get(batch["pdf_url"]), 403)
     assert_refused(await other.get(LETTERS), 403)
-    resident, _ = await verified_resident(client_for, app, city, "C00")
+    # Another resident than the fixture's C00 (a second verification letter for C00 would be
+    # refused: C00 has an account).
+    resident, _ = await verified_resident(client_for, app, city, "A00")
     assert_refused(await resident.get(batch["pdf_url"]), 403)
     anonymous = client_for(app)
     assert_refused(await anonymous.get(batch["pdf_url"]), 401)

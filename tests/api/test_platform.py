@@ -103,10 +103,14 @@ async def test_malformed_json_is_a_4xx_problem(client, city, body):
 
 
 async def test_too_large_body_is_a_413_problem(client, city):
+    from todoke.registry.service import create_core_system_token
+
+    # The token is checked before the body is read: without one, this is a 401.
+    token = await create_core_system_token(city.id, "住民記録システム")
     response = await client.put(
         "/api/registry/persons/0000000001",
         content=b'{"family_name": "' + b"x" * 2_000_000 + b'"}',
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
     )
     _assert_problem(response, 413)
 

@@ -70,7 +70,7 @@ async def test_ten_thousand_rows_with_twenty_bad_ones(city, tmp_path: Path):
             filename=path.name,
             today=TODAY,
         )
-    assert report.status == "applied"
+    assert report.status == "partial"
     assert (report.rows_total, report.rows_created, report.rows_failed) == (10_000, 9_980, 20)
     assert {e.line: e.field for e in report.errors} == bad_lines
     for error in report.errors:
@@ -157,7 +157,7 @@ async def test_json_lines(city):
     lines.insert(4, json.dumps({"registry_id": "1", "shoe_size": 27}))
     report = await _import(city, "\n".join(lines).encode(), filename="r.jsonl")
     assert report.file_format == "jsonl"
-    assert report.status == "applied"
+    assert report.status == "partial"
     assert report.rows_created == 5
     assert [(e.line, e.reason) for e in report.errors] == [
         (3, "not valid JSON"),
@@ -349,7 +349,7 @@ async def test_hostile_income_test_facts_are_row_errors(city, field, value, reas
     rows = _persons(3)
     rows[1] = {**rows[1], field: value}
     report = await _import(city, _csv_bytes(rows))
-    assert report.status == "applied"
+    assert report.status == "partial"
     assert (report.rows_created, report.rows_failed) == (2, 1)
     (error,) = report.errors
     assert (error.line, error.field, error.registry_id) == (3, field, rows[1]["registry_id"])
@@ -557,3 +557,77 @@ async def test_import_ids_beyond_the_id_column_are_a_400_not_an_overflow(client,
         assert response.status_code == 400, bad
     # Not a number at all: no such address.
     assert (await client.get("/api/registry/imports/abc", headers=auth)).status_code == 404
+
+
+# --- trailing empty columns, and a status that says when rows failed ------------------------
+
+
+def _with_trailing_commas(data: bytes, *, header: bool, rows: bool, extra: int = 1) -> bytes:
+    lines = data.decode().split("\r\n")
+    out = []
+    for number, line in enumerate(lines):
+        wanted = header if number == 0 else rows
+        out.append(line + "," * extra if line and wanted else line)
+    return "\r\n".join(out).encode()
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "extra"),
+    [(True, True, 1), (False, True, 1), (True, False, 1), (True, True, 3)],
+)
+async def test_trailing_empty_columns_are_accepted(city, header, rows, extra):
+    persons = _persons(6)
+    data = _with_trailing_commas(_csv_bytes(persons), header=header, rows=rows, extra=extra)
+    report = await _import(city, data)
+    assert (report.status, report.rows_created, report.rows_failed) == ("applied", 6, 0), (
+        report.errors
+    )
+    assert await Person.count().where(Person.municipality == city.id) == 6
+
+
+async def test_a_trailing_cell_with_a_value_is_still_a_column_count_error(city):
+    persons = _persons(3)
+    lines = _csv_bytes(persons).decode().split("\r\n")
+    lines[2] += ",surprise"
+    report = await _import(city, "\r\n".join(lines).encode())
+    assert (report.rows_created, report.rows_failed) == (2, 1)
+    assert "columns" in report.errors[0].reason
+    # A blank header cell between named ones is not a trailing one: still refused whole.
+    middle = b"registry_id,,family_name\r\n1,,X\r\n"
+    assert (await _import(city, middle)).status == "rejected"
+
+
+async def test_an_import_with_failed_rows_says_so_in_its_status(city):
+    persons = _persons(5)
+    persons[2] = {**persons[2], "birth_date": "not a date"}
+    report = await _import(city, _csv_bytes(persons))
+    assert (report.status, report.rows_created, report.rows_failed) == ("partial", 4, 1)
+    stored = await RegistryImport.select().where(RegistryImport.id == report.id).first()
+    assert stored["status"] == "partial"
+
+
+async def test_api_import_whose_rows_all_fail_is_not_reported_applied(client, token):
+    auth = {"authorization": f"Bearer {token}", "content-type": "text/csv"}
+    persons = [{**p, "birth_date": "not a date"} for p in _persons(3)]
+    response = await client.post("/api/registry/imports", content=_csv_bytes(persons), headers=auth)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert len(problem["errors"]) == 3
+    stored = await RegistryImport.select().order_by(RegistryImport.id, ascending=False).first()
+    assert stored["status"] == "rejected"
+    assert await Person.count() == 0
+
+    # Some rows good, some bad: 201 with a status that says rows were refused.
+    persons = _persons(3)
+    persons[1] = {**persons[1], "sex": "x"}
+    response = await client.post("/api/registry/imports", content=_csv_bytes(persons), headers=auth)
+    assert response.status_code == 201, response.text
+    assert (response.json()["status"], response.json()["rows_failed"]) == ("partial", 1)
+
+
+async def test_api_import_with_trailing_commas_applies_every_row(client, token):
+    auth = {"authorization": f"Bearer {token}", "content-type": "text/csv"}
+    data = _with_trailing_commas(_csv_bytes(_persons(4)), header=True, rows=True)
+    response = await client.post("/api/registry/imports", content=data, headers=auth)
+    assert response.status_code == 201, response.text
+    assert (response.json()["status"], response.json()["rows_created"]) == ("applied", 4)

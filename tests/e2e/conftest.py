@@ -120,6 +120,8 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     # them wait on each other. The limits themselves are tested in tests/api.
     env["TODOKE_AUTH_RATE_LIMIT"] = "100000"
     env["TODOKE_VERIFICATION_RATE_LIMIT"] = "100000"
+    # A recovery letter's code works at once here (the hold is tested in tests/api).
+    env["TODOKE_RECOVERY_HOLD_HOURS"] = "0"
     # Browser tests subscribe pages to the tests' local push service over plain http, and
     # must not depend on the hour they run at.
     env["TODOKE_PUSH_ALLOW_HTTP"] = "true"

@@ -35,6 +35,8 @@ FROM person p
 WHERE p.relation = 'head' AND p.status = 'resident' AND p.single_parent
   AND EXISTS (SELECT 1 FROM person c WHERE c.household = p.household AND c.id <> p.id
               AND c.birth_date > '{cutoff}')
+  -- Not one the demo gave an account: a verification code for them would be refused.
+  AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person = p.id AND a.verified_by = 'demo')
 ORDER BY p.id DESC LIMIT 1
 """
 

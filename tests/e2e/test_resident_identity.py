@@ -17,7 +17,10 @@ pytestmark = pytest.mark.browser
 
 PERSON_SQL = (
     "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana "
-    "FROM person WHERE relation = 'head' AND status = 'resident' ORDER BY id LIMIT 1 OFFSET {n}"
+    "FROM person WHERE relation = 'head' AND status = 'resident' "
+    # Not one the demo gave an account: a verification code for them would be refused.
+    "AND id NOT IN (SELECT person FROM account WHERE verified_by = 'demo') "
+    "ORDER BY id LIMIT 1 OFFSET {n}"
 )
 
 
@@ -29,8 +32,8 @@ def _person(live_demo, n: int) -> dict[str, str]:
     return live_demo.query(PERSON_SQL.format(n=int(n)))[0]
 
 
-def _activation_code(live_demo, registry_id: str) -> str:
-    result = live_demo.todoke("issue-activation-code", registry_id)
+def _activation_code(live_demo, registry_id: str, purpose: str = "verify") -> str:
+    result = live_demo.todoke("issue-activation-code", registry_id, "--purpose", purpose)
     code = result.stdout.strip().splitlines()[-1].strip()
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), result.stdout
     return code
@@ -572,7 +575,7 @@ def test_recovery_writes_a_notice_read_in_the_inbox(live_demo, make_page, shoot)
     _sign_up(new_device)
     new_device.goto("/account/verify")
     new_device.get_by_role("textbox", name="確認コード").fill(
-        _activation_code(live_demo, person["registry_id"])
+        _activation_code(live_demo, person["registry_id"], "recovery")
     )
     new_device.get_by_role("button", name="確認する", exact=True).click()
     _say(new_device, "以前のアカウントにこのパスキーを追加しました")
@@ -584,18 +587,22 @@ def test_recovery_writes_a_notice_read_in_the_inbox(live_demo, make_page, shoot)
     old_device.reload()
     _main(old_device).get_by_role("button", name="パスキーでサインイン").wait_for()
 
-    # The inbox: one unread notice, opened and marked read.
+    # The inbox: two unread notices (the recovery letter was issued; a passkey was added),
+    # opened and marked read.
     new_device.get_by_role("navigation").get_by_role("link", name="お知らせ").click()
     new_device.wait_for_url("**/inbox")
     main = _main(new_device)
-    _say(new_device, "未読のお知らせが1件あります")
+    _say(new_device, "未読のお知らせが2件あります")
     assert _focused_is_h1(new_device)
     notice = main.get_by_role("button", name=re.compile("新しいパスキーが追加されました"))
+    issued = main.get_by_role("button", name=re.compile("アカウント回復の通知を発行しました"))
     assert "未読" in notice.inner_text()
     _shoot_whole(new_device, shoot, "identity-inbox-unread")
     notice.click()
     assert notice.get_attribute("aria-expanded") == "true"
     _say(new_device, "心当たりがない場合は")
+    _say(new_device, "未読のお知らせが1件あります")
+    issued.click()
     _say(new_device, "未読のお知らせはありません")
     assert "未読" not in notice.inner_text()
     _shoot_whole(new_device, shoot, "identity-inbox-read")
@@ -609,6 +616,51 @@ def test_recovery_writes_a_notice_read_in_the_inbox(live_demo, make_page, shoot)
     new_device.reload()
     main.get_by_role("button", name=re.compile("A new passkey was added")).wait_for()
     _check_console(new_device, http_errors)
+
+
+def test_a_recovery_letter_not_asked_for_is_cancelled_from_the_account_screen(
+    live_demo, make_page, shoot
+):
+    """Someone asked the city for a recovery letter in this resident's name; the resident,
+    who still has their passkey, is told and cancels it: the letter's code no longer works."""
+    person = _person(live_demo, 7)
+    page = make_page(PHONE)
+    _without_autofill(page)
+    http_errors = _watch_http_errors(page)
+    Authenticator(page)
+    _sign_up(page)
+    page.goto("/account/verify")
+    page.get_by_role("textbox", name="確認コード").fill(
+        _activation_code(live_demo, person["registry_id"])
+    )
+    page.get_by_role("button", name="確認する", exact=True).click()
+    _say(page, "本人確認ができました")
+
+    code = _activation_code(live_demo, person["registry_id"], "recovery")
+    page.goto("/account")
+    box = _main(page).locator("#account-recovery")
+    box.get_by_role("heading", name="アカウント回復の通知が発行されています").wait_for()
+    _axe(page, "/account (recovery pending)")
+    # axe's own styles, which the CSP (rightly) blocks: not the app's.
+    page.console_errors[:] = [
+        e for e in page.console_errors if not e.startswith("Applying inline style")
+    ]
+    _shoot_whole(page, shoot, "identity-recovery-pending")
+    box.get_by_role("button", name="回復コードを取り消す").click()
+    _say(page, "回復コードを取り消しました")
+    assert _main(page).locator("#account-recovery").count() == 0
+
+    # Whoever holds the letter gets nowhere with it.
+    stranger = make_page(PHONE)
+    _without_autofill(stranger)
+    Authenticator(stranger)
+    _sign_up(stranger)
+    stranger.goto("/account/verify")
+    stranger.get_by_role("textbox", name="確認コード").fill(code)
+    stranger.get_by_role("button", name="確認する", exact=True).click()
+    _say(stranger, "確認コードが正しくないか、有効期限が切れています")
+    # axe resolves app.css's @import against the page's address (a 404, not the app's).
+    _check_console(page, http_errors, (r"404 GET /tokens\.css",))
 
 
 # --- accessibility, large text, desktop -----------------------------------------------------------

@@ -3,9 +3,12 @@ catalogue, so a newcomer sees a living municipality with one command."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
+
+import msgspec
 
 from todoke.benefits.catalogue import seed_programs
 from todoke.demo.accounts import seed_demo_accounts
@@ -59,27 +62,126 @@ async def seed_demo(
     return municipality, report
 
 
-async def demo_credentials(municipality: MunicipalityRead, residents: int = 3) -> dict:
-    """A fresh administrator invite and activation codes for a few demo residents, printed
-    at each start so a newcomer can sign in as staff and as verified residents."""
+# Kept in the data folder: the invite and codes are stored hashed, so the plain ones the
+# demo prints must be kept somewhere to be printed again at the next start.
+CREDENTIALS_FILE = "demo-credentials.json"
+# What `todoke demo --reset` removes from the data folder: what the app itself writes there
+# (nothing else, whatever the folder holds besides).
+DATA_ENTRIES = (
+    "todoke.sqlite3",
+    "todoke.sqlite3-wal",
+    "todoke.sqlite3-shm",
+    "todoke.sqlite3-journal",
+    "attachments",
+    "letters",
+    "mail",
+    "vapid",
+    CREDENTIALS_FILE,
+)
+
+
+class DemoCode(msgspec.Struct):
+    registry_id: str
+    name: str
+    code: str
+
+
+class DemoCredentials(msgspec.Struct):
+    invite: str = ""  # the administrator's invite token
+    invite_used: bool = False
+    codes: list[DemoCode] = msgspec.field(default_factory=list)
+    used_codes: int = 0  # how many codes printed earlier have been used since
+
+
+def _load(path: Path) -> DemoCredentials:
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=DemoCredentials)
+    except (OSError, msgspec.DecodeError):
+        return DemoCredentials()  # none yet, or unreadable: issue new ones
+
+
+def _save(path: Path, credentials: DemoCredentials) -> None:
+    """Written whole and private (it holds a live administrator invite)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(msgspec.json.encode(credentials))
+    temporary.chmod(0o600)
+    temporary.replace(path)
+
+
+async def demo_credentials(
+    municipality: MunicipalityRead, data_path: Path, residents: int = 3
+) -> DemoCredentials:
+    """The administrator invite and activation codes for a few demo residents, printed at
+    each start so a newcomer can sign in as staff and as verified residents.
+
+    The same ones at every start while they are unused (kept in the data folder): only a
+    used or expired code is replaced, by a code for another resident without an account;
+    a used invite is not replaced (the administrator exists: `todoke create-staff` makes
+    more staff)."""
+    from todoke.errors import Conflict
+    from todoke.identity import public as identity
     from todoke.identity.service import create_staff_invite, issue_activation_code
     from todoke.registry.public import first_household_heads
 
-    invite = await create_staff_invite(
-        municipality_id=municipality.id,
-        display_name="デモ管理者",
-        role="administrator",
-        department_codes=[],
-        created_by=None,
-    )
-    heads = await first_household_heads(municipality.id, residents)
-    codes = []
-    for head in heads:
-        issued = await issue_activation_code(
+    path = data_path / CREDENTIALS_FILE
+    kept = _load(path)
+    result = DemoCredentials()
+    state = await identity.staff_invite_state(municipality.id, kept.invite) if kept.invite else ""
+    if state in ("open", "used"):
+        result.invite, result.invite_used = kept.invite, state == "used"
+    else:
+        invite = await create_staff_invite(
             municipality_id=municipality.id,
-            registry_id=head.registry_id,
-            purpose="verify",
-            issued_by=None,
+            display_name="デモ管理者",
+            role="administrator",
+            department_codes=[],
+            created_by=None,
         )
-        codes.append((f"{head.family_name} {head.given_name}", issued.code))
-    return {"invite": invite.token, "codes": codes}
+        result.invite = invite.token
+    tried = set()
+    for held in kept.codes:
+        tried.add(held.registry_id)
+        state = await identity.activation_code_state(municipality.id, held.code)
+        if state == "open":
+            result.codes.append(held)
+        elif state == "used":
+            result.used_codes += 1
+    # Top up with residents who have no account (a code for one who has would be refused).
+    heads = await first_household_heads(municipality.id, residents * 20)
+    for head in heads:
+        if len(result.codes) >= residents:
+            break
+        if head.registry_id in tried:
+            continue
+        tried.add(head.registry_id)
+        try:
+            issued = await issue_activation_code(
+                municipality_id=municipality.id,
+                registry_id=head.registry_id,
+                purpose="verify",
+                issued_by=None,
+            )
+        except Conflict:
+            continue
+        result.codes.append(
+            DemoCode(head.registry_id, f"{head.family_name} {head.given_name}", issued.code)
+        )
+    _save(path, result)
+    return result
+
+
+def reset_data_folder(data_path: Path) -> list[str]:
+    """Remove what the app wrote to the data folder (the embedded database, attachments,
+    letters, mail, keys, the demo's credentials); returns what was removed."""
+    removed = []
+    for name in DATA_ENTRIES:
+        entry = data_path / name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        elif entry.exists() or entry.is_symlink():
+            entry.unlink()
+        else:
+            continue
+        removed.append(name)
+    return removed

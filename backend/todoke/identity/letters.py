@@ -17,6 +17,7 @@ def activation_letter_html(
     code: str,
     expires_at: datetime,
     purpose: str,
+    usable_from: datetime | None = None,
 ) -> str:
     """A self-contained page, plain semantic HTML (the CSP forbids inline styles and
     scripts) that prints cleanly from any browser."""
@@ -30,6 +31,13 @@ def activation_letter_html(
         if purpose == "recovery"
         else "とどけアプリで、あなたのアカウントを住民記録と結びつけるための確認コードです。"
     )
+    # A recovery code waits out the hold in which the account holder may cancel it.
+    start = (
+        f"<p>利用開始：{escape(usable_from.astimezone(clock.JST).strftime('%Y-%m-%d %H:%M'))}"
+        "（この日時より前は使えません）</p>\n"
+        if usable_from is not None
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="ja">
 <head><meta charset="utf-8"><title>{heading}｜{city}</title></head>
@@ -40,7 +48,7 @@ def activation_letter_html(
 <h1>{heading}</h1>
 <p>{intro}</p>
 <p>確認コード：<strong>{escape(code)}</strong></p>
-<p>有効期限：{expiry}（1回限り有効）</p>
+{start}<p>有効期限：{expiry}（1回限り有効）</p>
 <h2>使い方</h2>
 <ol>
 <li>スマートフォンで「とどけ」を開き、パスキーでサインインします。</li>

@@ -15,7 +15,7 @@ from datetime import datetime
 import msgspec
 
 from todoke import clock
-from todoke.codes import canonical_code, code_hash, new_code
+from todoke.codes import canonical_code, code_hash, new_code, secret_hash
 from todoke.db import SqlSession, aware, read_transaction, reading
 from todoke.identity.service import OUTREACH, end_all_sessions
 
@@ -284,3 +284,43 @@ async def resident_accounts(
             [consent, *args],
         )
     return found
+
+
+# --- the demo's printed credentials ----------------------------------------------------------
+
+
+class _SecretState(msgspec.Struct, frozen=True):
+    expires_at: datetime
+    used_at: datetime | None
+
+
+def _state(row: _SecretState | None) -> str:
+    if row is None:
+        return "unknown"
+    if row.used_at is not None:
+        return "used"
+    return "open" if row.expires_at > clock.now() else "expired"
+
+
+async def staff_invite_state(municipality_id: int, token: str) -> str:
+    """Whether a staff invite link still works: open, used, expired or unknown."""
+    async with read_transaction() as sql:
+        row = await sql.row(
+            _SecretState,
+            "SELECT expires_at, used_at FROM staff_invite WHERE token_hash = ? "
+            "AND municipality = ?",
+            [secret_hash(token), municipality_id],
+        )
+    return _state(row)
+
+
+async def activation_code_state(municipality_id: int, code: str) -> str:
+    """Whether an activation code still works: open, used, expired or unknown."""
+    async with read_transaction() as sql:
+        row = await sql.row(
+            _SecretState,
+            "SELECT expires_at, used_at FROM activation_code WHERE code_hash = ? "
+            "AND municipality = ?",
+            [code_hash(code), municipality_id],
+        )
+    return _state(row)

@@ -47,7 +47,7 @@ from todoke.identity.schemas import (
     VerificationCode,
     VerificationDone,
 )
-from todoke.identity.service import ConsentListeners
+from todoke.identity.service import ConsentListeners, recovery_hold
 from todoke.notices import service as notices
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
@@ -430,12 +430,15 @@ class MeController(Controller):
     )
     async def verify_identity(
         self,
+        state: State,
         principal: NamedDependency[Principal],
         consent_listeners: NamedDependency[ConsentListeners],
         data: JSONBody[VerificationCode],
     ) -> VerificationDone:
         try:
-            result = await service.redeem_activation_code(principal, data.code)
+            result = await service.redeem_activation_code(
+                principal, data.code, recovery_hold=recovery_hold(state.settings)
+            )
         except service.VerificationLocked as locked:
             seconds = (locked.until - clock.now()).total_seconds()
             raise TooManyRequests(
@@ -448,6 +451,16 @@ class MeController(Controller):
         if not result.recovered:  # consents given before verifying reach the person now
             await service.pass_consents_on(result.account_id, consent_listeners.listeners)
         return VerificationDone(verified=True, recovered=result.recovered, next=result.next_path)
+
+    @delete(
+        "/recovery-codes",
+        operation_id="cancelRecoveryCodes",
+        summary="Void the unused recovery letters issued for the signed-in resident",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[residents_only],
+    )
+    async def cancel_recovery_codes(self, principal: NamedDependency[Principal]) -> None:
+        await service.cancel_recovery_codes(principal)
 
     @post(
         "/counter-code",

@@ -77,6 +77,8 @@ class ActivationLetter(msgspec.Struct):
     code: str
     expires_at: datetime
     letter_html: str  # printable, in Japanese
+    # A recovery code works only from then: the account it recovers was told, and may cancel.
+    usable_from: datetime | None = None
 
 
 class CounterVerification(msgspec.Struct, forbid_unknown_fields=True):
@@ -129,6 +131,8 @@ class AccountRead(msgspec.Struct):
     passkey_count: int
     suggest_second_passkey: bool
     csrf_token: str
+    # A recovery letter for this resident is out and unused: cancel it if not asked for.
+    recovery_pending: bool = False
 
 
 class SessionState(msgspec.Struct, omit_defaults=True):
@@ -164,6 +168,7 @@ class ActivationCodeIssued(msgspec.Struct, frozen=True):
     code: str
     expires_at: datetime
     person: LetterAddressee  # whom the letter goes to
+    usable_from: datetime | None = None  # a recovery code: not before (the hold)
 
 
 class StaffInviteIssued(msgspec.Struct, frozen=True):

@@ -33,6 +33,7 @@ from todoke.identity.schemas import (
 from todoke.notices.service import write_notice
 from todoke.principal import STAFF_ROLES, Principal
 from todoke.registry import public as registry
+from todoke.settings import Settings
 
 # What a resident may consent to: the fields of ``Consents``.
 CONSENT_PURPOSES: tuple[str, ...] = Consents.__struct_fields__
@@ -42,7 +43,16 @@ ACTIVATION_DAYS = 30
 # The purpose of codes printed on outreach letters (勧奨通知): they bind a new account only.
 OUTREACH = "outreach"
 INVITE_DAYS = 7
+# A recovery letter's code works only after this long (the settings' recovery_hold_hours):
+# the account it would take over is told at once, on every channel, and can cancel it.
+RECOVERY_HOLD = timedelta(hours=72)
 VERIFICATION_MAX_FAILURES = 5
+
+
+def recovery_hold(settings: Settings) -> timedelta:
+    return timedelta(hours=max(settings.recovery_hold_hours, 0))
+
+
 VERIFICATION_LOCK = timedelta(hours=24)
 COUNTER_CODE_MINUTES = 15
 # The last-seen time is refreshed at most this often: not a write on every request.
@@ -392,8 +402,16 @@ async def describe_account(principal: Principal) -> AccountRead:
         if account is None:
             raise NotFound(NO_ACCOUNT)
         name = None
+        recovery_pending = False
         if account.person is not None:
             name = await registry.person_name(account.person, sql)
+            recovery_pending = bool(
+                await sql.value(
+                    "SELECT COUNT(*) FROM activation_code WHERE person = ? "
+                    "AND purpose = 'recovery' AND used_at IS NULL AND expires_at > ?",
+                    [account.person, clock.now()],
+                )
+            )
     return AccountRead(
         id=principal.account_id,
         kind=principal.kind,
@@ -403,6 +421,7 @@ async def describe_account(principal: Principal) -> AccountRead:
         name=name,
         staff_role=principal.staff_role or None,
         passkey_count=account.passkey_count,
+        recovery_pending=recovery_pending,
         # Suggested once, never at every sign-in.
         suggest_second_passkey=account.passkey_count == 1 and not account.second_passkey_suggested,
         csrf_token=principal.csrf_token,
@@ -489,10 +508,49 @@ async def remove_passkey(account_id: int, passkey_id: int) -> None:
 # --- identity verification and recovery ----------------------------------------------------
 
 
+_ALREADY_HAS_ACCOUNT = Conflict(
+    Text(
+        "この方はすでにアカウントをお持ちです。本人確認コードではアカウントを引き継げません。"
+        "パスキーをなくされた場合は、用途「アカウント回復」の通知を発行するか、"
+        "窓口で本人確認書類を確認して回復してください。",
+        "This resident already has an account, which a verification code cannot take over. "
+        "For a lost passkey, issue a recovery letter (purpose: recovery) or recover the "
+        "account at the counter with an identity document.",
+    )
+)
+_NOTHING_TO_RECOVER = Conflict(
+    Text(
+        "この方のアカウントはありません。用途「本人確認」のコードを発行してください。",
+        "This resident has no account to recover: issue a verification code instead.",
+    )
+)
+
+
+async def _live_account(sql: SqlSession, person_id: int) -> int | None:
+    """The live resident account bound to the person, if any."""
+    account = await sql.value(
+        "SELECT id FROM account WHERE person = ? AND kind = 'resident' AND disabled_at IS NULL "
+        "ORDER BY id",
+        [person_id],
+    )
+    return int(account) if account is not None else None
+
+
 async def issue_activation_code(
-    *, municipality_id: int, registry_id: str, purpose: str, issued_by: int | None
+    *,
+    municipality_id: int,
+    registry_id: str,
+    purpose: str,
+    issued_by: int | None,
+    recovery_hold: timedelta = RECOVERY_HOLD,
 ) -> ActivationCodeIssued:
-    """A single-use code for the letter sent to the person's registered address."""
+    """A single-use code for the letter sent to the person's registered address.
+
+    A ``verify`` code binds a new account to a person who has none; it is refused for a
+    person who has one (it would hand that account to whoever holds the letter). A
+    ``recovery`` code is for a person who has one: the account is told at once, on every
+    channel, and the code works only after ``recovery_hold`` (time to cancel it).
+    """
     if purpose not in ("verify", "recovery"):
         raise InvalidInput(Text("用途が正しくありません。", "Unknown purpose."))
     code = new_code()
@@ -502,6 +560,13 @@ async def issue_activation_code(
         person = await registry.resident_by_registry_id(municipality_id, registry_id, sql)
         if person is None:
             raise NotFound(NO_RESIDENT)
+        holder = await _live_account(sql, person.id)
+        if purpose == "verify" and holder is not None:
+            raise _ALREADY_HAS_ACCOUNT
+        if purpose == "recovery":
+            if holder is None:
+                raise _NOTHING_TO_RECOVER
+            await _tell_recovery_issued(sql, municipality_id, holder, now + recovery_hold)
         await sql.execute(
             "INSERT INTO activation_code (municipality, person, code_hash, purpose, issued_by, "
             "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -516,7 +581,74 @@ async def issue_activation_code(
             purpose=f"activation letter ({purpose})",
             sql=sql,
         )
-    return ActivationCodeIssued(code=code, expires_at=expires, person=person)
+    usable_from = now + recovery_hold if purpose == "recovery" else None
+    return ActivationCodeIssued(
+        code=code, expires_at=expires, person=person, usable_from=usable_from
+    )
+
+
+def _jst(at: datetime) -> str:
+    return at.astimezone(clock.JST).strftime("%Y-%m-%d %H:%M")
+
+
+async def _tell_recovery_issued(
+    sql: SqlSession, municipality_id: int, account_id: int, usable_from: datetime
+) -> None:
+    when = _jst(usable_from)
+    await write_notice(
+        sql,
+        municipality_id=municipality_id,
+        account_id=account_id,
+        kind="security",
+        title={
+            "ja": "アカウント回復の通知を発行しました",
+            "easy": "アカウントを とりもどす ための てがみを だしました",
+            "en": "An account recovery letter was issued",
+        },
+        body={
+            "ja": f"パスキーをなくされた方のための回復コードを、ご登録の住所へ郵送します。"
+            f"コードは{when}から使えるようになり、使われるとこのアカウントの今のパスキーは"
+            "使えなくなります。お申し込みに心当たりがない場合は、アカウント画面で取り消すか、"
+            "すぐに市役所へご連絡ください。",
+            "easy": f"パスキーを なくした ひとの ための コードを、いえに ゆうびんで おくります。"
+            f"コードは {when} から つかえます。つかうと、いまの パスキーは つかえなく なります。"
+            "しらない ときは、アカウントの がめんで とりけすか、"
+            "しやくしょに れんらくしてください。",
+            "en": "A recovery code for a lost passkey is being posted to your registered "
+            f"address. It works from {when} (Japan time); once used, this account's current "
+            "passkeys stop working. If you did not ask for it, cancel it on the account "
+            "screen or contact the city at once.",
+        },
+        link="/account",
+    )
+
+
+async def cancel_recovery_codes(principal: Principal) -> int:
+    """The account holder voids every unused recovery code issued for their person (they
+    still hold a passkey: nobody needs to recover this account). Returns how many."""
+    principal.require_resident()
+    if principal.person_id is None:
+        return 0
+    now = clock.now()
+    async with write_transaction() as sql:
+        cancelled = await sql.fetch(
+            "UPDATE activation_code SET expires_at = ? WHERE person = ? AND municipality = ? "
+            "AND purpose = 'recovery' AND used_at IS NULL AND expires_at > ? RETURNING id",
+            [now, principal.person_id, principal.municipality_id, now],
+        )
+        if cancelled:
+            await audit_service.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="resident",
+                actor_account=principal.account_id,
+                subject_person=principal.person_id,
+                subject_account=principal.account_id,
+                action="identity.recovery_cancelled",
+                purpose="account recovery cancelled by the account holder",
+                detail={"codes": len(cancelled)},
+                sql=sql,
+            )
+    return len(cancelled)
 
 
 _CODE_REFUSED = InvalidInput(
@@ -542,23 +674,39 @@ class _Redeemed(msgspec.Struct, frozen=True):
     person: int
     purpose: str
     next_path: str
+    created_at: datetime
 
 
-_OUTREACH_HOLDER = Conflict(
+_HOLDER_EXISTS = Conflict(
     Text(
         "このコードは使えません。この方のアカウントはすでにあります。"
-        "お持ちのアカウントでサインインしてください。",
-        "This code cannot be used: this resident already has an account. Please sign in with it.",
+        "お持ちのアカウントでサインインしてください。"
+        "パスキーをなくされた場合は、市役所でアカウント回復の手続きをしてください。",
+        "This code cannot be used: this resident already has an account. Please sign in with "
+        "it. If you lost your passkey, ask the city to recover your account.",
     )
 )
 
 
-async def redeem_activation_code(principal: Principal, code: str) -> VerificationResult:
+def _recovery_not_yet(usable_from: datetime) -> Conflict:
+    when = _jst(usable_from)
+    return Conflict(
+        Text(
+            f"この回復コードは{when}から使えます。その時刻を過ぎてから、もう一度入力してください。",
+            f"This recovery code works from {when} (Japan time). Please enter it again then.",
+        )
+    )
+
+
+async def redeem_activation_code(
+    principal: Principal, code: str, *, recovery_hold: timedelta = RECOVERY_HOLD
+) -> VerificationResult:
     """Bind the signed-in resident account to the person the code was issued for.
 
-    If that person already has an account (the resident lost every passkey), this is a
-    recovery: the new passkeys move to the old account, its other sessions end, and the
-    resident is told in their inbox that a passkey was added.
+    If that person already has an account (the resident lost every passkey), only a
+    recovery code, and only after ``recovery_hold`` since it was issued, recovers it: the
+    new passkeys move to the old account, its other sessions end, and the resident is told
+    that a passkey was added. Any other code for such a person is refused.
     """
     now = clock.now()
     async with write_transaction() as sql:
@@ -576,7 +724,7 @@ async def redeem_activation_code(principal: Principal, code: str) -> Verificatio
             _Redeemed,
             "UPDATE activation_code SET used_at = ?, used_by = ? WHERE code_hash = ? "
             "AND municipality = ? AND used_at IS NULL AND expires_at > ? "
-            "RETURNING person, purpose, next_path",
+            "RETURNING person, purpose, next_path, created_at",
             [now, principal.account_id, code_hash(code or ""), principal.municipality_id, now],
         )
         if redeemed is None:
@@ -590,10 +738,14 @@ async def redeem_activation_code(principal: Principal, code: str) -> Verificatio
             )
             result = None
         else:
-            if redeemed.purpose == OUTREACH and await _holder(sql, redeemed.person, principal):
-                # An outreach letter went to someone with no account; if they have one now,
-                # the letter's code must not hand it over (only a recovery letter may).
-                raise _OUTREACH_HOLDER
+            holder = await _holder(sql, redeemed.person, principal)
+            if holder is not None and redeemed.purpose != "recovery":
+                # A verification or outreach letter went to someone with no account; if they
+                # have one now, its code must not hand it over (only a recovery letter may).
+                raise _HOLDER_EXISTS
+            usable_from = redeemed.created_at + recovery_hold
+            if holder is not None and usable_from > now:
+                raise _recovery_not_yet(usable_from)
             result = await _bind_person(sql, principal, redeemed.person, method="letter")
             if redeemed.purpose == OUTREACH and redeemed.next_path:
                 result = msgspec.structs.replace(result, next_path=redeemed.next_path)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -119,7 +120,12 @@ class DraftController(Controller):
     async def list_drafts(self, principal: NamedDependency[Principal]) -> DraftList:
         return DraftList(items=await drafts.list_drafts(principal))
 
-    @post("/", operation_id="openDraft", summary="The draft for a procedure, created if none")
+    @post(
+        "/",
+        operation_id="openDraft",
+        summary="The draft for a procedure, created if none",
+        responses={200: ResponseSpec(DraftRead, description="The draft already open")},
+    )
     async def open_draft(
         self, principal: NamedDependency[Principal], data: JSONBody[DraftCreate]
     ) -> Response[DraftRead]:
@@ -210,6 +216,11 @@ class ApplicationController(Controller):
         operation_id="fileApplication",
         summary="File an application (Idempotency-Key header required)",
         status_code=HTTP_201_CREATED,
+        responses={
+            200: ResponseSpec(
+                ApplicationRead, description="Filed before with the same Idempotency-Key"
+            )
+        },
     )
     async def file(
         self,

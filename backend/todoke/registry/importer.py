@@ -494,10 +494,17 @@ def _csv_rows(text: IO[str]) -> Iterator[tuple[int, list[str], list[str]]]:
         header_cells = next(reader)
     except StopIteration:
         raise FileRejected("the file is empty", "ファイルが空です") from None
+    # Spreadsheets and some core systems end every line with a comma: empty cells past the
+    # last named column are no column at all, in the header and in the rows.
+    while len(header_cells) > 1 and not header_cells[-1].strip():
+        header_cells.pop()
     header = _canonical_header(header_cells)
+    width = len(header)
     for cells in reader:
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue
+        if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
+            del cells[width:]
         yield reader.line_num, header, cells
 
 
@@ -905,7 +912,7 @@ async def import_registry(
     async with write_transaction() as sql:
         earlier: int | None = await sql.value(
             "SELECT id FROM registry_import WHERE municipality = ? AND file_sha256 = ? "
-            "AND status = 'applied' ORDER BY id LIMIT 1",
+            "AND status IN ('applied', 'partial') ORDER BY id LIMIT 1",
             [municipality_id, digest],
         )
         fresh = not await sql.value(
@@ -1012,10 +1019,17 @@ async def import_registry(
         logger.exception("registry import %s failed", import_id)
         status = "failed"
         message = "the import stopped on an internal error; rows reported as created or updated were applied"  # noqa: E501
-    if status == "applied" and earlier and counts.created + counts.updated == 0:
-        message = f"same file as import {earlier}: nothing changed"
-    elif status == "applied" and counts.created + counts.updated == 0:
-        message = "nothing changed"
+    if status == "applied" and counts.failed:
+        # Say so when rows were refused: "applied" is for a file applied as a whole.
+        if counts.created + counts.updated + counts.unchanged == 0:
+            status = "rejected"
+            message = "nothing applied: every row was refused"
+        else:
+            status = "partial"
+            message = f"{counts.failed} rows refused, the others applied"
+    if status in ("applied", "partial") and counts.created + counts.updated == 0:
+        unchanged = f"same file as import {earlier}: nothing changed" if earlier else ""
+        message = "; ".join(filter(None, (message, unchanged or "nothing changed")))
     report = ImportReport(
         id=import_id,
         status=status,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_201_CREATED
@@ -46,12 +47,23 @@ class MunicipalityController(Controller):
         return municipality
 
 
-async def _core_system(request: Request[Any, Any, Any]) -> CoreSystemCaller:
-    authorization = request.headers.get("authorization", "")
+async def core_system_token(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
+    """A guard: the caller shows a live core-system token, checked before the body is read
+    (so a caller without one learns nothing about what it sent)."""
+    authorization = connection.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
-    return await service.authenticate_core_system(
+    connection.state.core_system = await service.authenticate_core_system(
         token.strip() if scheme.lower() == "bearer" else ""
     )
+
+
+def _core_system(request: Request[Any, Any, Any]) -> CoreSystemCaller:
+    caller: CoreSystemCaller = request.state.core_system
+    return caller
+
+
+# What the OpenAPI document says these controllers accept (and nothing else).
+CORE_SYSTEM_ONLY: list[dict[str, list[str]]] = [{"coreSystemToken": []}]
 
 
 class RegistryImportController(Controller):
@@ -59,6 +71,8 @@ class RegistryImportController(Controller):
 
     path = "/api/registry/imports"
     tags = ["registry"]
+    guards = [core_system_token]
+    security = CORE_SYSTEM_ONLY
 
     @post(
         "/",
@@ -76,7 +90,7 @@ class RegistryImportController(Controller):
             str | None, Parameter(description="utf-8 or shift_jis; detected when absent")
         ] = None,
     ) -> ImportReport:
-        caller = await _core_system(request)
+        caller = _core_system(request)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         file_format = _FORMATS.get(content_type)
         if file_format is None:
@@ -116,7 +130,7 @@ class RegistryImportController(Controller):
 
     @get("/{import_id:int}", operation_id="getRegistryImport", summary="An import's report")
     async def read(self, request: Request[Any, Any, Any], import_id: RowId) -> ImportReport:
-        caller = await _core_system(request)
+        caller = _core_system(request)
         report = await get_import_report(caller.municipality_id, import_id)
         if report is None:
             raise NotFound(Text("この取込はありません。", "There is no such import."))
@@ -128,6 +142,8 @@ class RegistryPersonController(Controller):
 
     path = "/api/registry/persons"
     tags = ["registry"]
+    guards = [core_system_token]
+    security = CORE_SYSTEM_ONLY
 
     @put(
         "/{registry_id:str}",
@@ -140,7 +156,7 @@ class RegistryPersonController(Controller):
         registry_id: Annotated[str, Parameter(pattern=REGISTRY_ID_PATTERN, max_length=32)],
         data: Annotated[PersonRecord, Body(schema_extra={"additionalProperties": False})],
     ) -> PersonUpsertResult:
-        caller = await _core_system(request)
+        caller = _core_system(request)
         record = {"registry_id": registry_id, **msgspec.to_builtins(data)}
         report = await import_registry(
             io.BytesIO(msgspec.json.encode(record) + b"\n"),

@@ -46,7 +46,7 @@ class RowError(msgspec.Struct, frozen=True):
 
 class ImportReport(msgspec.Struct):
     id: int
-    status: str  # applied | rejected | failed
+    status: str  # applied | partial (some rows refused) | rejected | failed
     source: str
     filename: str
     file_format: str

@@ -104,7 +104,8 @@ class RegistryImport(Table):
     encoding = Varchar(length=16)
     file_sha256 = Varchar(length=64, index=True)
     atomic = Boolean(default=False)
-    status = Varchar(length=16, default="running")  # running | applied | rejected | failed
+    # running | applied | partial (some rows refused) | rejected | failed
+    status = Varchar(length=16, default="running")
     started_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
     rows_total = Integer(default=0)

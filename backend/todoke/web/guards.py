@@ -26,11 +26,20 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
     return user if isinstance(user, Principal) else None
 
 
+def needs_session(guard: Guard) -> Guard:
+    """Mark a guard that refuses callers without a session: the OpenAPI document declares
+    the session scheme on every route that has one (``web.openapi``)."""
+    guard.needs_session = True  # type: ignore[attr-defined]
+    return guard
+
+
+@needs_session
 def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if principal_of(connection) is None:
         raise Unauthenticated(SIGN_IN_REQUIRED)
 
 
+@needs_session
 def residents_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     principal = principal_of(connection)
     if principal is None:
@@ -48,7 +57,7 @@ def requires(permission: Permission) -> Guard:
         principal.require(permission)
 
     guard.__name__ = f"requires_{permission.value}"
-    return guard
+    return needs_session(guard)
 
 
 def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -6,6 +6,7 @@ work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks."""
 from __future__ import annotations
 
 from litestar import Controller, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -18,7 +19,7 @@ from todoke.identity.schemas import (
     ActivationLetter,
     CounterVerification,
 )
-from todoke.identity.service import ConsentListeners
+from todoke.identity.service import ConsentListeners, recovery_hold
 from todoke.principal import Permission, Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff.schemas import CounterVerified
@@ -42,6 +43,7 @@ class CounterController(Controller):
     @post("/activation-codes", operation_id="issueActivationCode", status_code=HTTP_201_CREATED)
     async def issue_activation_code(
         self,
+        state: State,
         principal: NamedDependency[Principal],
         municipality: NamedDependency[MunicipalityRead],
         data: JSONBody[ActivationCodeCreate],
@@ -51,16 +53,19 @@ class CounterController(Controller):
             registry_id=data.registry_id,
             purpose=data.purpose,
             issued_by=principal.account_id,
+            recovery_hold=recovery_hold(state.settings),
         )
         return ActivationLetter(
             code=issued.code,
             expires_at=issued.expires_at,
+            usable_from=issued.usable_from,
             letter_html=activation_letter_html(
                 municipality=municipality,
                 person=issued.person,
                 code=issued.code,
                 expires_at=issued.expires_at,
                 purpose=data.purpose,
+                usable_from=issued.usable_from,
             ),
         )
 

@@ -299,6 +299,7 @@ export async function mount(outlet, ctx) {
     const parts = [
       top.node,
       identitySection(me),
+      me.recovery_pending ? pendingRecovery() : null,
       me.suggest_second_passkey ? secondPasskeySuggestion() : null,
       passkeysSection(me),
       linksSection(),
@@ -393,6 +394,57 @@ export async function mount(outlet, ctx) {
   }
 
   /** Suggested once: the API forgets the suggestion as soon as it has been shown. */
+  // A recovery letter is on its way: whoever holds it could replace this account's passkeys
+  // once its hold is over. Someone who still signs in here did not lose them: cancel it.
+  function pendingRecovery() {
+    const cancel = el('button', {
+      type: 'button',
+      class: 'button button--solid',
+      'data-cancel-recovery': '',
+      'data-i18n': 'account.recovery.cancel',
+    });
+    const messages = messageArea();
+    const box = el(
+      'section',
+      {
+        class: 'notice notice--warning',
+        id: 'account-recovery',
+        'aria-labelledby': 'account-recovery-title',
+      },
+      icon('alert', 'notice__icon'),
+      el('h2', {
+        class: 'notice__title',
+        id: 'account-recovery-title',
+        'data-i18n': 'account.recovery.title',
+      }),
+      el('div', { class: 'notice__body' }, el('p', { 'data-i18n': 'account.recovery.body' })),
+      messages.node,
+      el('div', { class: 'notice__actions button-row' }, cancel),
+    );
+    cancel.addEventListener(
+      'click',
+      async () => {
+        const done = busy(cancel);
+        try {
+          await sendJSON('/api/me/recovery-codes', { method: 'DELETE', signal: ctx.signal });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          done();
+          if (error instanceof ApiError && error.status === 401) return onSignedOutUnderneath();
+          messages.show({ error, focus: true });
+          return;
+        }
+        await show({
+          refresh: true,
+          message: { tone: 'success', key: 'account.recovery.cancelled' },
+          focusHeading: true,
+        });
+      },
+      { signal: ctx.signal },
+    );
+    return box;
+  }
+
   function secondPasskeySuggestion() {
     const add = el(
       'button',

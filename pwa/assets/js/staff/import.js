@@ -13,9 +13,12 @@ export const titleKey = 'import.title';
 const STATUS_TONES = {
   validated: 'success',
   applied: 'success',
+  partial: 'warning', // applied, but some rows were refused: the table below lists them
   rejected: 'error',
   failed: 'warning',
 };
+
+const APPLIED = new Set(['applied', 'partial']);
 
 export function mount(outlet, ctx) {
   const summary = errorSummary('import-errors');
@@ -82,7 +85,7 @@ export function mount(outlet, ctx) {
     const heading = el(
       'h2',
       { class: 'result__title', id: 'import-result-title', tabindex: '-1' },
-      t(report.status === 'applied' ? 'import.appliedTitle' : 'import.checkedTitle'),
+      t(APPLIED.has(report.status) ? 'import.appliedTitle' : 'import.checkedTitle'),
     );
     const parts = [
       heading,
@@ -184,6 +187,15 @@ export function mount(outlet, ctx) {
       );
     } else if (report.status === 'applied') {
       parts.push(el('p', {}, t('import.appliedBody')));
+    } else if (report.status === 'partial') {
+      parts.push(
+        el(
+          'p',
+          { class: 'staff-callout staff-callout--warning' },
+          icon('alert', 'staff-callout__icon'),
+          el('span', {}, t('import.partialBody')),
+        ),
+      );
     }
     result.replaceChildren(
       el(
