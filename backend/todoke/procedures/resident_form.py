@@ -43,14 +43,16 @@ async def form_for(
                     raise
                 blockers.append("proxy_not_allowed")
                 applicant = None
+            consented = False
             if applicant is not None:
                 household = await household_of(sql, applicant)
+                consented = await identity.has_consent(applicant.account_id, "prefill", sql)
         if applicant is not None:
             if definition.identity == "verified" and applicant.person_id is None:
                 blockers.append("verify")
             if household is not None:
                 members = household.members
-                if await identity.has_consent(applicant.account_id, "prefill"):
+                if consented:
                     prefill = prefill_for(definition.form, household)
                 elif any(f.prefill for f in definition.form.fields()):
                     blockers.append("prefill_consent")

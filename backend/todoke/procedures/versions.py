@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from todoke import published
 from todoke.db import SqlSession, read_transaction
 from todoke.errors import NotFound, Text
 from todoke.procedures import service as catalogue
@@ -71,9 +72,21 @@ class _ProcedureName(msgspec.Struct, frozen=True):
 
 
 async def load_version(municipality_id: int, slug: str, version: int | None = None) -> Version:
-    """A procedure's published version, or an older one an application was filed against."""
+    """A procedure's published version, or an older one an application was filed against
+    (kept in memory until the next publish: every form and filing reads one)."""
     summary = await catalogue.get_published(municipality_id, slug)
     wanted = version if version is not None else summary.version
+    kept = await published.kept(
+        f"version:{slug}:{wanted}",
+        municipality_id,
+        lambda: _load_version(municipality_id, slug, wanted, summary),
+    )
+    return kept.value
+
+
+async def _load_version(
+    municipality_id: int, slug: str, wanted: int, summary: ProcedureSummary
+) -> Version:
     async with read_transaction() as sql:
         row = await sql.row(
             _VersionRow,
