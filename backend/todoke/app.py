@@ -26,7 +26,12 @@ from todoke import published
 from todoke.benefits.routes import SupportController
 from todoke.benefits.telling import tell_on_consent
 from todoke.benefits.worker import run_matching
-from todoke.db import configure_database, current_engine, start_database, stop_database
+from todoke.db import (
+    configure_database,
+    read_transaction,
+    start_database,
+    stop_database,
+)
 from todoke.errors import Text
 from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
@@ -104,7 +109,9 @@ async def healthz() -> Health:
 )
 async def readyz(request: Request[Any, Any, Any]) -> Response[Health] | Response[bytes]:
     try:
-        await current_engine().run_ddl("SELECT 1")
+        # Through the pool the requests use: ready means they can reach the database.
+        async with read_transaction() as sql:
+            await sql.value("SELECT 1")
     except Exception:
         logger.exception("readiness check failed")
         return problem_response(
