@@ -4,6 +4,7 @@ and which success statuses each answers (checked by driving the happy paths)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -174,12 +175,13 @@ async def test_a_draft_opened_again_and_a_filing_retried_answer_declared_statuse
 async def test_readiness_declares_the_503_it_answers(client, monkeypatch):
     import todoke.app
 
-    class Down:
-        async def run_ddl(self, _: str) -> None:
-            raise OSError("connection refused")
+    @contextlib.asynccontextmanager
+    async def down():
+        raise OSError("connection refused")
+        yield
 
     document = await _document(client)
-    monkeypatch.setattr(todoke.app, "current_engine", lambda: Down())
+    monkeypatch.setattr(todoke.app, "read_transaction", down)
     answer = await client.get("/readyz")
     assert answer.status_code == 503
     assert answer.headers["content-type"].startswith("application/problem+json")
