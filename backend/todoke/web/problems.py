@@ -274,6 +274,7 @@ def document_problem_responses(app: Any) -> None:
     content = {
         PROBLEM_MEDIA_TYPE: MediaTypeSpec(schema=Reference(ref="#/components/schemas/Problem"))
     }
+    _document_optional_bodies(app, openapi)
     for path_item in (openapi.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(path_item, method, None)
@@ -285,3 +286,22 @@ def document_problem_responses(app: Any) -> None:
             responses["4XX"] = OpenAPIResponse(description="Problem details", content=content)
             responses["500"] = OpenAPIResponse(description="Internal error", content=content)
             operation.responses = responses
+
+
+def _document_optional_bodies(app: Any, openapi: Any) -> None:
+    """Litestar declares every request body required; a route whose ``data`` has a default
+    (e.g. approving a programme without a legal basis for letters) takes none."""
+    from litestar.routes import HTTPRoute
+
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path_format not in (openapi.paths or {}):
+            continue
+        path_item = openapi.paths[route.path_format]
+        for handler in route.route_handlers:
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is None or not (data.has_default or data.is_optional):
+                continue
+            for method in handler.http_methods:
+                operation = getattr(path_item, method.lower(), None)
+                if operation is not None and operation.request_body is not None:
+                    operation.request_body.required = False
