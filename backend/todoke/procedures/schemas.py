@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from todoke.web.inputs import Id
+from todoke.web.inputs import Id, Version
 
 
 class Localized(msgspec.Struct, frozen=True):
@@ -225,7 +225,7 @@ class DraftCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class DraftSave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: Id
+    version: Version
     answers: dict[str, Any]
 
 
@@ -253,14 +253,14 @@ class DraftList(msgspec.Struct, frozen=True):
 
 class ApplicationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
-    version: Id
+    version: Version
     answers: dict[str, Any]
     draft_id: Id | None = None
     on_behalf_of: Id | None = None
 
 
 class Amendment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: Id
+    version: Version
     answers: dict[str, Any]
     message: str = ""
 
@@ -381,7 +381,7 @@ class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     person_registry_id: str
     slug: str
-    version: Id
+    version: Version
     answers: dict[str, Any]
 
 

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 RowId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 # The same in a JSON body (msgspec's constraint; the OpenAPI document shows both bounds).
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+# A procedure version a client answers: 0 is no version, a stale one (409), not malformed.
+# (gt=-1, not ge=0: Litestar leaves a bound of 0 out of the OpenAPI document.)
+Version = Annotated[int, msgspec.Meta(gt=-1, le=MAX_ID)]
 
 # No form nests deeper than a handful of levels; the decoders recurse once per level, and
 # thousands of levels exhaust the stack (a RecursionError, a 500) before any schema is read.
