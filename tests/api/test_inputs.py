@@ -350,3 +350,10 @@ async def test_a_body_a_route_can_do_without_is_not_documented_as_required(clien
     assert approve["requestBody"]["required"] is False
     filing = document["paths"]["/api/applications"]["post"]
     assert filing["requestBody"]["required"] is True
+
+
+async def test_an_unsubscribe_token_naming_an_id_past_the_database_is_404(client, city):
+    """Schemathesis (PostgreSQL): the token's ten-digit address id overflowed the id column."""
+    for address_id in (MAX_ID + 1, 9_999_999_999):
+        response = await client.post(f"/api/email/unsubscribe?token={address_id}.{'A' * 24}")
+        assert_problem(response, 404, "not_found")
