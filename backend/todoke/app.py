@@ -71,6 +71,7 @@ from todoke.staff.residents.routes import ResidentRecordController
 from todoke.web.edge import EdgeMiddleware, configure_logging
 from todoke.web.forwarded import ClientResolver, parse_networks
 from todoke.web.guards import provide_optional_principal, provide_principal
+from todoke.web.inputs import DaySchema, LimitedRequest, is_day, parse_day
 from todoke.web.openapi import document_security, security_schemes
 from todoke.web.problems import (
     EXCEPTION_HANDLERS,
@@ -145,9 +146,9 @@ def _swagger_assets() -> Router:
 
     folder = Path(swagger_ui.__file__).parent / "static"
     allowed = {
-        "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-        "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
-        "swagger-ui.css": "text/css; charset=utf-8",
+        "swagger-ui-bundle.js": "text/javascript",
+        "swagger-ui-standalone-preset.js": "text/javascript",
+        "swagger-ui.css": "text/css",
     }
 
     @get("/{name:str}", include_in_schema=False, sync_to_thread=False)
@@ -251,6 +252,10 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             "consent_listeners": Provide(provide_consent_listeners, sync_to_thread=False),
         },
         middleware=[SessionAuthMiddleware(settings)],
+        # JSON bodies checked for size and depth before decoding; bounded days (web/inputs).
+        request_class=LimitedRequest,
+        type_decoders=[(is_day, parse_day)],
+        plugins=[DaySchema()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         lifespan=[lifespan],

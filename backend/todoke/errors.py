@@ -36,6 +36,12 @@ class InvalidInput(TodokeError):
     kind = "invalid"
 
 
+class Malformed(TodokeError):
+    """The request cannot be read at all (before any meaning is looked at)."""
+
+    kind = "malformed"
+
+
 class NotFound(TodokeError):
     kind = "not_found"
 

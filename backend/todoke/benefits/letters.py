@@ -53,7 +53,7 @@ OUTREACH_DAYS = 90
 FOLDER = "letters"
 FILES = {
     "pdf": ("application/pdf", "letters.pdf"),
-    "csv": ("text/csv; charset=utf-8", "manifest.csv"),
+    "csv": ("text/csv", "manifest.csv"),
 }
 
 _NO_PROGRAM = NotFound(Text("支援制度が見つかりません。", "There is no such program."))

@@ -4,7 +4,7 @@ figures, previews, "support for you", and the anonymous check. Field order is th
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -28,7 +28,7 @@ class ProgramDraft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # announces the inbox notice).
     channels: list[str] = msgspec.field(default_factory=lambda: ["app", "email", "letter"])
     # Not opened within this many days → the next channel; null: every channel at once.
-    fallback_days: int | None = None
+    fallback_days: Annotated[int, msgspec.Meta(ge=1, le=365)] | None = None
 
 
 class ApprovalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

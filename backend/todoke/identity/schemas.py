@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -89,7 +89,7 @@ class CounterVerification(msgspec.Struct, forbid_unknown_fields=True):
 
 class DelegationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     scope: tuple[str, ...] = ()  # procedure slugs; empty means every procedure that allows it
-    days: int = 90
+    days: Annotated[int, msgspec.Meta(ge=1, le=366)] = 90  # delegations.MAX_DAYS
 
 
 class DelegationOffer(msgspec.Struct, frozen=True):

@@ -29,7 +29,7 @@ import msgspec
 
 from todoke import clock
 from todoke.codes import b64url_encode, secret_hash
-from todoke.db import SqlSession, read_transaction, write_transaction
+from todoke.db import MAX_ID, SqlSession, read_transaction, write_transaction
 from todoke.errors import InvalidInput, NotFound, Text
 from todoke.notices.schemas import EmailStatus
 from todoke.notices.webpush import VapidKeys
@@ -313,6 +313,8 @@ async def unsubscribe(key: bytes, token: str) -> bool:
     if match is None:
         return False
     address_id = int(match.group(1))
+    if address_id > MAX_ID:  # ten digits reach past the id column (PostgreSQL refused: a 500)
+        return False
     now = clock.now()
     async with write_transaction() as sql:
         address = await sql.value("SELECT address FROM email_address WHERE id = ?", [address_id])

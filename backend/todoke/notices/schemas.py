@@ -50,7 +50,9 @@ class SubscriptionBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     endpoint: Annotated[str, msgspec.Meta(max_length=1000)]
     keys: SubscriptionKeys
     language: Annotated[str, msgspec.Meta(pattern="^(ja|easy|en)$")] = "ja"
-    expirationTime: int | None = None
+    # Milliseconds since 1970, up to the largest integer a browser's number holds exactly
+    # (gt=-1, not ge=0: Litestar leaves a bound of 0 out of the OpenAPI document).
+    expirationTime: Annotated[int, msgspec.Meta(gt=-1, le=2**53)] | None = None
 
 
 class Unsubscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from todoke.web.inputs import Id, Version
+
 
 class Localized(msgspec.Struct, frozen=True):
     """One text in each UI language: Japanese, plain Japanese (やさしい日本語), English."""
@@ -219,11 +221,11 @@ class AttachmentRead(msgspec.Struct, frozen=True):
 
 class DraftCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
-    on_behalf_of: int | None = None  # the principal's account id, for a delegate
+    on_behalf_of: Id | None = None  # the principal's account id, for a delegate
 
 
 class DraftSave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: int
+    version: Version
     answers: dict[str, Any]
 
 
@@ -251,14 +253,14 @@ class DraftList(msgspec.Struct, frozen=True):
 
 class ApplicationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
-    version: int
+    version: Version
     answers: dict[str, Any]
-    draft_id: int | None = None
-    on_behalf_of: int | None = None
+    draft_id: Id | None = None
+    on_behalf_of: Id | None = None
 
 
 class Amendment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: int
+    version: Version
     answers: dict[str, Any]
     message: str = ""
 
@@ -379,7 +381,7 @@ class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     person_registry_id: str
     slug: str
-    version: int
+    version: Version
     answers: dict[str, Any]
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from todoke.jp import PostalArea
+
+# Whole yen, at most 12 digits: the registry import's own bound for amounts.
+# (gt=-1, not ge=0: Litestar leaves a bound of 0 out of the OpenAPI document.)
+Yen = Annotated[int, msgspec.Meta(gt=-1, le=999_999_999_999)]
 
 
 class MunicipalityRead(msgspec.Struct):
@@ -81,7 +87,7 @@ class PersonRecord(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     address: str | None = None
     resident_since: str | None = None
     status: str | None = None
-    income_yen: int | None = None
+    income_yen: Yen | None = None
     tax_exempt: bool | None = None
     single_parent: bool | None = None
     livelihood_aid: bool | None = None
@@ -89,11 +95,11 @@ class PersonRecord(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     care_level: str | None = None
     pregnancy_due_date: str | None = None
     salary_or_pension: bool | None = None
-    child_support_yen: int | None = None
-    deductions_yen: int | None = None
-    single_parent_deduction_yen: int | None = None
-    tax_dependants: int | None = None
-    public_pension_yen: int | None = None
+    child_support_yen: Yen | None = None
+    deductions_yen: Yen | None = None
+    single_parent_deduction_yen: Yen | None = None
+    tax_dependants: Annotated[int, msgspec.Meta(gt=-1, le=99)] | None = None
+    public_pension_yen: Yen | None = None
     # Programme slugs already received: a list, or one comma-separated string; [] clears.
     receiving: list[str] | str | None = None
     as_of: str | None = None

@@ -19,12 +19,13 @@ from todoke.procedures.schemas import (
     ProcedureDefinition,
     WorkflowStep,
 )
+from todoke.web.inputs import Day, Id
 
 # --- request bodies ---------------------------------------------------------------------------
 
 
 class Assignment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    assignee: int | None  # an account id; null releases the case
+    assignee: Id | None  # an account id; null releases the case
 
 
 class NoteCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -33,14 +34,14 @@ class NoteCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class FollowUpCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     task: str
-    due_on: date
+    due_on: Day
 
 
 class ConsultationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     department: str  # code, one of the staff member's departments
     topics: list[str]
     summary: str
-    held_on: date
+    held_on: Day
     follow_ups: list[FollowUpCreate] = []
 
 

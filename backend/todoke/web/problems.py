@@ -3,6 +3,9 @@
 Each body has ``type``, ``title``, ``status``, ``detail``, ``instance`` plus our own
 members: ``title_ja``/``detail_ja`` (the API answers in Japanese and English),
 ``request_id`` (to find the log line) and ``errors`` (one entry per bad field).
+
+``type`` is ``urn:todoke:problem:<kind>``, one URI per kind of error and never
+``about:blank``: ``PROBLEM_TYPES`` below lists them (the OpenAPI document carries the list).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ logger = logging.getLogger("todoke.web")
 
 _KIND_STATUS = {
     "invalid": 422,
+    "malformed": 400,
     "not_found": 404,
     "conflict": 409,
     "unauthenticated": 401,
@@ -30,6 +34,45 @@ _KIND_STATUS = {
     "rate_limited": 429,
     "too_large": 413,
 }
+
+PROBLEM_TYPE_PREFIX = "urn:todoke:problem:"
+# Every kind of problem the API answers with, and what it means (the OpenAPI document lists
+# them under the Problem schema's ``type``).
+PROBLEM_TYPES: dict[str, str] = {
+    "malformed": "400: the body, a query or a path parameter cannot be read or has the wrong "
+    "shape (a number or day out of range, JSON nested too deep); `errors` names the fields",
+    "unauthenticated": "401: sign in first (or the session has ended)",
+    "forbidden": "403: signed in, but this account may not do this",
+    "not_found": "404: nothing at this address, or nothing this account may see",
+    "method_not_allowed": "405: this address does not take this method",
+    "conflict": "409: the thing changed or is in another state (stale version, used key)",
+    "too_large": "413: the body is larger than this route accepts",
+    "unsupported_media_type": "415: the body is not of a type this route reads",
+    "invalid": "422: the input was read but its meaning is refused; `errors` names the fields",
+    "rate_limited": "429: too many attempts; see the Retry-After header",
+    "internal": "500: our fault; the request id finds the log line",
+    "not_ready": "503: the database does not answer",
+    "unavailable": "503: the service cannot answer now",
+}
+# The kind of a failure Litestar raises (routing, body size, media type) by its status.
+_STATUS_KIND = {
+    400: "malformed",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def problem_type(kind: str) -> str:
+    return PROBLEM_TYPE_PREFIX + kind
+
 
 # Standard titles per status, in both languages.
 _TITLES: dict[int, Text] = {
@@ -64,6 +107,10 @@ def _title(status: int) -> Text:
     return _TITLES.get(status) or _TITLES[400 if status < 500 else 500]
 
 
+def _kind_by_class(status: int) -> str:
+    return "malformed" if status < 500 else "internal"
+
+
 def problem_response(
     request: Request[Any, Any, Any],
     status: int,
@@ -76,7 +123,7 @@ def problem_response(
     title = _title(status)
     detail = detail or title
     body = Problem(
-        type=f"urn:todoke:problem:{slug}" if slug else "about:blank",
+        type=problem_type(slug or _STATUS_KIND.get(status) or _kind_by_class(status)),
         title=title.en,
         title_ja=title.ja,
         status=status,
@@ -208,7 +255,12 @@ def document_problem_responses(app: Any) -> None:
         type=OpenAPIType.OBJECT,
         required=["type", "title", "status", "detail", "title_ja", "detail_ja"],
         properties={
-            "type": text,
+            "type": Schema(
+                type=OpenAPIType.STRING,
+                enum=[problem_type(kind) for kind in PROBLEM_TYPES],
+                description="The kind of problem:\n"
+                + "\n".join(f"- `{problem_type(k)}`: {d}" for k, d in PROBLEM_TYPES.items()),
+            ),
             "title": text,
             "status": Schema(type=OpenAPIType.INTEGER),
             "detail": text,
@@ -222,6 +274,7 @@ def document_problem_responses(app: Any) -> None:
     content = {
         PROBLEM_MEDIA_TYPE: MediaTypeSpec(schema=Reference(ref="#/components/schemas/Problem"))
     }
+    _document_optional_bodies(app, openapi)
     for path_item in (openapi.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(path_item, method, None)
@@ -233,3 +286,22 @@ def document_problem_responses(app: Any) -> None:
             responses["4XX"] = OpenAPIResponse(description="Problem details", content=content)
             responses["500"] = OpenAPIResponse(description="Internal error", content=content)
             operation.responses = responses
+
+
+def _document_optional_bodies(app: Any, openapi: Any) -> None:
+    """Litestar declares every request body required; a route whose ``data`` has a default
+    (e.g. approving a programme without a legal basis for letters) takes none."""
+    from litestar.routes import HTTPRoute
+
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path_format not in (openapi.paths or {}):
+            continue
+        path_item = openapi.paths[route.path_format]
+        for handler in route.route_handlers:
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is None or not (data.has_default or data.is_optional):
+                continue
+            for method in handler.http_methods:
+                operation = getattr(path_item, method.lower(), None)
+                if operation is not None and operation.request_body is not None:
+                    operation.request_body.required = False

@@ -42,11 +42,12 @@ APP_ROUTES = [
 ]
 STAFF_ROUTES = ["/staff/{rest:path}"]
 
+# Litestar adds "; charset=utf-8" to text/* types itself (naming it here doubled it).
 _TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".json": "application/json",
-    ".html": "text/html; charset=utf-8",
+    ".html": "text/html",
     ".webmanifest": "application/manifest+json",
     ".svg": "image/svg+xml",
     ".png": "image/png",

@@ -3,7 +3,6 @@ applied), service-level metrics (supervisors and administrators), the audit trai
 and chain check, staff accounts and invites (administrators only)."""
 
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -29,7 +28,7 @@ from todoke.staff.schemas import (
 )
 from todoke.web import inputs
 from todoke.web.guards import requires
-from todoke.web.inputs import RowId
+from todoke.web.inputs import Day, RowId
 
 ADMINISTRATORS = [requires(Permission.ADMINISTER)]
 METRICS = [requires(Permission.METRICS_READ)]
@@ -88,7 +87,7 @@ class AdminController(Controller):
         figures = await service.metrics(principal)
         return Response(
             service.metrics_csv(figures),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"content-disposition": 'attachment; filename="todoke-metrics.csv"'},
         )
 
@@ -98,13 +97,13 @@ class AdminController(Controller):
     async def audit_export(
         self,
         principal: NamedDependency[Principal],
-        since: Annotated[date | None, Parameter(description="From this day (JST)")] = None,
-        until: Annotated[date | None, Parameter(description="Before this day (JST)")] = None,
+        since: Annotated[Day | None, Parameter(description="From this day (JST)")] = None,
+        until: Annotated[Day | None, Parameter(description="Before this day (JST)")] = None,
     ) -> Response[str]:
         body = await service.audit_export(principal, since, until)
         return Response(
             body,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"content-disposition": 'attachment; filename="todoke-audit.csv"'},
         )
 

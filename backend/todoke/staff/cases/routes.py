@@ -63,7 +63,8 @@ class CaseController(Controller):
         status: Annotated[str | None, Parameter(max_length=32)] = None,
         assignee: Annotated[str | None, Parameter(pattern=r"^(me|none|\d{1,10})$")] = None,
         breached: Annotated[bool | None, Parameter(description="Past the service target")] = None,
-        older_than_days: Annotated[int | None, Parameter(ge=0, le=3650)] = None,
+        # gt=-1, not ge=0: Litestar leaves a bound of 0 out of the OpenAPI document.
+        older_than_days: Annotated[int | None, Parameter(gt=-1, le=3650)] = None,
     ) -> CaseQueue:
         items = await service.queue(
             principal,
