@@ -155,6 +155,7 @@ async def test_json_lines(city):
     lines = [json.dumps(r, ensure_ascii=False) for r in rows]
     lines.insert(2, "{broken json")
     lines.insert(4, json.dumps({"registry_id": "1", "shoe_size": 27}))
+    lines.insert(6, "[" * 100_000 + "]" * 100_000)  # deeper than Python's stack
     report = await _import(city, "\n".join(lines).encode(), filename="r.jsonl")
     assert report.file_format == "jsonl"
     assert report.status == "partial"
@@ -162,6 +163,7 @@ async def test_json_lines(city):
     assert [(e.line, e.reason) for e in report.errors] == [
         (3, "not valid JSON"),
         (5, "unknown columns: shoe_size"),
+        (7, "not valid JSON"),
     ]
 
 

@@ -517,7 +517,7 @@ def _jsonl_rows(text: IO[str]) -> Iterator[tuple[int, list[str], list[str]]]:
         # before it may already be applied.
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past Python's stack: not a record
             yield number, [], ["not valid JSON", "JSONとして読めない行です"]
             continue
         if not isinstance(record, dict):
