@@ -416,6 +416,13 @@ async def test_designer_publishes_a_procedure_residents_can_file_at_once(world):
     refused = await admin.post("/api/staff/procedures", json={"definition": broken},
                                headers=headers)  # fmt: skip
     assert refused.status_code == 422
+    # Numbers and days past what the date arithmetic holds are refused, never a 500.
+    for hostile in ({"service_days": 10**12}, {"service_days": -1}, {"fee_yen": 2**63},
+                    {"closes_on": "0001-01-01"}, {"closes_on": "9999-12-31"}):  # fmt: skip
+        body = {"definition": {**source, **hostile}}
+        answer = await admin.post("/api/staff/procedures", json=body, headers=headers)
+        assert answer.status_code in (400, 422), (hostile, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
     again = (await admin.get("/api/staff/procedures/cat-registration")).json()
     assert [v["version"] for v in again["versions"]] == [1]  # published versions never change
 

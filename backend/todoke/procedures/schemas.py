@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -137,7 +137,9 @@ class ProcedureDefinition(msgspec.Struct, frozen=True, kw_only=True):
     title: Localized
     summary: Localized
     online: OnlineMode
-    service_days: int  # service-level target, working days to a decision
+    # Service-level target, working days to a decision (a year at most: a due date far past
+    # the calendar's end would overflow the date arithmetic).
+    service_days: Annotated[int, msgspec.Meta(ge=0, le=366)]
     identity: Literal["none", "verified"]  # verified: linked to a registry person
     keywords: tuple[str, ...] = ()  # other words residents search with
     help: Localized | None = None  # what to prepare, what happens next
@@ -146,8 +148,12 @@ class ProcedureDefinition(msgspec.Struct, frozen=True, kw_only=True):
     effects: tuple[Effect, ...] = ()
     eligibility: dict[str, Any] | None = None  # a JsonLogic rule over registry facts
     proxy_allowed: bool = True  # a delegate may file (not for 児童扶養手当)
-    fee_yen: int = 0
+    fee_yen: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
     closes_on: date | None = None  # last day to file; drafts are warned before it
+
+
+# A definition's last day to file: within the years a municipality plans for.
+CLOSES_ON_RANGE = (date(2000, 1, 1), date(2200, 12, 31))
 
 
 class DepartmentRef(msgspec.Struct, frozen=True):

@@ -17,7 +17,7 @@ from todoke.principal import NOT_ALLOWED, Principal
 from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
 from todoke.procedures.forms import parse_schema
-from todoke.procedures.schemas import ProcedureDefinition
+from todoke.procedures.schemas import CLOSES_ON_RANGE, ProcedureDefinition
 from todoke.procedures.versions import load_version, steps_of
 from todoke.registry import public as registry
 from todoke.staff.schemas import (
@@ -68,6 +68,14 @@ def check_definition(raw: dict[str, Any]) -> ProcedureDefinition:
                 )
             ],
         ) from None
+    earliest, latest = CLOSES_ON_RANGE
+    if definition.closes_on is not None and not earliest <= definition.closes_on <= latest:
+        raise InvalidInput(
+            Text(
+                f"受付の締切日は{earliest.year}年から{latest.year}年の日付にしてください。",
+                f"closes_on: a day from {earliest.year} to {latest.year}.",
+            )
+        )
     if (
         not definition.slug
         or len(definition.slug) > 64
