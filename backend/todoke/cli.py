@@ -305,6 +305,20 @@ def cmd_mail_bounce(args: argparse.Namespace) -> int:
 MAX_BOUNCE_BYTES = 1_048_576
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """An online copy of the SQLite database (safe while serve and workers run)."""
+    from todoke.backup import BackupError, backup_sqlite, sqlite_source
+
+    settings = _settings(args)
+    try:
+        report = backup_sqlite(sqlite_source(settings), Path(args.path))
+    except BackupError as exc:
+        print(f"todoke: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup written to {report.path} ({report.bytes} bytes, {report.tables} tables)")
+    return 0
+
+
 def cmd_generate_registry(args: argparse.Namespace) -> int:
     from todoke.demo.generator import generate_persons, write_csv, write_jsonl
 
@@ -396,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("verify-audit", help="check the audit chain; report the first break")
     _common(p)
     p.set_defaults(func=cmd_verify_audit)
+
+    p = commands.add_parser(
+        "backup", help="copy the SQLite database while it is in use (PostgreSQL: pg_dump)"
+    )
+    _common(p)
+    p.add_argument("path", help="the backup file to write (replaced atomically)")
+    p.set_defaults(func=cmd_backup)
 
     p = commands.add_parser("generate-registry", help="write a synthetic registry file")
     p.add_argument("file", help=".csv or .jsonl")
