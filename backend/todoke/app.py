@@ -30,6 +30,7 @@ from todoke.identity.auth import SessionAuthMiddleware
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
 from todoke.identity.service import ConsentListeners
+from todoke.metrics import RequestMetrics, metrics
 from todoke.notices.routes import (
     ADDRESS_CHANGES_PER_HOUR,
     EmailController,
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         route_handlers=[
             healthz,
             readyz,
+            metrics,
             MunicipalityController,
             AuthController,
             MeController,
@@ -250,7 +252,8 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         debug=False,
     )
     # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
-    edge = EdgeMiddleware(app.asgi_handler, https=settings.serves_https)
+    # Counted inside the edge, where Litestar's routing has named the route template.
+    edge = EdgeMiddleware(RequestMetrics(app.asgi_handler), https=settings.serves_https)
     edge.learn_routes(
         [
             (route.path_format or "/", {str(method) for method in route.methods} - {"OPTIONS"})
