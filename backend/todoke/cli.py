@@ -305,6 +305,36 @@ def cmd_mail_bounce(args: argparse.Namespace) -> int:
 MAX_BOUNCE_BYTES = 1_048_576
 
 
+def cmd_init_municipality(args: argparse.Namespace) -> int:
+    """A production first start: the municipality served, its departments and the standard
+    catalogue (procedures published, support programmes waiting for approval). Idempotent."""
+    from todoke.jp import is_valid_local_government_code
+
+    if not is_valid_local_government_code(args.code):
+        print(f"todoke: {args.code!r} is not a 全国地方公共団体コード (6 digits, check digit)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    settings = _settings(args)
+
+    async def work() -> Any:
+        from todoke.demo.seed import seed_catalogue
+        from todoke.registry.service import ensure_municipality
+
+        name = {"ja": args.name, "easy": args.name_easy or args.name, "en": args.name_en}
+        prefecture = {
+            "ja": args.prefecture,
+            "easy": args.prefecture_easy or args.prefecture,
+            "en": args.prefecture_en,
+        }
+        municipality = await ensure_municipality(args.code, name, prefecture)
+        await seed_catalogue(municipality)
+        return municipality
+
+    municipality = asyncio.run(_with_database(settings, work))
+    print(f"municipality {municipality.name['ja']} ({municipality.code}) ready with the catalogue")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """An online copy of the SQLite database (safe while serve and workers run)."""
     from todoke.backup import BackupError, backup_sqlite, sqlite_source
@@ -410,6 +440,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("verify-audit", help="check the audit chain; report the first break")
     _common(p)
     p.set_defaults(func=cmd_verify_audit)
+
+    p = commands.add_parser(
+        "init-municipality", help="first start: the municipality served and its catalogue"
+    )
+    _common(p)
+    p.add_argument("code", help="全国地方公共団体コード, e.g. 131016")
+    p.add_argument("--name", required=True, help="e.g. 千代田区")
+    p.add_argument("--name-easy", default="", help="in やさしい日本語, e.g. ちよだく")
+    p.add_argument("--name-en", required=True, help="e.g. Chiyoda City")
+    p.add_argument("--prefecture", required=True, help="e.g. 東京都")
+    p.add_argument("--prefecture-easy", default="", help="e.g. とうきょうと")
+    p.add_argument("--prefecture-en", required=True, help="e.g. Tokyo")
+    p.set_defaults(func=cmd_init_municipality)
 
     p = commands.add_parser(
         "backup", help="copy the SQLite database while it is in use (PostgreSQL: pg_dump)"
