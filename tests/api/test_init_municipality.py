@@ -8,8 +8,10 @@ from todoke.benefits.tables import Program
 from todoke.procedures.tables import Procedure
 from todoke.registry.tables import Department, Municipality
 
-ARGS = ["--name", "千代田区", "--name-easy", "ちよだく", "--name-en", "Chiyoda City",
-        "--prefecture", "東京都", "--prefecture-easy", "とうきょうと", "--prefecture-en", "Tokyo"]  # fmt: skip
+ARGS = [
+    *("--name", "千代田区", "--name-easy", "ちよだく", "--name-en", "Chiyoda City"),
+    *("--prefecture", "東京都", "--prefecture-easy", "とうきょうと", "--prefecture-en", "Tokyo"),
+]
 
 
 async def test_init_makes_the_municipality_and_its_catalogue_once(db):
@@ -17,7 +19,8 @@ async def test_init_makes_the_municipality_and_its_catalogue_once(db):
     assert first.returncode == 0, first.stderr
     assert "千代田区 (131016)" in first.stdout
     [row] = await Municipality.select().where(Municipality.code == "131016")
-    assert (row["name_ja"], row["name_easy"], row["name_en"]) == ("千代田区", "ちよだく", "Chiyoda City")
+    names = (row["name_ja"], row["name_easy"], row["name_en"])
+    assert names == ("千代田区", "ちよだく", "Chiyoda City")
     procedures = await Procedure.count()
     programs = await Program.select(Program.status)
     assert procedures > 0 and await Department.count() > 0
