@@ -470,9 +470,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that run for long and count into the operators' metrics (todoke.metrics).
+COUNTING_COMMANDS = frozenset({"serve", "demo", "worker"})
+
+
+def _metrics_folder(command: str) -> None:
+    """prometheus-client's multiprocess folder: made if missing for the processes that
+    count; hidden from one-off commands, which would leave a file there at each run."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    if command not in COUNTING_COMMANDS:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]  # before prometheus_client is imported
+        return
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"PROMETHEUS_MULTIPROC_DIR: cannot make {folder}: {exc}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _metrics_folder(args.command)
         return args.func(args)
     except ValueError as exc:  # bad settings or arguments: say so, no traceback
         print(f"todoke: {exc}", file=sys.stderr)

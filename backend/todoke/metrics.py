@@ -196,14 +196,6 @@ def process_registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def prepare_multiprocess_folder() -> None:
-    """The multiprocess folder must exist before any process counts (systemd's
-    RuntimeDirectory makes it in production; this covers a hand-started process)."""
-    folder = os.environ.get(MULTIPROCESS_ENV)
-    if folder:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-
-
 @get("/metrics", include_in_schema=False, opt={"csrf": False})
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     settings: Settings = request.app.state.settings
