@@ -42,9 +42,7 @@ from soft_authenticator import SoftAuthenticator
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-ADMIN_DSN = os.environ.get(
-    "TODOKE_SMOKE_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+ADMIN_DSN = os.environ.get("TODOKE_SMOKE_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 METRICS_TOKEN = "smoke-metrics-token-" + os.urandom(8).hex()
 MUNICIPALITY = [
     *("--name", "千代田区", "--name-easy", "ちよだく", "--name-en", "Chiyoda City"),
@@ -130,11 +128,29 @@ http {{
 def make_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -166,17 +182,24 @@ class Layout:
         """A one-off command (as an operator runs it); its output."""
         result = subprocess.run(
             [sys.executable, "-m", "todoke.cli", *args],
-            env=self.env, capture_output=True, text=True, timeout=180, check=False,
-        )  # fmt: skip
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
         assert result.returncode == 0, f"todoke {args[0]}: {result.stdout}{result.stderr}"
         return result.stdout
 
     def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.folder / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            command, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+            command,
+            env=env or self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         self.processes.append((name, process))
 
     def start_todoke(self, name: str, *args: str) -> None:
@@ -281,9 +304,10 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         say(layout.todoke("import-registry", str(registry)).strip())
         with registry.open(encoding="utf-8") as rows:
             adult = next(
-                r for r in csv.DictReader(rows)
+                r
+                for r in csv.DictReader(rows)
                 if r["relation"] == "head" and date.fromisoformat(r["birth_date"]).year < 2000
-            )  # fmt: skip
+            )
         code = layout.todoke("issue-activation-code", adult["registry_id"]).strip().splitlines()[-1]
 
         # The processes systemd would start, and nginx.
@@ -291,14 +315,15 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         tested = subprocess.run(
             [nginx, "-t", "-c", str(nginx_conf), "-p", str(folder), "-e", "stderr"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert tested.returncode == 0, tested.stderr
         layout.start(
             "nginx",
-            [nginx, "-c", str(nginx_conf), "-p", str(folder), "-e", "stderr",
-             "-g", "daemon off;"],
-        )  # fmt: skip
+            [nginx, "-c", str(nginx_conf), "-p", str(folder), "-e", "stderr", "-g", "daemon off;"],
+        )
         for name in ("web1", "web2"):
             layout.start_todoke(name, "serve", "--host", "127.0.0.1", "--port", str(ports[name]))
         for n in (1, 2):
@@ -309,10 +334,13 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         )
 
         def ready() -> bool:
-            return all(
-                httpx.get(f"http://127.0.0.1:{ports[n]}/readyz", timeout=2).status_code == 200
-                for n in ("web1", "web2")
-            ) and web.get("/readyz").status_code == 200
+            return (
+                all(
+                    httpx.get(f"http://127.0.0.1:{ports[n]}/readyz", timeout=2).status_code == 200
+                    for n in ("web1", "web2")
+                )
+                and web.get("/readyz").status_code == 200
+            )
 
         wait_until("both web processes ready behind nginx", ready, 90, layout)
         answer = web.get("/readyz")
@@ -324,10 +352,22 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         say(f"/readyz through nginx: {answer.status_code} {answer.json()}")
         if shutil.which("curl"):
             version = subprocess.run(
-                ["curl", "--http2", "-s", "-o", "/dev/null", "-w", "%{http_version}",
-                 "--cacert", str(cert), f"{origin}/healthz"],
-                capture_output=True, text=True, check=True,
-            ).stdout  # fmt: skip
+                [
+                    "curl",
+                    "--http2",
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_version}",
+                    "--cacert",
+                    str(cert),
+                    f"{origin}/healthz",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             assert version == "2", version
             say("HTTP/2 negotiated (curl)")
         redirect = httpx.get(f"http://localhost:{ports['http']}/inbox", follow_redirects=False)
@@ -339,8 +379,9 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         options = web.post("/api/auth/registration/options", json={"display_name": "スモーク"})
         assert options.status_code == 200, options.text
         registered = web.post(
-            "/api/auth/registration", json={"credential": authenticator.create(options.json(), origin)}
-        )  # fmt: skip
+            "/api/auth/registration",
+            json={"credential": authenticator.create(options.json(), origin)},
+        )
         assert registered.status_code == 201, registered.text
         headers = {"x-csrf-token": registered.json()["csrf_token"]}
         verified = web.post("/api/me/verification", json={"code": code}, headers=headers)
@@ -355,7 +396,7 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         assert login_options.status_code == 200, login_options.text
         signed_in = web.post(
             "/api/auth/login", json={"credential": authenticator.get(login_options.json(), origin)}
-        )  # fmt: skip
+        )
         assert signed_in.status_code == 200, signed_in.text
         headers = {"x-csrf-token": signed_in.json()["csrf_token"]}
         me = web.get("/api/me")
@@ -376,9 +417,12 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
             "version": form.json()["version"],
             "answers": {
                 **{name: held["value"] for name, held in form.json()["prefill"].items()},
-                "scope": "self", "copies": 1, "purpose": "work",
-                "phone": "090-1234-5678", "declaration": True,
-            },  # fmt: skip
+                "scope": "self",
+                "copies": 1,
+                "purpose": "work",
+                "phone": "090-1234-5678",
+                "declaration": True,
+            },
         }
         key = {**headers, "idempotency-key": "smoke-" + os.urandom(8).hex()}
         filed = web.post("/api/applications", json=filing, headers=key)
