@@ -335,6 +335,23 @@ def cmd_init_municipality(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_vapid(args: argparse.Namespace) -> int:
+    """A new VAPID key; the old one stays for the subscriptions made with it."""
+    from todoke.notices.vapid import rotate
+
+    settings = _settings(args)
+    rotation = rotate(settings.data_path / "vapid")
+    print(f"VAPID key rotated at {rotation.retired_at:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"  new public key:     {rotation.new_public_key}")
+    print(f"  retired public key: {rotation.retired_public_key} (kept in {rotation.retired_file})")
+    print(
+        "Subscriptions made before now are still signed for with the retired key; each "
+        "device subscribes again with the new key the next time the app starts. Copy the "
+        "vapid folder to every machine that runs web or worker processes."
+    )
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """An online copy of the SQLite database (safe while serve and workers run)."""
     from todoke.backup import BackupError, backup_sqlite, sqlite_source
@@ -453,6 +470,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefecture-easy", default="", help="e.g. とうきょうと")
     p.add_argument("--prefecture-en", required=True, help="e.g. Tokyo")
     p.set_defaults(func=cmd_init_municipality)
+
+    p = commands.add_parser(
+        "rotate-vapid", help="a new web push (VAPID) key; the old one kept for old subscriptions"
+    )
+    _common(p)
+    p.set_defaults(func=cmd_rotate_vapid)
 
     p = commands.add_parser(
         "backup", help="copy the SQLite database while it is in use (PostgreSQL: pg_dump)"

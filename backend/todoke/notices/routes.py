@@ -40,7 +40,9 @@ class PushController(Controller):
     path = "/api/push"
     tags = ["notices"]
 
-    @get("/public-key", operation_id="pushPublicKey", cache=3600)
+    # Not response-cached: after `todoke rotate-vapid` every process must hand out the new
+    # key at once (vapid_keys() keeps the parsed key until the file changes).
+    @get("/public-key", operation_id="pushPublicKey")
     async def public_key(self, state: State) -> PublicKey:
         return PublicKey(public_key=vapid_keys(state.settings).public_key_b64url)
 
