@@ -196,7 +196,7 @@ def process_registry() -> CollectorRegistry:
     return REGISTRY
 
 
-@get("/metrics", include_in_schema=False, opt={"csrf": False})
+@get("/metrics", include_in_schema=False)
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     settings: Settings = request.app.state.settings
     if not settings.metrics_token:
