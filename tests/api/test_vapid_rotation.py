@@ -131,3 +131,64 @@ async def test_each_era_of_subscriptions_is_signed_with_its_own_key(vapid_folder
         (vapid_folder / "first_key.pem").read_bytes()
     ).derived_key("x")
     assert first.new_public_key not in (original, second.new_public_key)
+
+
+async def test_a_device_that_subscribed_with_a_cached_old_key_still_receives(
+    client_for, app, city, double, vapid_folder
+):
+    """The public key may be cached (a browser, a proxy) around a rotation: a device that
+    subscribes after it with the old key is refused once with the new key, then served with
+    the old one at once."""
+    settings = msgspec.structs.replace(app.state.settings, push_allow_http=True)
+    app.state.settings = settings
+    await add_household(city)
+    resident, headers = await verified_resident(client_for, app, city, "1000000000")
+    cached_key = (await resident.get("/api/push/public-key")).json()["public_key"]
+    rotation = rotate(vapid_folder)
+    late = double.subscribe(server_key=cached_key)
+    put = await resident.put("/api/push/subscription", json=late, headers=headers)
+    assert put.status_code == 204, put.text
+    async with write_transaction() as sql:
+        await write_notice(
+            sql,
+            municipality_id=city.id,
+            account_id=(await PushSubscription.select().first())["account"],
+            kind="information",
+            title={"ja": "お知らせ"},
+            body={"ja": "本文"},
+        )
+    async with DeliveryWorker(settings) as worker:
+        assert await worker.run_once() == 1
+    [received] = double.wait_for(1, timeout=10)
+    assert received.headers["authorization"].endswith(f"k={rotation.retired_public_key}")
+    [refused] = double.rejected()  # the one try with the new key
+    assert refused.status == 403
+    assert refused.headers["authorization"].endswith(f"k={rotation.new_public_key}")
+    row = await Delivery.select().first()
+    assert row["status"] == "delivered" and row["attempts"] == 1
+
+
+async def test_without_a_rotation_a_refused_key_is_not_retried(
+    client_for, app, city, double, vapid_folder
+):
+    settings = msgspec.structs.replace(app.state.settings, push_allow_http=True)
+    app.state.settings = settings
+    await add_household(city)
+    resident, headers = await verified_resident(client_for, app, city, "1000000000")
+    stranger = double.subscribe(server_key=VapidKeys.generate().public_key_b64url)
+    put = await resident.put("/api/push/subscription", json=stranger, headers=headers)
+    assert put.status_code == 204, put.text
+    async with write_transaction() as sql:
+        await write_notice(
+            sql,
+            municipality_id=city.id,
+            account_id=(await PushSubscription.select().first())["account"],
+            kind="information",
+            title={"ja": "お知らせ"},
+            body={"ja": "本文"},
+        )
+    async with DeliveryWorker(settings) as worker:
+        await worker.run_once()
+    assert [r.status for r in double.rejected()] == [403]
+    row = await Delivery.select().first()
+    assert row["status"] == "failed" and row["last_status"] == 403

@@ -19,8 +19,10 @@ The data folder's ``vapid/`` then holds:
   runbook has the query).
 
 Which key a subscription was made with is read from its ``created_at``. A browser that
-fetched the old public key moments before a rotation and subscribed after it would be
-signed for with the new key (and refused) until its next start; nothing else is lost.
+subscribed after the rotation with a public key it fetched (or had cached) before it gets a
+push signed with the wrong key; the push service refuses it (401/403) and the worker tries
+the keyring's other keys at once, so that costs one extra request per push until the
+device's next start, and nothing is lost.
 """
 
 from __future__ import annotations
@@ -127,6 +129,10 @@ class Keyring:
         if changed:
             self._load()
         return changed
+
+    def signers(self) -> list[VapidSigner]:
+        """Every key, the current first, then the retired ones from the newest."""
+        return [self.signer, *reversed(self._retired)]
 
     def signer_for(self, created_at: datetime | str | None) -> VapidSigner:
         """The key current when the subscription was made: the first retired after it."""

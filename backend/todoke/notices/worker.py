@@ -63,6 +63,9 @@ BODY_CHARS = 240
 _URGENCIES: dict[str, Urgency] = {"very-low": "very-low", "low": "low", "high": "high"}
 NAMES_SECONDS = 600.0  # how long a worker keeps the municipalities' names
 TOPIC_KEY_LABEL = "todoke push topic"
+# What push services answer to a VAPID key that is not the subscription's (FCM and Apple
+# 403, Mozilla 401).
+KEY_REFUSED = frozenset({401, 403})
 
 
 def vapid_keys(settings: Settings) -> VapidKeys:
@@ -280,10 +283,37 @@ class DeliveryWorker:
         answers = [s for s in started if not isinstance(s, Outcome)]
         if answers:
             await asyncio.wait(answers)
-        return [
+        outcomes = [
             s if isinstance(s, Outcome) else self._judge(item, push_result(s.result()))
             for item, s in zip(batch, started, strict=True)
         ]
+        return await self._with_other_keys(outcomes)
+
+    async def _with_other_keys(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """A push service that refused the VAPID key (401/403) is asked again at once with
+        the keyring's other keys: the subscription was made with another key than its date
+        says (a public key fetched just before a rotation). Rare; one at a time."""
+        for index, outcome in enumerate(outcomes):
+            if outcome.status != "failed" or outcome.code not in KEY_REFUSED:
+                continue
+            item = outcome.item
+            tried = self.keyring.signer_for(item.subscribed_at)
+            for signer in self.keyring.signers():
+                if signer is tried or item.endpoint is None:
+                    continue
+                answer = await self.sender.submit(
+                    Subscription(item.endpoint, item.p256dh, item.auth),
+                    item.payload,
+                    ttl=self.settings.push_ttl_seconds,
+                    urgency=_URGENCIES.get(item.urgency, "normal"),
+                    topic=item.topic or None,
+                    signer=signer,
+                )
+                outcome = self._judge(item, push_result(answer))
+                if outcome.code not in KEY_REFUSED:
+                    break
+            outcomes[index] = outcome
+        return outcomes
 
     async def record(self, outcomes: list[Outcome]) -> None:
         """Record a batch's results in one transaction. Until it commits, a crash leaves the
