@@ -251,9 +251,11 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         logging_config=None,
         debug=False,
     )
+    # Requests counted inside the edge, where Litestar's routing has named the route template.
+    app.asgi_handler = RequestMetrics(app.asgi_handler)
+
     # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
-    # Counted inside the edge, where Litestar's routing has named the route template.
-    edge = EdgeMiddleware(RequestMetrics(app.asgi_handler), https=settings.serves_https)
+    edge = EdgeMiddleware(app.asgi_handler, https=settings.serves_https)
     edge.learn_routes(
         [
             (route.path_format or "/", {str(method) for method in route.methods} - {"OPTIONS"})

@@ -178,7 +178,6 @@ class DeliveryWorker:
     async def claim(self, limit: int = BATCH) -> list[Claimed]:
         now = clock.now()
         urgent_only = self.quiet.contains(now)
-        self.keyring.reload_if_rotated()  # a stat: a rotation is followed without a restart
         async with self.database.transaction() as sql:
             lock = " FOR UPDATE SKIP LOCKED" if sql.postgres else ""
             quiet = " AND urgency = 'high'" if urgent_only else ""
@@ -273,6 +272,7 @@ class DeliveryWorker:
     async def send(self, batch: list[Claimed]) -> list[Outcome]:
         """Send a batch at once (encrypting each as it goes out); what happened to each,
         not yet recorded."""
+        self.keyring.reload_if_rotated()  # a stat: a rotation is followed without a restart
         started = []
         for n, item in enumerate(batch, 1):
             started.append(self._start(item))
