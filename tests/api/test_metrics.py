@@ -248,3 +248,35 @@ async def test_a_database_that_fails_still_gives_the_process_metrics(scraper, mo
     assert response.status_code == 200
     assert re.search(r"^todoke_database_up 0\.0$", response.text, re.M)
     assert "todoke_http_requests_total" in response.text
+
+
+async def test_one_off_commands_leave_nothing_in_the_multiprocess_folder(db, tmp_path):
+    """Only serve, demo and worker count into PROMETHEUS_MULTIPROC_DIR; a nightly `todoke
+    backup` or an operator's `todoke migrate` would otherwise leave files there at each run
+    (and fail where the folder is not theirs to make)."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "metrics"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TODOKE_")}
+    env.update(TODOKE_DATA_DIR=db.data_dir, PROMETHEUS_MULTIPROC_DIR=str(folder))
+    if db.database_url:
+        env["TODOKE_DATABASE_URL"] = db.database_url
+
+    def run(prelude: str) -> None:
+        # What the command does first, then what any later code of that process counts.
+        script = f"import todoke.cli\n{prelude}\nfrom todoke.benefits.worker import PASSES\n"
+        result = subprocess.run(
+            [sys.executable, "-c", script + "PASSES.inc()\n"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+
+    run("assert todoke.cli.main(['migrate']) == 0")
+    assert not folder.exists() or list(folder.iterdir()) == []
+    run("todoke.cli._metrics_folder('worker')")  # how `todoke worker` starts
+    assert any(name.startswith("counter_") for name in os.listdir(folder))
