@@ -171,6 +171,7 @@ class Layout:
         self.folder = folder
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.env: dict[str, str] = {}
+        self.database = f"todoke_smoke_{os.getpid()}_{int(time.time())}"
 
     def environment(self, env_file: Path) -> None:
         # As systemd gives it: the environment file over a plain environment.
@@ -259,14 +260,12 @@ def layout(tmp_path: Path) -> Iterator[Layout]:
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             pytest.fail(f"{tool} is not installed (apt-get install nginx openssl)")
     running = Layout(tmp_path)
-    database = f"todoke_smoke_{os.getpid()}_{int(time.time())}"
-    asyncio.run(_admin(f"CREATE DATABASE {database}"))
-    running.database = database  # type: ignore[attr-defined]
+    asyncio.run(_admin(f"CREATE DATABASE {running.database}"))
     try:
         yield running
     finally:
         running.stop()
-        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {running.database} WITH (FORCE)"))
         say("torn down: processes stopped, database dropped")
 
 
@@ -282,7 +281,7 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         env_file = render_env(
             folder,
             {
-                "TODOKE_DATABASE_URL": f"{server_dsn}/{layout.database}",  # type: ignore[attr-defined]
+                "TODOKE_DATABASE_URL": f"{server_dsn}/{layout.database}",
                 "TODOKE_DATA_DIR": str(folder / "data"),
                 "TODOKE_PUBLIC_ORIGINS": origin,
                 "TODOKE_MUNICIPALITY_CODE": "131016",
@@ -294,7 +293,7 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         with env_file.open("a", encoding="utf-8") as extra:
             extra.write("TODOKE_PUSH_ALLOW_HTTP=true\nTODOKE_LOG_LEVEL=WARNING\n")
         layout.environment(env_file)
-        say(f"environment file {env_file}, database {layout.database}")  # type: ignore[attr-defined]
+        say(f"environment file {env_file}, database {layout.database}")
 
         # What todoke-migrate.service and the runbook's first start do.
         say(layout.todoke("migrate").strip())
