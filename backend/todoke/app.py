@@ -37,6 +37,7 @@ from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
 from todoke.identity.service import ConsentListeners
+from todoke.metrics import RequestMetrics, metrics
 from todoke.notices.routes import (
     EmailController,
     EmailUnsubscribeController,
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         route_handlers=[
             healthz,
             readyz,
+            metrics,
             MunicipalityController,
             AuthController,
             MeController,
@@ -277,6 +279,9 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         logging_config=None,
         debug=False,
     )
+    # Requests counted inside the edge, where Litestar's routing has named the route template.
+    app.asgi_handler = RequestMetrics(app.asgi_handler)
+
     # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
     edge = EdgeMiddleware(
         app.asgi_handler,

@@ -351,6 +351,67 @@ def cmd_mail_bounce(args: argparse.Namespace) -> int:
 MAX_BOUNCE_BYTES = 1_048_576
 
 
+def cmd_init_municipality(args: argparse.Namespace) -> int:
+    """A production first start: the municipality served, its departments and the standard
+    catalogue (procedures published, support programmes waiting for approval). Idempotent."""
+    from todoke.jp import is_valid_local_government_code
+
+    if not is_valid_local_government_code(args.code):
+        print(f"todoke: {args.code!r} is not a 全国地方公共団体コード (6 digits, check digit)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    settings = _settings(args)
+
+    async def work() -> Any:
+        from todoke.demo.seed import seed_catalogue
+        from todoke.registry.service import ensure_municipality
+
+        name = {"ja": args.name, "easy": args.name_easy or args.name, "en": args.name_en}
+        prefecture = {
+            "ja": args.prefecture,
+            "easy": args.prefecture_easy or args.prefecture,
+            "en": args.prefecture_en,
+        }
+        municipality = await ensure_municipality(args.code, name, prefecture)
+        await seed_catalogue(municipality)
+        return municipality
+
+    municipality = asyncio.run(_with_database(settings, work))
+    print(f"municipality {municipality.name['ja']} ({municipality.code}) ready with the catalogue")
+    return 0
+
+
+def cmd_rotate_vapid(args: argparse.Namespace) -> int:
+    """A new VAPID key; the old one stays for the subscriptions made with it."""
+    from todoke.notices.vapid import rotate
+
+    settings = _settings(args)
+    rotation = rotate(settings.data_path / "vapid")
+    print(f"VAPID key rotated at {rotation.retired_at:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"  new public key:     {rotation.new_public_key}")
+    print(f"  retired public key: {rotation.retired_public_key} (kept in {rotation.retired_file})")
+    print(
+        "Subscriptions made before now are still signed for with the retired key; each "
+        "device subscribes again with the new key the next time the app starts. Copy the "
+        "vapid folder to every machine that runs web or worker processes."
+    )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """An online copy of the SQLite database (safe while serve and workers run)."""
+    from todoke.backup import BackupError, backup_sqlite, sqlite_source
+
+    settings = _settings(args)
+    try:
+        report = backup_sqlite(sqlite_source(settings), Path(args.path))
+    except BackupError as exc:
+        print(f"todoke: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup written to {report.path} ({report.bytes} bytes, {report.tables} tables)")
+    return 0
+
+
 def cmd_generate_registry(args: argparse.Namespace) -> int:
     from todoke.demo.generator import generate_persons, write_csv, write_jsonl
 
@@ -449,6 +510,32 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_verify_audit)
 
+    p = commands.add_parser(
+        "init-municipality", help="first start: the municipality served and its catalogue"
+    )
+    _common(p)
+    p.add_argument("code", help="全国地方公共団体コード, e.g. 131016")
+    p.add_argument("--name", required=True, help="e.g. 千代田区")
+    p.add_argument("--name-easy", default="", help="in やさしい日本語, e.g. ちよだく")
+    p.add_argument("--name-en", required=True, help="e.g. Chiyoda City")
+    p.add_argument("--prefecture", required=True, help="e.g. 東京都")
+    p.add_argument("--prefecture-easy", default="", help="e.g. とうきょうと")
+    p.add_argument("--prefecture-en", required=True, help="e.g. Tokyo")
+    p.set_defaults(func=cmd_init_municipality)
+
+    p = commands.add_parser(
+        "rotate-vapid", help="a new web push (VAPID) key; the old one kept for old subscriptions"
+    )
+    _common(p)
+    p.set_defaults(func=cmd_rotate_vapid)
+
+    p = commands.add_parser(
+        "backup", help="copy the SQLite database while it is in use (PostgreSQL: pg_dump)"
+    )
+    _common(p)
+    p.add_argument("path", help="the backup file to write (replaced atomically)")
+    p.set_defaults(func=cmd_backup)
+
     p = commands.add_parser("generate-registry", help="write a synthetic registry file")
     p.add_argument("file", help=".csv or .jsonl")
     p.add_argument("--persons", type=int, default=10_000)
@@ -458,9 +545,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that run for long and count into the operators' metrics (todoke.metrics).
+COUNTING_COMMANDS = frozenset({"serve", "demo", "worker"})
+
+
+def _metrics_folder(command: str) -> None:
+    """prometheus-client's multiprocess folder: made if missing for the processes that
+    count; hidden from one-off commands, which would leave a file there at each run."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    if command not in COUNTING_COMMANDS:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]  # before prometheus_client is imported
+        return
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"PROMETHEUS_MULTIPROC_DIR: cannot make {folder}: {exc}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _metrics_folder(args.command)
         return args.func(args)
     except ValueError as exc:  # bad settings or arguments: say so, no traceback
         print(f"todoke: {exc}", file=sys.stderr)

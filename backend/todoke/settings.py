@@ -87,6 +87,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_from: str = ""
     # Tries before an email that keeps failing for a passing reason is given up (dead).
     mail_max_attempts: int = 8
+    # The bearer token a Prometheus scraper sends for GET /metrics; empty: no metrics (404).
+    metrics_token: str = ""
 
     @property
     def data_path(self) -> Path:

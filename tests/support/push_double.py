@@ -117,6 +117,7 @@ class _Subscription:
     private_key: ec.EllipticCurvePrivateKey
     auth_secret: bytes
     gone: bool = False
+    server_key: str | None = None  # the applicationServerKey it was made with, if told
 
 
 @dataclass
@@ -340,11 +341,14 @@ class PushDouble:
 
     # -- subscriptions
 
-    def subscribe(self) -> dict[str, Any]:
-        """A new subscription, as the browser's ``PushSubscription.toJSON()`` returns it."""
+    def subscribe(self, server_key: str | None = None) -> dict[str, Any]:
+        """A new subscription, as the browser's ``PushSubscription.toJSON()`` returns it.
+        With ``server_key`` (the page's ``applicationServerKey``, base64url) pushes signed
+        with any other VAPID key are refused with 403, as FCM and Apple refuse them."""
         private_key = ec.generate_private_key(ec.SECP256R1())
         auth_secret = os.urandom(16)
         sub = _Subscription(secrets.token_urlsafe(16), private_key, auth_secret)
+        sub.server_key = server_key
         with self._lock:
             self._subs[sub.id] = sub
         public = private_key.public_key().public_bytes(
@@ -530,7 +534,9 @@ class PushDouble:
             check_protocol_headers(headers)
             if len(body) > MAX_BODY:
                 raise RequestRefused(413, f"body of {len(body)} bytes exceeds {MAX_BODY}")
-            self._check_vapid(headers.get("authorization", ""), now)
+            k = self._check_vapid(headers.get("authorization", ""), now)
+            if sub.server_key is not None and k != sub.server_key:
+                raise RequestRefused(403, "the VAPID key is not the subscription's")
             payload = None
             if self.decrypt_mode == "inline":
                 payload = decrypt_push(body, sub.private_key, sub.auth_secret)
@@ -568,7 +574,7 @@ class PushDouble:
             text = json.dumps({"code": status, "message": f"push double answers {status}"})
         return web.Response(status=status, text=text, headers=headers or {})
 
-    def _check_vapid(self, authorization: str, now: float) -> None:
+    def _check_vapid(self, authorization: str, now: float) -> str:
         token, k = parse_vapid(authorization)
         # A signature, once verified, stays verified: only the time-dependent claims are
         # checked again (the sender reuses one header per origin for hours).
@@ -579,6 +585,7 @@ class PushDouble:
                 self._verified.clear()
             self._verified[(token, k)] = claims
         _check_claims(claims, self.origin, now)
+        return k
 
     # -- in a child process
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from prometheus_client import Counter
+
 from todoke.benefits.telling import daily_all, reevaluate_all
 from todoke.db import current_engine, read_transaction
 from todoke.registry import public as registry
@@ -37,6 +39,13 @@ RETRY_SECONDS = 5.0
 # most this many passes, and the next round carries on.
 MAX_PASSES = 1000
 
+# Operators' metrics (served by ``todoke.metrics``; summed over processes in multiprocess mode).
+RUNS = Counter(
+    "todoke_matching_runs", "Matching rounds (change log, then the daily pass)", ["result"]
+)
+PASSES = Counter("todoke_matching_passes", "Re-evaluation passes over the registry change log")
+TOLD = Counter("todoke_matching_told", "Residents newly told of a programme by matching")
+
 
 async def run_matching(stop: asyncio.Event, interval_seconds: float | None = None) -> None:
     """Match changed households until ``stop`` is set: at once on an announced change,
@@ -48,10 +57,13 @@ async def run_matching(stop: asyncio.Event, interval_seconds: float | None = Non
                 told = await drain(stop)
                 if told:
                     logger.info("matching: %d residents newly told", told)
-                told = await daily_all()
-                if told:
-                    logger.info("matching: the daily pass told %d residents", told)
+                daily = await daily_all()
+                if daily:
+                    logger.info("matching: the daily pass told %d residents", daily)
+                TOLD.inc(told + daily)
+                RUNS.labels("ok").inc()
             except Exception:
+                RUNS.labels("failed").inc()
                 logger.exception("matching: re-evaluation failed; retrying")
                 await _wait(stop, None, RETRY_SECONDS)
                 continue
@@ -67,6 +79,7 @@ async def drain(stop: asyncio.Event | None = None) -> int:
         if (stop is not None and stop.is_set()) or not await _unread():
             break
         told += await reevaluate_all()
+        PASSES.inc()
     return told
 
 

@@ -94,12 +94,14 @@ class PushController(Controller):
     path = "/api/push"
     tags = ["notices"]
 
-    # Public (the same key for everyone), so browsers and proxies may keep it.
+    # Public (the same key for everyone), so browsers and proxies may keep it a little;
+    # not response-cached here: after `todoke rotate-vapid` every process hands out the new
+    # key at once (vapid_keys() keeps the parsed key until the file changes), and a device
+    # still holding the old one is retried with the keyring's other keys.
     @get(
         "/public-key",
         operation_id="pushPublicKey",
-        cache=3600,
-        cache_control=CacheControlHeader(public=True, max_age=3600),
+        cache_control=CacheControlHeader(public=True, max_age=300),
     )
     async def public_key(self, state: State) -> PublicKey:
         return PublicKey(public_key=vapid_keys(state.settings).public_key_b64url)

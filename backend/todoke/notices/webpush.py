@@ -92,9 +92,14 @@ class VapidKeys:
     ``load_or_create(folder)`` reads ``folder/private_key.pem`` or, on first run, generates
     it (folder 0700, file 0600, written to a temporary file and linked into place, so two
     processes starting at once end up with the same key).
+
+    Secrets derived from the key (``derived_key``: email links, push topics) come from the
+    deployment's first key, ``first_key.pem``, once a rotation (``notices.vapid``) has kept
+    it there: rotating the VAPID key does not break the links in emails already sent.
     """
 
     FILE_NAME = "private_key.pem"
+    FIRST_FILE_NAME = "first_key.pem"
 
     def __init__(self, private_key: ec.EllipticCurvePrivateKey) -> None:
         if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
@@ -102,6 +107,7 @@ class VapidKeys:
         ):
             raise ValueError("a VAPID key must be an EC P-256 private key")
         self.private_key = private_key
+        self._derive_from = private_key
         self.public_key_bytes = _public_point(private_key)
         # What the browser's PushManager.subscribe({applicationServerKey}) wants.
         self.public_key_b64url = b64url_encode(self.public_key_bytes)
@@ -114,7 +120,7 @@ class VapidKeys:
         """A 32-byte secret for another purpose (``label``) of this application server,
         derived from the private key with HKDF-SHA256: every worker that shares the VAPID
         key derives the same one, and it reveals nothing of the key."""
-        secret = self.private_key.private_numbers().private_value.to_bytes(32, "big")
+        secret = self._derive_from.private_numbers().private_value.to_bytes(32, "big")
         return _hkdf(b"", secret, label.encode(), 32)
 
     @classmethod
@@ -144,7 +150,11 @@ class VapidKeys:
         if mode & 0o077:
             log.warning("VAPID key %s was readable by others (mode %o); now 0600", path, mode)
             path.chmod(0o600)
-        return cls.from_pem(path.read_bytes())
+        keys = cls.from_pem(path.read_bytes())
+        first = folder / cls.FIRST_FILE_NAME
+        if first.exists():
+            keys._derive_from = cls.from_pem(first.read_bytes()).private_key
+        return keys
 
     @classmethod
     def _create(cls, path: Path) -> None:
@@ -511,12 +521,14 @@ class PushSender:
         ttl: int,
         urgency: Urgency = "normal",
         topic: str | None = None,
+        signer: VapidSigner | None = None,
     ) -> asyncio.Future[Answer]:
         """Encrypt and start sending; the future of the service's answer (``push_result``
-        reads it). ValueError as for ``send``, before anything is sent."""
+        reads it). ValueError as for ``send``, before anything is sent. ``signer``: another
+        application server key than the sender's (a subscription made before a rotation)."""
         body = encrypt(payload, subscription.p256dh, subscription.auth)
         return self.submit_encrypted(
-            subscription.endpoint, body, ttl=ttl, urgency=urgency, topic=topic
+            subscription.endpoint, body, ttl=ttl, urgency=urgency, topic=topic, signer=signer
         )
 
     def submit_encrypted(
@@ -527,6 +539,7 @@ class PushSender:
         ttl: int,
         urgency: Urgency = "normal",
         topic: str | None = None,
+        signer: VapidSigner | None = None,
     ) -> asyncio.Future[Answer]:
         if not 0 < ttl <= MAX_TTL_SECONDS:
             raise ValueError(f"TTL must be between 1 and {MAX_TTL_SECONDS} seconds")
@@ -544,7 +557,7 @@ class PushSender:
         headers = (
             f"TTL: {ttl}\r\nUrgency: {urgency}\r\nContent-Encoding: aes128gcm\r\n"
             f"Content-Type: application/octet-stream\r\n"
-            f"Authorization: {self.signer.header(endpoint)}\r\n"
+            f"Authorization: {(signer or self.signer).header(endpoint)}\r\n"
         )
         if topic is not None:
             headers += f"Topic: {check_topic(topic)}\r\n"

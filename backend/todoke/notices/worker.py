@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import aiosmtplib
@@ -38,6 +39,7 @@ from todoke.notices import email as email_channel
 from todoke.notices import kinds, mailer
 from todoke.notices.http_client import Answer
 from todoke.notices.push import LANGUAGES, QuietHours
+from todoke.notices.vapid import Keyring
 from todoke.notices.webpush import (
     PushResult,
     PushSender,
@@ -61,11 +63,34 @@ BODY_CHARS = 240
 _URGENCIES: dict[str, Urgency] = {"very-low": "very-low", "low": "low", "high": "high"}
 NAMES_SECONDS = 600.0  # how long a worker keeps the municipalities' names
 TOPIC_KEY_LABEL = "todoke push topic"
+# What push services answer to a VAPID key that is not the subscription's (FCM and Apple
+# 403, Mozilla 401).
+KEY_REFUSED = frozenset({401, 403})
 
 
 def vapid_keys(settings: Settings) -> VapidKeys:
-    """Generated on first run into the data folder (never in git), then reused."""
-    return VapidKeys.load_or_create(settings.data_path / "vapid")
+    """Generated on first run into the data folder (never in git), then reused; read again
+    when the key file changes (``todoke rotate-vapid``), which costs a stat per call."""
+    folder = settings.data_path / "vapid"
+    try:
+        stamp: tuple[int, int] | None = _stamp(folder / VapidKeys.FILE_NAME)
+    except FileNotFoundError:
+        stamp = None
+    kept = _KEPT_KEYS.get(folder)
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        return kept[1]
+    keys = VapidKeys.load_or_create(folder)
+    _KEPT_KEYS[folder] = (_stamp(folder / VapidKeys.FILE_NAME), keys)
+    return keys
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """A rotation replaces the file: a new inode and a new modification time."""
+    found = path.stat()
+    return found.st_ino, found.st_mtime_ns
+
+
+_KEPT_KEYS: dict[Path, tuple[tuple[int, int], VapidKeys]] = {}
 
 
 @dataclass
@@ -79,6 +104,7 @@ class Claimed:
     p256dh: str
     auth: str
     payload: bytes
+    subscribed_at: Any = None  # which VAPID key the subscription is bound to (notices.vapid)
 
 
 @dataclass
@@ -121,7 +147,10 @@ class DeliveryWorker:
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.quiet = QuietHours.parse(settings.quiet_hours)
-        self.signer = VapidSigner(vapid_keys(settings), settings.vapid_subject)
+        # The current key and those retired by `todoke rotate-vapid`, for the subscriptions
+        # made with them; ``signer`` is the current one.
+        self.keyring = Keyring(settings.data_path / "vapid", settings.vapid_subject)
+        self.signer: VapidSigner = self.keyring.signer
         # Most subscriptions share a few push services (FCM above all): allow many
         # connections to one host, or the per-host cap becomes the fan-out rate.
         self.sender = PushSender(
@@ -168,7 +197,7 @@ class DeliveryWorker:
             rows = await sql.fetch(
                 "SELECT d.id, d.attempts, d.urgency, d.topic, d.subscription, s.endpoint, "
                 "s.p256dh, s.auth, s.language, n.id, n.municipality, n.kind, n.title, n.body, "
-                "n.link "
+                "n.link, s.created_at "
                 "FROM delivery d JOIN notice n ON n.id = d.notice "
                 "LEFT JOIN push_subscription s ON s.id = d.subscription WHERE d.id " + clause,
                 args,
@@ -177,7 +206,8 @@ class DeliveryWorker:
         # Plain tuples, unpacked by name: a batch is hundreds of rows, claimed lane after lane.
         claimed = []
         for (delivery_id, attempts, urgency, topic, subscription_id, endpoint, p256dh, auth,
-             language, notice_id, municipality, kind, title, body, link) in rows:  # fmt: skip
+             language, notice_id, municipality, kind, title, body, link,
+             subscribed_at) in rows:  # fmt: skip
             if kinds.policy_for(kind).lock_screen == "neutral":
                 # Nothing of the notice but its id and link: the details are in the inbox.
                 if municipality not in names:  # one added since the names were read
@@ -195,6 +225,7 @@ class DeliveryWorker:
                     p256dh=p256dh or "",
                     auth=auth or "",
                     payload=payload_for(notice_id, title, body, link, language or "ja", wire_topic),
+                    subscribed_at=subscribed_at,
                 )
             )
         return claimed
@@ -222,6 +253,7 @@ class DeliveryWorker:
                 ttl=self.settings.push_ttl_seconds,
                 urgency=_URGENCIES.get(item.urgency, "normal"),
                 topic=item.topic or None,
+                signer=self.keyring.signer_for(item.subscribed_at),
             )
         except ValueError as problem:  # nothing a retry can fix (bad keys, too large)
             return Outcome(item, "failed", 0, str(problem)[:300])
@@ -242,6 +274,7 @@ class DeliveryWorker:
     async def send(self, batch: list[Claimed]) -> list[Outcome]:
         """Send a batch at once (encrypting each as it goes out); what happened to each,
         not yet recorded."""
+        self.keyring.reload_if_rotated()  # a stat: a rotation is followed without a restart
         started = []
         for n, item in enumerate(batch, 1):
             started.append(self._start(item))
@@ -252,10 +285,37 @@ class DeliveryWorker:
         answers = [s for s in started if not isinstance(s, Outcome)]
         if answers:
             await asyncio.wait(answers)
-        return [
+        outcomes = [
             s if isinstance(s, Outcome) else self._judge(item, push_result(s.result()))
             for item, s in zip(batch, started, strict=True)
         ]
+        return await self._with_other_keys(outcomes)
+
+    async def _with_other_keys(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """A push service that refused the VAPID key (401/403) is asked again at once with
+        the keyring's other keys: the subscription was made with another key than its date
+        says (a public key fetched just before a rotation). Rare; one at a time."""
+        for index, outcome in enumerate(outcomes):
+            if outcome.status != "failed" or outcome.code not in KEY_REFUSED:
+                continue
+            item = outcome.item
+            tried = self.keyring.signer_for(item.subscribed_at)
+            for signer in self.keyring.signers():
+                if signer is tried or item.endpoint is None:
+                    continue
+                answer = await self.sender.submit(
+                    Subscription(item.endpoint, item.p256dh, item.auth),
+                    item.payload,
+                    ttl=self.settings.push_ttl_seconds,
+                    urgency=_URGENCIES.get(item.urgency, "normal"),
+                    topic=item.topic or None,
+                    signer=signer,
+                )
+                outcome = self._judge(item, push_result(answer))
+                if outcome.code not in KEY_REFUSED:
+                    break
+            outcomes[index] = outcome
+        return outcomes
 
     async def record(self, outcomes: list[Outcome]) -> None:
         """Record a batch's results in one transaction. Until it commits, a crash leaves the
