@@ -68,21 +68,44 @@ def _identity(live_demo, who: str) -> dict[str, str]:
 WHO = ("anonymous", "resident", "staff")
 
 
+def _config_for(headers: dict[str, str], folder: Path) -> Path:
+    """The shared configuration, with the caller's credentials given as the OpenAPI
+    security schemes they are (not as plain headers): Schemathesis then knows which request
+    carries them, and a request it makes without them really goes without."""
+    auth = []
+    session = next(
+        (part.split("=", 1)[1] for part in headers.get("cookie", "").split("; ")
+         if part.startswith("todoke_session=")),
+        "",
+    )  # fmt: skip
+    if session:
+        auth.append(f'[auth.openapi.sessionCookie]\napi_key = "{session}"\n')
+    bearer = headers.get("authorization", "").removeprefix("Bearer ")
+    if bearer:
+        auth.append(f'[auth.openapi.coreSystemToken]\nbearer = "{bearer}"\n')
+    path = folder / f"schemathesis-{len(list(folder.iterdir()))}.toml"
+    path.write_text(CONFIG.read_text() + "\n" + "\n".join(auth))
+    return path
+
+
 @pytest.fixture(scope="module")
-def fuzzed(live_demo) -> dict[str, tuple[dict[str, str], int, str]]:
+def fuzzed(live_demo, tmp_path_factory) -> dict[str, tuple[dict[str, str], int, str]]:
     """The three runs side by side (the server mostly waits on them): headers, exit code and
     output of each."""
     identities = {who: _identity(live_demo, who) for who in WHO}
+    folder = tmp_path_factory.mktemp("schemathesis")
     runs = {}
     for who, headers in identities.items():
+        config = _config_for(headers, folder)
         command = [
-            sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG),
+            sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
             "run", f"{live_demo.url}/schema/openapi.json",
             "--max-examples", "20",
             "--seed", "20261122",
         ]  # fmt: skip
         for name, value in headers.items():
-            command += ["--header", f"{name}: {value}"]
+            if name not in ("cookie", "authorization"):  # given as security schemes above
+                command += ["--header", f"{name}: {value}"]
         if headers:
             command += ["--exclude-operation-id-regex", ENDS_THE_SESSION]
         runs[who] = subprocess.Popen(
