@@ -81,7 +81,7 @@ from todoke.web.problems import (
     document_problem_responses,
     problem_response,
 )
-from todoke.web.pwa import PwaBundle, default_pwa_root, pwa_router
+from todoke.web.pwa import NO_COMPRESSION, PwaBundle, default_pwa_root, pwa_router
 
 logger = logging.getLogger("todoke.app")
 
@@ -273,8 +273,12 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         request_max_body_size=settings.max_body_bytes,
         # JSON over a few kilobytes (the catalogue, a form) goes gzipped to clients that
         # take it: most residents are on phones, often on mobile data.
+        # Not the PWA's files: they are served already compressed (web/pwa.py).
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=COMPRESS_OVER_BYTES, gzip_compress_level=6
+            backend="gzip",
+            minimum_size=COMPRESS_OVER_BYTES,
+            gzip_compress_level=6,
+            exclude_opt_key=NO_COMPRESSION,
         ),
         logging_config=None,
         debug=False,

@@ -171,3 +171,20 @@ async def test_options_prefers_a_literal_path_over_a_template(client):
     assert literal.status_code == 204 and literal.headers["allow"] == "OPTIONS, POST"
     template = await client.options("/api/staff/procedures/child-allowance")
     assert "GET" in template.headers["allow"] and "POST" not in template.headers["allow"]
+
+
+async def test_files_and_json_are_compressed_once(client, city):
+    """The PWA's files come compressed by the server itself; API JSON by the app's
+    compression: each exactly once, so a browser reads what is on disk."""
+    import re
+    from pathlib import Path
+
+    page = (await client.get("/")).text
+    [build] = set(re.findall(r"/assets/([0-9a-f]+)/js/app\.js", page))
+    script = await client.get(f"/assets/{build}/js/app.js", headers={"accept-encoding": "gzip"})
+    assert script.status_code == 200
+    on_disk = Path(__file__).resolve().parents[2] / "pwa" / "assets" / "js" / "app.js"
+    assert script.content == on_disk.read_bytes()
+    listing = await client.get("/api/procedures", headers={"accept-encoding": "gzip"})
+    assert listing.headers["content-encoding"] == "gzip"
+    assert listing.json()["items"]  # decoded once: JSON

@@ -110,6 +110,10 @@ def _serve(request: Request[Any, Any, Any], item: StaticFile, cache: str) -> Res
     return Response(content=body, media_type=item.content_type, headers=headers)
 
 
+# The route option that keeps the app's compression middleware off a route.
+NO_COMPRESSION = "no_compression"
+
+
 def pwa_router(bundle: PwaBundle) -> Router:
     """Routes for the app shell, its entry files and its versioned assets."""
 
@@ -139,4 +143,5 @@ def pwa_router(bundle: PwaBundle) -> Router:
         # An old page asking for an old build gets today's file, but must not pin it.
         return _serve(request, item, IMMUTABLE if build == bundle.build else REVALIDATE)
 
-    return Router(path="/", route_handlers=[entry, asset])
+    # Served already compressed (gzipped once, at start): the app's compression leaves them.
+    return Router(path="/", route_handlers=[entry, asset], opt={NO_COMPRESSION: True})
