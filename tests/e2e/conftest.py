@@ -7,6 +7,7 @@ browser test would hide a broken screen: there they fail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -102,17 +103,31 @@ def live_server(live_demo: LiveDemo) -> str:
 @pytest.fixture(scope="session")
 def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     """`todoke demo` on a port of its own, with its own database (never the API tests')."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+    with running_demo(tmp_path_factory, "e2e") as demo:
+        yield demo
+
+
+@pytest.fixture(scope="session")
+def fuzz_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
+    """A demo of its own for the fuzzer: signed in as an administrator it approves
+    programmes and changes settings at random, which the browser tests must not meet."""
+    with running_demo(tmp_path_factory, "fuzz") as demo:
+        yield demo
+
+
+@contextlib.contextmanager
+def running_demo(tmp_path_factory: pytest.TempPathFactory, label: str) -> Iterator[LiveDemo]:
+    data_dir = tmp_path_factory.mktemp(f"{label}-data")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TODOKE_")}
     base_url = os.environ.get("TODOKE_DATABASE_URL", "")
     e2e_url = ""
     if base_url:
         prefix, _, name = base_url.rpartition("/")
-        e2e_url = f"{prefix}/{name}_e2e"
+        e2e_url = f"{prefix}/{name}_{label}"
         admin = f"{prefix}/postgres"
-        _off_loop(_admin(f"DROP DATABASE IF EXISTS {name}_e2e WITH (FORCE)", admin))
-        _off_loop(_admin(f"CREATE DATABASE {name}_e2e", admin))
+        _off_loop(_admin(f"DROP DATABASE IF EXISTS {name}_{label} WITH (FORCE)", admin))
+        _off_loop(_admin(f"CREATE DATABASE {name}_{label}", admin))
         env["TODOKE_DATABASE_URL"] = e2e_url
     env["TODOKE_PUBLIC_ORIGINS"] = f"http://localhost:{port}"
     env["TODOKE_LOG_LEVEL"] = "WARNING"

@@ -20,17 +20,17 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 ENDS_THE_SESSION = "^(logout|logoutEverywhere|staffDeactivateAccount|staffUpdateAccount)$"
 
 
-def _signed_in(live_demo, *, invite: str = "", activation_code: str = "") -> dict[str, str]:
+def _signed_in(fuzz_demo, *, invite: str = "", activation_code: str = "") -> dict[str, str]:
     """Headers of a browser signed in through a passkey: session cookie, CSRF token, Origin."""
-    with httpx.Client(base_url=live_demo.url, timeout=20) as client:
+    with httpx.Client(base_url=fuzz_demo.url, timeout=20) as client:
         options = client.post(
             "/api/auth/registration/options", json={"display_name": "検査", "invite": invite}
         )
         assert options.status_code == 200, options.text
-        credential = SoftAuthenticator().create(options.json(), live_demo.url)
+        credential = SoftAuthenticator().create(options.json(), fuzz_demo.url)
         registered = client.post("/api/auth/registration", json={"credential": credential})
         assert registered.status_code == 201, registered.text
-        headers = {"x-csrf-token": registered.json()["csrf_token"], "origin": live_demo.url}
+        headers = {"x-csrf-token": registered.json()["csrf_token"], "origin": fuzz_demo.url}
         if activation_code:
             verified = client.post(
                 "/api/me/verification", json={"code": activation_code}, headers=headers
@@ -40,8 +40,8 @@ def _signed_in(live_demo, *, invite: str = "", activation_code: str = "") -> dic
     return {**headers, "cookie": cookies}
 
 
-def _a_resident_without_account(live_demo) -> str:
-    rows = live_demo.query(
+def _a_resident_without_account(fuzz_demo) -> str:
+    rows = fuzz_demo.query(
         "SELECT p.registry_id FROM person p WHERE p.relation = 'head' AND p.status = 'resident' "
         "AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person = p.id) "
         "ORDER BY p.id DESC LIMIT 1"
@@ -50,18 +50,18 @@ def _a_resident_without_account(live_demo) -> str:
     return rows[0]["registry_id"]
 
 
-def _identity(live_demo, who: str) -> dict[str, str]:
+def _identity(fuzz_demo, who: str) -> dict[str, str]:
     if who == "anonymous":
         return {}
     if who == "resident":
-        registry_id = _a_resident_without_account(live_demo)
-        code = live_demo.todoke("issue-activation-code", registry_id).stdout.split()[-1]
-        return _signed_in(live_demo, activation_code=code)
-    link = live_demo.todoke("create-staff", "検査 職員", "--role", "administrator").stdout
+        registry_id = _a_resident_without_account(fuzz_demo)
+        code = fuzz_demo.todoke("issue-activation-code", registry_id).stdout.split()[-1]
+        return _signed_in(fuzz_demo, activation_code=code)
+    link = fuzz_demo.todoke("create-staff", "検査 職員", "--role", "administrator").stdout
     invite = link.strip().splitlines()[-1].split("#", 1)[1]
-    headers = _signed_in(live_demo, invite=invite)
+    headers = _signed_in(fuzz_demo, invite=invite)
     # The registry API's operations take a core system's token (the session is ignored there).
-    token = live_demo.todoke("create-api-token", "fuzzing").stdout.strip().splitlines()[-1]
+    token = fuzz_demo.todoke("create-api-token", "fuzzing").stdout.strip().splitlines()[-1]
     return {**headers, "authorization": f"Bearer {token}"}
 
 
@@ -89,17 +89,17 @@ def _config_for(headers: dict[str, str], folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fuzzed(live_demo, tmp_path_factory) -> dict[str, tuple[dict[str, str], int, str]]:
+def fuzzed(fuzz_demo, tmp_path_factory) -> dict[str, tuple[dict[str, str], int, str]]:
     """The three runs side by side (the server mostly waits on them): headers, exit code and
     output of each."""
-    identities = {who: _identity(live_demo, who) for who in WHO}
+    identities = {who: _identity(fuzz_demo, who) for who in WHO}
     folder = tmp_path_factory.mktemp("schemathesis")
     runs = {}
     for who, headers in identities.items():
         config = _config_for(headers, folder)
         command = [
             sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
-            "run", f"{live_demo.url}/schema/openapi.json",
+            "run", f"{fuzz_demo.url}/schema/openapi.json",
             "--max-examples", "20",
             "--seed", "20261122",
         ]  # fmt: skip
@@ -119,11 +119,11 @@ def fuzzed(live_demo, tmp_path_factory) -> dict[str, tuple[dict[str, str], int, 
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_api_conforms_to_its_schema(live_demo, fuzzed, who):
+def test_api_conforms_to_its_schema(fuzz_demo, fuzzed, who):
     headers, returncode, output = fuzzed[who]
     assert returncode == 0, output[-8000:]
     assert "passed" in output
     if headers:
         # Still signed in at the end: the run tested what a signed-in caller meets.
-        me = httpx.get(f"{live_demo.url}/api/me", headers={"cookie": headers["cookie"]})
+        me = httpx.get(f"{fuzz_demo.url}/api/me", headers={"cookie": headers["cookie"]})
         assert me.status_code == 200, me.text
