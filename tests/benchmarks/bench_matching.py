@@ -35,8 +35,8 @@ from todoke.benefits.rules import CURSOR_BATCH, ID_RANGE, SEEDED_RULES, match_pe
 from todoke.db import (
     SqlSession,
     configure_database,
-    current_engine,
     migrate,
+    read_transaction,
     start_database,
     stop_database,
     write_transaction,
@@ -175,10 +175,9 @@ def hand_written(program: str, postgres: bool) -> tuple[str, list]:
 
 
 async def in_transaction(work: Callable[[SqlSession], Awaitable]) -> object:
-    # A read transaction: deferred on SQLite, so matching never holds the write lock.
-    engine = current_engine()
-    async with engine.transaction() as tx:
-        return await work(SqlSession(tx.connection, engine.engine_type))
+    # A read transaction, as the app's: matching never holds SQLite's write lock.
+    async with read_transaction() as sql:
+        return await work(sql)
 
 
 async def matched(municipality_id: int, rule: dict, person_ids: list[int] | None = None) -> set:
