@@ -28,7 +28,7 @@ from todoke.benefits.telling import tell_on_consent
 from todoke.benefits.worker import run_matching
 from todoke.db import (
     configure_database,
-    read_transaction,
+    single_read,
     start_database,
     stop_database,
 )
@@ -112,7 +112,7 @@ async def healthz() -> Health:
 async def readyz(request: Request[Any, Any, Any]) -> Response[Health] | Response[bytes]:
     try:
         # Through the pool the requests use: ready means they can reach the database.
-        async with read_transaction() as sql:
+        async with single_read() as sql:
             await sql.value("SELECT 1")
     except Exception:
         logger.exception("readiness check failed")

@@ -388,6 +388,21 @@ class _SqliteConnections:
                 self._idle.append(connection)
 
     @asynccontextmanager
+    async def bare(self) -> AsyncIterator[Any]:
+        """A reader outside any transaction, for one statement (its own snapshot)."""
+        async with self._readers:
+            connection = self._idle.pop() if self._idle else await self._connect()
+            try:
+                yield connection
+            except asyncio.CancelledError:
+                await self._drop(connection)  # a statement may still be running on it
+                raise
+            except BaseException:
+                self._idle.append(connection)  # no transaction was open: it is clean
+                raise
+            self._idle.append(connection)
+
+    @asynccontextmanager
     async def writing(self) -> AsyncIterator[Any]:
         async with self._write_lock:
             connection, self._writer = self._writer or await self._connect(), None
@@ -485,6 +500,30 @@ async def read_transaction() -> AsyncIterator[SqlSession]:
     async with engine.transaction() as tx:
         await tx.connection.execute("SET TRANSACTION READ ONLY")
         yield SqlSession(tx.connection, engine.engine_type)
+
+
+@asynccontextmanager
+async def single_read() -> AsyncIterator[SqlSession]:
+    """A session for exactly one SELECT, which is its own consistent snapshot as any single
+    statement is: no BEGIN and COMMIT round trips around it (three hand-offs to SQLite's
+    connection thread become one). For what runs on every request: the session lookup,
+    the readiness probe. Inside a write transaction of the same task it is part of that."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        outer = _writing.get()
+        if outer is not None:
+            yield outer
+            return
+        async with _sqlite_pool(engine).bare() as connection:
+            yield SqlSession(connection, engine.engine_type)
+        return
+    pool = getattr(engine, "pool", None)
+    if pool is None or _writing.get() is not None:
+        async with read_transaction() as sql:
+            yield sql
+        return
+    async with pool.acquire() as connection:
+        yield SqlSession(connection, engine.engine_type)
 
 
 @asynccontextmanager

@@ -181,7 +181,7 @@ async def test_readiness_declares_the_503_it_answers(client, monkeypatch):
         yield
 
     document = await _document(client)
-    monkeypatch.setattr(todoke.app, "read_transaction", down)
+    monkeypatch.setattr(todoke.app, "single_read", down)
     answer = await client.get("/readyz")
     assert answer.status_code == 503
     assert answer.headers["content-type"].startswith("application/problem+json")

@@ -16,7 +16,13 @@ import msgspec
 from todoke import clock
 from todoke.audit import service as audit_service
 from todoke.codes import b64url_encode, code_hash, new_code, secret_hash
-from todoke.db import SqlSession, is_unique_violation, read_transaction, write_transaction
+from todoke.db import (
+    SqlSession,
+    is_unique_violation,
+    read_transaction,
+    single_read,
+    write_transaction,
+)
 from todoke.errors import Conflict, InvalidInput, NotFound, Text
 from todoke.identity import passkeys
 from todoke.identity.schemas import (
@@ -319,7 +325,7 @@ async def resolve_session(token: str, *, idle_minutes: int) -> Principal | None:
     departments together), and a write only when the session ends or is touched."""
     if not token or len(token) > 100:
         return None
-    async with read_transaction() as sql:
+    async with single_read() as sql:
         rows = await sql.rows(
             _LiveSession,
             "SELECT s.id AS session_id, s.account AS account_id, s.csrf_token AS csrf_token, "
