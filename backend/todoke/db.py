@@ -382,10 +382,13 @@ class _SqliteConnections:
     async def reading(self) -> AsyncIterator[Any]:
         async with self._readers:
             connection = self._idle.pop() if self._idle else await self._connect()
-            async with self._transaction(connection, "BEGIN") as kept:
-                yield connection
-            if kept[0]:
-                self._idle.append(connection)
+            kept = [False]
+            try:
+                async with self._transaction(connection, "BEGIN") as kept:
+                    yield connection
+            finally:  # also when the block raised (a 404): rolled back, it serves again
+                if kept[0]:
+                    self._idle.append(connection)
 
     @asynccontextmanager
     async def bare(self) -> AsyncIterator[Any]:
@@ -406,10 +409,13 @@ class _SqliteConnections:
     async def writing(self) -> AsyncIterator[Any]:
         async with self._write_lock:
             connection, self._writer = self._writer or await self._connect(), None
-            async with self._transaction(connection, "BEGIN IMMEDIATE") as kept:
-                yield connection
-            if kept[0]:
-                self._writer = connection
+            kept = [False]
+            try:
+                async with self._transaction(connection, "BEGIN IMMEDIATE") as kept:
+                    yield connection
+            finally:
+                if kept[0]:
+                    self._writer = connection
 
     @asynccontextmanager
     async def _transaction(self, connection: Any, begin: str) -> AsyncIterator[list[bool]]:
