@@ -6,33 +6,17 @@ import json
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from test_cli import _todoke
 
 from todoke.notices.tables import Notice
 from todoke.registry.tables import Person
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-def _todoke(settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TODOKE_")}
-    env["TODOKE_DATA_DIR"] = settings.data_dir
-    if settings.database_url:
-        env["TODOKE_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [sys.executable, "-m", "todoke.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 sqlite_only = pytest.mark.skipif(

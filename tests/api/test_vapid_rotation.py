@@ -44,6 +44,19 @@ def double():
         yield running
 
 
+async def _notify_the_subscriber(city) -> None:
+    """One notice for the account that subscribed (a push to each of its devices)."""
+    async with write_transaction() as sql:
+        await write_notice(
+            sql,
+            municipality_id=city.id,
+            account_id=(await PushSubscription.select().first())["account"],
+            kind="information",
+            title={"ja": "お知らせ"},
+            body={"ja": "本文"},
+        )
+
+
 async def test_old_subscriptions_keep_the_old_key_and_new_ones_get_the_new(
     client_for, app, city, double, vapid_folder
 ):
@@ -72,15 +85,7 @@ async def test_old_subscriptions_keep_the_old_key_and_new_ones_get_the_new(
     tablet = double.subscribe(server_key=new_key)
     put = await resident.put("/api/push/subscription", json=tablet, headers=headers)
     assert put.status_code == 204, put.text
-    async with write_transaction() as sql:
-        await write_notice(
-            sql,
-            municipality_id=city.id,
-            account_id=(await PushSubscription.select().first())["account"],
-            kind="information",
-            title={"ja": "お知らせ"},
-            body={"ja": "本文"},
-        )
+    await _notify_the_subscriber(city)
     async with worker:
         assert await worker.run_once() == 2
     received = double.wait_for(2, timeout=10)
@@ -148,15 +153,7 @@ async def test_a_device_that_subscribed_with_a_cached_old_key_still_receives(
     late = double.subscribe(server_key=cached_key)
     put = await resident.put("/api/push/subscription", json=late, headers=headers)
     assert put.status_code == 204, put.text
-    async with write_transaction() as sql:
-        await write_notice(
-            sql,
-            municipality_id=city.id,
-            account_id=(await PushSubscription.select().first())["account"],
-            kind="information",
-            title={"ja": "お知らせ"},
-            body={"ja": "本文"},
-        )
+    await _notify_the_subscriber(city)
     async with DeliveryWorker(settings) as worker:
         assert await worker.run_once() == 1
     [received] = double.wait_for(1, timeout=10)
@@ -178,15 +175,7 @@ async def test_without_a_rotation_a_refused_key_is_not_retried(
     stranger = double.subscribe(server_key=VapidKeys.generate().public_key_b64url)
     put = await resident.put("/api/push/subscription", json=stranger, headers=headers)
     assert put.status_code == 204, put.text
-    async with write_transaction() as sql:
-        await write_notice(
-            sql,
-            municipality_id=city.id,
-            account_id=(await PushSubscription.select().first())["account"],
-            kind="information",
-            title={"ja": "お知らせ"},
-            body={"ja": "本文"},
-        )
+    await _notify_the_subscriber(city)
     async with DeliveryWorker(settings) as worker:
         await worker.run_once()
     assert [r.status for r in double.rejected()] == [403]
