@@ -447,19 +447,21 @@ class _SqliteConnections:
             raise
         kept[0] = True
 
+    def _forget(self) -> list[Any]:
+        """Every open connection, handed over for closing; the pool keeps none."""
+        connections, self._open = list(self._open), set()
+        self._idle, self._writer = [], None
+        return connections
+
     def stop(self) -> None:
         """Stop every connection's thread (callable without a loop: at exit, or when the
         loop that opened them is gone)."""
-        connections, self._open = list(self._open), set()
-        self._idle, self._writer = [], None
-        for connection in connections:
+        for connection in self._forget():
             with contextlib.suppress(Exception):
                 connection.stop()
 
     async def close(self) -> None:
-        connections, self._open = list(self._open), set()
-        self._idle, self._writer = [], None
-        for connection in connections:
+        for connection in self._forget():
             with contextlib.suppress(Exception):
                 await connection.close()
 
