@@ -283,8 +283,10 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         logging_config=None,
         debug=False,
     )
-    # Requests counted inside the edge, where Litestar's routing has named the route template.
-    app.asgi_handler = RequestMetrics(app.asgi_handler)
+    # Requests counted inside the edge, where Litestar's routing has named the route
+    # template; only where /metrics is on (a token set), not on every request for nothing.
+    if settings.metrics_token:
+        app.asgi_handler = RequestMetrics(app.asgi_handler)
 
     # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
     edge = EdgeMiddleware(
