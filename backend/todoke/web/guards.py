@@ -7,7 +7,7 @@ them never ask again, except where the answer depends on the data (a case's depa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -16,7 +16,9 @@ from litestar.handlers.base import BaseRouteHandler
 from todoke.errors import Text, Unauthenticated
 from todoke.principal import Permission, Principal
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# Guards are coroutines: Litestar runs a plain function guard on a worker thread, and
+# handing the GIL to and from that thread cost a signed-in request more than its database.
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 SIGN_IN_REQUIRED = Text("サインインしてください。", "Please sign in.")
 
@@ -34,13 +36,15 @@ def needs_session(guard: Guard) -> Guard:
 
 
 @needs_session
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if principal_of(connection) is None:
         raise Unauthenticated(SIGN_IN_REQUIRED)
 
 
 @needs_session
-def residents_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def residents_only(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     principal = principal_of(connection)
     if principal is None:
         raise Unauthenticated(SIGN_IN_REQUIRED)
@@ -50,7 +54,7 @@ def residents_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 def requires(permission: Permission) -> Guard:
     """A guard letting through signed-in staff whose role has ``permission``."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = principal_of(connection)
         if principal is None:
             raise Unauthenticated(SIGN_IN_REQUIRED)
