@@ -82,6 +82,7 @@ from todoke.web.problems import (
     problem_response,
 )
 from todoke.web.pwa import NO_COMPRESSION, PwaBundle, default_pwa_root, pwa_router
+from todoke.web.timing import ServerTiming
 
 logger = logging.getLogger("todoke.app")
 
@@ -287,6 +288,8 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
     # template; only where /metrics is on (a token set), not on every request for nothing.
     if settings.metrics_token:
         app.asgi_handler = RequestMetrics(app.asgi_handler)
+    if settings.server_timing:
+        app.asgi_handler = ServerTiming(app.asgi_handler)
 
     # Outside Litestar's routing, so unknown paths and wrong methods get headers and ids too.
     edge = EdgeMiddleware(

@@ -15,6 +15,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -29,6 +30,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
+from todoke import timing
 from todoke.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -176,6 +178,14 @@ def index_migration(
 _COLUMN_TYPES: dict[str, dict[str, str]] = {}
 
 
+def _spent(started: float, statements: int = 1) -> None:
+    """Add a statement's time to the request's Server-Timing record, when one is kept."""
+    record = timing.current()
+    if record is not None:
+        record.database += time.perf_counter() - started
+        record.statements += statements
+
+
 class SqlSession:
     """Plain SQL on the connection of an open transaction: the one way the project
     writes SQL.
@@ -211,16 +221,20 @@ class SqlSession:
         return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
+        started = time.perf_counter()
         if self.postgres:
             await self._connection.execute(self._sql(sql), *args)
         else:
             await self._connection.execute(sql, tuple(args))
+        _spent(started)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
         if not rows:
             return
+        started = time.perf_counter()
         await self._connection.executemany(self._sql(sql), rows)
+        _spent(started)
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """``IN (...)`` for a batch of values: one array parameter on PostgreSQL, where
@@ -311,13 +325,16 @@ class SqlSession:
     async def _fetch(
         self, sql: str, args: Sequence[Any]
     ) -> tuple[list[tuple[Any, ...]], tuple[str, ...]]:
+        started = time.perf_counter()
         if self.postgres:
             records = await self._connection.fetch(self._sql(sql), *args)
+            _spent(started)
             names = tuple(records[0].keys()) if records else ()
             return [tuple(r) for r in records], names
-        # One trip to the connection's thread (our kept connections give sqlite3.Row rows:
-        # by position, so columns sharing a name stay apart, and with their names).
+        # One call (our kept connections give sqlite3.Row rows: by position, so columns
+        # sharing a name stay apart, and with their names).
         found = await self._connection.execute_fetchall(sql, tuple(args))
+        _spent(started)
         if not found:
             return [], ()
         return [tuple(row) for row in found], tuple(found[0].keys())
@@ -342,18 +359,50 @@ class SqlSession:
         return rows[0][0] if rows else None
 
 
-# Kept read connections per SQLite database and event loop: each is a thread of its own
-# (aiosqlite), and WAL lets them all read beside the one writer.
+# Kept thread-backed read connections per SQLite database and event loop, for bulk reads:
+# each is a thread of its own (aiosqlite), and WAL lets them all read beside the writer.
 SQLITE_READERS = 4
 
 
+class _InlineSqlite:
+    """A sqlite3 connection used on the event loop's own thread, behind the awaitable
+    methods ``SqlSession`` calls on aiosqlite's connections.
+
+    For short reads: a point lookup takes SQLite 5–30 µs, while handing it to a
+    connection thread and back (aiosqlite) took a loaded server several hundred, most of a
+    signed-in request. In WAL mode a reader never waits for the writer, so the loop is not
+    blocked on a lock; a read that may take long (a scan of every person, an export) asks
+    for ``read_transaction(bulk=True)`` and keeps to a thread, where SQLite lets the GIL go
+    while it works."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
+        self._raw.execute(sql, args)
+
+    async def execute_fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        return self._raw.execute(sql, args).fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._raw.executemany(sql, rows)
+
+    async def close(self) -> None:
+        self._raw.close()
+
+    def stop(self) -> None:
+        self._raw.close()
+
+
 class _SqliteConnections:
-    """Kept connections to one SQLite database for one event loop: up to
-    ``SQLITE_READERS`` readers and one writer, each opened once and used for transaction
-    after transaction.
+    """Kept connections to one SQLite database for one event loop: readers used on the
+    loop's thread (as many as tasks read at once, seldom more than one or two), up to
+    ``SQLITE_READERS`` thread-backed readers for bulk reads, and one writer, each opened
+    once and used for transaction after transaction.
 
     Piccolo opens a connection per transaction: a new thread, the file opened and its
-    pragmas set, several round trips — most of a small request's time. Writers queue on an
+    pragmas set, several round trips — most of a small request's time. Writers keep to a
+    thread (``BEGIN IMMEDIATE`` may wait for another process's writer) and queue on an
     asyncio lock here rather than on SQLite's busy timeout (other processes still wait on
     that). A connection is dropped, never reused, when a transaction on it was cancelled
     or could not be ended: it may still hold the transaction open."""
@@ -361,6 +410,7 @@ class _SqliteConnections:
     def __init__(self, engine: SQLiteEngine, loop: asyncio.AbstractEventLoop) -> None:
         self.engine = engine
         self.loop = loop
+        self._inline: list[_InlineSqlite] = []
         self._idle: list[Any] = []
         self._writer: Any = None
         self._open: set[Any] = set()
@@ -373,37 +423,56 @@ class _SqliteConnections:
         self._open.add(connection)
         return connection
 
+    def _connect_inline(self) -> _InlineSqlite:
+        # The same file, converters and pragmas as Piccolo's connections (aiosqlite passes
+        # these to sqlite3.connect); closed from another thread at exit, hence not checked.
+        raw = sqlite3.connect(**self.engine.connection_kwargs, check_same_thread=False)
+        raw.row_factory = sqlite3.Row
+        raw.execute("PRAGMA foreign_keys = 1")
+        connection = _InlineSqlite(raw)
+        self._open.add(connection)
+        return connection
+
     async def _drop(self, connection: Any) -> None:
         self._open.discard(connection)
         with contextlib.suppress(Exception):
             await asyncio.shield(connection.close())
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Any]:
-        async with self._readers:
-            connection = self._idle.pop() if self._idle else await self._connect()
-            kept = [False]
-            try:
-                async with self._transaction(connection, "BEGIN") as kept:
-                    yield connection
-            finally:  # also when the block raised (a 404): rolled back, it serves again
-                if kept[0]:
-                    self._idle.append(connection)
+    async def reading(self, *, bulk: bool = False) -> AsyncIterator[Any]:
+        if bulk:
+            async with self._readers:
+                connection = self._idle.pop() if self._idle else await self._connect()
+                kept = [False]
+                try:
+                    async with self._transaction(connection, "BEGIN") as kept:
+                        yield connection
+                finally:  # also when the block raised (a 404): rolled back, it serves again
+                    if kept[0]:
+                        self._idle.append(connection)
+            return
+        connection = self._inline.pop() if self._inline else self._connect_inline()
+        kept = [False]
+        try:
+            async with self._transaction(connection, "BEGIN") as kept:
+                yield connection
+        finally:
+            if kept[0]:
+                self._inline.append(connection)
 
     @asynccontextmanager
     async def bare(self) -> AsyncIterator[Any]:
         """A reader outside any transaction, for one statement (its own snapshot)."""
-        async with self._readers:
-            connection = self._idle.pop() if self._idle else await self._connect()
-            try:
-                yield connection
-            except asyncio.CancelledError:
-                await self._drop(connection)  # a statement may still be running on it
-                raise
-            except BaseException:
-                self._idle.append(connection)  # no transaction was open: it is clean
-                raise
-            self._idle.append(connection)
+        connection = self._inline.pop() if self._inline else self._connect_inline()
+        try:
+            yield connection
+        except asyncio.CancelledError:
+            await self._drop(connection)
+            raise
+        except BaseException:
+            self._inline.append(connection)  # no transaction was open: it is clean
+            raise
+        self._inline.append(connection)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Any]:
@@ -423,7 +492,9 @@ class _SqliteConnections:
         afterwards: whether the connection may be used again."""
         kept = [False]
         try:
+            started = time.perf_counter()
             await connection.execute(begin)
+            _spent(started)
         except BaseException:
             await self._drop(connection)
             raise
@@ -441,7 +512,9 @@ class _SqliteConnections:
             kept[0] = True
             raise
         try:
+            started = time.perf_counter()
             await connection.execute("COMMIT")
+            _spent(started)
         except BaseException:
             await self._drop(connection)
             raise
@@ -450,7 +523,7 @@ class _SqliteConnections:
     def _forget(self) -> list[Any]:
         """Every open connection, handed over for closing; the pool keeps none."""
         connections, self._open = list(self._open), set()
-        self._idle, self._writer = [], None
+        self._inline, self._idle, self._writer = [], [], None
         return connections
 
     def stop(self) -> None:
@@ -491,31 +564,39 @@ threading._register_atexit(_stop_sqlite_pools)  # type: ignore[attr-defined]
 
 
 @asynccontextmanager
-async def read_transaction() -> AsyncIterator[SqlSession]:
+async def read_transaction(*, bulk: bool = False) -> AsyncIterator[SqlSession]:
     """A transaction that only reads: one consistent snapshot, and on SQLite no write
     lock (a deferred transaction that never writes never takes it), so readers never
     queue behind the writer. PostgreSQL is told it is read-only. Inside a write
-    transaction of the same task it is part of that one (it sees its writes)."""
+    transaction of the same task it is part of that one (it sees its writes).
+
+    ``bulk``: the read may take long (every person, every event of the audit chain): on
+    SQLite it runs on a connection thread rather than the event loop's own (see
+    ``_InlineSqlite``)."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         outer = _writing.get()
         if outer is not None:
             yield outer
             return
-        async with _sqlite_pool(engine).reading() as connection:
+        async with _sqlite_pool(engine).reading(bulk=bulk) as connection:
             yield SqlSession(connection, engine.engine_type)
         return
+    started = time.perf_counter()
     async with engine.transaction() as tx:
         await tx.connection.execute("SET TRANSACTION READ ONLY")
+        _spent(started, statements=2)
         yield SqlSession(tx.connection, engine.engine_type)
+        started = time.perf_counter()
+    _spent(started)
 
 
 @asynccontextmanager
 async def single_read() -> AsyncIterator[SqlSession]:
     """A session for exactly one SELECT, which is its own consistent snapshot as any single
-    statement is: no BEGIN and COMMIT round trips around it (three hand-offs to SQLite's
-    connection thread become one). For what runs on every request: the session lookup,
-    the readiness probe. Inside a write transaction of the same task it is part of that."""
+    statement is: no BEGIN and COMMIT around it (on PostgreSQL, two round trips fewer).
+    For what runs on every request: the session lookup, the readiness probe. Inside a
+    write transaction of the same task it is part of that."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         outer = _writing.get()
@@ -569,7 +650,9 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
                 _writing.reset(token)
         session._committed()
         return
+    started = time.perf_counter()
     async with engine.transaction() as tx:
+        _spent(started)
         session = SqlSession(tx.connection, engine.engine_type)
         if outer is not None:
             session._after_commit = outer._after_commit
@@ -580,6 +663,8 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
             yield session
         finally:
             _writing.reset(token)
+        started = time.perf_counter()
+    _spent(started)
     session._committed()
 
 

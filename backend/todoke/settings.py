@@ -89,6 +89,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_max_attempts: int = 8
     # The bearer token a Prometheus scraper sends for GET /metrics; empty: no metrics (404).
     metrics_token: str = ""
+    # Send a Server-Timing header (database time and statements, session lookup) with
+    # every answer: for the HTTP benchmark and staging, not production (it tells any
+    # caller how long the database took).
+    server_timing: bool = False
 
     @property
     def data_path(self) -> Path:

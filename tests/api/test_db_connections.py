@@ -46,3 +46,55 @@ async def test_a_failed_transaction_gives_its_connection_back(city):
     # And what the refused writes did was undone.
     async with read_transaction() as sql:
         assert await sql.value("SELECT COUNT(*) FROM municipality") == 1
+
+
+async def test_short_reads_see_what_was_just_committed(city):
+    """Kept readers start a new snapshot with every transaction (and every statement
+    outside one): a reader never serves a view older than the last commit."""
+    for _ in range(3):
+        async with write_transaction() as sql:
+            await sql.execute(
+                "UPDATE municipality SET name_en = name_en || 'x' WHERE id = ?", [city.id]
+            )
+        async with write_transaction() as sql:
+            expected = await sql.value("SELECT name_en FROM municipality WHERE id = ?", [city.id])
+        async with single_read() as sql:
+            assert await sql.value("SELECT name_en FROM municipality") == expected
+        async with read_transaction() as sql:
+            assert await sql.value("SELECT name_en FROM municipality") == expected
+        async with read_transaction(bulk=True) as sql:
+            assert await sql.value("SELECT name_en FROM municipality") == expected
+
+
+async def test_a_bulk_read_leaves_the_event_loop_free(city):
+    """A long read (every person, the audit chain) runs beside the event loop; a short
+    one runs on it, as its statement costs less than the hand-off to a thread would."""
+    import asyncio
+
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            await asyncio.sleep(0.001)
+            ticks += 1
+
+    long_count = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+        "SELECT COUNT(*) FROM n"
+    )
+    beat = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0.01)
+    try:
+        ticks = 0
+        async with read_transaction(bulk=True) as sql:
+            assert await sql.value(long_count) == 3_000_000
+        assert ticks > 0, "the loop stood still during a bulk read"
+        ticks = 0
+        async with read_transaction() as sql:
+            assert await sql.value("SELECT 1") == 1
+        assert ticks == 0  # a short read did not even yield
+    finally:
+        stop.set()
+        await beat

@@ -13,6 +13,14 @@ code, then drives each endpoint with ``wrk`` (Debian's package) on loopback at
 home, inbox, support list and pre-filled form, and saving a draft. Prints requests per second,
 the ratio to the bare endpoint (measured before and after, the mean taken) and p50/p95/p99.
 Quality bar (issue 14): the main resident endpoints >= 0.5 of bare, p99 < 50 ms.
+
+Then where the time goes, per endpoint: the server process's CPU time per request during
+its wrk run (read from /proc: steadier than a rate on a noisy machine), and, from the
+``Server-Timing`` header of sequential requests after it (the server runs with
+TODOKE_SERVER_TIMING on, a few µs a request), the server's time to the first byte split
+into the session lookup (its statement included), the database beyond it (time and
+statements, thread hand-offs included) and the rest (routing, validation, the handler's
+own code, encoding).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import fmean
 
 import httpx
 
@@ -81,6 +90,35 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path, seconds: float = 
     raise RuntimeError(f"server not ready:\n{log.read_text()[-3000:]}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+TIMING = re.compile(r'(\w+);dur=([\d.]+)(?:;desc="(\d+) statements")?')
+
+
+def time_split(url: str, extra: dict[str, str], count: int = 200) -> dict[str, float]:
+    """Mean Server-Timing parts (µs) and statements over ``count`` sequential requests."""
+    headers = {"accept": "application/json"}
+    if "cookie" in extra:
+        headers["cookie"] = extra["cookie"]
+    if "csrf" in extra:
+        headers["x-csrf-token"] = extra["csrf"]
+    if "origin" in extra:
+        headers["origin"] = extra["origin"]
+    samples: dict[str, list[float]] = {"total": [], "db": [], "session": [], "statements": []}
+    with httpx.Client(headers=headers, timeout=30) as client:
+        for _ in range(count):
+            response = client.request(extra.get("method", "GET"), url, content=extra.get("body"))
+            for name, duration, statements in TIMING.findall(response.headers["server-timing"]):
+                samples[name].append(float(duration) * 1000)
+                if statements:
+                    samples["statements"].append(int(statements))
+    return {name: fmean(values) for name, values in samples.items()}
+
+
 class Run:
     def __init__(self, folder: Path, seconds: int, connections: int) -> None:
         self.folder = folder
@@ -89,7 +127,8 @@ class Run:
         self.script = folder / "bench.lua"
         self.script.write_text(WRK_SCRIPT)
 
-    def wrk(self, url: str, **env: str) -> dict[str, float]:
+    def wrk(self, url: str, pid: int, **env: str) -> dict[str, float]:
+        cpu_before = cpu_seconds(pid)
         result = subprocess.run(
             ["wrk", "-t2", f"-c{self.connections}", f"-d{self.seconds}s", "-s", str(self.script),
              url],
@@ -98,7 +137,9 @@ class Run:
         )  # fmt: skip
         line = next(ln for ln in result.stdout.splitlines() if ln.startswith("RESULT "))
         requests, errors, bad, _, p50, p95, p99, rate = line.split()[1:]
+        cpu = (cpu_seconds(pid) - cpu_before) / max(1, int(requests)) * 1e6
         return {
+            "cpu": cpu,
             "requests": int(requests), "errors": int(errors), "bad": int(bad),
             "p50": int(p50) / 1000, "p95": int(p95) / 1000, "p99": int(p99) / 1000,
             "rate": float(rate),
@@ -140,6 +181,7 @@ def main(seconds: int, connections: int, persons: int) -> None:
     env.update(
         TODOKE_PUBLIC_ORIGINS=base, TODOKE_LOG_LEVEL="WARNING",
         TODOKE_AUTH_RATE_LIMIT="1000000", TODOKE_VERIFICATION_RATE_LIMIT="1000000",
+        TODOKE_SERVER_TIMING="true",
     )  # fmt: skip
     log, bare_log = folder / "todoke.log", folder / "bare.log"
     todoke = subprocess.Popen(
@@ -186,9 +228,12 @@ def main(seconds: int, connections: int, persons: int) -> None:
         name = "PostgreSQL" if database else "SQLite"
         print(f"{name}: wrk, {connections} connections, {seconds} s per endpoint, "
               f"{persons} demo persons")  # fmt: skip
-        before = run.wrk(f"http://127.0.0.1:{bare_port}/bare")
-        results = [(label, run.wrk(f"{base}{path}", **extra)) for label, path, extra in endpoints]
-        after = run.wrk(f"http://127.0.0.1:{bare_port}/bare")
+        before = run.wrk(f"http://127.0.0.1:{bare_port}/bare", bare.pid)
+        results, splits = [], []
+        for label, path, extra in endpoints:
+            results.append((label, run.wrk(f"{base}{path}", todoke.pid, **extra)))
+            splits.append((label, time_split(f"{base}{path}", extra)))
+        after = run.wrk(f"http://127.0.0.1:{bare_port}/bare", bare.pid)
         baseline = (before["rate"] + after["rate"]) / 2
         print(f"{'endpoint':32s} {'req/s':>8s} {'ratio':>6s} {'p50':>7s} {'p95':>7s} "
               f"{'p99':>7s}  errors")  # fmt: skip
@@ -197,6 +242,16 @@ def main(seconds: int, connections: int, persons: int) -> None:
             print(
                 f"{label:32s} {r['rate']:8.0f} {r['rate'] / baseline:6.2f} {r['p50']:6.1f}ms "
                 f"{r['p95']:6.1f}ms {r['p99']:6.1f}ms  {r['errors'] + r['bad']}"
+            )
+        bare_cpu = (before["cpu"] + after["cpu"]) / 2
+        print(f"\nwhere the time goes (µs per request; the bare endpoint's CPU: {bare_cpu:.0f})")
+        print(f"{'endpoint':32s} {'CPU':>6s} {'server':>7s} {'db':>6s} {'stmts':>5s} "
+              f"{'session':>7s} {'rest':>6s}")  # fmt: skip
+        for (label, r), (_, split) in zip(results, splits, strict=True):
+            rest = split["total"] - split["db"] - split["session"]
+            print(
+                f"{label:32s} {r['cpu']:6.0f} {split['total']:7.0f} {split['db']:6.0f} "
+                f"{split['statements']:5.1f} {split['session']:7.0f} {rest:6.0f}"
             )
     finally:
         for process in (todoke, bare):

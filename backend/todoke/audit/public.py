@@ -39,7 +39,7 @@ async def events_between(
     if until is not None:
         where += " AND occurred_at < ?"
         args.append(until)
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         return await sql.rows(
             ExportedEvent,
             "SELECT id, occurred_at, actor_kind, actor_account, action, purpose, "

@@ -187,7 +187,7 @@ async def verify_chain() -> ChainCheck:
     count = 0
     last_id = 0
     while True:
-        async with read_transaction() as sql:
+        async with read_transaction(bulk=True) as sql:
             events = await sql.rows(
                 _StoredEvent,
                 "SELECT id, municipality, actor_account, actor_kind, action, subject_person, "

@@ -266,7 +266,7 @@ async def create_batch(
     done) when no Japanese font is installed."""
     font = printing.letter_font(settings.letter_font)
     municipality_id = principal.municipality_id
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         program = await _program(sql, principal, slug)
         if program.status != "active":
             raise _NOT_ACTIVE
@@ -405,7 +405,7 @@ async def _render(
         sequence = 0
         for chunk in _chunks(printable):
             persons = [person for _, _, person, _ in chunk]
-            async with read_transaction() as sql:
+            async with read_transaction(bulk=True) as sql:
                 addressees = await registry.letter_addressees(sql, municipality_id, persons)
                 marks, args = sql.in_list([match for _, _, _, match in chunk])
                 explanations = {

@@ -25,7 +25,7 @@ class MatchingLag(msgspec.Struct, frozen=True):
 
 
 async def telling_counts() -> list[TellingCount]:
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         rows = await sql.fetch(
             "SELECT channel, state, COUNT(*) FROM program_delivery GROUP BY channel, state"
         )
@@ -35,7 +35,7 @@ async def telling_counts() -> list[TellingCount]:
 async def matching_lag() -> MatchingLag:
     municipalities = await registry.municipality_ids()
     changes = 0
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         for municipality_id in municipalities:
             cursor = await sql.value(
                 "SELECT last_change FROM matching_cursor WHERE municipality = ?",

@@ -329,7 +329,7 @@ async def match_and_notify(
     meanwhile); the writes follow 2,000 persons per transaction, each slice planned
     again under the lock (so each person hears once however many workers run)."""
     today = clock.today()
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         program = await active_program(sql, municipality_id, slug)
         if program is None:
             return 0
@@ -356,7 +356,7 @@ async def match_and_notify(
         # The explanation goes into the notice, so it is worked out now for whoever may be
         # told in the app; for the rest (a letter, or nobody yet) it is worked out when it
         # is read (the letter printed, the list staff check), from the facts of that day.
-        async with read_transaction() as sql:
+        async with read_transaction(bulk=True) as sql:
             in_app = [
                 a.person_id
                 for a in await identity.consented_accounts(sql, chunk, MATCHING)

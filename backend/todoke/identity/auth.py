@@ -15,6 +15,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from todoke import timing
 from todoke.errors import Forbidden, Text
 from todoke.identity import service
 from todoke.settings import Settings
@@ -90,9 +91,16 @@ class SessionAuthMiddleware(ASGIMiddleware):
         if unsafe or _asks_who(handler):
             token = _cookie(scope, self.cookie)
             if token:
-                principal = await service.resolve_session(
-                    token, idle_minutes=self.settings.session_idle_minutes
-                )
+                record = timing.current()
+                if record is None:
+                    principal = await service.resolve_session(
+                        token, idle_minutes=self.settings.session_idle_minutes
+                    )
+                else:
+                    with record.session_lookup():
+                        principal = await service.resolve_session(
+                            token, idle_minutes=self.settings.session_idle_minutes
+                        )
         scope["user"] = principal
         if unsafe:
             check_origin(scope, self.settings)

@@ -19,7 +19,7 @@ class OutboxCount(msgspec.Struct, frozen=True):
 
 
 async def outbox_counts() -> list[OutboxCount]:
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         push = await sql.fetch("SELECT status, COUNT(*) FROM delivery GROUP BY status")
         email = await sql.fetch("SELECT status, COUNT(*) FROM email_delivery GROUP BY status")
     return [OutboxCount("push", state, int(count)) for state, count in push] + [
@@ -33,7 +33,7 @@ async def oldest_due_seconds(now: datetime, quiet_hours: str) -> dict[str, float
     During quiet hours only urgent deliveries are due, as the workers see it: non-urgent
     ones waiting for the morning are not lag."""
     quiet = QuietHours.parse(quiet_hours).contains(now)
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         push = await sql.value(
             "SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'queued' "
             "AND next_attempt_at <= ? AND (? OR urgency = 'high')",

@@ -300,7 +300,7 @@ class _Delivered(msgspec.Struct):
 async def figures() -> DeliveryFigures:
     """Queued, delivered, retried, gone, failed and dead deliveries, and delivery latency
     (median and 95th percentile over the last 1,000 deliveries, in seconds)."""
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         by_status = await sql.rows(
             _StatusCount, "SELECT status, COUNT(*) AS count FROM delivery GROUP BY status"
         )

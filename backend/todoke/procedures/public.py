@@ -283,7 +283,7 @@ async def decision_figures(
 ) -> list[DecisionFigureRow]:
     """Every filed application of these departments (None: all), for the metrics."""
     clause, extra = departments_clause("a.department", departments)
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         return await sql.rows(
             DecisionFigureRow,
             "SELECT p.slug AS slug, a.status AS status, a.channel AS channel, "

@@ -14,7 +14,7 @@ class ImportTotals(msgspec.Struct, frozen=True):
 
 
 async def import_totals() -> ImportTotals:
-    async with read_transaction() as sql:
+    async with read_transaction(bulk=True) as sql:
         statuses = await sql.fetch("SELECT status, COUNT(*) FROM registry_import GROUP BY status")
         sums = await sql.fetch(
             "SELECT COALESCE(SUM(rows_created), 0), COALESCE(SUM(rows_updated), 0), "
