@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from todoke.errors import Text, Unauthenticated
@@ -64,14 +65,25 @@ def requires(permission: Permission) -> Guard:
     return needs_session(guard)
 
 
-def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+# The principal providers take the ``municipality`` dependency (the municipality served):
+# an account of another one is nobody here. Depending on it also makes Litestar resolve the
+# two one after the other; two independent dependencies of one route it resolves in an
+# anyio task group, which cost more than the rest of the request (a task per dependency).
+
+
+def provide_principal(
+    request: ASGIConnection[Any, Any, Any, Any], municipality: NamedDependency[Any]
+) -> Principal:
     """The ``principal`` dependency: the signed-in account, or 401."""
     principal = principal_of(request)
-    if principal is None:
+    if principal is None or principal.municipality_id != municipality.id:
         raise Unauthenticated(SIGN_IN_REQUIRED)
     return principal
 
 
-def provide_optional_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+def provide_optional_principal(
+    request: ASGIConnection[Any, Any, Any, Any], municipality: NamedDependency[Any]
+) -> Principal | None:
     """The ``optional_principal`` dependency, for pages anyone may open."""
-    return principal_of(request)
+    principal = principal_of(request)
+    return principal if principal and principal.municipality_id == municipality.id else None
