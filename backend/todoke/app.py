@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Request, Response, Router, get
+from litestar import Litestar, Request, Response, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -82,6 +82,7 @@ from todoke.web.problems import (
     problem_response,
 )
 from todoke.web.pwa import NO_COMPRESSION, PwaBundle, default_pwa_root, pwa_router
+from todoke.web.routing import get
 from todoke.web.timing import ServerTiming
 
 logger = logging.getLogger("todoke.app")

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -50,6 +50,7 @@ from todoke.notices import metrics as notices_metrics
 from todoke.registry import metrics as registry_metrics
 from todoke.settings import Settings
 from todoke.web.problems import problem_response
+from todoke.web.routing import get
 
 logger = logging.getLogger("todoke.metrics")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
@@ -15,6 +15,7 @@ from todoke.benefits.schemas import CheckAnswers, CheckResults, PublicProgramLis
 from todoke.principal import Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.web.caching import NOT_MODIFIED, revalidated
+from todoke.web.routing import get, post
 
 
 class SupportController(Controller):

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -55,6 +55,7 @@ from todoke.settings import Settings
 from todoke.web.forwarded import client_address, rate_key
 from todoke.web.guards import residents_only, signed_in
 from todoke.web.inputs import RowId
+from todoke.web.routing import delete, get, patch, post
 
 CEREMONY_COOKIE = "todoke_ceremony"
 # Sign-in ceremonies run before there is a session: the middleware checks their Origin,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency
@@ -35,6 +35,7 @@ from todoke.principal import Principal
 from todoke.settings import Settings
 from todoke.web.guards import residents_only, signed_in
 from todoke.web.inputs import RowId
+from todoke.web.routing import delete, get, patch, post, put
 
 
 def _limited(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
@@ -53,6 +53,7 @@ from todoke.web import inputs
 from todoke.web.caching import NOT_MODIFIED, revalidated, variant
 from todoke.web.guards import signed_in
 from todoke.web.inputs import RowId
+from todoke.web.routing import delete, get, post, put
 
 
 def _store(request: Request[Any, Any, Any]) -> FileStore:

@@ -6,7 +6,7 @@ import io
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import Body, Parameter
@@ -26,6 +26,7 @@ from todoke.registry.schemas import (
 )
 from todoke.web import inputs
 from todoke.web.inputs import RowId
+from todoke.web.routing import get, post, put
 
 REGISTRY_ID_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
 # ASCII or full-width digits, with or without 〒 and a dash of any kind.

@@ -13,9 +13,11 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Response, Router, get
+from litestar import Request, Response, Router
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+
+from todoke.web.routing import get
 
 ENTRY_FILES = {
     "/": "index.html",

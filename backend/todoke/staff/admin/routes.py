@@ -5,7 +5,7 @@ and chain check, staff accounts and invites (administrators only)."""
 import io
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
@@ -29,6 +29,7 @@ from todoke.staff.schemas import (
 from todoke.web import inputs
 from todoke.web.guards import requires
 from todoke.web.inputs import Day, RowId
+from todoke.web.routing import get, post, put
 
 ADMINISTRATORS = [requires(Permission.ADMINISTER)]
 METRICS = [requires(Permission.METRICS_READ)]

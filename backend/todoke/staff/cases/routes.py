@@ -4,7 +4,7 @@ counter, and corrections of registry facts. Each route declares the permission i
 
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -34,6 +34,7 @@ from todoke.staff.schemas import (
 from todoke.web import inputs
 from todoke.web.guards import requires
 from todoke.web.inputs import IdempotencyKeyHeader, RowId
+from todoke.web.routing import get, post, put
 
 CASEWORK = [requires(Permission.CASES_WORK)]
 

@@ -5,7 +5,7 @@ work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks."""
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import Controller
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -24,6 +24,7 @@ from todoke.principal import Permission, Principal
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff.schemas import CounterVerified
 from todoke.web.guards import requires
+from todoke.web.routing import post
 
 # Counter codes are entered by staff: per staff account and per address (the desk's).
 COUNTER_VERIFICATION_LIMIT = rate_limit(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from litestar.params import Parameter
@@ -24,6 +24,7 @@ from todoke.principal import Permission, Principal
 from todoke.settings import Settings
 from todoke.web.guards import requires
 from todoke.web.inputs import RowId
+from todoke.web.routing import get, post
 
 Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
 logger = logging.getLogger("todoke.staff")

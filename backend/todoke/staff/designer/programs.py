@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
@@ -27,6 +27,7 @@ from todoke.benefits.schemas import (
 )
 from todoke.principal import Permission, Principal
 from todoke.web.guards import requires
+from todoke.web.routing import get, post, put
 
 Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
 

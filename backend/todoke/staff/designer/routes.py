@@ -4,7 +4,7 @@ designer's departments). Programmes have their own routes (``programs.py``)."""
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -19,6 +19,7 @@ from todoke.staff.schemas import (
     DesignerRead,
 )
 from todoke.web.guards import requires
+from todoke.web.routing import get, post
 
 
 class DesignerController(Controller):

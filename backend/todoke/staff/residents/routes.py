@@ -6,7 +6,7 @@ need-to-know grants (administrators). Any staff role may work with residents
 
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -27,6 +27,7 @@ from todoke.staff.schemas import (
 )
 from todoke.web.guards import requires
 from todoke.web.inputs import RowId
+from todoke.web.routing import get, post, put
 
 RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
 
