@@ -7,7 +7,7 @@ from litestar.routes import HTTPRoute
 
 from todoke.app import create_app
 from todoke.settings import load_settings
-from todoke.web.routing import _GuardsSeeTheHandler
+from todoke.web.routing import RouteHandler
 
 
 def test_every_route_handler_skips_the_per_request_copy(tmp_path):
@@ -24,6 +24,6 @@ def test_every_route_handler_skips_the_per_request_copy(tmp_path):
     ]
     assert len(handlers) > 50  # the guarded API, all of it
     copied = sorted(
-        str(handler) for handler in handlers if not isinstance(handler, _GuardsSeeTheHandler)
+        str(handler) for handler in handlers if not isinstance(handler, RouteHandler)
     )
     assert copied == [], "declare these with todoke.web.routing's get/post/put/patch/delete"
