@@ -28,11 +28,11 @@ from todoke.benefits.telling import tell_on_consent
 from todoke.benefits.worker import run_matching
 from todoke.db import (
     configure_database,
+    is_database_unavailable,
     single_read,
     start_database,
     stop_database,
 )
-from todoke.errors import Text
 from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
@@ -79,7 +79,7 @@ from todoke.web.problems import (
     PROBLEM_MEDIA_TYPE,
     Problem,
     document_problem_responses,
-    problem_response,
+    unavailable_response,
 )
 from todoke.web.pwa import NO_COMPRESSION, PwaBundle, default_pwa_root, pwa_router
 from todoke.web.routing import get
@@ -116,14 +116,12 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[Health] | Response
         # Through the pool the requests use: ready means they can reach the database.
         async with single_read() as sql:
             await sql.value("SELECT 1")
-    except Exception:
-        logger.exception("readiness check failed")
-        return problem_response(
-            request,
-            503,
-            Text("データベースに接続できません。", "The database does not answer."),
-            slug="not_ready",
-        )
+    except Exception as error:
+        if is_database_unavailable(error):
+            logger.warning("readiness check: the database does not answer (%r)", error)
+        else:
+            logger.exception("readiness check failed")
+        return unavailable_response(request, "not_ready")
     return Response(Health(status="ready"))
 
 

@@ -34,6 +34,11 @@ from todoke import timing
 from todoke.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# PostgreSQL: how long a caller waits for a pooled connection (a free one, or a new one
+# opened) before it is told the database is unavailable (a 503, never a request left
+# hanging); and how long opening one connection may take.
+PG_ACQUIRE_TIMEOUT_SECONDS = 5.0
+PG_CONNECT_TIMEOUT_SECONDS = 5.0
 # Row ids are Piccolo Serial columns, 32-bit on PostgreSQL: a larger id in a URL is a 400,
 # never an overflow inside the database driver.
 MAX_ID = 2**31 - 1
@@ -107,12 +112,143 @@ def is_unique_violation(error: BaseException) -> bool:
     return isinstance(error, asyncpg.UniqueViolationError)
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached now: down, restarting, shutting down, the connection
+    lost mid-transaction, or no connection free in time. Not a refused statement: what
+    failed may work if tried again shortly (the web answers 503 with Retry-After)."""
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached now (see DatabaseUnavailable)
+    rather than that it refused what was asked."""
+    if isinstance(error, DatabaseUnavailable | ConnectionError):  # refused, reset, broken
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        # Another process held the write lock past the busy timeout.
+        return "database is locked" in str(error)
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+        return False
+    return isinstance(
+        error,
+        asyncpg.PostgresConnectionError  # class 08: the connection failed or was lost
+        | asyncpg.CannotConnectNowError  # starting up or shutting down
+        | asyncpg.AdminShutdownError  # terminated by a shutdown (pg_ctl stop) or an admin
+        | asyncpg.CrashShutdownError  # another backend crashed: every session is reset
+        | asyncpg.InsufficientResourcesError,  # too many connections, disk full
+    )
+
+
+# A long-running loop (the workers) that fails round after round waits longer each time,
+# up to this: an outage is not hammered, and a database back is noticed within seconds.
+RETRY_MAX_SECONDS = 5.0
+
+
+def failed_round(log: logging.Logger, what: str, error: BaseException, failures: int,
+                 base_seconds: float) -> float:  # fmt: skip
+    """Log the ``failures``-th failed round in a row of a loop (``what``); the seconds to
+    wait before the next. A database that cannot be reached is one warning line a round,
+    not a traceback each time through an outage."""
+    delay = min(max(base_seconds, 0.1) * 2 ** (failures - 1), RETRY_MAX_SECONDS)
+    if is_database_unavailable(error):
+        log.warning("%s: the database does not answer (%r); again in %.1fs", what, error, delay)
+    else:
+        log.exception("%s failed; again in %.1fs", what, delay)
+    return delay
+
+
+def _gone(connection: Any) -> bool:
+    """Whether a pooled connection has closed under its user. asyncpg's pool takes one
+    back the moment it closes (a restart, a terminated session): asking the user's proxy
+    then raises, which says the same."""
+    try:
+        return bool(connection.is_closed())
+    except Exception:
+        return True
+
+
+@asynccontextmanager
+async def _pg_pooled(engine: PostgresEngine) -> AsyncIterator[Any]:
+    """A connection of the pool (or a new one when no pool is open) for the block, always
+    given back: asyncpg rolls back what was left open, or closes it if it broke and opens
+    a new one for the next taker, so a server restart heals by itself. Waiting is bounded;
+    failures that mean the server cannot be reached raise DatabaseUnavailable."""
+    pool = engine.pool
+    try:
+        if pool is None:
+            connection = await asyncio.wait_for(
+                engine.get_new_connection(), PG_CONNECT_TIMEOUT_SECONDS
+            )
+        else:
+            connection = await pool.acquire(timeout=PG_ACQUIRE_TIMEOUT_SECONDS)
+    except Exception as error:  # TimeoutError: none free in time
+        if isinstance(error, TimeoutError | OSError) or is_database_unavailable(error):
+            raise DatabaseUnavailable(f"no database connection: {error!r}") from error
+        raise
+    try:
+        yield connection
+    except Exception as error:
+        if is_database_unavailable(error) or _gone(connection):
+            raise DatabaseUnavailable(f"database connection lost: {error!r}") from error
+        raise
+    finally:
+        if pool is None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(connection.close(timeout=2))
+        else:
+            with contextlib.suppress(Exception):  # a failed reset closes it: still given back
+                await pool.release(connection)
+
+
+# The PostgreSQL connection of this task's open transaction: a transaction begun inside it
+# is part of it.
+_pg_open: ContextVar[Any] = ContextVar("todoke_pg_open", default=None)
+
+
+@asynccontextmanager
+async def _pg_transaction(engine: PostgresEngine, *, readonly: bool) -> AsyncIterator[Any]:
+    """BEGIN … COMMIT (ROLLBACK when the block raised) on a pooled connection; inside an
+    open transaction of this task, that one. Not Piccolo's transaction: when its connection
+    is lost, its ROLLBACK raises before it forgets itself, and every later transaction of
+    the same task joins the dead one — a worker's loop would fail forever after a database
+    restart (and the error it reports is the ROLLBACK's, not what happened)."""
+    outer = _pg_open.get()
+    if outer is not None:
+        yield outer
+        return
+    async with _pg_pooled(engine) as connection:
+        token = _pg_open.set(connection)
+        try:
+            transaction = connection.transaction(readonly=readonly)
+            started = time.perf_counter()
+            await transaction.start()  # BEGIN [READ ONLY]: one round trip
+            _spent(started)
+            try:
+                yield connection
+            except BaseException:
+                if not _gone(connection):
+                    with contextlib.suppress(Exception):  # else the pool's reset rolls back
+                        await transaction.rollback()
+                raise
+            started = time.perf_counter()
+            await transaction.commit()
+            _spent(started)
+        finally:
+            _pg_open.reset(token)
+
+
 async def start_database(engine: Engine) -> bool:
     """Open the connection pool if there is none; True if this call opened it (SQLite's
     kept connections open as they are first needed; True then too, so the caller closes
     them)."""
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session_state)
+        await engine.start_connection_pool(
+            min_size=1,
+            max_size=10,
+            timeout=PG_CONNECT_TIMEOUT_SECONDS,
+            reset=_keep_session_state,
+        )
         return True
     return isinstance(engine, SQLiteEngine)
 
@@ -591,22 +727,9 @@ async def read_transaction(*, bulk: bool = False) -> AsyncIterator[SqlSession]:
         async with _sqlite_pool(engine).reading(bulk=bulk) as connection:
             yield SqlSession(connection, engine.engine_type)
         return
-    started = time.perf_counter()
-    pool = getattr(engine, "pool", None)
-    if pool is not None:
-        # asyncpg's BEGIN READ ONLY: one round trip where BEGIN, then SET TRANSACTION, took two.
-        async with pool.acquire() as connection, connection.transaction(readonly=True):
-            _spent(started)
-            yield SqlSession(connection, engine.engine_type)
-            started = time.perf_counter()
-        _spent(started)
-        return
-    async with engine.transaction() as tx:
-        await tx.connection.execute("SET TRANSACTION READ ONLY")
-        _spent(started, statements=2)
-        yield SqlSession(tx.connection, engine.engine_type)
-        started = time.perf_counter()
-    _spent(started)
+    assert isinstance(engine, PostgresEngine)
+    async with _pg_transaction(engine, readonly=True) as connection:
+        yield SqlSession(connection, engine.engine_type)
 
 
 @asynccontextmanager
@@ -624,12 +747,12 @@ async def single_read() -> AsyncIterator[SqlSession]:
         async with _sqlite_pool(engine).bare() as connection:
             yield SqlSession(connection, engine.engine_type)
         return
-    pool = getattr(engine, "pool", None)
-    if pool is None or _writing.get() is not None:
+    assert isinstance(engine, PostgresEngine)
+    if engine.pool is None or _pg_open.get() is not None:
         async with read_transaction() as sql:
             yield sql
         return
-    async with pool.acquire() as connection:
+    async with _pg_pooled(engine) as connection:
         yield SqlSession(connection, engine.engine_type)
 
 
@@ -668,10 +791,9 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
                 _writing.reset(token)
         session._committed()
         return
-    started = time.perf_counter()
-    async with engine.transaction() as tx:
-        _spent(started)
-        session = SqlSession(tx.connection, engine.engine_type)
+    assert isinstance(engine, PostgresEngine)
+    async with _pg_transaction(engine, readonly=False) as connection:
+        session = SqlSession(connection, engine.engine_type)
         if outer is not None:
             session._after_commit = outer._after_commit
             yield session
@@ -681,8 +803,6 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
             yield session
         finally:
             _writing.reset(token)
-        started = time.perf_counter()
-    _spent(started)
     session._committed()
 
 

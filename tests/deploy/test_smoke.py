@@ -19,68 +19,43 @@ another server: TODOKE_SMOKE_POSTGRES=postgresql://user@host:port/postgres).
 
 from __future__ import annotations
 
-import asyncio
-import csv
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
+from layout import (
+    ADMIN_DSN,
+    DEPLOY,
+    MUNICIPALITY_CODE,
+    Layout,
+    activation_codes,
+    admin_sql,
+    filing,
+    free_port,
+    prepare_deployment,
+    render_env,
+    server_dsn,
+    sign_up,
+    wait_until,
+)
+from layout import say as _say
 from push_double import PushDouble
-from soft_authenticator import SoftAuthenticator
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-ADMIN_DSN = os.environ.get("TODOKE_SMOKE_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 METRICS_TOKEN = "smoke-metrics-token-" + os.urandom(8).hex()
-MUNICIPALITY = [
-    *("--name", "千代田区", "--name-easy", "ちよだく", "--name-en", "Chiyoda City"),
-    *("--prefecture", "東京都", "--prefecture-easy", "とうきょうと", "--prefecture-en", "Tokyo"),
-]
 
 pytestmark = pytest.mark.deploy
 
 
 def say(message: str) -> None:
-    print(f"[smoke {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines as systemd's EnvironmentFile reads them (comments and blanks skipped)."""
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
-def render_env(folder: Path, overrides: dict[str, str]) -> Path:
-    values = read_env_file(DEPLOY / "todoke.env.example")
-    missing = set(overrides) - set(values)
-    assert not missing, f"the example environment file lacks {sorted(missing)}"
-    values.update(overrides)
-    path = folder / "env"
-    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
-    return path
+    _say(message, tag="smoke")
 
 
 def render_nginx(folder: Path, ports: dict[str, int], cert: Path, key: Path) -> Path:
@@ -154,93 +129,6 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-class Layout:
-    """The processes of one deployment, started and stopped by this test."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.env: dict[str, str] = {}
-        self.database = f"todoke_smoke_{os.getpid()}_{int(time.time())}"
-
-    def environment(self, env_file: Path) -> None:
-        # As systemd gives it: the environment file over a plain environment.
-        base = {k: v for k, v in os.environ.items() if not k.startswith("TODOKE_")}
-        base.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        self.env = {**base, **read_env_file(env_file), "PYTHONPATH": str(ROOT / "backend")}
-
-    def todoke(self, *args: str) -> str:
-        """A one-off command (as an operator runs it); its output."""
-        result = subprocess.run(
-            [sys.executable, "-m", "todoke.cli", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert result.returncode == 0, f"todoke {args[0]}: {result.stdout}{result.stderr}"
-        return result.stdout
-
-    def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
-        log = (self.folder / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            command,
-            env=env or self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append((name, process))
-
-    def start_todoke(self, name: str, *args: str) -> None:
-        self.start(name, [sys.executable, "-m", "todoke.cli", *args])
-
-    def alive(self) -> None:
-        for name, process in self.processes:
-            if process.poll() is not None:
-                log = (self.folder / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise AssertionError(f"{name} exited ({process.returncode}):\n{log}")
-
-    def stop(self) -> None:
-        for name, process in reversed(self.processes):
-            if process.poll() is None:
-                # nginx stops gracefully on SIGQUIT; the app's processes on SIGTERM (systemd's).
-                process.send_signal(signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        for name, process in self.processes:
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                say(f"{name} did not stop on its signal: killed")
-                process.kill()
-                process.wait(5)
-
-
-def wait_until(what: str, check, timeout: float, layout: Layout) -> None:
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        layout.alive()
-        try:
-            if check():
-                return
-        except (httpx.HTTPError, OSError) as exc:
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s ({last})")
-
-
 def metric(text: str, name: str, **labels: str) -> float:
     """The sum of a metric's samples whose labels include ``labels``."""
     total = 0.0
@@ -259,13 +147,13 @@ def layout(tmp_path: Path) -> Iterator[Layout]:
     for tool in ("nginx", "openssl"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             pytest.fail(f"{tool} is not installed (apt-get install nginx openssl)")
-    running = Layout(tmp_path)
-    asyncio.run(_admin(f"CREATE DATABASE {running.database}"))
+    running = Layout(tmp_path, prefix="todoke_smoke", tag="smoke")
+    admin_sql(f"CREATE DATABASE {running.database}")
     try:
         yield running
     finally:
         running.stop()
-        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {running.database} WITH (FORCE)"))
+        admin_sql(f"DROP DATABASE IF EXISTS {running.database} WITH (FORCE)")
         say("torn down: processes stopped, database dropped")
 
 
@@ -275,39 +163,33 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
     ports = {name: free_port() for name in ("https", "http", "scrape", "web1", "web2")}
     origin = f"https://localhost:{ports['https']}"
     cert, key = make_certificate(folder)
-    server_dsn = ADMIN_DSN.rsplit("/", 1)[0]
 
     with PushDouble() as push:
         env_file = render_env(
             folder,
             {
-                "TODOKE_DATABASE_URL": f"{server_dsn}/{layout.database}",
+                "TODOKE_DATABASE_URL": server_dsn(ADMIN_DSN, layout.database),
                 "TODOKE_DATA_DIR": str(folder / "data"),
                 "TODOKE_PUBLIC_ORIGINS": origin,
-                "TODOKE_MUNICIPALITY_CODE": "131016",
+                "TODOKE_MUNICIPALITY_CODE": MUNICIPALITY_CODE,
                 "TODOKE_METRICS_TOKEN": METRICS_TOKEN,
                 "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+                "TODOKE_LOG_LEVEL": "WARNING",
+            },
+            extra={
+                # This machine's push service is the local double (plain http on loopback).
+                "TODOKE_PUSH_ALLOW_HTTP": "true",
+                # Never quiet: the push of the filing must not wait for 08:00 in Japan
+                # (the smoke would fail whenever it runs between 21:00 and 08:00 JST).
+                "TODOKE_QUIET_HOURS": "00:00-00:00",
             },
         )
-        # This machine's push service is the local double (plain http on loopback).
-        with env_file.open("a", encoding="utf-8") as extra:
-            extra.write("TODOKE_PUSH_ALLOW_HTTP=true\nTODOKE_LOG_LEVEL=WARNING\n")
         layout.environment(env_file)
         say(f"environment file {env_file}, database {layout.database}")
 
         # What todoke-migrate.service and the runbook's first start do.
-        say(layout.todoke("migrate").strip())
-        say(layout.todoke("init-municipality", "131016", *MUNICIPALITY).strip())
-        registry = folder / "registry.csv"
-        layout.todoke("generate-registry", str(registry), "--persons", "30")
-        say(layout.todoke("import-registry", str(registry)).strip())
-        with registry.open(encoding="utf-8") as rows:
-            adult = next(
-                r
-                for r in csv.DictReader(rows)
-                if r["relation"] == "head" and date.fromisoformat(r["birth_date"]).year < 2000
-            )
-        code = layout.todoke("issue-activation-code", adult["registry_id"]).strip().splitlines()[-1]
+        adults = prepare_deployment(layout, persons=30)
+        [code] = activation_codes(layout, adults[:1])
 
         # The processes systemd would start, and nginx.
         nginx_conf = render_nginx(folder, ports, cert, key)
@@ -374,21 +256,8 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         assert redirect.headers["location"] == "https://localhost/inbox"
 
         # A resident: a passkey, the activation letter's code, sign out, sign in.
-        authenticator = SoftAuthenticator()
-        options = web.post("/api/auth/registration/options", json={"display_name": "スモーク"})
-        assert options.status_code == 200, options.text
-        registered = web.post(
-            "/api/auth/registration",
-            json={"credential": authenticator.create(options.json(), origin)},
-        )
-        assert registered.status_code == 201, registered.text
-        headers = {"x-csrf-token": registered.json()["csrf_token"]}
-        verified = web.post("/api/me/verification", json={"code": code}, headers=headers)
-        assert verified.status_code == 200, verified.text
-        consent = web.post(
-            "/api/me/consents", json={"purpose": "prefill", "granted": True}, headers=headers
-        )
-        assert consent.status_code == 200, consent.text
+        resident = sign_up(web, origin, code)
+        authenticator, headers = resident.authenticator, resident.headers
         assert web.post("/api/auth/logout", headers=headers).status_code in (200, 204)
         assert web.get("/api/me").status_code == 401
         login_options = web.post("/api/auth/login/options")
@@ -409,24 +278,11 @@ def test_the_production_layout_serves_a_resident_through_nginx(layout: Layout) -
         assert subscribed.status_code == 204, subscribed.text
 
         # A filing, and its retry with the same Idempotency-Key (wherever nginx sends it).
-        form = web.get("/api/procedures/residence-certificate/form")
-        assert form.status_code == 200 and form.json()["can_file"] is True, form.text
-        filing = {
-            "slug": "residence-certificate",
-            "version": form.json()["version"],
-            "answers": {
-                **{name: held["value"] for name, held in form.json()["prefill"].items()},
-                "scope": "self",
-                "copies": 1,
-                "purpose": "work",
-                "phone": "090-1234-5678",
-                "declaration": True,
-            },
-        }
+        body = filing(web)
         key = {**headers, "idempotency-key": "smoke-" + os.urandom(8).hex()}
-        filed = web.post("/api/applications", json=filing, headers=key)
+        filed = web.post("/api/applications", json=body, headers=key)
         assert filed.status_code == 201, filed.text
-        again = web.post("/api/applications", json=filing, headers=key)
+        again = web.post("/api/applications", json=body, headers=key)
         assert again.status_code in (200, 201), again.text
         assert again.json()["id"] == filed.json()["id"]
         mine = web.get("/api/applications")

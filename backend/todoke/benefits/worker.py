@@ -21,7 +21,7 @@ import logging
 from prometheus_client import Counter
 
 from todoke.benefits.telling import daily_all, reevaluate_all
-from todoke.db import current_engine, read_transaction
+from todoke.db import current_engine, failed_round, read_transaction
 from todoke.registry import public as registry
 from todoke.registry.change_signal import ChangeListener
 
@@ -33,8 +33,9 @@ logger = logging.getLogger("todoke.matching")
 # announces nothing to this one, so there the poll stays what it was before announcements.
 POLL_SECONDS = 30.0
 SQLITE_POLL_SECONDS = 5.0
-# After a failed pass, wait this long before the next (announcements do not hurry it).
-RETRY_SECONDS = 5.0
+# After a failed pass, wait this long before the next, doubled at each failure in a row up
+# to db.RETRY_MAX_SECONDS (announcements do not hurry it).
+RETRY_SECONDS = 0.5
 # A guard, not a limit met in practice (a pass reads 5,000 changes): one wake-up runs at
 # most this many passes, and the next round carries on.
 MAX_PASSES = 1000
@@ -51,6 +52,7 @@ async def run_matching(stop: asyncio.Event, interval_seconds: float | None = Non
     """Match changed households until ``stop`` is set: at once on an announced change,
     and every ``interval_seconds`` (default: the poll of this database) in any case."""
     async with ChangeListener() as listener:
+        failures = 0
         while not stop.is_set():
             listener.event.clear()  # announcements from here on wake the next round
             try:
@@ -62,10 +64,12 @@ async def run_matching(stop: asyncio.Event, interval_seconds: float | None = Non
                     logger.info("matching: the daily pass told %d residents", daily)
                 TOLD.inc(told + daily)
                 RUNS.labels("ok").inc()
-            except Exception:
+                failures = 0
+            except Exception as error:  # the database down, a bug: the loop goes on
                 RUNS.labels("failed").inc()
-                logger.exception("matching: re-evaluation failed; retrying")
-                await _wait(stop, None, RETRY_SECONDS)
+                failures += 1
+                what = "matching: re-evaluation"
+                await _wait(stop, None, failed_round(logger, what, error, failures, RETRY_SECONDS))
                 continue
             await _wait(stop, listener.event, interval_seconds or _poll_seconds())
 

@@ -34,7 +34,7 @@ import aiosmtplib
 import msgspec
 
 from todoke import clock
-from todoke.db import KeptWriter, read_transaction, write_transaction
+from todoke.db import KeptWriter, failed_round, read_transaction, write_transaction
 from todoke.notices import email as email_channel
 from todoke.notices import kinds, mailer
 from todoke.notices.http_client import Answer
@@ -380,15 +380,20 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
         async with self:
+            failures = 0
             while not stop.is_set():
+                wait = idle_seconds
                 try:
                     handled = await self.drain()
-                except Exception:
-                    logger.exception("push worker %s: batch failed; retrying", self.name)
+                    failures = 0
+                except Exception as error:  # the database down, a bug: the loop goes on
+                    failures += 1
+                    what = f"push worker {self.name}: batch"
+                    wait = failed_round(logger, what, error, failures, idle_seconds)
                     handled = 0
                 if not handled:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                        await asyncio.wait_for(stop.wait(), timeout=wait)
 
 
 # --- email -------------------------------------------------------------------------------------
@@ -652,12 +657,17 @@ class EmailWorker:
         return total
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        failures = 0
         while not stop.is_set():
+            wait = idle_seconds
             try:
                 handled = await self.drain()
-            except Exception:
-                mail_logger.exception("mail worker %s: batch failed; retrying", self.name)
+                failures = 0
+            except Exception as error:  # the database down, a bug: the loop goes on
+                failures += 1
+                what = f"mail worker {self.name}: batch"
+                wait = failed_round(mail_logger, what, error, failures, idle_seconds)
                 handled = 0
             if not handled:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                    await asyncio.wait_for(stop.wait(), timeout=wait)

@@ -18,6 +18,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from todoke.db import is_database_unavailable
 from todoke.errors import FieldError, Text, TodokeError
 from todoke.web.edge import current_request_id
 
@@ -52,7 +53,8 @@ PROBLEM_TYPES: dict[str, str] = {
     "rate_limited": "429: too many attempts; see the Retry-After header",
     "internal": "500: our fault; the request id finds the log line",
     "not_ready": "503: the database does not answer",
-    "unavailable": "503: the service cannot answer now",
+    "unavailable": "503: the service cannot answer now (the database does not answer); "
+    "try again after Retry-After seconds (a retried filing keeps its Idempotency-Key)",
 }
 # The kind of a failure Litestar raises (routing, body size, media type) by its status.
 _STATUS_KIND = {
@@ -198,7 +200,31 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem_response(request, status, detail, headers=headers or None)
 
 
+# What a 503 asks clients to wait before trying again: a database restart takes seconds.
+RETRY_AFTER_SECONDS = 2
+DATABASE_UNAVAILABLE = Text(
+    "ただいまデータベースに接続できません。少し待ってから、もう一度お試しください。",
+    "The database does not answer right now. Please try again in a moment.",
+)
+
+
+def unavailable_response(request: Request[Any, Any, Any], slug: str) -> Response[bytes]:
+    """503 for a database that cannot be reached now, with Retry-After."""
+    return problem_response(
+        request,
+        503,
+        DATABASE_UNAVAILABLE,
+        slug=slug,
+        headers={"retry-after": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if is_database_unavailable(exc):
+        # Not our bug and not the request's: one line, no traceback (an outage would flood
+        # the log with them), and an answer that says to come back.
+        logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return unavailable_response(request, "unavailable")
     # The log line has the traceback and the request id; the answer has neither internals.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     detail = Text(
@@ -228,10 +254,16 @@ def _struct_classes() -> list[type[msgspec.Struct]]:
 
 def document_problem_responses(app: Any) -> None:
     """Declare in the OpenAPI document what every operation may answer on failure:
-    problem+json for any 4xx, and 500 (so clients and fuzzers know the shape)."""
+    problem+json for any 4xx, 500 and 503 (so clients and fuzzers know the shape)."""
     from litestar._openapi.plugin import OpenAPIPlugin
+    from litestar.openapi.spec import (
+        OpenAPIHeader,
+        OpenAPIResponse,
+        OpenAPIType,
+        Reference,
+        Schema,
+    )
     from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
-    from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Reference, Schema
 
     # The plugin builds the document once and keeps it: complete it in place, at start.
     openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
@@ -285,6 +317,20 @@ def document_problem_responses(app: Any) -> None:
                 del responses[status]  # Litestar's default 400 claims application/json
             responses["4XX"] = OpenAPIResponse(description="Problem details", content=content)
             responses["500"] = OpenAPIResponse(description="Internal error", content=content)
+            # Any operation may meet a database that does not answer (restarting, down).
+            responses.setdefault(
+                "503",
+                OpenAPIResponse(
+                    description="The database does not answer; try again after Retry-After",
+                    content=content,
+                    headers={
+                        "Retry-After": OpenAPIHeader(
+                            schema=Schema(type=OpenAPIType.INTEGER),
+                            description="Seconds to wait before trying again",
+                        )
+                    },
+                ),
+            )
             operation.responses = responses
 
 
