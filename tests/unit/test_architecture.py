@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "backend" / "todoke"
 DOMAINS = ("registry", "identity", "audit", "notices", "procedures", "benefits", "staff", "demo")
 
 # Who may import whom. Ground-floor modules (settings, db, errors, principal, clock, codes,
-# jp, web/) are open to every domain; the app factory and the CLI may import anything.
+# jp, timing, web/) are open to every domain; the app factory and the CLI may import anything.
 ALLOWED: dict[str, set[str]] = {
     "registry": set(),
     "audit": {"registry"},
@@ -46,6 +46,7 @@ GROUND = {
     "piccolo_conf",
     "signals",
     "published",
+    "timing",
 }
 
 # The project writes SQL keywords in capitals, which keeps prose ("from person") out.
