@@ -240,9 +240,13 @@ local function build(step)
 end
 
 function request()
-  if pending ~= nil and seen > 0 then
-    -- The previous request got no response (wrk reconnected): count it, drop the flow.
-    fail("no response to " .. pending)
+  if pending ~= nil then
+    -- The previous request got no response: wrk reconnected (counted), or this is the
+    -- call wrk makes once before connecting, to check the script (not counted). Either
+    -- way a flow cannot go on without its answer: drop it.
+    if seen > 0 then fail("no response to " .. pending) end
+    queue = {}
+    pending = nil
   end
   if #queue == 0 then plan() end
   local step = table.remove(queue, 1)
