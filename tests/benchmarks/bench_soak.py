@@ -27,7 +27,9 @@ weighted like real use (reads dominate):
     marks the newest notice read), pre-filled form of a random procedure 10, my applications
     10, support list 6, public programme list 4, and 4 for a draft: open it, save it once or
     twice, and one in three is filed with an Idempotency-Key (from the form's pre-fill, as
-    the PWA does), one filing in five retried with the same key (must give the same one);
+    the PWA does), one filing in five retried with the same key (must give the same one),
+    and one in two followed by a GET of the draft it consumed (404 expected: the draft
+    became the application; an error answered again and again must cost no memory);
     every resident re-sends its push subscription at most once every 90 s, as the PWA does
     at each start (well under the 60 an hour the app allows).
 
@@ -37,10 +39,10 @@ GETs send If-None-Match with the ETag last seen half the time (the browser's cac
 Errors, every one counted (exit status 1 if any): wrk's socket errors (connect, read, write)
 and timeouts (a request slower than ``--timeout``), any status other than the step's expected
 ones (200/304 for cacheable GETs with If-None-Match, 201/200 opening a draft, 201 filing,
-200 for the retried filing, 204 for push and mark-read), a response the script cannot follow
-(no id) or a retried filing that answers another application, a request that got no
-response, a push message the push service refused, and ERROR/CRITICAL lines or tracebacks
-in the app's logs.
+200 for the retried filing, 204 for push and mark-read, 404 for the consumed draft), a
+response the script cannot follow (no id) or a retried filing that answers another
+application, a request that got no response, a push message the push service refused, and
+ERROR/CRITICAL lines or tracebacks in the app's logs.
 
 The run is cut into ``--interval`` second wrk runs (a minute by default) to see drift: each
 one's requests, req/s, p50/p95/p99 and errors; overall percentiles come from the merged
@@ -111,7 +113,7 @@ local EXPECTED = {
   inbox = {[200] = true}, read = {[204] = true}, form = {[200] = true},
   applications = {[200] = true}, support = {[200] = true}, programs = {[200] = true},
   draft = {[200] = true, [201] = true}, save = {[200] = true}, file = {[201] = true},
-  refile = {[200] = true}, push = {[204] = true},
+  refile = {[200] = true}, push = {[204] = true}, gone = {[404] = true},
 }
 local READS_BODY = {inbox = true}
 
@@ -167,6 +169,7 @@ local function plan()
         if math.random(3) == 1 then
           table.insert(queue, "file")
           if math.random(5) == 1 then table.insert(queue, "refile") end
+          if math.random(2) == 1 then table.insert(queue, "gone") end
         end
       elseif step == "inbox" and math.random(5) == 1 then
         queue = {"inbox", "read"}
@@ -235,6 +238,7 @@ local function build(step)
     return send(step, "POST", "/api/applications", who.filing, who.key)
   end
   if step == "refile" then return send(step, "POST", "/api/applications", who.filing, who.key) end
+  if step == "gone" then return get(step, "/api/drafts/" .. who.filed_draft) end
   if step == "push" then return send(step, "PUT", "/api/push/subscription", who.subscription) end
   error("no step " .. step)
 end
@@ -278,6 +282,7 @@ function response(status, headers, body)
     if who.draft == nil then fail("draft answered without an id", body) end
   elseif step == "file" then
     who.filed = string.match(body, '^{"id":(%d+)')
+    who.filed_draft = who.draft
     if who.filed == nil then fail("filing answered without an id", body) end
   elseif step == "refile" then
     local again = string.match(body, '^{"id":(%d+)')
