@@ -2,6 +2,7 @@
 
     python tests/benchmarks/run_all.py            # the sizes the README quotes (an hour or more)
     python tests/benchmarks/run_all.py --quick    # small sizes: a few minutes, a smoke check
+    python tests/benchmarks/run_all.py soak       # only those whose name contains "soak"
     TODOKE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench \\
         python tests/benchmarks/run_all.py --quick
 
@@ -37,6 +38,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench_activation.py", ["--persons", "1000000", "--accounts", "100000"],
      ["--persons", "20000", "--accounts", "2000"]),
     ("bench_http.py", [], ["--seconds", "3", "--persons", "300"]),
+    ("bench_soak.py", ["--minutes", "10"],
+     ["--seconds", "60", "--interval", "15", "--residents", "20", "--persons", "300"]),
 ]  # fmt: skip
 
 # Lines worth repeating in the summary.
