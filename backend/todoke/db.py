@@ -588,22 +588,24 @@ class _SqliteConnections:
         if bulk:
             async with self._readers:
                 connection = self._idle.pop() if self._idle else await self._connect()
-                kept = [False]
-                try:
-                    async with self._transaction(connection, "BEGIN") as kept:
-                        yield connection
-                finally:  # also when the block raised (a 404): rolled back, it serves again
-                    if kept[0]:
-                        self._idle.append(connection)
+                async with self._read_then_keep(connection, self._idle):
+                    yield connection
             return
         connection = self._inline.pop() if self._inline else self._connect_inline()
+        async with self._read_then_keep(connection, self._inline):
+            yield connection
+
+    @asynccontextmanager
+    async def _read_then_keep(self, connection: Any, idle: list[Any]) -> AsyncIterator[None]:
+        """A read transaction on ``connection``, given back to ``idle`` after it — also when
+        the block raised (a 404): rolled back, it serves again — unless it was dropped."""
         kept = [False]
         try:
             async with self._transaction(connection, "BEGIN") as kept:
-                yield connection
+                yield
         finally:
             if kept[0]:
-                self._inline.append(connection)
+                idle.append(connection)
 
     @asynccontextmanager
     async def bare(self) -> AsyncIterator[Any]:
