@@ -256,8 +256,8 @@ async def start_database(engine: Engine) -> bool:
 async def _keep_session_state(connection: Any) -> None:
     """What asyncpg's pool does to a connection given back, besides rolling back a
     transaction left open (it always does that first): nothing. Its default, RESET ALL
-    with UNLISTEN and advisory unlocks, is one more round trip after every transaction —
-    a third of a one-query request — for session state this code never sets: settings
+    with UNLISTEN and advisory unlocks, is one more round trip after every transaction,
+    for session state this code never sets: settings
     are per transaction (SET TRANSACTION), advisory locks too (pg_advisory_xact_lock), and
     LISTEN runs on connections of its own (``signals.Listener``)."""
 
