@@ -711,6 +711,20 @@ threading._register_atexit(_stop_sqlite_pools)  # type: ignore[attr-defined]
 
 
 @asynccontextmanager
+async def _sqlite_read(
+    engine: SQLiteEngine, reader: contextlib.AbstractAsyncContextManager[Any]
+) -> AsyncIterator[SqlSession]:
+    """A read on SQLite: inside a write transaction of this task, that one (it sees its own
+    writes; ``reader`` is then never entered); else a session on ``reader``'s connection."""
+    outer = _writing.get()
+    if outer is not None:
+        yield outer
+        return
+    async with reader as connection:
+        yield SqlSession(connection, engine.engine_type)
+
+
+@asynccontextmanager
 async def read_transaction(*, bulk: bool = False) -> AsyncIterator[SqlSession]:
     """A transaction that only reads: one consistent snapshot, and on SQLite no write
     lock (a deferred transaction that never writes never takes it), so readers never
@@ -722,12 +736,8 @@ async def read_transaction(*, bulk: bool = False) -> AsyncIterator[SqlSession]:
     ``_InlineSqlite``)."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        outer = _writing.get()
-        if outer is not None:
-            yield outer
-            return
-        async with _sqlite_pool(engine).reading(bulk=bulk) as connection:
-            yield SqlSession(connection, engine.engine_type)
+        async with _sqlite_read(engine, _sqlite_pool(engine).reading(bulk=bulk)) as sql:
+            yield sql
         return
     assert isinstance(engine, PostgresEngine)
     async with _pg_transaction(engine, readonly=True) as connection:
@@ -742,12 +752,8 @@ async def single_read() -> AsyncIterator[SqlSession]:
     write transaction of the same task it is part of that."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        outer = _writing.get()
-        if outer is not None:
-            yield outer
-            return
-        async with _sqlite_pool(engine).bare() as connection:
-            yield SqlSession(connection, engine.engine_type)
+        async with _sqlite_read(engine, _sqlite_pool(engine).bare()) as sql:
+            yield sql
         return
     assert isinstance(engine, PostgresEngine)
     if engine.pool is None or _pg_open.get() is not None:

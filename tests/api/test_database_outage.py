@@ -111,24 +111,29 @@ def test_what_counts_as_the_database_unavailable():
         assert not dbm.is_database_unavailable(error), repr(error)
 
 
-@pytest.mark.parametrize("index", range(8))
-async def test_an_unreachable_database_is_a_503_problem_without_internals(
-    db, client_for, capsys, index
-):
+async def _answer_to(error: BaseException, db, client_for):
+    """What the app answers when a route raises ``error``."""
     from litestar import get
 
     from todoke.app import create_app
 
-    error = _unavailable()[index]
     app = create_app(db)
 
-    @get("/down")
-    async def down() -> None:
+    @get("/fails")
+    async def fails() -> None:
         raise error
 
-    app.register(down)
+    app.register(fails)
     async with client_for(app) as client:
-        response = await client.get("/down")
+        return await client.get("/fails")
+
+
+@pytest.mark.parametrize("index", range(8))
+async def test_an_unreachable_database_is_a_503_problem_without_internals(
+    db, client_for, capsys, index
+):
+    error = _unavailable()[index]
+    response = await _answer_to(error, db, client_for)
     body = _assert_503(response)
     assert str(error.args[-1]) not in response.text  # what failed stays in the log
     # One warning line with the request id, no traceback (an outage would flood the log).
@@ -139,20 +144,7 @@ async def test_an_unreachable_database_is_a_503_problem_without_internals(
 
 @pytest.mark.parametrize("index", range(7))
 async def test_other_failures_stay_500(db, client_for, index):
-    from litestar import get
-
-    from todoke.app import create_app
-
-    error = _not_unavailable()[index]
-    app = create_app(db)
-
-    @get("/boom")
-    async def boom() -> None:
-        raise error
-
-    app.register(boom)
-    async with client_for(app) as client:
-        response = await client.get("/boom")
+    response = await _answer_to(_not_unavailable()[index], db, client_for)
     assert response.status_code == 500
     assert response.json()["type"] == "urn:todoke:problem:internal"
     assert "retry-after" not in response.headers
