@@ -23,7 +23,5 @@ def test_every_route_handler_skips_the_per_request_copy(tmp_path):
         if handler.resolve_guards() and handler.http_methods != {"OPTIONS"}
     ]
     assert len(handlers) > 50  # the guarded API, all of it
-    copied = sorted(
-        str(handler) for handler in handlers if not isinstance(handler, RouteHandler)
-    )
+    copied = sorted(str(handler) for handler in handlers if not isinstance(handler, RouteHandler))
     assert copied == [], "declare these with todoke.web.routing's get/post/put/patch/delete"
