@@ -83,7 +83,7 @@ from todoke.web.problems import (
 )
 from todoke.web.pwa import NO_COMPRESSION, PwaBundle, default_pwa_root, pwa_router
 from todoke.web.routing import get
-from todoke.web.timing import ServerTiming
+from todoke.web.timing import ServerTiming, mark_handler_start
 
 logger = logging.getLogger("todoke.app")
 
@@ -254,6 +254,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             "consent_listeners": Provide(provide_consent_listeners, sync_to_thread=False),
         },
         middleware=[SessionAuthMiddleware(settings)],
+        before_request=mark_handler_start if settings.server_timing else None,
         # JSON bodies checked for size and depth before decoding; bounded days (web/inputs).
         request_class=LimitedRequest,
         type_decoders=[(is_day, parse_day)],

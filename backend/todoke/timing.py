@@ -1,4 +1,5 @@
-"""Where a request's time goes on the server: the database and the session lookup, kept
+"""Where a request's time goes on the server: the session lookup, the route's dependencies
+and handler, the database inside them, and the encoding of the answer, kept
 per request while ``TODOKE_SERVER_TIMING`` is on and sent back as a ``Server-Timing``
 header (``web.timing``). The HTTP benchmark reads it to show what each endpoint spends
 where; operators can read it in a browser's developer tools on a staging server.
@@ -14,7 +15,7 @@ from contextvars import ContextVar, Token
 
 
 class RequestTiming:
-    __slots__ = ("database", "session", "started", "statements")
+    __slots__ = ("database", "handler_ended", "handler_started", "session", "started", "statements")
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
@@ -23,6 +24,16 @@ class RequestTiming:
         self.database = 0.0
         self.statements = 0
         self.session = 0.0
+        # When the route's own work began (its dependencies resolved, then the handler) and
+        # ended (the answer handed over for encoding); 0 when the request never got there.
+        self.handler_started = 0.0
+        self.handler_ended = 0.0
+
+    def handler(self) -> float:
+        """Seconds from the route's dependencies to its answer (its database time inside)."""
+        if not self.handler_started or not self.handler_ended:
+            return 0.0
+        return self.handler_ended - self.handler_started
 
     @contextmanager
     def session_lookup(self) -> Iterator[None]:

@@ -1,6 +1,7 @@
 """The Server-Timing header (TODOKE_SERVER_TIMING): off by default; on, every answer says
 how long the server took to its first byte, how much of it the database took and in how
-many statements, and how long the session lookup took — what the HTTP benchmark reads."""
+many statements, how long the session lookup took, the route's handler (its dependencies
+included) and the encoding of its answer — what the HTTP benchmark reads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from todoke.app import create_app
 
 TIMING = re.compile(
     r'^total;dur=(?P<total>[\d.]+), db;dur=(?P<db>[\d.]+);desc="(?P<statements>\d+) statements", '
-    r"session;dur=(?P<session>[\d.]+)$"
+    r"session;dur=(?P<session>[\d.]+), handler;dur=(?P<handler>[\d.]+), "
+    r"encode;dur=(?P<encode>[\d.]+)$"
 )
 
 
@@ -44,6 +46,8 @@ async def test_an_anonymous_answer_tells_its_database_time(timed, city):
     assert timing["statements"] == 1  # SELECT 1, outside any transaction
     assert 0 < timing["db"] <= timing["total"]
     assert timing["session"] == 0  # nobody signed in, nothing looked up
+    assert 0 < timing["db"] <= timing["handler"]  # the probe's statement is the handler's
+    assert timing["handler"] + timing["encode"] <= timing["total"]
 
 
 async def test_a_signed_in_answer_tells_its_session_lookup(timed, city):
@@ -56,7 +60,12 @@ async def test_a_signed_in_answer_tells_its_session_lookup(timed, city):
     assert timing["statements"] >= 1
     assert 0 < timing["session"] <= timing["total"]
     assert timing["db"] + timing["session"] <= timing["total"]
+    assert timing["db"] <= timing["handler"]
+    assert timing["encode"] > 0
+    assert timing["session"] + timing["handler"] + timing["encode"] <= timing["total"]
     # Also on refusals: the header belongs to every answer.
     refused = await timed.get("/api/staff/applications")
     assert refused.status_code in (401, 403)
     assert parts(refused)["session"] > 0
+    # Refused by a guard: the route's handler never ran, nothing was encoded by it.
+    assert parts(refused)["handler"] == parts(refused)["encode"] == 0

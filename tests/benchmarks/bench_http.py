@@ -12,6 +12,9 @@ code, then drives each endpoint with ``wrk`` (Debian's package) on loopback at
 ``--connections`` connections for ``--seconds`` seconds: anonymous endpoints, the signed-in
 home, inbox, support list and pre-filled form, and saving a draft. Prints requests per second,
 the ratio to the bare endpoint (measured before and after, the mean taken) and p50/p95/p99.
+Also the floor (``bare_app.py``'s ``/floor``): the least a signed-in endpoint can do in
+Litestar, a session lookup and four indexed reads with the raw drivers, to tell the cost of
+the statements themselves from Todoke's own.
 Quality bar (issue 14): the main resident endpoints >= 0.5 of bare, p99 < 50 ms.
 
 Then where the time goes, per endpoint: the server process's CPU time per request during
@@ -19,8 +22,9 @@ its wrk run (read from /proc: steadier than a rate on a noisy machine), and, fro
 ``Server-Timing`` header of sequential requests after it (the server runs with
 TODOKE_SERVER_TIMING on, a few µs a request), the server's time to the first byte split
 into the session lookup (its statement included), the database beyond it (time and
-statements, thread hand-offs included) and the rest (routing, validation, the handler's
-own code, encoding).
+statements, thread hand-offs included), the handler's own code (its dependencies resolved,
+its database time taken out), the encoding of its answer, and the rest (middleware,
+routing, guards).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "support"))
 
+from bare_app import FLOOR_TOKEN  # noqa: E402
 from soft_authenticator import SoftAuthenticator  # noqa: E402
 
 # wrk prints one RESULT line: requests, socket errors, non-2xx/3xx, duration (µs), latency
@@ -101,14 +106,17 @@ TIMING = re.compile(r'(\w+);dur=([\d.]+)(?:;desc="(\d+) statements")?')
 
 def time_split(url: str, extra: dict[str, str], count: int = 200) -> dict[str, float]:
     """Mean Server-Timing parts (µs) and statements over ``count`` sequential requests."""
-    headers = {"accept": "application/json"}
+    # As wrk asks: no compression (httpx would ask for gzip, and time it).
+    headers = {"accept": "application/json", "accept-encoding": "identity"}
     if "cookie" in extra:
         headers["cookie"] = extra["cookie"]
     if "csrf" in extra:
         headers["x-csrf-token"] = extra["csrf"]
     if "origin" in extra:
         headers["origin"] = extra["origin"]
-    samples: dict[str, list[float]] = {"total": [], "db": [], "session": [], "statements": []}
+    samples: dict[str, list[float]] = {
+        "total": [], "db": [], "session": [], "handler": [], "encode": [], "statements": []
+    }  # fmt: skip
     with httpx.Client(headers=headers, timeout=30) as client:
         for _ in range(count):
             response = client.request(extra.get("method", "GET"), url, content=extra.get("body"))
@@ -190,7 +198,7 @@ def main(seconds: int, connections: int, persons: int) -> None:
         env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     bare = subprocess.Popen(
-        [sys.executable, str(HERE / "bare_app.py"), str(bare_port)],
+        [sys.executable, str(HERE / "bare_app.py"), str(bare_port), str(folder)],
         env=env, stdout=bare_log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -229,6 +237,7 @@ def main(seconds: int, connections: int, persons: int) -> None:
         print(f"{name}: wrk, {connections} connections, {seconds} s per endpoint, "
               f"{persons} demo persons")  # fmt: skip
         before = run.wrk(f"http://127.0.0.1:{bare_port}/bare", bare.pid)
+        floor = run.wrk(f"http://127.0.0.1:{bare_port}/floor", bare.pid, cookie=f"s={FLOOR_TOKEN}")
         results, splits = [], []
         for label, path, extra in endpoints:
             results.append((label, run.wrk(f"{base}{path}", todoke.pid, **extra)))
@@ -237,21 +246,34 @@ def main(seconds: int, connections: int, persons: int) -> None:
         baseline = (before["rate"] + after["rate"]) / 2
         print(f"{'endpoint':32s} {'req/s':>8s} {'ratio':>6s} {'p50':>7s} {'p95':>7s} "
               f"{'p99':>7s}  errors")  # fmt: skip
-        rows = [("bare Litestar JSON (before)", before), ("bare Litestar JSON (after)", after)]
+        rows = [
+            ("bare Litestar JSON (before)", before),
+            ("bare Litestar JSON (after)", after),
+            ("floor: bare + session + 4 reads", floor),
+        ]
         for label, r in rows + results:
             print(
                 f"{label:32s} {r['rate']:8.0f} {r['rate'] / baseline:6.2f} {r['p50']:6.1f}ms "
                 f"{r['p95']:6.1f}ms {r['p99']:6.1f}ms  {r['errors'] + r['bad']}"
             )
         bare_cpu = (before["cpu"] + after["cpu"]) / 2
-        print(f"\nwhere the time goes (µs per request; the bare endpoint's CPU: {bare_cpu:.0f})")
-        print(f"{'endpoint':32s} {'CPU':>6s} {'server':>7s} {'db':>6s} {'stmts':>5s} "
-              f"{'session':>7s} {'rest':>6s}")  # fmt: skip
+        print(
+            f"\nwhere the time goes (µs per request; the bare endpoint's CPU: {bare_cpu:.0f}, "
+            f"the floor's: {floor['cpu']:.0f})"
+        )
+        print(f"{'endpoint':32s} {'CPU':>6s} {'server':>7s} {'session':>7s} {'db':>6s} "
+              f"{'stmts':>5s} {'handler':>7s} {'encode':>6s} {'rest':>6s}")  # fmt: skip
         for (label, r), (_, split) in zip(results, splits, strict=True):
-            rest = split["total"] - split["db"] - split["session"]
+            # The handler's own code: its time less its statements'; the rest: middleware,
+            # routing and guards.
+            own = split["handler"] - split["db"] if split["handler"] else 0.0
+            rest = split["total"] - split["session"] - split["handler"] - split["encode"]
+            if not split["handler"]:
+                rest -= split["db"]
             print(
-                f"{label:32s} {r['cpu']:6.0f} {split['total']:7.0f} {split['db']:6.0f} "
-                f"{split['statements']:5.1f} {split['session']:7.0f} {rest:6.0f}"
+                f"{label:32s} {r['cpu']:6.0f} {split['total']:7.0f} {split['session']:7.0f} "
+                f"{split['db']:6.0f} {split['statements']:5.1f} {own:7.0f} "
+                f"{split['encode']:6.0f} {rest:6.0f}"
             )
     finally:
         for process in (todoke, bare):

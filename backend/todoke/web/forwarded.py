@@ -11,6 +11,7 @@ scope, so rate limits, audit events and sessions all key on the same address.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
@@ -34,6 +35,9 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+# Kept: parsing the peer's address with ipaddress took a few µs of every request, and a
+# server sees the same few addresses (its proxies, its clients) again and again.
+@functools.lru_cache(maxsize=4096)
 def _address(text: str) -> Address | None:
     """An address from a header hop: ``1.2.3.4``, ``1.2.3.4:5678``, ``2001:db8::1`` or
     ``"[2001:db8::1]:4711"`` (RFC 7239 quoting); None for ``unknown``, ``_obfuscated`` and junk."""
