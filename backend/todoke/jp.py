@@ -403,6 +403,32 @@ def normalize_phone(value: str) -> str:
     return number
 
 
+def display_phone(value: str) -> str:
+    """A phone number grouped as it is read, "090-1234-5678", where the grouping follows from
+    the number alone: mobiles, 050, 0800, 0120, and 03/06 (Tokyo, Osaka). Other landlines'
+    area codes run from two to five digits: those keep what was written (the PWA's
+    phoneValue does the same)."""
+    written = unicodedata.normalize("NFKC", value).strip()
+    digits = "".join(c for c in written if c.isascii() and c.isdigit())
+
+    def groups(*sizes: int) -> str:
+        parts, at = [], 0
+        for size in sizes:
+            parts.append(digits[at : at + size])
+            at += size
+        return "-".join(parts)
+
+    if len(digits) == 11 and digits.startswith("0800"):
+        return groups(4, 3, 4)
+    if len(digits) == 11 and digits[:3] in ("050", "070", "080", "090"):
+        return groups(3, 4, 4)
+    if len(digits) == 10 and digits.startswith("0120"):
+        return groups(4, 3, 3)
+    if len(digits) == 10 and digits[:2] in ("03", "06"):
+        return groups(2, 4, 4)
+    return written
+
+
 # --- dates and eras ------------------------------------------------------------------------
 
 # Japan adopted the Gregorian calendar on 明治6年1月1日; earlier 明治 dates are lunisolar.
@@ -441,6 +467,23 @@ def to_wareki(d: datetime.date) -> str:
     d = _as_date(d)
     name, year = era_of(d)
     return f"{name}{'元' if year == 1 else year}年{d.month}月{d.day}日"
+
+
+def gregorian_date(d: datetime.date) -> str:
+    """ "2026年4月1日": the date alone, as a provenance's "as of" reads."""
+    d = _as_date(d)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def display_date(d: datetime.date) -> str:
+    """A date as residents read it back on a receipt or a staff screen: Gregorian, with the
+    era beside it, "1988年2月8日（昭和63年）" (the PWA's answerDateValue writes the same)."""
+    d = _as_date(d)
+    shown = gregorian_date(d)
+    if d < EARLIEST_ERA_DATE:
+        return shown
+    name, year = era_of(d)
+    return f"{shown}（{name}{'元' if year == 1 else year}年）"
 
 
 _WESTERN_DATES = (

@@ -202,6 +202,36 @@ async def test_the_due_date_counts_the_offices_working_days(client, hanako):
     assert body["due_by"] == "2027-01-08"
 
 
+async def test_filed_answers_come_typed_for_every_language_and_print_one_way(client, hanako):
+    """The application carries each answer's type, choices and the named household members, so
+    the PWA writes it in the reader's language as the review did; the printed receipt writes
+    dates as 1990年4月1日（平成2年）, the phone grouped, kana in full width, "as of" dates alike."""
+    resident, headers = hanako
+    with clock.frozen(datetime(2026, 11, 20, 10, 0, tzinfo=clock.JST)):
+        body = await filed_application(resident, headers)
+    answers = {a["name"]: a for a in body["answers"]}
+    reason = answers["reason"]
+    assert reason["type"] == "choice" and reason["value"] == "divorce"
+    labels = {o["value"]: o["label"] for o in reason["options"]}
+    assert labels["divorce"]["en"] and labels["divorce"]["easy"]
+    assert answers["declaration"]["type"] == "consent" and answers["declaration"]["value"] is True
+    assert answers["claimant_birth_date"]["type"] == "date"
+    assert answers["claimant_birth_date"]["display"] == "1990年4月1日（平成2年）"
+    assert answers["phone"]["display"] == "090-1234-5678"
+    children = answers["children"]
+    assert children["type"] == "household_members"
+    named = {m["id"]: m["name"] for m in body["household"]}
+    assert set(named) == set(children["value"])  # those the answers name, no one else
+    assert "佐藤 花子" not in named.values()
+
+    receipt = (await resident.get(f"/api/applications/{body['id']}/receipt")).text
+    assert "1990年4月1日（平成2年）" in receipt
+    assert "2026年11月20日（令和8年）" in receipt  # 受付日時, written as the answers are
+    assert "（2026年4月1日時点）" in receipt
+    assert "1990-04-01" not in receipt and "2026-04-01" not in receipt
+    assert "090-1234-5678" in receipt
+
+
 async def test_file_with_attachment_receipt_notice_and_status(client, hanako):
     resident, headers = hanako
     body = await filed_application(resident, headers)

@@ -77,7 +77,7 @@ HOUSEHOLD = [
         "name": "山田 花子",
         "kana": "ヤマダ ハナコ",
         "birth_date": "1990-05-12",
-        "relation": "本人",
+        "relation": "head",
         "is_self": True,
     },
     {
@@ -85,7 +85,7 @@ HOUSEHOLD = [
         "name": "山田 さくら",
         "kana": "ヤマダ サクラ",
         "birth_date": "2016-04-02",
-        "relation": "子",
+        "relation": "child",
         "is_self": False,
     },
     {
@@ -93,7 +93,7 @@ HOUSEHOLD = [
         "name": "山田 はると",
         "kana": "ヤマダ ハルト",
         "birth_date": "2019-08-20",
-        "relation": "子",
+        "relation": "child",
         "is_self": False,
     },
 ]
@@ -417,6 +417,8 @@ def application_read(app_id: int = 9001, **changes) -> dict:
                 "changed": False,
                 "source": "住民基本台帳",
                 "as_of": "2026-04-01",
+                "type": "text",
+                "options": [],
             },
             {
                 "name": "address",
@@ -427,6 +429,8 @@ def application_read(app_id: int = 9001, **changes) -> dict:
                 "changed": True,
                 "source": "住民基本台帳",
                 "as_of": "2026-04-01",
+                "type": "text",
+                "options": [],
             },
             {
                 "name": "phone",
@@ -437,6 +441,8 @@ def application_read(app_id: int = 9001, **changes) -> dict:
                 "changed": False,
                 "source": None,
                 "as_of": None,
+                "type": "phone",
+                "options": [],
             },
         ],
         "attachments": [
@@ -549,12 +555,15 @@ def _answered(name: str, value, display: str, *, prefilled: bool = False) -> dic
         "changed": False,
         "source": "住民基本台帳" if prefilled else None,
         "as_of": "2026-04-01" if prefilled else None,
+        "type": spec["type"],
+        "options": spec.get("options", []),
     }
 
 
 # The department asked for more: every answer as filed (the bank type as the server keeps it).
 ASKED_APPLICATION = application_read(
     9003,
+    household=[{"id": m["id"], "name": m["name"]} for m in HOUSEHOLD],
     receipt_number="261120-Q8N3V6KD",
     status="info_requested",
     status_label=L("追加の情報の依頼", "ついかの じょうほう", "More information"),
@@ -1549,3 +1558,57 @@ def test_bottom_navigation_fits_small_phones(make_page):
           .map((label) => label.textContent)"""
     )
     assert spill == [], spill
+
+
+def test_filed_answers_read_in_the_chosen_language(make_page, shoot):
+    """The application screen writes each filed value as the review before filing did: the
+    choices' labels, yes/no, the date with its era in Japanese, the phone number grouped,
+    the household's names; and the household picker names each relation in words."""
+    for viewport, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = make_page(size)
+        seen = _watch(page)
+        api = MockApi(page)
+        page.goto("/applications/9003")
+        answers = page.locator("#application-answers-title + .answers")
+        expect(answers).to_contain_text("母")
+        expect(answers).to_contain_text("1990年5月12日（平成2年）")
+        expect(answers).to_contain_text("1,200,000")
+        expect(answers).to_contain_text("同意する")
+        expect(answers).to_contain_text("山田 さくら")
+        _axe(page, f"application-answers-ja-{viewport}")
+        _shoot(page, shoot, f"application-answers-ja-{viewport}")
+
+        page.evaluate("localStorage.setItem('todoke.lang', 'en')")
+        page.reload()
+        expect(answers).to_contain_text("Mother")
+        expect(answers).to_contain_text("12 May 1990")
+        expect(answers).to_contain_text("Divorce")
+        expect(answers).to_contain_text("None")
+        expect(answers).to_contain_text("I agree")
+        expect(answers).not_to_contain_text("受けていない")
+        expect(answers).not_to_contain_text("平成")
+        _axe(page, f"application-answers-en-{viewport}")
+        _shoot(page, shoot, f"application-answers-en-{viewport}")
+
+        page.evaluate("localStorage.setItem('todoke.lang', 'easy')")
+        page.reload()
+        expect(answers).to_contain_text("はは")
+        expect(answers).to_contain_text("りこん")
+        _shoot(page, shoot, f"application-answers-easy-{viewport}")
+
+        page.evaluate("localStorage.setItem('todoke.lang', 'en')")
+        api.drafts = [draft_read()]
+        page.goto(f"/procedures/{SLUG}/apply?draft=77&step=children")
+        _say(page, "2 of 4")
+        picker = _main(page).locator(".choice__meta")
+        expect(picker.nth(0)).to_contain_text("Head of household")
+        expect(picker.nth(1)).to_contain_text("Child")
+        expect(picker.nth(1)).not_to_contain_text("child")  # the code, lower case
+        _shoot(page, shoot, f"household-picker-en-{viewport}")
+        page.evaluate("localStorage.setItem('todoke.lang', 'ja')")
+        page.reload()
+        expect(picker.nth(0)).to_contain_text("世帯主")
+        expect(picker.nth(1)).to_contain_text("子")
+        expect(picker.nth(1)).not_to_contain_text("child")
+        _check_console(page, seen, api)
+        page.close()

@@ -615,3 +615,36 @@ def test_parse_date_rejects(raw: str, in_message: str) -> None:
 )
 def test_normalize_address(raw, expected):
     assert jp.normalize_address(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [
+        (datetime.date(1988, 2, 8), "1988年2月8日（昭和63年）"),
+        (datetime.date(1989, 1, 8), "1989年1月8日（平成元年）"),
+        (datetime.date(2019, 5, 1), "2019年5月1日（令和元年）"),
+        (datetime.date(2026, 12, 6), "2026年12月6日（令和8年）"),
+        (datetime.date(1850, 1, 1), "1850年1月1日"),  # before the Gregorian calendar: no era
+    ],
+)
+def test_display_date_is_gregorian_with_its_era(day, shown):
+    assert jp.display_date(day) == shown
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("09012345678", "090-1234-5678"),
+        ("０９０１２３４５６７８", "090-1234-5678"),
+        ("05012345678", "050-1234-5678"),
+        ("08001234567", "0800-123-4567"),
+        ("0120123456", "0120-123-456"),
+        ("0312345678", "03-1234-5678"),
+        ("0612345678", "06-1234-5678"),
+        ("0422-45-1111", "0422-45-1111"),  # area codes of other lengths: as written
+        ("0422451111", "0422451111"),
+        ("0901111222", "0901111222"),  # a digit short: not grouped as if whole
+    ],
+)
+def test_display_phone_groups_only_what_the_number_itself_says(written, shown):
+    assert jp.display_phone(written) == shown

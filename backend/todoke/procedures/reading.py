@@ -4,6 +4,7 @@ filed as a proxy; anything else reads exactly like a missing id."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from todoke.procedures.schemas import (
     ApplicationSummary,
     AttachmentRead,
     FieldSpec,
+    MemberName,
     TimelineEvent,
     TrackerRow,
 )
@@ -124,9 +126,14 @@ def _display(spec: FieldSpec, value: Any, household: dict[str, str], files: dict
         return "、".join(str(labels.get(v, v)) for v in values)
     if spec.type == "date":
         try:
-            return f"{value}（{jp.to_wareki(date.fromisoformat(value))}）"
+            return jp.display_date(date.fromisoformat(value))
         except ValueError:
             return str(value)
+    if spec.type == "phone":
+        return jp.display_phone(str(value))
+    if spec.type == "kana":
+        # Registry kana may be half width (ﾅｶﾑﾗ); printed in full width as it is read.
+        return unicodedata.normalize("NFKC", str(value))
     if spec.type == "yen":
         return f"{value:,}円"
     if spec.type == "consent":
@@ -184,6 +191,7 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
     filed = row.answers or {}
     prefill = row.prefill or {}
     answers = []
+    named: dict[str, str] = {}
     for spec in definition.form.fields():
         if spec.name not in filed:
             continue
@@ -199,8 +207,14 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
                 changed=bool(held and held.get("changed")),
                 source=held.get("source") if held else None,
                 as_of=held.get("as_of") if held else None,
+                type=spec.type,
+                options=spec.options,
             )
         )
+        if spec.type in ("household_member", "household_members"):
+            for member in value if isinstance(value, list) else [value]:
+                if member in names:
+                    named[member] = names[member]
     tracker = [
         TrackerRow(department=departments[reached.department], reached_at=reached.reached_at)
         for reached in reach
@@ -226,6 +240,7 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
         can_amend=row.status == "info_requested",
         can_withdraw=row.status in OPEN,
         steps=steps_of(definition),
+        household=tuple(MemberName(id=id, name=name) for id, name in named.items()),
     )
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from todoke import clock, jp
 from todoke.procedures.schemas import ApplicationRead
 from todoke.registry.schemas import MunicipalityRead
+
+
+def _as_of(value: str | None) -> str:
+    try:
+        return jp.gregorian_date(date.fromisoformat((value or "")[:10]))
+    except ValueError:
+        return value or ""
 
 
 def receipt_html(municipality: MunicipalityRead, application: ApplicationRead) -> str:
@@ -19,7 +27,7 @@ def receipt_html(municipality: MunicipalityRead, application: ApplicationRead) -
     rows = "\n".join(
         f'<tr><th scope="row">{escape(a.label.ja)}</th><td>{escape(a.display)}'
         + (
-            f"<br><small>{escape(a.source or '')}（{escape(a.as_of or '')}時点）</small>"
+            f"<br><small>{escape(a.source or '')}（{escape(_as_of(a.as_of))}時点）</small>"
             if a.prefilled and not a.changed
             else ""
         )
@@ -39,10 +47,10 @@ def receipt_html(municipality: MunicipalityRead, application: ApplicationRead) -
 <p>{city}</p>
 <h1>受付票：{title}</h1>
 <p>受付番号：<strong>{escape(application.receipt_number)}</strong></p>
-<p>受付日時：{escape(jp.to_wareki(submitted.date()))} {submitted:%H:%M}</p>
+<p>受付日時：{escape(jp.display_date(submitted.date()))} {submitted:%H:%M}</p>
 <p>申請者：{escape(application.applicant_name)}（{channel}：{escape(application.filed_by_name)}）</p>
 <p>状況：{escape(application.status_label.ja)}</p>
-<p>処理の目安：{escape(jp.to_wareki(application.due_by))}まで</p>
+<p>処理の目安：{escape(jp.display_date(application.due_by))}まで</p>
 <h2>申請内容</h2>
 <table>
 {rows}

@@ -304,6 +304,18 @@ class AnsweredField(msgspec.Struct, frozen=True):
     changed: bool
     source: str | None
     as_of: str | None
+    # What the PWA needs to write the value in the reader's language, as the review before
+    # filing did: the field's type and its choices' labels (``display`` is the Japanese
+    # text the printed receipt and CSV use).
+    type: str = "text"
+    options: tuple[Option, ...] = ()
+
+
+class MemberName(msgspec.Struct, frozen=True):
+    """A household member an answer names (by registry id), with their name."""
+
+    id: str
+    name: str
 
 
 class ApplicationRead(msgspec.Struct, frozen=True):
@@ -327,6 +339,8 @@ class ApplicationRead(msgspec.Struct, frozen=True):
     can_amend: bool
     can_withdraw: bool
     steps: tuple[WorkflowStep, ...]
+    # The members the answers name, and no one else of the household.
+    household: tuple[MemberName, ...] = ()
 
 
 class ApplicationSummary(msgspec.Struct, frozen=True):

@@ -6,7 +6,17 @@
 
 import { el } from './dom.js';
 import { localize } from './i18n.js';
-import { dateValue, digitsOnly, formatNumber, isKana, normalizeWidth, parseIsoDate } from './jp.js';
+import {
+  answerDateValue,
+  dateValue,
+  digitsOnly,
+  formatNumber,
+  fullWidthKana,
+  isKana,
+  normalizeWidth,
+  parseIsoDate,
+  phoneValue,
+} from './jp.js';
 
 /** Every field of a FormRead's schema, each with the id of its section. */
 export function allFields(form) {
@@ -240,7 +250,11 @@ export function answerNode(spec, value, { household = [], files = () => null } =
     case 'number':
       return text(node, formatNumber(parseWhole(value)));
     case 'date':
-      return localize(node, dateValue(value));
+      return localize(node, answerDateValue(value));
+    case 'phone':
+      return text(node, phoneValue(value));
+    case 'kana':
+      return text(node, fullWidthKana(value));
     case 'bank_account': {
       const type = ACCOUNT_TYPES.find(
         (item) => item.value === value?.type || item.alias === value?.type,

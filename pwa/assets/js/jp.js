@@ -49,6 +49,50 @@ export function dateValue(iso) {
   return { ja, easy: ja, en };
 }
 
+/**
+ * A date answered on a form as residents read it back: Gregorian, with the era beside it in
+ * Japanese ("1988年2月8日（昭和63年）"); やさしい日本語 and English keep the Gregorian year only.
+ * The receipt and staff screens write it the same way (the server's jp.display_date).
+ */
+export function answerDateValue(iso) {
+  const value = dateValue(iso);
+  const era = warekiValue(String(iso ?? '').slice(0, 10));
+  if (!era) return value;
+  const eraYear = era.ja.slice(0, era.ja.indexOf('年') + 1);
+  return { ...value, ja: `${value.ja}（${eraYear}）` };
+}
+
+/**
+ * A Japanese phone number grouped as it is read ("090-1234-5678"), from digits with or
+ * without hyphens. Only where the grouping follows from the number alone: mobiles, 050,
+ * 0800, 0120, and Tokyo's and Osaka's 03/06; other landlines' area codes run from two to
+ * five digits, so they keep the hyphens the resident wrote (or none).
+ */
+export function phoneValue(text) {
+  const written = normalizeWidth(text).trim();
+  const digits = written.replace(/[^0-9]/g, '');
+  const groups = (...sizes) => {
+    const parts = [];
+    let at = 0;
+    for (const size of sizes) {
+      parts.push(digits.slice(at, at + size));
+      at += size;
+    }
+    return parts.join('-');
+  };
+  if (digits.length === 11 && /^(0[5789]0|0800)/.test(digits)) {
+    return digits.startsWith('0800') ? groups(4, 3, 4) : groups(3, 4, 4);
+  }
+  if (digits.length === 10 && digits.startsWith('0120')) return groups(4, 3, 3);
+  if (digits.length === 10 && /^0[36]/.test(digits)) return groups(2, 4, 4);
+  return written;
+}
+
+/** Katakana as it is printed: half-width ｶﾅ to full width (ﾅｶﾑﾗ → ナカムラ). */
+export function fullWidthKana(text) {
+  return String(text ?? '').normalize('NFKC');
+}
+
 /** Full-width letters and digits to half width (ＡＢＣ１２３ → ABC123), as the server does. */
 export function normalizeWidth(text) {
   return String(text ?? '').normalize('NFKC');

@@ -3,6 +3,7 @@
 // steps, the answers as filed, attachments, where an approved change reached, the
 // timeline, messages with the department, and amend / withdraw when the status allows.
 
+import { answerNode } from '../answers.js';
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
@@ -319,6 +320,13 @@ export async function mount(outlet, ctx) {
   }
 
   function answersPanel(application) {
+    // Each value written in the reader's language, as the review before filing wrote it.
+    const files = new Map((application.attachments ?? []).map((file) => [file.id, file]));
+    const read = (answer) =>
+      answerNode({ type: answer.type, options: answer.options ?? [] }, answer.value, {
+        household: application.household ?? [],
+        files: (id) => files.get(id) ?? null,
+      });
     return el(
       'section',
       { class: 'panel', 'aria-labelledby': 'application-answers-title' },
@@ -338,7 +346,7 @@ export async function mount(outlet, ctx) {
             el(
               'dd',
               { class: 'answers__value' },
-              el('span', { class: 'answer' }, answer.display ?? ''),
+              read(answer),
               answer.prefilled && answer.source
                 ? el(
                     'span',

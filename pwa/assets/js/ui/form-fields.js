@@ -864,7 +864,8 @@ export function createForm({ form, answers, idPrefix, signal, onChange, correcti
     return el(
       'span',
       { class: 'choice__meta', id: detailsId },
-      el('span', {}, member.relation ?? ''),
+      // The registry's relation code (head, child…) in the reader's language.
+      member.relation ? el('span', { 'data-i18n': `field.household.relation.${member.relation}` }) : null,
       birth
         ? el('span', {
             'data-i18n': 'field.household.born',
