@@ -29,6 +29,7 @@ const PRECACHE = [
     'js/i18n.js',
     'js/jp.js',
     'js/offline.js',
+    'js/outbox.js',
     'js/preferences.js',
     'js/procedure-form.js',
     'js/push.js',

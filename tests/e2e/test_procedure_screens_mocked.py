@@ -772,7 +772,8 @@ class MockApi:
         )
         self.calls.append(call)
         answer = "abort" if self.offline else self.answer(call)
-        call.answered = answer is not None
+        # Failed for being offline: it never reached a server, nor did the mock answer it.
+        call.answered = answer is not None and not self.offline
         if answer is None:
             route.fallback()
         elif answer == "abort":
@@ -1257,9 +1258,10 @@ def test_apply_review_submit_and_receipt(make_page, shoot, viewport):
     page.get_by_role("button", name="入力内容の確認へ").click()
 
     # A lost answer, then a retry: the same Idempotency-Key, so never two applications.
+    # The filing waits on this device meanwhile; pressed again, it goes at once.
     submit = _main(page).get_by_role("button", name="この内容で申請する")
     submit.click()
-    _say(page, "送信できたか確認できませんでした")
+    _say(page, "送信待ち")
     submit.click()
     expect(page).to_have_url(re.compile(r"/applications/9001\?new=1"))
     posts = api.find("POST", "/api/applications")
@@ -1612,3 +1614,86 @@ def test_filed_answers_read_in_the_chosen_language(make_page, shoot):
         expect(picker.nth(1)).not_to_contain_text("child")
         _check_console(page, seen, api)
         page.close()
+
+
+def test_offline_the_form_opens_and_a_filing_waits_until_back_online(make_page, shoot):
+    """Issue 15: after an offline reload the form and its review still open (this device kept
+    them); a filing made offline says it is waiting, stays on the device with its
+    Idempotency-Key, and is sent by itself once the network is back: one application, then
+    the receipt."""
+    page = make_page(PHONE)
+    seen = _watch(page)
+    api = MockApi(page, drafts=[draft_read({"phone": "03-1234-5678"})])
+    page.goto("/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # controlled by the service worker from here
+    page.goto(f"/procedures/{SLUG}/review?draft=77")
+    _say(page, "まだ送信されていません")
+    page.wait_for_load_state("networkidle")
+
+    api.offline = True
+    page.context.set_offline(True)
+    page.goto(f"/procedures/{SLUG}/apply?draft=77&step=applicant")
+    _say(page, "1 / 4")
+    expect(page.locator("#apply-phone")).to_have_value("03-1234-5678")
+    _shoot(page, shoot, "offline-form-phone")
+    page.goto(f"/procedures/{SLUG}/review?draft=77")
+    _say(page, "まだ送信されていません")
+    _main(page).get_by_role("button", name="この内容で申請する").click()
+    _say(page, "送信待ち")
+    _axe(page, "review-queued")
+    _shoot(page, shoot, "offline-filing-waiting-phone")
+    queued = page.evaluate("JSON.parse(localStorage.getItem('todoke.outbox'))")
+    assert [item["draftId"] for item in queued] == [77]
+
+    # Closed and opened again while still offline: it still says so.
+    page.reload()
+    _say(page, "送信待ち")
+
+    api.offline = False
+    page.context.set_offline(False)  # the "online" event: the filing goes by itself
+    expect(page.locator("main h1")).to_have_text("申請を受け付けました", timeout=15000)
+    expect(page).to_have_url(re.compile(r"/applications/9001\?new=1"))
+    # The press made offline (lost) and the one send once back: the same key, one filing.
+    posts = api.find("POST", "/api/applications")
+    keys = {c.headers.get("idempotency-key") for c in posts}
+    assert len(posts) == 2 and len(keys) == 1, [c.headers for c in posts]
+    assert posts[-1].json()["answers"]["phone"] == "03-1234-5678"
+    assert page.evaluate("localStorage.getItem('todoke.outbox')") == "[]"
+    assert page.evaluate("localStorage.getItem('todoke.offline.77')") is None
+    _shoot(page, shoot, "offline-filing-sent-phone")
+    _check_console(page, seen, api, aborted=len(api.calls))
+
+
+def test_a_filing_waiting_on_the_device_is_sent_at_start_and_marked_in_the_list(make_page, shoot):
+    """The app, opened with a filing waiting on this device, sends it with its own key; while
+    it still waits (the answer lost), the list marks its draft 送信待ち and leads to it."""
+    page = make_page(PHONE)
+    seen = _watch(page)
+    api = MockApi(page, drafts=[draft_read()], submissions=["abort", "abort", "abort"])
+    key = "5f0c7a8e-1b2c-4d3e-8f40-000000000001"
+    waiting = [
+        {
+            "draftId": 77,
+            "slug": SLUG,
+            "title": PROCEDURE["title"],
+            "body": {"slug": SLUG, "version": 3, "answers": {}, "draft_id": 77},
+            "key": key,
+            "queuedAt": "2026-12-06T00:00:00Z",
+        }
+    ]
+    stored = json.dumps(json.dumps(waiting))
+    page.add_init_script(f"localStorage.setItem('todoke.outbox', {stored})")
+    page.goto("/applications")
+    card = _main(page).locator(".record-card--draft")
+    expect(card).to_contain_text("送信待ち")
+    link = card.get_by_role("link", name=re.compile("送信待ちの申請を見る"))
+    expect(link).to_have_attribute("href", re.compile(r"/review\?draft=77$"))
+    for _ in range(50):
+        if api.find("POST", "/api/applications"):
+            break
+        page.wait_for_timeout(100)
+    posts = api.find("POST", "/api/applications")
+    assert posts and {c.headers.get("idempotency-key") for c in posts} == {key}
+    _shoot(page, shoot, "applications-waiting-phone")
+    _check_console(page, seen, api, aborted=len(api.find("POST", "/api/applications")))

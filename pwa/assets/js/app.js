@@ -19,6 +19,7 @@ import { registerServiceWorker } from './sw-update.js';
 const MUNICIPALITY_KEY = 'todoke.municipality';
 // Set by push.js when the resident turned notifications on here; read without loading it.
 const PUSH_KEY = 'todoke.push';
+const OUTBOX_KEY = 'todoke.outbox'; // drafts.js's, read here without loading it
 const OPEN_NOTICE_MESSAGE = 'todoke:open-notice';
 
 applyTextSize();
@@ -76,6 +77,11 @@ registerServiceWorker({
 
 if (openedNotice) markNoticeRead(openedNotice);
 refreshPush();
+// Filings made offline wait on this device (outbox.js): sent now and when the network is
+// back. The module is loaded only when one waits.
+if (readStorage(OUTBOX_KEY)?.startsWith('[{')) {
+  import('./outbox.js').then((outbox) => outbox.startOutbox());
+}
 document.addEventListener(LANGUAGE_CHANGE_EVENT, () => refreshPush());
 
 // A notification tapped while the app is open: the service worker asks this window to go

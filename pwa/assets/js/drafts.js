@@ -5,6 +5,8 @@
 // On this device (localStorage, cleared at sign-out):
 //   todoke.draft.<id>      answers not yet on the server {version, answers, savedAt}
 //   todoke.attachments     names and sizes of uploaded files, by attachment id
+//   todoke.offline.<id>    the draft and its form as last loaded, to open them offline
+//   todoke.outbox          filings made offline, waiting to be sent (outbox.js)
 // For this tab only (sessionStorage):
 //   todoke.submit.<id>     the idempotency key of a submission, with what it sent
 //   todoke.errors.<id>     the server's field errors from the last submission
@@ -16,6 +18,8 @@ const DRAFT_PREFIX = 'todoke.draft.';
 const FILES_KEY = 'todoke.attachments';
 const SUBMIT_PREFIX = 'todoke.submit.';
 const ERRORS_PREFIX = 'todoke.errors.';
+const OFFLINE_PREFIX = 'todoke.offline.';
+export const OUTBOX_KEY = 'todoke.outbox';
 
 /** The copy of draft id kept on this device because the server did not have it yet. */
 export function readLocalDraft(id) {
@@ -35,11 +39,52 @@ export function clearLocalDraft(id) {
 export function clearDeviceDrafts() {
   try {
     for (const key of Object.keys(localStorage)) {
-      if (key.startsWith(DRAFT_PREFIX) || key === FILES_KEY) localStorage.removeItem(key);
+      if (
+        key.startsWith(DRAFT_PREFIX) ||
+        key.startsWith(OFFLINE_PREFIX) ||
+        key === FILES_KEY ||
+        key === OUTBOX_KEY
+      ) {
+        localStorage.removeItem(key);
+      }
     }
   } catch {
     // Storage off: nothing was kept.
   }
+}
+
+/**
+ * Keep draft id and its form (FormRead) on this device, as last loaded, so the form and its
+ * review open after an offline reload. The form holds pre-filled values, as the draft's
+ * answers do: both are cleared at sign-out.
+ */
+export function keepForOffline(id, draft, form) {
+  writeJSON('localStorage', OFFLINE_PREFIX + id, { draft, form, keptAt: new Date().toISOString() });
+}
+
+/** {draft, form} kept for draft id, or null. */
+export function offlineCopy(id) {
+  const kept = readJSON('localStorage', OFFLINE_PREFIX + id);
+  return kept && typeof kept.draft === 'object' && typeof kept.form === 'object' ? kept : null;
+}
+
+/** The server's newer copy of a draft replaces the one kept for offline (its form stays). */
+function refreshOfflineDraft(id, draft) {
+  const kept = offlineCopy(id);
+  if (kept && draft && typeof draft === 'object') keepForOffline(id, draft, kept.form);
+}
+
+export function forgetOfflineCopy(id) {
+  remove('localStorage', OFFLINE_PREFIX + id);
+}
+
+/** Read and write a JSON value in localStorage (for outbox.js); null when absent or off. */
+export function readDeviceJSON(key) {
+  return readJSON('localStorage', key);
+}
+
+export function writeDeviceJSON(key, value) {
+  writeJSON('localStorage', key, value);
 }
 
 /** Remember the names and sizes of uploaded files (AttachmentRead list) to show them later. */
@@ -85,6 +130,7 @@ export function createDraftSaver({ id, getPayload, onState, signal }) {
       .then(
         (draft) => {
           clearLocalDraft(id);
+          refreshOfflineDraft(id, draft);
           onState('saved', draft);
         },
         (error) => {

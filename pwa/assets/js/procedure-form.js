@@ -4,7 +4,7 @@
 
 import { initialAnswers } from './answers.js';
 import { getJSON } from './api.js';
-import { readLocalDraft, rememberFiles } from './drafts.js';
+import { keepForOffline, offlineCopy, readLocalDraft, rememberFiles } from './drafts.js';
 
 /** FormRead for slug; for a principal's account id when a delegate asks (on_behalf_of). */
 export function loadForm(slug, onBehalfOf, signal) {
@@ -42,6 +42,21 @@ export async function loadDraftWithForm(slug, draftId, signal) {
   // Names and sizes of the draft's uploads, where the API gives them (else this device's).
   if (Array.isArray(draft.attachments)) rememberFiles(draft.attachments);
   const form = await loadForm(draft.slug ?? slug, draft.on_behalf_of ?? null, signal);
+  keepForOffline(draft.id ?? draftId, draft, form);
+  return withLocalAnswers(draft, form, draftId);
+}
+
+/**
+ * The same from this device when the network is gone: the draft and form as last loaded
+ * here, with the answers kept here since; null when this device has none for draftId.
+ */
+export function offlineDraftWithForm(draftId) {
+  const kept = draftId ? offlineCopy(draftId) : null;
+  if (!kept) return null;
+  return { ...withLocalAnswers(kept.draft, kept.form, draftId), offline: true };
+}
+
+function withLocalAnswers(draft, form, draftId) {
   const local = readLocalDraft(draft.id ?? draftId);
   const newerHere =
     local != null &&

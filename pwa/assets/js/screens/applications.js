@@ -5,7 +5,8 @@ import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { clearLocalDraft } from '../drafts.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { applyHref } from '../procedure-form.js';
+import { dropQueuedFiling, queuedFiling } from '../outbox.js';
+import { applyHref, reviewHref } from '../procedure-form.js';
 import { loadMe, sessionEnded } from '../session.js';
 import { busy, dateTimeValue, messageArea } from '../ui/feedback.js';
 import { signInPrompt } from '../ui/signin.js';
@@ -160,11 +161,14 @@ export async function mount(outlet, ctx) {
         }
         if (ctx.signal.aborted) return;
         clearLocalDraft(draft.id);
+        dropQueuedFiling(draft.id); // a deleted draft is never sent
         await load({ message: { tone: 'success', key: 'applications.drafts.deleted' } });
         content.querySelector('#applications-drafts-title')?.focus();
       },
       { signal: ctx.signal },
     );
+    // Filed while offline and waiting on this device to be sent (outbox.js).
+    const waiting = queuedFiling(draft.id) != null;
     return el(
       'li',
       { class: 'record-card record-card--draft' },
@@ -174,8 +178,10 @@ export async function mount(outlet, ctx) {
         el(
           'span',
           { class: 'chip chip--draft' },
-          icon('pencil', 'chip__icon'),
-          el('span', { 'data-i18n': 'applications.drafts.badge' }),
+          icon(waiting ? 'send' : 'pencil', 'chip__icon'),
+          el('span', {
+            'data-i18n': waiting ? 'applications.drafts.queued' : 'applications.drafts.badge',
+          }),
         ),
       ),
       localize(el('h3', { class: 'record-card__title', id: titleId }), draft.title),
@@ -205,10 +211,12 @@ export async function mount(outlet, ctx) {
           'a',
           {
             class: 'button button--solid button--sm',
-            href: applyHref(draft.slug, draft.id),
+            href: waiting ? reviewHref(draft.slug, draft.id) : applyHref(draft.slug, draft.id),
             'aria-describedby': titleId,
           },
-          el('span', { 'data-i18n': 'applications.drafts.continue' }),
+          el('span', {
+            'data-i18n': waiting ? 'applications.drafts.openQueued' : 'applications.drafts.continue',
+          }),
           icon('chevronRight', 'button__icon'),
         ),
         remove,

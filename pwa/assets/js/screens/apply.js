@@ -9,7 +9,13 @@ import { announce, el, icon } from '../dom.js';
 import { clearServerErrors, createDraftSaver, serverErrors } from '../drafts.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
 import { dateValue } from '../jp.js';
-import { applyHref, loadDraftWithForm, procedureHref, reviewHref } from '../procedure-form.js';
+import {
+  applyHref,
+  loadDraftWithForm,
+  offlineDraftWithForm,
+  procedureHref,
+  reviewHref,
+} from '../procedure-form.js';
 import { loadMe, sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { errorSummary } from '../ui/error-summary.js';
@@ -54,7 +60,12 @@ export async function mount(outlet, ctx) {
     if (me) data = await loadDraftWithForm(slug, draftId, ctx.signal);
   } catch (error) {
     if (ctx.signal.aborted) return;
-    if (error instanceof ApiError && error.status === 401) {
+    // Offline: the draft and form as this device last had them (saved here until online).
+    const kept = error instanceof ApiError && error.offline ? offlineDraftWithForm(draftId) : null;
+    if (kept) {
+      me = true;
+      data = kept;
+    } else if (error instanceof ApiError && error.status === 401) {
       sessionEnded();
       me = null;
     } else {

@@ -4,6 +4,8 @@
 //
 // The submission carries an Idempotency-Key made once for these exact answers and kept
 // in sessionStorage, so a retry after a lost answer (or a reload) can never file twice.
+// Without a network the filing waits on this device with that key (outbox.js) and is sent
+// once the network is back; the screen says "waiting to send", then shows the receipt.
 
 import {
   allFields,
@@ -24,7 +26,13 @@ import {
   submissionKey,
 } from '../drafts.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
-import { applyHref, loadDraftWithForm, procedureHref } from '../procedure-form.js';
+import { dropQueuedFiling, queueFiling, queuedFiling, startOutbox } from '../outbox.js';
+import {
+  applyHref,
+  loadDraftWithForm,
+  offlineDraftWithForm,
+  procedureHref,
+} from '../procedure-form.js';
 import { loadMe, sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { blockerNotices } from '../ui/blockers.js';
@@ -61,7 +69,12 @@ export async function mount(outlet, ctx) {
     if (me && draftId) data = await loadDraftWithForm(slug, draftId, ctx.signal);
   } catch (error) {
     if (ctx.signal.aborted) return;
-    if (error instanceof ApiError && error.status === 401) {
+    // Offline: the draft and form as this device last had them.
+    const kept = error instanceof ApiError && error.offline ? offlineDraftWithForm(draftId) : null;
+    if (kept) {
+      me = true;
+      data = kept;
+    } else if (error instanceof ApiError && error.status === 401) {
       sessionEnded();
       me = null;
     } else {
@@ -255,6 +268,7 @@ export async function mount(outlet, ctx) {
     );
   }
 
+  let lastSent = null; // {body, key} of the last press, kept to wait on this device
   submit.addEventListener(
     'click',
     async () => {
@@ -268,6 +282,7 @@ export async function mount(outlet, ctx) {
       if (draft.on_behalf_of != null) body.on_behalf_of = draft.on_behalf_of;
       // The same key for the same answers: a retry replays, never files twice.
       const key = submissionKey(draft.id, body);
+      lastSent = { body, key };
       const done = busy(submit);
       let application;
       try {
@@ -283,6 +298,7 @@ export async function mount(outlet, ctx) {
         return;
       }
       if (ctx.signal.aborted) return;
+      dropQueuedFiling(draft.id);
       forgetSubmissionKey(draft.id);
       clearLocalDraft(draft.id);
       clearServerErrors(draft.id);
@@ -290,6 +306,39 @@ export async function mount(outlet, ctx) {
     },
     { signal: ctx.signal },
   );
+
+  // A filing waiting on this device: said so, and the receipt shown once it is sent.
+  window.addEventListener(
+    'todoke:filing-sent',
+    (event) => {
+      if (String(event.detail?.draftId) !== String(draft.id)) return;
+      const id = event.detail.application?.id;
+      if (id != null) ctx.navigate(`/applications/${encodeURIComponent(id)}?new=1`, { replace: true });
+    },
+    { signal: ctx.signal },
+  );
+  window.addEventListener(
+    'todoke:filing-failed',
+    (event) => {
+      if (String(event.detail?.draftId) !== String(draft.id)) return;
+      dropQueuedFiling(draft.id);
+      messages.show({ tone: 'error', key: 'review.queuedFailed', focus: true });
+    },
+    { signal: ctx.signal },
+  );
+  const waiting = queuedFiling(draft.id);
+  if (waiting?.failed) {
+    dropQueuedFiling(draft.id);
+    messages.show({ tone: 'error', key: 'review.queuedFailed' });
+  } else if (waiting) {
+    showQueued(false);
+    startOutbox();
+  }
+
+  // The button stays: pressed again, it sends at once with the same key.
+  function showQueued(focus) {
+    messages.show({ tone: 'info', key: 'review.queued.body', titleKey: 'review.queued.title', focus });
+  }
 
   function handleFailure(error) {
     if (error instanceof ApiError && error.status === 422) {
@@ -323,14 +372,17 @@ export async function mount(outlet, ctx) {
       messages.show({ tone: 'error', key: 'review.signedOut', focus: true });
       return;
     }
-    if (error instanceof ApiError && error.offline) {
-      // It may have arrived: the retry carries the same key and so cannot file twice.
-      messages.show({
-        tone: 'error',
-        key: 'review.offline',
-        titleKey: 'review.offlineTitle',
-        focus: true,
+    if (error instanceof ApiError && error.offline && lastSent) {
+      // It may have arrived: sent again with the same key, it cannot be filed twice.
+      queueFiling({
+        draftId: draft.id,
+        slug,
+        title: form.procedure?.title ?? draft.title,
+        body: lastSent.body,
+        key: lastSent.key,
       });
+      showQueued(true);
+      startOutbox({ later: true });
       return;
     }
     messages.show({ error, titleKey: 'review.failed', focus: true });
