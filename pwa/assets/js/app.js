@@ -10,6 +10,7 @@ import {
   localize,
   preferredLanguage,
 } from './i18n.js';
+import { captureInstallPrompt } from './install.js';
 import { applyTextSize } from './preferences.js';
 import { createRouter } from './router.js';
 import { notFoundRoute, routes } from './routes.js';
@@ -22,6 +23,8 @@ const PUSH_KEY = 'todoke.push';
 const OPEN_NOTICE_MESSAGE = 'todoke:open-notice';
 
 applyTextSize();
+// Before anything is awaited: the browser may offer installing the app at any moment.
+captureInstallPrompt();
 
 // Start the request now; the header fills in when it answers.
 const municipality = getJSON('/api/municipality').catch((error) => {
