@@ -255,6 +255,15 @@ async def test_a_known_page_in_the_wrong_case_is_sent_to_its_address(client, pat
     assert followed.headers["content-type"].startswith("text/html")
 
 
+async def test_only_plain_paths_are_redirected(client):
+    for path in ("/Procedures//evil.example", "/Procedures/../x", "/Account/.hidden"):
+        response = await client.get(
+            path, headers={"accept": BROWSER_ACCEPT}, follow_redirects=False
+        )
+        assert response.status_code != 301, path
+        assert "location" not in response.headers
+
+
 async def test_wrong_case_of_an_api_path_is_not_redirected(client):
     response = await client.get("/API/procedures", follow_redirects=False)
     _assert_problem(response, 404)

@@ -153,7 +153,9 @@ def page_not_found(bundle: PwaBundle) -> Any:
         if request.method != "GET" or _NOT_PAGES.match(path):
             return problem(request, exc)
         lowered = path.lower()
-        if lowered != path and any(pattern.match(lowered) for pattern in _APP_PATHS):
+        # Only a plain path: nothing a browser would resolve to elsewhere ("//", "/..").
+        plain = "//" not in lowered and "/." not in lowered
+        if lowered != path and plain and any(p.match(lowered) for p in _APP_PATHS):
             query = request.url.query
             location = lowered + (f"?{query}" if query else "")
             return Response(
