@@ -81,7 +81,13 @@ from todoke.web.problems import (
     document_problem_responses,
     unavailable_response,
 )
-from todoke.web.pwa import NO_COMPRESSION, PwaBundle, default_pwa_root, pwa_router
+from todoke.web.pwa import (
+    NO_COMPRESSION,
+    PwaBundle,
+    default_pwa_root,
+    page_not_found,
+    pwa_router,
+)
 from todoke.web.routing import get
 from todoke.web.timing import ServerTiming, mark_handler_start
 
@@ -259,7 +265,8 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         request_class=LimitedRequest,
         type_decoders=[(is_day, parse_day)],
         plugins=[DaySchema()],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # A page a browser asks for that does not exist: the app's own not-found screen.
+        exception_handlers={**EXCEPTION_HANDLERS, 404: page_not_found(bundle)},
         openapi_config=openapi,
         lifespan=[lifespan],
         state=State(

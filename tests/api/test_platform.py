@@ -188,3 +188,82 @@ async def test_files_and_json_are_compressed_once(client, city):
     listing = await client.get("/api/procedures", headers={"accept-encoding": "gzip"})
     assert listing.headers["content-encoding"] == "gzip"
     assert listing.json()["items"]  # decoded once: JSON
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", ["/help", "/nowhere/at/all", "/procedures.html"])
+async def test_a_mistyped_page_gets_the_app_shell_with_404(client, path):
+    """A browser that asks for a page nobody serves gets the app (whose router shows its
+    not-found screen in the resident's language), still with status 404."""
+    response = await client.get(path, headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "problem" not in response.headers["content-type"]
+    page = response.text
+    assert '<main id="main"' in page
+    assert "/js/app.js" in page  # the shell itself, so the router draws the screen
+    # Without JavaScript: the words of the i18n files, and the way home and to the list.
+    assert "ページが見つかりません" in page and "Page not found" in page
+    assert '<a href="/">ホームに戻る</a>' in page
+    assert '<a href="/procedures">手続きの一覧を見る</a>' in page
+    assert response.headers["cache-control"] == "no-cache"
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+
+
+async def test_a_mistyped_page_for_a_program_is_still_a_problem(client):
+    """The same path asked for by a script (JSON, or no Accept) keeps problem details."""
+    for accept in ("application/json", "*/*", ""):
+        response = await client.get("/help", headers={"accept": accept})
+        body = _assert_problem(response, 404)
+        assert body["instance"] == "/help"
+
+
+@pytest.mark.parametrize("path", ["/api/nope", "/api/procedures/x/y/z", "/assets/x/nope.js"])
+async def test_api_and_asset_misses_stay_problems_even_for_browsers(client, path):
+    response = await client.get(path, headers={"accept": BROWSER_ACCEPT})
+    _assert_problem(response, 404)
+
+
+async def test_other_methods_on_an_unknown_page_stay_problems(client):
+    response = await client.post("/help", headers={"accept": BROWSER_ACCEPT}, content=b"")
+    assert response.status_code in (404, 405)
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_head_of_an_unknown_page_is_404_without_a_body(client):
+    response = await client.head("/help", headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.content == b""
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/Account", "/account"),
+        ("/SETTINGS?x=1", "/settings?x=1"),
+        ("/Procedures/child-allowance", "/procedures/child-allowance"),
+    ],
+)
+async def test_a_known_page_in_the_wrong_case_is_sent_to_its_address(client, path, location):
+    response = await client.get(path, headers={"accept": BROWSER_ACCEPT}, follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == location
+    followed = await client.get(location, headers={"accept": BROWSER_ACCEPT})
+    assert followed.status_code == 200
+    assert followed.headers["content-type"].startswith("text/html")
+
+
+async def test_only_plain_paths_are_redirected(client):
+    for path in ("/Procedures//evil.example", "/Procedures/../x", "/Account/.hidden"):
+        response = await client.get(
+            path, headers={"accept": BROWSER_ACCEPT}, follow_redirects=False
+        )
+        assert response.status_code != 301, path
+        assert "location" not in response.headers
+
+
+async def test_wrong_case_of_an_api_path_is_not_redirected(client):
+    response = await client.get("/API/procedures", follow_redirects=False)
+    _assert_problem(response, 404)

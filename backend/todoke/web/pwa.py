@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
+import json
 import mimetypes
+import re
 from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
+from todoke.web.problems import EXCEPTION_HANDLERS
 from todoke.web.routing import get
 
 ENTRY_FILES = {
@@ -43,6 +47,12 @@ APP_ROUTES = [
     "/inbox",
 ]
 STAFF_ROUTES = ["/staff/{rest:path}"]
+# Paths that are never pages: a miss there stays a problem+json 404 whatever Accept says.
+_NOT_PAGES = re.compile(r"^/(api|assets|schema|schema-assets)(/|$)")
+_APP_PATHS = [
+    re.compile("^" + re.sub(r"\\\{rest:path\\\}", ".+", re.escape(route)) + "/?$")
+    for route in [*ENTRY_FILES, *APP_ROUTES]
+]
 
 # Litestar adds "; charset=utf-8" to text/* types itself (naming it here doubled it).
 _TYPES = {
@@ -99,6 +109,70 @@ class PwaBundle:
             for name, body in raw.items()
             if name.startswith("assets/")
         }
+        shell = self.entries.get("/")
+        self.not_found_page = _not_found_shell(shell.body, raw) if shell else None
+
+
+def _not_found_shell(shell: bytes, raw: dict[str, bytes]) -> bytes:
+    """The app shell for a path no screen claims: the router shows its not-found screen in
+    the resident's language. Without JavaScript, the <noscript> says so in Japanese and
+    English (the i18n files' words) with the links home and to the procedures."""
+    lines = []
+    for language in ("ja", "en"):
+        words = json.loads(raw.get(f"assets/i18n/{language}.json", b"{}"))
+        say = {key: html.escape(str(words.get(key, ""))) for key in _NOT_FOUND_KEYS}
+        lang = f' lang="{language}"'
+        lines.append(
+            f'<p class="noscript"{lang}><strong>{say["notFound.title"]}</strong> '
+            f'{say["notFound.body"]} <a href="/">{say["notFound.home"]}</a> / '
+            f'<a href="/procedures">{say["notFound.procedures"]}</a></p>'
+        )
+    fallback = "<noscript>" + "".join(lines) + "</noscript>"
+    return re.sub(rb"<noscript>.*?</noscript>", fallback.encode(), shell, count=1, flags=re.S)
+
+
+_NOT_FOUND_KEYS = ("notFound.title", "notFound.body", "notFound.home", "notFound.procedures")
+
+
+def _accepts_html(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "").lower()
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+def page_not_found(bundle: PwaBundle) -> Any:
+    """The app's handler for a 404 that Litestar raises (no route, no such asset).
+
+    A page a browser asks for (GET, Accept: text/html, not under /api, /assets, /schema)
+    gets the app shell with status 404, and its router shows the not-found screen in the
+    resident's language. A known page typed in another case (/Account) is sent to its
+    address (301). Everything else, and every API path, keeps the problem+json answer."""
+    problem = EXCEPTION_HANDLERS[HTTPException]
+
+    def handle(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        path = request.url.path
+        if request.method != "GET" or _NOT_PAGES.match(path):
+            return problem(request, exc)
+        lowered = path.lower()
+        # Only a plain path: nothing a browser would resolve to elsewhere ("//", "/..").
+        plain = "//" not in lowered and "/." not in lowered
+        if lowered != path and plain and any(p.match(lowered) for p in _APP_PATHS):
+            query = request.url.query
+            location = lowered + (f"?{query}" if query else "")
+            return Response(
+                content=b"",
+                status_code=301,
+                headers={"location": location, "cache-control": "no-cache"},
+            )
+        if bundle.not_found_page is None or not _accepts_html(request):
+            return problem(request, exc)
+        return Response(
+            content=bundle.not_found_page,
+            status_code=404,
+            media_type="text/html",
+            headers={"cache-control": REVALIDATE, "vary": "accept"},
+        )
+
+    return handle
 
 
 def _serve(request: Request[Any, Any, Any], item: StaticFile, cache: str) -> Response[bytes]:

@@ -10,6 +10,7 @@ import {
   localize,
   preferredLanguage,
 } from './i18n.js';
+import { captureInstallPrompt } from './install.js';
 import { applyTextSize } from './preferences.js';
 import { createRouter } from './router.js';
 import { notFoundRoute, routes } from './routes.js';
@@ -23,6 +24,8 @@ const OUTBOX_KEY = 'todoke.outbox'; // drafts.js's, read here without loading it
 const OPEN_NOTICE_MESSAGE = 'todoke:open-notice';
 
 applyTextSize();
+// Before anything is awaited: the browser may offer installing the app at any moment.
+captureInstallPrompt();
 
 // Start the request now; the header fills in when it answers.
 const municipality = getJSON('/api/municipality').catch((error) => {

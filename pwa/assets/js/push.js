@@ -12,10 +12,13 @@
 
 import { ApiError, getJSON, sendJSON } from './api.js';
 import { currentLanguage } from './i18n.js';
+import { isAppleMobile, isStandalone } from './install.js';
 import { fromBase64url } from './webauthn.js';
 
 const STORAGE_KEY = 'todoke.push';
 const READY_TIMEOUT_MS = 10000;
+/** The name of the error thrown when the service worker is missing or never gets ready. */
+export const SERVICE_WORKER_NOT_READY = 'ServiceWorkerNotReady';
 
 /**
  * What this browser allows:
@@ -142,30 +145,25 @@ async function currentSubscription() {
 }
 
 function serviceWorkerReady() {
-  if (!('serviceWorker' in navigator)) return Promise.reject(new Error('no service worker'));
+  if (!('serviceWorker' in navigator)) return Promise.reject(notReady('no service worker'));
   return Promise.race([
     navigator.serviceWorker.ready,
     new Promise((_, reject) => {
-      setTimeout(() => reject(new Error('service worker not ready')), READY_TIMEOUT_MS);
+      setTimeout(() => reject(notReady('service worker not ready')), READY_TIMEOUT_MS);
     }),
   ]);
+}
+
+function notReady(message) {
+  const error = new Error(message);
+  error.name = SERVICE_WORKER_NOT_READY;
+  return error;
 }
 
 function sameKey(known, wanted) {
   if (!known) return true; // the browser does not say: keep the subscription
   const bytes = new Uint8Array(known);
   return bytes.length === wanted.length && bytes.every((byte, i) => byte === wanted[i]);
-}
-
-function isAppleMobile() {
-  const agent = navigator.userAgent ?? '';
-  // iPadOS asks for the desktop site and says "Macintosh"; only touch gives it away.
-  const iPadAsMac = /Macintosh/.test(agent) && navigator.maxTouchPoints > 1;
-  return /iPhone|iPad|iPod/.test(agent) || iPadAsMac;
-}
-
-function isStandalone() {
-  return navigator.standalone === true || matchMedia('(display-mode: standalone)').matches;
 }
 
 function readChoice() {

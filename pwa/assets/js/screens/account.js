@@ -1,6 +1,8 @@
 // /account: signing in and out with passkeys, and the signed-in resident's account.
 //   signed out  what a passkey is; "sign in with a passkey" (also offered in the autofill
-//               of a username field where the browser can); "first time: create a passkey"
+//               of a username field where the browser can, said to need no typing);
+//               "first time: create a passkey"; what to do when the passkey is lost
+//               (a recovery letter, or the counter)
 //   signed in   who you are (the registry name once verified, else the nickname and a
 //               call to verify), your passkeys (add, rename, remove), sign out (here, or
 //               on every device)
@@ -113,10 +115,33 @@ export async function mount(outlet, ctx) {
         spellcheck: 'false',
       },
     });
+    // The browser offers saved passkeys in this field's autofill (conditional UI): it must
+    // be a real, labelled input, and says that nothing needs typing in it.
     const autofillForm = el(
       'form',
-      { class: 'autofill', action: '#', novalidate: true, hidden: !autofillAvailable },
+      { class: 'autofill stack', action: '#', novalidate: true, hidden: !autofillAvailable },
+      el('p', { class: 'autofill__or', 'aria-hidden': 'true', 'data-i18n': 'account.signIn.or' }),
       autofill.wrapper,
+    );
+    // Down to 「パスキーをなくしたとき」: moved to here, not through the address (a new
+    // #fragment is a history entry, which the router answers by drawing the screen again).
+    const lostLink = el(
+      'a',
+      { class: 'button button--text account-lost-link', href: '#account-lost' },
+      icon('info', 'button__icon'),
+      el('span', { 'data-i18n': 'account.lost.title' }),
+    );
+    lostLink.addEventListener(
+      'click',
+      (event) => {
+        event.preventDefault();
+        const heading = document.getElementById('account-lost-title');
+        if (!heading) return;
+        heading.tabIndex = -1;
+        heading.focus({ preventScroll: true });
+        heading.scrollIntoView({ block: 'start' });
+      },
+      { signal: ctx.signal },
     );
     const signInSection = el(
       'section',
@@ -141,6 +166,7 @@ export async function mount(outlet, ctx) {
       signInButton,
       autofillForm,
       signInMessages.node,
+      lostLink,
     );
 
     // Sign up
@@ -192,7 +218,7 @@ export async function mount(outlet, ctx) {
       signUpForm,
     );
 
-    content.replaceChildren(top.node, signInSection, signUpSection);
+    content.replaceChildren(top.node, signInSection, signUpSection, lostPasskeySection());
     if (flash) top.show(flash);
 
     signInButton.addEventListener(
@@ -290,6 +316,28 @@ export async function mount(outlet, ctx) {
     }
 
     if (supported) startConditional();
+  }
+
+  /** Lost every passkey: a synced passkey may still work; else a recovery letter (README,
+   * "Signing in": a new passkey, then the letter's code on 本人確認) or the counter. */
+  function lostPasskeySection() {
+    return el(
+      'section',
+      { class: 'panel', id: 'account-lost', 'aria-labelledby': 'account-lost-title' },
+      el('h2', { class: 'panel__title', id: 'account-lost-title', 'data-i18n': 'account.lost.title' }),
+      el('p', { 'data-i18n': 'account.lost.lead' }),
+      el('p', { 'data-i18n': 'account.lost.synced' }),
+      el('h3', { class: 'panel__subtitle', 'data-i18n': 'account.lost.letterTitle' }),
+      el(
+        'ol',
+        { class: 'steps-list' },
+        el('li', { 'data-i18n': 'account.lost.letter1' }),
+        el('li', { 'data-i18n': 'account.lost.letter2' }),
+        el('li', { 'data-i18n': 'account.lost.letter3' }),
+      ),
+      el('h3', { class: 'panel__subtitle', 'data-i18n': 'account.lost.counterTitle' }),
+      el('p', { 'data-i18n': 'account.lost.counter' }),
+    );
   }
 
   // ---- signed in --------------------------------------------------------------------

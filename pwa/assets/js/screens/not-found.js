@@ -1,6 +1,7 @@
-// Any app path no route claims.
+// Any app path no route claims (the server answers such a page with the app shell and a
+// 404, so a mistyped address lands here): the way home and to the list of procedures.
 
-import { el } from '../dom.js';
+import { el, icon } from '../dom.js';
 
 export const titleKey = 'notFound.title';
 
@@ -11,7 +12,22 @@ export function mount(outlet) {
       { class: 'page' },
       el('h1', { class: 'page__title', 'data-i18n': 'notFound.title' }),
       el('p', { class: 'page__lead', 'data-i18n': 'notFound.body' }),
-      el('p', {}, el('a', { class: 'link', href: '/', 'data-i18n': 'notFound.home' })),
+      el(
+        'p',
+        { class: 'button-row' },
+        el(
+          'a',
+          { class: 'button button--solid', href: '/' },
+          icon('home', 'button__icon'),
+          el('span', { 'data-i18n': 'notFound.home' }),
+        ),
+        el(
+          'a',
+          { class: 'button button--outline', href: '/procedures' },
+          icon('search', 'button__icon'),
+          el('span', { 'data-i18n': 'notFound.procedures' }),
+        ),
+      ),
     ),
   );
 }

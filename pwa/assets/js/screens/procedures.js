@@ -1,7 +1,8 @@
 // The municipality's procedures as cards. Two variants share this module:
 //   home   ("/")            heading, a lead line, a link to search, the way to support
-//                           (signed in: あなたが受けられる支援; signed out: the anonymous
-//                           check 受けられる支援をしらべる), the list
+//                           (signed in: あなたが受けられる支援; signed out: an invitation
+//                           to sign in or create an account, and the anonymous check
+//                           受けられる支援をしらべる), the list
 //   search ("/procedures")  heading, a keyword box filtering the list as you type (?q=)
 
 import { getJSON } from '../api.js';
@@ -173,9 +174,11 @@ export function mount(outlet, ctx) {
 }
 
 /**
- * The card leading to support: the resident's own list when signed in, else the check
+ * The card leading to support: the resident's own list when signed in, else an invitation
+ * to sign in (what an account is for, and that a passkey is all it takes) and the check
  * anyone can do. session.js comes after the first paint (it is not on the first screen's
- * path); the card's place is kept so the list below does not jump.
+ * path); one card's place is kept so the list below does not jump for a resident who is
+ * signed in (the invitation, seen before signing in, moves it down once).
  */
 async function showSupportEntry(slot, signal) {
   let signedIn = false;
@@ -189,19 +192,38 @@ async function showSupportEntry(slot, signal) {
   const [href, iconName, titleKey, hintKey] = signedIn
     ? ['/support', 'gift', 'home.support.title', 'home.support.hint']
     : ['/check', 'checklist', 'home.check.title', 'home.check.hint'];
-  slot.replaceChildren(
+  const card = el(
+    'a',
+    { class: 'feature-card', href },
+    icon(iconName, 'feature-card__icon'),
+    el('span', { class: 'feature-card__text' }, [
+      el('span', { class: 'feature-card__title', 'data-i18n': titleKey }),
+      el('span', { class: 'feature-card__hint', 'data-i18n': hintKey }),
+    ]),
+    icon('chevronRight', 'feature-card__chevron'),
+  );
+  slot.replaceChildren(...(signedIn ? [card] : [signInInvitation(), card]));
+  applyTranslations(slot);
+}
+
+function signInInvitation() {
+  return el(
+    'section',
+    { class: 'notice notice--info home-signin', 'aria-labelledby': 'home-signin-title' },
+    icon('person', 'notice__icon'),
+    el('h2', { class: 'notice__title', id: 'home-signin-title', 'data-i18n': 'home.signIn.title' }),
+    el('div', { class: 'notice__body' }, el('p', { 'data-i18n': 'home.signIn.body' })),
     el(
-      'a',
-      { class: 'feature-card', href },
-      icon(iconName, 'feature-card__icon'),
-      el('span', { class: 'feature-card__text' }, [
-        el('span', { class: 'feature-card__title', 'data-i18n': titleKey }),
-        el('span', { class: 'feature-card__hint', 'data-i18n': hintKey }),
-      ]),
-      icon('chevronRight', 'feature-card__chevron'),
+      'div',
+      { class: 'notice__actions' },
+      el(
+        'a',
+        { class: 'button button--solid', href: '/account' },
+        icon('passkey', 'button__icon'),
+        el('span', { 'data-i18n': 'home.signIn.button' }),
+      ),
     ),
   );
-  applyTranslations(slot);
 }
 
 function searchForm(initialQuery) {

@@ -1,11 +1,13 @@
 // Language and text size, which apply the moment a choice is made and are remembered on
 // this device, whether notices arrive as notifications on it (ui/push-setting.js), and the
-// account's email address for being told a notice is waiting (ui/email-setting.js).
+// account's email address for being told a notice is waiting (ui/email-setting.js), and,
+// in a browser tab, how to add the app to the Home Screen (ui/install-hint.js).
 
 import { announce, el } from '../dom.js';
 import { currentLanguage, htmlLang, LANGUAGES, loadLanguage, t } from '../i18n.js';
 import { setTextSize, TEXT_SIZES, textSize } from '../preferences.js';
 import { emailSetting } from '../ui/email-setting.js';
+import { installHint } from '../ui/install-hint.js';
 import { pushSetting } from '../ui/push-setting.js';
 
 export const titleKey = 'settings.title';
@@ -51,6 +53,7 @@ export function mount(outlet, ctx) {
       el('h1', { class: 'page__title', 'data-i18n': 'settings.title' }),
       el('p', { class: 'page__lead', 'data-i18n': 'settings.lead' }),
       el('form', { class: 'settings', action: '#' }, language.fieldset, size.fieldset),
+      installHint({ signal: ctx.signal }),
       pushSetting({ signal: ctx.signal }),
       emailSetting({ signal: ctx.signal }),
       el('p', {

@@ -5,11 +5,19 @@
 //   install         iPhone/iPad: add the app to the Home Screen and open it from there
 //   unsupported     this browser has no push; the inbox still has every notice
 //   denied          notifications are blocked for this site: how to allow them again
+// Turning on can still fail; the status under the switch then says why and what to try
+// (offline, the app not ready, the city's server, the browser's push service refusing).
 
 import { ApiError } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { disablePush, enablePush, pushEnabledFor, pushSupport } from '../push.js';
+import {
+  disablePush,
+  enablePush,
+  pushEnabledFor,
+  pushSupport,
+  SERVICE_WORKER_NOT_READY,
+} from '../push.js';
 import { loadMe, sessionEnded } from '../session.js';
 import { describeError } from './feedback.js';
 import { switchField } from './forms.js';
@@ -103,9 +111,22 @@ export function pushSetting({ signal }) {
         return;
       }
       console.warn('push: not turned on', error);
+      const reason = failureReason(error);
+      if (reason === 'denied') {
+        // The browser refused the subscription itself: blocked, as far as we can do anything.
+        show({ tone: 'error', key: 'push.blockedNow' });
+        document.getElementById('push-switch')?.focus();
+        return;
+      }
       field.input.checked = false;
       field.sync();
-      setStatus(field, { tone: 'error', key: 'push.onFailed', error });
+      setStatus(field, {
+        tone: 'error',
+        key: 'push.onFailed',
+        reasonKey: `push.failed.${reason}`,
+        // The server's own words, when it gave some.
+        error: reason === 'server' ? error : null,
+      });
       return;
     }
     if (signal.aborted) return;
@@ -129,7 +150,7 @@ export function pushSetting({ signal }) {
   return section;
 }
 
-function setStatus(field, { tone, key, error }) {
+function setStatus(field, { tone, key, reasonKey, error }) {
   const described = error ? describeError(error) : null;
   field.status.setAttribute('data-tone', tone === 'info' ? 'info' : tone);
   field.status.replaceChildren(
@@ -139,9 +160,28 @@ function setStatus(field, { tone, key, error }) {
       described ? ' ' : null,
       described?.key ? el('span', { 'data-i18n': described.key }) : null,
       described?.value ? localize(el('span'), described.value) : null,
+      reasonKey ? ' ' : null,
+      reasonKey ? el('span', { class: 'switch__status-reason', 'data-i18n': reasonKey }) : null,
     ]),
   );
   applyTranslations(field.status);
+}
+
+/**
+ * Why turning notifications on failed, as the end of a push.failed.* key (or "denied"):
+ *   offline   no answer from our server (or the browser is offline)
+ *   server    our server answered with an error
+ *   worker    the service worker never became ready
+ *   denied    the browser refused the subscription for want of permission
+ *   service   anything else from PushManager.subscribe: the browser's push service
+ *             (AbortError "push service error", private windows, no push service at all)
+ */
+export function failureReason(error) {
+  if (error instanceof ApiError) return error.offline ? 'offline' : 'server';
+  if (error?.name === 'NotAllowedError') return 'denied';
+  if (error?.name === SERVICE_WORKER_NOT_READY) return 'worker';
+  if (navigator.onLine === false || error instanceof TypeError) return 'offline';
+  return 'service';
 }
 
 function notice(iconName, tone, key) {
