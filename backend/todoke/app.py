@@ -52,6 +52,7 @@ from todoke.procedures.routes import (
     CorrectionController,
     DraftController,
     ProcedureController,
+    TimelineController,
 )
 from todoke.registry import service as registry_service
 from todoke.registry.routes import (
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             InboxController,
             ProcedureController,
             DraftController,
+            TimelineController,
             AttachmentController,
             ApplicationController,
             CorrectionController,

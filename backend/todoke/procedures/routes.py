@@ -20,6 +20,7 @@ from todoke.procedures import (
     corrections,
     drafts,
     filing,
+    home,
     reading,
     resident_actions,
     resident_form,
@@ -46,6 +47,7 @@ from todoke.procedures.schemas import (
     MessageCreate,
     ProcedureList,
     ProcedureSummary,
+    Timeline,
 )
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
@@ -109,6 +111,17 @@ class ProcedureController(Controller):
         on_behalf_of: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
     ) -> FormRead:
         return await resident_form.form_for(optional_principal, municipality.id, slug, on_behalf_of)
+
+
+class TimelineController(Controller):
+    """Home's one list: what to do, what is due, what goes on, what is unread."""
+
+    path = "/api/me/timeline"
+    tags = ["applications"]
+
+    @get("/", operation_id="getTimeline", summary="What to do, what is due, what goes on")
+    async def get_timeline(self, principal: NamedDependency[Principal]) -> Timeline:
+        return await home.timeline(principal)
 
 
 class DraftController(Controller):

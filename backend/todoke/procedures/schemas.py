@@ -415,3 +415,27 @@ class AssistedPending(msgspec.Struct, frozen=True):
 
 class AssistedConfirm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
+
+
+# --- the resident's timeline on home -----------------------------------------------------
+
+
+class TimelineItem(msgspec.Struct, frozen=True):
+    """One line of the timeline. kind: action (the resident must do something), deadline,
+    application (under way), notice (not read yet). what: info_requested, in_progress,
+    draft_expires, status_report (現況届), notice — the PWA words each in the reader's
+    language."""
+
+    kind: str
+    what: str
+    title: Localized
+    status_label: Localized | None
+    at: datetime  # when it happened or was last changed (the order within a kind)
+    due: date | None  # the last day, for deadlines
+    link: str  # the app's screen for it
+    opens: date | None = None  # the first day, for a deadline with a window (現況届)
+
+
+class Timeline(msgspec.Struct, frozen=True):
+    items: list[TimelineItem]
+    unread_notices: int  # among the latest 50 notices; the inbox holds them all
