@@ -51,6 +51,7 @@ const PRECACHE = [
     'js/ui/email-setting.js',
     'js/ui/signin.js',
     'js/ui/status.js',
+    'js/ui/home-timeline.js',
     'js/screens/account.js',
     'js/screens/activate.js',
     'js/screens/amend.js',

@@ -1,6 +1,7 @@
 // The municipality's procedures as cards. Two variants share this module:
 //   home   ("/")            heading, a lead line, a link to search, the way to support
-//                           (signed in: あなたが受けられる支援; signed out: an invitation
+//                           (signed in: the timeline — what to do, what is due — and
+//                           あなたが受けられる支援; signed out: an invitation
 //                           to sign in or create an account, and the anonymous check
 //                           受けられる支援をしらべる), the list
 //   search ("/procedures")  heading, a keyword box filtering the list as you type (?q=)
@@ -204,6 +205,11 @@ async function showSupportEntry(slot, signal) {
   );
   slot.replaceChildren(...(signedIn ? [card] : [signInInvitation(), card]));
   applyTranslations(slot);
+  if (!signedIn) return;
+  // Signed in: what to do, what is due, what goes on, what is unread, above the support.
+  const { homeTimeline } = await import('../ui/home-timeline.js');
+  const timeline = await homeTimeline(signal);
+  if (timeline && !signal.aborted) slot.prepend(timeline);
 }
 
 function signInInvitation() {
