@@ -154,7 +154,11 @@ class ProgramScreen {
 
   about() {
     const p = this.program;
-    const staff = (id) => (id == null ? t('program.nobody') : t('program.staffId', { id }));
+    // Colleagues by name; an id only for an account whose name the API could not give.
+    const staff = (id, name) => {
+      if (id == null) return t('program.nobody');
+      return name || t('program.staffId', { id });
+    };
     const procedure = this.procedures.find((item) => item.slug === p.procedure_slug);
     return el(
       'section',
@@ -173,9 +177,15 @@ class ProgramScreen {
           : null,
         summaryRow(t('program.department'), departmentName(p.department, this.departments)),
         summaryRow(t('program.editor.action'), p.action?.ja ?? ''),
-        summaryRow(t('program.createdBy'), staff(p.created_by)),
-        summaryRow(t('program.submittedBy'), staff(p.submitted_by)),
-        summaryRow(t('program.approvedBy'), staff(p.approved_by)),
+        summaryRow(t('program.createdBy'), staff(p.created_by, p.created_by_name), {
+          'data-row': 'created-by',
+        }),
+        summaryRow(t('program.submittedBy'), staff(p.submitted_by, p.submitted_by_name), {
+          'data-row': 'submitted-by',
+        }),
+        summaryRow(t('program.approvedBy'), staff(p.approved_by, p.approved_by_name), {
+          'data-row': 'approved-by',
+        }),
         p.activated_at
           ? summaryRow(t('program.activatedAt'), formatDateTime(p.activated_at))
           : null,
@@ -275,7 +285,19 @@ class ProgramScreen {
     }
     if (p.status === 'pending') {
       parts.push(el('p', { class: 'staff-measure' }, t('program.pendingNote')));
-      if (this.approves) {
+      // Four eyes: whoever drafted or submitted it is not offered the approval (the API
+      // refuses it too); they are told who approves instead.
+      const own = [p.created_by, p.submitted_by].includes(this.ctx.account?.id);
+      if (this.approves && own) {
+        parts.push(
+          el(
+            'p',
+            { class: 'staff-program-own', 'data-own-program': '' },
+            icon('info', 'staff-program-own__icon'),
+            el('span', {}, t('program.ownApproval')),
+          ),
+        );
+      } else if (this.approves) {
         this.letters = checkboxField({
           id: 'program-letters',
           name: 'letters',
