@@ -8,6 +8,9 @@ its drafter cannot approve it. A case is never opened without a purpose: nothing
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from test_applications import add_household, filed_application, verified_resident
 from test_identity import staff_client
@@ -178,3 +181,26 @@ async def test_a_case_is_not_opened_without_a_purpose(client_for, app, city, que
         f"/api/staff/applications/{application['id']}?purpose=case_handling"
     )
     assert opened.status_code == 200
+
+
+async def test_the_audit_export_names_staff_actors_and_not_residents(client_for, app, city):
+    await add_household(city)
+    resident, resident_headers = await verified_resident(client_for, app, city, "1000000000")
+    application = await filed_application(resident, resident_headers)
+    caseworker, _ = await staff_client(
+        client_for, app, city, role="caseworker", departments=["child-support"]
+    )
+    opened = await caseworker.get(
+        f"/api/staff/applications/{application['id']}?purpose=case_handling"
+    )
+    assert opened.status_code == 200
+    admin, _ = await staff_client(client_for, app, city, role="administrator")
+    exported = await admin.get("/api/staff/audit.csv")
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert list(rows[0])[:5] == ["id", "occurred_at", "actor_kind", "actor_account", "actor_name"]
+    staff_rows = [r for r in rows if r["action"] == "application.opened"]
+    assert staff_rows and all(r["actor_name"] == "職員 caseworker" for r in staff_rows)
+    resident_rows = [r for r in rows if r["actor_kind"] == "resident"]
+    assert resident_rows and all(r["actor_name"] == "" for r in resident_rows)
+    assert "はなこ" not in exported.text  # the resident's account name stays out
