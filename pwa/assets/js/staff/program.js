@@ -289,14 +289,9 @@ class ProgramScreen {
       // refuses it too); they are told who approves instead.
       const own = [p.created_by, p.submitted_by].includes(this.ctx.account?.id);
       if (this.approves && own) {
-        parts.push(
-          el(
-            'p',
-            { class: 'staff-program-own', 'data-own-program': '' },
-            icon('info', 'staff-program-own__icon'),
-            el('span', {}, t('program.ownApproval')),
-          ),
-        );
+        parts.push(this.whoDecides('program.ownApproval', { 'data-own-program': '' }));
+      } else if (this.approves && !this.inDepartment()) {
+        parts.push(this.whoDecides('program.otherApproval', { 'data-other-department': '' }));
       } else if (this.approves) {
         this.letters = checkboxField({
           id: 'program-letters',
@@ -325,7 +320,9 @@ class ProgramScreen {
     }
     if (p.status === 'active') {
       parts.push(el('p', { class: 'staff-measure' }, t('program.activeNote')));
-      if (this.approves) {
+      if (this.approves && !this.inDepartment()) {
+        parts.push(this.whoDecides('program.otherClose', { 'data-other-department': '' }));
+      } else if (this.approves) {
         parts.push(
           el('p', { class: 'staff-measure' }, t('program.closeHint')),
           row(
@@ -348,6 +345,23 @@ class ProgramScreen {
       el('h2', { class: 'section-title', id: 'program-next' }, t('program.steps')),
       parts,
       this.stepAlert,
+    );
+  }
+
+  /** Whether this staff member works for the programme's department (administrators: all). */
+  inDepartment() {
+    if (this.ctx.account?.staff_role === 'administrator') return true;
+    return this.departments.some((d) => d.code === this.program.department && d.mine);
+  }
+
+  /** Instead of a step this staff member may not take: who takes it. */
+  whoDecides(key, attributes) {
+    const department = departmentName(this.program.department, this.departments);
+    return el(
+      'p',
+      { class: 'staff-program-own', ...attributes },
+      icon('info', 'staff-program-own__icon'),
+      el('span', {}, t(key, { department })),
     );
   }
 
