@@ -2,7 +2,8 @@
 
 Each body has ``type``, ``title``, ``status``, ``detail``, ``instance`` plus our own
 members: ``title_ja``/``detail_ja`` (the API answers in Japanese and English),
-``request_id`` (to find the log line) and ``errors`` (one entry per bad field).
+``request_id`` (to find the log line) and ``errors`` (one entry per bad field); a 403 to
+staff may name what was missing: ``required_roles`` or ``required_department``.
 
 ``type`` is ``urn:todoke:problem:<kind>``, one URI per kind of error and never
 ``about:blank``: ``PROBLEM_TYPES`` below lists them (the OpenAPI document carries the list).
