@@ -54,8 +54,31 @@ class Unauthenticated(TodokeError):
     kind = "unauthenticated"
 
 
+class RequiredDepartment(msgspec.Struct, frozen=True):
+    """The department whose staff may do what was refused (named to the refused staff
+    member, so they know whom to ask)."""
+
+    code: str
+    name: str
+
+
 class Forbidden(TodokeError):
+    """A refused action. For staff, it may name what was missing: the roles that may do it
+    (``required_roles``) or the department the thing belongs to (``required_department``).
+    Residents are never told either (their refusals carry no internals)."""
+
     kind = "forbidden"
+
+    def __init__(
+        self,
+        message: Text,
+        *,
+        required_roles: tuple[str, ...] = (),
+        required_department: RequiredDepartment | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.required_roles = required_roles
+        self.required_department = required_department
 
 
 class PayloadTooLarge(TodokeError):

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from todoke.errors import Forbidden, Text
+from todoke.errors import Forbidden, RequiredDepartment, Text
 
 
 class Role(StrEnum):
@@ -87,6 +87,48 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 NOT_ALLOWED = Text("この操作の権限がありません。", "You are not allowed to do this.")
+
+# The roles as staff read them (the staff app's ``roles.*`` words), for refusals that name
+# the role an action needs. Listed from the narrowest role to the widest.
+ROLE_NAMES: dict[str, Text] = {
+    Role.SUPPORT: Text("窓口支援", "support"),
+    Role.CASEWORKER: Text("担当職員", "caseworker"),
+    Role.SUPERVISOR: Text("係長・監督者", "supervisor"),
+    Role.ADMINISTRATOR: Text("管理者", "administrator"),
+}
+
+
+def roles_with(permission: Permission) -> tuple[str, ...]:
+    """The roles that hold ``permission``, narrowest first."""
+    return tuple(role for role in ROLE_NAMES if permission in PERMISSIONS[role])
+
+
+def role_refused(permission: Permission) -> Forbidden:
+    """A staff member's role lacks ``permission``: the refusal names the roles that have it."""
+    roles = roles_with(permission)
+    return Forbidden(
+        Text(
+            "この操作には「"
+            + "」または「".join(ROLE_NAMES[r].ja for r in roles)
+            + "」の役割が必要です。",
+            "This needs the role " + " or ".join(ROLE_NAMES[r].en for r in roles) + ".",
+        ),
+        required_roles=roles,
+    )
+
+
+def department_refused(code: str, name: str) -> Forbidden:
+    """The thing belongs to a department the staff member does not work for: the refusal
+    names that department (staff see every department's name in the back office)."""
+    return Forbidden(
+        Text(
+            f"この操作は「{name}」の職員だけができます。",
+            f"Only staff of the department {code} may do this.",
+        ),
+        required_department=RequiredDepartment(code=code, name=name),
+    )
+
+
 RESIDENTS_ONLY = Text("住民のアカウントで操作してください。", "Residents only.")
 
 
@@ -115,8 +157,10 @@ class Principal(msgspec.Struct, kw_only=True):
         return self.is_staff and permission in PERMISSIONS.get(self.staff_role, frozenset())
 
     def require(self, permission: Permission) -> None:
+        """Refuse unless this account may. Staff are told which roles may; residents are
+        told nothing of the back office's roles."""
         if not self.may(permission):
-            raise Forbidden(NOT_ALLOWED)
+            raise role_refused(permission) if self.is_staff else Forbidden(NOT_ALLOWED)
 
     def require_resident(self) -> None:
         if not self.is_resident:

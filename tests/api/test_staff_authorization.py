@@ -221,7 +221,11 @@ async def _request(caller, headers, method, path, world, extra):
         ),
         "/api/staff/programs/{slug:str}": ("/api/staff/programs/flu-shot-65", None),
         "/api/staff/programs/{slug:str}/preview": ("/api/staff/programs/flu-shot-65/preview", None),
-        "/api/staff/programs/{slug:str}/submit": ("/api/staff/programs/flu-shot-65/submit", None),
+        # A programme of the callers' department (flu-shot-65 is 生活衛生課's: refused).
+        "/api/staff/programs/{slug:str}/submit": (
+            "/api/staff/programs/child-rearing-allowance/submit",
+            None,
+        ),
         "/api/staff/programs/{slug:str}/approve": ("/api/staff/programs/no-such/approve", None),
         "/api/staff/programs/{slug:str}/close": ("/api/staff/programs/no-such/close", None),
         "/api/staff/programs/{slug:str}/to-check": ("/api/staff/programs/no-such/to-check", None),

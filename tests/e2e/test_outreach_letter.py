@@ -103,7 +103,17 @@ def test_a_printed_letters_code_opens_the_prefilled_application(
     assert_no_axe_violations(page, "letters printed")
     shoot(page, "letters-staff-printed-desktop")
     page.set_viewport_size(PHONE)
+    # On a phone the batch is a card: both files side by side, nothing scrolls sideways.
+    expect(row.get_by_role("link", name=re.compile("PDFをダウンロード"))).to_be_visible()
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.staff-table-scroll')]
+              .filter((box) => box.offsetParent !== null)
+              .map((box) => [box.scrollWidth, box.clientWidth])"""
+    )
+    assert boxes and all(scroll <= client for scroll, client in boxes), boxes
+    assert_no_axe_violations(page, "letters printed (phone)")
     shoot(page, "letters-staff-printed-phone")
+    row.screenshot(path="/tmp/staff-letters-row-390.png")
     page.set_viewport_size(DESKTOP)
 
     with page.expect_download() as download:

@@ -303,6 +303,17 @@ def fits(page, width: int) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
 
 
+def no_sideways_tables(page) -> None:
+    """On a phone, every table shown is a list of cards: no box scrolls sideways."""
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.staff-table-scroll')]
+              .filter((box) => box.offsetParent !== null)
+              .map((box) => [box.scrollWidth, box.clientWidth])"""
+    )
+    assert all(scroll <= client for scroll, client in boxes), boxes
+    fits(page, PHONE["width"])
+
+
 # --- the staff dictionary ------------------------------------------------------------------
 
 
@@ -384,13 +395,21 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
     expect(row.get_by_role("button")).to_have_count(0)
     expect(row.get_by_role("link", name=receipt)).to_be_focused()
 
-    # Opening a case asks why first; the purpose is kept in the address.
+    # Opening a case asks why first, with nothing chosen for them: one click opens nothing.
     row.get_by_role("link", name=receipt).click()
     expect(page.locator("main h1")).to_have_text("申請を開く")
-    expect(page.get_by_label("閲覧の目的")).to_have_value("case_handling")
+    expect(page.get_by_label("閲覧の目的")).to_have_value("")
     expect(page.locator("main")).to_contain_text("住民本人のアプリにも表示されます")
     assert_no_axe_violations(page, "/staff/cases/:id (purpose)")
+    page.get_by_role("button", name="申請を開く").click()
+    expect(error_summary(page)).to_contain_text("閲覧の目的を選んでください")
+    expect(page.get_by_label("閲覧の目的")).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_url(re.compile(rf"/staff/cases/{case_id}$"))
+    assert_no_axe_violations(page, "/staff/cases/:id (no purpose chosen)")
     shoot(page, "staff-case-purpose-desktop")
+    page.screenshot(path="/tmp/staff-case-purpose-1280.png", full_page=True)
+    # The purpose is kept in the address.
+    page.get_by_label("閲覧の目的").select_option("case_handling")
     page.get_by_role("button", name="申請を開く").click()
     expect(page).to_have_url(re.compile(rf"/staff/cases/{case_id}\?purpose=case_handling$"))
     expect(page.locator("main h1")).to_have_text("児童扶養手当 認定請求")
@@ -490,9 +509,10 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
     expect(card).to_be_visible()
     expect(card).to_contain_text("承認")
     expect(page.locator(f'tr[data-case="{case_id}"]')).to_be_hidden()
-    fits(page, PHONE["width"])
+    no_sideways_tables(page)
     assert_no_axe_violations(page, "/staff/cases (phone)")
     shoot(page, "staff-cases-phone")
+    page.screenshot(path="/tmp/staff-queue-390.png", full_page=True)
     menu = page.get_by_role("button", name="メニュー")
     expect(nav(page).get_by_role("link", name="訂正依頼")).to_be_hidden()
     menu.click()
@@ -504,6 +524,13 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
     expect(page.get_by_role("button", name="メニュー")).to_be_focused()
 
     card.get_by_role("link", name=receipt).click()
+    expect(page.get_by_label("閲覧の目的")).to_have_value("")
+    page.get_by_role("button", name="申請を開く").click()
+    expect(error_summary(page)).to_contain_text("閲覧の目的を選んでください")
+    fits(page, PHONE["width"])
+    assert_no_axe_violations(page, "/staff/cases/:id (no purpose chosen, phone)")
+    page.screenshot(path="/tmp/staff-case-purpose-390.png", full_page=True)
+    page.get_by_label("閲覧の目的").select_option("case_handling")
     page.get_by_role("button", name="申請を開く").click()
     expect(page.locator("[data-case-status]")).to_contain_text("承認")
     fits(page, PHONE["width"])
@@ -596,6 +623,12 @@ def test_staff_open_a_resident_for_a_case_or_a_reason_and_record_a_consultation(
     expect(row).to_contain_text("窓口で本人から児童扶養手当の手続きの相談")
     assert_no_axe_violations(page, "/staff/openings")
     shoot(page, "staff-openings-desktop")
+    page.set_viewport_size(PHONE)
+    expect(row.locator("td").first).to_have_attribute("data-label", "閲覧日時")
+    no_sideways_tables(page)
+    assert_no_axe_violations(page, "/staff/openings (phone)")
+    page.screenshot(path="/tmp/staff-openings-390.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
     row.get_by_role("button", name=re.compile("^確認済みにする")).click()
     expect(row.get_by_role("button")).to_have_count(0)
     expect(row.locator("td").last).to_have_text("確認済み")
@@ -655,6 +688,14 @@ def test_staff_open_a_resident_for_a_case_or_a_reason_and_record_a_consultation(
     expect(consultations).to_contain_text("保育課に空き状況を確認して電話する")
     assert_no_axe_violations(page, "/staff/residents/:id")
     shoot(page, "staff-resident-desktop")
+    page.screenshot(path="/tmp/staff-resident-1280.png", full_page=True)
+    # On a phone the record's tables (household, applications) are cards.
+    page.set_viewport_size(PHONE)
+    expect(page.locator("#resident-applications")).to_contain_text(filed["receipt_number"])
+    no_sideways_tables(page)
+    assert_no_axe_violations(page, "/staff/residents/:id (phone)")
+    page.screenshot(path="/tmp/staff-resident-390.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
 
     # The follow-up is due (overdue, even): listed first, marked, and done with one press.
     nav(page).get_by_role("link", name="フォローアップ").click()
@@ -920,6 +961,13 @@ def test_an_administrator_imports_checks_the_audit_answers_a_correction_and_deac
     assert [c["code"] for c in codes] == ["child-support", "nursery"]
     assert_no_axe_violations(page, "/staff/accounts")
     shoot(page, "staff-accounts-desktop")
+    page.screenshot(path="/tmp/staff-accounts-1280.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    expect(card.get_by_label("保育課")).to_be_visible()
+    no_sideways_tables(page)
+    assert_no_axe_violations(page, "/staff/accounts (phone)")
+    page.screenshot(path="/tmp/staff-accounts-390.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
 
     colleague.reload()  # saving ended the colleague's sessions: sign in again
     expect(colleague.locator("main h1")).to_have_text("職員サインイン")

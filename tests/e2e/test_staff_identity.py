@@ -22,7 +22,11 @@ AUTHENTICATOR = {
     "automaticPresenceSimulation": True,
 }
 ACTIVATION_CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
-NOT_ALLOWED = "この操作の権限がありません。"
+# A refused staff member is told which roles may (the counter's roles here), not just "no".
+COUNTER_ROLES_ONLY = (
+    "この操作には「窓口支援」または「係長・監督者」または「管理者」の役割が必要です。"
+    "あなたの役割ではできません。"
+)
 
 
 def add_authenticator(page):
@@ -250,15 +254,22 @@ def test_a_caseworker_is_refused_at_the_counter(make_page, live_demo, shoot):
     page.get_by_label("住民コード").fill(registry_id(live_demo, 7))
     page.get_by_label("マイナンバーカード").check()
     page.get_by_role("button", name="本人確認を完了する").click()
-    expect(error_summary(page)).to_contain_text(NOT_ALLOWED)
+    expect(error_summary(page)).to_contain_text(COUNTER_ROLES_ONLY)
     assert_no_axe_violations(page, "/staff/counter (refused)")
     shoot(page, "staff-counter-refused-desktop")
+    page.screenshot(path="/tmp/staff-counter-refused-1280.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    expect(error_summary(page)).to_contain_text("「窓口支援」または「係長・監督者」")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_no_axe_violations(page, "/staff/counter (refused, phone)")
+    page.screenshot(path="/tmp/staff-counter-refused-390.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
 
     # Nor may a caseworker issue letters or open the administrators' screen.
     page.get_by_role("link", name="郵送コード").click()
     page.get_by_label("住民コード").fill(registry_id(live_demo, 7))
     page.get_by_role("button", name="確認コードを発行").click()
-    expect(error_summary(page)).to_contain_text(NOT_ALLOWED)
+    expect(error_summary(page)).to_contain_text(COUNTER_ROLES_ONLY)
     page.goto("/staff/invites")
     expect(page.locator("main h1")).to_have_text("管理者専用の操作です")
     assert_no_axe_violations(page, "/staff/invites (not an administrator)")

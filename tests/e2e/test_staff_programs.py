@@ -28,7 +28,7 @@ from test_staff_identity import (
     assert_no_axe_violations,
     unexpected_console_errors,
 )
-from viewports import DESKTOP
+from viewports import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -255,3 +255,109 @@ def test_a_caseworker_drafts_previews_and_submits_but_cannot_approve(make_page, 
     assert_no_axe_violations(page, "program submitted")
     shoot(page, "staff-programs-submitted")
     assert unexpected_console_errors(page) == []
+
+
+FLU = {
+    "slug": "eye-check-70",
+    "department": "health",
+    "title": {"ja": "70歳以上の眼科検診", "easy": "70さい いじょうの めの けんしん",
+              "en": "Eyes 70+"},
+    "summary": {"ja": "費用を助成します。", "easy": "おかねを だします。", "en": "Subsidised."},
+    "action": {"ja": "医療機関で受けてください。", "easy": "びょういんで うけて ください。",
+               "en": "Get a check-up."},
+    "rule": {">=": [{"var": "age"}, 70]},
+    "delivery": "inform",
+}  # fmt: skip
+
+
+def _as_staff(page, method: str, path: str, body=None) -> int:
+    """Call the API as the page's signed-in staff member (with its CSRF token)."""
+    return page.evaluate(
+        """async ([method, path, body]) => {
+          const me = await (await fetch('/api/me')).json();
+          const response = await fetch(path, {
+            method,
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+            body: body === null ? undefined : JSON.stringify(body),
+          });
+          return response.status;
+        }""",
+        [method, path, body],
+    )
+
+
+def _no_sideways_scroll(page) -> None:
+    """Every table box on the page fits its width: nothing scrolls sideways inside it."""
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.staff-table-scroll')]
+              .filter((box) => box.offsetParent !== null)
+              .map((box) => [box.scrollWidth, box.clientWidth])"""
+    )
+    assert all(scroll <= client for scroll, client in boxes), boxes
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_submitter_is_not_offered_approval_and_colleagues_are_named(
+    make_page, live_demo, shoot
+):
+    # A supervisor of 生活衛生課 drafts and submits: no approve button for them, and why.
+    drafter = staff_in(make_page, live_demo, "衛生 さくら", "supervisor", "health")
+    assert _as_staff(drafter, "PUT", "/api/staff/programs", FLU) == 200
+    assert _as_staff(drafter, "POST", "/api/staff/programs/eye-check-70/submit") == 200
+    drafter.goto("/staff/programs/eye-check-70")
+    expect(drafter.locator('[data-row="status"]')).to_contain_text("承認待ち")
+    expect(drafter.get_by_role("button", name="承認して開始する")).to_have_count(0)
+    expect(drafter.locator("[data-own-program]")).to_contain_text(
+        "あなたは承認できません。承認は、この制度の担当部署のほかの係長・監督者または管理者が行います"
+    )
+    about = drafter.locator("section[aria-labelledby=program-about]")
+    expect(drafter.locator('[data-row="created-by"] dd')).to_have_text("衛生 さくら")
+    expect(drafter.locator('[data-row="submitted-by"] dd')).to_have_text("衛生 さくら")
+    expect(about).not_to_contain_text("職員#")
+    assert_no_axe_violations(drafter, "own pending program")
+    shoot(drafter, "staff-programs-own-pending-desktop")
+    drafter.screenshot(path="/tmp/staff-program-own-1280.png", full_page=True)
+    drafter.set_viewport_size(PHONE)
+    expect(drafter.locator("[data-own-program]")).to_be_visible()
+    assert drafter.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_no_axe_violations(drafter, "own pending program (phone)")
+    drafter.screenshot(path="/tmp/staff-program-own-390.png", full_page=True)
+    assert unexpected_console_errors(drafter) == []
+
+    # A supervisor of another department is not offered the step either: told whose it is
+    # (the API refuses them, naming the department: tests/api/test_staff_refusals.py).
+    other = staff_in(make_page, live_demo, "子育て もも", "supervisor", "child-support")
+    other.goto("/staff/programs/eye-check-70")
+    expect(other.locator('[data-row="status"]')).to_contain_text("承認待ち")
+    expect(other.get_by_role("button", name="承認して開始する")).to_have_count(0)
+    expect(other.locator("[data-other-department]")).to_contain_text(
+        "この制度の担当部署は「生活衛生課」です。承認は、その部署の係長・監督者または管理者が行います。"
+    )
+    assert_no_axe_violations(other, "program of another department")
+    other.screenshot(path="/tmp/staff-program-other-1280.png", full_page=True)
+
+    # A colleague of the drafter's department approves; every step shows a name.
+    second = staff_in(make_page, live_demo, "衛生 かえで", "supervisor", "health")
+    second.goto("/staff/programs/eye-check-70")
+    expect(second.locator("[data-own-program]")).to_have_count(0)
+    second.get_by_role("button", name="承認して開始する").click()
+    second.get_by_role("dialog").get_by_role("button", name="承認して開始する").click()
+    expect(second.locator('[data-row="status"]')).to_contain_text("実施中")
+    about = second.locator("section[aria-labelledby=program-about]")
+    expect(second.locator('[data-row="created-by"] dd')).to_have_text("衛生 さくら")
+    expect(second.locator('[data-row="approved-by"] dd')).to_have_text("衛生 かえで")
+    expect(about).not_to_contain_text("職員#")
+    assert_no_axe_violations(second, "program approved by a colleague")
+    second.screenshot(path="/tmp/staff-program-names-1280.png", full_page=True)
+    second.set_viewport_size(PHONE)
+    assert_no_axe_violations(second, "program approved by a colleague (phone)")
+    second.screenshot(path="/tmp/staff-program-names-390.png", full_page=True)
+
+    # The programmes list on a phone: rows as cards, nothing scrolls sideways.
+    second.goto("/staff/programs")
+    row = second.locator('tr[data-program="eye-check-70"]')
+    expect(row).to_contain_text("実施中")
+    _no_sideways_scroll(second)
+    assert_no_axe_violations(second, "programs list (phone)")
+    second.screenshot(path="/tmp/staff-programs-list-390.png", full_page=True)
+    assert unexpected_console_errors(second) == []

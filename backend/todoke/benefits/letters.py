@@ -35,10 +35,10 @@ from todoke.audit import service as audit
 from todoke.benefits import telling
 from todoke.codes import new_code
 from todoke.db import SqlSession, json_value, read_transaction, write_transaction
-from todoke.errors import Conflict, Forbidden, NotFound, Text
+from todoke.errors import Conflict, NotFound, Text
 from todoke.identity import public as identity
 from todoke.notices import letters as printing
-from todoke.principal import NOT_ALLOWED, Principal
+from todoke.principal import Principal
 from todoke.registry import public as registry
 from todoke.settings import Settings
 
@@ -177,8 +177,7 @@ async def _program(sql: SqlSession, principal: Principal, slug: str) -> _Program
     )
     if program is None:
         raise _NO_PROGRAM
-    if not principal.in_department(program.department_id):
-        raise Forbidden(NOT_ALLOWED)
+    await registry.require_department(principal, program.department_id, sql)
     return program
 
 

@@ -81,6 +81,10 @@ class ProgramRead(msgspec.Struct, frozen=True, kw_only=True):
     created_by: int | None
     submitted_by: int | None
     approved_by: int | None
+    # The staff accounts' display names (programmes are only drafted and approved by staff).
+    created_by_name: str | None = None
+    submitted_by_name: str | None = None
+    approved_by_name: str | None = None
     activated_at: datetime | None
     closed_at: datetime | None
     figures: ProgramFigures

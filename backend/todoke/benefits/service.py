@@ -11,7 +11,8 @@ is told once; a resident who consents to matching later is matched at that write
 (``tell_on_consent``). Reading what a resident was told (``support_for``) writes nothing.
 
 Who may draft, preview, approve or close is declared on the routes (staff/designer); the
-services check only what depends on the data: the program's department.
+services check only what depends on the data: the program's department (for saving,
+submitting, approving, closing and the names to check; a refusal names the department).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
 from todoke.notices import public as notices
-from todoke.principal import NOT_ALLOWED, Principal
+from todoke.principal import Principal
 from todoke.procedures import public as procedures
 from todoke.registry import public as registry
 
@@ -148,8 +149,7 @@ async def save_draft(principal: Principal, draft: ProgramDraft) -> ProgramRead:
         department_id = codes.get(draft.department)
         if department_id is None:
             raise InvalidInput(Text("部署が見つかりません。", "Unknown department."))
-        if not principal.in_department(department_id):
-            raise Forbidden(NOT_ALLOWED)
+        await registry.require_department(principal, department_id, sql)
         if draft.procedure_slug and not await procedures.procedure_exists(
             sql, principal.municipality_id, draft.procedure_slug
         ):
@@ -344,6 +344,8 @@ async def _figures(sql: SqlSession, municipality_id: int, program: _Program) -> 
 async def _read(sql: SqlSession, municipality_id: int, slug: str) -> ProgramRead:
     program = await _latest(sql, municipality_id, slug)
     codes = {d.id: d.code for d in await registry.departments(municipality_id, sql)}
+    actors = [program.created_by, program.submitted_by, program.approved_by]
+    names = await identity.display_names({a for a in actors if a is not None}, sql)
     return ProgramRead(
         id=program.id,
         slug=program.slug,
@@ -363,6 +365,9 @@ async def _read(sql: SqlSession, municipality_id: int, slug: str) -> ProgramRead
         created_by=program.created_by,
         submitted_by=program.submitted_by,
         approved_by=program.approved_by,
+        created_by_name=names.get(program.created_by) if program.created_by else None,
+        submitted_by_name=names.get(program.submitted_by) if program.submitted_by else None,
+        approved_by_name=names.get(program.approved_by) if program.approved_by else None,
         activated_at=program.activated_at,
         closed_at=program.closed_at,
         figures=await _figures(sql, municipality_id, program),
@@ -518,8 +523,7 @@ async def persons_to_check(principal: Principal, slug: str, kind: str) -> Person
     qualify). Names are personal data: the programme's department only, audited."""
     async with read_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
-        if not principal.in_department(program.department_id):
-            raise Forbidden(NOT_ALLOWED)
+        await registry.require_department(principal, program.department_id, sql)
         where = "not_told = 'cannot_tell'" if kind == "cannot_tell" else "stopped_on IS NOT NULL"
         total = await sql.value(
             f"SELECT COUNT(*) FROM program_match WHERE program = ? AND {where}", [program.id]
@@ -568,6 +572,7 @@ def _band(born: date | None, today: date) -> str:
 async def submit(principal: Principal, slug: str) -> ProgramRead:
     async with write_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
+        await registry.require_department(principal, program.department_id, sql)
         if program.status != "draft":
             raise Conflict(Text("下書きではありません。", "Only a draft can be submitted."))
         await sql.execute(
@@ -601,8 +606,7 @@ async def approve(
                     "A second staff member must approve: not the one who drafted or submitted.",
                 )
             )
-        if not principal.in_department(program.department_id):
-            raise Forbidden(NOT_ALLOWED)
+        await registry.require_department(principal, program.department_id, sql)
         now = clock.now()
         await sql.execute(
             "UPDATE program SET status = 'closed', closed_at = ? WHERE municipality = ? "
@@ -638,6 +642,7 @@ async def approve(
 async def close(principal: Principal, slug: str) -> ProgramRead:
     async with write_transaction() as sql:
         program = await _latest(sql, principal.municipality_id, slug)
+        await registry.require_department(principal, program.department_id, sql)
         if program.status != "active":
             raise Conflict(Text("実施中ではありません。", "Only an active program closes."))
         await sql.execute(

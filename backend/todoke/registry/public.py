@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 
 from todoke.db import SqlSession, read_transaction, reading
+from todoke.errors import Forbidden
+from todoke.principal import NOT_ALLOWED, Principal, department_refused
 
 
 class HeadOfHousehold(msgspec.Struct, frozen=True):
@@ -55,6 +57,23 @@ async def departments(municipality_id: int, sql: SqlSession | None = None) -> li
     )
     async with reading(sql) as session:
         return await session.rows(DepartmentRow, query, [municipality_id])
+
+
+async def require_department(
+    principal: Principal, department_id: int | None, sql: SqlSession | None = None
+) -> None:
+    """Refuse a staff member who does not work for ``department_id``, naming it (so they
+    know whom to ask). For things whose existence a caller may know anyway: where another
+    department's thing must look like no thing at all, answer not found instead."""
+    if principal.in_department(department_id):
+        return
+    found = next(
+        (d for d in await departments(principal.municipality_id, sql) if d.id == department_id),
+        None,
+    )
+    if found is None or not principal.is_staff:
+        raise Forbidden(NOT_ALLOWED)
+    raise department_refused(found.code, found.name_ja)
 
 
 async def person_id_of(municipality_id: int, registry_id: str) -> int | None:

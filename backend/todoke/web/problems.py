@@ -2,7 +2,8 @@
 
 Each body has ``type``, ``title``, ``status``, ``detail``, ``instance`` plus our own
 members: ``title_ja``/``detail_ja`` (the API answers in Japanese and English),
-``request_id`` (to find the log line) and ``errors`` (one entry per bad field).
+``request_id`` (to find the log line) and ``errors`` (one entry per bad field); a 403 to
+staff may name what was missing: ``required_roles`` or ``required_department``.
 
 ``type`` is ``urn:todoke:problem:<kind>``, one URI per kind of error and never
 ``about:blank``: ``PROBLEM_TYPES`` below lists them (the OpenAPI document carries the list).
@@ -11,6 +12,7 @@ members: ``title_ja``/``detail_ja`` (the API answers in Japanese and English),
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -19,7 +21,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from todoke.db import is_database_unavailable
-from todoke.errors import FieldError, Text, TodokeError
+from todoke.errors import FieldError, Forbidden, RequiredDepartment, Text, TodokeError
+from todoke.principal import STAFF_ROLES
 from todoke.web.edge import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -103,6 +106,9 @@ class Problem(msgspec.Struct, omit_defaults=True):
     instance: str = ""
     request_id: str = ""
     errors: list[FieldError] = msgspec.field(default_factory=list)
+    # A staff refusal's missing role(s) or department (never in a resident's refusal).
+    required_roles: list[str] = msgspec.field(default_factory=list)
+    required_department: RequiredDepartment | None = None
 
 
 def _title(status: int) -> Text:
@@ -121,6 +127,8 @@ def problem_response(
     slug: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    required_roles: tuple[str, ...] = (),
+    required_department: RequiredDepartment | None = None,
 ) -> Response[bytes]:
     title = _title(status)
     detail = detail or title
@@ -134,6 +142,8 @@ def problem_response(
         instance=request.url.path,
         request_id=current_request_id(),
         errors=errors or [],
+        required_roles=list(required_roles),
+        required_department=required_department,
     )
     return Response(
         content=msgspec.json.encode(body),
@@ -152,8 +162,16 @@ def _todoke_error(request: Request[Any, Any, Any], exc: TodokeError) -> Response
     status = _KIND_STATUS[exc.kind]
     retry_after = getattr(exc, "retry_after", None)
     headers = {"retry-after": str(retry_after)} if retry_after else None
+    refused = exc if isinstance(exc, Forbidden) else None
     return problem_response(
-        request, status, exc.message, slug=exc.kind, errors=exc.errors, headers=headers
+        request,
+        status,
+        exc.message,
+        slug=exc.kind,
+        errors=exc.errors,
+        headers=headers,
+        required_roles=refused.required_roles if refused else (),
+        required_department=refused.required_department if refused else None,
     )
 
 
@@ -174,11 +192,26 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
                 message=Text(_GENERIC_FIELD_MESSAGE.ja + f"（{message}）", message),
             )
         )
+    missing = _MISSING_PARAMETER.match(str(exc.detail or ""))
+    if not errors and missing:
+        # Litestar names a missing required parameter only in its message: name the field,
+        # so clients show it where it belongs (a case opened without a purpose).
+        kind, name = missing.groups()
+        errors.append(
+            FieldError(
+                field=name,
+                label=Text(name, name),
+                message=Text("この項目は必須です", f"missing required {kind} parameter"),
+            )
+        )
     detail = Text(
         "送信された内容を読み取れないか、形式が正しくありません。",
         "The request could not be read or does not have the expected shape.",
     )
     return problem_response(request, 400, detail, slug="malformed", errors=errors)
+
+
+_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
 
 
 _HTTP_DETAILS: dict[int, Text] = {
@@ -306,6 +339,16 @@ def document_problem_responses(app: Any) -> None:
             "instance": text,
             "request_id": text,
             "errors": Schema(type=OpenAPIType.ARRAY, items=field_error),
+            "required_roles": Schema(
+                type=OpenAPIType.ARRAY,
+                items=Schema(type=OpenAPIType.STRING, enum=list(STAFF_ROLES)),
+                description="403 to staff: the roles that may do what was refused",
+            ),
+            "required_department": Schema(
+                type=OpenAPIType.OBJECT,
+                properties={"code": text, "name": text},
+                description="403 to staff: the department whose staff may do it",
+            ),
         },
     )
     content = {

@@ -123,17 +123,23 @@ async def audit_export(principal: Principal, since: date | None, until: date | N
         datetime(since.year, since.month, since.day, tzinfo=clock.JST) if since else None,
         datetime(until.year, until.month, until.day, tzinfo=clock.JST) if until else None,
     )
+    # Staff actors by name (colleagues, whom the administrator knows by name); a resident
+    # actor stays an account number, as before: their name is personal data.
+    names = await identity.display_names(
+        {e.actor_account for e in events if e.actor_kind == "staff" and e.actor_account}
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["id", "occurred_at", "actor_kind", "actor_account", "action", "purpose",
+        ["id", "occurred_at", "actor_kind", "actor_account", "actor_name", "action", "purpose",
          "subject_person", "subject_account", "detail", "previous_hash", "hash"]
     )  # fmt: skip
     for e in events:
         detail = e.detail if isinstance(e.detail, str) else json.dumps(e.detail, ensure_ascii=False)
+        name = names.get(e.actor_account, "") if e.actor_kind == "staff" and e.actor_account else ""
         writer.writerow(
-            [e.id, e.occurred_at.isoformat(), e.actor_kind, e.actor_account, e.action, e.purpose,
-             e.subject_person, e.subject_account, detail, e.previous_hash, e.hash]
+            [e.id, e.occurred_at.isoformat(), e.actor_kind, e.actor_account, name, e.action,
+             e.purpose, e.subject_person, e.subject_account, detail, e.previous_hash, e.hash]
         )  # fmt: skip
     await audit.record(
         municipality_id=principal.municipality_id,

@@ -15,9 +15,9 @@ import msgspec
 
 from todoke import clock
 from todoke.db import read_transaction, write_transaction
-from todoke.errors import FieldError, Forbidden, InvalidInput, NotFound, Text
+from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
-from todoke.principal import NOT_ALLOWED, Permission, Principal
+from todoke.principal import Permission, Principal
 from todoke.procedures import decisions, versions
 from todoke.procedures import public as procedures
 from todoke.procedures.schemas import Localized
@@ -219,8 +219,8 @@ async def assign(principal: Principal, application_id: int, assignee: int | None
     """Claim a case (caseworkers, for themselves) or assign it (supervisors, to a staff member
     of the case's department); ``None`` releases it."""
     case = await _case(principal, application_id)
-    if assignee not in (None, principal.account_id) and not principal.may(Permission.CASES_ASSIGN):
-        raise Forbidden(NOT_ALLOWED)
+    if assignee not in (None, principal.account_id):
+        principal.require(Permission.CASES_ASSIGN)
     async with write_transaction() as sql:
         if assignee is not None and not await identity.works_in_department(
             principal.municipality_id, assignee, case.department, sql

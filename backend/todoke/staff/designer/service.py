@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 
 from todoke.audit import service as audit
-from todoke.errors import FieldError, Forbidden, InvalidInput, Text
-from todoke.principal import NOT_ALLOWED, Principal
+from todoke.errors import FieldError, InvalidInput, Text
+from todoke.principal import Principal
 from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
 from todoke.procedures.forms import parse_schema
@@ -98,10 +98,9 @@ async def designer_publish(principal: Principal, raw: dict[str, Any]) -> Designe
     if target is None:
         raise InvalidInput(Text("部署が見つかりません。", "Unknown department code."))
     # Designers publish for their own departments, and never take over another's procedure.
-    if not principal.in_department(target) or (
-        existing is not None and not principal.in_department(existing.department)
-    ):
-        raise Forbidden(NOT_ALLOWED)
+    await registry.require_department(principal, target)
+    if existing is not None:
+        await registry.require_department(principal, existing.department)
     sort_order = existing.sort_order if existing is not None else 1000
     version = await catalogue.publish(
         principal.municipality_id, department_ids, definition, sort_order=sort_order

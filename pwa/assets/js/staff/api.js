@@ -4,12 +4,21 @@
 // Self-contained on purpose: the shared api.js serves the resident app and its error
 // shape is free to change with it.
 
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 
 const TIMEOUT_MS = 20000;
 
 export class StaffApiError extends Error {
-  constructor({ status, title = '', detail = '', detailJa = '', errors = [], requestId = '' }) {
+  constructor({
+    status,
+    title = '',
+    detail = '',
+    detailJa = '',
+    errors = [],
+    requestId = '',
+    requiredRoles = [],
+    requiredDepartment = null,
+  }) {
     super(detail || title || `HTTP ${status}`);
     this.name = 'StaffApiError';
     this.status = status; // 0: no answer (offline, timeout)
@@ -18,6 +27,9 @@ export class StaffApiError extends Error {
     this.detailJa = detailJa;
     this.errors = errors;
     this.requestId = requestId;
+    // A refusal of staff names what was missing: roles that may, or the department.
+    this.requiredRoles = requiredRoles;
+    this.requiredDepartment = requiredDepartment;
   }
 
   get offline() {
@@ -122,6 +134,13 @@ async function readProblem(response) {
         problem.detailJa = text(body.detail_ja);
         problem.requestId = text(body.request_id);
         if (Array.isArray(body.errors)) problem.errors = body.errors;
+        if (Array.isArray(body.required_roles)) {
+          problem.requiredRoles = body.required_roles.filter((role) => typeof role === 'string');
+        }
+        const department = body.required_department;
+        if (department && typeof department === 'object') {
+          problem.requiredDepartment = { code: text(department.code), name: text(department.name) };
+        }
       }
     } catch {
       // A broken error body still leaves us the status.
@@ -130,10 +149,24 @@ async function readProblem(response) {
   return new StaffApiError(problem);
 }
 
-/** What to tell staff about a failed call: the API's Japanese detail when it gave one. */
+/**
+ * What to tell staff about a failed call: for a refusal, what was missing (the roles that
+ * may, or the department whose staff may); otherwise the API's Japanese detail.
+ */
 export function problemText(error) {
   if (error instanceof StaffApiError) {
     if (error.offline) return t('errors.offline');
+    if (error.status === 403 && error.requiredRoles.length) {
+      const roles = error.requiredRoles.map((role) =>
+        t('errors.forbidden.role', {
+          role: t(has(`roles.${role}`) ? `roles.${role}` : 'roles.unknown'),
+        }),
+      );
+      return t('errors.forbidden.roles', { roles: roles.join(t('errors.forbidden.or')) });
+    }
+    if (error.status === 403 && error.requiredDepartment?.name) {
+      return t('errors.forbidden.department', { department: error.requiredDepartment.name });
+    }
     if (error.detailJa) return error.detailJa;
   }
   return t('errors.unexpected');

@@ -1,4 +1,4 @@
-// /staff/cases/:id「申請」: one case. The purpose is asked first (申請の審査 chosen), because
+// /staff/cases/:id「申請」: one case. The purpose is asked first (nothing is chosen for them), because
 // the opening is recorded with it and the resident sees it; the chosen purpose then stays in
 // the address (?purpose=) so a reload reopens the same way. Shown: the answers with where
 // each pre-filled value came from and a 「住民が変更」 flag, attachments, the timeline with
@@ -60,7 +60,6 @@ export async function mount(outlet, ctx) {
       el('h1', { class: 'page__title', 'data-i18n': 'case.openTitle' }),
       purposeForm({
         id: 'case-open',
-        purpose: 'case_handling',
         leadKey: 'purpose.caseLead',
         buttonKey: 'case.open',
         signal: ctx.signal,

@@ -154,7 +154,11 @@ class ProgramScreen {
 
   about() {
     const p = this.program;
-    const staff = (id) => (id == null ? t('program.nobody') : t('program.staffId', { id }));
+    // Colleagues by name; an id only for an account whose name the API could not give.
+    const staff = (id, name) => {
+      if (id == null) return t('program.nobody');
+      return name || t('program.staffId', { id });
+    };
     const procedure = this.procedures.find((item) => item.slug === p.procedure_slug);
     return el(
       'section',
@@ -173,9 +177,15 @@ class ProgramScreen {
           : null,
         summaryRow(t('program.department'), departmentName(p.department, this.departments)),
         summaryRow(t('program.editor.action'), p.action?.ja ?? ''),
-        summaryRow(t('program.createdBy'), staff(p.created_by)),
-        summaryRow(t('program.submittedBy'), staff(p.submitted_by)),
-        summaryRow(t('program.approvedBy'), staff(p.approved_by)),
+        summaryRow(t('program.createdBy'), staff(p.created_by, p.created_by_name), {
+          'data-row': 'created-by',
+        }),
+        summaryRow(t('program.submittedBy'), staff(p.submitted_by, p.submitted_by_name), {
+          'data-row': 'submitted-by',
+        }),
+        summaryRow(t('program.approvedBy'), staff(p.approved_by, p.approved_by_name), {
+          'data-row': 'approved-by',
+        }),
         p.activated_at
           ? summaryRow(t('program.activatedAt'), formatDateTime(p.activated_at))
           : null,
@@ -275,7 +285,14 @@ class ProgramScreen {
     }
     if (p.status === 'pending') {
       parts.push(el('p', { class: 'staff-measure' }, t('program.pendingNote')));
-      if (this.approves) {
+      // Four eyes: whoever drafted or submitted it is not offered the approval (the API
+      // refuses it too); they are told who approves instead.
+      const own = [p.created_by, p.submitted_by].includes(this.ctx.account?.id);
+      if (this.approves && own) {
+        parts.push(this.whoDecides('program.ownApproval', { 'data-own-program': '' }));
+      } else if (this.approves && !this.inDepartment()) {
+        parts.push(this.whoDecides('program.otherApproval', { 'data-other-department': '' }));
+      } else if (this.approves) {
         this.letters = checkboxField({
           id: 'program-letters',
           name: 'letters',
@@ -303,7 +320,9 @@ class ProgramScreen {
     }
     if (p.status === 'active') {
       parts.push(el('p', { class: 'staff-measure' }, t('program.activeNote')));
-      if (this.approves) {
+      if (this.approves && !this.inDepartment()) {
+        parts.push(this.whoDecides('program.otherClose', { 'data-other-department': '' }));
+      } else if (this.approves) {
         parts.push(
           el('p', { class: 'staff-measure' }, t('program.closeHint')),
           row(
@@ -326,6 +345,23 @@ class ProgramScreen {
       el('h2', { class: 'section-title', id: 'program-next' }, t('program.steps')),
       parts,
       this.stepAlert,
+    );
+  }
+
+  /** Whether this staff member works for the programme's department (administrators: all). */
+  inDepartment() {
+    if (this.ctx.account?.staff_role === 'administrator') return true;
+    return this.departments.some((d) => d.code === this.program.department && d.mine);
+  }
+
+  /** Instead of a step this staff member may not take: who takes it. */
+  whoDecides(key, attributes) {
+    const department = departmentName(this.program.department, this.departments);
+    return el(
+      'p',
+      { class: 'staff-program-own', ...attributes },
+      icon('info', 'staff-program-own__icon'),
+      el('span', {}, t(key, { department })),
     );
   }
 

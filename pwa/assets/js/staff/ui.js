@@ -3,7 +3,7 @@
 
 import { el, icon } from '../dom.js';
 import { problemReference, problemText } from './api.js';
-import { selectField } from './forms.js';
+import { clearErrors, errorSummary, selectField, showErrors } from './forms.js';
 import { applyTranslations, has, t } from './i18n.js';
 import { forgetAccount } from './session.js';
 
@@ -131,7 +131,15 @@ export function backLink(href, text) {
 }
 
 /** A table with a caption (visually hidden unless captionVisible) and header cells. */
-export function dataTable({ caption, captionVisible = false, headers, rows, className = '' }) {
+export function dataTable({
+  caption,
+  captionVisible = false,
+  headers,
+  rows,
+  className = '',
+  cards = true,
+}) {
+  if (cards) labelCells(rows, headers);
   return el(
     'div',
     {
@@ -142,7 +150,7 @@ export function dataTable({ caption, captionVisible = false, headers, rows, clas
     },
     el(
       'table',
-      { class: `staff-table ${className}`.trim() },
+      { class: `staff-table${cards ? ' staff-table--cards' : ''} ${className}`.trim() },
       el(
         'caption',
         { class: captionVisible ? 'staff-table__caption' : 'visually-hidden' },
@@ -169,10 +177,28 @@ export function dataTable({ caption, captionVisible = false, headers, rows, clas
 }
 
 /**
- * The question asked before a record is opened: why (recorded with the opening, and shown
- * to the resident). onOpen(purpose) runs on submit.
+ * Give each cell its column's name (data-label): on a phone the stylesheet shows every row
+ * as a card of name–value pairs instead of a table to scroll sideways (staff.css).
  */
-export function purposeForm({ id, purpose = 'case_handling', leadKey, buttonKey, onOpen, signal }) {
+function labelCells(rows, headers) {
+  for (const row of [rows].flat(Infinity)) {
+    if (!(row instanceof Element) || row.tagName !== 'TR') continue;
+    let column = 0;
+    for (const cell of row.children) {
+      const header = headers[column];
+      if (header && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', header.text);
+      column += cell.colSpan || 1;
+    }
+  }
+}
+
+/**
+ * The question asked before a record is opened: why (recorded with the opening, and shown
+ * to the resident). Nothing is chosen beforehand: opening without a purpose is refused here
+ * with a message, as the API refuses it. onOpen(purpose) runs on a valid submit.
+ */
+export function purposeForm({ id, purpose = null, leadKey, buttonKey, onOpen, signal }) {
+  const summary = errorSummary(`${id}-errors`);
   const form = el(
     'form',
     { class: 'form staff-purpose-form', novalidate: true, 'aria-labelledby': `${id}-title` },
@@ -183,16 +209,20 @@ export function purposeForm({ id, purpose = 'case_handling', leadKey, buttonKey,
       icon('info', 'staff-purpose-form__icon'),
       el('p', {}, t(leadKey)),
     ),
+    summary,
     selectField({
       id: `${id}-purpose`,
       name: 'purpose',
       label: t('purpose.label'),
       required: true,
-      options: PURPOSES.map((value) => ({
-        value,
-        label: t(`purpose.${value}`),
-        selected: value === purpose,
-      })),
+      options: [
+        { value: '', label: t('purpose.choose'), selected: !PURPOSES.includes(purpose) },
+        ...PURPOSES.map((value) => ({
+          value,
+          label: t(`purpose.${value}`),
+          selected: value === purpose,
+        })),
+      ],
     }),
     el(
       'div',
@@ -205,7 +235,12 @@ export function purposeForm({ id, purpose = 'case_handling', leadKey, buttonKey,
     (event) => {
       event.preventDefault();
       const chosen = form.elements.purpose.value;
-      if (PURPOSES.includes(chosen)) onOpen(chosen);
+      if (PURPOSES.includes(chosen)) {
+        clearErrors(summary, form);
+        onOpen(chosen);
+      } else {
+        showErrors(summary, form, [{ field: 'purpose', text: t('purpose.error.choose') }]);
+      }
     },
     { signal },
   );
