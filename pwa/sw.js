@@ -48,6 +48,7 @@ const PRECACHE = [
     'js/ui/install-hint.js',
     'js/ui/missing-draft.js',
     'js/ui/push-setting.js',
+    'js/ui/read-aloud.js',
     'js/ui/email-setting.js',
     'js/ui/signin.js',
     'js/ui/status.js',

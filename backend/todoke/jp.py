@@ -29,6 +29,7 @@ __all__ = [
     "normalize_postal_code",
     "normalize_text",
     "parse_date",
+    "search_terms",
     "to_katakana",
     "to_wareki",
     "to_zengin_kana",
@@ -171,15 +172,47 @@ def normalize_kana(value: str) -> str:
     )
 
 
-def fold_for_search(value: str) -> str:
-    """Fold text for search: NFKC, casefold, hiragana -> katakana, no whitespace.
+# Iteration marks repeat the character before them: 人々 = 人人, いすゞ = いすず.
+_ITERATION_MARKS = re.compile("[\u3005\u309d\u309e\u30fd\u30fe]")
+_VOICED_ITERATION_MARKS = "\u309e\u30fe"  # ゞ ヾ: the repeated kana voiced
 
-    "じゅうみんひょう", "ｼﾞｭｳﾐﾝﾋｮｳ" and "ジュウミンヒョウ" fold to the same string.
+
+def _expand_iteration_marks(value: str) -> str:
+    out: list[str] = []
+    for c in value:
+        if not _ITERATION_MARKS.fullmatch(c) or not out:
+            out.append(c)
+        elif c in _VOICED_ITERATION_MARKS:
+            base = unicodedata.normalize("NFD", out[-1])[0]
+            out.append(unicodedata.normalize("NFC", base + "\u3099"))
+        else:
+            out.append(out[-1])
+    return "".join(out)
+
+
+def fold_for_search(value: str) -> str:
+    """Fold text for search: NFKC, no invisible or control characters, casefold,
+    hiragana -> katakana, iteration marks spelled out, no long-vowel mark, no whitespace.
+
+    "じゅうみんひょう", "ｼﾞｭｳﾐﾝﾋｮｳ" and "ジュウミンヒョウ" fold to the same string; so do
+    "ひこーき" and "ひこき" (the long-vowel mark is dropped, not guessed), "人々" and "人人".
     """
-    folded = "".join(_nfkc_kana(value).casefold().split())
+    folded = _nfkc_kana(value)
+    if not folded.isprintable():
+        folded = folded.translate(_INVISIBLE_TABLE)
+    folded = "".join(folded.casefold().split())
     if _HAS_HIRAGANA.search(folded):
         folded = _translate_kana(folded, _HIRAGANA_TO_KATAKANA)
+    folded = folded.replace(_CHOONPU, "")
+    if _ITERATION_MARKS.search(folded):
+        folded = _expand_iteration_marks(folded)
     return folded
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search box, each folded (``fold_for_search``); blanks dropped."""
+    terms = (fold_for_search(word) for word in normalize_text(query).split(" "))
+    return [term for term in terms if term]
 
 
 # --- Zengin account holder names ----------------------------------------------------------

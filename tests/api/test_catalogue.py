@@ -47,6 +47,81 @@ async def test_search_is_kana_width_and_case_insensitive(client, city):
     assert (await client.get("/api/procedures", params={"q": "存在しない"})).json()["items"] == []
 
 
+async def test_search_finds_moving_however_it_is_written(client, city):
+    # Testers searched 引越し and found nothing: the keywords were not searched.
+    for query in (
+        "引越し",
+        "引っ越し",
+        "ひっこし",
+        "ひっこす",
+        "ﾋｯｺｼ",
+        "moving",
+        "Moving",
+        "てんきょ",
+    ):
+        response = await client.get("/api/procedures", params={"q": query})
+        assert response.status_code == 200, query
+        assert [i["slug"] for i in response.json()["items"]] == ["move-within-city"], query
+
+
+async def test_search_spellings_of_children_and_easy_words(client, city):
+    async def slugs(query: str) -> set[str]:
+        return {
+            i["slug"]
+            for i in (await client.get("/api/procedures", params={"q": query})).json()["items"]
+        }
+
+    children = await slugs("子ども")
+    assert {"child-allowance", "nursery-admission"} <= children
+    assert await slugs("子供") == await slugs("こども") == children
+    assert await slugs("いぬ") == await slugs("dog") == {"dog-registration"}
+    assert await slugs("じどう てあて") == {"child-allowance", "child-rearing-allowance"}
+
+
+async def test_a_search_answer_carries_the_rules_in_its_etag(client, city):
+    # A browser keeps answers and revalidates them: after new search rules (a new synonym
+    # table) the same query on the same catalogue must not be "304, keep your old list".
+    from todoke.procedures import search
+    from todoke.web.caching import variant
+
+    whole = (await client.get("/api/procedures")).headers["etag"]
+    found = await client.get("/api/procedures", params={"q": "引越し"})
+    assert found.headers["etag"] == variant(whole, "引越し", search.RULES)
+    assert found.headers["etag"] != variant(whole, "引越し")
+    again = await client.get(
+        "/api/procedures", params={"q": "引越し"}, headers={"If-None-Match": found.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+async def test_hostile_search_queries(client, city):
+    everything = (await client.get("/api/procedures")).json()["items"]
+    too_long = await client.get("/api/procedures", params={"q": "引" * 101})
+    assert too_long.status_code == 400
+    assert too_long.headers["content-type"].startswith("application/problem+json")
+    at_limit = await client.get("/api/procedures", params={"q": "引越し" * 33 + "a"})
+    assert at_limit.status_code == 200 and at_limit.json()["items"] == []
+    for blank in ("", "   ", "\u3000", "\x00", "\x1b\x07", "\u200b\u202e"):
+        response = await client.get("/api/procedures", params={"q": blank})
+        assert response.status_code == 200, repr(blank)
+        assert response.json()["items"] == everything, repr(blank)
+    for odd in ("%", "'; DROP TABLE procedure; --", "<script>", "😀", "ー々ゝ", "\\", "\x1b[31m"):
+        response = await client.get("/api/procedures", params={"q": odd})
+        assert response.status_code == 200, repr(odd)
+        assert response.json()["items"] == [], repr(odd)
+    # Bytes that are not UTF-8 (a lone surrogate, a cut sequence) arrive as U+FFFD, which
+    # no procedure contains: an empty answer, never a 500.
+    for raw in ("%ED%A0%80", "%E5%BC", "%FF"):
+        response = await client.get(f"/api/procedures?q={raw}")
+        assert response.status_code == 200, raw
+        assert response.json()["items"] == [], raw
+    # Every synonym group at once stays one quick answer.
+    from todoke.procedures.synonyms import SYNONYMS
+
+    many = " ".join(group[0] for group in SYNONYMS)[:100]
+    assert (await client.get("/api/procedures", params={"q": many})).status_code == 200
+
+
 async def test_republishing_the_same_definition_keeps_the_version(city):
     from todoke.demo.seed import seed_catalogue
     from todoke.procedures.service import get_published

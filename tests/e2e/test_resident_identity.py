@@ -707,7 +707,7 @@ def test_large_text_and_desktop(make_page, shoot):
     Authenticator(page)
     page.goto("/account")
     _main(page).get_by_role("button", name="パスキーでサインイン").wait_for()
-    assert page.evaluate("document.documentElement.dataset.textSize") == "large"
+    assert page.evaluate("document.documentElement.dataset.textSize") == "125"  # "large" was 125%
     assert _no_horizontal_scroll(page)
     _shoot_whole(page, shoot, "identity-large-signed-out")
 

@@ -174,6 +174,36 @@ def test_fold_for_search_is_kana_width_and_case_insensitive() -> None:
     assert jp.fold_for_search("じゅうみんひょう") != jp.fold_for_search("こせき")
 
 
+@pytest.mark.parametrize(
+    ("spellings", "folded"),
+    [
+        (("ひこーき", "ヒコーキ", "ﾋｺｰｷ", "ひこき"), "ヒコキ"),  # the long-vowel mark is dropped
+        (("人々", "人人"), "人人"),
+        (("いすゞ", "いすず", "イスヾ"), "イスズ"),
+        (("こゝろ", "こころ"), "ココロ"),
+        (("Moving", "ＭＯＶＩＮＧ", "mo\u200bving", "mo\x00ving", "mo ving"), "moving"),
+        (("Straße", "STRASSE"), "strasse"),  # casefold, not lower
+    ],
+)
+def test_fold_for_search_equal_spellings(spellings: tuple[str, ...], folded: str) -> None:
+    assert {jp.fold_for_search(s) for s in spellings} == {folded}
+
+
+def test_fold_for_search_of_nothing_is_empty() -> None:
+    for value in ("", "   ", "\u3000\t\n", "\x00\x07\x1b", "\u200b\ufeff", "ー"):
+        assert jp.fold_for_search(value) == "", repr(value)
+    assert jp.fold_for_search("々") == "々"  # nothing before it to repeat
+
+
+def test_search_terms_split_on_any_space_and_drop_blanks() -> None:
+    assert jp.search_terms("  じゅうみん\u3000ひょう\t Ｃｅｒｔ \x00 ") == [
+        "ジュウミン",
+        "ヒョウ",
+        "cert",
+    ]
+    assert jp.search_terms("\x00 \u200b") == []
+
+
 @given(st.text(alphabet=st.characters(min_codepoint=0x3041, max_codepoint=0x3096)))
 def test_fold_for_search_hiragana_equals_katakana(value: str) -> None:
     assert jp.fold_for_search(value) == jp.fold_for_search(jp.to_katakana(value))

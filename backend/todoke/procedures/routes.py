@@ -24,6 +24,7 @@ from todoke.procedures import (
     reading,
     resident_actions,
     resident_form,
+    search,
     service,
     uploads,
 )
@@ -80,7 +81,8 @@ class ProcedureController(Controller):
     ) -> Response[ProcedureList]:
         catalogue = await service.published_catalogue(municipality.id)
         found = ProcedureList(items=await service.list_published(municipality.id, q))
-        return revalidated(request, found, variant(catalogue.etag, q))
+        # The search rules are part of a search's ETag: new rules, new answers.
+        return revalidated(request, found, variant(catalogue.etag, q, search.RULES if q else ""))
 
     @get(
         "/{slug:str}",

@@ -6,9 +6,10 @@ from typing import Any
 
 import msgspec
 
-from todoke import clock, jp, published
+from todoke import clock, published
 from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import NotFound, Text
+from todoke.procedures import search
 from todoke.procedures.schemas import (
     DepartmentRef,
     Localized,
@@ -78,18 +79,6 @@ async def publish(
     return version
 
 
-def _matches(summary: ProcedureSummary, folded_query: str) -> bool:
-    haystack = (
-        summary.title.ja,
-        summary.title.easy,
-        summary.title.en,
-        summary.summary.ja,
-        summary.department.name.ja,
-        *summary.keywords,
-    )
-    return any(folded_query in jp.fold_for_search(text) for text in haystack)
-
-
 async def department_refs(sql: SqlSession, municipality_id: int) -> dict[int, DepartmentRef]:
     """The municipality's departments as the API names them, by id."""
     return {
@@ -148,10 +137,8 @@ async def _load_published(municipality_id: int) -> list[ProcedureSummary]:
 
 async def list_published(municipality_id: int, query: str = "") -> list[ProcedureSummary]:
     """Published procedures of the municipality in catalogue order; ``query`` matches
-    titles, summaries and keywords regardless of kana, width and case."""
-    summaries = (await published_catalogue(municipality_id)).value
-    folded = jp.fold_for_search(query) if query else ""
-    return [s for s in summaries if _matches(s, folded)] if folded else summaries
+    titles, summaries, departments and keywords in every language (see search.py)."""
+    return search.search((await published_catalogue(municipality_id)).value, query)
 
 
 async def get_published(municipality_id: int, slug: str) -> ProcedureSummary:

@@ -16,6 +16,7 @@ import { createRouter } from './router.js';
 import { notFoundRoute, routes } from './routes.js';
 import * as errorScreen from './screens/error.js';
 import { registerServiceWorker } from './sw-update.js';
+import { setUpPageReading, stopReading } from './ui/read-aloud.js';
 
 const MUNICIPALITY_KEY = 'todoke.municipality';
 // Set by push.js when the resident turned notifications on here; read without loading it.
@@ -54,12 +55,18 @@ document.querySelector('.skip-link')?.addEventListener('click', (event) => {
 // keeps only the link, and the notice is marked read once the session is known.
 const openedNotice = takeReadParameter();
 
+// Read aloud, in the header of every screen: it reads <main>, and stops on a new screen.
+setUpPageReading(document.querySelector('[data-read-aloud]'), document.getElementById('main'));
+
 const router = createRouter({
   routes,
   notFound: notFoundRoute,
   errorScreen,
   outlet: document.getElementById('main'),
-  onRouteChange: markCurrentNav,
+  onRouteChange: (route, url) => {
+    stopReading();
+    markCurrentNav(route, url);
+  },
 });
 await router.start();
 

@@ -25,6 +25,8 @@ function setAttributes(node, attributes) {
 const ICONS = {
   search: ['circle:11,11,7', 'M16.2 16.2 21 21'],
   chevronRight: ['M9 5.5 15.5 12 9 18.5'],
+  speaker: ['M4 9.5h3.5L12 5.5v13l-4.5-4H4z', 'M15.5 9a4 4 0 0 1 0 6M18 6.5a7.5 7.5 0 0 1 0 11'],
+  stop: ['M7 7h10v10H7z'],
   online: ['circle:12,12,9', 'm7.8 12.3 3 3 5.6-6.4'],
   booking: ['M4 6.5h16V20H4z', 'M4 10.5h16M8.5 3.5v5M15.5 3.5v5M8 14h3M13 14h3M8 17h3'],
   interview: ['M3.5 5.5h13v9h-7l-4 3.5v-3.5h-2z', 'M16.5 9h4v8.5h-2V20l-3-2.5H11'],

@@ -1,21 +1,33 @@
 // Display preferences kept on this device: text size (language lives in i18n.js).
 
-export const TEXT_SIZES = ['standard', 'large'];
+// Percent of the standard size, up to 200% (WCAG 1.4.4: text resizes to 200% without
+// loss of content or function, and the app's own setting goes as far).
+export const TEXT_SIZES = ['100', '125', '150', '175', '200'];
+const STANDARD = '100';
 const STORAGE_KEY = 'todoke.textSize';
+// What earlier versions saved: "large" was 125%.
+const EARLIER_NAMES = new Map([
+  ['standard', '100'],
+  ['large', '125'],
+]);
 
-/** The saved text size, "standard" unless "large" was chosen. */
+function known(size) {
+  const value = EARLIER_NAMES.get(size) ?? size;
+  return TEXT_SIZES.includes(value) ? value : STANDARD;
+}
+
+/** The saved text size ("100" … "200"), "100" unless another was chosen. */
 export function textSize() {
   try {
-    const saved = localStorage.getItem(STORAGE_KEY);
-    return TEXT_SIZES.includes(saved) ? saved : 'standard';
+    return known(localStorage.getItem(STORAGE_KEY));
   } catch {
-    return 'standard';
+    return STANDARD;
   }
 }
 
 /** Apply a text size at once (html[data-text-size] scales the type tokens) and save it. */
 export function setTextSize(size) {
-  const value = TEXT_SIZES.includes(size) ? size : 'standard';
+  const value = known(size);
   applyTextSize(value);
   try {
     localStorage.setItem(STORAGE_KEY, value);
@@ -26,6 +38,7 @@ export function setTextSize(size) {
 
 export function applyTextSize(size = textSize()) {
   const root = document.documentElement;
-  if (size === 'large') root.dataset.textSize = 'large';
-  else delete root.dataset.textSize;
+  const value = known(size);
+  if (value === STANDARD) delete root.dataset.textSize;
+  else root.dataset.textSize = value;
 }

@@ -6,6 +6,7 @@ import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { loadMe, sessionEnded } from '../session.js';
 import { dateTimeValue } from '../ui/feedback.js';
+import { readAloudButton, stopReading } from '../ui/read-aloud.js';
 import { signInPrompt } from '../ui/signin.js';
 import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
 
@@ -107,10 +108,17 @@ export async function mount(outlet, ctx) {
       icon('chevronRight', 'inbox-item__chevron'),
     );
     const link = safeAppLink(item.link);
+    const title = toggle.querySelector('.inbox-item__title');
+    const text = localize(el('p', { class: 'inbox-item__text' }), item.body);
+    // Reads this notice only, in the language it is shown in.
+    const reader = readAloudButton(() => `${title.textContent}\n${text.textContent}`, {
+      startKey: 'readAloud.notice',
+    });
     const body = el(
       'div',
       { class: 'inbox-item__body', id: bodyId, hidden: true },
-      localize(el('p', { class: 'inbox-item__text' }), item.body),
+      el('p', { class: 'inbox-item__read' }, reader),
+      text,
       link
         ? el('p', {}, el('a', { class: 'link', href: link, 'data-i18n': 'inbox.openLink' }))
         : null,
@@ -129,6 +137,7 @@ export async function mount(outlet, ctx) {
         const open = toggle.getAttribute('aria-expanded') !== 'true';
         toggle.setAttribute('aria-expanded', String(open));
         body.hidden = !open;
+        if (!open) stopReading(reader);
         if (!open || read) return;
         read = true;
         try {

@@ -1,10 +1,13 @@
 // The municipality's procedures as cards. Two variants share this module:
 //   home   ("/")            heading, a lead line, a link to search, the way to support
 //                           (signed in: the timeline — what to do, what is due — and
-//                           あなたが受けられる支援; signed out: an invitation
-//                           to sign in or create an account, and the anonymous check
+//                           あなたが受けられる支援; signed out: an invitation to sign in
+//                           or create an account, and the anonymous check
 //                           受けられる支援をしらべる), the list
-//   search ("/procedures")  heading, a keyword box filtering the list as you type (?q=)
+//   search ("/procedures")  heading, a keyword box searching as you type (?q=); the
+//                           server searches (GET /api/procedures?q=), so keywords,
+//                           every language and synonyms (引越し/ひっこし) count, and the
+//                           folding rules live in one place (backend procedures/search.py)
 
 import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
@@ -21,7 +24,10 @@ const ONLINE_MODES = new Map([
 ]);
 
 const FRESH_MS = 5 * 60 * 1000;
-const COUNT_ANNOUNCE_DELAY_MS = 500;
+// Ask the server once typing pauses, not per keystroke; the count (a live region) follows.
+const SEARCH_DELAY_MS = 300;
+// The server's limit for q (procedures/routes.py): longer never reaches it.
+const QUERY_MAX_LENGTH = 100;
 let cached = null;
 
 /** The procedure list, shared by both variants for a few minutes. */
@@ -38,6 +44,12 @@ function loadProcedures({ refresh = false } = {}) {
   return cached.promise;
 }
 
+/** The procedures the server finds for query (the HTTP cache revalidates by ETag). */
+async function searchProcedures(query, signal) {
+  const body = await getJSON(`/api/procedures?q=${encodeURIComponent(query)}`, { signal });
+  return Array.isArray(body?.items) ? body.items.filter((item) => item && item.slug) : [];
+}
+
 export function mount(outlet, ctx) {
   const isSearch = ctx.props.variant === 'search';
   const results = el('div', { class: 'results', tabindex: '-1' });
@@ -47,9 +59,15 @@ export function mount(outlet, ctx) {
     el('h1', { class: 'page__title', 'data-i18n': isSearch ? 'procedures.title' : 'home.title' }),
   );
 
-  let query = isSearch ? (ctx.query.get('q') ?? '') : '';
-  let items = null;
+  let query = isSearch ? (ctx.query.get('q') ?? '').slice(0, QUERY_MAX_LENGTH) : '';
+  let shown = null;
   let searchParts = null;
+  let searchTimer = 0;
+  let pending = null;
+  ctx.signal.addEventListener('abort', () => {
+    clearTimeout(searchTimer);
+    pending?.abort();
+  });
 
   if (isSearch) {
     searchParts = searchForm(query);
@@ -59,7 +77,9 @@ export function mount(outlet, ctx) {
       () => {
         query = searchParts.input.value;
         syncQueryToUrl(query);
-        showItems({ announceCount: true });
+        searchParts.clear.toggleAttribute('hidden', query.trim() === '');
+        clearTimeout(searchTimer);
+        searchTimer = setTimeout(() => fetchAndShow(), SEARCH_DELAY_MS);
       },
       { signal: ctx.signal },
     );
@@ -93,15 +113,8 @@ export function mount(outlet, ctx) {
   page.append(results);
   outlet.append(page);
 
-  let countTimer = 0;
-  ctx.signal.addEventListener('abort', () => clearTimeout(countTimer));
-
-  function showItems({ announceCount = false } = {}) {
-    if (!items) return;
-    const shown = isSearch ? filterProcedures(items, query) : items;
-    searchParts?.clear.toggleAttribute('hidden', query.trim() === '');
-
-    if (items.length === 0) {
+  function showItems(searched) {
+    if (shown.length === 0 && !searched) {
       results.replaceChildren(
         emptyState({ titleKey: 'procedures.empty.title', bodyKey: 'procedures.empty.body' }),
       );
@@ -116,7 +129,7 @@ export function mount(outlet, ctx) {
         emptyState({
           titleKey: 'procedures.noResults.title',
           bodyKey: 'procedures.noResults.body',
-          params: { query: query.trim() },
+          params: { query: searched },
           action: clear,
         }),
       );
@@ -132,27 +145,33 @@ export function mount(outlet, ctx) {
     applyTranslations(results);
 
     if (searchParts) {
-      // The count is a live region: update it once typing pauses, not per keystroke.
-      clearTimeout(countTimer);
-      const update = () => {
-        searchParts.count.dataset.i18nParams = JSON.stringify({ count: shown.length });
-        searchParts.count.setAttribute('data-i18n', 'procedures.count');
-        applyTranslations(searchParts.count);
-      };
-      if (announceCount) countTimer = setTimeout(update, COUNT_ANNOUNCE_DELAY_MS);
-      else update();
+      searchParts.count.dataset.i18nParams = JSON.stringify({ count: shown.length });
+      searchParts.count.setAttribute('data-i18n', 'procedures.count');
+      applyTranslations(searchParts.count);
     }
   }
 
+  /** The whole list (home, an empty box) or the server's answer for the box's words. A
+   * newer search cancels an older one; cards already shown stay until the answer comes. */
   async function fetchAndShow({ refresh = false } = {}) {
+    pending?.abort();
+    const controller = new AbortController();
+    pending = controller;
+    const searched = isSearch ? query.trim() : '';
     results.setAttribute('aria-busy', 'true');
-    results.replaceChildren(loadingCards({ labelKey: 'procedures.loading' }));
-    applyTranslations(results);
+    if (shown === null || refresh) {
+      results.replaceChildren(loadingCards({ labelKey: 'procedures.loading' }));
+      applyTranslations(results);
+    }
+    let found;
     try {
-      items = await loadProcedures({ refresh });
+      found = searched
+        ? await searchProcedures(searched, controller.signal)
+        : await loadProcedures({ refresh });
     } catch (error) {
-      if (ctx.signal.aborted) return;
+      if (controller.signal.aborted || ctx.signal.aborted) return;
       results.removeAttribute('aria-busy');
+      shown = null;
       results.replaceChildren(
         errorPanel({
           titleKey: 'procedures.error.title',
@@ -166,9 +185,10 @@ export function mount(outlet, ctx) {
       applyTranslations(results);
       return;
     }
-    if (ctx.signal.aborted) return;
+    if (controller.signal.aborted || ctx.signal.aborted) return;
     results.removeAttribute('aria-busy');
-    showItems();
+    shown = found;
+    showItems(searched);
   }
 
   fetchAndShow();
@@ -240,6 +260,7 @@ function searchForm(initialQuery) {
     name: 'q',
     autocomplete: 'off',
     enterkeyhint: 'search',
+    maxlength: String(QUERY_MAX_LENGTH),
     'aria-describedby': 'procedure-search-hint',
   });
   input.value = initialQuery;
@@ -267,7 +288,7 @@ function searchForm(initialQuery) {
       clear,
     ]),
   );
-  // Filtering happens as you type; Enter only closes the phone keyboard.
+  // Searching happens as you type; Enter only closes the phone keyboard.
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     input.blur();
@@ -315,36 +336,6 @@ function procedureCard(item) {
         )
       : null,
   );
-}
-
-/**
- * Procedures whose title, summary or department (in any language) contain every word of
- * the query. Width, case and katakana/hiragana are folded, spaces ignored, so
- * "ｼﾞｭｳﾐﾝ", "じゅうみん" and "ジュウミン" find the same card.
- */
-export function filterProcedures(items, query) {
-  const terms = query.normalize('NFKC').split(/\s+/).map(foldForSearch).filter(Boolean);
-  if (terms.length === 0) return items;
-  return items.filter((item) => {
-    const haystack = foldForSearch(
-      [item.title, item.summary, item.department?.name].flatMap(allLanguageTexts).join('\n'),
-    );
-    return terms.every((term) => haystack.includes(term));
-  });
-}
-
-function allLanguageTexts(value) {
-  if (typeof value === 'string') return [value];
-  if (value && typeof value === 'object') return Object.values(value).filter((v) => typeof v === 'string');
-  return [];
-}
-
-function foldForSearch(text) {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\u30a1-\u30f6]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0x60))
-    .replace(/\s+/g, '');
 }
 
 function syncQueryToUrl(query) {
