@@ -617,6 +617,68 @@ ASKED_APPLICATION = application_read(
     ],
 )
 
+# Home's timeline: a request to answer, a draft's last day, the 現況届 window, one under way,
+# one unread notice.
+TIMELINE = {
+    "items": [
+        {
+            "kind": "action",
+            "what": "info_requested",
+            "title": PROCEDURE["title"],
+            "status_label": L("追加の情報の依頼", "ついかの じょうほう", "More information"),
+            "at": iso(NOW - timedelta(hours=3)),
+            "due": None,
+            "link": "/applications/9003",
+            "opens": None,
+        },
+        {
+            "kind": "deadline",
+            "what": "draft_expires",
+            "title": L("転居届", "ひっこしの とどけ", "Notice of moving"),
+            "status_label": None,
+            "at": iso(NOW),
+            "due": "2026-12-11",
+            "link": f"/procedures/{SLUG}/apply?draft=77",
+            "opens": None,
+        },
+        {
+            "kind": "deadline",
+            "what": "status_report",
+            "title": L(
+                "児童扶養手当の現況届",
+                "じどう ふよう てあての げんきょうとどけ",
+                "Child-rearing allowance: the annual status report",
+            ),
+            "status_label": None,
+            "at": "2027-08-01T00:00:00+09:00",
+            "due": "2027-08-31",
+            "link": "/support",
+            "opens": "2027-08-01",
+        },
+        {
+            "kind": "application",
+            "what": "in_progress",
+            "title": PROCEDURE["title"],
+            "status_label": L("審査中", "しらべて いる", "In review"),
+            "at": iso(NOW - timedelta(days=1)),
+            "due": None,
+            "link": "/applications/9001",
+            "opens": None,
+        },
+        {
+            "kind": "notice",
+            "what": "notice",
+            "title": L("申請を受け付けました", "しんせいを うけつけました", "Application received"),
+            "status_label": None,
+            "at": iso(NOW - timedelta(days=1)),
+            "due": None,
+            "link": "/inbox",
+            "opens": None,
+        },
+    ],
+    "unread_notices": 1,
+}
+
 SUMMARIES = [
     {
         "id": 9001,
@@ -814,6 +876,8 @@ class MockApi:
                     "blockers": ["sign_in"],
                 }
             return 200, form
+        if (m, p) == ("GET", "/api/me/timeline"):
+            return 200, TIMELINE
         if (m, p) == ("GET", "/api/drafts"):
             return 200, {"items": self.drafts}
         if (m, p) == ("POST", "/api/drafts"):
@@ -1697,3 +1761,45 @@ def test_a_filing_waiting_on_the_device_is_sent_at_start_and_marked_in_the_list(
     assert posts and {c.headers.get("idempotency-key") for c in posts} == {key}
     _shoot(page, shoot, "applications-waiting-phone")
     _check_console(page, seen, api, aborted=len(api.find("POST", "/api/applications")))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_home_shows_what_to_do_and_what_is_due_first(make_page, shoot, viewport):
+    """Issue 15: home's timeline, signed in: the department's request first, then the draft's
+    last day and the 現況届 window, what goes on, the unread notice — each a link, in every
+    language."""
+    size = "phone" if viewport is PHONE else "desktop"
+    page = make_page(viewport)
+    seen = _watch(page)
+    api = MockApi(page)
+    page.goto("/")
+    timeline = page.locator(".home-timeline")
+    expect(timeline.get_by_role("heading", name="あなたのやること・予定")).to_be_visible()
+    lines = timeline.locator(".home-timeline__item")
+    expect(lines).to_have_count(5)
+    expect(lines.nth(0)).to_contain_text("担当課から追加の情報を求められています")
+    expect(lines.nth(0).get_by_role("link")).to_have_attribute("href", "/applications/9003")
+    expect(lines.nth(1)).to_contain_text("期限：2026年12月11日")
+    expect(lines.nth(2)).to_contain_text("提出期間：2027年8月1日〜2027年8月31日")
+    expect(lines.nth(3)).to_contain_text("審査中")
+    expect(lines.nth(4)).to_contain_text("申請を受け付けました")
+    _axe(page, f"home-timeline-{size}")
+    _shoot(page, shoot, f"home-timeline-ja-{size}")
+
+    page.evaluate("localStorage.setItem('todoke.lang', 'en')")
+    page.reload()
+    expect(timeline.get_by_role("heading", name="Your to-dos and dates")).to_be_visible()
+    expect(lines.nth(0)).to_contain_text("The department asks you for more information")
+    expect(lines.nth(1)).to_contain_text("By 11 December 2026")
+    expect(lines.nth(2)).to_contain_text("From 1 August 2027 to 31 August 2027")
+    _shoot(page, shoot, f"home-timeline-en-{size}")
+
+    page.evaluate("localStorage.setItem('todoke.lang', 'easy')")
+    page.reload()
+    expect(lines.nth(0)).to_contain_text("やくしょが もっと しりたい ことが あります")
+    _axe(page, f"home-timeline-easy-{size}")
+    _shoot(page, shoot, f"home-timeline-easy-{size}")
+
+    lines.nth(0).get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/applications/9003$"))
+    _check_console(page, seen, api)
