@@ -17,17 +17,18 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from todoke import clock
 from todoke.audit import service as audit_service
-from todoke.audit.schemas import AccessLogEntry
 from todoke.codes import b64url_decode
 from todoke.errors import (
     InvalidInput,
     Text,
     TooManyRequests,
 )
+from todoke.identity import access_log as access_log_service
 from todoke.identity import delegations, passkeys, service
 from todoke.identity.auth import session_cookie_name
 from todoke.identity.ratelimit import check, hit, rate_limit
 from todoke.identity.schemas import (
+    AccessLogEntry,
     AccountRead,
     CeremonyData,
     ConsentChange,
@@ -491,7 +492,7 @@ class MeController(Controller):
 
     @get("/access-log", operation_id="getAccessLog", summary="Who did what with my data, and why")
     async def access_log(self, principal: NamedDependency[Principal]) -> list[AccessLogEntry]:
-        return await audit_service.events_about(principal.person_id, principal.account_id)
+        return await access_log_service.access_log(principal)
 
 
 class DelegationController(Controller):
