@@ -48,6 +48,7 @@ const PRECACHE = [
     'js/ui/email-setting.js',
     'js/ui/signin.js',
     'js/ui/status.js',
+    'js/screens/access-log.js',
     'js/screens/account.js',
     'js/screens/activate.js',
     'js/screens/amend.js',

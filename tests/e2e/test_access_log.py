@@ -1,0 +1,176 @@
+"""Issue 15, "promises kept": the staff screens promise that an opening of a resident's
+record is shown in the resident's own app. A staff member at the counter opens a
+resident's record on a written reason; the resident finds it on「わたしの情報を見た記録」
+(reached from the account screen): when (in the Japanese era), who (the role, never the
+staff member's name), which department, what and why (the kind of reason, never the
+words the staff member wrote), in Japanese, plain Japanese and English, at phone and
+desktop size, with no axe violations.
+
+Screenshots go to var/screenshots/access-log-*.png (or TODOKE_SCREENSHOT_DIR).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_resident_identity import (
+    Authenticator,
+    _activation_code,
+    _check_console,
+    _person,
+    _say,
+    _shoot_whole,
+    _sign_up,
+    _watch_http_errors,
+    _without_autofill,
+)
+from test_staff_identity import add_authenticator, assert_no_axe_violations
+from viewports import DESKTOP, PHONE
+
+pytestmark = pytest.mark.browser
+
+STAFF_NAME = "窓口 記録子"
+REASON = "本人から電話で手当の手続きについて問い合わせがあった"
+
+
+def _staff_at_the_counter(make_page, live_demo):
+    """Counter support staff of 市民課, signed in at /staff."""
+    output = live_demo.todoke(
+        "create-staff", STAFF_NAME, "--role", "support", "--department", "citizens"
+    ).stdout
+    link = output.strip().splitlines()[-1].strip()
+    assert link.startswith(f"{live_demo.url}/staff/invite#"), output
+    page = make_page(DESKTOP)
+    add_authenticator(page)
+    page.goto(link)
+    page.get_by_role("button", name="パスキーを作成して登録").click()
+    page.wait_for_url(f"{live_demo.url}/staff")
+    expect(page.locator("main h1")).to_have_text("職員メニュー")
+    return page
+
+
+def _open_on_a_reason(staff, registry_id: str) -> None:
+    staff.goto(f"/staff/residents/{registry_id}")
+    expect(staff.locator("main h1")).to_have_text("住民の記録を開く")
+    staff.get_by_label("上のどれにも当たらない（理由を書く）").check()
+    staff.get_by_label("理由の種類").select_option("resident_inquiry")
+    staff.get_by_label("理由", exact=True).fill(REASON)
+    staff.get_by_role("button", name="記録を開く").click()
+    expect(staff.locator("main")).to_contain_text("この閲覧は「理由による閲覧")
+
+
+def _entries(page):
+    return page.locator("main .access-log__entry")
+
+
+def _in(page, language: str) -> None:
+    page.evaluate(f"localStorage.setItem('todoke.lang', '{language}')")
+    page.reload()
+
+
+def test_the_resident_sees_who_opened_their_record_and_why(live_demo, make_page, shoot):
+    person = _person(live_demo, 23)
+    page = make_page(PHONE)
+    _without_autofill(page)
+    http_errors = _watch_http_errors(page)
+    Authenticator(page)
+    main = page.locator("main")
+
+    # Before anything happened: the empty state says what will appear here.
+    _sign_up(page, "きろく")
+    page.goto("/account/access-log")
+    expect(main.locator("h1")).to_have_text("わたしの情報を見た記録")
+    _say(page, "まだ記録はありません")
+    expect(main).to_contain_text("日時・部署・目的が表示されます")
+    assert_no_axe_violations(page, "/account/access-log (empty)")
+    _shoot_whole(page, shoot, "access-log-1-empty-phone")
+
+    # Verified by the letter's code: the resident's own steps, but no staff opening yet.
+    code = _activation_code(live_demo, person["registry_id"])
+    page.goto("/account/verify")
+    main.get_by_role("textbox", name="確認コード").fill(code)
+    main.get_by_role("button", name="確認する", exact=True).click()
+    _say(page, "本人確認ができました")
+
+    # Staff at the counter open the record on a written reason.
+    staff = _staff_at_the_counter(make_page, live_demo)
+    _open_on_a_reason(staff, person["registry_id"])
+
+    # The resident reaches the log from the account screen.
+    page.goto("/account")
+    link = main.get_by_role("link", name=re.compile("わたしの情報を見た記録"))
+    expect(link).to_contain_text("市の職員がいつ、なぜ、あなたの記録を開いたかを見る")
+    link.scroll_into_view_if_needed()
+    shoot(page, "access-log-account-link-phone")
+    link.click()
+    page.wait_for_url(re.compile(r"/account/access-log$"))
+    expect(_entries(page)).to_have_count(1)
+    entry = _entries(page).first
+    expect(entry.locator("h2")).to_have_text("あなたの記録を開きました")
+    expect(entry).to_contain_text("市の職員（窓口支援）")
+    expect(entry).to_contain_text("市民課")
+    expect(entry).to_contain_text("理由を書いて開きました（上司が確認します）")
+    expect(entry).to_contain_text("理由の種類：あなたからの問い合わせ")
+    expect(entry.locator("time")).to_contain_text(re.compile(r"^令和(元|\d+)年\d+月\d+日"))
+    text = main.inner_text()
+    assert STAFF_NAME not in text and REASON not in text
+    assert "resident.viewed" not in text and "resident_inquiry" not in text
+    expect(main).to_contain_text("1件")
+    assert_no_axe_violations(page, "/account/access-log (staff)")
+    _shoot_whole(page, shoot, "access-log-2-staff-phone")
+
+    # Everything: the resident's own verification and the letter, in words too.
+    main.get_by_label("すべて").check()
+    expect(entry).to_be_attached()
+    expect(main).to_contain_text("本人確認が済みました")
+    expect(main).to_contain_text("確認コードの手紙を出しました")
+    expect(main.locator('.access-log__entry[data-actor="you"]').first).to_contain_text("あなた")
+    assert_no_axe_violations(page, "/account/access-log (all)")
+    _shoot_whole(page, shoot, "access-log-3-all-phone")
+    page.set_viewport_size(DESKTOP)
+    main.get_by_label("職員によるもの").check()
+    expect(_entries(page)).to_have_count(1)
+    assert_no_axe_violations(page, "/account/access-log (desktop)")
+    shoot(page, "access-log-4-desktop")
+
+    # Plain Japanese and English: every part in words of that language.
+    _in(page, "easy")
+    expect(main.locator("h1")).to_have_text("わたしの じょうほうを みた きろく")
+    entry = _entries(page).first
+    expect(entry.locator("h2")).to_have_text("あなたの きろくを みました")
+    expect(entry).to_contain_text("しの しょくいん（まどぐち）")
+    expect(entry).to_contain_text("しみんか")
+    expect(entry).to_contain_text("りゆうの しゅるい：あなたからの しつもん")
+    assert_no_axe_violations(page, "/account/access-log (easy)")
+    shoot(page, "access-log-5-easy-desktop")
+    page.set_viewport_size(PHONE)
+    _shoot_whole(page, shoot, "access-log-6-easy-phone")
+
+    _in(page, "en")
+    expect(main.locator("h1")).to_have_text("Who looked at my information")
+    entry = _entries(page).first
+    expect(entry.locator("h2")).to_have_text("Opened your record")
+    expect(entry).to_contain_text("City staff (counter support)")
+    expect(entry).to_contain_text("Citizens Division")
+    expect(entry).to_contain_text("Kind of reason: your own inquiry")
+    expect(main).to_contain_text("1 entry")
+    assert_no_axe_violations(page, "/account/access-log (en)")
+    _shoot_whole(page, shoot, "access-log-7-en-phone")
+    page.set_viewport_size(DESKTOP)
+    shoot(page, "access-log-8-en-desktop")
+
+    # axe resolves app.css's @import against the page's address (a 404, not the app's).
+    _check_console(page, http_errors, (r"404 GET /tokens\.css",))
+
+
+def test_signed_out_the_log_asks_to_sign_in(make_page, shoot):
+    page = make_page(PHONE)
+    _without_autofill(page)
+    page.goto("/account/access-log")
+    main = page.locator("main")
+    expect(main.locator("h1")).to_have_text("わたしの情報を見た記録")
+    _say(page, "パスキーでサインインしてください")
+    assert_no_axe_violations(page, "/account/access-log (signed out)")
+    _shoot_whole(page, shoot, "access-log-0-signed-out-phone")
