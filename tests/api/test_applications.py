@@ -700,6 +700,11 @@ async def test_a_delegate_files_for_the_principal(client, hanako, client_for, ap
     assert filed.json()["channel"] == "proxy"
     mine = (await resident.get("/api/applications")).json()["items"]
     assert [a["id"] for a in mine] == [filed.json()["id"]]
+    # The delegate is verified: the principal's notice names them by the registry (the
+    # agent, registry 2000000000, is also 佐藤 花子), never by their nickname.
+    told = (await resident.get("/api/me/inbox")).json()["items"][0]["body"]
+    assert "代理人 佐藤 花子 さん" in told["ja"] and "はなこ" not in str(told)
+    assert filed.json()["filed_by_name"] == "佐藤 花子"
 
     delegation_id = accepted.json()["id"]
     assert (

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
+from soft_authenticator import SoftAuthenticator
 from test_resident_identity import (
     Authenticator,
     _activation_code,
@@ -26,6 +28,7 @@ from test_resident_identity import (
     _watch_http_errors,
     _without_autofill,
 )
+from test_staff_backoffice import Resident, single_parent
 from test_staff_identity import add_authenticator, assert_no_axe_violations
 from viewports import DESKTOP, PHONE
 
@@ -35,14 +38,14 @@ STAFF_NAME = "窓口 記録子"
 REASON = "本人から電話で手当の手続きについて問い合わせがあった"
 
 
-def _staff_at_the_counter(make_page, live_demo):
-    """Counter support staff of 市民課, signed in at /staff."""
+def _staff(make_page, live_demo, name: str, role: str, department: str, viewport=DESKTOP):
+    """Staff of one department, signed in at /staff."""
     output = live_demo.todoke(
-        "create-staff", STAFF_NAME, "--role", "support", "--department", "citizens"
+        "create-staff", name, "--role", role, "--department", department
     ).stdout
     link = output.strip().splitlines()[-1].strip()
     assert link.startswith(f"{live_demo.url}/staff/invite#"), output
-    page = make_page(DESKTOP)
+    page = make_page(viewport)
     add_authenticator(page)
     page.goto(link)
     page.get_by_role("button", name="パスキーを作成して登録").click()
@@ -95,7 +98,7 @@ def test_the_resident_sees_who_opened_their_record_and_why(live_demo, make_page,
     _say(page, "本人確認ができました")
 
     # Staff at the counter open the record on a written reason.
-    staff = _staff_at_the_counter(make_page, live_demo)
+    staff = _staff(make_page, live_demo, STAFF_NAME, "support", "citizens")
     _open_on_a_reason(staff, person["registry_id"])
 
     # The resident reaches the log from the account screen.
@@ -174,3 +177,60 @@ def test_signed_out_the_log_asks_to_sign_in(make_page, shoot):
     _say(page, "パスキーでサインインしてください")
     assert_no_axe_violations(page, "/account/access-log (signed out)")
     _shoot_whole(page, shoot, "access-log-0-signed-out-phone")
+
+
+class NicknamedResident(Resident):
+    """Resident (test_staff_backoffice) signed up as 「ちよこ」, then verified by letter."""
+
+    NICKNAME = "ちよこ"
+
+    def __init__(self, live_demo, registry_id: str) -> None:
+        self.url = live_demo.url
+        self.registry_id = registry_id
+        self.client = httpx.Client(base_url=live_demo.url, timeout=20)
+        authenticator = SoftAuthenticator()
+        options = self.client.post(
+            "/api/auth/registration/options", json={"display_name": self.NICKNAME}
+        )
+        assert options.status_code == 200, options.text
+        registered = self.client.post(
+            "/api/auth/registration",
+            json={"credential": authenticator.create(options.json(), live_demo.url)},
+        )
+        assert registered.status_code == 201, registered.text
+        self.headers = {"x-csrf-token": registered.json()["csrf_token"]}
+        code = live_demo.todoke("issue-activation-code", registry_id).stdout.split()[-1]
+        assert self.post("/api/me/verification", json={"code": code}).status_code == 200
+        consent = self.post("/api/me/consents", json={"purpose": "prefill", "granted": True})
+        assert consent.status_code == 200, consent.text
+
+
+def test_the_staff_case_names_a_verified_applicant_by_the_registry(live_demo, make_page, shoot):
+    """Issue 15: after verification the case, its timeline and the receipt say 氏名, not the
+    nickname chosen at sign-up."""
+    resident = NicknamedResident(live_demo, single_parent(live_demo))
+    filed = resident.file_child_rearing_allowance()
+    said = resident.post(f"/api/applications/{filed['id']}/messages", json={"text": "お願いします"})
+    assert said.status_code == 200, said.text
+    person = live_demo.query(
+        f"SELECT family_name, given_name FROM person WHERE registry_id = '{resident.registry_id}'"
+    )[0]
+    name = f"{person['family_name']} {person['given_name']}"
+    receipt = resident.client.get(f"/api/applications/{filed['id']}/receipt").text
+    assert f"申請者：{name}（本人：{name}）" in receipt and "ちよこ" not in receipt
+
+    for viewport, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        staff = _staff(
+            make_page, live_demo, f"担当 {label}", "caseworker", "child-support", viewport
+        )
+        staff.goto(f"/staff/cases/{filed['id']}?purpose=case_handling")
+        expect(staff.locator("[data-receipt]")).to_have_text(filed["receipt_number"])
+        timeline = staff.locator("#case-timeline")
+        expect(timeline.locator("[data-event]")).to_have_count(2)
+        for who in timeline.locator(".staff-timeline__who").all():
+            expect(who).to_contain_text(name)
+        expect(staff.locator("main")).to_contain_text(name)
+        assert "ちよこ" not in staff.locator("main").inner_text()
+        assert_no_axe_violations(staff, f"/staff/cases/:id ({label})")
+        timeline.scroll_into_view_if_needed()
+        shoot(staff, f"access-log-staff-case-{label}")
