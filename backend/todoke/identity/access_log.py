@@ -8,18 +8,19 @@ closed set of codes (``WHY``) that the app has words for in every language."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import get_args
 
 import msgspec
 
 from todoke.audit import service as audit_service
 from todoke.audit.schemas import LoggedEvent
 from todoke.db import read_transaction
-from todoke.identity.schemas import AccessActor, AccessLogEntry, DepartmentName
+from todoke.identity.schemas import AccessActor, AccessLogEntry, DepartmentName, Why
 from todoke.principal import Principal
 from todoke.registry import public as registry
 
 # Stored purposes as they are, and the code each is shown as.
-WHY: dict[str, str] = {
+WHY: dict[str, Why] = {
     "sign-in": "sign_in",
     "case_handling": "case_handling",
     "consultation": "consultation",
@@ -43,14 +44,14 @@ WHY: dict[str, str] = {
     "account recovery cancelled by the account holder": "account_recovery",
 }
 # Purposes written with a variable tail ("… by letter", "… by counter").
-_WHY_PREFIXES = (
+_WHY_PREFIXES: tuple[tuple[str, Why], ...] = (
     ("identity verification by ", "identity_verification"),
     ("account recovery by ", "account_recovery"),
 )
-WHY_CODES = frozenset(WHY.values()) | {code for _, code in _WHY_PREFIXES} | {"other"}
+WHY_CODES: frozenset[str] = frozenset(get_args(Why))
 
 
-def why(purpose: str) -> str:
+def why(purpose: str) -> Why:
     """The purpose as a code the app has words for; ``other`` for one it does not know."""
     if purpose in WHY:
         return WHY[purpose]

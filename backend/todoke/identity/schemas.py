@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -232,11 +232,35 @@ class DepartmentName(msgspec.Struct, frozen=True):
     en: str
 
 
+# Who acted, as the resident's app names them.
+ActorKind = Literal["you", "proxy", "staff", "system"]
+# Why, as one of a closed set the app has words for (identity/access_log.py maps the
+# purposes the trail stores onto it).
+Why = Literal[
+    "sign_in",
+    "case_handling",
+    "consultation",
+    "follow_up",
+    "counter_support",
+    "resident_inquiry",
+    "correction_handling",
+    "review",
+    "proxy",
+    "administration",
+    "eligibility",
+    "outreach",
+    "identity_verification",
+    "account_recovery",
+    "reason",
+    "other",
+]
+
+
 class AccessActor(msgspec.Struct, frozen=True):
     """Who did it, as far as the resident may know: themself, their proxy, the city's
     system, or a staff member by role and department (never by name)."""
 
-    kind: str  # you | proxy | staff | system
+    kind: ActorKind
     role: str | None = None  # staff: administrator | supervisor | caseworker | support
     departments: list[DepartmentName] = []  # staff: the departments they work for
 
@@ -249,7 +273,7 @@ class AccessLogEntry(msgspec.Struct, frozen=True):
     actor: AccessActor
     action: str
     purpose: str  # as the trail records it
-    why: str  # the purpose as one of a closed set the app has words for (see access_log.WHY)
+    why: Why
     occurred_at: datetime
     basis: AccessBasis | None = None  # for openings of the record by staff
     department: DepartmentName | None = None  # the basis's department (case, consultation)
