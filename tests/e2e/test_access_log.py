@@ -96,6 +96,12 @@ def test_the_resident_sees_who_opened_their_record_and_why(live_demo, make_page,
     main.get_by_role("textbox", name="確認コード").fill(code)
     main.get_by_role("button", name="確認する", exact=True).click()
     _say(page, "本人確認ができました")
+    page.goto("/account/access-log")
+    _say(page, "職員があなたの記録を開いた記録はありません")
+    expect(_entries(page)).to_have_count(0)
+    expect(main).to_contain_text("0件")
+    assert_no_axe_violations(page, "/account/access-log (no staff yet)")
+    _shoot_whole(page, shoot, "access-log-1b-no-staff-phone")
 
     # Staff at the counter open the record on a written reason.
     staff = _staff(make_page, live_demo, STAFF_NAME, "support", "citizens")
@@ -234,3 +240,31 @@ def test_the_staff_case_names_a_verified_applicant_by_the_registry(live_demo, ma
         assert_no_axe_violations(staff, f"/staff/cases/:id ({label})")
         timeline.scroll_into_view_if_needed()
         shoot(staff, f"access-log-staff-case-{label}")
+
+
+def test_a_failed_load_says_so_and_retries(make_page, shoot):
+    page = make_page(PHONE)
+    _without_autofill(page)
+    Authenticator(page)
+    _sign_up(page, "きろく2")
+    answers = []
+
+    def unavailable(route):
+        answers.append(route.request.url)
+        if len(answers) == 1:
+            route.fulfill(
+                status=503,
+                content_type="application/problem+json",
+                body='{"status": 503, "title": "Service Unavailable", "detail": "止まっています"}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/me/access-log", unavailable)
+    page.goto("/account/access-log")
+    _say(page, "記録を表示できませんでした")
+    assert_no_axe_violations(page, "/account/access-log (error)")
+    _shoot_whole(page, shoot, "access-log-9-error-phone")
+    page.locator("main").get_by_role("button", name=re.compile("もう一度")).click()
+    _say(page, "まだ記録はありません")
+    assert len(answers) == 2
