@@ -444,6 +444,37 @@ async def test_a_resident_never_sees_what_was_done_with_someone_else(
         assert refused.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_staff_openings_are_not_crowded_out_by_the_residents_own_sign_ins(
+    client_for, app, city, resident
+):
+    """The log lists the newest 200 events; asked for staff's only, an opening stays on
+    the resident's screen however often they signed in since."""
+    from todoke.audit.service import Subject, record_many
+    from todoke.identity.tables import Account
+
+    cs, _ = await staff_client(client_for, app, city, CASEWORKER, ["child-support"])
+    case = resident["application"]
+    assert (await cs.get(f"/api/staff/residents/{PERSON}?case={case['id']}")).status_code == 200
+    account = (await Account.select(Account.id).where(Account.display_name == "はなこ"))[0]["id"]
+    await record_many(
+        municipality_id=city.id, actor_kind="resident", actor_account=account,
+        action="identity.signed_in", purpose="sign-in",
+        subjects=[Subject(person=None, account=account)] * 205,
+    )  # fmt: skip
+    client = resident["client"]
+    everything = (await client.get("/api/me/access-log")).json()
+    assert len(everything) == 200
+    assert {e["action"] for e in everything} == {"identity.signed_in"}
+    by_staff = await client.get("/api/me/access-log", params={"actor": "staff"})
+    assert by_staff.status_code == 200
+    assert [e["action"] for e in by_staff.json()][:1] == ["resident.viewed"]
+    assert {e["actor"]["kind"] for e in by_staff.json()} == {"staff"}
+    for bad in ("resident", "STAFF", "staff' OR '1'='1", ""):
+        refused = await client.get("/api/me/access-log", params={"actor": bad})
+        assert refused.status_code == 400, (bad, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
 def test_every_purpose_the_trail_writes_has_a_why():
     """The codes the resident's app has words for; a stored purpose outside them reads as
     "other" (words still, never the raw text)."""

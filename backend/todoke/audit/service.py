@@ -227,11 +227,20 @@ def _basis(detail: dict[str, Any]) -> AccessBasis | None:
         return None
 
 
-async def events_about(person_id: int | None, account_id: int) -> list[LoggedEvent]:
-    """What was done with a resident's data, newest first, for their own app."""
-    condition, args = "subject_account = ?", [account_id]
+async def events_about(
+    person_id: int | None, account_id: int, *, actor_kind: str | None = None
+) -> list[LoggedEvent]:
+    """What was done with a resident's data, newest first, for their own app (only what
+    actors of ``actor_kind`` did, if given: staff openings are not crowded out of the
+    newest 200 by the resident's own sign-ins)."""
+    condition = "(subject_account = ?)"
+    args: list[int | str] = [account_id]
     if person_id is not None:
-        condition, args = "subject_account = ? OR subject_person = ?", [account_id, person_id]
+        condition = "(subject_account = ? OR subject_person = ?)"
+        args.append(person_id)
+    if actor_kind is not None:
+        condition += " AND actor_kind = ?"
+        args.append(actor_kind)
     async with read_transaction() as sql:
         events = await sql.rows(
             _StoredAbout,

@@ -71,9 +71,12 @@ class _Member(msgspec.Struct, frozen=True):
     department: int
 
 
-async def access_log(principal: Principal) -> list[AccessLogEntry]:
-    """What was done with the signed-in resident's data, newest first."""
-    events = await audit_service.events_about(principal.person_id, principal.account_id)
+async def access_log(principal: Principal, actor: str | None = None) -> list[AccessLogEntry]:
+    """What was done with the signed-in resident's data, newest first (``actor="staff"``:
+    only what staff did)."""
+    events = await audit_service.events_about(
+        principal.person_id, principal.account_id, actor_kind=actor
+    )
     staff_ids = {
         e.actor_account for e in events if e.actor_kind == "staff" and e.actor_account is not None
     }

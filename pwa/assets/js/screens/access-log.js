@@ -120,10 +120,18 @@ export async function mount(outlet, ctx) {
     content.replaceChildren(loadingCards({ labelKey: 'accessLog.loading', count: 2 }));
     applyTranslations(content);
     let me;
-    let entries;
+    let everything;
+    let byStaff;
     try {
       me = await loadMe({ signal: ctx.signal });
-      if (me) entries = await getJSON('/api/me/access-log', { signal: ctx.signal });
+      if (me) {
+        // Asked apart: the API lists the newest 200, and a resident who signs in every day
+        // must still see the staff's openings among them.
+        [everything, byStaff] = await Promise.all([
+          getJSON('/api/me/access-log', { signal: ctx.signal }),
+          getJSON('/api/me/access-log?actor=staff', { signal: ctx.signal }),
+        ]);
+      }
     } catch (error) {
       if (ctx.signal.aborted) return;
       content.removeAttribute('aria-busy');
@@ -142,20 +150,22 @@ export async function mount(outlet, ctx) {
     content.removeAttribute('aria-busy');
     if (!me) {
       content.replaceChildren(signInPrompt('accessLog.signInNeeded'));
-    } else if (!Array.isArray(entries) || entries.length === 0) {
+    } else if (!everything?.length && !byStaff?.length) {
       content.replaceChildren(
         emptyState({ titleKey: 'accessLog.empty.title', bodyKey: 'accessLog.empty.body' }),
       );
     } else {
-      render(entries);
+      render({ all: everything ?? [], staff: byStaff ?? [] });
     }
     applyTranslations(content);
   }
 
-  function render(entries) {
-    const sorted = [...entries].sort(
-      (a, b) => Date.parse(b.occurred_at) - Date.parse(a.occurred_at) || b.id - a.id,
-    );
+  function render(lists) {
+    const newestFirst = (entries) =>
+      [...entries].sort(
+        (a, b) => Date.parse(b.occurred_at) - Date.parse(a.occurred_at) || b.id - a.id,
+      );
+    const sorted = { all: newestFirst(lists.all), staff: newestFirst(lists.staff) };
     const list = el('div', { class: 'access-log__list' });
     const count = el('p', {
       class: 'access-log__count',
@@ -164,7 +174,7 @@ export async function mount(outlet, ctx) {
     });
     const filter = filterField();
     const show = (value) => {
-      const shown = value === 'all' ? sorted : sorted.filter((e) => e.actor?.kind === 'staff');
+      const shown = value === 'all' ? sorted.all : sorted.staff;
       count.setAttribute('data-i18n-params', JSON.stringify({ count: shown.length }));
       list.replaceChildren(
         shown.length
