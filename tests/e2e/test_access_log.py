@@ -54,9 +54,12 @@ def _staff(make_page, live_demo, name: str, role: str, department: str, viewport
     return page
 
 
-def _open_on_a_reason(staff, registry_id: str) -> None:
+def _open_on_a_reason(staff, registry_id: str, shoot) -> None:
     staff.goto(f"/staff/residents/{registry_id}")
     expect(staff.locator("main h1")).to_have_text("住民の記録を開く")
+    # The promise the resident's screen keeps: department and role, not the name.
+    expect(staff.locator("main")).to_contain_text("本人には職員の名前ではなく部署と役割が表示され")
+    shoot(staff, "access-log-staff-basis-desktop")
     staff.get_by_label("上のどれにも当たらない（理由を書く）").check()
     staff.get_by_label("理由の種類").select_option("resident_inquiry")
     staff.get_by_label("理由", exact=True).fill(REASON)
@@ -105,7 +108,7 @@ def test_the_resident_sees_who_opened_their_record_and_why(live_demo, make_page,
 
     # Staff at the counter open the record on a written reason.
     staff = _staff(make_page, live_demo, STAFF_NAME, "support", "citizens")
-    _open_on_a_reason(staff, person["registry_id"])
+    _open_on_a_reason(staff, person["registry_id"], shoot)
 
     # The resident reaches the log from the account screen.
     page.goto("/account")
