@@ -53,6 +53,7 @@ const PRECACHE = [
     'js/ui/signin.js',
     'js/ui/status.js',
     'js/ui/home-timeline.js',
+    'js/screens/access-log.js',
     'js/screens/account.js',
     'js/screens/activate.js',
     'js/screens/amend.js',

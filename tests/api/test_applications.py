@@ -258,6 +258,62 @@ async def test_file_with_attachment_receipt_notice_and_status(client, hanako):
     assert stored[0]["application"] == body["id"]
 
 
+async def test_a_verified_applicant_is_named_by_the_registry_not_the_nickname(
+    client, hanako, client_for, app, city
+):
+    """Issue 15: the nickname chosen at sign-up (「はなこ」) stays out of the timeline, the
+    printed receipt and the staff's case once the account is bound to 佐藤 花子."""
+    resident, headers = hanako
+    body = await filed_application(resident, headers)
+    said = await resident.post(
+        f"/api/applications/{body['id']}/messages", json={"text": "よろしくお願いします"},
+        headers=headers,
+    )  # fmt: skip
+    assert said.status_code == 200, said.text
+    timeline = said.json()["timeline"]
+    assert [(e["kind"], e["actor_name"]) for e in timeline] == [
+        ("submitted", "佐藤 花子"),
+        ("message", "佐藤 花子"),
+    ]
+    assert said.json()["filed_by_name"] == "佐藤 花子"
+    receipt = (await resident.get(f"/api/applications/{body['id']}/receipt")).text
+    assert "申請者：佐藤 花子（本人：佐藤 花子）" in receipt and "はなこ" not in receipt
+    staff, _ = await staff_client(
+        client_for, app, city, role="caseworker", departments=["child-support"]
+    )
+    case = await staff.get(f"/api/staff/applications/{body['id']}?purpose=case_handling")
+    assert case.status_code == 200, case.text
+    assert case.json()["applicant_name"] == "佐藤 花子"
+    assert case.json()["filed_by_name"] == "佐藤 花子"
+    assert {e["actor_name"] for e in case.json()["timeline"]} == {"佐藤 花子"}
+    assert "はなこ" not in case.text
+    # The stored events keep what was written; only the reading names the person.
+    stored = await ApplicationEvent.select(ApplicationEvent.actor_name).where(
+        ApplicationEvent.application == body["id"]
+    )
+    assert {e["actor_name"] for e in stored} == {"はなこ"}
+
+
+async def test_an_unverified_account_keeps_its_nickname_and_staff_their_name(
+    client, hanako, client_for, app, city
+):
+    from todoke.identity.public import names_as_filed
+    from todoke.identity.tables import Account
+
+    unverified = client_for(app)
+    assert (await register(unverified, SoftAuthenticator(), name="ちよこ")).status_code == 201
+    await staff_client(client_for, app, city, role="caseworker", departments=["child-support"])
+    accounts = {
+        a["display_name"]: a["id"] for a in await Account.select(Account.id, Account.display_name)
+    }
+    named = await names_as_filed(accounts.values())
+    assert named[accounts["ちよこ"]] == "ちよこ"
+    assert named[accounts["はなこ"]] == "佐藤 花子"
+    assert named[accounts["職員 caseworker"]] == "職員 caseworker"
+    assert await names_as_filed([]) == {}
+    assert await names_as_filed([999_999]) == {}
+
+
 async def test_same_idempotency_key_twice_concurrently_files_once(client, hanako):
     resident, headers = hanako
     form = (await resident.get(f"/api/procedures/{SLUG}/form")).json()
@@ -674,6 +730,11 @@ async def test_a_delegate_files_for_the_principal(client, hanako, client_for, ap
     assert filed.json()["channel"] == "proxy"
     mine = (await resident.get("/api/applications")).json()["items"]
     assert [a["id"] for a in mine] == [filed.json()["id"]]
+    # The delegate is verified: the principal's notice names them by the registry (the
+    # agent, registry 2000000000, is also 佐藤 花子), never by their nickname.
+    told = (await resident.get("/api/me/inbox")).json()["items"][0]["body"]
+    assert "代理人 佐藤 花子 さん" in told["ja"] and "はなこ" not in str(told)
+    assert filed.json()["filed_by_name"] == "佐藤 花子"
 
     delegation_id = accepted.json()["id"]
     assert (

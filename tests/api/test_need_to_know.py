@@ -378,6 +378,115 @@ async def test_the_access_log_shows_the_basis_but_not_the_staff_members_words(
     assert any(d.get("reason") == words for d in details)
 
 
+async def test_the_access_log_names_staff_by_role_and_department_and_says_why(
+    client_for, app, city, resident
+):
+    """Issue 15: the resident's screen needs who (role, department: never the staff
+    member's name), which department, and why as words the app has, for every entry."""
+    case = resident["application"]
+    cs, _ = await staff_client(client_for, app, city, CASEWORKER, ["child-support"])
+    counter, _ = await staff_client(client_for, app, city, SUPPORT, ["citizens"])
+    assert (await cs.get(f"/api/staff/residents/{PERSON}?case={case['id']}")).status_code == 200
+    opened = await cs.get(f"/api/staff/applications/{case['id']}?purpose=case_handling")
+    assert opened.status_code == 200
+    counted = await counter.get(
+        f"/api/staff/residents/{PERSON}",
+        params={"reason_category": "resident_inquiry", "reason": "本人から電話で問い合わせ"},
+    )
+    assert counted.status_code == 200
+    response = await resident["client"].get("/api/me/access-log")
+    assert response.status_code == 200
+    log = response.json()
+    by_reason, by_case = [e for e in log if e["action"] == "resident.viewed"]
+    child_support = {"code": "child-support", "ja": "子育て支援課", "easy": "こそだて しえんか",
+                     "en": "Child Support Division"}  # fmt: skip
+    assert by_case["actor"] == {"kind": "staff", "role": "caseworker",
+                                "departments": [child_support]}  # fmt: skip
+    assert by_case["why"] == "case_handling" and by_case["department"] == child_support
+    assert by_reason["actor"]["role"] == "support"
+    assert [d["ja"] for d in by_reason["actor"]["departments"]] == ["市民課"]
+    assert by_reason["why"] == "reason" and by_reason["department"] is None
+    assert by_reason["basis"] == {"kind": "reason", "category": "resident_inquiry"}
+    application = next(e for e in log if e["action"] == "application.opened")
+    assert application["why"] == "case_handling" and application["actor"]["role"] == "caseworker"
+    # The resident's own doings are theirs; verification and sign-in have words too.
+    verified = next(e for e in log if e["action"] == "identity.verified")
+    assert verified["actor"] == {"kind": "you", "role": None, "departments": []}
+    assert verified["why"] == "identity_verification"
+    issued = next(e for e in log if e["action"] == "identity.activation_code_issued")
+    assert issued["actor"]["kind"] == "system" and issued["why"] == "identity_verification"
+    assert all(e["why"] != "other" for e in log), [e["purpose"] for e in log]
+    # No staff member's name (nor account) reaches the resident.
+    text = response.text
+    assert "職員 caseworker" not in text and "職員 support" not in text
+    assert "actor_account" not in text
+
+
+async def test_a_resident_never_sees_what_was_done_with_someone_else(
+    client_for, app, city, resident
+):
+    """IDOR: staff opened 佐藤 花子's record; another verified resident's log holds none of
+    it, and nobody signed out reads any log."""
+    cs, _ = await staff_client(client_for, app, city, CASEWORKER, ["child-support"])
+    case = resident["application"]
+    assert (await cs.get(f"/api/staff/residents/{PERSON}?case={case['id']}")).status_code == 200
+    await add_household(city, registry_prefix="2")
+    other, _ = await verified_resident(client_for, app, city, "2000000000")
+    theirs = (await other.get("/api/me/access-log")).json()
+    assert theirs and {e["action"] for e in theirs} <= {
+        "identity.activation_code_issued", "identity.verified", "identity.signed_in",
+    }  # fmt: skip
+    mine = {e["id"] for e in (await resident["client"].get("/api/me/access-log")).json()}
+    assert mine.isdisjoint(e["id"] for e in theirs)
+    async with client_for(app) as stranger:
+        refused = await stranger.get("/api/me/access-log")
+        assert refused.status_code == 401
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_staff_openings_are_not_crowded_out_by_the_residents_own_sign_ins(
+    client_for, app, city, resident
+):
+    """The log lists the newest 200 events; asked for staff's only, an opening stays on
+    the resident's screen however often they signed in since."""
+    from todoke.audit.service import Subject, record_many
+    from todoke.identity.tables import Account
+
+    cs, _ = await staff_client(client_for, app, city, CASEWORKER, ["child-support"])
+    case = resident["application"]
+    assert (await cs.get(f"/api/staff/residents/{PERSON}?case={case['id']}")).status_code == 200
+    account = (await Account.select(Account.id).where(Account.display_name == "はなこ"))[0]["id"]
+    await record_many(
+        municipality_id=city.id, actor_kind="resident", actor_account=account,
+        action="identity.signed_in", purpose="sign-in",
+        subjects=[Subject(person=None, account=account)] * 205,
+    )  # fmt: skip
+    client = resident["client"]
+    everything = (await client.get("/api/me/access-log")).json()
+    assert len(everything) == 200
+    assert {e["action"] for e in everything} == {"identity.signed_in"}
+    by_staff = await client.get("/api/me/access-log", params={"actor": "staff"})
+    assert by_staff.status_code == 200
+    assert [e["action"] for e in by_staff.json()][:1] == ["resident.viewed"]
+    assert {e["actor"]["kind"] for e in by_staff.json()} == {"staff"}
+    for bad in ("resident", "STAFF", "staff' OR '1'='1", ""):
+        refused = await client.get("/api/me/access-log", params={"actor": bad})
+        assert refused.status_code == 400, (bad, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_every_purpose_the_trail_writes_has_a_why():
+    """The codes the resident's app has words for; a stored purpose outside them reads as
+    "other" (words still, never the raw text)."""
+    from todoke.identity.access_log import WHY_CODES, why
+
+    assert why("identity verification by letter") == "identity_verification"
+    assert why("account recovery by counter") == "account_recovery"
+    assert why("activation letter (recovery)") == "account_recovery"
+    assert why("something new") == "other"
+    assert why("sign-in") in WHY_CODES
+
+
 async def test_reading_the_corrections_queue_is_audited(client_for, app, city, resident):
     citizens, _ = await staff_client(client_for, app, city, CASEWORKER, ["citizens"])
     audited = await AuditEvent.count()

@@ -213,3 +213,20 @@ def test_bottom_navigation_has_at_most_five_items():
 def test_dictionaries_are_flat_text(code):
     dictionary = _dictionaries()[code]
     assert all(isinstance(v, str) for v in dictionary.values())
+
+
+def test_the_access_log_has_words_for_every_why_and_kind_of_reason():
+    """The API's closed sets (why an entry happened; the kinds of a written reason) each
+    have a message on the resident's access-log screen, in every language."""
+    from todoke.identity.access_log import WHY_CODES
+    from todoke.staff.purposes import REASON_CATEGORIES
+
+    script = (ASSETS / "js" / "screens" / "access-log.js").read_text(encoding="utf-8")
+    dictionaries = _dictionaries()
+    for code, prefix in [(c, "why") for c in WHY_CODES] + [
+        (c, "category") for c in REASON_CATEGORIES
+    ]:
+        key = f"accessLog.{prefix}.{code}"
+        assert f"  {code}: '{key}'," in script, key
+        for language in LANGUAGES:
+            assert dictionaries[language].get(key), (language, key)

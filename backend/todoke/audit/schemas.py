@@ -19,11 +19,13 @@ class AccessBasis(msgspec.Struct, frozen=True, omit_defaults=True):
     category: str | None = None  # reason
 
 
-class AccessLogEntry(msgspec.Struct, frozen=True):
-    """One thing done with a resident's data, as their own app lists it."""
+class LoggedEvent(msgspec.Struct, frozen=True):
+    """One thing done with a resident's data, as the trail holds it (without the staff
+    member's words); ``identity`` turns it into what the resident's own app lists."""
 
     id: int
     actor_kind: str
+    actor_account: int | None
     action: str
     purpose: str
     occurred_at: datetime

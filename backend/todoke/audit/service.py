@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from todoke import clock
-from todoke.audit.schemas import AccessBasis, AccessLogEntry, ChainCheck
+from todoke.audit.schemas import AccessBasis, ChainCheck, LoggedEvent
 from todoke.db import SqlSession, read_transaction, write_transaction
 
 GENESIS = "0" * 64
@@ -205,9 +205,10 @@ async def verify_chain() -> ChainCheck:
             last_id = event.id
 
 
-class _LoggedEvent(msgspec.Struct, frozen=True):
+class _StoredAbout(msgspec.Struct, frozen=True):
     id: int
     actor_kind: str
+    actor_account: int | None
     action: str
     purpose: str
     occurred_at: datetime
@@ -226,22 +227,32 @@ def _basis(detail: dict[str, Any]) -> AccessBasis | None:
         return None
 
 
-async def events_about(person_id: int | None, account_id: int) -> list[AccessLogEntry]:
-    """What was done with a resident's data, newest first, for their own app."""
-    condition, args = "subject_account = ?", [account_id]
+async def events_about(
+    person_id: int | None, account_id: int, *, actor_kind: str | None = None
+) -> list[LoggedEvent]:
+    """What was done with a resident's data, newest first, for their own app (only what
+    actors of ``actor_kind`` did, if given: staff openings are not crowded out of the
+    newest 200 by the resident's own sign-ins)."""
+    condition = "(subject_account = ?)"
+    args: list[int | str] = [account_id]
     if person_id is not None:
-        condition, args = "subject_account = ? OR subject_person = ?", [account_id, person_id]
+        condition = "(subject_account = ? OR subject_person = ?)"
+        args.append(person_id)
+    if actor_kind is not None:
+        condition += " AND actor_kind = ?"
+        args.append(actor_kind)
     async with read_transaction() as sql:
         events = await sql.rows(
-            _LoggedEvent,
-            "SELECT id, actor_kind, action, purpose, occurred_at, detail "  # noqa: S608
+            _StoredAbout,
+            "SELECT id, actor_kind, actor_account, action, purpose, occurred_at, detail "  # noqa: S608
             f"FROM audit_event WHERE {condition} ORDER BY id DESC LIMIT 200",
             args,
         )
     return [
-        AccessLogEntry(
+        LoggedEvent(
             id=e.id,
             actor_kind=e.actor_kind,
+            actor_account=e.actor_account,
             action=e.action,
             purpose=e.purpose,
             occurred_at=e.occurred_at,

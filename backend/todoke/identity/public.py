@@ -18,6 +18,7 @@ from todoke import clock
 from todoke.codes import canonical_code, code_hash, new_code, secret_hash
 from todoke.db import SqlSession, aware, read_transaction, reading
 from todoke.identity.service import OUTREACH, end_all_sessions
+from todoke.registry import public as registry
 
 # --- accounts --------------------------------------------------------------------------------
 
@@ -33,6 +34,28 @@ async def display_names(
                 f"SELECT id, display_name FROM account WHERE id {marks}", args
             ):
                 names[account_id] = name
+    return names
+
+
+async def names_as_filed(
+    account_ids: Iterable[int], sql: SqlSession | None = None
+) -> dict[int, str]:
+    """How an application names the people on it, by account id: a verified resident by
+    their registry name (氏名), any other account by its display name (the nickname a
+    resident chose at sign-up, a staff member's name)."""
+    linked: dict[int, int] = {}
+    names: dict[int, str] = {}
+    async with reading(sql) as session:
+        for marks, args in session.in_batches(account_ids):
+            for account_id, person, name in await session.fetch(
+                f"SELECT id, person, display_name FROM account WHERE id {marks}", args
+            ):
+                names[account_id] = name
+                if person is not None:
+                    linked[account_id] = person
+        registered = await registry.person_names(linked.values(), session)
+    for account_id, person in linked.items():
+        names[account_id] = registered.get(person) or names[account_id]
     return names
 
 

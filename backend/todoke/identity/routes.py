@@ -6,28 +6,29 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke import clock
 from todoke.audit import service as audit_service
-from todoke.audit.schemas import AccessLogEntry
 from todoke.codes import b64url_decode
 from todoke.errors import (
     InvalidInput,
     Text,
     TooManyRequests,
 )
+from todoke.identity import access_log as access_log_service
 from todoke.identity import delegations, passkeys, service
 from todoke.identity.auth import session_cookie_name
 from todoke.identity.ratelimit import check, hit, rate_limit
 from todoke.identity.schemas import (
+    AccessLogEntry,
     AccountRead,
     CeremonyData,
     ConsentChange,
@@ -490,8 +491,17 @@ class MeController(Controller):
         )
 
     @get("/access-log", operation_id="getAccessLog", summary="Who did what with my data, and why")
-    async def access_log(self, principal: NamedDependency[Principal]) -> list[AccessLogEntry]:
-        return await audit_service.events_about(principal.person_id, principal.account_id)
+    async def access_log(
+        self,
+        principal: NamedDependency[Principal],
+        actor: Annotated[
+            str | None,
+            Parameter(pattern="^staff$", description="Only what staff did (the newest 200)"),
+        ] = None,
+    ) -> list[AccessLogEntry]:
+        """The newest 200 events about the resident: staff by role and department (never by
+        name), why as a code the app has words for."""
+        return await access_log_service.access_log(principal, actor)
 
 
 class DelegationController(Controller):

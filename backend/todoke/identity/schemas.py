@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
+from todoke.audit.schemas import AccessBasis
 from todoke.registry.public import LetterAddressee, PersonName
 
 
@@ -217,3 +218,62 @@ class StoredPasskey(msgspec.Struct, frozen=True):
 class AssertionResult(msgspec.Struct, frozen=True):
     sign_count: int
     backup_state: bool
+
+
+# --- the resident's access log ---------------------------------------------------------------
+
+
+class DepartmentName(msgspec.Struct, frozen=True):
+    """A department as a resident reads it, in each UI language."""
+
+    code: str
+    ja: str
+    easy: str
+    en: str
+
+
+# Who acted, as the resident's app names them.
+ActorKind = Literal["you", "proxy", "staff", "system"]
+# Why, as one of a closed set the app has words for (identity/access_log.py maps the
+# purposes the trail stores onto it).
+Why = Literal[
+    "sign_in",
+    "case_handling",
+    "consultation",
+    "follow_up",
+    "counter_support",
+    "resident_inquiry",
+    "correction_handling",
+    "review",
+    "proxy",
+    "administration",
+    "eligibility",
+    "outreach",
+    "identity_verification",
+    "account_recovery",
+    "reason",
+    "other",
+]
+
+
+class AccessActor(msgspec.Struct, frozen=True):
+    """Who did it, as far as the resident may know: themself, their proxy, the city's
+    system, or a staff member by role and department (never by name)."""
+
+    kind: ActorKind
+    role: str | None = None  # staff: administrator | supervisor | caseworker | support
+    departments: list[DepartmentName] = []  # staff: the departments they work for
+
+
+class AccessLogEntry(msgspec.Struct, frozen=True):
+    """One thing done with a resident's data, as their own app lists it."""
+
+    id: int
+    actor_kind: str  # resident | staff | system, as the trail records it
+    actor: AccessActor
+    action: str
+    purpose: str  # as the trail records it
+    why: Why
+    occurred_at: datetime
+    basis: AccessBasis | None = None  # for openings of the record by staff
+    department: DepartmentName | None = None  # the basis's department (case, consultation)

@@ -190,10 +190,13 @@ async def notify_filed(
         "en": f"We received your “{title.en}”. Your receipt number is {receipt}.",
     }
     if applicant.channel == "proxy":
+        # The delegate as the application names them (verified: their registry name).
+        named = await identity.names_as_filed([filer.account_id], sql)
+        agent = named.get(filer.account_id, filer.display_name)
         body = {
-            "ja": body["ja"] + f"（代理人 {filer.display_name} さんによる申請）",
-            "easy": body["easy"] + f"（だいりにん {filer.display_name} さんが しんせい しました）",
-            "en": body["en"] + f" (filed for you by {filer.display_name})",
+            "ja": body["ja"] + f"（代理人 {agent} さんによる申請）",
+            "easy": body["easy"] + f"（だいりにん {agent} さんが しんせい しました）",
+            "en": body["en"] + f" (filed for you by {agent})",
         }
     await write_notice(
         sql,

@@ -79,12 +79,13 @@ async def application_rows(
     sql: SqlSession, where: str, args: list[Any], *, select: str = APPLICATION_SELECT
 ) -> list[ApplicationRow]:
     """Applications matching ``where`` (on alias ``a``), named: the applicant by their
-    registry name (their account's name before a person is linked), the filer by account."""
+    registry name (their account's name before a person is linked), the filer likewise by
+    their account (a verified resident's registry name, else the account's name)."""
     rows = await sql.rows(ApplicationRow, select + where, args)
     if not rows:
         return []
     people = await registry.person_names([r.person for r in rows if r.person is not None], sql)
-    accounts = await identity.display_names(
+    accounts = await identity.names_as_filed(
         [r.filed_by for r in rows] + [r.account for r in rows if r.account is not None], sql
     )
     return [
@@ -154,6 +155,22 @@ def _display(spec: FieldSpec, value: Any, household: dict[str, str], files: dict
     return str(value)
 
 
+class _Event(msgspec.Struct, frozen=True):
+    """A timeline event as stored: the name it was written with, and whose account."""
+
+    id: int
+    kind: str
+    status: str | None
+    actor: str
+    actor_account: int | None
+    actor_name: str
+    text: str
+    created_at: datetime
+
+
+_RESIDENT_ACTORS = frozenset({"resident", "proxy"})
+
+
 class _Reach(msgspec.Struct, frozen=True):
     department: int
     reached_at: datetime
@@ -164,11 +181,17 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
     version = await version_by_id(row.procedure_id, row.version)
     definition = version.definition
     async with read_transaction() as sql:
-        timeline = await sql.rows(
-            TimelineEvent,
-            "SELECT id, kind, status, actor_kind AS actor, actor_name, text, created_at "
-            "FROM application_event WHERE application = ? ORDER BY id",
+        events = await sql.rows(
+            _Event,
+            "SELECT id, kind, status, actor_kind AS actor, actor_account, actor_name, text, "
+            "created_at FROM application_event WHERE application = ? ORDER BY id",
             [row.id],
+        )
+        # A resident or proxy by the name they have now: verified, their registry name, not
+        # the nickname the event was written with. Staff keep the name stored.
+        residents = await identity.names_as_filed(
+            [e.actor_account for e in events if e.actor in _RESIDENT_ACTORS and e.actor_account],
+            sql,
         )
         files = await sql.rows(
             AttachmentRead,
@@ -186,6 +209,22 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
         household = (
             await load_household(sql, row.person, clock.today()) if row.person is not None else None
         )
+    timeline = [
+        TimelineEvent(
+            id=e.id,
+            kind=e.kind,
+            status=e.status,
+            actor=e.actor,
+            actor_name=(
+                residents.get(e.actor_account, e.actor_name)
+                if e.actor in _RESIDENT_ACTORS and e.actor_account is not None
+                else e.actor_name
+            ),
+            text=e.text,
+            created_at=e.created_at,
+        )
+        for e in events
+    ]
     names = {m.id: m.name for m in household.members} if household else {}
     file_names = {f.id: f.filename for f in files}
     filed = row.answers or {}

@@ -96,6 +96,11 @@ export const routes = [
     load: () => import('./screens/delegations.js'),
   },
   {
+    path: '/account/access-log',
+    nav: 'account',
+    load: () => import('./screens/access-log.js'),
+  },
+  {
     path: '/account/email/confirm',
     nav: 'settings',
     load: () => import('./screens/email-link.js'),

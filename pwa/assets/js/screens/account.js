@@ -882,6 +882,7 @@ export async function mount(outlet, ctx) {
         link('/account/consents', 'shield', 'consents.title', 'account.more.consentsHint'),
         link('/account/delegations', 'people', 'delegations.title', 'account.more.delegationsHint'),
         link('/corrections', 'pencil', 'corrections.title', 'account.more.correctionsHint'),
+        link('/account/access-log', 'eye', 'accessLog.title', 'account.more.accessLogHint'),
         link('/inbox', 'bell', 'inbox.title', 'account.more.inboxHint'),
       ),
     );

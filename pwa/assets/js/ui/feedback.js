@@ -99,14 +99,19 @@ export function busy(button) {
   };
 }
 
-/** A date and time from the API as {ja, easy, en} text, for localize(). */
-export function dateTimeValue(iso, { time = true } = {}) {
+/**
+ * A date and time from the API as {ja, easy, en} text, for localize(). With era, the
+ * Japanese reads in the Japanese era (令和8年12月6日 15:04), as official records do.
+ */
+export function dateTimeValue(iso, { time = true, era = false } = {}) {
   const date = iso instanceof Date ? iso : new Date(iso);
   if (Number.isNaN(date.getTime())) return { ja: '', easy: '', en: '' };
   const options = time
     ? { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' }
     : { year: 'numeric', month: 'long', day: 'numeric' };
-  const ja = new Intl.DateTimeFormat('ja-JP', options).format(date);
+  const ja = era
+    ? new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { era: 'long', ...options }).format(date)
+    : new Intl.DateTimeFormat('ja-JP', options).format(date);
   const en = new Intl.DateTimeFormat('en-GB', options).format(date);
   return { ja, easy: ja, en };
 }
