@@ -161,22 +161,25 @@ def test_scripts_never_parse_markup_or_write_inline_styles():
 # --- service worker and module graph -------------------------------------------------------
 
 
-def _precached() -> set[str]:
-    text = (PWA / "sw.js").read_text(encoding="utf-8")
-    block = re.search(r"const PRECACHE = \[(.*?)\n\];", text, flags=re.S)
-    assert block, "PRECACHE list not found in sw.js"
-    return set(re.findall(r"'((?:css|js|i18n|icons)/[\w./-]+)'", block.group(1)))
+def _served_service_worker() -> str:
+    from todoke.web.pwa import PwaBundle
+
+    return PwaBundle(PWA).entries["/sw.js"].body.decode("utf-8")
 
 
-def test_service_worker_precaches_every_resident_asset():
-    listed = _precached()
+def test_service_worker_precaches_every_resident_asset_and_no_staff_one():
+    """The server writes the precache list from the files it serves: a new screen is cached
+    for offline use without anyone remembering to list it; the staff app's files are not."""
+    served = _served_service_worker()
+    block = re.search(r"const ASSET_FILES = (\[.*?\]);", served, flags=re.S)
+    assert block, "the served sw.js has no ASSET_FILES list"
+    listed = set(json.loads(block.group(1)))
     files = {
         str(p.relative_to(ASSETS)) for p in ASSETS.rglob("*") if p.is_file() and not _is_staff(p)
     }
-    assert sorted(files - listed) == [], "assets missing from sw.js PRECACHE"
-    assert sorted(p for p in listed if not (ASSETS / p).is_file()) == [], (
-        "sw.js PRECACHE lists files that do not exist"
-    )
+    assert listed == files
+    assert not [name for name in listed if "staff" in name]
+    assert "__BUILD__" not in served and "__PRECACHE__" not in served
 
 
 def test_every_import_and_preload_resolves():

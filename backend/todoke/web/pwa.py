@@ -86,6 +86,15 @@ class StaticFile:
         self.etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
 
 
+# Where sw.js takes the list of files to precache (an empty list until the server fills it).
+PRECACHE_TOKEN = b"/* __PRECACHE__ */ []"
+
+
+def _is_staff_file(name: str) -> bool:
+    """The staff app's files (assets/js/staff/, staff-ja.json, staff.css): not the residents'."""
+    return any(part.startswith("staff") for part in name.split("/"))
+
+
 class PwaBundle:
     """The app's files in memory; only these exact paths are ever served."""
 
@@ -99,10 +108,21 @@ class PwaBundle:
             raw[relative] = path.read_bytes()
             digest.update(relative.encode() + b"\0" + raw[relative])
         self.build = digest.hexdigest()[:12]
+        # The service worker precaches every file of the resident app (not the staff app's).
+        self.precached = [
+            name.removeprefix("assets/")
+            for name in sorted(raw)
+            if name.startswith("assets/") and not _is_staff_file(name)
+        ]
+        entries = dict(raw)
+        if "sw.js" in entries:
+            entries["sw.js"] = entries["sw.js"].replace(
+                PRECACHE_TOKEN, json.dumps(self.precached).encode()
+            )
         self.entries = {
-            route: StaticFile(name, raw[name].replace(b"__BUILD__", self.build.encode()))
+            route: StaticFile(name, entries[name].replace(b"__BUILD__", self.build.encode()))
             for route, name in ENTRY_FILES.items()
-            if name in raw
+            if name in entries
         }
         self.assets = {
             name.removeprefix("assets/"): StaticFile(name, body)
