@@ -495,6 +495,56 @@ async def test_drafts_resume_on_another_device_and_vanish_when_filed(
 # --- status, messages, amendments, effects ----------------------------------------------------
 
 
+async def test_a_request_names_the_document_and_leads_the_status(
+    client, hanako, client_for, app, city
+):
+    """Staff may name the document they need; the resident's application carries the open
+    request (words, document, when, who) for the status card, and the notice names it too.
+    A document with any other status, too long or with control characters is refused and
+    nothing changes."""
+    resident, headers = hanako
+    body = await filed_application(resident, headers)
+    assert body["request"] is None
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["child-support"]
+    )
+    url = f"/api/staff/applications/{body['id']}/status"
+    for bad in (
+        {"status": "in_review", "message": "", "document": "戸籍謄本"},
+        {"status": "info_requested", "message": "ください", "document": "書" * 101},
+        {"status": "info_requested", "message": "ください", "document": "戸籍\u0000謄本"},
+    ):
+        refused = await staff.post(url, json=bad, headers=staff_headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in refused.json()["errors"]] == ["document"]
+    unchanged = (await resident.get(f"/api/applications/{body['id']}")).json()
+    assert unchanged["status"] == "submitted" and unchanged["request"] is None
+
+    asked = await staff.post(
+        url,
+        json={"status": "info_requested", "message": "別居の状況を教えてください。",
+              "document": "  戸籍謄本（3か月以内）  "},
+        headers=staff_headers,
+    )  # fmt: skip
+    assert asked.status_code == 200, asked.text
+    detail = (await resident.get(f"/api/applications/{body['id']}")).json()
+    request = detail["request"]
+    assert request["message"] == "別居の状況を教えてください。"
+    assert request["document"] == "戸籍謄本（3か月以内）"
+    assert request["asked_by"] and request["asked_at"]
+    assert detail["timeline"][-1]["document"] == "戸籍謄本（3か月以内）"
+    inbox = (await resident.get("/api/me/inbox")).json()["items"]
+    assert "必要な書類：戸籍謄本（3か月以内）" in inbox[0]["body"]["ja"]
+    assert "Document needed: 戸籍謄本（3か月以内）" in inbox[0]["body"]["en"]
+
+    # Once answered (in review again), no request leads the status.
+    moved = await staff.post(url, json={"status": "in_review"}, headers=staff_headers)
+    assert moved.status_code == 200, moved.text
+    again = (await resident.get(f"/api/applications/{body['id']}")).json()
+    assert again["request"] is None
+
+
 async def test_more_information_then_amend_then_approve(client, hanako, client_for, app, city):
     resident, headers = hanako
     body = await filed_application(resident, headers)

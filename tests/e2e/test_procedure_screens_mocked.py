@@ -564,6 +564,12 @@ def _answered(name: str, value, display: str, *, prefilled: bool = False) -> dic
 ASKED_APPLICATION = application_read(
     9003,
     household=[{"id": m["id"], "name": m["name"]} for m in HOUSEHOLD],
+    request={
+        "message": "電話番号の桁が足りないようです。正しい番号を入力してください。",
+        "document": "戸籍謄本（3か月以内）",
+        "asked_at": iso(NOW - timedelta(hours=3)),
+        "asked_by": "子育て支援課 鈴木",
+    },
     receipt_number="261120-Q8N3V6KD",
     status="info_requested",
     status_label=L("追加の情報の依頼", "ついかの じょうほう", "More information"),
@@ -1570,8 +1576,16 @@ def test_amend_when_asked_and_confirm_a_counter_filing(make_page, shoot):
 
     # The department asked for more: said on the application, with the way to amend.
     page.goto("/applications/9003")
-    _say(page, "担当課から追加の情報を求められています。")
-    _say(page, "電話番号の桁が足りないようです。")
+    # The request leads the status card: its words, the document it names, the two answers.
+    request = page.locator(".request-notice")
+    expect(request).to_contain_text("担当課からの依頼")
+    expect(request).to_contain_text("電話番号の桁が足りないようです。")
+    expect(request).to_contain_text("必要な書類：戸籍謄本（3か月以内）")
+    expect(request).to_contain_text("子育て支援課 鈴木")
+    reply = _main(page).get_by_role("link", name="メッセージで答える")
+    expect(reply).to_have_attribute("href", "#application-message")
+    _axe(page, "application-request")
+    _shoot(page, shoot, "application-request-phone")
     _main(page).get_by_role("link", name="内容を修正して再提出する").click()
 
     # The form on one page, filled with the answers as filed.

@@ -440,8 +440,11 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
     expect(page.locator("[data-note]")).to_contain_text("面談で別居の有無を確認する")
     assert "面談で別居の有無" not in json.dumps(resident.get(f"/api/applications/{case_id}"))
 
-    # More information: the message is required, and said so.
+    # More information: the message is required, and said so; the document asked for has
+    # its own field, offered only with this choice.
+    expect(page.get_by_label("求める書類（任意）")).to_be_hidden()
     page.get_by_label("追加情報を依頼").check()
+    page.get_by_label("求める書類（任意）").fill("源泉徴収票")
     page.get_by_role("button", name="状態を変更する").click()
     expect(error_summary(page)).to_contain_text("住民に依頼する内容を入力してください")
     page.get_by_label("住民へのメッセージ（依頼内容・却下の理由）").fill(
@@ -456,6 +459,8 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
     # The resident sees the request and amends: another job, and one child instead of two.
     detail = resident.get(f"/api/applications/{case_id}")
     assert detail["status"] == "info_requested" and detail["can_amend"]
+    assert detail["request"]["document"] == "源泉徴収票"
+    assert detail["request"]["message"].startswith("職業欄を")
     answers = {a["name"]: a["value"] for a in detail["answers"]}
     answers["occupation"] = "スーパー店員（パート）"
     answers["children"] = answers["children"][:1]

@@ -55,8 +55,12 @@ async def get_for_staff(principal: Principal, application_id: int, purpose: str)
     return await read_application(row)
 
 
+def _document_error(message: Text) -> FieldError:
+    return FieldError(field="document", label=Text("求める書類", "document"), message=message)
+
+
 async def change_status(
-    principal: Principal, application_id: int, status: str, message: str
+    principal: Principal, application_id: int, status: str, message: str, document: str = ""
 ) -> ApplicationRead:
     """Move the application to a step or decide it; the resident is told, an approval
     applies its effects, and the change is an audit event."""
@@ -93,6 +97,22 @@ async def change_status(
         )
     if len(note) > 2000:
         raise InvalidInput(Text("2000文字以内で書いてください。", "At most 2000 characters."))
+    document = document.strip()
+    if document and status != "info_requested":
+        raise InvalidInput(
+            Text(
+                "書類を求められるのは追加の情報の依頼だけです。", "Only a request names a document."
+            ),
+            errors=[_document_error(Text("依頼のときだけ書けます", "only with info_requested"))],
+        )
+    if len(document) > 100 or any(not c.isprintable() for c in document):
+        raise InvalidInput(
+            Text(
+                "書類の名前は100文字以内で書いてください。",
+                "A document name of 1 to 100 characters.",
+            ),
+            errors=[_document_error(Text("100文字以内", "at most 100 characters"))],
+        )
     now = clock.now()
     async with write_transaction() as sql:
         updated = await sql.value(
@@ -113,6 +133,7 @@ async def change_status(
             actor_account=principal.account_id,
             actor_name=principal.display_name,
             text=note,
+            document=document,
         )
         if status == "approved":
             await _apply_effects(sql, row, definition)
@@ -129,10 +150,15 @@ async def change_status(
                     "en": f"{definition.title.en}: {label.en}",
                 },
                 body={
-                    "ja": note
-                    or f"受付番号 {row.receipt_number} の状況が「{label.ja}」になりました。",
-                    "easy": note or f"うけつけ ばんごう {row.receipt_number}：{label.easy}",
-                    "en": note or f"Application {row.receipt_number} is now: {label.en}.",
+                    "ja": (
+                        note
+                        or f"受付番号 {row.receipt_number} の状況が「{label.ja}」になりました。"
+                    )
+                    + (f"\n必要な書類：{document}" if document else ""),
+                    "easy": (note or f"うけつけ ばんごう {row.receipt_number}：{label.easy}")
+                    + (f"\nひつような しょるい：{document}" if document else ""),
+                    "en": (note or f"Application {row.receipt_number} is now: {label.en}.")
+                    + (f"\nDocument needed: {document}" if document else ""),
                 },
                 link=f"/applications/{row.id}",
                 thread=str(row.id),

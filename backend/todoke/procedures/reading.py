@@ -22,6 +22,7 @@ from todoke.procedures.schemas import (
     ApplicationSummary,
     AttachmentRead,
     FieldSpec,
+    InfoRequest,
     MemberName,
     TimelineEvent,
     TrackerRow,
@@ -166,6 +167,7 @@ class _Event(msgspec.Struct, frozen=True):
     actor_name: str
     text: str
     created_at: datetime
+    document: str
 
 
 _RESIDENT_ACTORS = frozenset({"resident", "proxy"})
@@ -184,7 +186,7 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
         events = await sql.rows(
             _Event,
             "SELECT id, kind, status, actor_kind AS actor, actor_account, actor_name, text, "
-            "created_at FROM application_event WHERE application = ? ORDER BY id",
+            "document, created_at FROM application_event WHERE application = ? ORDER BY id",
             [row.id],
         )
         # A resident or proxy by the name they have now: verified, their registry name, not
@@ -222,9 +224,24 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
             ),
             text=e.text,
             created_at=e.created_at,
+            document=e.document,
         )
         for e in events
     ]
+    asked = next(
+        (e for e in reversed(timeline) if e.kind == "status" and e.status == "info_requested"),
+        None,
+    )
+    request = (
+        InfoRequest(
+            message=asked.text,
+            document=asked.document,
+            asked_at=asked.created_at,
+            asked_by=asked.actor_name,
+        )
+        if asked is not None and row.status == "info_requested"
+        else None
+    )
     names = {m.id: m.name for m in household.members} if household else {}
     file_names = {f.id: f.filename for f in files}
     filed = row.answers or {}
@@ -280,6 +297,7 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
         can_withdraw=row.status in OPEN,
         steps=steps_of(definition),
         household=tuple(MemberName(id=id, name=name) for id, name in named.items()),
+        request=request,
     )
 
 

@@ -283,6 +283,17 @@ class TimelineEvent(msgspec.Struct, frozen=True):
     actor_name: str
     text: str
     created_at: datetime
+    document: str = ""  # a request for information: the document it names
+
+
+class InfoRequest(msgspec.Struct, frozen=True):
+    """What the department asks for now (the status is info_requested): its words, the
+    document it names, when — for the status card, above everything else."""
+
+    message: str
+    document: str
+    asked_at: datetime
+    asked_by: str
 
 
 class TrackerRow(msgspec.Struct, frozen=True):
@@ -341,6 +352,7 @@ class ApplicationRead(msgspec.Struct, frozen=True):
     steps: tuple[WorkflowStep, ...]
     # The members the answers name, and no one else of the household.
     household: tuple[MemberName, ...] = ()
+    request: InfoRequest | None = None  # while the department waits for the resident
 
 
 class ApplicationSummary(msgspec.Struct, frozen=True):
@@ -365,6 +377,8 @@ class StatusChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     status: str
     message: str = ""
+    # With info_requested: the document the department needs, by name (戸籍謄本…).
+    document: str = ""
 
 
 # --- corrections (この情報が違う) -------------------------------------------------------------

@@ -78,6 +78,8 @@ class ApplicationEvent(Table):
     actor_account = ForeignKey(references=Account, null=True)
     actor_name = Varchar(length=100)
     text = Text(default="")
+    # A request for more information may name the document it needs (戸籍謄本…).
+    document = Varchar(length=100, default="")
     created_at = Timestamptz()
 
 

@@ -18,12 +18,14 @@ async def record_event(
     status: str | None = None,
     actor_account: int | None = None,
     text: str = "",
+    document: str = "",
 ) -> None:
     await sql.execute(
         "INSERT INTO application_event (application, kind, status, actor_kind, actor_account, "
-        "actor_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [application_id, kind, status, actor_kind, actor_account, actor_name, text, clock.now()],
-    )
+        "actor_name, text, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [application_id, kind, status, actor_kind, actor_account, actor_name, text, document,
+         clock.now()],
+    )  # fmt: skip
 
 
 def message_text(text: str) -> str:

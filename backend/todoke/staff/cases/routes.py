@@ -95,7 +95,9 @@ class CaseController(Controller):
         application_id: RowId,
         data: JSONBody[StatusChange],
     ) -> ApplicationRead:
-        return await decisions.change_status(principal, application_id, data.status, data.message)
+        return await decisions.change_status(
+            principal, application_id, data.status, data.message, data.document
+        )
 
     @post(
         "/applications/{application_id:int}/messages",

@@ -254,18 +254,74 @@ export async function mount(outlet, ctx) {
           ),
         ),
       ),
-      application.status === 'info_requested'
+      application.status === 'info_requested' ? requestNotice(application.request) : null,
+      amend || application.request
         ? el(
             'div',
-            { class: 'notice notice--warning notice--compact' },
-            icon('alert', 'notice__icon'),
-            el('p', {
-              class: 'notice__body notice__body--inline',
-              'data-i18n': 'application.infoRequested',
-            }),
+            { class: 'button-row' },
+            amend,
+            el(
+              'a',
+              { class: 'button button--outline', href: '#application-message' },
+              icon('send', 'button__icon'),
+              el('span', { 'data-i18n': 'application.request.reply' }),
+            ),
           )
         : null,
-      amend ? el('div', { class: 'button-row' }, amend) : null,
+    );
+  }
+
+  // What the department asks, where the resident looks first (not at the end of a long
+  // page): its words, the document it names, who asked and when.
+  function requestNotice(request) {
+    if (!request) {
+      return el(
+        'div',
+        { class: 'notice notice--warning notice--compact' },
+        icon('alert', 'notice__icon'),
+        el('p', {
+          class: 'notice__body notice__body--inline',
+          'data-i18n': 'application.infoRequested',
+        }),
+      );
+    }
+    return el(
+      'section',
+      {
+        class: 'notice notice--warning request-notice',
+        'aria-labelledby': 'application-request-title',
+      },
+      icon('alert', 'notice__icon'),
+      el('h3', {
+        class: 'notice__title',
+        id: 'application-request-title',
+        'data-i18n': 'application.request.title',
+      }),
+      el(
+        'div',
+        { class: 'notice__body' },
+        el('p', { class: 'request-notice__message' }, request.message),
+        request.document
+          ? el(
+              'p',
+              { class: 'request-notice__document' },
+              icon('document', 'request-notice__icon'),
+              el('span', {
+                'data-i18n': 'application.request.document',
+                'data-i18n-params': JSON.stringify({ document: request.document }),
+              }),
+            )
+          : null,
+        el('p', {
+          class: 'request-notice__meta',
+          'data-i18n': 'application.request.asked',
+          'data-i18n-params': JSON.stringify({
+            date: dateTimeValue(request.asked_at),
+            name: request.asked_by,
+          }),
+        }),
+        el('p', { 'data-i18n': 'application.request.how' }),
+      ),
     );
   }
 

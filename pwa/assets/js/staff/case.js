@@ -15,6 +15,7 @@ import {
   problemItems,
   selectField,
   showErrors,
+  textField,
   textareaField,
 } from './forms.js';
 import { applyTranslations, formatDate, formatDateTime, has, roleLabel, t } from './i18n.js';
@@ -435,6 +436,23 @@ class CaseView {
     const summary = errorSummary('case-decision-errors');
     const status = el('p', { class: 'form-status', role: 'status' });
     const busy = guardBusy(status);
+    const documentField = textField({
+      id: 'case-decision-document',
+      name: 'document',
+      labelKey: 'case.decision.document',
+      hintKey: 'case.decision.documentHint',
+      attributes: { maxlength: '100', list: 'case-decision-documents' },
+    });
+    // The files this procedure's form asks for, offered as names to pick from.
+    documentField.append(
+      el(
+        'datalist',
+        { id: 'case-decision-documents' },
+        (data.answers ?? [])
+          .filter((answer) => answer.type === 'file')
+          .map((answer) => el('option', { value: answer.label?.ja ?? '' })),
+      ),
+    );
     const form = el(
       'form',
       { class: 'form form--compact', novalidate: true, 'aria-labelledby': 'case-decision-title' },
@@ -453,6 +471,7 @@ class CaseView {
         hintKey: 'case.decision.messageHint',
         attributes: { maxlength: '2000', rows: '4' },
       }),
+      documentField,
       el(
         'div',
         { class: 'button-row' },
@@ -464,6 +483,12 @@ class CaseView {
       ),
       status,
     );
+    // The document a request names: asked for only with 追加の情報を依頼.
+    const showDocument = () => {
+      documentField.hidden = form.elements.status.value !== 'info_requested';
+    };
+    form.addEventListener('change', showDocument, { signal: ctx.signal });
+    showDocument();
     form.addEventListener(
       'submit',
       (event) => {
@@ -471,6 +496,8 @@ class CaseView {
         busy('common.sending', async () => {
           const next = form.elements.status.value;
           const message = form.elements.message.value.trim();
+          const documentName =
+            next === 'info_requested' ? form.elements.document.value.trim() : '';
           const problems = [];
           if (!next) problems.push({ field: 'status', text: t('case.decision.errorStatus') });
           else if (NEEDS_MESSAGE.has(next) && !message) {
@@ -496,7 +523,7 @@ class CaseView {
           try {
             const answer = await send(
               `/api/staff/applications/${data.id}/status`,
-              { status: next, message },
+              { status: next, message, document: documentName },
               { csrf: ctx.account.csrf_token, signal: ctx.signal },
             );
             Object.assign(data, answer);
