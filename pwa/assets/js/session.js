@@ -6,6 +6,7 @@ import { ApiError, getJSON, sendJSON, setCsrfToken } from './api.js';
 import { clearDeviceDrafts } from './drafts.js';
 import { createPasskey, getPasskey } from './webauthn.js';
 
+const SIGNED_IN_HINT = 'todoke.signedIn'; // procedures.js reads it too
 let me = null; // the last GET /api/me answer, or null when signed out or not yet asked
 let known = false; // whether me is the answer (signed in or out) rather than "not asked"
 let loading = null;
@@ -145,4 +146,11 @@ function remember(account) {
   me = account;
   known = true;
   setCsrfToken(account?.csrf_token ?? '');
+  // Only whether this device was signed in last time (nothing about who): home draws the
+  // right variant before the session is asked, so nothing moves when the answer comes.
+  try {
+    localStorage.setItem(SIGNED_IN_HINT, account ? '1' : '0');
+  } catch {
+    // Storage off: home waits for the answer instead.
+  }
 }

@@ -198,18 +198,31 @@ export function mount(outlet, ctx) {
  * The card leading to support: the resident's own list when signed in, else an invitation
  * to sign in (what an account is for, and that a passkey is all it takes) and the check
  * anyone can do. session.js comes after the first paint (it is not on the first screen's
- * path); one card's place is kept so the list below does not jump for a resident who is
- * signed in (the invitation, seen before signing in, moves it down once).
+ * path), so the variant this device showed last time is drawn first (Lighthouse measured a
+ * layout shift of the whole list when the invitation came in after the answer).
  */
 async function showSupportEntry(slot, signal) {
-  let signedIn = false;
+  // Drawn at once as this device was last time (a hint; nothing about who), then checked:
+  // a first visit sees the invitation without the list below moving when the answer comes.
+  let signedIn = readSignedInHint();
+  fill(slot, signedIn);
   try {
     const { loadMe } = await import('../session.js');
-    signedIn = (await loadMe({ signal })) != null;
+    const known = (await loadMe({ signal })) != null;
+    if (signal.aborted) return;
+    if (known !== signedIn) fill(slot, known);
+    signedIn = known;
   } catch {
     if (signal.aborted) return;
   }
-  if (signal.aborted) return;
+  if (!signedIn) return;
+  // Signed in: what to do, what is due, what goes on, what is unread, above the support.
+  const { homeTimeline } = await import('../ui/home-timeline.js');
+  const timeline = await homeTimeline(signal);
+  if (timeline && !signal.aborted) slot.prepend(timeline);
+}
+
+function fill(slot, signedIn) {
   const [href, iconName, titleKey, hintKey] = signedIn
     ? ['/support', 'gift', 'home.support.title', 'home.support.hint']
     : ['/check', 'checklist', 'home.check.title', 'home.check.hint'];
@@ -225,11 +238,15 @@ async function showSupportEntry(slot, signal) {
   );
   slot.replaceChildren(...(signedIn ? [card] : [signInInvitation(), card]));
   applyTranslations(slot);
-  if (!signedIn) return;
-  // Signed in: what to do, what is due, what goes on, what is unread, above the support.
-  const { homeTimeline } = await import('../ui/home-timeline.js');
-  const timeline = await homeTimeline(signal);
-  if (timeline && !signal.aborted) slot.prepend(timeline);
+}
+
+// session.js's hint, read here without loading session.js before the first paint.
+function readSignedInHint() {
+  try {
+    return localStorage.getItem('todoke.signedIn') === '1';
+  } catch {
+    return false;
+  }
 }
 
 function signInInvitation() {
