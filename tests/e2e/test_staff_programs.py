@@ -236,6 +236,10 @@ def test_a_caseworker_drafts_previews_and_submits_but_cannot_approve(make_page, 
     expect(rule).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#program-rule-error")).to_contain_text("agee")
     expect(page.locator("[data-cannot-show]")).to_be_visible()  # no such fact to show
+    # The live count checks the rule as saving does, and says so in the same words.
+    expect(page.locator("[data-rule-count]")).to_contain_text(
+        "人数を数えられませんでした：$.>=[0]: unknown fact 'agee'"
+    )
     assert_no_axe_violations(page, "program editor with an error")
     shoot(page, "staff-programs-editor-error")
 

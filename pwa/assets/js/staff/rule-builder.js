@@ -158,6 +158,10 @@ class RuleBuilder {
     this.showMode();
     applyTranslations(element);
     this.element = element;
+    // Never an empty box: what the first count will be of, until it comes.
+    this.countLine.textContent = t(
+      this.countable() ? 'program.builder.counting' : 'program.builder.countEmpty',
+    );
     this.scheduleCount();
     return { element, read: () => this.read(), openJson: () => this.openJson() };
   }
