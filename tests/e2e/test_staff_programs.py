@@ -504,3 +504,41 @@ def test_a_supervisor_builds_a_rule_from_conditions_with_a_live_count(make_page,
     )
     assert saved == {"!": {"==": [{"var": "income_yen"}, None]}}
     assert unexpected_console_errors(page) == []
+
+
+def test_a_rule_the_builder_cannot_show_and_a_catalogue_that_does_not_load_leave_the_json(
+    make_page, live_demo
+):
+    page = staff_in(make_page, live_demo, "衛生 あおい", "supervisor", "health")
+    # The seeded flu-shot rule nests an "and" in an "or": JSON, said so, and counted.
+    page.goto("/staff/programs/flu-shot-65")
+    expect(page.locator("[data-cannot-show]")).to_contain_text("組み立て画面では表示できません")
+    expect(page.locator("#program-rule")).to_be_visible()
+    expect(page.locator("#program-rule")).to_have_value(re.compile(r'"or"'))
+    _count(page)
+    # Keyboard only: 「条件を組み立て直す」, then 「条件を追加」 and 「条件2を削除」 by Enter.
+    page.get_by_role("button", name="条件を組み立て直す").press("Enter")
+    expect(page.locator("#program-rule-1-fact")).to_be_focused()
+    page.get_by_role("button", name="条件を追加").press("Enter")
+    expect(page.locator("#program-rule-2-fact")).to_be_focused()
+    page.get_by_role("button", name="条件2を削除").press("Enter")
+    expect(page.locator("#program-rule-2-fact")).to_have_count(0)
+    expect(page.locator("#program-rule-1-fact")).to_be_focused()
+    assert_no_axe_violations(page, "rule builder rebuilt")
+
+    # Without the fact catalogue the rule is still there to edit, as JSON.
+    page.route(
+        "**/api/staff/programs/facts",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body='{"title": "Unavailable", "status": 503, "detail_ja": "一時的に使えません。"}',
+        ),
+    )
+    page.reload()
+    expect(page.locator("[data-facts-failed]")).to_contain_text("項目の一覧を読み込めませんでした")
+    expect(page.locator("#program-rule")).to_be_visible()
+    expect(page.locator("#program-rule-1-fact")).to_have_count(0)
+    _count(page)
+    assert_no_axe_violations(page, "rule as JSON without the catalogue")
+    page.screenshot(path="/tmp/rules-no-catalogue-1280.png", full_page=True)

@@ -136,7 +136,7 @@ class RuleBuilder {
         class: 'field rule-builder',
         id: `${this.id}-builder`,
         'data-rule-builder': '',
-        'aria-describedby': `${this.id}-builder-hint`,
+        'aria-describedby': this.facts.length ? `${this.id}-builder-hint` : null,
       },
       el(
         'legend',
@@ -144,9 +144,8 @@ class RuleBuilder {
         el('span', {}, t('program.builder.legend')),
         el('span', { class: 'field__required' }, t('common.required')),
       ),
-      el('p', { class: 'field__hint', id: `${this.id}-builder-hint` }, t('program.builder.hint')),
       this.facts.length
-        ? null
+        ? el('p', { class: 'field__hint', id: `${this.id}-builder-hint` }, t('program.builder.hint'))
         : el('p', { class: 'staff-callout', 'data-facts-failed': '' }, t('program.builder.factsFailed')),
       this.cannotShow,
       this.facts.length ? this.builderPart : null,
