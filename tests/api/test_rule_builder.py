@@ -133,6 +133,9 @@ def _deep(levels: int) -> dict:
         ({"in": [{"var": "care_level"}, ["care_9"]]}, "care_level is one of"),
         ({"and": []}, "'and' takes a non-empty list of rules"),
         ({}, "a rule is an object with exactly one operator"),
+        # PostgreSQL refused the NUL as a query parameter: a 500 before this was checked.
+        ({"==": [{"var": "district"}, "下連雀\u0000"]}, "district is text without control"),
+        ({"in": [{"var": "district"}, ["下連雀", "\t"]]}, "district is text without control"),
         (_deep(MAX_DEPTH), f"the rule nests deeper than {MAX_DEPTH} levels"),
     ],
 )
