@@ -64,6 +64,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/programs"): ALL_STAFF,
     ("PUT", "/api/staff/programs"): CASE,
     ("GET", "/api/staff/programs/{slug:str}"): ALL_STAFF,
+    ("GET", "/api/staff/programs/facts"): CASE,
+    ("POST", "/api/staff/programs/rule-count"): CASE,
     ("POST", "/api/staff/programs/{slug:str}/preview"): CASE,
     ("POST", "/api/staff/programs/{slug:str}/submit"): CASE,
     ("POST", "/api/staff/programs/{slug:str}/approve"): DESIGN,
@@ -220,6 +222,10 @@ async def _request(caller, headers, method, path, world, extra):
             },
         ),
         "/api/staff/programs/{slug:str}": ("/api/staff/programs/flu-shot-65", None),
+        "/api/staff/programs/rule-count": (
+            "/api/staff/programs/rule-count",
+            {"rule": {">=": [{"var": "age"}, 65]}},
+        ),
         "/api/staff/programs/{slug:str}/preview": ("/api/staff/programs/flu-shot-65/preview", None),
         # A programme of the callers' department (flu-shot-65 is 生活衛生課's: refused).
         "/api/staff/programs/{slug:str}/submit": (

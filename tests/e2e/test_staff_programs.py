@@ -219,6 +219,8 @@ def test_a_caseworker_drafts_previews_and_submits_but_cannot_approve(make_page, 
         for lang, value in zip(("ja", "easy", "en"), values, strict=True):
             page.locator(f"#program-{name}-{lang}").fill(value)
     expect(page.locator("#program-delivery-inform")).to_be_checked()
+    # The rule as JSON, for experts: under the builder, behind 「JSONで編集（上級者向け）」.
+    page.get_by_text("JSONで編集（上級者向け）").click()
     rule = page.locator("#program-rule")
 
     # Not JSON at all: said before anything is sent.
@@ -233,10 +235,16 @@ def test_a_caseworker_drafts_previews_and_submits_but_cannot_approve(make_page, 
     expect(summary).to_contain_text("agee")
     expect(rule).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#program-rule-error")).to_contain_text("agee")
+    expect(page.locator("[data-cannot-show]")).to_be_visible()  # no such fact to show
+    # The live count checks the rule as saving does, and says so in the same words.
+    expect(page.locator("[data-rule-count]")).to_contain_text(
+        "人数を数えられませんでした：$.>=[0]: unknown fact 'agee'"
+    )
     assert_no_axe_violations(page, "program editor with an error")
     shoot(page, "staff-programs-editor-error")
 
     rule.fill('{">=": [{"var": "age"}, 60]}')
+    expect(page.locator("#program-rule-1-fact")).to_have_value("age")  # the builder follows
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"{live_demo.url}/staff/programs/flu-shot-60")
     expect(page.locator("main h1")).to_have_text("60歳以上のインフルエンザ予防接種")
@@ -361,3 +369,176 @@ def test_the_submitter_is_not_offered_approval_and_colleagues_are_named(
     assert_no_axe_violations(second, "programs list (phone)")
     second.screenshot(path="/tmp/staff-programs-list-390.png", full_page=True)
     assert unexpected_console_errors(second) == []
+
+
+# --- the rule builder ---------------------------------------------------------------------
+
+COUNT = re.compile(r"^この条件に合う住民：([\d,]+)人（判断できない人：([\d,]+)人）$")
+
+
+def _count(page) -> str:
+    """The live count once it says one (it is asked 600 ms after the last change)."""
+    line = page.locator("[data-rule-count]")
+    expect(line).to_have_text(COUNT)
+    return line.inner_text()
+
+
+def _rule_json(page) -> dict:
+    import json
+
+    return json.loads(page.locator("#program-rule").input_value())
+
+
+def test_a_supervisor_builds_a_rule_from_conditions_with_a_live_count(make_page, live_demo, shoot):
+    page = staff_in(make_page, live_demo, "衛生 みどり", "supervisor", "health")
+    page.goto("/staff/programs/new")
+    expect(page.locator("main h1")).to_have_text("新しい支援制度")
+    page.get_by_label("識別名").fill("senior-support-65")
+    texts = {
+        "title": ("65歳以上の非課税世帯の見守り", "65さい いじょうの みまもり", "Care 65+"),
+        "summary": ("ご自宅を訪問します。", "いえに いきます。", "We visit you."),
+        "action": ("日程をご連絡ください。", "ひを おしえて ください。", "Tell us a day."),
+    }
+    for name, values in texts.items():
+        for lang, value in zip(("ja", "easy", "en"), values, strict=True):
+            page.locator(f"#program-{name}-{lang}").fill(value)
+
+    builder = page.locator("[data-rule-builder]")
+    expect(builder.get_by_role("group", name="条件1")).to_be_visible()
+    expect(page.locator("[data-rule-count]")).to_have_text(
+        "条件を入れると、合う住民の人数がここに表示されます。"
+    )
+    # 条件1: 年齢 65 歳以上 — the comparison offered for a number, the unit next to the value.
+    page.locator("#program-rule-1-fact").select_option(label="年齢")
+    expect(page.locator("#program-rule-1-op")).to_have_value(">=")
+    expect(page.locator("#program-rule-1-unit")).to_have_text("歳")
+    page.locator("#program-rule-1-value").fill("65")
+    first = _count(page)
+    assert _rule_json(page) == {">=": [{"var": "age"}, 65]}
+
+    # 条件2: 住民税非課税 はい — the count follows, the JSON too.
+    page.get_by_role("button", name="条件を追加").click()
+    expect(page.locator("#program-rule-2-fact")).to_be_focused()
+    page.locator("#program-rule-2-fact").select_option(label="住民税非課税")
+    expect(page.locator("#program-rule-2-op")).to_have_value("yes")
+    expect(page.locator("[data-rule-count]")).not_to_have_text(first)
+    second = _count(page)
+    assert second != first
+    assert _rule_json(page) == {
+        "and": [{">=": [{"var": "age"}, 65]}, {"==": [{"var": "tax_exempt"}, True]}]
+    }
+    # The JSON is there for experts, in sync with the conditions.
+    page.get_by_text("JSONで編集（上級者向け）").click()
+    expect(page.locator("#program-rule")).to_be_visible()
+    assert_no_axe_violations(page, "rule builder (desktop)")
+    page.screenshot(path="/tmp/rules-builder-1280.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    expect(builder).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_no_axe_violations(page, "rule builder (phone)")
+    page.screenshot(path="/tmp/rules-builder-390.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+    # An incomplete condition is named next to its field before anything is sent.
+    page.get_by_role("button", name="条件を追加").click()
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".error-summary")).to_contain_text("条件3の項目を選んでください")
+    expect(page.locator("#program-rule-3-fact")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#program-rule-3-fact-error")).to_contain_text("条件3の項目")
+    page.get_by_role("button", name="条件3を削除").click()
+    expect(page.locator("#program-rule-3-fact")).to_have_count(0)
+    expect(page.locator("#program-rule-2-fact")).to_be_focused()  # the condition before it
+
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"{live_demo.url}/staff/programs/senior-support-65")
+    expect(page.locator(".flash")).to_contain_text("保存しました。")
+    page.reload()
+    expect(page.locator("main h1")).to_have_text("65歳以上の非課税世帯の見守り")
+    # The saved rule, back in the builder.
+    expect(page.locator("#program-rule-combinator-and")).to_be_checked()
+    expect(page.locator("#program-rule-1-fact")).to_have_value("age")
+    expect(page.locator("#program-rule-1-op")).to_have_value(">=")
+    expect(page.locator("#program-rule-1-value")).to_have_value("65")
+    expect(page.locator("#program-rule-2-fact")).to_have_value("tax_exempt")
+    expect(page.locator("#program-rule-2-op")).to_have_value("yes")
+    assert _count(page) == second
+
+    # JSON edited by hand: the builder follows (an "or", a choice fact's values ticked).
+    page.get_by_text("JSONで編集（上級者向け）").click()
+    page.locator("#program-rule").fill(
+        '{"or": [{"<": [{"var": "age"}, 6]},'
+        ' {"in": [{"var": "care_level"}, ["care_3", "care_4"]]}]}'
+    )
+    expect(page.locator("#program-rule-combinator-or")).to_be_checked()
+    expect(page.locator("#program-rule-1-op")).to_have_value("<")
+    expect(page.locator("#program-rule-1-value")).to_have_value("6")
+    expect(page.locator("#program-rule-2-fact")).to_have_value("care_level")
+    values = page.get_by_role("group", name="当てはまる値")
+    expect(values.get_by_label("要介護3")).to_be_checked()
+    expect(values.get_by_label("要介護4")).to_be_checked()
+    expect(values.get_by_label("要介護5")).not_to_be_checked()
+    expect(page.locator("[data-rule-count]")).not_to_have_text(second)
+    by_hand = _count(page)
+    # Ticking one more in the builder writes it into the JSON.
+    values.get_by_label("要介護5").check()
+    expect(page.locator("#program-rule")).to_have_value(re.compile(r'"care_5"'))
+    expect(page.locator("[data-rule-count]")).not_to_have_text(by_hand)
+    by_hand = _count(page)
+    assert_no_axe_violations(page, "rule builder following the JSON")
+    shoot(page, "staff-programs-rule-builder")
+    page.screenshot(path="/tmp/rules-json-1280.png", full_page=True)
+
+    # A rule the builder cannot show stays JSON, and the JSON is what is saved.
+    page.locator("#program-rule").fill('{"!": {"==": [{"var": "income_yen"}, null]}}')
+    expect(page.locator("[data-cannot-show]")).to_contain_text("組み立て画面では表示できません")
+    expect(page.locator("#program-rule-1-fact")).to_be_hidden()
+    expect(page.locator("[data-rule-count]")).not_to_have_text(by_hand)
+    _count(page)  # the JSON's rule is counted: whoever has an income on record
+    page.set_viewport_size(PHONE)
+    assert_no_axe_violations(page, "rule the builder cannot show (phone)")
+    page.screenshot(path="/tmp/rules-cannot-show-390.png", full_page=True)
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".notice--success .notice__title")).to_have_text("保存しました。")
+    saved = page.evaluate(
+        "async () => (await (await fetch('/api/staff/programs/senior-support-65')).json()).rule"
+    )
+    assert saved == {"!": {"==": [{"var": "income_yen"}, None]}}
+    assert unexpected_console_errors(page) == []
+
+
+def test_a_rule_the_builder_cannot_show_and_a_catalogue_that_does_not_load_leave_the_json(
+    make_page, live_demo
+):
+    page = staff_in(make_page, live_demo, "衛生 あおい", "supervisor", "health")
+    # The seeded flu-shot rule nests an "and" in an "or": JSON, said so, and counted.
+    page.goto("/staff/programs/flu-shot-65")
+    expect(page.locator("[data-cannot-show]")).to_contain_text("組み立て画面では表示できません")
+    expect(page.locator("#program-rule")).to_be_visible()
+    expect(page.locator("#program-rule")).to_have_value(re.compile(r'"or"'))
+    _count(page)
+    # Keyboard only: 「条件を組み立て直す」, then 「条件を追加」 and 「条件2を削除」 by Enter.
+    page.get_by_role("button", name="条件を組み立て直す").press("Enter")
+    expect(page.locator("#program-rule-1-fact")).to_be_focused()
+    page.get_by_role("button", name="条件を追加").press("Enter")
+    expect(page.locator("#program-rule-2-fact")).to_be_focused()
+    page.get_by_role("button", name="条件2を削除").press("Enter")
+    expect(page.locator("#program-rule-2-fact")).to_have_count(0)
+    expect(page.locator("#program-rule-1-fact")).to_be_focused()
+    assert_no_axe_violations(page, "rule builder rebuilt")
+
+    # Without the fact catalogue the rule is still there to edit, as JSON.
+    page.route(
+        "**/api/staff/programs/facts",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body='{"title": "Unavailable", "status": 503, "detail_ja": "一時的に使えません。"}',
+        ),
+    )
+    page.reload()
+    expect(page.locator("[data-facts-failed]")).to_contain_text("項目の一覧を読み込めませんでした")
+    expect(page.locator("#program-rule")).to_be_visible()
+    expect(page.locator("#program-rule-1-fact")).to_have_count(0)
+    _count(page)
+    assert_no_axe_violations(page, "rule as JSON without the catalogue")
+    page.screenshot(path="/tmp/rules-no-catalogue-1280.png", full_page=True)

@@ -280,6 +280,11 @@ class Fact:
     correlated: bool = False
 
     @property
+    def unit(self) -> Unit | None:
+        """The unit of a number fact's values (yen, years, persons), if it has one."""
+        return UNITS.get(self.value_texts)
+
+    @property
     def household(self) -> bool:
         """Computed from the household's other members, not the person's row alone."""
         return self.members is not None or self.correlated
@@ -812,6 +817,23 @@ def _children_states(years: int) -> Callable[[Any], Texts]:
 _AGE = _count("歳", "さい")
 _YEARS = _count("年", "ねん")
 _PERSONS = _count("人", "にん")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """What a number fact counts: ``code`` (yen, years, persons) and the word after a value."""
+
+    code: str
+    word: Texts
+
+
+# The unit of a number fact follows from how its values read (``value_texts``).
+UNITS: dict[Callable[[Any], Texts], Unit] = {
+    _yen: Unit("yen", Texts("円", "えん", "yen")),
+    _AGE: Unit("years", Texts("歳", "さい", "years old")),
+    _YEARS: Unit("years", Texts("年", "ねん", "years")),
+    _PERSONS: Unit("persons", Texts("人", "にん", "persons")),
+}
 
 
 FACTS: dict[str, Fact] = {

@@ -252,6 +252,10 @@ class _Parser:
         if not isinstance(value, str) or not value:
             self.error(path, f"{fact.name} is a non-empty string; got {_shown(value)}")
             return None
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            # No registry value holds one, and PostgreSQL refuses a NUL in a parameter.
+            self.error(path, f"{fact.name} is text without control characters")
+            return None
         if fact.choices and value not in fact.choices:
             self.error(path, f"{fact.name} is one of {', '.join(fact.choices)}; got {value[:40]!r}")
             return None

@@ -202,3 +202,50 @@ class CheckResult(msgspec.Struct, frozen=True):
 
 class CheckResults(msgspec.Struct, frozen=True):
     items: list[CheckResult]
+
+
+# --- the rule builder ---------------------------------------------------------------------
+
+
+class FactValue(msgspec.Struct, frozen=True):
+    """One value a choice fact may take, with its words."""
+
+    value: str
+    label: dict[str, str]  # {ja, en}
+
+
+class FactUnit(msgspec.Struct, frozen=True):
+    code: str  # yen | years | persons
+    label: dict[str, str]  # the word after a value: {ja, en}
+
+
+class FactChoice(msgspec.Struct, frozen=True):
+    """A fact as staff pick it for a condition: ``kind`` number (whole numbers between
+    ``minimum`` and ``maximum``, in ``unit``), boolean, choice (one of ``values``) or text
+    (a word such as a district); ``nullable``: the registry may not know it (cannot tell)."""
+
+    name: str
+    label: dict[str, str]  # {ja, en}
+    kind: str
+    unit: FactUnit | None
+    values: list[FactValue]
+    minimum: int | None
+    maximum: int | None
+    nullable: bool
+
+
+class FactCatalogue(msgspec.Struct, frozen=True):
+    items: list[FactChoice]
+
+
+class RuleCountRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    rule: dict[str, Any]
+
+
+class RuleCount(msgspec.Struct, frozen=True):
+    """How many residents of the municipality a rule matches today, and how many it cannot
+    decide (a fact it needs is unknown): counts only."""
+
+    matched: int
+    undecided: int
+    evaluated_on: date

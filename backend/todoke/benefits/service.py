@@ -27,10 +27,14 @@ import msgspec
 from todoke import clock, published
 from todoke.audit import service as audit
 from todoke.benefits import rules, telling
-from todoke.benefits.facts import FACTS, compute_facts, load_persons
+from todoke.benefits.facts import FACTS, Fact, compute_facts, load_persons
 from todoke.benefits.schemas import (
     ApprovalRequest,
     CheckResult,
+    FactCatalogue,
+    FactChoice,
+    FactUnit,
+    FactValue,
     PersonsToCheck,
     PersonToCheck,
     PreviewExample,
@@ -42,6 +46,7 @@ from todoke.benefits.schemas import (
     PublicProgram,
     Question,
     Reason,
+    RuleCount,
     SupportItem,
 )
 from todoke.db import SqlSession, read_transaction, write_transaction
@@ -85,8 +90,9 @@ def _localized(value: Any, name: str) -> dict[str, str]:
 # --- drafting ------------------------------------------------------------------------------
 
 
-def _check_draft(draft: ProgramDraft) -> None:
-    problems = rules.validate_rule(draft.rule)
+def _check_rule(rule: Any) -> None:
+    """The rule's faults as a 422 naming the ``rule`` field, one message per fault."""
+    problems = rules.validate_rule(rule)
     if problems:
         raise InvalidInput(
             Text("条件の書き方に誤りがあります。", "The eligibility rule is invalid."),
@@ -99,6 +105,14 @@ def _check_draft(draft: ProgramDraft) -> None:
                 for p in problems
             ],
         )
+
+
+# Names under /api/staff/programs/ that are routes of their own, not programmes.
+RESERVED_SLUGS = ("facts", "rule-count")
+
+
+def _check_draft(draft: ProgramDraft) -> None:
+    _check_rule(draft.rule)
     if draft.delivery not in DELIVERY:
         raise InvalidInput(Text("届け方が正しくありません。", "delivery: inform, invite or grant"))
     if draft.delivery == "invite" and not draft.procedure_slug:
@@ -111,6 +125,10 @@ def _check_draft(draft: ProgramDraft) -> None:
         or not all(c.isascii() and (c.isalnum() or c == "-") for c in draft.slug)
     ):
         raise InvalidInput(Text("識別名は英数字とハイフンです。", "slug: letters, digits, '-'"))
+    if draft.slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            Text(f"「{draft.slug}」は識別名に使えません。", f"slug: {draft.slug!r} is reserved")
+        )
     for name in ("title", "summary", "action"):
         _localized(getattr(draft, name), name)
     if draft.tells not in TELLS:
@@ -391,6 +409,60 @@ async def list_programs(principal: Principal) -> list[ProgramRead]:
             [principal.municipality_id],
         )
         return [await _read(sql, principal.municipality_id, s.slug) for s in slugs]
+
+
+# --- the rule builder ---------------------------------------------------------------------
+
+
+def _kind(fact: Fact) -> str:
+    if fact.type == "string":
+        return "choice" if fact.choices else "text"
+    return fact.type
+
+
+def fact_catalogue() -> FactCatalogue:
+    """The facts a rule may name, as staff pick them for a condition (catalogue order)."""
+    items = []
+    for fact in FACTS.values():
+        unit = fact.unit
+        items.append(
+            FactChoice(
+                name=fact.name,
+                label={"ja": fact.label.ja, "en": fact.label.en},
+                kind=_kind(fact),
+                unit=(
+                    FactUnit(code=unit.code, label={"ja": unit.word.ja, "en": unit.word.en})
+                    if unit is not None and fact.type == "number"
+                    else None
+                ),
+                values=[
+                    FactValue(
+                        value=value,
+                        label={"ja": fact.value_texts(value).ja, "en": fact.value_texts(value).en},
+                    )
+                    for value in fact.choices
+                ],
+                minimum=fact.minimum,
+                maximum=fact.maximum,
+                nullable=fact.nullable,
+            )
+        )
+    return FactCatalogue(items=items)
+
+
+async def count_rule(principal: Principal, rule: Any) -> RuleCount:
+    """How many residents of the staff member's municipality the rule matches today and how
+    many it cannot decide, checked exactly as saving a programme checks it. Counts only."""
+    _check_rule(rule)
+    today = clock.today()
+    matched = undecided = 0
+    # Over the whole registry: a long read, kept off the event loop's inline reader.
+    async with read_transaction(bulk=True) as sql:
+        async for batch in rules.match_persons(sql, principal.municipality_id, rule, today):
+            matched += len(batch)
+        async for batch in rules.undecided_persons(sql, principal.municipality_id, rule, today):
+            undecided += len(batch)
+    return RuleCount(matched=matched, undecided=undecided, evaluated_on=today)
 
 
 # --- preview, approval, activation ---------------------------------------------------------

@@ -18,12 +18,15 @@ from litestar.status_codes import HTTP_200_OK
 from todoke.benefits import service
 from todoke.benefits.schemas import (
     ApprovalRequest,
+    FactCatalogue,
     PersonsToCheck,
     ProgramApproved,
     ProgramDraft,
     ProgramList,
     ProgramPreview,
     ProgramRead,
+    RuleCount,
+    RuleCountRequest,
 )
 from todoke.principal import Permission, Principal
 from todoke.web.guards import requires
@@ -54,6 +57,27 @@ class StaffProgramController(Controller):
         self, principal: NamedDependency[Principal], data: JSONBody[ProgramDraft]
     ) -> ProgramRead:
         return await service.save_draft(principal, data)
+
+    @get(
+        "/facts",
+        operation_id="staffProgramFacts",
+        summary="The facts a rule may name, as the rule builder offers them",
+        guards=DRAFT,
+    )
+    async def facts(self) -> FactCatalogue:
+        return service.fact_catalogue()
+
+    @post(
+        "/rule-count",
+        operation_id="staffCountRule",
+        summary="How many residents a rule matches today, and how many it cannot decide",
+        status_code=HTTP_200_OK,
+        guards=DRAFT,
+    )
+    async def rule_count(
+        self, principal: NamedDependency[Principal], data: JSONBody[RuleCountRequest]
+    ) -> RuleCount:
+        return await service.count_rule(principal, data.rule)
 
     @get("/{slug:str}", operation_id="staffGetProgram", guards=READ)
     async def get_program(self, principal: NamedDependency[Principal], slug: Slug) -> ProgramRead:

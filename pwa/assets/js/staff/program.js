@@ -32,6 +32,7 @@ import {
 } from './i18n.js';
 import { lettersSection } from './program-letters.js';
 import { DELIVERIES, deliveryLabel, programStatusBadge } from './program-parts.js';
+import { ruleBuilder } from './rule-builder.js';
 import {
   backLink,
   confirmDialog,
@@ -70,8 +71,9 @@ export async function mount(outlet, ctx) {
   let program = null;
   let departments = [];
   let catalogue = { items: [] };
+  let facts = null;
   try {
-    [program, departments, catalogue] = await Promise.all([
+    [program, departments, catalogue, facts] = await Promise.all([
       slug
         ? getJSON(`/api/staff/programs/${encodeURIComponent(slug)}`, { signal: ctx.signal })
         : null,
@@ -79,6 +81,13 @@ export async function mount(outlet, ctx) {
         ? getJSON('/api/staff/departments', { signal: ctx.signal })
         : [],
       getJSON('/api/procedures', { signal: ctx.signal }),
+      // The rule builder's facts; without them the rule is edited as JSON.
+      draftsPrograms(ctx.account)
+        ? getJSON('/api/staff/programs/facts', { signal: ctx.signal }).catch((error) => {
+            if (ctx.signal.aborted || error.status === 401) throw error;
+            return null;
+          })
+        : null,
     ]);
   } catch (error) {
     if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
@@ -95,14 +104,18 @@ export async function mount(outlet, ctx) {
   ctx.pageTitle = program
     ? t('program.pageTitle', { title: program.title?.ja || program.slug })
     : t('program.newTitle');
-  new ProgramScreen(page, ctx, { program, departments, catalogue: catalogue.items ?? [] }).render(
-    flashNotice(ctx),
-  );
+  new ProgramScreen(page, ctx, {
+    program,
+    departments,
+    catalogue: catalogue.items ?? [],
+    facts: facts?.items ?? null,
+  }).render(flashNotice(ctx));
 }
 
 class ProgramScreen {
-  constructor(page, ctx, { program, departments, catalogue }) {
+  constructor(page, ctx, { program, departments, catalogue, facts }) {
     this.page = page;
+    this.facts = facts;
     this.ctx = ctx;
     this.program = program;
     this.departments = departments;
@@ -616,22 +629,15 @@ class ProgramScreen {
     });
     procedureField.hidden = delivery !== 'invite';
 
-    const ruleField = textareaField({
+    // The rule as conditions, with a live count; the JSON stays there for experts.
+    this.rule = ruleBuilder({
       id: 'program-rule',
-      name: 'rule',
-      labelKey: 'program.editor.rule',
-      hintKey: 'program.editor.ruleHint',
-      required: true,
-      attributes: {
-        class: 'input input--textarea staff-program-rule-input',
-        rows: '10',
-        spellcheck: 'false',
-        autocomplete: 'off',
-        autocapitalize: 'off',
-        lang: 'en',
-      },
+      facts: this.facts,
+      rule: p?.rule ?? null,
+      count: (rule, signal) =>
+        send('/api/staff/programs/rule-count', { rule }, { ...this.options(), signal }),
+      signal: this.ctx.signal,
     });
-    ruleField.querySelector('textarea').value = p ? JSON.stringify(p.rule, null, 2) : '';
 
     const deliveryGroup = choiceGroup({
       id: 'program-delivery',
@@ -682,7 +688,7 @@ class ProgramScreen {
       TEXTS.map((text) => localized(text, p?.[text.name])),
       deliveryGroup,
       procedureField,
-      ruleField,
+      this.rule.element,
       el(
         'details',
         { class: 'designer-json staff-program-syntax' },
@@ -732,8 +738,9 @@ class ProgramScreen {
 
   save(form) {
     this.busy('program.editor.saving', async () => {
-      const { draft, items } = readDraft(form, this.program);
+      const { draft, items } = readDraft(form, this.program, this.rule);
       if (items.length) {
+        if (items.some((item) => item.field === 'rule')) this.rule.openJson();
         showErrors(this.summary, form, items);
         return;
       }
@@ -748,6 +755,7 @@ class ProgramScreen {
             ? { ...item, text: t('program.error.ruleFrom', { message: item.text }) }
             : item,
         );
+        if (items.some((item) => item.field === 'rule')) this.rule.openJson();
         showErrors(this.summary, form, items);
         return;
       }
@@ -810,8 +818,9 @@ function localized({ name, labelKey, hintKey, multiline }, value) {
   );
 }
 
-/** The form as the API's ProgramDraft, and what is missing or unreadable in it. */
-function readDraft(form, program) {
+/** The form as the API's ProgramDraft (the rule from the builder), and what is missing or
+ * unreadable in it. */
+function readDraft(form, program, builder) {
   const f = form.elements;
   const items = [];
   const slug = program ? program.slug : f.slug.value.trim();
@@ -836,19 +845,8 @@ function readDraft(form, program) {
   if (delivery === 'invite' && !procedure) {
     items.push({ field: 'procedure_slug', text: t('program.error.procedure') });
   }
-  let rule = null;
-  const ruleText = f.rule.value.trim();
-  if (!ruleText) items.push({ field: 'rule', text: t('program.error.rule') });
-  else {
-    try {
-      rule = JSON.parse(ruleText);
-      if (!rule || typeof rule !== 'object' || Array.isArray(rule)) {
-        items.push({ field: 'rule', text: t('program.error.ruleObject') });
-      }
-    } catch {
-      items.push({ field: 'rule', text: t('program.error.ruleJson') });
-    }
-  }
+  const { rule, items: ruleItems } = builder.read();
+  items.push(...ruleItems);
   return {
     items,
     draft: {
