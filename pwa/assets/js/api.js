@@ -1,5 +1,6 @@
-// JSON over HTTP to our own backend. Failures become ApiError carrying the RFC 9457
-// problem details, so screens can tell "offline" from "the server said no".
+// JSON over HTTP to our own backend, for the resident and staff apps. Failures become
+// ApiError carrying the RFC 9457 problem details, so screens can tell "offline" from "the
+// server said no".
 //
 // Once signed in, every unsafe request carries the session's CSRF token (X-CSRF-Token).
 // The token lives in this module's memory only: never in storage, gone with the page.
@@ -24,6 +25,10 @@ export class ApiError extends Error {
    * @param {string} [problem.type]
    * @param {string} [problem.instance]
    * @param {number} [problem.retryAfter] seconds, from the Retry-After header
+   * @param {Array<object>} [problem.errors]  field errors
+   * @param {string} [problem.requestId]      for the help desk
+   * @param {string[]} [problem.requiredRoles]  a refusal names the roles that may,
+   * @param {object} [problem.requiredDepartment]  or the department ({code, name})
    */
   constructor({
     status,
@@ -33,6 +38,10 @@ export class ApiError extends Error {
     instance,
     detail_ja: detailJa = '',
     retryAfter = null,
+    errors = [],
+    requestId = '',
+    requiredRoles = [],
+    requiredDepartment = null,
     ...extra
   }) {
     super(detail || title || `HTTP ${status}`);
@@ -44,7 +53,11 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
     this.type = type;
     this.instance = instance;
-    this.extra = extra;
+    this.errors = errors;
+    this.requestId = requestId;
+    this.requiredRoles = requiredRoles;
+    this.requiredDepartment = requiredDepartment;
+    this.extra = extra; // what else the problem carried (title_ja)
   }
 
   /** No answer from the server: no network, or it took too long. */
@@ -90,6 +103,16 @@ export function sendBytes(path, { body, contentType, method = 'POST', signal } =
     signal,
     timeoutMs: UPLOAD_TIMEOUT_MS,
   });
+}
+
+/** path with the query parameters that have a value (empty ones are left out). */
+export function withQuery(path, params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') query.set(name, String(value));
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
 }
 
 async function request(
@@ -143,6 +166,12 @@ async function readProblem(response) {
           if (typeof body[field] === 'string') problem[field] = body[field];
         }
         if (Array.isArray(body.errors)) problem.errors = body.errors;
+        if (typeof body.request_id === 'string') problem.requestId = body.request_id;
+        if (Array.isArray(body.required_roles)) {
+          problem.requiredRoles = body.required_roles.filter((role) => typeof role === 'string');
+        }
+        const { code, name } = body.required_department ?? {};
+        if (typeof name === 'string') problem.requiredDepartment = { code: `${code}`, name };
       }
     } catch {
       // A broken error body still leaves us the status.

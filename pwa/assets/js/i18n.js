@@ -1,4 +1,5 @@
-// Interface text in three languages: ja (日本語), easy (やさしい日本語, lang="ja") and en.
+// Interface text in three languages: ja (日本語), easy (やさしい日本語, lang="ja") and en
+// (the staff app: staff-ja.json only, see loadLanguage).
 //
 // Markup names its strings instead of holding them:
 //   data-i18n="key"                 sets textContent (the element holds text only)
@@ -48,14 +49,15 @@ export function preferredLanguage() {
  * Load a language, make it current, remember it, and update the whole document.
  * Resolves once the page shows the new language; a newer call wins over an older one.
  * A fallback passes remember: false so it never overwrites the resident's own choice.
+ * dictionary: another file under i18n/ for the language ('staff-ja').
  */
-export async function loadLanguage(code, { remember = true } = {}) {
+export async function loadLanguage(code, { remember = true, dictionary: name = null } = {}) {
   const language = LANGUAGES.includes(code) ? code : DEFAULT_LANGUAGE;
   const request = ++latestRequest;
   // Remember the choice at once: a resident who picks a language and moves on before the
   // dictionary arrives must still get it on the next screen.
   if (remember) writeStorage(language);
-  const dictionary = await fetchDictionary(language);
+  const dictionary = await fetchDictionary(name ?? language);
   if (request !== latestRequest) return current;
 
   current = language;
@@ -87,6 +89,11 @@ export function t(key, params = {}) {
   return message.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.hasOwn(params, name) ? paramText(params[name]) : whole,
   );
+}
+
+/** Whether the dictionary has key (for codes such as a role the API may add later). */
+export function has(key) {
+  return typeof messages[key] === 'string';
 }
 
 // A parameter may itself be in every language ({"ja": "2026年4月1日", "en": "1 April
@@ -160,17 +167,17 @@ function readParams(node) {
   }
 }
 
-async function fetchDictionary(language) {
-  if (!dictionaries.has(language)) {
-    const url = new URL(`../i18n/${language}.json`, import.meta.url);
+async function fetchDictionary(name) {
+  if (!dictionaries.has(name)) {
+    const url = new URL(`../i18n/${name}.json`, import.meta.url);
     const loading = fetch(url, { credentials: 'same-origin' }).then((response) => {
-      if (!response.ok) throw new Error(`i18n: ${language}.json answered ${response.status}`);
+      if (!response.ok) throw new Error(`i18n: ${name}.json answered ${response.status}`);
       return response.json();
     });
-    dictionaries.set(language, loading);
-    loading.catch(() => dictionaries.delete(language));
+    dictionaries.set(name, loading);
+    loading.catch(() => dictionaries.delete(name));
   }
-  return dictionaries.get(language);
+  return dictionaries.get(name);
 }
 
 function readStorage() {

@@ -1,23 +1,27 @@
-// Client-side routing over real paths (History API). The backend answers every app path
-// with index.html, so a reload or a shared link lands on the same screen.
+// Client-side routing over real paths (History API) for both apps: the resident app, and
+// the staff app under base '/staff'. The backend answers every app path with the app's
+// index.html, so a reload or a shared link lands on the same screen.
 //
 // A route (see routes.js) is
 //   { path: '/procedures/:slug', nav: 'procedures', load: () => import('./screens/x.js'),
 //     props: {...} }
-// and a screen module exports
+// (or screen: the module itself) and a screen module exports
 //   mount(outlet, ctx)   build the screen into outlet (may be async); required. It may
 //                        resolve with {focus: element} to have that element focused and
 //                        scrolled to instead of the h1 (a deep link such as /support#slug),
 //                        on the first load too
 //   titleKey             i18n key of the page title (or the route gives titleKey)
 // where ctx is
-//   { params, query, props, signal, navigate, setTitle }
+//   { url, params, query, props, signal, flash, navigate, rerender, setTitle }
 //   - params: {slug: '...'} from the path; query: URLSearchParams; props: the route's props
 //   - signal: AbortSignal aborted when the screen is left; pass it to fetch and to
 //     addEventListener so nothing outlives the screen
-//   - navigate(href, {replace}): go elsewhere inside the app
+//   - navigate(href, {replace, flash}): go elsewhere inside the app; flash (a message
+//     key) is the next screen's ctx.flash. rerender({flash}): show this address again
 //   - setTitle(() => string): a page title computed in the current language (e.g. from
 //     API data), recomputed on every language switch
+// plus what resolve(route, url) put in its context (the staff app: account); resolve may
+// also give a screen to show instead of the route's (sign-in, a refusal).
 // The screen's h1 gets focus after an in-app navigation, so give every screen one h1.
 
 import { applyTranslations, LANGUAGE_CHANGE_EVENT, t } from './i18n.js';
@@ -28,9 +32,19 @@ import { applyTranslations, LANGUAGE_CHANGE_EVENT, t } from './i18n.js';
  * @param {object} options.notFound          route used when no path matches
  * @param {object} options.errorScreen       screen module shown when a screen fails to load
  * @param {HTMLElement} options.outlet        where screens render (the <main>)
- * @param {(route: object, url: URL) => void} [options.onRouteChange]
+ * @param {string} [options.base]             '/staff' for the staff app
+ * @param {Function} [options.resolve]        (route, url) => {screen?, context?}
+ * @param {(route: object, url: URL, ctx: object) => void} [options.onRouteChange]
  */
-export function createRouter({ routes, notFound, errorScreen, outlet, onRouteChange }) {
+export function createRouter({
+  routes,
+  notFound,
+  errorScreen,
+  outlet,
+  base = '',
+  resolve,
+  onRouteChange,
+}) {
   const compiled = routes.map((route) => ({ route, ...compilePath(route.path) }));
   let active = null;
   let sequence = 0;
@@ -48,12 +62,14 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
     return { route: notFound, params: {} };
   }
 
-  async function render(url, { focus }) {
+  async function render(url, { focus, flash = null }) {
     const current = ++sequence;
     const { route, params } = match(url.pathname);
     let screen;
+    let resolved = null;
     try {
-      screen = await route.load();
+      resolved = await resolve?.(route, url);
+      screen = resolved?.screen ?? route.screen ?? (await route.load());
     } catch (error) {
       console.error('router: screen failed to load', error);
       screen = errorScreen;
@@ -62,15 +78,19 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
 
     active?.controller.abort();
     const controller = new AbortController();
-    const titleKey = route.titleKey ?? screen.titleKey;
+    const titleKey = (resolved?.screen ? null : route.titleKey) ?? screen.titleKey;
     active = { controller, title: titleKey ? () => t(titleKey) : () => '' };
 
     const ctx = {
+      ...resolved?.context,
+      url,
       params,
       query: url.searchParams,
       props: route.props ?? {},
       signal: controller.signal,
+      flash,
       navigate,
+      rerender: (options = {}) => render(new URL(location.href), { focus: true, ...options }),
       setTitle(compute) {
         if (active?.controller === controller) {
           active.title = compute;
@@ -91,7 +111,7 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
     if (current !== sequence) return; // left while the screen was still rendering
     applyTranslations(outlet);
     updateTitle();
-    onRouteChange?.(route, url);
+    onRouteChange?.(route, url, ctx);
 
     const target = mounted?.focus;
     if (target instanceof HTMLElement && target.isConnected) {
@@ -116,14 +136,14 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
   }
 
   /** Go to href inside the app (pushes a history entry unless replace). */
-  function navigate(href, { replace = false } = {}) {
+  function navigate(href, { replace = false, flash = null } = {}) {
     const url = new URL(href, location.href);
-    if (url.origin !== location.origin) {
+    if (url.origin !== location.origin || !isAppPath(url.pathname)) {
       location.assign(url.href);
       return;
     }
     history[replace ? 'replaceState' : 'pushState'](null, '', url.pathname + url.search + url.hash);
-    render(url, { focus: true });
+    render(url, { focus: true, flash });
   }
 
   function onClick(event) {
@@ -159,11 +179,13 @@ export function createRouter({ routes, notFound, errorScreen, outlet, onRouteCha
     return render(new URL(location.href), { focus: false });
   }
 
-  return { start, navigate };
-}
+  function isAppPath(pathname) {
+    if (/\.[a-z0-9]+$/i.test(pathname)) return false;
+    if (base) return pathname === base || pathname.startsWith(`${base}/`);
+    return !/^\/(api|assets|schema|admin|staff)(\/|$)/.test(pathname);
+  }
 
-function isAppPath(pathname) {
-  return !/^\/(api|assets|schema|admin|staff)(\/|$)/.test(pathname) && !/\.[a-z0-9]+$/i.test(pathname);
+  return { start, navigate };
 }
 
 function safeDecode(segment) {

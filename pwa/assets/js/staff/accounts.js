@@ -3,8 +3,10 @@
 // confirmation); inactive accounts are shown as such. Inviting is the invites screen.
 
 import { announce, el, icon } from '../dom.js';
+import { getJSON, sendJSON } from '../api.js';
+import { applyTranslations, t } from '../i18n.js';
 import { ROLES } from './access.js';
-import { getJSON, problemText, send } from './api.js';
+import { formatDate, problemText, roleLabel } from './words.js';
 import {
   choiceGroup,
   clearErrors,
@@ -14,7 +16,6 @@ import {
   selectField,
   showErrors,
 } from './forms.js';
-import { applyTranslations, formatDate, roleLabel, t } from './i18n.js';
 import { badge, confirmDialog, loadFailed, sessionEnded } from './ui.js';
 
 export const titleKey = 'accounts.title';
@@ -186,11 +187,11 @@ function accountCard(account, { departments, names, ctx }) {
         );
         let saved;
         try {
-          saved = await send(
-            `/api/staff/accounts/${account.id}`,
-            { role, departments: chosen },
-            { csrf: ctx.account.csrf_token, method: 'PUT', signal: ctx.signal },
-          );
+          saved = await sendJSON(`/api/staff/accounts/${account.id}`, {
+            body: { role, departments: chosen },
+            method: 'PUT',
+            signal: ctx.signal,
+          });
         } catch (error) {
           if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
           showErrors(summary, form, problemItems(error));
@@ -221,10 +222,7 @@ function accountCard(account, { departments, names, ctx }) {
         });
         if (!sure) return;
         try {
-          await send(`/api/staff/accounts/${account.id}/deactivate`, undefined, {
-            csrf: ctx.account.csrf_token,
-            signal: ctx.signal,
-          });
+          await sendJSON(`/api/staff/accounts/${account.id}/deactivate`, { signal: ctx.signal });
         } catch (error) {
           if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
           showErrors(summary, form, problemItems(error));

@@ -1,11 +1,13 @@
 // Entry point of the staff app (/staff): the staff dictionary, the header's municipality
 // and account, then the first screen. Everything visible comes from staff-ja.json or the API.
+// The API client, i18n and router are the resident app's own (../api.js, ../i18n.js,
+// ../router.js); what is the staff app's is here, in words.js and in the screens.
 
 import { announce, el } from '../dom.js';
+import { getJSON } from '../api.js';
+import { loadLanguage, t } from '../i18n.js';
+import { createRouter } from '../router.js';
 import { may, navigationFor } from './access.js';
-import { getJSON, problemText } from './api.js';
-import { loadStaffMessages, roleLabel, t } from './i18n.js';
-import { createRouter } from './router.js';
 import { currentAccount, signOut } from './session.js';
 import * as signIn from './signin.js';
 import * as home from './home.js';
@@ -14,103 +16,95 @@ import * as letters from './letters.js';
 import * as counter from './counter.js';
 import * as invites from './invites.js';
 import { adminOnly, errorScreen, notFound, residentOnly, roleOnly } from './notices.js';
+import { problemText, roleLabel } from './words.js';
 
-/** A screen whose module is fetched the first time it is shown (the back office is big). */
-function lazy(load) {
-  const screen = {
-    titleKey: null,
-    async mount(outlet, ctx) {
-      const module = await load();
-      screen.titleKey = module.titleKey;
-      return module.mount(outlet, ctx);
-    },
-  };
-  return screen;
-}
+// The back office is big: most screens are fetched the first time they are shown.
+const cases = () => import('./cases.js');
+const caseScreen = () => import('./case.js');
+const residents = () => import('./residents.js');
+const resident = () => import('./resident.js');
+const followUps = () => import('./follow-ups.js');
+const openings = () => import('./openings.js');
+const corrections = () => import('./corrections.js');
+const procedures = () => import('./procedures.js');
+const designer = () => import('./designer.js');
+const registryImport = () => import('./import.js');
+const metrics = () => import('./metrics.js');
+const programs = () => import('./programs.js');
+const program = () => import('./program.js');
+const audit = () => import('./audit.js');
+const accounts = () => import('./accounts.js');
 
-const cases = lazy(() => import('./cases.js'));
-const caseScreen = lazy(() => import('./case.js'));
-const residents = lazy(() => import('./residents.js'));
-const resident = lazy(() => import('./resident.js'));
-const followUps = lazy(() => import('./follow-ups.js'));
-const openings = lazy(() => import('./openings.js'));
-const corrections = lazy(() => import('./corrections.js'));
-const procedures = lazy(() => import('./procedures.js'));
-const designer = lazy(() => import('./designer.js'));
-const registryImport = lazy(() => import('./import.js'));
-const metrics = lazy(() => import('./metrics.js'));
-const programs = lazy(() => import('./programs.js'));
-const program = lazy(() => import('./program.js'));
-const audit = lazy(() => import('./audit.js'));
-const accounts = lazy(() => import('./accounts.js'));
-
-// group: the roles that may use the screen (access.js); 'admin' screens say so in words.
+// screen (loaded with the app) or load (fetched when first shown); access: 'public' |
+// 'staff' | 'admin'; group: the roles that may use the screen (access.js); 'admin'
+// screens say so in words. The shared router.js shows them (resolve below decides what).
 const routes = [
   { path: '/staff', screen: home, access: 'staff', nav: 'home' },
   { path: '/staff/invite', screen: invite, access: 'public' },
   { path: '/staff/letters', screen: letters, access: 'staff', nav: 'letters' },
   { path: '/staff/counter', screen: counter, access: 'staff', nav: 'counter' },
   { path: '/staff/invites', screen: invites, access: 'admin', nav: 'invites' },
-  { path: '/staff/cases', screen: cases, access: 'staff', group: 'cases', nav: 'cases' },
-  { path: '/staff/cases/:id', screen: caseScreen, access: 'staff', group: 'cases', nav: 'cases' },
-  { path: '/staff/residents', screen: residents, access: 'staff', nav: 'residents' },
-  { path: '/staff/residents/:registryId', screen: resident, access: 'staff', nav: 'residents' },
-  { path: '/staff/follow-ups', screen: followUps, access: 'staff', nav: 'followUps' },
+  { path: '/staff/cases', load: cases, access: 'staff', group: 'cases', nav: 'cases' },
+  { path: '/staff/cases/:id', load: caseScreen, access: 'staff', group: 'cases', nav: 'cases' },
+  { path: '/staff/residents', load: residents, access: 'staff', nav: 'residents' },
+  { path: '/staff/residents/:registryId', load: resident, access: 'staff', nav: 'residents' },
+  { path: '/staff/follow-ups', load: followUps, access: 'staff', nav: 'followUps' },
   {
     path: '/staff/openings',
-    screen: openings,
+    load: openings,
     access: 'staff',
     group: 'design',
     nav: 'openings',
   },
   {
     path: '/staff/corrections',
-    screen: corrections,
+    load: corrections,
     access: 'staff',
     group: 'cases',
     nav: 'corrections',
   },
   {
     path: '/staff/procedures',
-    screen: procedures,
+    load: procedures,
     access: 'staff',
     group: 'design',
     nav: 'procedures',
   },
   {
     path: '/staff/procedures/new',
-    screen: designer,
+    load: designer,
     access: 'staff',
     group: 'design',
     nav: 'procedures',
   },
   {
     path: '/staff/procedures/:slug',
-    screen: designer,
+    load: designer,
     access: 'staff',
     group: 'design',
     nav: 'procedures',
   },
-  { path: '/staff/metrics', screen: metrics, access: 'staff', group: 'design', nav: 'metrics' },
-  { path: '/staff/programs', screen: programs, access: 'staff', nav: 'programs' },
+  { path: '/staff/metrics', load: metrics, access: 'staff', group: 'design', nav: 'metrics' },
+  { path: '/staff/programs', load: programs, access: 'staff', nav: 'programs' },
   {
     path: '/staff/programs/new',
-    screen: program,
+    load: program,
     access: 'staff',
     group: 'cases',
     nav: 'programs',
   },
-  { path: '/staff/programs/:slug', screen: program, access: 'staff', nav: 'programs' },
-  { path: '/staff/import', screen: registryImport, access: 'admin', nav: 'import' },
-  { path: '/staff/audit', screen: audit, access: 'admin', nav: 'audit' },
-  { path: '/staff/accounts', screen: accounts, access: 'admin', nav: 'accounts' },
+  { path: '/staff/programs/:slug', load: program, access: 'staff', nav: 'programs' },
+  { path: '/staff/import', load: registryImport, access: 'admin', nav: 'import' },
+  { path: '/staff/audit', load: audit, access: 'admin', nav: 'audit' },
+  { path: '/staff/accounts', load: accounts, access: 'admin', nav: 'accounts' },
 ];
 const notFoundRoute = { path: null, screen: notFound, access: 'public' };
 
 const municipality = getJSON('/api/municipality').catch(() => null);
 
 try {
-  await loadStaffMessages();
+  // The staff app is Japanese only, and leaves the resident app's language choice alone.
+  await loadLanguage('ja', { dictionary: 'staff-ja', remember: false });
 } catch (error) {
   // Without words the page is useless; the console says why.
   console.error('staff: could not load staff-ja.json', error);
@@ -139,20 +133,21 @@ function setMenuOpen(open) {
   navToggle.querySelector('span').textContent = t(open ? 'nav.close' : 'nav.menu');
 }
 
-/** The screen a route shows to whoever is signed in (or to nobody). */
+/** The screen a route shows to whoever is signed in (or to nobody); ctx.account. */
 async function resolve(route) {
   if (route.access === 'public') {
     const account = await currentAccount().catch(() => null);
-    return { screen: route.screen, account };
+    return { context: { account } };
   }
   const account = await currentAccount();
-  if (!account) return { screen: signIn, account };
-  if (account.kind !== 'staff') return { screen: residentOnly, account };
+  const context = { account };
+  if (!account) return { screen: signIn, context };
+  if (account.kind !== 'staff') return { screen: residentOnly, context };
   if (route.access === 'admin' && account.staff_role !== 'administrator') {
-    return { screen: adminOnly, account };
+    return { screen: adminOnly, context };
   }
-  if (route.group && !may(account, route.group)) return { screen: roleOnly, account };
-  return { screen: route.screen, account };
+  if (route.group && !may(account, route.group)) return { screen: roleOnly, context };
+  return { context };
 }
 
 const router = createRouter({
@@ -160,8 +155,9 @@ const router = createRouter({
   notFound: notFoundRoute,
   errorScreen,
   outlet: document.getElementById('main'),
+  base: '/staff',
   resolve,
-  onRender: showChrome,
+  onRouteChange: (route, url, ctx) => showChrome(route, ctx.account),
 });
 
 document.querySelector('[data-sign-out]')?.addEventListener('click', async () => {
@@ -181,7 +177,7 @@ municipality.then((data) => {
 });
 
 /** Header account and navigation for whoever is signed in, current page marked. */
-function showChrome(route, url, account) {
+function showChrome(route, account) {
   const staff = account?.kind === 'staff' ? account : null;
   const box = document.querySelector('[data-account]');
   box.hidden = !staff;

@@ -3,7 +3,9 @@
 // can be checked elsewhere), optionally for a period.
 
 import { announce, el, icon } from '../dom.js';
-import { getJSON, withQuery } from './api.js';
+import { getJSON, withQuery } from '../api.js';
+import { t } from '../i18n.js';
+import { formatNumber } from './words.js';
 import {
   clearErrors,
   errorSummary,
@@ -12,7 +14,6 @@ import {
   showErrors,
   textField,
 } from './forms.js';
-import { formatNumber, t } from './i18n.js';
 import { sessionEnded, staffIcon } from './ui.js';
 
 export const titleKey = 'audit.title';

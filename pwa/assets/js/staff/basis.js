@@ -5,6 +5,7 @@
 // shown to the resident (the kind and category, never the staff member's words).
 
 import { el, icon } from '../dom.js';
+import { t } from '../i18n.js';
 import {
   choiceGroup,
   clearErrors,
@@ -15,7 +16,7 @@ import {
   textareaField,
   textField,
 } from './forms.js';
-import { formatDate, t } from './i18n.js';
+import { formatDate } from './words.js';
 
 export const BASIS_KINDS = ['case', 'consultation', 'follow_up', 'reason'];
 export const REASON_CATEGORIES = [

@@ -5,8 +5,10 @@
 // the messages, a message to the resident, internal notes, the assignee and the decision.
 
 import { announce, el, icon } from '../dom.js';
+import { getJSON, sendJSON } from '../api.js';
+import { applyTranslations, has, t } from '../i18n.js';
 import { assignsCases } from './access.js';
-import { getJSON, send } from './api.js';
+import { formatDate, formatDateTime, roleLabel } from './words.js';
 import {
   choiceGroup,
   clearErrors,
@@ -18,7 +20,6 @@ import {
   textField,
   textareaField,
 } from './forms.js';
-import { applyTranslations, formatDate, formatDateTime, has, roleLabel, t } from './i18n.js';
 import {
   PURPOSES,
   backLink,
@@ -54,7 +55,7 @@ export async function mount(outlet, ctx) {
   }
 
   if (!PURPOSES.includes(purpose)) {
-    ctx.pageTitle = t('case.openTitle');
+    ctx.setTitle(() => t('case.openTitle'));
     page.classList.add('staff-narrow');
     page.append(
       backLink('/staff/cases', t('case.backToQueue')),
@@ -97,10 +98,9 @@ export async function mount(outlet, ctx) {
     return;
   }
 
-  ctx.pageTitle = t('case.pageTitle', {
-    receipt: data.receipt_number,
-    procedure: data.procedure.title.ja,
-  });
+  ctx.setTitle(() =>
+    t('case.pageTitle', { receipt: data.receipt_number, procedure: data.procedure.title.ja }),
+  );
   const view = new CaseView(page, ctx, { data, purpose, colleagues });
   view.render();
 }
@@ -350,11 +350,10 @@ class CaseView {
           }
           clearErrors(summary, form);
           try {
-            const answer = await send(
-              `/api/staff/applications/${data.id}/messages`,
-              { text },
-              { csrf: ctx.account.csrf_token, signal: ctx.signal },
-            );
+            const answer = await sendJSON(`/api/staff/applications/${data.id}/messages`, {
+              body: { text },
+              signal: ctx.signal,
+            });
             Object.assign(data, answer);
           } catch (error) {
             if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
@@ -521,11 +520,10 @@ class CaseView {
             if (!sure) return;
           }
           try {
-            const answer = await send(
-              `/api/staff/applications/${data.id}/status`,
-              { status: next, message, document: documentName },
-              { csrf: ctx.account.csrf_token, signal: ctx.signal },
-            );
+            const answer = await sendJSON(`/api/staff/applications/${data.id}/status`, {
+              body: { status: next, message, document: documentName },
+              signal: ctx.signal,
+            });
             Object.assign(data, answer);
           } catch (error) {
             if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
@@ -560,11 +558,11 @@ class CaseView {
       busy('common.sending', async () => {
         clearErrors(summary, null);
         try {
-          const answer = await send(
-            `/api/staff/applications/${data.id}/assignee`,
-            { assignee },
-            { csrf: ctx.account.csrf_token, method: 'PUT', signal: ctx.signal },
-          );
+          const answer = await sendJSON(`/api/staff/applications/${data.id}/assignee`, {
+            body: { assignee },
+            method: 'PUT',
+            signal: ctx.signal,
+          });
           Object.assign(data, answer);
         } catch (error) {
           if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
@@ -717,11 +715,10 @@ class CaseView {
           }
           clearErrors(summary, form);
           try {
-            const answer = await send(
-              `/api/staff/applications/${data.id}/notes`,
-              { text },
-              { csrf: ctx.account.csrf_token, signal: ctx.signal },
-            );
+            const answer = await sendJSON(`/api/staff/applications/${data.id}/notes`, {
+              body: { text },
+              signal: ctx.signal,
+            });
             Object.assign(data, answer);
           } catch (error) {
             if (ctx.signal.aborted || sessionEnded(error, ctx)) return;

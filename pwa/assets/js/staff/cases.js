@@ -4,9 +4,10 @@
 // no personal data: a case is opened, with a purpose, to see whom it is about.
 
 import { announce, el } from '../dom.js';
-import { getJSON, problemText, send, withQuery } from './api.js';
+import { getJSON, sendJSON, withQuery } from '../api.js';
+import { t } from '../i18n.js';
+import { formatDate, formatNumber, problemText } from './words.js';
 import { checkboxField, selectField } from './forms.js';
-import { formatDate, formatNumber, t } from './i18n.js';
 import {
   breachedBadge,
   dataTable,
@@ -198,11 +199,11 @@ function results(items, ctx) {
   const claim = async (item, button) => {
     button.disabled = true;
     try {
-      await send(
-        `/api/staff/applications/${item.id}/assignee`,
-        { assignee: ctx.account.id },
-        { csrf: ctx.account.csrf_token, method: 'PUT', signal: ctx.signal },
-      );
+      await sendJSON(`/api/staff/applications/${item.id}/assignee`, {
+        body: { assignee: ctx.account.id },
+        method: 'PUT',
+        signal: ctx.signal,
+      });
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
       button.disabled = false;

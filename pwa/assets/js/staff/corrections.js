@@ -3,7 +3,9 @@
 // (対応しない, with the reason); the resident gets the reply as a notice.
 
 import { announce, el, icon } from '../dom.js';
-import { getJSON, send } from './api.js';
+import { getJSON, sendJSON } from '../api.js';
+import { applyTranslations, t } from '../i18n.js';
+import { formatDateTime, formatNumber } from './words.js';
 import {
   clearErrors,
   errorSummary,
@@ -12,7 +14,6 @@ import {
   showErrors,
   textareaField,
 } from './forms.js';
-import { applyTranslations, formatDateTime, formatNumber, t } from './i18n.js';
 import { badge, emptyLine, loadFailed, sessionEnded, summaryRow } from './ui.js';
 
 export const titleKey = 'corrections.title';
@@ -90,11 +91,10 @@ export async function mount(outlet, ctx) {
           clearErrors(summary, form);
           let answered;
           try {
-            answered = await send(
-              `/api/staff/corrections/${item.id}`,
-              { status: decision, message },
-              { csrf: ctx.account.csrf_token, signal: ctx.signal },
-            );
+            answered = await sendJSON(`/api/staff/corrections/${item.id}`, {
+              body: { status: decision, message },
+              signal: ctx.signal,
+            });
           } catch (error) {
             if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
             showErrors(summary, form, problemItems(error));

@@ -4,7 +4,8 @@
 // roles may; the API refuses the others and its words are shown.
 
 import { el } from '../dom.js';
-import { send } from './api.js';
+import { sendJSON } from '../api.js';
+import { applyTranslations, t } from '../i18n.js';
 import {
   choiceGroup,
   clearErrors,
@@ -16,7 +17,6 @@ import {
   showErrors,
   textField,
 } from './forms.js';
-import { applyTranslations, t } from './i18n.js';
 import { forgetAccount } from './session.js';
 
 export const titleKey = 'counter.title';
@@ -133,11 +133,10 @@ export function mount(outlet, ctx) {
             : t(`documents.${documentCode}`);
         let answer;
         try {
-          answer = await send(
-            '/api/staff/counter-verifications',
-            { counter_code: code, registry_id: registryId, document: documentName },
-            { csrf: ctx.account.csrf_token, signal: ctx.signal },
-          );
+          answer = await sendJSON('/api/staff/counter-verifications', {
+            body: { counter_code: code, registry_id: registryId, document: documentName },
+            signal: ctx.signal,
+          });
         } catch (error) {
           if (ctx.signal.aborted) return;
           if (error.status === 401) {

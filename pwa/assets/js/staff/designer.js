@@ -7,7 +7,9 @@
 // keywords…) are kept as they are and can be changed in the JSON view.
 
 import { announce, el, icon } from '../dom.js';
-import { getJSON, send } from './api.js';
+import { getJSON, sendJSON } from '../api.js';
+import { applyTranslations, t } from '../i18n.js';
+import { formatDateTime } from './words.js';
 import {
   checkboxField,
   choiceGroup,
@@ -20,7 +22,6 @@ import {
   textareaField,
   textField,
 } from './forms.js';
-import { applyTranslations, formatDateTime, t } from './i18n.js';
 import {
   backLink,
   confirmDialog,
@@ -102,9 +103,11 @@ export async function mount(outlet, ctx) {
   }
   const mine = myDepartments(departments, ctx.account);
   const definition = loaded?.definition ?? newDefinition(mine[0]?.code ?? '');
-  ctx.pageTitle = slug
-    ? t('designer.pageTitle', { title: definition.title?.ja || slug })
-    : t('designer.newTitle');
+  ctx.setTitle(() =>
+    slug
+      ? t('designer.pageTitle', { title: definition.title?.ja || slug })
+      : t('designer.newTitle'),
+  );
   new Designer(page, ctx, {
     definition,
     version: loaded?.version ?? null,
@@ -1299,11 +1302,10 @@ class Designer {
       if (!this.check()) return;
       let shown;
       try {
-        shown = await send(
-          '/api/staff/procedures/preview',
-          { definition: cleaned(this.definition) },
-          { csrf: this.ctx.account.csrf_token, signal: this.ctx.signal },
-        );
+        shown = await sendJSON('/api/staff/procedures/preview', {
+          body: { definition: cleaned(this.definition) },
+          signal: this.ctx.signal,
+        });
       } catch (error) {
         if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
         this.showProblems(problemItems(error));
@@ -1329,11 +1331,10 @@ class Designer {
       this.status.textContent = t('designer.publishing');
       let published;
       try {
-        published = await send(
-          '/api/staff/procedures',
-          { definition },
-          { csrf: this.ctx.account.csrf_token, signal: this.ctx.signal },
-        );
+        published = await sendJSON('/api/staff/procedures', {
+          body: { definition },
+          signal: this.ctx.signal,
+        });
       } catch (error) {
         if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
         this.showProblems(problemItems(error));

@@ -3,8 +3,9 @@
 // API keeps whom a consultation concerns inside the (audited) resident view.
 
 import { announce, el } from '../dom.js';
-import { getJSON, problemText, send } from './api.js';
-import { formatDate, formatNumber, t } from './i18n.js';
+import { getJSON, sendJSON } from '../api.js';
+import { t } from '../i18n.js';
+import { formatDate, formatNumber, problemText } from './words.js';
 import { breachedBadge, emptyLine, loadFailed, sessionEnded } from './ui.js';
 
 export const titleKey = 'followUps.title';
@@ -92,10 +93,7 @@ export async function mount(outlet, ctx) {
       async () => {
         button.disabled = true;
         try {
-          await send(`/api/staff/follow-ups/${item.id}/done`, undefined, {
-            csrf: ctx.account.csrf_token,
-            signal: ctx.signal,
-          });
+          await sendJSON(`/api/staff/follow-ups/${item.id}/done`, { signal: ctx.signal });
         } catch (error) {
           if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
           button.disabled = false;

@@ -4,8 +4,8 @@
 // aria-describedby that names its error.
 
 import { announce, el, icon } from '../dom.js';
-import { problemReference, problemText } from './api.js';
-import { t } from './i18n.js';
+import { t } from '../i18n.js';
+import { problemReference, problemText } from './words.js';
 
 /**
  * A labelled text input. Extra attributes (type, inputmode, autocomplete…) go on the input.

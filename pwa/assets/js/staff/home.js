@@ -4,7 +4,7 @@
 import { el, icon } from '../dom.js';
 import { placesFor } from './access.js';
 import { flashNotice } from './forms.js';
-import { roleLabel } from './i18n.js';
+import { roleLabel } from './words.js';
 
 export const titleKey = 'home.title';
 

@@ -3,9 +3,10 @@
 // applies the same file, all rows or none (dry_run=false).
 
 import { announce, el, icon } from '../dom.js';
-import { sendFile, withQuery } from './api.js';
+import { sendBytes, withQuery } from '../api.js';
+import { applyTranslations, has, t } from '../i18n.js';
+import { formatNumber } from './words.js';
 import { clearErrors, errorSummary, guardBusy, problemItems, showErrors } from './forms.js';
-import { applyTranslations, formatNumber, has, t } from './i18n.js';
 import { badge, confirmDialog, dataTable, sessionEnded, summaryRow } from './ui.js';
 
 export const titleKey = 'import.title';
@@ -64,10 +65,9 @@ export function mount(outlet, ctx) {
 
   const upload = async (file, dryRun) => {
     try {
-      return await sendFile(
+      return await sendBytes(
         withQuery('/api/staff/registry/imports', { filename: file.name, dry_run: String(dryRun) }),
-        file,
-        { csrf: ctx.account.csrf_token, signal: ctx.signal },
+        { body: file, signal: ctx.signal },
       );
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return null;

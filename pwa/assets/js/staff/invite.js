@@ -3,9 +3,10 @@
 // reaches a server log or a Referer.
 
 import { el } from '../dom.js';
-import { StaffApiError, problemText, send } from './api.js';
+import { ApiError, sendJSON } from '../api.js';
+import { t } from '../i18n.js';
+import { problemText } from './words.js';
 import { errorSummary, guardBusy, notice, problemItems, showErrors } from './forms.js';
-import { t } from './i18n.js';
 import { createPasskey, passkeyErrorText, passkeysSupported } from './passkeys.js';
 import { forgetAccount } from './session.js';
 
@@ -41,11 +42,10 @@ export async function mount(outlet, ctx) {
   body.append(loading);
 
   const fetchOptions = async () => {
-    const options = await send(
-      '/api/auth/registration/options',
-      { display_name: '', invite: token },
-      { signal: ctx.signal },
-    );
+    const options = await sendJSON('/api/auth/registration/options', {
+      body: { display_name: '', invite: token },
+      signal: ctx.signal,
+    });
     return { options, at: Date.now() };
   };
 
@@ -80,15 +80,14 @@ export async function mount(outlet, ctx) {
             current = await fetchOptions();
           const credential = await createPasskey(current.options);
           current = null; // the server uses the ceremony up, whatever it answers
-          await send(
-            '/api/auth/registration',
-            { credential, name: t('invite.passkeyName') },
-            { signal: ctx.signal },
-          );
+          await sendJSON('/api/auth/registration', {
+            body: { credential, name: t('invite.passkeyName') },
+            signal: ctx.signal,
+          });
         } catch (error) {
           if (ctx.signal.aborted) return;
           const items =
-            error instanceof StaffApiError
+            error instanceof ApiError
               ? problemItems(error)
               : [{ text: passkeyErrorText(error) }];
           showErrors(summary, null, items);

@@ -2,7 +2,9 @@
 // → POST /api/staff/invites → a single-use link to pass on, with a copy button.
 
 import { announce, el } from '../dom.js';
-import { send } from './api.js';
+import { sendJSON } from '../api.js';
+import { applyTranslations, t } from '../i18n.js';
+import { formatDateTime, roleLabel } from './words.js';
 import {
   choiceGroup,
   clearErrors,
@@ -13,7 +15,6 @@ import {
   showErrors,
   textField,
 } from './forms.js';
-import { applyTranslations, formatDateTime, roleLabel, t } from './i18n.js';
 import { forgetAccount } from './session.js';
 
 export const titleKey = 'invites.title';
@@ -97,11 +98,10 @@ export function mount(outlet, ctx) {
         clearErrors(summary, form);
         let created;
         try {
-          created = await send(
-            '/api/staff/invites',
-            { display_name: displayName, role, departments },
-            { csrf: ctx.account.csrf_token, signal: ctx.signal },
-          );
+          created = await sendJSON('/api/staff/invites', {
+            body: { display_name: displayName, role, departments },
+            signal: ctx.signal,
+          });
         } catch (error) {
           if (ctx.signal.aborted) return;
           if (error.status === 401) {

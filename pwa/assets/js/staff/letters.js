@@ -2,7 +2,9 @@
 // (POST /api/staff/activation-codes), show it, and print the letter for the post.
 
 import { el } from '../dom.js';
-import { send } from './api.js';
+import { sendJSON } from '../api.js';
+import { applyTranslations, t } from '../i18n.js';
+import { formatDateTime } from './words.js';
 import {
   choiceGroup,
   clearErrors,
@@ -13,7 +15,6 @@ import {
   showErrors,
   textField,
 } from './forms.js';
-import { applyTranslations, formatDateTime, t } from './i18n.js';
 import { letterFrame, printLetter } from './letter-frame.js';
 import { forgetAccount } from './session.js';
 
@@ -91,11 +92,10 @@ export function mount(outlet, ctx) {
         clearErrors(summary, form);
         let issued;
         try {
-          issued = await send(
-            '/api/staff/activation-codes',
-            { registry_id: registryId, purpose },
-            { csrf: ctx.account.csrf_token, signal: ctx.signal },
-          );
+          issued = await sendJSON('/api/staff/activation-codes', {
+            body: { registry_id: registryId, purpose },
+            signal: ctx.signal,
+          });
         } catch (error) {
           if (ctx.signal.aborted) return;
           if (error.status === 401) {

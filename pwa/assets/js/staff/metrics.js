@@ -3,8 +3,9 @@
 // the same figures as CSV.
 
 import { el } from '../dom.js';
-import { getJSON } from './api.js';
-import { formatDateTime, formatNumber, formatPercent, t } from './i18n.js';
+import { getJSON } from '../api.js';
+import { t } from '../i18n.js';
+import { formatDateTime, formatNumber, formatPercent } from './words.js';
 import { dataTable, emptyLine, loadFailed, sessionEnded, staffIcon } from './ui.js';
 
 export const titleKey = 'metrics.title';

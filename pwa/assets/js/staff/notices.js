@@ -2,8 +2,8 @@
 // see a screen, an unknown address, a screen that could not load.
 
 import { el } from '../dom.js';
-import { problemText } from './api.js';
-import { t } from './i18n.js';
+import { t } from '../i18n.js';
+import { problemText } from './words.js';
 import { signOut } from './session.js';
 
 function page(titleKey, bodyKey, ...actions) {

@@ -4,8 +4,9 @@
 // is itself recorded (the residents' access logs show it).
 
 import { announce, el } from '../dom.js';
-import { getJSON, problemText, send } from './api.js';
-import { formatDateTime, formatNumber, t } from './i18n.js';
+import { getJSON, sendJSON } from '../api.js';
+import { t } from '../i18n.js';
+import { formatDateTime, formatNumber, problemText } from './words.js';
 import { badge, dataTable, emptyLine, loadFailed, sessionEnded } from './ui.js';
 
 export const titleKey = 'openings.title';
@@ -97,10 +98,7 @@ function row(item, ctx) {
       async () => {
         button.disabled = true;
         try {
-          await send(`/api/staff/reason-openings/${item.id}/reviewed`, undefined, {
-            csrf: ctx.account.csrf_token,
-            signal: ctx.signal,
-          });
+          await sendJSON(`/api/staff/reason-openings/${item.id}/reviewed`, { signal: ctx.signal });
           cell.replaceChildren(badge(t('openings.reviewed'), 'success'));
           announce(t('openings.done'));
         } catch (error) {

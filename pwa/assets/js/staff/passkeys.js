@@ -1,7 +1,7 @@
 // WebAuthn with the browser's own JSON helpers (PublicKeyCredential.parse…FromJSON and
 // credential.toJSON()), with a small fallback for browsers that lack them.
 
-import { t } from './i18n.js';
+import { t } from '../i18n.js';
 
 export function passkeysSupported() {
   return typeof window.PublicKeyCredential === 'function' && Boolean(navigator.credentials);

@@ -2,9 +2,9 @@
 // with their current version, each opening in the designer; and a new one.
 
 import { el, icon } from '../dom.js';
-import { getJSON } from './api.js';
+import { getJSON } from '../api.js';
+import { t } from '../i18n.js';
 import { flashNotice } from './forms.js';
-import { t } from './i18n.js';
 import { badge, dataTable, emptyLine, loadFailed, sessionEnded } from './ui.js';
 
 export const titleKey = 'procedures.title';

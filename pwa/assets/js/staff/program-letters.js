@@ -6,10 +6,11 @@
 // records every download; other roles do not see this part at all.
 
 import { announce, el } from '../dom.js';
+import { getJSON, sendJSON } from '../api.js';
+import { t } from '../i18n.js';
 import { may } from './access.js';
-import { getJSON, problemText, send } from './api.js';
+import { formatDate, formatDateTime, formatNumber, problemText } from './words.js';
 import { notice } from './forms.js';
-import { formatDate, formatDateTime, formatNumber, t } from './i18n.js';
 import { confirmDialog, dataTable, emptyLine, sessionEnded, summaryRow } from './ui.js';
 
 /** The section for program, or null for roles that cannot print letters. */
@@ -158,7 +159,7 @@ export function lettersSection(program, ctx) {
     status.textContent = t('programLetters.printing');
     let batch;
     try {
-      batch = await send(path, undefined, { csrf: ctx.account.csrf_token, signal: ctx.signal });
+      batch = await sendJSON(path, { signal: ctx.signal });
     } catch (error) {
       printing = false;
       status.textContent = '';

@@ -1,6 +1,6 @@
 // Small pieces the support-program screens share: the status badge and the delivery words.
 
-import { has, t } from './i18n.js';
+import { has, t } from '../i18n.js';
 import { badge } from './ui.js';
 
 export const PROGRAM_STATUSES = ['draft', 'pending', 'active', 'closed'];

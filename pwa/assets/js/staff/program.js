@@ -5,8 +5,10 @@
 // roles that cannot use them.
 
 import { announce, el, icon } from '../dom.js';
+import { getJSON, sendJSON } from '../api.js';
+import { applyTranslations, has, t } from '../i18n.js';
 import { approvesPrograms, draftsPrograms } from './access.js';
-import { getJSON, problemText, send } from './api.js';
+import { formatDate, formatDateTime, formatNumber, formatPercent, problemText } from './words.js';
 import {
   choiceGroup,
   clearErrors,
@@ -21,15 +23,6 @@ import {
   textareaField,
   textField,
 } from './forms.js';
-import {
-  applyTranslations,
-  formatDate,
-  formatDateTime,
-  formatNumber,
-  formatPercent,
-  has,
-  t,
-} from './i18n.js';
 import { lettersSection } from './program-letters.js';
 import { DELIVERIES, deliveryLabel, programStatusBadge } from './program-parts.js';
 import { ruleBuilder } from './rule-builder.js';
@@ -101,9 +94,11 @@ export async function mount(outlet, ctx) {
     );
     return;
   }
-  ctx.pageTitle = program
-    ? t('program.pageTitle', { title: program.title?.ja || program.slug })
-    : t('program.newTitle');
+  ctx.setTitle(() =>
+    program
+      ? t('program.pageTitle', { title: program.title?.ja || program.slug })
+      : t('program.newTitle'),
+  );
   new ProgramScreen(page, ctx, {
     program,
     departments,
@@ -126,7 +121,7 @@ class ProgramScreen {
   }
 
   options() {
-    return { csrf: this.ctx.account.csrf_token, signal: this.ctx.signal };
+    return { signal: this.ctx.signal };
   }
 
   get path() {
@@ -389,7 +384,7 @@ class ProgramScreen {
     this.stepAlert.replaceChildren();
     let result;
     try {
-      result = await send(`${this.path}/${path}`, body, this.options());
+      result = await sendJSON(`${this.path}/${path}`, { body, ...this.options() });
     } catch (error) {
       if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
       this.stepAlert.append(
@@ -480,7 +475,7 @@ class ProgramScreen {
       this.previewAlert.replaceChildren();
       let result;
       try {
-        result = await send(`${this.path}/preview`, undefined, this.options());
+        result = await sendJSON(`${this.path}/preview`, this.options());
       } catch (error) {
         if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
         this.previewAlert.append(
@@ -635,7 +630,7 @@ class ProgramScreen {
       facts: this.facts,
       rule: p?.rule ?? null,
       count: (rule, signal) =>
-        send('/api/staff/programs/rule-count', { rule }, { ...this.options(), signal }),
+        sendJSON('/api/staff/programs/rule-count', { body: { rule }, signal }),
       signal: this.ctx.signal,
     });
 
@@ -746,7 +741,11 @@ class ProgramScreen {
       }
       let saved;
       try {
-        saved = await send('/api/staff/programs', draft, { ...this.options(), method: 'PUT' });
+        saved = await sendJSON('/api/staff/programs', {
+          body: draft,
+          ...this.options(),
+          method: 'PUT',
+        });
       } catch (error) {
         if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
         // The API names the rule's faults in the rule's own terms (paths, fact names).

@@ -2,10 +2,11 @@
 // status, how it reaches residents and its figures; a new one for the roles that draft.
 
 import { el, icon } from '../dom.js';
+import { getJSON } from '../api.js';
+import { t } from '../i18n.js';
 import { draftsPrograms } from './access.js';
-import { getJSON } from './api.js';
+import { formatNumber, formatPercent } from './words.js';
 import { flashNotice } from './forms.js';
-import { formatNumber, formatPercent, t } from './i18n.js';
 import { dataTable, emptyLine, loadFailed, sessionEnded } from './ui.js';
 import { deliveryLabel, programStatusBadge } from './program-parts.js';
 

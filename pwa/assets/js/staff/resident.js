@@ -6,8 +6,10 @@
 // record a consultation.
 
 import { announce, el, icon } from '../dom.js';
+import { getJSON, sendJSON } from '../api.js';
+import { applyTranslations, has, t } from '../i18n.js';
 import { may } from './access.js';
-import { getJSON, send } from './api.js';
+import { formatDate, formatDateTime, formatNumber, todayInJapan } from './words.js';
 import { basisForm, basisFromUrl, basisLine, basisQuery } from './basis.js';
 import {
   choiceGroup,
@@ -20,15 +22,6 @@ import {
   textareaField,
   textField,
 } from './forms.js';
-import {
-  applyTranslations,
-  formatDate,
-  formatDateTime,
-  formatNumber,
-  has,
-  t,
-  todayInJapan,
-} from './i18n.js';
 import {
   backLink,
   badge,
@@ -63,7 +56,7 @@ export async function mount(outlet, ctx) {
   const address = (chosen) => `/staff/residents/${encodeURIComponent(registryId)}?${basisQuery(chosen)}`;
 
   const askBasis = (problem = null, initial = null) => {
-    ctx.pageTitle = t('resident.openTitle');
+    ctx.setTitle(() => t('resident.openTitle'));
     page.classList.add('staff-narrow');
     page.replaceChildren(
       back,
@@ -113,7 +106,7 @@ export async function mount(outlet, ctx) {
 
   const person = data.person;
   const shown = new Set(data.sections);
-  ctx.pageTitle = t('resident.pageTitle', { name: person.name ?? person.registry_id });
+  ctx.setTitle(() => t('resident.pageTitle', { name: person.name ?? person.registry_id }));
   const consultations = el('div', { class: 'staff-consultations' });
   const showConsultations = () =>
     consultations.replaceChildren(consultationList(data.consultations));
@@ -667,10 +660,12 @@ function consultationForm({ registryId, departments, ctx, onRecorded }) {
         clearErrors(summary, form);
         let created;
         try {
-          created = await send(
+          created = await sendJSON(
             `/api/staff/residents/${encodeURIComponent(registryId)}/consultations`,
-            { department, topics, summary: text, held_on: heldOn, follow_ups: followUps },
-            { csrf: ctx.account.csrf_token, signal: ctx.signal },
+            {
+              body: { department, topics, summary: text, held_on: heldOn, follow_ups: followUps },
+              signal: ctx.signal,
+            },
           );
         } catch (error) {
           if (ctx.signal.aborted || sessionEnded(error, ctx)) return;

@@ -3,8 +3,8 @@
 // record's own address: the opening is recorded with it and shown to the resident.
 
 import { el, icon } from '../dom.js';
+import { t } from '../i18n.js';
 import { clearErrors, errorSummary, normalise, showErrors, textField } from './forms.js';
-import { t } from './i18n.js';
 
 export const titleKey = 'residents.title';
 

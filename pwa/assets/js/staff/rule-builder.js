@@ -7,8 +7,9 @@
 // JSON is what is saved. The rules themselves are backend/todoke/benefits/rules.py's.
 
 import { announce, el } from '../dom.js';
+import { applyTranslations, t } from '../i18n.js';
 import { choiceGroup, normalise } from './forms.js';
-import { applyTranslations, formatDate, formatNumber, t } from './i18n.js';
+import { formatDate, formatNumber } from './words.js';
 
 const COUNT_DELAY_MS = 600;
 const KINDS = ['number', 'boolean', 'choice', 'text'];

@@ -1,6 +1,7 @@
 // Who is signed in: GET /api/auth/session, kept until a sign-in or sign-out changes it.
+// The account's CSRF token goes to api.js, which sends it with every unsafe request.
 
-import { getJSON, send } from './api.js';
+import { getJSON, sendJSON, setCsrfToken } from '../api.js';
 
 let pending = null;
 
@@ -8,10 +9,17 @@ let pending = null;
 export function currentAccount({ refresh = false } = {}) {
   if (refresh || !pending) {
     pending = getJSON('/api/auth/session')
-      .then((body) => (body?.signed_in ? body.account : null))
+      .then((body) => {
+        const account = body?.signed_in ? body.account : null;
+        setCsrfToken(account?.csrf_token ?? '');
+        return account;
+      })
       .catch((error) => {
         pending = null;
-        if (error.status === 401) return null;
+        if (error.status === 401) {
+          setCsrfToken('');
+          return null;
+        }
         throw error;
       });
   }
@@ -27,11 +35,12 @@ export function forgetAccount() {
 export async function signOut() {
   const account = await currentAccount();
   try {
-    if (account) await send('/api/auth/logout', undefined, { csrf: account.csrf_token });
+    if (account) await sendJSON('/api/auth/logout');
   } catch (error) {
     // An expired session is signed out already.
     if (error.status !== 401) throw error;
   } finally {
     forgetAccount();
+    setCsrfToken('');
   }
 }

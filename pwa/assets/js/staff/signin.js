@@ -2,7 +2,7 @@
 // → POST /api/auth/login. Shown in place of any staff screen while nobody is signed in.
 
 import { el } from '../dom.js';
-import { StaffApiError, send } from './api.js';
+import { ApiError, sendJSON } from '../api.js';
 import { errorSummary, flashNotice, guardBusy, problemItems, showErrors } from './forms.js';
 import { passkeyErrorText, passkeysSupported, usePasskey } from './passkeys.js';
 import { forgetAccount } from './session.js';
@@ -28,13 +28,13 @@ export function mount(outlet, ctx) {
           return;
         }
         try {
-          const options = await send('/api/auth/login/options', undefined, { signal: ctx.signal });
+          const options = await sendJSON('/api/auth/login/options', { signal: ctx.signal });
           const credential = await usePasskey(options);
-          await send('/api/auth/login', { credential }, { signal: ctx.signal });
+          await sendJSON('/api/auth/login', { body: { credential }, signal: ctx.signal });
         } catch (error) {
           if (ctx.signal.aborted) return;
           const items =
-            error instanceof StaffApiError
+            error instanceof ApiError
               ? problemItems(error)
               : [{ text: passkeyErrorText(error) }];
           showErrors(summary, null, items);

@@ -2,9 +2,9 @@
 // asked before a record is opened, a confirmation dialog, summary rows and tables.
 
 import { el, icon } from '../dom.js';
-import { problemReference, problemText } from './api.js';
+import { applyTranslations, has, t } from '../i18n.js';
+import { problemReference, problemText } from './words.js';
 import { clearErrors, errorSummary, selectField, showErrors } from './forms.js';
-import { applyTranslations, has, t } from './i18n.js';
 import { forgetAccount } from './session.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
