@@ -25,10 +25,7 @@ export class ApiError extends Error {
    * @param {string} [problem.type]
    * @param {string} [problem.instance]
    * @param {number} [problem.retryAfter] seconds, from the Retry-After header
-   * @param {Array<object>} [problem.errors]  field errors
-   * @param {string} [problem.requestId]      for the help desk
-   * @param {string[]} [problem.requiredRoles]  a refusal names the roles that may,
-   * @param {object} [problem.requiredDepartment]  or the department ({code, name})
+   * and errors (by field), requestId, requiredRoles / requiredDepartment (a refusal's why)
    */
   constructor({
     status,
@@ -171,7 +168,7 @@ async function readProblem(response) {
           problem.requiredRoles = body.required_roles.filter((role) => typeof role === 'string');
         }
         const { code, name } = body.required_department ?? {};
-        if (typeof name === 'string') problem.requiredDepartment = { code: `${code}`, name };
+        if (typeof name === 'string') problem.requiredDepartment = { code: String(code), name };
       }
     } catch {
       // A broken error body still leaves us the status.
