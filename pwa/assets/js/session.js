@@ -1,6 +1,6 @@
 // Who is signed in, kept in memory for this page: the account (GET /api/auth/session) and its
 // CSRF token (handed to api.js). Nothing about the session is written to storage; the
-// session itself is an HttpOnly cookie the page never sees.
+// session itself is an HttpOnly cookie the page never sees. The staff app uses it too.
 
 import { ApiError, getJSON, sendJSON, setCsrfToken } from './api.js';
 import { clearDeviceDrafts } from './drafts.js';
@@ -63,6 +63,11 @@ export function sessionEnded() {
   remember(null);
 }
 
+/** Ask the API again next time (a session begun outside this module: a staff invite). */
+export function forgetMe() {
+  known = false;
+}
+
 /** Sign in with a passkey: options, the browser's ceremony, then the API's check. */
 export async function signInWithPasskey({ signal, mediation } = {}) {
   const options = await sendJSON('/api/auth/login/options', { signal });
@@ -101,11 +106,14 @@ export async function addPasskey({ passkeyName, signal }) {
   return passkey;
 }
 
-/** End this session, or (everywhere) every session of the account. */
-export async function signOut({ everywhere = false } = {}) {
+/**
+ * End this session, or (everywhere) every session of the account. device: false leaves
+ * this device's drafts and notifications alone (the staff app: they are a resident's).
+ */
+export async function signOut({ everywhere = false, device = true } = {}) {
   // Notifications stop on this device first, while the session can still say which
   // subscription to drop (the server also drops it when the session ends).
-  if (pushMayBeOn()) {
+  if (device && pushMayBeOn()) {
     await import('./push.js')
       .then(({ forgetPushOnThisDevice }) => forgetPushOnThisDevice())
       .catch((error) => console.warn('push: not removed at sign-out', error));
@@ -117,7 +125,7 @@ export async function signOut({ everywhere = false } = {}) {
     if (!(error instanceof ApiError && error.status === 401)) throw error;
   }
   // The device may be shared: drafts kept on it go with the session.
-  clearDeviceDrafts();
+  if (device) clearDeviceDrafts();
   remember(null);
 }
 

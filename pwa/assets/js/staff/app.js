@@ -7,8 +7,8 @@ import { announce, el } from '../dom.js';
 import { getJSON } from '../api.js';
 import { loadLanguage, t } from '../i18n.js';
 import { createRouter } from '../router.js';
+import { loadMe, signOut } from '../session.js';
 import { may, navigationFor } from './access.js';
-import { currentAccount, signOut } from './session.js';
 import * as signIn from './signin.js';
 import * as home from './home.js';
 import * as invite from './invite.js';
@@ -136,10 +136,10 @@ function setMenuOpen(open) {
 /** The screen a route shows to whoever is signed in (or to nobody); ctx.account. */
 async function resolve(route) {
   if (route.access === 'public') {
-    const account = await currentAccount().catch(() => null);
+    const account = await loadMe().catch(() => null);
     return { context: { account } };
   }
-  const account = await currentAccount();
+  const account = await loadMe();
   const context = { account };
   if (!account) return { screen: signIn, context };
   if (account.kind !== 'staff') return { screen: residentOnly, context };
@@ -162,7 +162,7 @@ const router = createRouter({
 
 document.querySelector('[data-sign-out]')?.addEventListener('click', async () => {
   try {
-    await signOut();
+    await signOut({ device: false });
     router.navigate('/staff', { flash: 'signin.flash.signedOut' });
   } catch (error) {
     announce(problemText(error));

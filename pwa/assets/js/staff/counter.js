@@ -6,6 +6,7 @@
 import { el } from '../dom.js';
 import { sendJSON } from '../api.js';
 import { applyTranslations, t } from '../i18n.js';
+import { sessionEnded } from '../session.js';
 import {
   choiceGroup,
   clearErrors,
@@ -17,7 +18,6 @@ import {
   showErrors,
   textField,
 } from './forms.js';
-import { forgetAccount } from './session.js';
 
 export const titleKey = 'counter.title';
 
@@ -140,7 +140,7 @@ export function mount(outlet, ctx) {
         } catch (error) {
           if (ctx.signal.aborted) return;
           if (error.status === 401) {
-            forgetAccount();
+            sessionEnded();
             ctx.rerender({ flash: 'signin.flash.expired' });
             return;
           }

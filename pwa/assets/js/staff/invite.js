@@ -5,10 +5,10 @@
 import { el } from '../dom.js';
 import { ApiError, sendJSON } from '../api.js';
 import { t } from '../i18n.js';
-import { problemText } from './words.js';
+import { forgetMe } from '../session.js';
+import { createPasskey, passkeysSupported } from '../webauthn.js';
+import { passkeyErrorText, problemText } from './words.js';
 import { errorSummary, guardBusy, notice, problemItems, showErrors } from './forms.js';
-import { createPasskey, passkeyErrorText, passkeysSupported } from './passkeys.js';
-import { forgetAccount } from './session.js';
 
 export const titleKey = 'invite.title';
 
@@ -78,7 +78,7 @@ export async function mount(outlet, ctx) {
         try {
           if (!current || Date.now() - current.at > OPTIONS_MAX_AGE_MS)
             current = await fetchOptions();
-          const credential = await createPasskey(current.options);
+          const credential = await createPasskey(current.options, { signal: ctx.signal });
           current = null; // the server uses the ceremony up, whatever it answers
           await sendJSON('/api/auth/registration', {
             body: { credential, name: t('invite.passkeyName') },
@@ -93,7 +93,7 @@ export async function mount(outlet, ctx) {
           showErrors(summary, null, items);
           return;
         }
-        forgetAccount();
+        forgetMe();
         ctx.navigate('/staff', { replace: true, flash: 'home.flash.registered' });
       }),
     { signal: ctx.signal },

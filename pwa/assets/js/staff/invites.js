@@ -4,6 +4,7 @@
 import { announce, el } from '../dom.js';
 import { sendJSON } from '../api.js';
 import { applyTranslations, t } from '../i18n.js';
+import { sessionEnded } from '../session.js';
 import { formatDateTime, roleLabel } from './words.js';
 import {
   choiceGroup,
@@ -15,7 +16,6 @@ import {
   showErrors,
   textField,
 } from './forms.js';
-import { forgetAccount } from './session.js';
 
 export const titleKey = 'invites.title';
 
@@ -105,7 +105,7 @@ export function mount(outlet, ctx) {
         } catch (error) {
           if (ctx.signal.aborted) return;
           if (error.status === 401) {
-            forgetAccount();
+            sessionEnded();
             ctx.rerender({ flash: 'signin.flash.expired' });
             return;
           }

@@ -4,6 +4,7 @@
 import { el } from '../dom.js';
 import { sendJSON } from '../api.js';
 import { applyTranslations, t } from '../i18n.js';
+import { sessionEnded } from '../session.js';
 import { formatDateTime } from './words.js';
 import {
   choiceGroup,
@@ -16,7 +17,6 @@ import {
   textField,
 } from './forms.js';
 import { letterFrame, printLetter } from './letter-frame.js';
-import { forgetAccount } from './session.js';
 
 export const titleKey = 'letters.title';
 
@@ -99,7 +99,7 @@ export function mount(outlet, ctx) {
         } catch (error) {
           if (ctx.signal.aborted) return;
           if (error.status === 401) {
-            forgetAccount();
+            sessionEnded();
             ctx.rerender({ flash: 'signin.flash.expired' });
             return;
           }

@@ -3,8 +3,8 @@
 
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
+import { signOut } from '../session.js';
 import { problemText } from './words.js';
-import { signOut } from './session.js';
 
 function page(titleKey, bodyKey, ...actions) {
   return el(
@@ -37,7 +37,7 @@ export const residentOnly = {
       'click',
       async () => {
         try {
-          await signOut();
+          await signOut({ device: false });
           ctx.rerender({ flash: 'signin.flash.signedOut' });
         } catch (error) {
           status.textContent = problemText(error);

@@ -2,10 +2,11 @@
 // → POST /api/auth/login. Shown in place of any staff screen while nobody is signed in.
 
 import { el } from '../dom.js';
-import { ApiError, sendJSON } from '../api.js';
+import { ApiError } from '../api.js';
+import { signInWithPasskey } from '../session.js';
+import { passkeysSupported } from '../webauthn.js';
 import { errorSummary, flashNotice, guardBusy, problemItems, showErrors } from './forms.js';
-import { passkeyErrorText, passkeysSupported, usePasskey } from './passkeys.js';
-import { forgetAccount } from './session.js';
+import { passkeyErrorText } from './words.js';
 
 export const titleKey = 'signin.title';
 
@@ -28,9 +29,7 @@ export function mount(outlet, ctx) {
           return;
         }
         try {
-          const options = await sendJSON('/api/auth/login/options', { signal: ctx.signal });
-          const credential = await usePasskey(options);
-          await sendJSON('/api/auth/login', { body: { credential }, signal: ctx.signal });
+          await signInWithPasskey({ signal: ctx.signal });
         } catch (error) {
           if (ctx.signal.aborted) return;
           const items =
@@ -40,7 +39,6 @@ export function mount(outlet, ctx) {
           showErrors(summary, null, items);
           return;
         }
-        forgetAccount();
         ctx.rerender({ flash: 'home.flash.signedIn' });
       }),
     { signal: ctx.signal },

@@ -3,9 +3,9 @@
 
 import { el, icon } from '../dom.js';
 import { applyTranslations, has, t } from '../i18n.js';
+import { sessionEnded as endSession } from '../session.js';
 import { problemReference, problemText } from './words.js';
 import { clearErrors, errorSummary, selectField, showErrors } from './forms.js';
-import { forgetAccount } from './session.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -44,7 +44,7 @@ export function loadingLine() {
  */
 export function sessionEnded(error, ctx) {
   if (error?.status !== 401) return false;
-  forgetAccount();
+  endSession();
   ctx.rerender({ flash: 'signin.flash.expired' });
   return true;
 }

@@ -36,6 +36,23 @@ export function problemReference(error) {
   return error instanceof ApiError && error.status >= 500 ? error.requestId : '';
 }
 
+/** A browser-side WebAuthn failure in words staff can act on. */
+export function passkeyErrorText(error) {
+  switch (error?.name) {
+    case 'NotAllowedError':
+    case 'AbortError':
+      return t('passkey.cancelled');
+    case 'InvalidStateError':
+      return t('passkey.exists');
+    case 'SecurityError':
+      return t('passkey.security');
+    case 'NotSupportedError':
+      return t('passkey.unsupported');
+    default:
+      return t('passkey.failed');
+  }
+}
+
 const DATE_TIME = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', {
   era: 'long',
   year: 'numeric',
