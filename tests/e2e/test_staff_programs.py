@@ -11,6 +11,7 @@ is checked with axe and photographed at desktop size (var/screenshots/staff-prog
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import socket
@@ -542,3 +543,92 @@ def test_a_rule_the_builder_cannot_show_and_a_catalogue_that_does_not_load_leave
     _count(page)
     assert_no_axe_violations(page, "rule as JSON without the catalogue")
     page.screenshot(path="/tmp/rules-no-catalogue-1280.png", full_page=True)
+
+
+def test_the_programmes_list_recovers_in_place_and_a_lapsed_session_signs_in_again(
+    make_page, live_demo
+):
+    """The shared load frame (frame.js) on a staff screen: while the list loads the page
+    says so; a server failure shows the API's words, the request id and a retry that
+    reloads the list only; a 401 sends the member back to sign-in, saying why."""
+    page = staff_in(make_page, live_demo, "係長 ふみ", "supervisor", "child-support")
+    answers: list[int] = []
+    held = []  # the retry's answer, let through once the loading state was seen
+
+    def programs(route):
+        answers.append(len(answers))
+        if len(answers) == 1:
+            route.fulfill(
+                status=503,
+                content_type="application/problem+json",
+                body=json.dumps(
+                    {
+                        "title": "Service Unavailable",
+                        "status": 503,
+                        "detail": "Busy",
+                        "detail_ja": "ただいま混み合っています。",
+                        "request_id": "req-frame-e2e",
+                    }
+                ),
+            )
+        elif len(answers) == 2:
+            held.append(route)
+        elif len(answers) == 3:
+            route.fulfill(
+                status=401,
+                content_type="application/problem+json",
+                body=json.dumps({"title": "Unauthorized", "status": 401, "detail_ja": "x"}),
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/staff/programs", programs)
+    nav(page).get_by_role("link", name="支援制度").click()
+    expect(page.locator("main h1")).to_have_text("支援制度")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("画面を表示できませんでした")
+    expect(alert).to_contain_text("ただいま混み合っています。")
+    expect(alert).to_contain_text("問い合わせ番号：req-frame-e2e")
+    expect(page.get_by_role("table", name="支援制度の一覧")).to_have_count(0)
+    assert_no_axe_violations(page, "programs list failed")
+    page.screenshot(path="/tmp/core-frame-failed-1280.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    assert_no_axe_violations(page, "programs list failed (phone)")
+    page.screenshot(path="/tmp/core-frame-failed-390.png", full_page=True)
+
+    # The retry reloads the list in place: same address, same heading, one more request.
+    page.locator("main h1").evaluate("(h1) => h1.setAttribute('data-kept', '')")
+    alert.get_by_role("button", name="もう一度読み込む").click()
+    busy = page.locator("main [aria-busy=true]")
+    expect(busy.get_by_role("status")).to_have_text("読み込み中です…")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    for _ in range(100):  # the route handler runs when Playwright next hears the browser
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held.pop().continue_()
+    expect(page.locator('tr[data-program="child-rearing-allowance"]')).to_contain_text(
+        "児童扶養手当"
+    )
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.locator("main [aria-busy]")).to_have_count(0)
+    expect(page.locator("main h1[data-kept]")).to_have_count(1)
+    assert len(answers) == 2
+    page.set_viewport_size(DESKTOP)
+    assert_no_axe_violations(page, "programs list after retry")
+
+    # The server says the session is over: sign in again, told why.
+    nav(page).get_by_role("link", name="支援制度").click()
+    expect(page.locator("main h1")).to_have_text("職員サインイン")
+    expect(page.locator("main")).to_contain_text(
+        "サインインの有効期限が切れました。もう一度サインインしてください。"
+    )
+    expect(page.get_by_role("navigation", name="職員メニュー")).to_be_hidden()
+    assert_no_axe_violations(page, "signed out by a 401")
+    page.screenshot(path="/tmp/core-frame-401-1280.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    assert_no_axe_violations(page, "signed out by a 401 (phone)")
+    page.screenshot(path="/tmp/core-frame-401-390.png", full_page=True)
+    # The failure of the first answer is the only error the browser logged (besides 4xx).
+    errors = [e for e in unexpected_console_errors(page) if "status of 503" not in e]
+    assert errors == []

@@ -6,7 +6,7 @@ import { el } from '../dom.js';
 import { getJSON } from '../api.js';
 import { t } from '../i18n.js';
 import { formatDateTime, formatNumber, formatPercent } from './words.js';
-import { dataTable, emptyLine, loadFailed, sessionEnded, staffIcon } from './ui.js';
+import { dataTable, emptyLine, loadStaffData, staffIcon } from './ui.js';
 
 export const titleKey = 'metrics.title';
 
@@ -18,16 +18,20 @@ export async function mount(outlet, ctx) {
     el('p', { class: 'page__lead staff-measure', 'data-i18n': 'metrics.lead' }),
   );
   outlet.append(page);
-  let figures;
-  try {
-    figures = await getJSON('/api/staff/metrics', { signal: ctx.signal });
-  } catch (error) {
-    if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
-    page.append(loadFailed(error, ctx));
-    return;
-  }
+  const box = el('div', { class: 'stack' });
+  page.append(box);
+  await loadStaffData(
+    box,
+    ctx,
+    () => getJSON('/api/staff/metrics', { signal: ctx.signal }),
+    metricsView,
+  );
+}
+
+/** The figures as of when they were counted, with the CSV link, per procedure. */
+function metricsView(figures) {
   const days = (value) => (value == null ? t('metrics.none') : t('metrics.days', { n: value }));
-  page.append(
+  return [
     el(
       'div',
       { class: 'staff-metrics__bar' },
@@ -84,5 +88,5 @@ export async function mount(outlet, ctx) {
         })
       : emptyLine(t('metrics.empty')),
     el('p', { class: 'field__hint staff-measure' }, t('metrics.note')),
-  );
+  ];
 }

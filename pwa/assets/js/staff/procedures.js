@@ -5,7 +5,7 @@ import { el, icon } from '../dom.js';
 import { getJSON } from '../api.js';
 import { t } from '../i18n.js';
 import { flashNotice } from './forms.js';
-import { badge, dataTable, emptyLine, loadFailed, sessionEnded } from './ui.js';
+import { badge, dataTable, emptyLine, loadStaffData } from './ui.js';
 
 export const titleKey = 'procedures.title';
 
@@ -29,70 +29,68 @@ export async function mount(outlet, ctx) {
   );
   outlet.append(page);
 
-  let list;
-  let catalogue;
-  let departments;
-  try {
-    [list, catalogue, departments] = await Promise.all([
-      getJSON('/api/staff/procedures', { signal: ctx.signal }),
-      getJSON('/api/procedures', { signal: ctx.signal }),
-      getJSON('/api/staff/departments', { signal: ctx.signal }),
-    ]);
-  } catch (error) {
-    if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
-    page.append(loadFailed(error, ctx));
-    return;
-  }
+  const box = el('div', { class: 'stack' });
+  page.append(box);
+  await loadStaffData(
+    box,
+    ctx,
+    () =>
+      Promise.all([
+        getJSON('/api/staff/procedures', { signal: ctx.signal }),
+        getJSON('/api/procedures', { signal: ctx.signal }),
+        getJSON('/api/staff/departments', { signal: ctx.signal }),
+      ]),
+    procedureList,
+  );
+}
+
+/** The published procedures in a table, or a line saying there are none. */
+function procedureList([list, catalogue, departments]) {
   // The designer's list names no titles; the public catalogue has them.
   const titles = new Map(catalogue.items.map((p) => [p.slug, p.title.ja]));
   const names = new Map(departments.map((d) => [d.code, d.name.ja]));
-  if (!list.items.length) {
-    page.append(emptyLine(t('procedures.none')));
-    return;
-  }
-  page.append(
-    dataTable({
-      caption: t('procedures.caption'),
-      captionVisible: true,
-      headers: [
-        { text: t('procedures.column.title') },
-        { text: t('procedures.column.slug') },
-        { text: t('procedures.column.department') },
-        { text: t('procedures.column.version'), numeric: true },
-        { text: t('procedures.column.edit') },
-      ],
-      rows: list.items.map((item) =>
+  if (!list.items.length) return emptyLine(t('procedures.none'));
+  return dataTable({
+    caption: t('procedures.caption'),
+    captionVisible: true,
+    headers: [
+      { text: t('procedures.column.title') },
+      { text: t('procedures.column.slug') },
+      { text: t('procedures.column.department') },
+      { text: t('procedures.column.version'), numeric: true },
+      { text: t('procedures.column.edit') },
+    ],
+    rows: list.items.map((item) =>
+      el(
+        'tr',
+        { 'data-procedure': item.slug },
+        el('th', { scope: 'row' }, titles.get(item.slug) ?? item.slug),
+        el('td', { class: 'mono' }, item.slug),
+        el('td', {}, names.get(item.department) ?? item.department),
         el(
-          'tr',
-          { 'data-procedure': item.slug },
-          el('th', { scope: 'row' }, titles.get(item.slug) ?? item.slug),
-          el('td', { class: 'mono' }, item.slug),
-          el('td', {}, names.get(item.department) ?? item.department),
-          el(
-            'td',
-            { class: 'staff-table__numeric' },
-            t('procedures.versionNumber', { n: item.version }),
-          ),
-          el(
-            'td',
-            {},
-            item.editable
-              ? el(
-                  'a',
-                  { class: 'link', href: `/staff/procedures/${encodeURIComponent(item.slug)}` },
-                  t('procedures.edit'),
-                  el(
-                    'span',
-                    { class: 'visually-hidden' },
-                    t('procedures.editWhich', {
-                      title: titles.get(item.slug) ?? item.slug,
-                    }),
-                  ),
-                )
-              : badge(t('procedures.readOnly'), 'neutral'),
-          ),
+          'td',
+          { class: 'staff-table__numeric' },
+          t('procedures.versionNumber', { n: item.version }),
+        ),
+        el(
+          'td',
+          {},
+          item.editable
+            ? el(
+                'a',
+                { class: 'link', href: `/staff/procedures/${encodeURIComponent(item.slug)}` },
+                t('procedures.edit'),
+                el(
+                  'span',
+                  { class: 'visually-hidden' },
+                  t('procedures.editWhich', {
+                    title: titles.get(item.slug) ?? item.slug,
+                  }),
+                ),
+              )
+            : badge(t('procedures.readOnly'), 'neutral'),
         ),
       ),
-    }),
-  );
+    ),
+  });
 }

@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { draftsPrograms } from './access.js';
 import { formatNumber, formatPercent } from './words.js';
 import { flashNotice } from './forms.js';
-import { dataTable, emptyLine, loadFailed, sessionEnded } from './ui.js';
+import { dataTable, emptyLine, loadStaffData } from './ui.js';
 import { deliveryLabel, programStatusBadge } from './program-parts.js';
 
 export const titleKey = 'programs.title';
@@ -34,20 +34,21 @@ export async function mount(outlet, ctx) {
   );
   outlet.append(page);
 
-  let list;
-  try {
-    list = await getJSON('/api/staff/programs', { signal: ctx.signal });
-  } catch (error) {
-    if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
-    page.append(loadFailed(error, ctx));
-    return;
-  }
-  if (!list.items.length) {
-    page.append(emptyLine(t('programs.none')));
-    return;
-  }
+  const box = el('div', { class: 'stack' });
+  page.append(box);
+  await loadStaffData(
+    box,
+    ctx,
+    () => getJSON('/api/staff/programs', { signal: ctx.signal }),
+    programList,
+  );
+}
+
+/** The programmes in a table, or a line saying there are none. */
+function programList(list) {
+  if (!list.items.length) return emptyLine(t('programs.none'));
   const count = (n) => el('td', { class: 'staff-table__numeric' }, formatNumber(n));
-  page.append(
+  return [
     dataTable({
       caption: t('programs.caption'),
       captionVisible: true,
@@ -92,5 +93,5 @@ export async function mount(outlet, ctx) {
         );
       }),
     }),
-  );
+  ];
 }

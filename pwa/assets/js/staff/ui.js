@@ -2,6 +2,7 @@
 // asked before a record is opened, a confirmation dialog, summary rows and tables.
 
 import { el, icon } from '../dom.js';
+import { loadInto } from '../frame.js';
 import { applyTranslations, has, t } from '../i18n.js';
 import { sessionEnded as endSession } from '../session.js';
 import { problemReference, problemText } from './words.js';
@@ -49,14 +50,17 @@ export function sessionEnded(error, ctx) {
   return true;
 }
 
-/** A screen's data could not be loaded: the API's words, the reference and a retry. */
-export function loadFailed(error, ctx) {
+/**
+ * A screen's data could not be loaded: the API's words, the reference and a retry (onRetry,
+ * else the whole screen again).
+ */
+export function loadFailed(error, ctx, onRetry = () => ctx.rerender()) {
   const retry = el(
     'button',
     { type: 'button', class: 'button button--outline' },
     t('errors.retry'),
   );
-  retry.addEventListener('click', () => ctx.rerender(), { signal: ctx.signal });
+  retry.addEventListener('click', () => onRetry(), { signal: ctx.signal });
   const reference = problemReference(error);
   return el(
     'div',
@@ -73,6 +77,24 @@ export function loadFailed(error, ctx) {
     ),
     el('div', { class: 'notice__actions' }, retry),
   );
+}
+
+/**
+ * A staff screen's data into box (the shared frame.js): 「読み込み中です…」 while load()
+ * runs, then show(data); a 401 goes back to sign-in; any other failure shows loadFailed
+ * with a retry of this box only. Resolves with the data, or null.
+ */
+export function loadStaffData(box, ctx, load, show) {
+  return loadInto(box, {
+    signal: ctx.signal,
+    load,
+    show,
+    loading: loadingLine,
+    signedOut: () => {
+      ctx.rerender({ flash: 'signin.flash.expired' });
+    },
+    failed: (error, retry) => loadFailed(error, ctx, retry),
+  });
 }
 
 /** A short label in a box: tone is neutral | key | success | warning | error. */

@@ -1,0 +1,50 @@
+// The sequence every data screen repeats, for both apps: busy while the data comes, then
+// the content, or for a 401 the signed-out state, or for any other failure an error with a
+// retry. The frame holds no words: each app hands in its own views (the resident app's
+// ui/status.js, the staff app's ui.js).
+
+import { applyTranslations } from './i18n.js';
+import { sessionEnded } from './session.js';
+
+/**
+ * Fill box from load(): meanwhile box is aria-busy and holds loading(); then show(data),
+ * or, when the API answered 401, signedOut() once session.js has forgotten the account,
+ * or failed(error, retry) for any other failure. Each view returns a node, an array of
+ * nodes or nothing (it may act instead, e.g. go to the sign-in screen): box holds that. Once signal is
+ * aborted (the screen was left) nothing is shown. Resolves with the data, or null.
+ * @param {HTMLElement} box
+ * @param {object} views
+ * @param {AbortSignal} views.signal
+ * @param {() => Promise<any>} views.load
+ * @param {(data: any) => Node | Node[] | void} views.show
+ * @param {() => Node | void} [views.loading]
+ * @param {() => Node | void} [views.signedOut]
+ * @param {(error: Error, retry: () => Promise<any>) => Node | void} views.failed
+ */
+export async function loadInto(box, views) {
+  const { signal, load, show, loading, signedOut, failed } = views;
+  const fill = (nodes) => {
+    box.replaceChildren(...[nodes ?? []].flat().filter((node) => node instanceof Node));
+    applyTranslations(box);
+  };
+  box.setAttribute('aria-busy', 'true');
+  fill(loading?.());
+  let data;
+  try {
+    data = await load();
+  } catch (error) {
+    if (signal.aborted) return null;
+    box.removeAttribute('aria-busy');
+    if (error?.status === 401) {
+      sessionEnded();
+      fill(signedOut?.());
+    } else {
+      fill(failed(error, () => loadInto(box, views)));
+    }
+    return null;
+  }
+  if (signal.aborted) return null;
+  box.removeAttribute('aria-busy');
+  fill(show(data));
+  return data;
+}
