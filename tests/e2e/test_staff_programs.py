@@ -552,6 +552,13 @@ def test_the_programmes_list_recovers_in_place_and_a_lapsed_session_signs_in_aga
     says so; a server failure shows the API's words, the request id and a retry that
     reloads the list only; a 401 sends the member back to sign-in, saying why."""
     page = staff_in(make_page, live_demo, "係長 ふみ", "supervisor", "child-support")
+    # One i18n module loads staff-ja.json for the staff app; it leaves the resident app's
+    # language choice on this device alone.
+    page.evaluate("localStorage.setItem('todoke.lang', 'en')")
+    page.reload()
+    expect(page.locator("main h1")).to_have_text("職員メニュー")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    assert page.evaluate("localStorage.getItem('todoke.lang')") == "en"
     answers: list[int] = []
     held = []  # the retry's answer, let through once the loading state was seen
 

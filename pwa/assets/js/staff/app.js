@@ -1,7 +1,8 @@
 // Entry point of the staff app (/staff): the staff dictionary, the header's municipality
 // and account, then the first screen. Everything visible comes from staff-ja.json or the API.
-// The API client, i18n and router are the resident app's own (../api.js, ../i18n.js,
-// ../router.js); what is the staff app's is here, in words.js and in the screens.
+// The core is shared with the resident app: API client, i18n, router, session and load
+// frame (../api.js, ../i18n.js, ../router.js, ../session.js, ../frame.js); what is the
+// staff app's own is here, in words.js and in the screens.
 
 import { announce, el } from '../dom.js';
 import { getJSON } from '../api.js';
