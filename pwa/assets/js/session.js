@@ -1,6 +1,8 @@
 // Who is signed in, kept in memory for this page: the account (GET /api/auth/session) and its
-// CSRF token (handed to api.js). Nothing about the session is written to storage; the
-// session itself is an HttpOnly cookie the page never sees. The staff app uses it too.
+// CSRF token (handed to api.js). Nothing about the session or the account is written to
+// storage but one hint, whether this device was signed in when last asked (home draws its
+// variant from it before asking); the session itself is an HttpOnly cookie the page never
+// sees. The staff app uses it too.
 
 import { ApiError, getJSON, sendJSON, setCsrfToken } from './api.js';
 import { clearDeviceDrafts } from './drafts.js';
