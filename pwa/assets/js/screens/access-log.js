@@ -5,11 +5,12 @@
 // staff member's own words stay in the audit trail. Staff entries first; "everything"
 // adds the resident's own sign-ins and the city's automatic steps.
 
-import { ApiError, getJSON } from '../api.js';
+import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { dateValue } from '../jp.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { loadInto } from '../frame.js';
+import { loadMe } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { dateTimeValue } from '../ui/feedback.js';
 import { signInPrompt } from '../ui/signin.js';
@@ -115,49 +116,33 @@ export async function mount(outlet, ctx) {
   // Words now, not once the data is in: a heading filled late would shift the screen.
   applyTranslations(outlet);
 
-  async function load() {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'accessLog.loading', count: 2 }));
-    applyTranslations(content);
-    let me;
-    let everything;
-    let byStaff;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      if (me) {
+  // The shared frame: busy, then the log, the signed-out state, or an error with a retry.
+  function load() {
+    return loadInto(content, {
+      signal: ctx.signal,
+      loading: () => loadingCards({ labelKey: 'accessLog.loading', count: 2 }),
+      load: async () => {
+        const me = await loadMe({ signal: ctx.signal });
+        if (!me) return null;
         // Asked apart: the API lists the newest 200, and a resident who signs in every day
         // must still see the staff's openings among them.
-        [everything, byStaff] = await Promise.all([
+        const [all, staff] = await Promise.all([
           getJSON('/api/me/access-log', { signal: ctx.signal }),
           getJSON('/api/me/access-log?actor=staff', { signal: ctx.signal }),
         ]);
-      }
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.removeAttribute('aria-busy');
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('accessLog.signInNeeded'));
-      } else {
-        content.replaceChildren(
-          errorPanel({ titleKey: 'accessLog.loadError', error, onRetry: () => load() }),
-        );
-      }
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    content.removeAttribute('aria-busy');
-    if (!me) {
-      content.replaceChildren(signInPrompt('accessLog.signInNeeded'));
-    } else if (!everything?.length && !byStaff?.length) {
-      content.replaceChildren(
-        emptyState({ titleKey: 'accessLog.empty.title', bodyKey: 'accessLog.empty.body' }),
-      );
-    } else {
-      render({ all: everything ?? [], staff: byStaff ?? [] });
-    }
-    applyTranslations(content);
+        return { all: all ?? [], staff: staff ?? [] };
+      },
+      show: (lists) => {
+        if (!lists) return signInPrompt('accessLog.signInNeeded');
+        if (!lists.all.length && !lists.staff.length) {
+          return emptyState({ titleKey: 'accessLog.empty.title', bodyKey: 'accessLog.empty.body' });
+        }
+        return render(lists);
+      },
+      signedOut: () => signInPrompt('accessLog.signInNeeded'),
+      failed: (error, retry) =>
+        errorPanel({ titleKey: 'accessLog.loadError', error, onRetry: () => retry() }),
+    });
   }
 
   function render(lists) {
@@ -195,8 +180,8 @@ export async function mount(outlet, ctx) {
     filter.addEventListener('change', (event) => show(event.target.value), {
       signal: ctx.signal,
     });
-    content.replaceChildren(filter, count, list);
     show('staff');
+    return [filter, count, list];
   }
 
   function filterField() {
