@@ -9,12 +9,10 @@ import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { dateValue } from '../jp.js';
-import { loadInto } from '../frame.js';
-import { loadMe } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { dateTimeValue } from '../ui/feedback.js';
-import { signInPrompt } from '../ui/signin.js';
-import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
+import { emptyState } from '../ui/status.js';
 
 export const titleKey = 'accessLog.title';
 
@@ -116,14 +114,12 @@ export async function mount(outlet, ctx) {
   // Words now, not once the data is in: a heading filled late would shift the screen.
   applyTranslations(outlet);
 
-  // The shared frame: busy, then the log, the signed-out state, or an error with a retry.
   function load() {
-    return loadInto(content, {
-      signal: ctx.signal,
-      loading: () => loadingCards({ labelKey: 'accessLog.loading', count: 2 }),
+    return loadSignedIn(content, ctx, {
+      loadingKey: 'accessLog.loading',
+      signInKey: 'accessLog.signInNeeded',
+      errorKey: 'accessLog.loadError',
       load: async () => {
-        const me = await loadMe({ signal: ctx.signal });
-        if (!me) return null;
         // Asked apart: the API lists the newest 200, and a resident who signs in every day
         // must still see the staff's openings among them.
         const [all, staff] = await Promise.all([
@@ -132,16 +128,10 @@ export async function mount(outlet, ctx) {
         ]);
         return { all: all ?? [], staff: staff ?? [] };
       },
-      show: (lists) => {
-        if (!lists) return signInPrompt('accessLog.signInNeeded');
-        if (!lists.all.length && !lists.staff.length) {
-          return emptyState({ titleKey: 'accessLog.empty.title', bodyKey: 'accessLog.empty.body' });
-        }
-        return render(lists);
-      },
-      signedOut: () => signInPrompt('accessLog.signInNeeded'),
-      failed: (error, retry) =>
-        errorPanel({ titleKey: 'accessLog.loadError', error, onRetry: () => retry() }),
+      show: (lists) =>
+        lists.all.length || lists.staff.length
+          ? render(lists)
+          : emptyState({ titleKey: 'accessLog.empty.title', bodyKey: 'accessLog.empty.body' }),
     });
   }
 

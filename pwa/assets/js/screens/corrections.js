@@ -2,14 +2,13 @@
 // value): which registry value, what it says now, what they said is right, the department
 // that keeps it, and where the request stands, with the department's reply.
 
-import { ApiError, getJSON } from '../api.js';
+import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { dateTimeValue } from '../ui/feedback.js';
-import { signInPrompt } from '../ui/signin.js';
-import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
+import { emptyState } from '../ui/status.js';
 
 export const titleKey = 'corrections.title';
 
@@ -33,44 +32,25 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
-  async function load() {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'corrections.loading', count: 2 }));
-    applyTranslations(content);
-    let me;
-    let list;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      if (me) list = await getJSON('/api/corrections', { signal: ctx.signal });
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.removeAttribute('aria-busy');
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('corrections.signInNeeded'));
-      } else {
-        content.replaceChildren(
-          errorPanel({ titleKey: 'corrections.loadError', error, onRetry: () => load() }),
+  function load() {
+    return loadSignedIn(content, ctx, {
+      loadingKey: 'corrections.loading',
+      signInKey: 'corrections.signInNeeded',
+      errorKey: 'corrections.loadError',
+      load: () => getJSON('/api/corrections', { signal: ctx.signal }),
+      show: (list) => {
+        if (!list?.items?.length) {
+          return emptyState({
+            titleKey: 'corrections.empty.title',
+            bodyKey: 'corrections.empty.body',
+          });
+        }
+        const items = [...list.items].sort(
+          (a, b) => Date.parse(b.created_at) - Date.parse(a.created_at),
         );
-      }
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    content.removeAttribute('aria-busy');
-    if (!me) {
-      content.replaceChildren(signInPrompt('corrections.signInNeeded'));
-    } else if (!list?.items?.length) {
-      content.replaceChildren(
-        emptyState({ titleKey: 'corrections.empty.title', bodyKey: 'corrections.empty.body' }),
-      );
-    } else {
-      const items = [...list.items].sort(
-        (a, b) => Date.parse(b.created_at) - Date.parse(a.created_at),
-      );
-      content.replaceChildren(el('ul', { class: 'card-list' }, items.map(correctionCard)));
-    }
-    applyTranslations(content);
+        return el('ul', { class: 'card-list' }, items.map(correctionCard));
+      },
+    });
   }
 
   function correctionCard(item) {

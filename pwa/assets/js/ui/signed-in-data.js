@@ -1,0 +1,33 @@
+// A resident screen's own data, through the shared frame (frame.js): the loading cards,
+// then — for a signed-in resident — what show() builds, or the sign-in prompt when signed
+// out (also after a 401), or an error with a retry. The sequence each screen wrote by hand.
+
+import { loadInto } from '../frame.js';
+import { loadMe } from '../session.js';
+import { signInPrompt } from './signin.js';
+import { errorPanel, loadingCards } from './status.js';
+
+/**
+ * @param {HTMLElement} box   where the screen's content goes
+ * @param {object} ctx        the router's ctx (its signal ends the load when the screen is left)
+ * @param {object} options
+ * @param {string} options.loadingKey  the loading cards' label
+ * @param {string} options.signInKey   what the sign-in prompt says this screen is for
+ * @param {string} options.errorKey    the title of the error with a retry
+ * @param {(me: object) => Promise<any>} options.load  the data, for the signed-in account
+ * @param {(data: any, me: object) => Node | Node[]} options.show
+ * @param {number} [options.count]     how many loading cards
+ */
+export function loadSignedIn(box, ctx, { loadingKey, signInKey, errorKey, load, show, count = 2 }) {
+  return loadInto(box, {
+    signal: ctx.signal,
+    loading: () => loadingCards({ labelKey: loadingKey, count }),
+    load: async () => {
+      const me = await loadMe({ signal: ctx.signal });
+      return me ? { me, data: await load(me) } : null;
+    },
+    show: (found) => (found ? show(found.data, found.me) : signInPrompt(signInKey)),
+    signedOut: () => signInPrompt(signInKey),
+    failed: (error, retry) => errorPanel({ titleKey: errorKey, error, onRetry: () => retry() }),
+  });
+}
