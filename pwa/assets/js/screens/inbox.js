@@ -4,11 +4,11 @@
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { dateTimeValue } from '../ui/feedback.js';
 import { readAloudButton, stopReading } from '../ui/read-aloud.js';
-import { signInPrompt } from '../ui/signin.js';
-import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
+import { emptyState } from '../ui/status.js';
 
 export const titleKey = 'inbox.title';
 
@@ -35,53 +35,28 @@ export async function mount(outlet, ctx) {
     applyTranslations(count);
   }
 
-  async function load() {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'inbox.loading', count: 2 }));
-    applyTranslations(content);
-    let inbox = null;
-    let me;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      if (me) inbox = await getJSON('/api/me/inbox', { signal: ctx.signal });
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.removeAttribute('aria-busy');
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('inbox.signInNeeded'));
-      } else {
-        content.replaceChildren(errorPanel({ titleKey: 'inbox.loadError', error, onRetry: load }));
-      }
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    content.removeAttribute('aria-busy');
-    if (!me) {
-      content.replaceChildren(signInPrompt('inbox.signInNeeded'));
-      applyTranslations(content);
-      return;
-    }
-    const items = Array.isArray(inbox?.items) ? inbox.items : [];
-    unread = Number.isInteger(inbox?.unread)
-      ? inbox.unread
-      : items.filter((item) => !item.read).length;
-    if (items.length > 0) showCount();
-    if (items.length === 0) {
-      content.replaceChildren(
-        emptyState({ titleKey: 'inbox.empty.title', bodyKey: 'inbox.empty.body' }),
-      );
-    } else {
-      content.replaceChildren(
-        el(
+  function load() {
+    return loadSignedIn(content, ctx, {
+      loadingKey: 'inbox.loading',
+      signInKey: 'inbox.signInNeeded',
+      errorKey: 'inbox.loadError',
+      load: () => getJSON('/api/me/inbox', { signal: ctx.signal }),
+      show: (inbox) => {
+        const items = Array.isArray(inbox?.items) ? inbox.items : [];
+        unread = Number.isInteger(inbox?.unread)
+          ? inbox.unread
+          : items.filter((item) => !item.read).length;
+        if (items.length === 0) {
+          return emptyState({ titleKey: 'inbox.empty.title', bodyKey: 'inbox.empty.body' });
+        }
+        showCount();
+        return el(
           'ul',
           { class: 'inbox-list', 'data-i18n-aria-label': 'inbox.listLabel' },
           items.map(noticeItem),
-        ),
-      );
-    }
-    applyTranslations(content);
+        );
+      },
+    });
   }
 
   function noticeItem(item) {
