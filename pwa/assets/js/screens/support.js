@@ -7,13 +7,12 @@
 // When there is nothing to show, the screen says why: not verified yet, or no consent to
 // matching, or simply nothing found for now.
 
-import { ApiError, getJSON } from '../api.js';
+import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
 import { dateTimeValue } from '../ui/feedback.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { signInPrompt } from '../ui/signin.js';
-import { errorPanel, loadingCards } from '../ui/status.js';
 
 export const titleKey = 'support.title';
 
@@ -35,59 +34,35 @@ export async function mount(outlet, ctx) {
   applyTranslations(outlet);
 
   async function load() {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'support.loading', count: 1 }));
-    applyTranslations(content);
-    let me;
-    let support;
-    let consents;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      if (me) {
-        [support, consents] = await Promise.all([
+    const found = await loadSignedIn(content, ctx, {
+      loadingKey: 'support.loading',
+      count: 1,
+      signInKey: 'support.signInNeeded',
+      errorKey: 'support.loadError',
+      // Signed out: the anonymous check is offered beside the sign-in.
+      signedOut: () => [signInPrompt('support.signInNeeded'), checkLink()],
+      load: () =>
+        Promise.all([
           getJSON('/api/support', { signal: ctx.signal }),
           getJSON('/api/me/consents', { signal: ctx.signal }),
-        ]);
-      }
-    } catch (error) {
-      if (ctx.signal.aborted) return null;
-      content.removeAttribute('aria-busy');
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('support.signInNeeded'), checkLink());
-      } else {
-        content.replaceChildren(
-          errorPanel({ titleKey: 'support.loadError', error, onRetry: () => load() }),
-        );
-      }
-      applyTranslations(content);
-      return null;
-    }
-    if (ctx.signal.aborted) return null;
-    content.removeAttribute('aria-busy');
-    if (!me) {
-      content.replaceChildren(signInPrompt('support.signInNeeded'), checkLink());
-      applyTranslations(content);
-      return null;
-    }
-    const items = (Array.isArray(support?.items) ? support.items : []).filter((i) => i?.slug);
-    if (items.length > 0) {
-      content.replaceChildren(
-        el('p', {
-          class: 'results-count',
-          'data-i18n': 'support.count',
-          'data-i18n-params': JSON.stringify({ count: items.length }),
-        }),
-        el('ul', { class: 'support-list', 'data-i18n-aria-label': 'support.listLabel' }, [
-          ...items.map((item) => el('li', {}, supportCard(item))),
         ]),
-        el('p', { class: 'support-footnote', 'data-i18n': 'support.footnote' }),
-      );
-    } else {
-      content.replaceChildren(whyEmpty(me, consents));
-    }
-    applyTranslations(content);
-    return items;
+      show: ([support, consents], me) => {
+        const items = (Array.isArray(support?.items) ? support.items : []).filter((i) => i?.slug);
+        if (items.length === 0) return whyEmpty(me, consents);
+        return [
+          el('p', {
+            class: 'results-count',
+            'data-i18n': 'support.count',
+            'data-i18n-params': JSON.stringify({ count: items.length }),
+          }),
+          el('ul', { class: 'support-list', 'data-i18n-aria-label': 'support.listLabel' }, [
+            ...items.map((item) => el('li', {}, supportCard(item))),
+          ]),
+          el('p', { class: 'support-footnote', 'data-i18n': 'support.footnote' }),
+        ];
+      },
+    });
+    return found ? (found[0]?.items ?? []).filter((i) => i?.slug) : null;
   }
 
   const items = await load();

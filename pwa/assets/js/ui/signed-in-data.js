@@ -17,17 +17,22 @@ import { errorPanel, loadingCards } from './status.js';
  * @param {(me: object) => Promise<any>} options.load  the data, for the signed-in account
  * @param {(data: any, me: object) => Node | Node[]} options.show
  * @param {number} [options.count]     how many loading cards
+ * @param {() => Node | Node[]} [options.signedOut]  instead of the plain sign-in prompt
+ * @returns {Promise<any>} the data shown, or null (signed out, failed, screen left)
  */
-export function loadSignedIn(box, ctx, { loadingKey, signInKey, errorKey, load, show, count = 2 }) {
-  return loadInto(box, {
+export async function loadSignedIn(box, ctx, options) {
+  const { loadingKey, signInKey, errorKey, load, show, count = 2 } = options;
+  const signedOut = options.signedOut ?? (() => signInPrompt(signInKey));
+  const found = await loadInto(box, {
     signal: ctx.signal,
     loading: () => loadingCards({ labelKey: loadingKey, count }),
     load: async () => {
       const me = await loadMe({ signal: ctx.signal });
       return me ? { me, data: await load(me) } : null;
     },
-    show: (found) => (found ? show(found.data, found.me) : signInPrompt(signInKey)),
-    signedOut: () => signInPrompt(signInKey),
+    show: (loaded) => (loaded ? show(loaded.data, loaded.me) : signedOut()),
+    signedOut,
     failed: (error, retry) => errorPanel({ titleKey: errorKey, error, onRetry: () => retry() }),
   });
+  return found?.data ?? null;
 }
