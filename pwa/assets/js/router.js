@@ -102,7 +102,11 @@ export function createRouter({
     outlet.replaceChildren();
     let mounted = null;
     try {
-      mounted = await screen.mount(outlet, ctx);
+      // A screen draws its heading, then waits for its data: word what it drew at once,
+      // so no one (nor a screen reader, nor axe) meets an empty heading meanwhile.
+      const mounting = screen.mount(outlet, ctx);
+      applyTranslations(outlet);
+      mounted = await mounting;
     } catch (error) {
       console.error('router: screen failed to render', error);
       outlet.replaceChildren();
