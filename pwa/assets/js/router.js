@@ -103,9 +103,11 @@ export function createRouter({
     let mounted = null;
     try {
       // A screen draws its heading, then waits for its data: word what it drew at once,
-      // so no one (nor a screen reader, nor axe) meets an empty heading meanwhile.
+      // and title the page by its route, so no one (nor a screen reader, nor axe) meets an
+      // empty heading or the last screen's title meanwhile.
       const mounting = screen.mount(outlet, ctx);
       applyTranslations(outlet);
+      updateTitle();
       mounted = await mounting;
     } catch (error) {
       console.error('router: screen failed to render', error);
