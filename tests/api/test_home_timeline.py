@@ -3,7 +3,8 @@ is unread, in one list, from what the resident can already see — and nobody el
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import date, datetime, timedelta
 
 from soft_authenticator import SoftAuthenticator
 from test_applications import SLUG, add_household, filed_application, verified_resident
@@ -11,6 +12,7 @@ from test_identity import register, staff_client
 
 from todoke import clock
 from todoke.procedures.home import status_report_window
+from todoke.procedures.tables import Application
 from todoke.registry.tables import Person
 
 
@@ -119,3 +121,57 @@ async def test_an_unverified_account_sees_its_own_drafts_and_no_registry_deadlin
     draft = await resident.post("/api/drafts", json={"slug": SLUG}, headers=headers)
     assert draft.status_code == 201, draft.text
     assert whats(await timeline(resident)) == ["draft_expires"]
+
+
+async def test_a_booked_day_stands_on_the_timeline_until_it_has_passed(client_for, app, city):
+    await add_household(city)
+    resident, headers = await verified_resident(client_for, app, city, "1000000000")
+    filed = await filed_application(resident, headers)
+    wished = (date.today() + timedelta(days=10)).isoformat()  # complete_answers' interview
+
+    [item] = [i for i in (await timeline(resident))["items"] if i["what"] == "appointment"]
+    assert item["kind"] == "deadline" and item["due"] == wished
+    assert item["link"] == f"/applications/{filed['id']}"
+    assert item["title"]["ja"] == "児童扶養手当 認定請求"
+    assert item["detail"] == {
+        "ja": "面談の希望日",
+        "easy": "めんだんに きたい ひ",
+        "en": "Preferred interview date",
+    }
+
+    # The day itself still shows (in Japan's calendar); once it has passed, it is gone.
+    async def interview_on(day: date) -> list[str]:
+        stored = (await Application.select(Application.answers).where(
+            Application.id == filed["id"]).first())["answers"]  # fmt: skip
+        answers = stored if isinstance(stored, dict) else json.loads(stored)
+        answers["interview_wish"] = day.isoformat()
+        await Application.update({Application.answers: answers}).where(
+            Application.id == filed["id"]
+        )
+        return whats(await timeline(resident))
+
+    assert "appointment" in await interview_on(clock.today())
+    assert "appointment" not in await interview_on(clock.today() - timedelta(days=1))
+    assert "appointment" in await interview_on(clock.today() + timedelta(days=1))
+
+    # Withdrawn, the interview is no longer booked.
+    withdrawn = await resident.post(f"/api/applications/{filed['id']}/withdraw", headers=headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert "appointment" not in whats(await timeline(resident))
+
+
+async def test_only_a_date_field_can_be_an_appointment():
+    from todoke.procedures.forms import parse_schema
+
+    field = {"name": "visit", "type": "text", "label": {"ja": "来庁", "easy": "く", "en": "Visit"}}
+    schema = {"sections": [{"id": "s", "title": field["label"], "fields": [field]}]}
+    assert parse_schema(schema).fields()[0].appointment is False
+    field["appointment"] = True
+    try:
+        parse_schema(schema)
+    except ValueError as refused:
+        assert "only a date" in str(refused)
+    else:
+        raise AssertionError("a text field was taken as an appointment")
+    field["type"] = "date"
+    assert parse_schema(schema).fields()[0].appointment is True

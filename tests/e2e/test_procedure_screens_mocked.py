@@ -649,6 +649,17 @@ TIMELINE = {
         },
         {
             "kind": "deadline",
+            "what": "appointment",
+            "title": PROCEDURE["title"],
+            "status_label": None,
+            "at": iso(NOW - timedelta(days=1)),
+            "due": "2026-12-17",
+            "link": "/applications/9001",
+            "opens": None,
+            "detail": L("面談の希望日", "めんだんに きたい ひ", "Preferred interview date"),
+        },
+        {
+            "kind": "deadline",
             "what": "status_report",
             "title": L(
                 "児童扶養手当の現況届",
@@ -1790,13 +1801,18 @@ def test_home_shows_what_to_do_and_what_is_due_first(make_page, shoot, viewport)
     timeline = page.locator(".home-timeline")
     expect(timeline.get_by_role("heading", name="あなたのやること・予定")).to_be_visible()
     lines = timeline.locator(".home-timeline__item")
-    expect(lines).to_have_count(5)
+    expect(lines).to_have_count(6)
     expect(lines.nth(0)).to_contain_text("担当課から追加の情報を求められています")
     expect(lines.nth(0).get_by_role("link")).to_have_attribute("href", "/applications/9003")
     expect(lines.nth(1)).to_contain_text("期限：2026年12月11日")
-    expect(lines.nth(2)).to_contain_text("提出期間：2027年8月1日〜2027年8月31日")
-    expect(lines.nth(3)).to_contain_text("審査中")
-    expect(lines.nth(4)).to_contain_text("申請を受け付けました")
+    # A booked day: what it is and the day itself, not a last day.
+    expect(lines.nth(2)).to_contain_text("予約・希望した日")
+    expect(lines.nth(2)).to_contain_text("面談の希望日")
+    expect(lines.nth(2)).to_contain_text("2026年12月17日")
+    expect(lines.nth(2)).not_to_contain_text("期限")
+    expect(lines.nth(3)).to_contain_text("提出期間：2027年8月1日〜2027年8月31日")
+    expect(lines.nth(4)).to_contain_text("審査中")
+    expect(lines.nth(5)).to_contain_text("申請を受け付けました")
     _axe(page, f"home-timeline-{size}")
     _shoot(page, shoot, f"home-timeline-ja-{size}")
 
@@ -1805,7 +1821,9 @@ def test_home_shows_what_to_do_and_what_is_due_first(make_page, shoot, viewport)
     expect(timeline.get_by_role("heading", name="Your to-dos and dates")).to_be_visible()
     expect(lines.nth(0)).to_contain_text("The department asks you for more information")
     expect(lines.nth(1)).to_contain_text("By 11 December 2026")
-    expect(lines.nth(2)).to_contain_text("From 1 August 2027 to 31 August 2027")
+    expect(lines.nth(2)).to_contain_text("Preferred interview date")
+    expect(lines.nth(2)).to_contain_text("17 December 2026")
+    expect(lines.nth(3)).to_contain_text("From 1 August 2027 to 31 August 2027")
     _shoot(page, shoot, f"home-timeline-en-{size}")
 
     page.evaluate("localStorage.setItem('todoke.lang', 'easy')")

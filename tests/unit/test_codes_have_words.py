@@ -20,7 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 I18N = ROOT / "pwa" / "assets" / "i18n"
 LANGUAGES = ("ja", "easy", "en")
 # What home's timeline can say (procedures/home.py writes these, schemas documents them).
-TIMELINE_WHATS = ("info_requested", "in_progress", "draft_expires", "status_report", "notice")
+TIMELINE_WHATS = (
+    "info_requested",
+    "in_progress",
+    "draft_expires",
+    "status_report",
+    "appointment",
+    "notice",
+)
 
 
 def _words(language: str) -> dict[str, str]:

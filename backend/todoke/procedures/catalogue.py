@@ -522,6 +522,7 @@ MOVE_FORM = FormSchema(
                 FieldSpec(
                     name="visit_date",
                     type="date",
+                    appointment=True,
                     label=L(ja="来庁希望日", easy="きたい ひ", en="Preferred visit date"),
                     required=True,
                     min=WISH_YEAR_MIN,
@@ -1013,6 +1014,7 @@ CHILD_REARING_FORM = FormSchema(
                 FieldSpec(
                     name="interview_wish",
                     type="date",
+                    appointment=True,
                     label=L(
                         ja="面談の希望日",
                         easy="めんだんに きたい ひ",
@@ -1438,6 +1440,7 @@ GARBAGE_FORM = FormSchema(
                 FieldSpec(
                     name="preferred_date",
                     type="date",
+                    appointment=True,
                     label=L(
                         ja="収集希望日",
                         easy="とりに きて ほしい ひ",
@@ -1691,6 +1694,7 @@ CONSULTATION_FORM = FormSchema(
                 FieldSpec(
                     name="preferred_date",
                     type="date",
+                    appointment=True,
                     label=L(ja="希望日", easy="そうだん したい ひ", en="Preferred date"),
                     required=True,
                     min=WISH_YEAR_MIN,

@@ -292,6 +292,8 @@ def parse_schema(data: Any) -> FormSchema:
             raise ValueError(f"field name {spec.name!r} must be lower-case letters, digits, _")
         if spec.fills_address and spec.type != "postal_code":
             raise ValueError(f"field {spec.name!r}: only a postal code fills an address")
+        if spec.appointment and spec.type != "date":
+            raise ValueError(f"field {spec.name!r}: only a date can be an appointment")
     for spec in schema.fields():
         if spec.fills_address and spec.fills_address not in seen:
             raise ValueError(f"field {spec.name!r} fills an unknown field")

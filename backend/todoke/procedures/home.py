@@ -1,9 +1,10 @@
 """The resident's timeline on home: what they must do, what is due, what is under way and
 what they have not read yet, in one list (issue 15).
 
-Built from what the resident can already see elsewhere — their drafts, their applications,
-their notices — and, for a verified resident the registry says receives 児童扶養手当, the
-annual status report (現況届) due in August. Nothing here is written; nothing a resident
+Built from what the resident can already see elsewhere — their drafts, their applications
+and the days booked in them (a counter visit, an interview), their notices — and, for a
+verified resident the registry says receives 児童扶養手当, the annual status report (現況届)
+due in August. Nothing here is written; nothing a resident
 cannot see on their other screens is shown."""
 
 from __future__ import annotations
@@ -67,6 +68,19 @@ async def timeline(principal: Principal) -> Timeline:
                 at=draft.updated_at,
                 due=draft.expires_at.astimezone(clock.JST).date(),
                 link=f"/procedures/{draft.slug}/apply?draft={draft.id}",
+            )
+        )
+    for appointment in await reading.appointments_for_resident(principal, today):
+        items.append(
+            TimelineItem(
+                kind="deadline",
+                what="appointment",
+                title=appointment.title,
+                status_label=None,
+                at=appointment.updated_at,
+                due=appointment.on,
+                link=f"/applications/{appointment.application_id}",
+                detail=appointment.label,
             )
         )
     if principal.person_id is not None:

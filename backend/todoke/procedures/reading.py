@@ -23,6 +23,7 @@ from todoke.procedures.schemas import (
     AttachmentRead,
     FieldSpec,
     InfoRequest,
+    Localized,
     MemberName,
     TimelineEvent,
     TrackerRow,
@@ -333,3 +334,54 @@ async def list_for_resident(principal: Principal) -> list[ApplicationSummary]:
             )
         )
     return summaries
+
+
+class Appointment(msgspec.Struct, frozen=True):
+    """A day booked in one of the resident's applications (a field marked appointment)."""
+
+    application_id: int
+    title: Localized
+    label: Localized  # what the day is: 来庁希望日, 面談の希望日, 収集希望日…
+    on: date
+    updated_at: datetime
+
+
+# An application refused or withdrawn keeps no appointment; an approved one may (the
+# collection day of 粗大ごみ comes after the approval).
+_NO_APPOINTMENT = ("rejected", "withdrawn")
+
+
+async def appointments_for_resident(principal: Principal, today: date) -> list[Appointment]:
+    """The days booked in the resident's applications, from today on, soonest first."""
+    async with read_transaction() as sql:
+        rows = await sql.rows(
+            ApplicationRow,
+            APPLICATION_SELECT
+            + "WHERE a.municipality = ? AND (a.account = ? OR (a.filed_by = ? "
+            "AND a.channel = 'proxy')) AND a.status NOT IN (?, ?) "
+            "ORDER BY a.submitted_at DESC, a.id DESC LIMIT 500",
+            [principal.municipality_id, principal.account_id, principal.account_id,
+             *_NO_APPOINTMENT],
+        )  # fmt: skip
+        definitions = await definitions_of(sql, {(r.procedure_id, r.version) for r in rows})
+    found = []
+    for row in rows:
+        definition = definitions[(row.procedure_id, row.version)]
+        for spec in definition.form.fields():
+            if not spec.appointment:
+                continue
+            try:
+                day = date.fromisoformat(str((row.answers or {}).get(spec.name, "")))
+            except ValueError:
+                continue  # not answered (an optional day), or a definition changed since
+            if day >= today:
+                found.append(
+                    Appointment(
+                        application_id=row.id,
+                        title=definition.title,
+                        label=spec.label,
+                        on=day,
+                        updated_at=row.updated_at,
+                    )
+                )
+    return sorted(found, key=lambda item: (item.on, item.application_id))

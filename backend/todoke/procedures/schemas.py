@@ -91,6 +91,9 @@ class FieldSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     locked: bool = False  # pre-filled and not for the resident to change
     lock_reason: Localized | None = None
     fills_address: str = ""  # postal_code: the field the looked-up address goes into
+    # date: the day the resident books (a counter visit, an interview, a collection); it
+    # stands on their home timeline until it has passed.
+    appointment: bool = False
 
 
 class Section(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -437,7 +440,7 @@ class AssistedConfirm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class TimelineItem(msgspec.Struct, frozen=True):
     """One line of the timeline. kind: action (the resident must do something), deadline,
     application (under way), notice (not read yet). what: info_requested, in_progress,
-    draft_expires, status_report (現況届), notice — the PWA words each in the reader's
+    draft_expires, status_report (現況届), appointment, notice — the PWA words each in the reader's
     language."""
 
     kind: str
@@ -448,6 +451,7 @@ class TimelineItem(msgspec.Struct, frozen=True):
     due: date | None  # the last day, for deadlines
     link: str  # the app's screen for it
     opens: date | None = None  # the first day, for a deadline with a window (現況届)
+    detail: Localized | None = None  # what the date is, for an appointment (来庁希望日)
 
 
 class Timeline(msgspec.Struct, frozen=True):

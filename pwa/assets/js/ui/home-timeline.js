@@ -13,6 +13,7 @@ const ICONS = {
   in_progress: 'clock',
   draft_expires: 'pencil',
   status_report: 'document',
+  appointment: 'booking',
   notice: 'bell',
 };
 
@@ -56,6 +57,7 @@ function line(item) {
           'data-i18n': `home.timeline.what.${item.what}`,
         }),
         localize(el('span', { class: 'home-timeline__name' }), item.title),
+        item.detail ? localize(el('span', { class: 'home-timeline__detail' }), item.detail) : null,
         when,
         item.status_label && item.kind === 'application'
           ? localize(el('span', { class: 'chip chip--status home-timeline__status' }), item.status_label)
@@ -73,6 +75,10 @@ function whenText(item) {
       'data-i18n': 'home.timeline.window',
       'data-i18n-params': JSON.stringify({ opens: dateValue(item.opens), due: dateValue(item.due) }),
     });
+  }
+  if (item.due && item.what === 'appointment') {
+    // The day itself, not a last day: "面談の希望日 2026年12月17日".
+    return localize(el('span', { class: 'home-timeline__when' }), dateValue(item.due));
   }
   if (item.due) {
     return el('span', {
