@@ -17,7 +17,12 @@ from todoke.notices.service import write_notice
 from todoke.principal import Principal
 from todoke.procedures.prefill import FACT_DEPARTMENT
 from todoke.procedures.reading import NOT_FOUND, ApplicationRow, application_rows, read_application
-from todoke.procedures.schemas import AddressEffect, ApplicationRead, ProcedureDefinition
+from todoke.procedures.schemas import (
+    AddressEffect,
+    ApplicationRead,
+    Localized,
+    ProcedureDefinition,
+)
 from todoke.procedures.service import decode_definition
 from todoke.procedures.timeline import message_text, record_event
 from todoke.procedures.versions import FINAL, status_label, version_by_id
@@ -149,17 +154,7 @@ async def change_status(
                     "easy": f"{definition.title.easy}：{label.easy}",
                     "en": f"{definition.title.en}: {label.en}",
                 },
-                body={
-                    "ja": (
-                        note
-                        or f"受付番号 {row.receipt_number} の状況が「{label.ja}」になりました。"
-                    )
-                    + (f"\n必要な書類：{document}" if document else ""),
-                    "easy": (note or f"うけつけ ばんごう {row.receipt_number}：{label.easy}")
-                    + (f"\nひつような しょるい：{document}" if document else ""),
-                    "en": (note or f"Application {row.receipt_number} is now: {label.en}.")
-                    + (f"\nDocument needed: {document}" if document else ""),
-                },
+                body=_status_notice_body(row.receipt_number, label, note, document),
                 link=f"/applications/{row.id}",
                 thread=str(row.id),
             )
@@ -175,6 +170,25 @@ async def change_status(
             sql=sql,
         )
     return await read_application(await staff_row(principal, application_id))
+
+
+# A status notice in each language: the caseworker's note, else what the status now is; then
+# the document asked for, when one was named.
+_STATUS_NOTICE = {
+    "ja": ("受付番号 {receipt} の状況が「{label}」になりました。", "必要な書類：{document}"),
+    "easy": ("うけつけ ばんごう {receipt}：{label}", "ひつような しょるい：{document}"),
+    "en": ("Application {receipt} is now: {label}.", "Document needed: {document}"),
+}
+
+
+def _status_notice_body(receipt: str, label: Localized, note: str, document: str) -> dict[str, str]:
+    body = {}
+    for language, (status_line, document_line) in _STATUS_NOTICE.items():
+        text = note or status_line.format(receipt=receipt, label=getattr(label, language))
+        if document:
+            text += "\n" + document_line.format(document=document)
+        body[language] = text
+    return body
 
 
 async def _apply_effects(
