@@ -789,7 +789,7 @@ def test_a_supervisor_duplicates_a_procedure_publishes_it_and_sees_the_metrics(
     expect(page.locator("[data-preview-title]")).to_have_text("ひとり親家庭 自立支援の申込")
     preview = page.locator(".designer-preview")
     expect(preview).to_contain_text("職業")
-    expect(preview).to_contain_text("登録情報から自動入力：氏名")
+    expect(preview).to_contain_text("登録情報：住民基本台帳の氏名")
     expect(preview).to_contain_text("面談")
     expect(page.locator(".error-summary")).to_be_hidden()
     assert_no_axe_violations(page, "/staff/procedures/:slug (preview)")
@@ -839,6 +839,103 @@ def test_a_supervisor_duplicates_a_procedure_publishes_it_and_sees_the_metrics(
     assert SLUG in csv_text
     assert_no_axe_violations(page, "/staff/metrics")
     shoot(page, "staff-metrics-desktop")
+    assert unexpected_console_errors(page) == []
+
+
+def test_the_designer_preview_draws_fields_as_residents_get_them_and_changes_nothing(
+    make_page, live_demo, shoot
+):
+    """The preview is the residents' own field renderers (the same label, hint, options and
+    pre-fill note, the same markup), with every control disabled: nothing typed, chosen,
+    uploaded or looked up reaches the server. Staff notes (type, condition) sit beside."""
+    from todoke.procedures.catalogue import CHILD_REARING_FORM
+
+    specs = {spec.name: spec for section in CHILD_REARING_FORM.sections for spec in section.fields}
+    page = staff_in(make_page, live_demo, "係長 四子", "supervisor", "child-support")
+    page.goto(f"/staff/procedures/{SLUG}")
+    expect(page.locator("#designer-slug")).to_have_value(SLUG)
+    page.get_by_role("button", name="プレビュー").click()
+    frame = page.locator(".designer-preview__frame")
+    expect(frame.locator("[data-preview-title]")).to_have_text("児童扶養手当 認定請求")
+    expect(frame).to_have_attribute("lang", "ja")
+    # The staff app's own words stay its own though it now also loads the residents' ones.
+    assert page.title().endswith("とどけ 職員用")
+    expect(nav(page)).to_be_visible()
+
+    # A choice: its legend and options are the definition's words, in the residents' markup.
+    reason = frame.locator('[data-field="reason"]')
+    expect(reason).to_have_class(re.compile(r"\bfield field--choice choice-group\b"))
+    expect(reason.locator("legend .field__label-text")).to_have_text(specs["reason"].label.ja)
+    expect(reason.locator(".field__required")).to_have_text("※必須")
+    expect(reason.locator(".choice__label")).to_have_text(
+        [option.label.ja for option in specs["reason"].options]
+    )
+    # A hint, named by its input as the resident form does.
+    phone = frame.locator('[data-field="phone"]')
+    expect(phone.locator(".field__hint")).to_have_text(specs["phone"].help.ja)
+    hint_id = phone.locator(".field__hint").get_attribute("id")
+    assert hint_id in (phone.locator("input").get_attribute("aria-describedby") or "")
+    # A pre-filled, locked field says where its value comes from and why it is locked; the
+    # preview offers no "この情報が違う" (it would send a correction request).
+    name = frame.locator('[data-field="claimant_name"]')
+    expect(name.locator(".prefill__source")).to_have_text("登録情報：住民基本台帳の氏名")
+    expect(name.locator(".prefill__lock")).to_have_text(specs["claimant_name"].lock_reason.ja)
+    expect(frame.locator(".prefill__wrong")).to_have_count(0)
+    # The five parts of a bank account, the upload button and the consent, as residents see them.
+    expect(frame.locator('[data-field="bank_account"]').locator("input, select")).to_have_count(5)
+    expect(frame.locator('[data-field="family_register"] .file-picker__button')).to_have_text(
+        "ファイルを選ぶ"
+    )
+    expect(frame.locator('[data-field="declaration"] .choice__label')).to_contain_text(
+        specs["declaration"].label.ja
+    )
+
+    # Staff notes around the field: its type, and the condition that shows it (shown anyway).
+    detail = frame.locator('[data-preview-field="pension_detail"]')
+    expect(detail).to_be_visible()
+    expect(detail.locator(".designer-preview-field__type")).to_have_text("テキスト（1行）")
+    expect(detail).to_contain_text("「公的年金の受給」が receiving のときに表示")
+    expect(frame.locator('[data-preview-field="children"]')).to_contain_text(
+        "住民の世帯員から選びます（複数可）。"
+    )
+
+    # Nothing can be changed: every control is disabled, and what a resident's form would send
+    # (an upload, a postal code look-up) is never asked for, even when the events come.
+    controls = frame.locator("input, select, textarea, button")
+    assert controls.count() > 20
+    expect(
+        frame.locator("input:enabled, select:enabled, textarea:enabled, button:enabled")
+    ).to_have_count(0)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(f"{request.method} {request.url}"))
+    first_reason = reason.locator("input").first
+    first_reason.click(force=True)
+    expect(first_reason).not_to_be_checked()
+    page.evaluate(
+        """() => {
+          const preview = document.querySelector('.designer-preview');
+          const file = preview.querySelector('[data-field="family_register"] input');
+          const transfer = new DataTransfer();
+          transfer.items.add(new File(['%PDF-1.4'], 'koseki.pdf', { type: 'application/pdf' }));
+          file.files = transfer.files;
+          file.dispatchEvent(new Event('change', { bubbles: true }));
+          const postal = preview.querySelector('[data-field="claimant_postal_code"] input');
+          postal.value = '1000001';
+          postal.dispatchEvent(new Event('input', { bubbles: true }));
+        }"""
+    )
+    page.wait_for_timeout(500)
+    assert [line for line in asked if "/api/" in line] == []
+    expect(frame.locator(".file-list__item")).to_have_count(0)
+
+    assert_no_axe_violations(page, "/staff/procedures/:slug (preview)")
+    frame.scroll_into_view_if_needed()
+    shoot(page, "staff-designer-preview-desktop")
+    page.set_viewport_size(PHONE)
+    expect(frame.locator('[data-field="reason"]')).to_be_visible()
+    fits(page, PHONE["width"])
+    assert_no_axe_violations(page, "/staff/procedures/:slug (preview, phone)")
+    shoot(page, "staff-designer-preview-phone")
     assert unexpected_console_errors(page) == []
 
 

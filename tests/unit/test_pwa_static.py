@@ -180,6 +180,24 @@ def test_service_worker_precaches_every_resident_asset_and_no_staff_one():
     assert listed == files
     assert not [name for name in listed if "staff" in name]
     assert "__BUILD__" not in served and "__PRECACHE__" not in served
+    # The field renderers (one module per type) load with every form, offline too.
+    renderers = {f"js/ui/fields/{p.name}" for p in (ASSETS / "js/ui/fields").glob("*.js")}
+    assert "js/ui/fields/registry.js" in renderers and renderers <= listed
+
+
+def test_the_staff_dictionary_cannot_reword_the_field_renderers():
+    """The staff app lends itself ja.json for the designer's preview, its own keys winning:
+    none of the keys the residents' form code names may be a staff key, or the preview would
+    show staff words where residents see theirs."""
+    staff = json.loads((ASSETS / "i18n/staff-ja.json").read_text(encoding="utf-8"))
+    used = _used_keys()
+    shared = [name for name in used if name.startswith("assets/js/ui/fields/")]
+    assert "assets/js/ui/fields/text.js" in shared
+    shared += ["assets/js/ui/form-fields.js", "assets/js/answers.js", "assets/js/jp.js"]
+    clashes = sorted({key for name in shared for key in used[name]} & set(staff))
+    assert clashes == []
+    # Keys made at run time (field.household.relation.${code}…) are all under field.
+    assert not [key for key in staff if key.startswith("field.")]
 
 
 def test_every_import_and_preload_resolves():

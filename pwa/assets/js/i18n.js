@@ -1,5 +1,5 @@
 // Interface text in three languages: ja (日本語), easy (やさしい日本語, lang="ja") and en
-// (the staff app: staff-ja.json only, see loadLanguage).
+// (the staff app: staff-ja.json, with ja.json's words for the residents' form fields).
 //
 // Markup names its strings instead of holding them:
 //   data-i18n="key"                 sets textContent (the element holds text only)
@@ -50,18 +50,25 @@ export function preferredLanguage() {
  * Resolves once the page shows the new language; a newer call wins over an older one.
  * A fallback passes remember: false so it never overwrites the resident's own choice.
  * dictionary: another file under i18n/ for the language ('staff-ja').
+ * also: more files whose words are lent to it where it has none of its own (the staff app
+ * borrows 'ja' for the residents' form fields its designer previews): its own keys win.
  */
-export async function loadLanguage(code, { remember = true, dictionary: name = null } = {}) {
+export async function loadLanguage(
+  code,
+  { remember = true, dictionary: name = null, also = [] } = {},
+) {
   const language = LANGUAGES.includes(code) ? code : DEFAULT_LANGUAGE;
   const request = ++latestRequest;
   // Remember the choice at once: a resident who picks a language and moves on before the
   // dictionary arrives must still get it on the next screen.
   if (remember) writeStorage(language);
-  const dictionary = await fetchDictionary(name ?? language);
+  const [dictionary, ...lent] = await Promise.all(
+    [name ?? language, ...also].map((file) => fetchDictionary(file)),
+  );
   if (request !== latestRequest) return current;
 
   current = language;
-  messages = dictionary;
+  messages = lent.length ? Object.assign({}, ...lent.reverse(), dictionary) : dictionary;
   const root = document.documentElement;
   root.lang = htmlLang(language);
   root.dataset.lang = language;

@@ -9,6 +9,7 @@
 import { announce, el, icon } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
 import { applyTranslations, t } from '../i18n.js';
+import { createForm } from '../ui/form-fields.js';
 import { formatDateTime } from './words.js';
 import {
   checkboxField,
@@ -1311,7 +1312,11 @@ class Designer {
         this.showProblems(problemItems(error));
         return;
       }
-      this.preview.replaceChildren(...renderPreview(shown, this.definition));
+      // A new preview ends the listeners of the one it replaces.
+      this.previewRun?.abort();
+      this.previewRun = new AbortController();
+      const signal = AbortSignal.any([this.ctx.signal, this.previewRun.signal]);
+      this.preview.replaceChildren(...renderPreview(shown, this.definition, signal));
       applyTranslations(this.preview);
       this.preview.focus();
       announce(t('designer.preview.ready'));
@@ -1385,163 +1390,68 @@ class Designer {
 
 let previews = 0;
 
-function renderPreview(shown, definition) {
+/**
+ * The form drawn by the residents' own field renderers (createForm in preview mode: nothing
+ * can be typed, chosen, uploaded or reported), with notes for staff around each field: its
+ * type, and when a condition shows it.
+ */
+function renderPreview(shown, definition, signal) {
   const run = ++previews;
   const labels = new Map();
   for (const section of shown.form.sections) {
     for (const field of section.fields) labels.set(field.name, field.label.ja);
   }
-  const control = (field, id) => {
-    const common = {
-      id,
-      class: 'input',
-      disabled: true,
-      'aria-describedby': field.help ? `${id}-hint` : null,
-    };
-    switch (field.type) {
-      case 'textarea':
-        return el('textarea', { ...common, class: 'input input--textarea', rows: '3' });
-      case 'date':
-        return el('input', { ...common, type: 'date', class: 'input input--date' });
-      case 'phone':
-        return el('input', { ...common, type: 'tel' });
-      case 'email':
-        return el('input', { ...common, type: 'email' });
-      case 'number':
-      case 'yen':
-      case 'postal_code':
-        return el('input', {
-          ...common,
-          type: 'text',
-          inputmode: 'numeric',
-          class: 'input input--short',
-        });
-      case 'file':
-        return el('input', { ...common, type: 'file' });
-      default:
-        return el('input', { ...common, type: 'text' });
-    }
-  };
-  const fieldPreview = (field, fi, si) => {
-    const id = `preview-${run}-${si}-${fi}`;
-    const notes = [];
-    if (field.prefill) {
-      notes.push(
-        el(
-          'p',
-          { class: 'designer-preview-field__note' },
-          staffIcon('document', 'designer-preview-field__icon'),
-          t('designer.preview.prefill', { source: t(`designer.prefill.${field.prefill}`) }),
-        ),
-      );
-    }
-    if (field.locked) {
-      notes.push(
-        el(
-          'p',
-          { class: 'designer-preview-field__note' },
-          icon('shield', 'designer-preview-field__icon'),
-          field.lock_reason?.ja || t('designer.preview.locked'),
-        ),
-      );
-    }
-    if (field.show_if) {
-      notes.push(
-        el(
-          'p',
-          { class: 'designer-preview-field__note designer-preview-field__note--condition' },
-          t('designer.preview.showIf', {
-            field: labels.get(field.show_if.field) ?? field.show_if.field,
-            values: field.show_if.values.join('、'),
-          }),
-        ),
-      );
-    }
-    const required = field.required
-      ? el('span', { class: 'field__required' }, t('common.required'))
-      : null;
-    const hint = field.help
-      ? el('p', { class: 'field__hint', id: `${id}-hint` }, field.help.ja)
-      : null;
-    const typeNote = el(
-      'span',
-      { class: 'designer-preview-field__type' },
-      t(`designer.type.${field.type}`),
-    );
+  const fields = createForm({
+    form: {
+      procedure: { slug: definition.slug },
+      form: shown.form,
+      prefill: previewPrefill(shown.form),
+      household: [],
+    },
+    answers: {},
+    idPrefix: `preview-${run}`,
+    signal,
+    preview: true,
+  });
 
-    if (CHOICE_TYPES.has(field.type) || field.type === 'consent') {
-      const kind = field.type === 'choice' ? 'radio' : 'checkbox';
-      const options =
-        field.type === 'consent'
-          ? [{ value: 'yes', label: { ja: t('designer.preview.agree') } }]
-          : (field.options ?? []);
-      return el(
-        'fieldset',
-        {
-          class: 'field designer-preview-field',
-          'aria-describedby': field.help ? `${id}-hint` : null,
-        },
-        el('legend', { class: 'field__label' }, el('span', {}, field.label.ja), required, typeNote),
-        hint,
-        notes,
-        el(
-          'div',
-          { class: 'choice-group__options choice-group__options--list' },
-          options.map((option, oi) =>
-            el(
-              'div',
-              { class: 'choice choice--inline' },
-              el('input', {
-                class: 'choice__input',
-                type: kind,
-                id: `${id}-${oi}`,
-                name: id,
-                disabled: true,
-              }),
-              el('label', { class: 'choice__label', for: `${id}-${oi}` }, option.label.ja),
-            ),
-          ),
-        ),
-      );
-    }
-    if (
-      field.type === 'household_member' ||
-      field.type === 'household_members' ||
-      field.type === 'bank_account'
-    ) {
-      return el(
-        'div',
-        { class: 'field designer-preview-field', role: 'group', 'aria-labelledby': `${id}-label` },
-        el(
-          'p',
-          { class: 'field__label', id: `${id}-label` },
-          el('span', {}, field.label.ja),
-          required,
-          typeNote,
-        ),
-        hint,
-        notes,
-        el(
-          'p',
-          { class: 'designer-preview-field__placeholder' },
-          t(`designer.preview.${field.type}`),
-        ),
-      );
-    }
-    return el(
-      'div',
-      { class: 'field designer-preview-field' },
-      el(
-        'label',
-        { class: 'field__label', for: id },
-        el('span', {}, field.label.ja),
-        required,
-        typeNote,
-      ),
-      hint,
-      notes,
-      control(field, id),
+  const staffNotes = (field) =>
+    el(
+      'p',
+      { class: 'designer-preview-field__notes' },
+      el('span', { class: 'designer-preview-field__type' }, t(`designer.type.${field.type}`)),
+      field.show_if
+        ? el(
+            'span',
+            { class: 'designer-preview-field__note designer-preview-field__note--condition' },
+            t('designer.preview.showIf', {
+              field: labels.get(field.show_if.field) ?? field.show_if.field,
+              values: field.show_if.values.join('、'),
+            }),
+          )
+        : null,
+      // Which members a resident can choose depends on their household, not the form.
+      MEMBER_TYPES.has(field.type)
+        ? el(
+            'span',
+            { class: 'designer-preview-field__note' },
+            t(`designer.preview.${field.type}`),
+          )
+        : null,
     );
+  const sectionFields = (section) => {
+    const node = fields.sectionNode(section);
+    for (const field of section.fields) {
+      const wrapper = node.querySelector(`:scope > [data-field="${field.name}"]`);
+      if (!wrapper) continue;
+      const around = el(
+        'div',
+        { class: 'designer-preview-field', 'data-preview-field': field.name },
+        staffNotes(field),
+      );
+      wrapper.before(around);
+      around.append(wrapper);
+    }
+    return node;
   };
 
   return [
@@ -1563,7 +1473,7 @@ function renderPreview(shown, definition) {
             { class: 'designer-preview-section__title', id: `preview-${run}-section-${si}` },
             section.title.ja,
           ),
-          section.fields.map((field, fi) => fieldPreview(field, fi, si)),
+          sectionFields(section),
         ),
       ),
       el(
@@ -1578,4 +1488,28 @@ function renderPreview(shown, definition) {
       ),
     ),
   ];
+}
+
+const MEMBER_TYPES = new Set(['household_member', 'household_members']);
+
+/**
+ * What the server would pre-fill, without a resident: the registry fact each field takes,
+ * so the preview shows the source note ("登録情報：住民基本台帳の氏名") and the lock residents see.
+ */
+function previewPrefill(form) {
+  const prefill = {};
+  for (const section of form.sections) {
+    for (const field of section.fields) {
+      if (!field.prefill) continue;
+      prefill[field.name] = {
+        value: null,
+        source: t('designer.preview.prefillSource', {
+          fact: t(`designer.prefill.${field.prefill}`),
+        }),
+        as_of: null,
+        locked: Boolean(field.locked),
+      };
+    }
+  }
+  return prefill;
 }
