@@ -173,6 +173,19 @@ def test_the_resident_sees_who_opened_their_record_and_why(live_demo, make_page,
     page.set_viewport_size(DESKTOP)
     shoot(page, "access-log-8-en-desktop")
 
+    # A language switch in place (what /settings does) redraws the log where it stands: the
+    # filter keeps its choice, and every word follows.
+    main.get_by_label("Everything").check()
+    page.evaluate(
+        """() => import(document.querySelector('link[rel=modulepreload][href$="/js/i18n.js"]')
+          .href).then((i18n) => i18n.loadLanguage('ja'))"""
+    )
+    expect(main.locator("h1")).to_have_text("わたしの情報を見た記録")
+    expect(main.get_by_label("すべて")).to_be_checked()
+    expect(main).to_contain_text("本人確認が済みました")
+    expect(_entries(page).locator('[lang="en"]')).to_have_count(0)
+    expect(main.locator(".access-log__count")).to_have_text(re.compile(r"^\s*\d+件\s*$"))
+
     # axe resolves app.css's @import against the page's address (a 404, not the app's).
     _check_console(page, http_errors, (r"404 GET /tokens\.css",))
 

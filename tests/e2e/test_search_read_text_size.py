@@ -380,6 +380,42 @@ def test_a_notice_in_english_reads_in_english(make_page):
     assert "Please apply." in " ".join(s["text"] for s in spoken)
 
 
+def _switch_language_in_place(page, code: str) -> None:
+    """What /settings does, without leaving the screen: the app's own i18n module (the
+    preloaded copy, so its state is the page's) loads the language and tells the screens."""
+    page.evaluate(
+        """(code) => import(document.querySelector('link[rel=modulepreload][href$="/js/i18n.js"]')
+          .href).then((i18n) => i18n.loadLanguage(code))""",
+        code,
+    )
+
+
+def test_a_language_switch_redraws_the_inbox_in_place(make_page):
+    """The open notice stays open, the button keeps focus, and every word follows: the
+    heading, the count, the notice's title and text, the unread marker of the other one."""
+    page = make_page(PHONE)
+    marked = _signed_in_with_notices(page)
+    page.goto("/inbox")
+    main = page.locator("main")
+    notice = main.get_by_role("button", name=re.compile("児童手当のお知らせ"))
+    notice.click()
+    main.get_by_text("未読のお知らせはありません").wait_for()
+    assert marked == [41]
+    notice.focus()
+
+    _switch_language_in_place(page, "en")
+    main.get_by_role("heading", name="Notices", level=1).wait_for()
+    opened = main.get_by_role("button", name=re.compile("About the child allowance"))
+    assert opened.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement?.textContent").count("About the child") == 1
+    main.get_by_text("Your household may be able to receive the child allowance.").wait_for()
+    main.get_by_text("No unread notices").wait_for()
+    assert main.get_by_role("list", name="List of notices").count() == 1
+    assert main.get_by_role("button", name=re.compile("Passkey added")).count() == 1
+    assert "未読" not in main.inner_text()
+    assert page.console_errors == []
+
+
 # --- text size ---------------------------------------------------------------------------------
 
 
