@@ -894,7 +894,8 @@ def test_the_designer_preview_draws_fields_as_residents_get_them_and_changes_not
     detail = frame.locator('[data-preview-field="pension_detail"]')
     expect(detail).to_be_visible()
     expect(detail.locator(".designer-preview-field__type")).to_have_text("テキスト（1行）")
-    expect(detail).to_contain_text("「公的年金の受給」が receiving のときに表示")
+    expect(detail).to_contain_text("「公的年金の受給」が「受けている」のときに表示")
+    expect(detail).not_to_contain_text("receiving")
     expect(frame.locator('[data-preview-field="children"]')).to_contain_text(
         "住民の世帯員から選びます（複数可）。"
     )

@@ -21,6 +21,7 @@ const dictionaries = new Map();
 const boundValues = new WeakMap();
 let current = DEFAULT_LANGUAGE;
 let messages = {};
+const lent = [];
 let latestRequest = 0;
 
 /** The language in use: "ja", "easy" or "en". */
@@ -50,31 +51,40 @@ export function preferredLanguage() {
  * Resolves once the page shows the new language; a newer call wins over an older one.
  * A fallback passes remember: false so it never overwrites the resident's own choice.
  * dictionary: another file under i18n/ for the language ('staff-ja').
- * also: more files whose words are lent to it where it has none of its own (the staff app
- * borrows 'ja' for the residents' form fields its designer previews): its own keys win.
  */
-export async function loadLanguage(
-  code,
-  { remember = true, dictionary: name = null, also = [] } = {},
-) {
+export async function loadLanguage(code, { remember = true, dictionary: name = null } = {}) {
   const language = LANGUAGES.includes(code) ? code : DEFAULT_LANGUAGE;
   const request = ++latestRequest;
   // Remember the choice at once: a resident who picks a language and moves on before the
   // dictionary arrives must still get it on the next screen.
   if (remember) writeStorage(language);
-  const [dictionary, ...lent] = await Promise.all(
-    [name ?? language, ...also].map((file) => fetchDictionary(file)),
-  );
+  const dictionary = await fetchDictionary(name ?? language);
   if (request !== latestRequest) return current;
 
+  // Words lent before (lendWords) stay lent under the new dictionary.
+  if (lent.length) {
+    const borrowed = await Promise.all(lent.map((file) => fetchDictionary(file)));
+    if (request !== latestRequest) return current;
+    messages = Object.assign({}, ...borrowed, dictionary);
+  } else messages = dictionary;
   current = language;
-  messages = lent.length ? Object.assign({}, ...lent.reverse(), dictionary) : dictionary;
   const root = document.documentElement;
   root.lang = htmlLang(language);
   root.dataset.lang = language;
   applyTranslations(root);
   document.dispatchEvent(new CustomEvent(LANGUAGE_CHANGE_EVENT, { detail: { language } }));
   return language;
+}
+
+/**
+ * Lend another file's words to the loaded dictionary where it has none of its own: the
+ * staff app borrows 'ja' when its designer previews the residents' form fields, and only
+ * then (ja.json is a fifth of the staff app's first load). Its own keys keep their words.
+ */
+export async function lendWords(name) {
+  const words = await fetchDictionary(name);
+  if (!lent.includes(name)) lent.push(name);
+  messages = { ...words, ...messages };
 }
 
 /**

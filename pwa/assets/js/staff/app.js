@@ -105,8 +105,7 @@ const municipality = getJSON('/api/municipality').catch(() => null);
 
 try {
   // The staff app is Japanese only, and leaves the resident app's language choice alone.
-  // The residents' words (ja) come too: the designer previews their form fields.
-  await loadLanguage('ja', { dictionary: 'staff-ja', also: ['ja'], remember: false });
+  await loadLanguage('ja', { dictionary: 'staff-ja', remember: false });
 } catch (error) {
   // Without words the page is useless; the console says why.
   console.error('staff: could not load staff-ja.json', error);

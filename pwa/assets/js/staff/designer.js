@@ -8,7 +8,7 @@
 
 import { announce, el, icon } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
-import { applyTranslations, t } from '../i18n.js';
+import { applyTranslations, lendWords, t } from '../i18n.js';
 import { createForm } from '../ui/form-fields.js';
 import { formatDateTime } from './words.js';
 import {
@@ -1303,10 +1303,14 @@ class Designer {
       if (!this.check()) return;
       let shown;
       try {
-        shown = await sendJSON('/api/staff/procedures/preview', {
-          body: { definition: cleaned(this.definition) },
-          signal: this.ctx.signal,
-        });
+        // The residents' words, for the residents' field renderers, come with the first one.
+        [shown] = await Promise.all([
+          sendJSON('/api/staff/procedures/preview', {
+            body: { definition: cleaned(this.definition) },
+            signal: this.ctx.signal,
+          }),
+          lendWords('ja'),
+        ]);
       } catch (error) {
         if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
         this.showProblems(problemItems(error));
@@ -1398,9 +1402,17 @@ let previews = 0;
 function renderPreview(shown, definition, signal) {
   const run = ++previews;
   const labels = new Map();
+  const optionLabels = new Map(); // "field value" → the option's words, for the conditions
   for (const section of shown.form.sections) {
-    for (const field of section.fields) labels.set(field.name, field.label.ja);
+    for (const field of section.fields) {
+      labels.set(field.name, field.label.ja);
+      for (const option of field.options ?? []) {
+        optionLabels.set(`${field.name} ${option.value}`, option.label?.ja ?? option.value);
+      }
+    }
   }
+  const conditionValues = ({ field, values }) =>
+    values.map((value) => `「${optionLabels.get(`${field} ${value}`) ?? value}」`).join('、');
   const fields = createForm({
     form: {
       procedure: { slug: definition.slug },
@@ -1425,7 +1437,7 @@ function renderPreview(shown, definition, signal) {
             { class: 'designer-preview-field__note designer-preview-field__note--condition' },
             t('designer.preview.showIf', {
               field: labels.get(field.show_if.field) ?? field.show_if.field,
-              values: field.show_if.values.join('、'),
+              values: conditionValues(field.show_if),
             }),
           )
         : null,
