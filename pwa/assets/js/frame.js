@@ -7,7 +7,8 @@ import { applyTranslations } from './i18n.js';
 import { sessionEnded } from './session.js';
 
 /**
- * Fill box from load(): meanwhile box is aria-busy and holds loading(); then show(data),
+ * Fill box from load(): meanwhile box is aria-busy and holds loading() (without loading,
+ * what it held: a screen drawing itself again keeps its place); then show(data),
  * or, when the API answered 401, signedOut() once session.js has forgotten the account,
  * or failed(error, retry) for any other failure. Each view returns a node, an array of
  * nodes or nothing (it may act instead, e.g. go to the sign-in screen): box holds that. Once signal is
@@ -28,7 +29,7 @@ export async function loadInto(box, views) {
     applyTranslations(box);
   };
   box.setAttribute('aria-busy', 'true');
-  fill(loading?.());
+  if (loading) fill(loading());
   let data;
   try {
     data = await load();

@@ -13,7 +13,7 @@ import { applyTranslations, pick, t } from '../i18n.js';
 import { loadMe, sessionEnded, signInWithPasskey, signUpWithPasskey } from '../session.js';
 import { busy, describeError, messageArea, timeValue } from '../ui/feedback.js';
 import { switchField, textField } from '../ui/forms.js';
-import { errorPanel } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { deviceName, passkeysSupported } from '../webauthn.js';
 import { canonicalCode } from './verify.js';
 
@@ -41,29 +41,19 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
+  // Asked afresh each time: a passkey made or used here changes which step is next.
   async function show({ focusStep = false } = {}) {
-    let me;
-    try {
-      me = await loadMe({ signal: ctx.signal, refresh: true });
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.replaceChildren(
-        errorPanel({ titleKey: 'activate.loadError', error, onRetry: () => show() }),
-      );
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (me?.verified) {
-      content.replaceChildren(alreadyVerified());
-    } else if (me) {
-      content.replaceChildren(passkeyDone(), codeStep());
-    } else {
-      content.replaceChildren(passkeyStep(), codeWaiting());
-    }
-    applyTranslations(content);
-    if (focusStep) {
-      const heading = content.querySelector('[data-current-step] h2');
+    await loadSignedIn(content, ctx, {
+      loading: null,
+      refresh: true,
+      errorKey: 'activate.loadError',
+      signedOut: () => [passkeyStep(), codeWaiting()],
+      show: (me) => (me.verified ? alreadyVerified() : [passkeyDone(), codeStep()]),
+    });
+    if (!focusStep || ctx.signal.aborted) return;
+    // The step to take now (none when verified already, or when the load failed).
+    const heading = content.querySelector('[data-current-step] h2');
+    if (heading) {
       heading.tabIndex = -1;
       heading.focus();
     }

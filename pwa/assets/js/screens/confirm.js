@@ -5,11 +5,10 @@
 import { ApiError, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { busy, describeError, messageArea } from '../ui/feedback.js';
 import { textField } from '../ui/forms.js';
-import { signInPrompt } from '../ui/signin.js';
-import { errorPanel } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 
 export const titleKey = 'confirm.title';
 
@@ -26,96 +25,86 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
-  let me;
-  try {
-    me = await loadMe({ signal: ctx.signal });
-  } catch (error) {
-    if (ctx.signal.aborted) return;
-    content.replaceChildren(
-      errorPanel({
-        titleKey: 'account.error.load',
-        error,
-        onRetry: () => ctx.navigate(location.href, { replace: true }),
-      }),
-    );
-    applyTranslations(content);
-    return;
-  }
-  if (ctx.signal.aborted) return;
-  if (!me) {
-    content.replaceChildren(signInPrompt('confirm.signInNeeded'));
-    applyTranslations(content);
-    return;
-  }
-
-  const messages = messageArea();
-  const code = textField({
-    id: 'confirm-code',
-    labelKey: 'confirm.code.label',
-    hintKey: 'confirm.code.hint',
-    attributes: {
-      name: 'code',
-      autocomplete: 'one-time-code',
-      autocapitalize: 'characters',
-      spellcheck: 'false',
-      maxlength: '32',
-      class: 'field__input field__input--code',
-    },
+  await loadSignedIn(content, ctx, {
+    loading: null,
+    signInKey: 'confirm.signInNeeded',
+    errorKey: 'account.error.load',
+    show: () => codeForm(),
   });
-  code.input.value = ctx.query.get('code') ?? '';
-  const submit = el(
-    'button',
-    { type: 'submit', class: 'button button--solid button--block' },
-    icon('check', 'button__icon'),
-    el('span', { 'data-i18n': 'confirm.submit' }),
-  );
-  const form = el(
-    'form',
-    { class: 'panel', action: '#', novalidate: true, 'aria-labelledby': 'confirm-form-title' },
-    el('h2', { class: 'panel__title', id: 'confirm-form-title', 'data-i18n': 'confirm.formTitle' }),
-    el('p', { 'data-i18n': 'confirm.explain' }),
-    code.wrapper,
-    messages.node,
-    submit,
-  );
-  content.replaceChildren(form);
-  applyTranslations(content);
 
-  form.addEventListener(
-    'submit',
-    async (event) => {
-      event.preventDefault();
-      messages.clear();
-      const value = code.input.value.normalize('NFKC').trim();
-      if (!value) {
-        code.setError({ key: 'confirm.code.required' });
-        code.input.focus();
-        return;
-      }
-      code.setError(null);
-      const done = busy(submit);
-      let answer;
-      try {
-        answer = await sendJSON('/api/applications/confirm', {
-          body: { code: value },
-          signal: ctx.signal,
-        });
-      } catch (error) {
-        if (ctx.signal.aborted) return;
-        done();
-        if (error instanceof ApiError && error.status === 401) sessionEnded();
-        if (error instanceof ApiError && (error.status === 404 || error.status === 422)) {
-          code.setError(describeError(error));
+  /** The code the staff showed (filled in when the link carried it), and the submit. */
+  function codeForm() {
+    const messages = messageArea();
+    const code = textField({
+      id: 'confirm-code',
+      labelKey: 'confirm.code.label',
+      hintKey: 'confirm.code.hint',
+      attributes: {
+        name: 'code',
+        autocomplete: 'one-time-code',
+        autocapitalize: 'characters',
+        spellcheck: 'false',
+        maxlength: '32',
+        class: 'field__input field__input--code',
+      },
+    });
+    code.input.value = ctx.query.get('code') ?? '';
+    const submit = el(
+      'button',
+      { type: 'submit', class: 'button button--solid button--block' },
+      icon('check', 'button__icon'),
+      el('span', { 'data-i18n': 'confirm.submit' }),
+    );
+    const form = el(
+      'form',
+      { class: 'panel', action: '#', novalidate: true, 'aria-labelledby': 'confirm-form-title' },
+      el('h2', {
+        class: 'panel__title',
+        id: 'confirm-form-title',
+        'data-i18n': 'confirm.formTitle',
+      }),
+      el('p', { 'data-i18n': 'confirm.explain' }),
+      code.wrapper,
+      messages.node,
+      submit,
+    );
+    form.addEventListener(
+      'submit',
+      async (event) => {
+        event.preventDefault();
+        messages.clear();
+        const value = code.input.value.normalize('NFKC').trim();
+        if (!value) {
+          code.setError({ key: 'confirm.code.required' });
           code.input.focus();
-        } else {
-          messages.show({ error, focus: true });
+          return;
         }
-        return;
-      }
-      if (ctx.signal.aborted) return;
-      const id = answer?.id ?? answer?.application_id;
-      ctx.navigate(`/applications/${encodeURIComponent(id)}?new=1`, { replace: true });
-    },
-    { signal: ctx.signal },
-  );
+        code.setError(null);
+        const done = busy(submit);
+        let answer;
+        try {
+          answer = await sendJSON('/api/applications/confirm', {
+            body: { code: value },
+            signal: ctx.signal,
+          });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          done();
+          if (error instanceof ApiError && error.status === 401) sessionEnded();
+          if (error instanceof ApiError && (error.status === 404 || error.status === 422)) {
+            code.setError(describeError(error));
+            code.input.focus();
+          } else {
+            messages.show({ error, focus: true });
+          }
+          return;
+        }
+        if (ctx.signal.aborted) return;
+        const id = answer?.id ?? answer?.application_id;
+        ctx.navigate(`/applications/${encodeURIComponent(id)}?new=1`, { replace: true });
+      },
+      { signal: ctx.signal },
+    );
+    return form;
+  }
 }

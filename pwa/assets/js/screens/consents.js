@@ -7,11 +7,11 @@
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { describeError } from '../ui/feedback.js';
 import { switchField } from '../ui/forms.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { signInPrompt } from '../ui/signin.js';
-import { errorPanel } from '../ui/status.js';
 
 export const titleKey = 'consents.title';
 
@@ -58,36 +58,17 @@ export async function mount(outlet, ctx) {
   // Words now, not once the data is in: a heading filled late would shift the screen.
   applyTranslations(outlet);
 
-  async function load() {
-    let me;
-    let consents;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      consents = me ? await getJSON('/api/me/consents', { signal: ctx.signal }) : null;
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('consents.signInNeeded'));
-      } else {
-        content.replaceChildren(
-          errorPanel({ titleKey: 'consents.loadError', error, onRetry: () => load() }),
-        );
-      }
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (!me) {
-      content.replaceChildren(signInPrompt('consents.signInNeeded'));
-      applyTranslations(content);
-      return;
-    }
-    render(me, consents);
-    applyTranslations(content);
+  function load() {
+    return loadSignedIn(content, ctx, {
+      loading: null,
+      signInKey: 'consents.signInNeeded',
+      errorKey: 'consents.loadError',
+      load: () => getJSON('/api/me/consents', { signal: ctx.signal }),
+      show: (consents, me) => consentParts(me, consents),
+    });
   }
 
-  function render(me, consents) {
+  function consentParts(me, consents) {
     const switches = PURPOSES.map(({ purpose, labelKey, descriptionKey }) => {
       const field = switchField({
         id: `consent-${purpose}`,
@@ -100,7 +81,8 @@ export async function mount(outlet, ctx) {
       return field;
     });
 
-    const parts = [
+    // The frame leaves the null out (a verified account needs no reminder).
+    return [
       el(
         'div',
         { class: 'notice notice--info notice--compact' },
@@ -135,8 +117,6 @@ export async function mount(outlet, ctx) {
         el('p', { class: 'panel__hint', 'data-i18n': 'consents.changeAnytime' }),
       ),
     ];
-    // replaceChildren would write a null out as the text "null".
-    content.replaceChildren(...parts.filter(Boolean));
   }
 
   async function save(purpose, field) {

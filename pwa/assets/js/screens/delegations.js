@@ -6,10 +6,11 @@
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { busy, dateTimeValue, describeError, messageArea } from '../ui/feedback.js';
 import { textField } from '../ui/forms.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { signInPrompt } from '../ui/signin.js';
 import { errorPanel } from '../ui/status.js';
 
@@ -49,36 +50,34 @@ export async function mount(outlet, ctx) {
   const given = el('div', { class: 'stack' });
   const received = el('div', { class: 'stack' });
 
-  async function start() {
-    let me;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.replaceChildren(
-        errorPanel({ titleKey: 'delegations.loadError', error, onRetry: () => start() }),
-      );
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (!me) {
-      content.replaceChildren(signInPrompt('delegations.signInNeeded'));
-      applyTranslations(content);
-      return;
-    }
-    content.replaceChildren(top.node, givenSection(), receivedSection());
-    applyTranslations(content);
-    await refresh();
+  // The list, once the procedure names are in (a card names what it is limited to).
+  async function fetchList() {
+    const [list] = await Promise.all([
+      getJSON('/api/me/delegations', { signal: ctx.signal }),
+      titlesLoaded,
+    ]);
+    return list;
   }
 
+  function load() {
+    return loadSignedIn(content, ctx, {
+      loading: null,
+      signInKey: 'delegations.signInNeeded',
+      errorKey: 'delegations.loadError',
+      load: fetchList,
+      show: (list) => {
+        const parts = [top.node, givenSection(), receivedSection()];
+        showLists(list);
+        return parts;
+      },
+    });
+  }
+
+  // Again after a change (an invitation, an accepted code, a revocation).
   async function refresh() {
     let list;
     try {
-      [list] = await Promise.all([
-        getJSON('/api/me/delegations', { signal: ctx.signal }),
-        titlesLoaded,
-      ]);
+      list = await fetchList();
     } catch (error) {
       if (ctx.signal.aborted) return;
       if (error instanceof ApiError && error.status === 401) {
@@ -94,6 +93,10 @@ export async function mount(outlet, ctx) {
       return;
     }
     if (ctx.signal.aborted) return;
+    showLists(list);
+  }
+
+  function showLists(list) {
     const items = list?.items ?? [];
     showList(
       given,
@@ -416,5 +419,5 @@ export async function mount(outlet, ctx) {
     );
   }
 
-  await start();
+  await load();
 }

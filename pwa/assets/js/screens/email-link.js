@@ -8,10 +8,10 @@
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations } from '../i18n.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { busy, messageArea } from '../ui/feedback.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { signInPrompt } from '../ui/signin.js';
-import { errorPanel } from '../ui/status.js';
 
 export const titleKey = 'emailLink.title';
 
@@ -44,102 +44,94 @@ export async function mount(outlet, ctx) {
     return;
   }
 
-  let address = null;
-  if (action === 'confirm') {
-    let me;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.append(
-        errorPanel({ titleKey: 'account.error.load', error, onRetry: () => location.reload() }),
-      );
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (!me) {
-      content.append(signInPrompt('emailLink.confirm.signInNeeded'));
-      applyTranslations(content);
-      return;
-    }
-    // Which address this confirms (the one the account entered last).
-    address = (await getJSON('/api/me/email', { signal: ctx.signal }).catch(() => null))?.address;
-    if (ctx.signal.aborted) return;
+  // Confirming needs the account that entered the address; unsubscribing needs none.
+  if (action === 'unsubscribe') {
+    content.append(actionPanel(null));
+    applyTranslations(content);
+    return;
   }
+  await loadSignedIn(content, ctx, {
+    loading: null,
+    signInKey: 'emailLink.confirm.signInNeeded',
+    errorKey: 'account.error.load',
+    // Which address this confirms (the one the account entered last), if it can be said.
+    load: () => getJSON('/api/me/email', { signal: ctx.signal }).catch(() => null),
+    show: (email) => actionPanel(email?.address),
+  });
 
-  const messages = messageArea();
-  const button = el(
-    'button',
-    { type: 'button', class: 'button button--solid button--block' },
-    el('span', { 'data-i18n': `emailLink.${action}.button` }),
-  );
-  const panel = el(
-    'section',
-    { class: 'panel' },
-    el('p', { 'data-i18n': `emailLink.${action}.lead` }),
-    address ? el('p', { class: 'email-address', lang: 'en', translate: 'no' }, address) : null,
-    button,
-    messages.node,
-  );
-  content.append(panel);
-  applyTranslations(content);
-
-  button.addEventListener(
-    'click',
-    async () => {
-      messages.clear();
-      const done = busy(button);
-      try {
-        if (action === 'confirm') {
-          await sendJSON('/api/me/email/confirm', { body: { token }, signal: ctx.signal });
-        } else {
-          await sendJSON(`/api/email/unsubscribe?token=${encodeURIComponent(token)}`, {
-            signal: ctx.signal,
-          });
+  /** What the link is for, said once more, and the button that does it. */
+  function actionPanel(address) {
+    const messages = messageArea();
+    const button = el(
+      'button',
+      { type: 'button', class: 'button button--solid button--block' },
+      el('span', { 'data-i18n': `emailLink.${action}.button` }),
+    );
+    button.addEventListener(
+      'click',
+      async () => {
+        messages.clear();
+        const done = busy(button);
+        try {
+          if (action === 'confirm') {
+            await sendJSON('/api/me/email/confirm', { body: { token }, signal: ctx.signal });
+          } else {
+            await sendJSON(`/api/email/unsubscribe?token=${encodeURIComponent(token)}`, {
+              signal: ctx.signal,
+            });
+          }
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          done();
+          if (error instanceof ApiError && error.status === 401) {
+            sessionEnded();
+            content.replaceChildren(signInPrompt('account.sessionExpired'));
+            applyTranslations(content);
+            return;
+          }
+          if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
+            messages.show({ key: `emailLink.${action}.gone`, focus: true });
+            return;
+          }
+          messages.show({ error, focus: true });
+          return;
         }
-      } catch (error) {
         if (ctx.signal.aborted) return;
-        done();
-        if (error instanceof ApiError && error.status === 401) {
-          sessionEnded();
-          content.replaceChildren(signInPrompt('account.sessionExpired'));
-          applyTranslations(content);
-          return;
-        }
-        if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
-          messages.show({ key: `emailLink.${action}.gone`, focus: true });
-          return;
-        }
-        messages.show({ error, focus: true });
-        return;
-      }
-      if (ctx.signal.aborted) return;
-      const success = el(
-        'div',
-        { class: 'notice notice--success', tabindex: '-1' },
-        icon('check', 'notice__icon'),
-        el('h2', { class: 'notice__title', 'data-i18n': `emailLink.${action}.done` }),
-        el(
-          'div',
-          { class: 'notice__body' },
-          el('p', { 'data-i18n': `emailLink.${action}.doneBody` }),
-        ),
-        el(
-          'div',
-          { class: 'notice__actions' },
-          el('a', {
-            class: 'button button--outline',
-            href: '/settings',
-            'data-i18n': 'emailLink.toSettings',
-          }),
-        ),
-      );
-      content.replaceChildren(success);
-      applyTranslations(content);
-      success.focus();
-    },
-    { signal: ctx.signal },
+        const success = doneNotice(action);
+        content.replaceChildren(success);
+        applyTranslations(content);
+        success.focus();
+      },
+      { signal: ctx.signal },
+    );
+    return el(
+      'section',
+      { class: 'panel' },
+      el('p', { 'data-i18n': `emailLink.${action}.lead` }),
+      address ? el('p', { class: 'email-address', lang: 'en', translate: 'no' }, address) : null,
+      button,
+      messages.node,
+    );
+  }
+}
+
+/** Done: said in a box that takes focus, with the way to the settings. */
+function doneNotice(action) {
+  return el(
+    'div',
+    { class: 'notice notice--success', tabindex: '-1' },
+    icon('check', 'notice__icon'),
+    el('h2', { class: 'notice__title', 'data-i18n': `emailLink.${action}.done` }),
+    el('div', { class: 'notice__body' }, el('p', { 'data-i18n': `emailLink.${action}.doneBody` })),
+    el(
+      'div',
+      { class: 'notice__actions' },
+      el('a', {
+        class: 'button button--outline',
+        href: '/settings',
+        'data-i18n': 'emailLink.toSettings',
+      }),
+    ),
   );
 }
 

@@ -10,8 +10,8 @@ import { applyTranslations, pick } from '../i18n.js';
 import { loadMe, sessionEnded, setFlash } from '../session.js';
 import { busy, describeError, messageArea, timeValue } from '../ui/feedback.js';
 import { textField } from '../ui/forms.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { signInPrompt } from '../ui/signin.js';
-import { errorPanel } from '../ui/status.js';
 
 export const titleKey = 'verify.title';
 
@@ -50,40 +50,22 @@ export async function mount(outlet, ctx) {
   // Words now, not once the data is in: a heading filled late would shift the screen.
   applyTranslations(outlet);
 
-  let me;
-  try {
-    me = await loadMe({ signal: ctx.signal });
-  } catch (error) {
-    if (ctx.signal.aborted) return;
-    content.append(
-      errorPanel({ titleKey: 'account.error.load', error, onRetry: () => location.reload() }),
-    );
-    return;
-  }
-  if (ctx.signal.aborted) return;
-  if (!me) {
-    content.append(signInPrompt('verify.signInNeeded'));
-    return;
-  }
-  if (me.verified) {
-    content.append(
+  function alreadyVerified() {
+    return el(
+      'div',
+      { class: 'notice notice--success' },
+      icon('check', 'notice__icon'),
+      el('h2', { class: 'notice__title', 'data-i18n': 'verify.already' }),
       el(
         'div',
-        { class: 'notice notice--success' },
-        icon('check', 'notice__icon'),
-        el('h2', { class: 'notice__title', 'data-i18n': 'verify.already' }),
-        el(
-          'div',
-          { class: 'notice__actions' },
-          el('a', {
-            class: 'button button--solid',
-            href: '/account',
-            'data-i18n': 'verify.backToAccount',
-          }),
-        ),
+        { class: 'notice__actions' },
+        el('a', {
+          class: 'button button--solid',
+          href: '/account',
+          'data-i18n': 'verify.backToAccount',
+        }),
       ),
     );
-    return;
   }
 
   function signedOutUnderneath() {
@@ -91,8 +73,6 @@ export async function mount(outlet, ctx) {
     content.replaceChildren(signInPrompt('account.sessionExpired'));
     applyTranslations(content);
   }
-
-  content.append(letterSection(), counterSection());
 
   // ---- by letter ------------------------------------------------------------------
 
@@ -335,4 +315,12 @@ export async function mount(outlet, ctx) {
       messages.node,
     );
   }
+
+  // Signed in and not verified yet: both ways; verified: nothing left to do here.
+  await loadSignedIn(content, ctx, {
+    loading: null,
+    signInKey: 'verify.signInNeeded',
+    errorKey: 'account.error.load',
+    show: (me) => (me.verified ? alreadyVerified() : [letterSection(), counterSection()]),
+  });
 }

@@ -11,23 +11,32 @@ import { errorPanel, loadingCards } from './status.js';
  * @param {HTMLElement} box   where the screen's content goes
  * @param {object} ctx        the router's ctx (its signal ends the load when the screen is left)
  * @param {object} options
- * @param {string} options.loadingKey  the loading cards' label
- * @param {string} options.signInKey   what the sign-in prompt says this screen is for
+ * @param {string} [options.loadingKey]  the loading cards' label
+ * @param {string} [options.signInKey]   what the sign-in prompt says this screen is for
  * @param {string} options.errorKey    the title of the error with a retry
- * @param {(me: object) => Promise<any>} options.load  the data, for the signed-in account
+ * @param {(me: object) => Promise<any>} [options.load]  the data, for the signed-in account;
+ *   without it the data is the account itself (a screen that needs only who is signed in)
  * @param {(data: any, me: object) => Node | Node[]} options.show
  * @param {number} [options.count]     how many loading cards
+ * @param {(() => Node | Node[]) | null} [options.loading]  instead of the loading cards;
+ *   null: nothing new meanwhile (a form screen that only asks who is signed in)
+ * @param {boolean} [options.refresh]  ask the API who is signed in, not the answer known
  * @param {() => Node | Node[]} [options.signedOut]  instead of the plain sign-in prompt
  * @returns {Promise<any>} the data shown, or null (signed out, failed, screen left)
  */
 export async function loadSignedIn(box, ctx, options) {
-  const { loadingKey, signInKey, errorKey, load, show, count = 2 } = options;
+  const { loadingKey, signInKey, errorKey, show, count = 2, refresh = false } = options;
+  const load = options.load ?? ((me) => me);
   const signedOut = options.signedOut ?? (() => signInPrompt(signInKey));
+  const loading =
+    options.loading === undefined
+      ? () => loadingCards({ labelKey: loadingKey, count })
+      : (options.loading ?? undefined);
   const found = await loadInto(box, {
     signal: ctx.signal,
-    loading: () => loadingCards({ labelKey: loadingKey, count }),
+    loading,
     load: async () => {
-      const me = await loadMe({ signal: ctx.signal });
+      const me = await loadMe({ signal: ctx.signal, refresh });
       return me ? { me, data: await load(me) } : null;
     },
     show: (loaded) => (loaded ? show(loaded.data, loaded.me) : signedOut()),
