@@ -186,32 +186,37 @@ def test_the_resident_journey(live_demo, make_page, language):
     )
     assert asked["status"] == 200, asked
 
-    # The resident sees it on the status card, and answers.
-    page.goto(f"/applications/{application_id}")
+    # Home's timeline says so first; its line leads to the status card, where it is answered.
+    page.goto("/")
+    asked_line = main.locator(".home-timeline__item", has_text=title)
+    expect(asked_line).to_contain_text(words["home.timeline.what.info_requested"])
+    check_screen(page, "14-home-asked", language)
+    asked_line.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/applications/{application_id}$"))
     request = main.locator(".request-notice")
     expect(request.get_by_role("heading", name=words["application.request.title"])).to_be_visible()
     expect(request).to_contain_text(ASKING)
     expect(request).to_contain_text(ASKED)
-    check_screen(page, "14-info-requested", language)
+    check_screen(page, "15-info-requested", language)
     main.get_by_role("link", name=words["application.request.reply"]).click()
     main.get_by_role("textbox", name=words["application.message.label"]).fill(
         "書類を窓口に持っていきます。"
     )
     main.get_by_role("button", name=words["application.message.send"]).click()
     _said(page, words["application.message.sent"])
-    check_screen(page, "15-answered", language)
+    check_screen(page, "16-answered", language)
 
     # The access log shows the department's opening.
     page.goto("/account/access-log")
     expect(page.locator("main h1")).to_have_text(words["accessLog.title"])
     expect(main.locator('.access-log__entry[data-actor="staff"]').first).to_be_visible()
-    check_screen(page, "16-access-log", language)
+    check_screen(page, "17-access-log", language)
 
     # The inbox, read aloud in the language of the screen.
     page.goto("/inbox")
     expect(page.locator("main h1")).to_have_text(words["inbox.title"])
     expect(main.locator(".inbox-item").first).to_be_visible()
-    check_screen(page, "17-inbox", language)
+    check_screen(page, "18-inbox", language)
     page.locator("header").get_by_role("button", name=words["readAloud.start"]).click()
     expect(
         page.locator("header").get_by_role("button", name=words["readAloud.stop"])
@@ -220,7 +225,7 @@ def test_the_resident_journey(live_demo, make_page, language):
     assert spoken, "nothing was spoken"
     assert {s["lang"] for s in spoken} == {SPEECH_LANG[language]}
     assert words["inbox.title"] in " ".join(s["text"] for s in spoken)
-    check_screen(page, "18-inbox-reading", language)
+    check_screen(page, "19-inbox-reading", language)
 
 
 # --- the staff ---------------------------------------------------------------------------

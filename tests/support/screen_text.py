@@ -51,9 +51,13 @@ def api_codes() -> frozenset[str]:
 
 # What a template or a missing value turns into on the way to the page.
 JS_LEAKS = ("undefined", "null", "NaN", "true", "false")
-DOTTED = re.compile(r"(?<![\w@/:.-])[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+(?![\w@/-])")
-SNAKE = re.compile(r"(?<![\w@/.-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/.-])")
-ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+# ASCII word characters only: a code or a date stands right next to Japanese text
+# (「2026-12-06時点」), which Unicode counts as word characters.
+DOTTED = re.compile(
+    r"(?<![\w@/:.-])[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+(?![\w@/-])", re.ASCII
+)
+SNAKE = re.compile(r"(?<![\w@/.-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/.-])", re.ASCII)
+ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])", re.ASCII)
 PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")
 ENGLISH_WORDS = ("true", "false", "null")
 AS_VALUE = r"(?:^|[:：]\s*){}\s*$"
@@ -97,7 +101,7 @@ def _scan(text: str, language: str) -> list[str]:
         # English prose says "true and correct": there, a value is a line of its own or
         # follows a colon.
         where = AS_VALUE if english and leak in ENGLISH_WORDS else WORD
-        if re.search(where.format(re.escape(leak)), text, re.MULTILINE):
+        if re.search(where.format(re.escape(leak)), text, re.MULTILINE | re.ASCII):
             found.append(f"raw code: {leak}")
     lines = {line.strip() for line in text.splitlines()}
     for code in sorted(api_codes()):
@@ -106,7 +110,7 @@ def _scan(text: str, language: str) -> list[str]:
         if english:
             if code in lines:
                 found.append(f"raw code: {code}")
-        elif re.search(WORD.format(re.escape(code)), text):
+        elif re.search(WORD.format(re.escape(code)), text, re.ASCII):
             found.append(f"raw code: {code}")
     found += [f"ISO date: {date}" for date in ISO_DATE.findall(text)]
     found += [f"unfilled placeholder: {brace}" for brace in PLACEHOLDER.findall(text)]

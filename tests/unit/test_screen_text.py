@@ -21,6 +21,9 @@ from screen_text import PLACEHOLDER, RESIDENT_LANGUAGES, dictionary, problems
         ("home.timeline.what.brand_new", "ja", "untranslated key: home.timeline.what.brand_new"),
         # Codes the API returns, shown as they came.
         ("続柄：child", "ja", "raw code: child"),
+        ("続柄child", "ja", "raw code: child"),  # Japanese letters are not ASCII words
+        ("状態in_review", "ja", "raw code: in_review"),
+        ("画面application.title", "ja", "untranslated key: application.title"),
         ("続柄\nspouse", "ja", "raw code: spouse"),
         ("Relationship\nhead", "en", "raw code: head"),
         ("状態：in_review", "ja", "raw code: in_review"),
@@ -37,6 +40,7 @@ from screen_text import PLACEHOLDER, RESIDENT_LANGUAGES, dictionary, problems
         ("Your answer: [object Object]", "en", "raw code: [object Object]"),
         # A date as the API sends it, in running text; a placeholder left unfilled.
         ("期限：2026-12-06 まで", "ja", "ISO date: 2026-12-06"),
+        ("住民基本台帳（2026-12-06時点）", "staff-ja", "ISO date: 2026-12-06"),
         ("Due by 2026-12-06.", "en", "ISO date: 2026-12-06"),
         ("受付番号 {receipt} を承認", "ja", "unfilled placeholder: {receipt}"),
         ("Hello {name}", "en", "unfilled placeholder: {name}"),
