@@ -188,8 +188,10 @@ def test_the_resident_journey(live_demo, make_page, language):
 
     # Home's timeline says so first; its line leads to the status card, where it is answered.
     page.goto("/")
-    asked_line = main.locator(".home-timeline__item", has_text=title)
-    expect(asked_line).to_contain_text(words["home.timeline.what.info_requested"])
+    asked_line = main.locator(
+        ".home-timeline__item", has_text=words["home.timeline.what.info_requested"]
+    )
+    expect(asked_line).to_contain_text(title)
     check_screen(page, "14-home-asked", language)
     asked_line.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/applications/{application_id}$"))
