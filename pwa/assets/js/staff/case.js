@@ -789,7 +789,7 @@ function fact(label, value, attributes = {}) {
 /** Where a pre-filled value came from, and whether the resident changed it. */
 function provenance(answer) {
   const source = answer.source
-    ? t('case.answers.source', { source: answer.source, date: answer.as_of ?? '' })
+    ? t('case.answers.source', { source: answer.source, date: formatDate(answer.as_of) })
     : t('case.answers.prefilled');
   return el(
     'span',
