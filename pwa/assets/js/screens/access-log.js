@@ -1,6 +1,6 @@
 // /account/access-log「わたしの情報を見た記録」: every time city staff opened the resident's
-// record or used their information (GET /api/me/access-log), newest first: when (in the
-// Japanese era), who (the staff member's role: never their name), which department, what
+// record or used their information (GET /api/me/access-log), newest first: when (Japan's
+// time), who (the staff member's role: never their name), which department, what
 // was done and why, with the case, consultation or kind of reason it belonged to. The
 // staff member's own words stay in the audit trail. Staff entries first; "everything"
 // adds the resident's own sign-ins and the city's automatic steps.
@@ -237,7 +237,7 @@ export async function mount(outlet, ctx) {
             {},
             localize(
               el('time', { datetime: entry.occurred_at }),
-              dateTimeValue(entry.occurred_at, { era: true }),
+              dateTimeValue(entry.occurred_at),
             ),
           ),
         ),

@@ -100,30 +100,38 @@ export function busy(button) {
 }
 
 /**
- * A date and time from the API as {ja, easy, en} text, for localize(). With era, the
- * Japanese reads in the Japanese era (令和8年12月6日 15:04), as official records do.
+ * A date and time from the API as {ja, easy, en} text, for localize(), in the Gregorian
+ * calendar like every other date the app shows (2026年12月6日 15:04).
  */
-export function dateTimeValue(iso, { time = true, era = false } = {}) {
+export function dateTimeValue(iso, { time = true } = {}) {
   const date = iso instanceof Date ? iso : new Date(iso);
   if (Number.isNaN(date.getTime())) return { ja: '', easy: '', en: '' };
   const options = time
     ? { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' }
     : { year: 'numeric', month: 'long', day: 'numeric' };
-  const ja = era
-    ? new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { era: 'long', ...options }).format(date)
-    : new Intl.DateTimeFormat('ja-JP', options).format(date);
-  const en = new Intl.DateTimeFormat('en-GB', options).format(date);
-  return { ja, easy: ja, en };
+  return inJapan(date, options);
 }
 
-/** Only the time of day (with the date when it is not today), as {ja, easy, en}. */
+/** Only the time of day (with the date when it is not today in Japan), as {ja, easy, en}. */
 export function timeValue(date) {
-  const today = new Date();
-  const sameDay = date.toDateString() === today.toDateString();
+  const sameDay = japanDay(date) === japanDay(new Date());
   const options = sameDay
     ? { hour: 'numeric', minute: '2-digit' }
     : { month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' };
-  const ja = new Intl.DateTimeFormat('ja-JP', options).format(date);
-  const en = new Intl.DateTimeFormat('en-GB', options).format(date);
+  return inJapan(date, options);
+}
+
+// Every moment in Japan's time, whatever the device's zone: the municipality's office hours,
+// a receipt's time and the staff app's record of the same event then read alike (a resident
+// abroad or a phone left on another zone would otherwise see another day).
+const JAPAN = 'Asia/Tokyo';
+
+function inJapan(date, options) {
+  const ja = new Intl.DateTimeFormat('ja-JP', { ...options, timeZone: JAPAN }).format(date);
+  const en = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: JAPAN }).format(date);
   return { ja, easy: ja, en };
+}
+
+function japanDay(date) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: JAPAN }).format(date);
 }
