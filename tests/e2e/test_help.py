@@ -294,7 +294,9 @@ def test_push_service_failure_says_why_and_what_to_try(make_page, shoot, live_de
     _sign_up(page)
     page.goto("/settings")
     section, switch = _push_switch(page)
-    switch.check()
+    # click, not check(): the switch turns back off when switching on fails, which can
+    # happen before check() looks, and check() then reports a click that did nothing.
+    switch.click()
     status = section.locator(".switch__status")
     _say(page, "ブラウザの通知サービスに、この端末を登録できませんでした")
     text = status.inner_text()
@@ -318,7 +320,9 @@ def test_push_permission_refused_explains_how_to_allow_it(make_page, shoot):
     page.goto("/settings")
     section, switch = _push_switch(page)
     assert page.evaluate("Notification.permission") == "default"
-    switch.check()
+    # click, not check(): the switch turns back off when switching on fails, which can
+    # happen before check() looks, and check() then reports a click that did nothing.
+    switch.click()
     _say(page, "通知がブロックされました。下の手順で許可すると、オンにできます。")
     text = section.inner_text()
     assert "「通知」を「許可」に変えます" in text
@@ -375,7 +379,9 @@ def test_push_refused_by_the_server_says_so_in_english(make_page, live_demo):
     section = _main(page).get_by_role("region", name="Notifications")
     switch = section.get_by_role("switch")
     switch.wait_for()
-    switch.check()
+    # click, not check(): the switch turns back off when switching on fails, which can
+    # happen before check() looks, and check() then reports a click that did nothing.
+    switch.click()
     _say(page, "The city’s server did not accept this device")
     text = section.locator(".switch__status").inner_text()
     assert "Notifications couldn’t be switched on." in text
