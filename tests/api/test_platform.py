@@ -44,6 +44,34 @@ async def test_security_headers_on_pages_and_api(client, city):
         assert len(response.headers["x-request-id"]) >= 8
 
 
+async def test_app_files_carry_only_the_headers_a_file_obeys(client, city):
+    """A script, stylesheet or dictionary is never a document: nosniff and the referrer
+    policy, not the document-only set; an SVG (a document when opened alone) keeps it all."""
+    import re
+
+    page = (await client.get("/")).text
+    build = re.search(r"/assets/([^/]+)/js/i18n\.js", page).group(1)
+    for name in ("js/i18n.js", "css/app.css", "i18n/ja.json"):
+        response = await client.get(f"/assets/{build}/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        for document_only in (
+            "content-security-policy",
+            "x-frame-options",
+            "cross-origin-opener-policy",
+            "permissions-policy",
+        ):
+            assert document_only not in response.headers, (name, document_only)
+    icon = await client.get(f"/assets/{build}/icons/favicon.svg")
+    assert icon.status_code == 200
+    assert "frame-ancestors 'none'" in icon.headers["content-security-policy"]
+    assert icon.headers["x-frame-options"] == "DENY"
+    # The service worker is a worker: its CSP applies to it.
+    worker = await client.get("/sw.js")
+    assert "script-src 'self';" in worker.headers["content-security-policy"]
+
+
 async def test_hsts_when_the_public_origin_is_https(db, client_for):
     import msgspec
 
