@@ -4,7 +4,6 @@
 // ui/status.js, the staff app's ui.js).
 
 import { applyTranslations } from './i18n.js';
-import { sessionEnded } from './session.js';
 
 /**
  * Fill box from load(): meanwhile box is aria-busy and holds loading() (without a loading
@@ -36,8 +35,14 @@ export async function loadInto(box, views) {
     data = await load();
   } catch (error) {
     if (signal.aborted) return null;
+    if (error?.status === 401) {
+      // Asked for only now: the first screen (procedures.js) loads through here, and
+      // session.js is kept off its path until after the first paint.
+      const { sessionEnded } = await import('./session.js');
+      sessionEnded();
+      if (signal.aborted) return null;
+    }
     box.removeAttribute('aria-busy');
-    if (error?.status === 401) sessionEnded();
     if (error?.status === 401 && signedOut) {
       fill(signedOut());
     } else {
