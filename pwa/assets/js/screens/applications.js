@@ -1,16 +1,15 @@
 // /applications — 申請と下書き: drafts first, plainly marked as not sent (continue or
 // delete each), then the applications filed, with their receipt number and status.
 
-import { ApiError, getJSON, sendJSON } from '../api.js';
+import { getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { clearLocalDraft } from '../drafts.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { dropQueuedFiling, queuedFiling } from '../outbox.js';
 import { applyHref, reviewHref } from '../procedure-form.js';
-import { loadMe, sessionEnded } from '../session.js';
 import { busy, dateTimeValue, messageArea } from '../ui/feedback.js';
-import { signInPrompt } from '../ui/signin.js';
-import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
+import { emptyState } from '../ui/status.js';
 
 export const titleKey = 'applications.title';
 
@@ -28,49 +27,27 @@ export async function mount(outlet, ctx) {
   applyTranslations(outlet);
 
   async function load({ message } = {}) {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'applications.loading', count: 2 }));
-    applyTranslations(content);
-    let me;
-    let drafts;
-    let applications;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      if (me) {
-        [drafts, applications] = await Promise.all([
+    let messages = null;
+    const found = await loadSignedIn(content, ctx, {
+      loadingKey: 'applications.loading',
+      signInKey: 'applications.signInNeeded',
+      errorKey: 'applications.loadError',
+      load: () =>
+        Promise.all([
           getJSON('/api/drafts', { signal: ctx.signal }),
           getJSON('/api/applications', { signal: ctx.signal }),
-        ]);
-      }
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.removeAttribute('aria-busy');
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('applications.signInNeeded'));
-      } else {
-        content.replaceChildren(
-          errorPanel({ titleKey: 'applications.loadError', error, onRetry: () => load() }),
-        );
-      }
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    content.removeAttribute('aria-busy');
-    if (!me) {
-      content.replaceChildren(signInPrompt('applications.signInNeeded'));
-      applyTranslations(content);
-      return;
-    }
-    const messages = messageArea();
-    content.replaceChildren(
-      messages.node,
-      draftsSection(drafts?.items ?? [], messages),
-      applicationsSection(applications?.items ?? []),
-    );
-    applyTranslations(content);
-    if (message) messages.show(message);
+        ]),
+      show: ([drafts, applications]) => {
+        messages = messageArea();
+        return [
+          messages.node,
+          draftsSection(drafts?.items ?? [], messages),
+          applicationsSection(applications?.items ?? []),
+        ];
+      },
+    });
+    // Said once the lists are on the page (a retry after a failure says nothing).
+    if (found && message) messages.show(message);
   }
 
   function draftsSection(items, messages) {
