@@ -5,6 +5,7 @@
 
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
+import { loadInto } from '../frame.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
 import { dateValue } from '../jp.js';
 import { applyHref, loadForm } from '../procedure-form.js';
@@ -38,112 +39,120 @@ export async function mount(outlet, ctx) {
   let delegations = [];
   let onBehalfOf = null;
 
-  async function load() {
-    heading.setAttribute('data-i18n', 'procedurePage.loading');
-    applyTranslations(heading);
-    try {
-      me = await loadMe({ signal: ctx.signal }).catch((error) => {
-        if (error instanceof ApiError && !error.offline) return null;
-        throw error;
-      });
-      const [formResult, draftsResult, delegationsResult] = await Promise.allSettled([
-        loadForm(slug, null, ctx.signal),
-        me ? getJSON('/api/drafts', { signal: ctx.signal }) : Promise.resolve({ items: [] }),
-        me
-          ? getJSON('/api/me/delegations', { signal: ctx.signal })
-          : Promise.resolve({ items: [] }),
-      ]);
-      if (formResult.status === 'rejected') throw formResult.reason;
-      form = formResult.value;
-      drafts = draftsResult.status === 'fulfilled' ? (draftsResult.value?.items ?? []) : [];
-      delegations = (
+  /** Works signed out too: the procedure is public; drafts and delegations are extras. */
+  async function loadAll() {
+    const account = await loadMe({ signal: ctx.signal }).catch((error) => {
+      if (error instanceof ApiError && !error.offline) return null;
+      throw error;
+    });
+    const [formResult, draftsResult, delegationsResult] = await Promise.allSettled([
+      loadForm(slug, null, ctx.signal),
+      account ? getJSON('/api/drafts', { signal: ctx.signal }) : Promise.resolve({ items: [] }),
+      account
+        ? getJSON('/api/me/delegations', { signal: ctx.signal })
+        : Promise.resolve({ items: [] }),
+    ]);
+    if (formResult.status === 'rejected') throw formResult.reason;
+    return {
+      account,
+      form: formResult.value,
+      drafts: draftsResult.status === 'fulfilled' ? (draftsResult.value?.items ?? []) : [],
+      delegations: (
         delegationsResult.status === 'fulfilled' ? (delegationsResult.value?.items ?? []) : []
       ).filter(
         (item) =>
           item.direction === 'received' &&
           item.status === 'active' &&
           (!item.scope?.length || item.scope.includes(slug)),
-      );
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      showFailure(error);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    heading.removeAttribute('data-i18n');
-    localize(heading, form.procedure?.title);
-    ctx.setTitle(() => pick(form.procedure?.title).text);
-    render();
+      ),
+    };
   }
 
-  function showFailure(error) {
-    if (error instanceof ApiError && error.status === 404) {
-      heading.setAttribute('data-i18n', 'procedurePage.notFound.title');
-      content.replaceChildren(
-        el('p', { 'data-i18n': 'procedurePage.notFound.body' }),
-        el(
-          'p',
-          {},
-          el('a', {
-            class: 'link',
-            href: '/procedures',
-            'data-i18n': 'procedurePage.notFound.link',
-          }),
-        ),
-      );
-    } else {
-      heading.setAttribute('data-i18n', 'procedurePage.title');
-      content.replaceChildren(
-        errorPanel({ titleKey: 'procedurePage.loadError', error, onRetry: () => load() }),
-      );
-    }
-    applyTranslations(outlet);
+  async function load() {
+    // The heading says what is coming; what content holds (an error, on a retry) stays.
+    heading.setAttribute('data-i18n', 'procedurePage.loading');
+    applyTranslations(heading);
+    await loadInto(content, {
+      signal: ctx.signal,
+      load: loadAll,
+      show: (loaded) => {
+        me = loaded.account;
+        form = loaded.form;
+        drafts = loaded.drafts;
+        delegations = loaded.delegations;
+        heading.removeAttribute('data-i18n');
+        localize(heading, form.procedure?.title);
+        ctx.setTitle(() => pick(form.procedure?.title).text);
+        return procedureView();
+      },
+      failed: failureView,
+    });
   }
 
-  function render() {
+  /** A procedure that does not exist says so in the heading; any other failure retries. */
+  function failureView(error, retry) {
+    const notFound = error instanceof ApiError && error.status === 404;
+    const headingKey = notFound ? 'procedurePage.notFound.title' : 'procedurePage.title';
+    heading.setAttribute('data-i18n', headingKey);
+    applyTranslations(heading);
+    if (!notFound) {
+      return errorPanel({ titleKey: 'procedurePage.loadError', error, onRetry: () => retry() });
+    }
+    return [
+      el('p', { 'data-i18n': 'procedurePage.notFound.body' }),
+      el(
+        'p',
+        {},
+        el('a', {
+          class: 'link',
+          href: '/procedures',
+          'data-i18n': 'procedurePage.notFound.link',
+        }),
+      ),
+    ];
+  }
+
+  function procedureView() {
     const procedure = form.procedure ?? {};
     const mode = MODES[procedure.online];
     const actionArea = el('div', { class: 'stack' });
-    content.replaceChildren(
-      ...[
-        el(
-          'section',
-          { class: 'procedure-intro', 'aria-labelledby': 'procedure-mode' },
-          mode
-            ? el(
-                'p',
-                { class: 'procedure-intro__mode', id: 'procedure-mode' },
-                el(
-                  'span',
-                  { class: 'chip', 'data-online': procedure.online },
-                  icon(mode.icon, 'chip__icon'),
-                  el('span', { 'data-i18n': `procedure.online.${procedure.online}.label` }),
-                ),
-                el('span', { class: 'procedure-intro__mode-text', 'data-i18n': mode.key }),
-              )
-            : null,
-          procedure.summary
-            ? localize(el('p', { class: 'procedure-intro__summary' }), procedure.summary)
-            : null,
-        ),
-        factsPanel(procedure),
-        form.help
+    renderAction(actionArea);
+    return [
+      el(
+        'section',
+        { class: 'procedure-intro', 'aria-labelledby': 'procedure-mode' },
+        mode
           ? el(
-              'section',
-              { class: 'panel', 'aria-labelledby': 'procedure-help-title' },
-              el('h2', {
-                class: 'panel__title',
-                id: 'procedure-help-title',
-                'data-i18n': 'procedurePage.help',
-              }),
-              localize(el('p', { class: 'procedure-help' }), form.help),
+              'p',
+              { class: 'procedure-intro__mode', id: 'procedure-mode' },
+              el(
+                'span',
+                { class: 'chip', 'data-online': procedure.online },
+                icon(mode.icon, 'chip__icon'),
+                el('span', { 'data-i18n': `procedure.online.${procedure.online}.label` }),
+              ),
+              el('span', { class: 'procedure-intro__mode-text', 'data-i18n': mode.key }),
             )
           : null,
-        actionArea,
-      ].filter(Boolean),
-    );
-    renderAction(actionArea);
-    applyTranslations(content);
+        procedure.summary
+          ? localize(el('p', { class: 'procedure-intro__summary' }), procedure.summary)
+          : null,
+      ),
+      factsPanel(procedure),
+      form.help
+        ? el(
+            'section',
+            { class: 'panel', 'aria-labelledby': 'procedure-help-title' },
+            el('h2', {
+              class: 'panel__title',
+              id: 'procedure-help-title',
+              'data-i18n': 'procedurePage.help',
+            }),
+            localize(el('p', { class: 'procedure-help' }), form.help),
+          )
+        : null,
+      actionArea,
+    ];
   }
 
   function factsPanel(procedure) {
@@ -302,7 +311,8 @@ export async function mount(outlet, ctx) {
             form = await loadForm(slug, onBehalfOf, ctx.signal);
           } catch (error) {
             if (ctx.signal.aborted) return;
-            showFailure(error);
+            content.replaceChildren(...[failureView(error, load)].flat());
+            applyTranslations(content);
             return;
           }
           if (ctx.signal.aborted) return;
