@@ -202,74 +202,74 @@ export async function mount(outlet, ctx) {
     );
   }
 
-  function applicationsSection(items) {
-    return el(
-      'section',
-      { class: 'list-section', 'aria-labelledby': 'applications-filed-title' },
-      el('h2', {
-        class: 'list-section__title',
-        id: 'applications-filed-title',
-        'data-i18n': 'applications.filed.title',
-      }),
-      items.length === 0
-        ? emptyState({
-            titleKey: 'applications.filed.emptyTitle',
-            bodyKey: 'applications.filed.emptyBody',
-            action: el('a', {
-              class: 'button button--outline',
-              href: '/procedures',
-              'data-i18n': 'applications.filed.find',
-            }),
-          })
-        : el(
-            'ul',
-            { class: 'card-list' },
-            [...items]
-              .sort((a, b) => Date.parse(b.submitted_at) - Date.parse(a.submitted_at))
-              .map(applicationCard),
-          ),
-    );
-  }
-
-  function applicationCard(item) {
-    const link = el('a', {
-      class: 'record-card__link',
-      href: `/applications/${encodeURIComponent(item.id)}`,
-    });
-    localize(link, item.title);
-    return el(
-      'li',
-      { class: 'record-card record-card--linked' },
-      el('h3', { class: 'record-card__title' }, link),
-      icon('chevronRight', 'record-card__chevron'),
-      el(
-        'p',
-        { class: 'record-card__badges' },
-        localize(
-          el('span', { class: 'chip chip--status', 'data-status': item.status }),
-          item.status_label,
-        ),
-      ),
-      el(
-        'dl',
-        { class: 'facts facts--compact' },
-        el('div', { class: 'facts__row' }, [
-          el('dt', { 'data-i18n': 'application.receiptNumber' }),
-          el('dd', { class: 'facts__mono' }, item.receipt_number),
-        ]),
-        el('div', { class: 'facts__row' }, [
-          el('dt', { 'data-i18n': 'applications.filed.date' }),
-          localize(el('dd'), dateTimeValue(item.submitted_at, { time: false })),
-        ]),
-        item.channel === 'proxy' || item.channel === 'assisted'
-          ? el('div', { class: 'facts__row' }, [
-              el('dt', { 'data-i18n': 'application.details.applicant' }),
-              el('dd', {}, item.applicant_name ?? ''),
-            ])
-          : null,
-      ),
-    );
-  }
-
   await load();
+}
+
+function applicationsSection(items) {
+  return el(
+    'section',
+    { class: 'list-section', 'aria-labelledby': 'applications-filed-title' },
+    el('h2', {
+      class: 'list-section__title',
+      id: 'applications-filed-title',
+      'data-i18n': 'applications.filed.title',
+    }),
+    items.length === 0
+      ? emptyState({
+          titleKey: 'applications.filed.emptyTitle',
+          bodyKey: 'applications.filed.emptyBody',
+          action: el('a', {
+            class: 'button button--outline',
+            href: '/procedures',
+            'data-i18n': 'applications.filed.find',
+          }),
+        })
+      : el(
+          'ul',
+          { class: 'card-list' },
+          [...items]
+            .sort((a, b) => Date.parse(b.submitted_at) - Date.parse(a.submitted_at))
+            .map(applicationCard),
+        ),
+  );
+}
+
+function applicationCard(item) {
+  const link = el('a', {
+    class: 'record-card__link',
+    href: `/applications/${encodeURIComponent(item.id)}`,
+  });
+  localize(link, item.title);
+  return el(
+    'li',
+    { class: 'record-card record-card--linked' },
+    el('h3', { class: 'record-card__title' }, link),
+    icon('chevronRight', 'record-card__chevron'),
+    el(
+      'p',
+      { class: 'record-card__badges' },
+      localize(
+        el('span', { class: 'chip chip--status', 'data-status': item.status }),
+        item.status_label,
+      ),
+    ),
+    el(
+      'dl',
+      { class: 'facts facts--compact' },
+      el('div', { class: 'facts__row' }, [
+        el('dt', { 'data-i18n': 'application.receiptNumber' }),
+        el('dd', { class: 'facts__mono' }, item.receipt_number),
+      ]),
+      el('div', { class: 'facts__row' }, [
+        el('dt', { 'data-i18n': 'applications.filed.date' }),
+        localize(el('dd'), dateTimeValue(item.submitted_at, { time: false })),
+      ]),
+      item.channel === 'proxy' || item.channel === 'assisted'
+        ? el('div', { class: 'facts__row' }, [
+            el('dt', { 'data-i18n': 'application.details.applicant' }),
+            el('dd', {}, item.applicant_name ?? ''),
+          ])
+        : null,
+    ),
+  );
 }
