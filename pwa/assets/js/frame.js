@@ -4,15 +4,15 @@
 // ui/status.js, the staff app's ui.js).
 
 import { applyTranslations } from './i18n.js';
-import { sessionEnded } from './session.js';
 
 /**
- * Fill box from load(): meanwhile box is aria-busy and holds loading() (without loading,
- * what it held: a screen drawing itself again keeps its place); then show(data),
- * or, when the API answered 401, signedOut() once session.js has forgotten the account,
- * or failed(error, retry) for any other failure. Each view returns a node, an array of
- * nodes or nothing (it may act instead, e.g. go to the sign-in screen): box holds that. Once signal is
- * aborted (the screen was left) nothing is shown. Resolves with the data, or null.
+ * Fill box from load(): meanwhile box is aria-busy and holds loading() (without a loading
+ * view it keeps what it holds: a reload in place); then show(data), or, when the API
+ * answered 401, signedOut() once session.js has forgotten the account, or failed(error,
+ * retry) for any other failure (a 401 too when there is no signedOut view: public data).
+ * Each view returns a node, an array of nodes or nothing (it may act instead, e.g. go to
+ * the sign-in screen): box holds that. Once signal is aborted (the screen was left)
+ * nothing is shown. Resolves with the data, or null.
  * @param {HTMLElement} box
  * @param {object} views
  * @param {AbortSignal} views.signal
@@ -35,10 +35,16 @@ export async function loadInto(box, views) {
     data = await load();
   } catch (error) {
     if (signal.aborted) return null;
-    box.removeAttribute('aria-busy');
     if (error?.status === 401) {
+      // Asked for only now: the first screen (procedures.js) loads through here, and
+      // session.js is kept off its path until after the first paint.
+      const { sessionEnded } = await import('./session.js');
       sessionEnded();
-      fill(signedOut?.());
+      if (signal.aborted) return null;
+    }
+    box.removeAttribute('aria-busy');
+    if (error?.status === 401 && signedOut) {
+      fill(signedOut());
     } else {
       fill(failed(error, () => loadInto(box, views)));
     }

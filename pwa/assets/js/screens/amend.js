@@ -7,13 +7,11 @@ import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
 import { loadForm } from '../procedure-form.js';
-import { loadMe, sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { errorSummary, problemFieldErrors } from '../ui/error-summary.js';
 import { busy, messageArea } from '../ui/feedback.js';
 import { createForm } from '../ui/form-fields.js';
-import { signInPrompt } from '../ui/signin.js';
-import { errorPanel } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 
 export const titleKey = 'amend.title';
 
@@ -34,66 +32,44 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
-  let me;
-  let application;
-  let form;
-  try {
-    me = await loadMe({ signal: ctx.signal });
-    if (me) {
-      application = await getJSON(`/api/applications/${encodeURIComponent(id)}`, {
-        signal: ctx.signal,
-      });
-      form = await loadForm(
-        application.procedure?.slug,
-        application.on_behalf_of ?? null,
-        ctx.signal,
-      );
-    }
-  } catch (error) {
-    if (ctx.signal.aborted) return;
-    if (error instanceof ApiError && error.status === 401) {
-      sessionEnded();
-      me = null;
-    } else {
-      content.replaceChildren(
-        errorPanel({
-          titleKey: 'amend.loadError',
-          error,
-          onRetry: () => ctx.navigate(location.href, { replace: true }),
-        }),
-      );
-      applyTranslations(content);
-      return;
-    }
-  }
-  if (ctx.signal.aborted) return;
-  if (!me) {
-    content.replaceChildren(signInPrompt('application.signInNeeded'));
-    applyTranslations(content);
-    return;
-  }
+  await loadSignedIn(content, ctx, {
+    signInKey: 'application.signInNeeded',
+    errorKey: 'amend.loadError',
+    load: async () => {
+      const url = `/api/applications/${encodeURIComponent(id)}`;
+      const application = await getJSON(url, { signal: ctx.signal });
+      const onBehalfOf = application.on_behalf_of ?? null;
+      const form = await loadForm(application.procedure?.slug, onBehalfOf, ctx.signal);
+      return { application, form };
+    },
+    show: ({ application, form }) => {
+      localize(lead, application.procedure?.title);
+      ctx.setTitle(() => pick(application.procedure?.title).text);
+      return application.can_amend
+        ? amendForm(application, form, { id, ctx, detailHref })
+        : notAllowed(detailHref);
+    },
+  });
+}
 
-  localize(lead, application.procedure?.title);
-  ctx.setTitle(() => pick(application.procedure?.title).text);
-  if (!application.can_amend) {
-    content.replaceChildren(
-      el(
-        'div',
-        { class: 'notice notice--info' },
-        icon('info', 'notice__icon'),
-        el('h2', { class: 'notice__title', 'data-i18n': 'amend.notAllowed.title' }),
-        el('div', { class: 'notice__body' }, el('p', { 'data-i18n': 'amend.notAllowed.body' })),
-        el(
-          'div',
-          { class: 'notice__actions' },
-          el('a', { class: 'button button--outline', href: detailHref, 'data-i18n': 'amend.back' }),
-        ),
-      ),
-    );
-    applyTranslations(content);
-    return;
-  }
+/** The status moved on (the department decided, or it was amended already). */
+function notAllowed(detailHref) {
+  return el(
+    'div',
+    { class: 'notice notice--info' },
+    icon('info', 'notice__icon'),
+    el('h2', { class: 'notice__title', 'data-i18n': 'amend.notAllowed.title' }),
+    el('div', { class: 'notice__body' }, el('p', { 'data-i18n': 'amend.notAllowed.body' })),
+    el(
+      'div',
+      { class: 'notice__actions' },
+      el('a', { class: 'button button--outline', href: detailHref, 'data-i18n': 'amend.back' }),
+    ),
+  );
+}
 
+/** The request, the form with every section, a note, and 送信. */
+function amendForm(application, form, { id, ctx, detailHref }) {
   const filed = Object.fromEntries(
     (application.answers ?? []).map((answer) => [answer.name, answer.value]),
   );
@@ -150,7 +126,7 @@ export async function mount(outlet, ctx) {
   const request = [...(application.timeline ?? [])]
     .reverse()
     .find((event) => event.actor === 'staff' && event.text);
-  content.replaceChildren(
+  const nodes = [
     el(
       'div',
       { class: 'notice notice--warning notice--compact' },
@@ -171,9 +147,8 @@ export async function mount(outlet, ctx) {
     ),
     formNode,
     fields.extras,
-  );
+  ];
   fields.refresh();
-  applyTranslations(content);
 
   const toSummary = (problems) =>
     problems.map((problem) => ({
@@ -227,4 +202,6 @@ export async function mount(outlet, ctx) {
     },
     { signal: ctx.signal },
   );
+
+  return nodes;
 }

@@ -1,16 +1,15 @@
 // /applications — 申請と下書き: drafts first, plainly marked as not sent (continue or
 // delete each), then the applications filed, with their receipt number and status.
 
-import { ApiError, getJSON, sendJSON } from '../api.js';
+import { getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { clearLocalDraft } from '../drafts.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { dropQueuedFiling, queuedFiling } from '../outbox.js';
 import { applyHref, reviewHref } from '../procedure-form.js';
-import { loadMe, sessionEnded } from '../session.js';
 import { busy, dateTimeValue, messageArea } from '../ui/feedback.js';
-import { signInPrompt } from '../ui/signin.js';
-import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
+import { emptyState } from '../ui/status.js';
 
 export const titleKey = 'applications.title';
 
@@ -28,49 +27,27 @@ export async function mount(outlet, ctx) {
   applyTranslations(outlet);
 
   async function load({ message } = {}) {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'applications.loading', count: 2 }));
-    applyTranslations(content);
-    let me;
-    let drafts;
-    let applications;
-    try {
-      me = await loadMe({ signal: ctx.signal });
-      if (me) {
-        [drafts, applications] = await Promise.all([
+    let messages = null;
+    const found = await loadSignedIn(content, ctx, {
+      loadingKey: 'applications.loading',
+      signInKey: 'applications.signInNeeded',
+      errorKey: 'applications.loadError',
+      load: () =>
+        Promise.all([
           getJSON('/api/drafts', { signal: ctx.signal }),
           getJSON('/api/applications', { signal: ctx.signal }),
-        ]);
-      }
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.removeAttribute('aria-busy');
-      if (error instanceof ApiError && error.status === 401) {
-        sessionEnded();
-        content.replaceChildren(signInPrompt('applications.signInNeeded'));
-      } else {
-        content.replaceChildren(
-          errorPanel({ titleKey: 'applications.loadError', error, onRetry: () => load() }),
-        );
-      }
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    content.removeAttribute('aria-busy');
-    if (!me) {
-      content.replaceChildren(signInPrompt('applications.signInNeeded'));
-      applyTranslations(content);
-      return;
-    }
-    const messages = messageArea();
-    content.replaceChildren(
-      messages.node,
-      draftsSection(drafts?.items ?? [], messages),
-      applicationsSection(applications?.items ?? []),
-    );
-    applyTranslations(content);
-    if (message) messages.show(message);
+        ]),
+      show: ([drafts, applications]) => {
+        messages = messageArea();
+        return [
+          messages.node,
+          draftsSection(drafts?.items ?? [], messages),
+          applicationsSection(applications?.items ?? []),
+        ];
+      },
+    });
+    // Said once the lists are on the page (a retry after a failure says nothing).
+    if (found && message) messages.show(message);
   }
 
   function draftsSection(items, messages) {
@@ -225,74 +202,74 @@ export async function mount(outlet, ctx) {
     );
   }
 
-  function applicationsSection(items) {
-    return el(
-      'section',
-      { class: 'list-section', 'aria-labelledby': 'applications-filed-title' },
-      el('h2', {
-        class: 'list-section__title',
-        id: 'applications-filed-title',
-        'data-i18n': 'applications.filed.title',
-      }),
-      items.length === 0
-        ? emptyState({
-            titleKey: 'applications.filed.emptyTitle',
-            bodyKey: 'applications.filed.emptyBody',
-            action: el('a', {
-              class: 'button button--outline',
-              href: '/procedures',
-              'data-i18n': 'applications.filed.find',
-            }),
-          })
-        : el(
-            'ul',
-            { class: 'card-list' },
-            [...items]
-              .sort((a, b) => Date.parse(b.submitted_at) - Date.parse(a.submitted_at))
-              .map(applicationCard),
-          ),
-    );
-  }
-
-  function applicationCard(item) {
-    const link = el('a', {
-      class: 'record-card__link',
-      href: `/applications/${encodeURIComponent(item.id)}`,
-    });
-    localize(link, item.title);
-    return el(
-      'li',
-      { class: 'record-card record-card--linked' },
-      el('h3', { class: 'record-card__title' }, link),
-      icon('chevronRight', 'record-card__chevron'),
-      el(
-        'p',
-        { class: 'record-card__badges' },
-        localize(
-          el('span', { class: 'chip chip--status', 'data-status': item.status }),
-          item.status_label,
-        ),
-      ),
-      el(
-        'dl',
-        { class: 'facts facts--compact' },
-        el('div', { class: 'facts__row' }, [
-          el('dt', { 'data-i18n': 'application.receiptNumber' }),
-          el('dd', { class: 'facts__mono' }, item.receipt_number),
-        ]),
-        el('div', { class: 'facts__row' }, [
-          el('dt', { 'data-i18n': 'applications.filed.date' }),
-          localize(el('dd'), dateTimeValue(item.submitted_at, { time: false })),
-        ]),
-        item.channel === 'proxy' || item.channel === 'assisted'
-          ? el('div', { class: 'facts__row' }, [
-              el('dt', { 'data-i18n': 'application.details.applicant' }),
-              el('dd', {}, item.applicant_name ?? ''),
-            ])
-          : null,
-      ),
-    );
-  }
-
   await load();
+}
+
+function applicationsSection(items) {
+  return el(
+    'section',
+    { class: 'list-section', 'aria-labelledby': 'applications-filed-title' },
+    el('h2', {
+      class: 'list-section__title',
+      id: 'applications-filed-title',
+      'data-i18n': 'applications.filed.title',
+    }),
+    items.length === 0
+      ? emptyState({
+          titleKey: 'applications.filed.emptyTitle',
+          bodyKey: 'applications.filed.emptyBody',
+          action: el('a', {
+            class: 'button button--outline',
+            href: '/procedures',
+            'data-i18n': 'applications.filed.find',
+          }),
+        })
+      : el(
+          'ul',
+          { class: 'card-list' },
+          [...items]
+            .sort((a, b) => Date.parse(b.submitted_at) - Date.parse(a.submitted_at))
+            .map(applicationCard),
+        ),
+  );
+}
+
+function applicationCard(item) {
+  const link = el('a', {
+    class: 'record-card__link',
+    href: `/applications/${encodeURIComponent(item.id)}`,
+  });
+  localize(link, item.title);
+  return el(
+    'li',
+    { class: 'record-card record-card--linked' },
+    el('h3', { class: 'record-card__title' }, link),
+    icon('chevronRight', 'record-card__chevron'),
+    el(
+      'p',
+      { class: 'record-card__badges' },
+      localize(
+        el('span', { class: 'chip chip--status', 'data-status': item.status }),
+        item.status_label,
+      ),
+    ),
+    el(
+      'dl',
+      { class: 'facts facts--compact' },
+      el('div', { class: 'facts__row' }, [
+        el('dt', { 'data-i18n': 'application.receiptNumber' }),
+        el('dd', { class: 'facts__mono' }, item.receipt_number),
+      ]),
+      el('div', { class: 'facts__row' }, [
+        el('dt', { 'data-i18n': 'applications.filed.date' }),
+        localize(el('dd'), dateTimeValue(item.submitted_at, { time: false })),
+      ]),
+      item.channel === 'proxy' || item.channel === 'assisted'
+        ? el('div', { class: 'facts__row' }, [
+            el('dt', { 'data-i18n': 'application.details.applicant' }),
+            el('dd', {}, item.applicant_name ?? ''),
+          ])
+        : null,
+    ),
+  );
 }

@@ -4,7 +4,7 @@
 // Next checks the step's fields; the last step leads to the review screen, which sends.
 
 import { answersToSend } from '../answers.js';
-import { ApiError, sendJSON } from '../api.js';
+import { sendJSON } from '../api.js';
 import { announce, el, icon } from '../dom.js';
 import { clearServerErrors, createDraftSaver, serverErrors } from '../drafts.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
@@ -16,14 +16,13 @@ import {
   procedureHref,
   reviewHref,
 } from '../procedure-form.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { errorSummary } from '../ui/error-summary.js';
 import { timeValue } from '../ui/feedback.js';
 import { createForm } from '../ui/form-fields.js';
 import { missingDraft } from '../ui/missing-draft.js';
-import { signInPrompt } from '../ui/signin.js';
-import { errorPanel } from '../ui/status.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 
 export const titleKey = 'apply.title';
 
@@ -46,49 +45,31 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
-  let me;
-  let data;
   let draftId = ctx.query.get('draft');
-  try {
-    me = await loadMe({ signal: ctx.signal });
-    if (me && !draftId) {
-      // Arrived without a draft (an old link): start or find one, then carry on.
-      const draft = await sendJSON('/api/drafts', { body: { slug }, signal: ctx.signal });
-      draftId = String(draft.id);
-      history.replaceState(history.state, '', applyHref(slug, draftId));
-    }
-    if (me) data = await loadDraftWithForm(slug, draftId, ctx.signal);
-  } catch (error) {
-    if (ctx.signal.aborted) return;
+  await loadSignedIn(content, ctx, {
+    signInKey: 'apply.signInNeeded',
+    errorKey: 'apply.loadError',
+    notFound: () => missingDraft(slug),
     // Offline: the draft and form as this device last had them (saved here until online).
-    const kept = error instanceof ApiError && error.offline ? offlineDraftWithForm(draftId) : null;
-    if (kept) {
-      me = true;
-      data = kept;
-    } else if (error instanceof ApiError && error.status === 401) {
-      sessionEnded();
-      me = null;
-    } else {
-      content.replaceChildren(
-        error instanceof ApiError && error.status === 404
-          ? missingDraft(slug)
-          : errorPanel({
-              titleKey: 'apply.loadError',
-              error,
-              onRetry: () => ctx.navigate(location.href, { replace: true }),
-            }),
-      );
-      applyTranslations(content);
-      return;
-    }
-  }
-  if (ctx.signal.aborted) return;
-  if (!me) {
-    content.replaceChildren(signInPrompt('apply.signInNeeded'));
-    applyTranslations(content);
-    return;
-  }
+    offlineCopy: () => offlineDraftWithForm(draftId),
+    load: async () => {
+      if (!draftId) {
+        // Arrived without a draft (an old link): start or find one, then carry on.
+        const draft = await sendJSON('/api/drafts', { body: { slug }, signal: ctx.signal });
+        draftId = String(draft.id);
+        history.replaceState(history.state, '', applyHref(slug, draftId));
+      }
+      return loadDraftWithForm(slug, draftId, ctx.signal);
+    },
+    show: (data) => formScreen(data, { slug, ctx, heading }),
+  });
+}
 
+/**
+ * The form one step at a time, saved as it is typed: the warnings, whom it is for, the
+ * save status, the error summary and the step with Back / Next.
+ */
+function formScreen(data, { slug, ctx, heading }) {
   const { draft, form, answers } = data;
   heading.removeAttribute('data-i18n');
   localize(heading, form.procedure?.title ?? draft.title);
@@ -133,26 +114,24 @@ export async function mount(outlet, ctx) {
     el('div', { class: 'form-nav' }, next, back),
   );
 
-  content.replaceChildren(
-    ...[
-      ...warnings(draft, form),
-      draft.on_behalf_of_name
-        ? el(
-            'p',
-            { class: 'on-behalf' },
-            icon('people', 'on-behalf__icon'),
-            el('span', {
-              'data-i18n': 'apply.onBehalf',
-              'data-i18n-params': JSON.stringify({ name: draft.on_behalf_of_name }),
-            }),
-          )
-        : null,
-      status.node,
-      summary.node,
-      stepForm,
-      fields.extras,
-    ].filter(Boolean),
-  );
+  const nodes = [
+    ...warnings(draft, form),
+    draft.on_behalf_of_name
+      ? el(
+          'p',
+          { class: 'on-behalf' },
+          icon('people', 'on-behalf__icon'),
+          el('span', {
+            'data-i18n': 'apply.onBehalf',
+            'data-i18n-params': JSON.stringify({ name: draft.on_behalf_of_name }),
+          }),
+        )
+      : null,
+    status.node,
+    summary.node,
+    stepForm,
+    fields.extras,
+  ];
 
   const sectionNodes = new Map();
   let current = null;
@@ -263,7 +242,6 @@ export async function mount(outlet, ctx) {
     if (!sectionNodes.has(section.id)) sectionNodes.set(section.id, fields.sectionNode(section));
   }
   fields.refresh();
-  applyTranslations(content);
 
   // The form changed since the draft began, or this device holds newer answers: save now.
   if (draft.version !== form.version || data.newerHere) saver.schedule();
@@ -288,6 +266,8 @@ export async function mount(outlet, ctx) {
     }
     if (focusName) goTo(focusName);
   }, 0);
+
+  return nodes;
 }
 
 /** Banners for a draft about to be deleted and a procedure about to close. */

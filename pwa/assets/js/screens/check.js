@@ -7,6 +7,7 @@
 
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
+import { loadInto } from '../frame.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { normalizeWidth } from '../jp.js';
 import { busy, messageArea } from '../ui/feedback.js';
@@ -55,34 +56,21 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
-  async function load() {
-    content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(loadingCards({ labelKey: 'check.loading', count: 1 }));
-    applyTranslations(content);
-    let programs;
-    try {
+  // Public data: anyone may check, so there is no signed-out state, only loaded or failed.
+  await loadInto(content, {
+    signal: ctx.signal,
+    loading: () => loadingCards({ labelKey: 'check.loading', count: 1 }),
+    load: async () => {
       const body = await getJSON('/api/support/programs', { signal: ctx.signal });
-      programs = (Array.isArray(body?.items) ? body.items : []).filter((p) => p?.slug);
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      content.removeAttribute('aria-busy');
-      content.replaceChildren(errorPanel({ titleKey: 'check.loadError', error, onRetry: load }));
-      applyTranslations(content);
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    content.removeAttribute('aria-busy');
-    if (programs.length === 0) {
-      content.replaceChildren(
-        emptyState({ titleKey: 'check.empty.title', bodyKey: 'check.empty.body' }),
-      );
-    } else {
-      content.replaceChildren(...questionnaire(programs, ctx));
-    }
-    applyTranslations(content);
-  }
-
-  await load();
+      return (Array.isArray(body?.items) ? body.items : []).filter((p) => p?.slug);
+    },
+    show: (programs) =>
+      programs.length === 0
+        ? emptyState({ titleKey: 'check.empty.title', bodyKey: 'check.empty.body' })
+        : questionnaire(programs, ctx),
+    failed: (error, retry) =>
+      errorPanel({ titleKey: 'check.loadError', error, onRetry: () => retry() }),
+  });
 }
 
 /** The form (one question per fact) and the place its results appear. */

@@ -5,6 +5,7 @@
 
 import { ApiError, getJSON, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
+import { loadInto } from '../frame.js';
 import { applyTranslations, localize, pick } from '../i18n.js';
 import { dateValue } from '../jp.js';
 import { applyHref, loadForm } from '../procedure-form.js';
@@ -39,170 +40,53 @@ export async function mount(outlet, ctx) {
   let onBehalfOf = null;
 
   async function load() {
+    // The heading says what is coming; what content holds (an error, on a retry) stays.
     heading.setAttribute('data-i18n', 'procedurePage.loading');
     applyTranslations(heading);
-    try {
-      me = await loadMe({ signal: ctx.signal }).catch((error) => {
-        if (error instanceof ApiError && !error.offline) return null;
-        throw error;
-      });
-      const [formResult, draftsResult, delegationsResult] = await Promise.allSettled([
-        loadForm(slug, null, ctx.signal),
-        me ? getJSON('/api/drafts', { signal: ctx.signal }) : Promise.resolve({ items: [] }),
-        me
-          ? getJSON('/api/me/delegations', { signal: ctx.signal })
-          : Promise.resolve({ items: [] }),
-      ]);
-      if (formResult.status === 'rejected') throw formResult.reason;
-      form = formResult.value;
-      drafts = draftsResult.status === 'fulfilled' ? (draftsResult.value?.items ?? []) : [];
-      delegations = (
-        delegationsResult.status === 'fulfilled' ? (delegationsResult.value?.items ?? []) : []
-      ).filter(
-        (item) =>
-          item.direction === 'received' &&
-          item.status === 'active' &&
-          (!item.scope?.length || item.scope.includes(slug)),
-      );
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      showFailure(error);
-      return;
+    await loadInto(content, {
+      signal: ctx.signal,
+      load: () => loadProcedurePage(slug, ctx.signal),
+      show: (loaded) => {
+        me = loaded.account;
+        form = loaded.form;
+        drafts = loaded.drafts;
+        delegations = loaded.delegations;
+        heading.removeAttribute('data-i18n');
+        localize(heading, form.procedure?.title);
+        ctx.setTitle(() => pick(form.procedure?.title).text);
+        return procedureView();
+      },
+      failed: failureView,
+    });
+  }
+
+  /** A procedure that does not exist says so in the heading; any other failure retries. */
+  function failureView(error, retry) {
+    const notFound = error instanceof ApiError && error.status === 404;
+    const headingKey = notFound ? 'procedurePage.notFound.title' : 'procedurePage.title';
+    heading.setAttribute('data-i18n', headingKey);
+    applyTranslations(heading);
+    if (!notFound) {
+      return errorPanel({ titleKey: 'procedurePage.loadError', error, onRetry: () => retry() });
     }
-    if (ctx.signal.aborted) return;
-    heading.removeAttribute('data-i18n');
-    localize(heading, form.procedure?.title);
-    ctx.setTitle(() => pick(form.procedure?.title).text);
-    render();
-  }
-
-  function showFailure(error) {
-    if (error instanceof ApiError && error.status === 404) {
-      heading.setAttribute('data-i18n', 'procedurePage.notFound.title');
-      content.replaceChildren(
-        el('p', { 'data-i18n': 'procedurePage.notFound.body' }),
-        el(
-          'p',
-          {},
-          el('a', {
-            class: 'link',
-            href: '/procedures',
-            'data-i18n': 'procedurePage.notFound.link',
-          }),
-        ),
-      );
-    } else {
-      heading.setAttribute('data-i18n', 'procedurePage.title');
-      content.replaceChildren(
-        errorPanel({ titleKey: 'procedurePage.loadError', error, onRetry: () => load() }),
-      );
-    }
-    applyTranslations(outlet);
-  }
-
-  function render() {
-    const procedure = form.procedure ?? {};
-    const mode = MODES[procedure.online];
-    const actionArea = el('div', { class: 'stack' });
-    content.replaceChildren(
-      ...[
-        el(
-          'section',
-          { class: 'procedure-intro', 'aria-labelledby': 'procedure-mode' },
-          mode
-            ? el(
-                'p',
-                { class: 'procedure-intro__mode', id: 'procedure-mode' },
-                el(
-                  'span',
-                  { class: 'chip', 'data-online': procedure.online },
-                  icon(mode.icon, 'chip__icon'),
-                  el('span', { 'data-i18n': `procedure.online.${procedure.online}.label` }),
-                ),
-                el('span', { class: 'procedure-intro__mode-text', 'data-i18n': mode.key }),
-              )
-            : null,
-          procedure.summary
-            ? localize(el('p', { class: 'procedure-intro__summary' }), procedure.summary)
-            : null,
-        ),
-        factsPanel(procedure),
-        form.help
-          ? el(
-              'section',
-              { class: 'panel', 'aria-labelledby': 'procedure-help-title' },
-              el('h2', {
-                class: 'panel__title',
-                id: 'procedure-help-title',
-                'data-i18n': 'procedurePage.help',
-              }),
-              localize(el('p', { class: 'procedure-help' }), form.help),
-            )
-          : null,
-        actionArea,
-      ].filter(Boolean),
-    );
-    renderAction(actionArea);
-    applyTranslations(content);
-  }
-
-  function factsPanel(procedure) {
-    const row = (labelKey, value) =>
-      el('div', { class: 'facts__row' }, el('dt', { 'data-i18n': labelKey }), value);
-    const fee = form.fee_yen ?? 0;
-    const closesOn = form.closes_on;
-    return el(
-      'section',
-      { class: 'panel', 'aria-labelledby': 'procedure-facts-title' },
-      el('h2', {
-        class: 'panel__title',
-        id: 'procedure-facts-title',
-        'data-i18n': 'procedurePage.facts',
-      }),
+    return [
+      el('p', { 'data-i18n': 'procedurePage.notFound.body' }),
       el(
-        'dl',
-        { class: 'facts' },
-        procedure.department?.name
-          ? row('procedurePage.department', localize(el('dd'), procedure.department.name))
-          : null,
-        row(
-          'procedurePage.serviceDays',
-          el('dd', {
-            'data-i18n': 'procedurePage.serviceDaysValue',
-            'data-i18n-params': JSON.stringify({ count: procedure.service_days ?? 0 }),
-          }),
-        ),
-        row(
-          'procedurePage.fee',
-          fee > 0
-            ? el('dd', {
-                'data-i18n': 'procedurePage.feeValue',
-                'data-i18n-params': JSON.stringify({
-                  fee: new Intl.NumberFormat('ja-JP').format(fee),
-                }),
-              })
-            : el('dd', { 'data-i18n': 'procedurePage.feeNone' }),
-        ),
-        row(
-          'procedurePage.identity',
-          el('dd', {
-            'data-i18n':
-              procedure.identity === 'verified'
-                ? 'procedurePage.identityVerified'
-                : 'procedurePage.identityNone',
-          }),
-        ),
-        closesOn
-          ? row(
-              'procedurePage.closesOn',
-              el('dd', {
-                'data-i18n': 'procedurePage.closesOnValue',
-                'data-i18n-params': JSON.stringify({ date: dateValue(closesOn) }),
-              }),
-            )
-          : null,
+        'p',
+        {},
+        el('a', {
+          class: 'link',
+          href: '/procedures',
+          'data-i18n': 'procedurePage.notFound.link',
+        }),
       ),
-    );
+    ];
+  }
+
+  function procedureView() {
+    const actionArea = el('div', { class: 'stack' });
+    renderAction(actionArea);
+    return [...aboutSections(form), actionArea];
   }
 
   /** Blockers, the choice of applicant for a delegate, and the main button. */
@@ -302,7 +186,8 @@ export async function mount(outlet, ctx) {
             form = await loadForm(slug, onBehalfOf, ctx.signal);
           } catch (error) {
             if (ctx.signal.aborted) return;
-            showFailure(error);
+            content.replaceChildren(...[failureView(error, load)].flat());
+            applyTranslations(content);
             return;
           }
           if (ctx.signal.aborted) return;
@@ -345,4 +230,131 @@ export async function mount(outlet, ctx) {
   }
 
   await load();
+}
+
+/** Works signed out too: the procedure is public; drafts and delegations are extras. */
+async function loadProcedurePage(slug, signal) {
+  const account = await loadMe({ signal }).catch((error) => {
+    if (error instanceof ApiError && !error.offline) return null;
+    throw error;
+  });
+  const [formResult, draftsResult, delegationsResult] = await Promise.allSettled([
+    loadForm(slug, null, signal),
+    account ? getJSON('/api/drafts', { signal }) : Promise.resolve({ items: [] }),
+    account ? getJSON('/api/me/delegations', { signal }) : Promise.resolve({ items: [] }),
+  ]);
+  if (formResult.status === 'rejected') throw formResult.reason;
+  return {
+    account,
+    form: formResult.value,
+    drafts: draftsResult.status === 'fulfilled' ? (draftsResult.value?.items ?? []) : [],
+    delegations: (
+      delegationsResult.status === 'fulfilled' ? (delegationsResult.value?.items ?? []) : []
+    ).filter(
+      (item) =>
+        item.direction === 'received' &&
+        item.status === 'active' &&
+        (!item.scope?.length || item.scope.includes(slug)),
+    ),
+  };
+}
+
+/** What the procedure is: how much is online, its summary, the facts, and help. */
+function aboutSections(form) {
+  const procedure = form.procedure ?? {};
+  const mode = MODES[procedure.online];
+  return [
+    el(
+      'section',
+      { class: 'procedure-intro', 'aria-labelledby': 'procedure-mode' },
+      mode
+        ? el(
+            'p',
+            { class: 'procedure-intro__mode', id: 'procedure-mode' },
+            el(
+              'span',
+              { class: 'chip', 'data-online': procedure.online },
+              icon(mode.icon, 'chip__icon'),
+              el('span', { 'data-i18n': `procedure.online.${procedure.online}.label` }),
+            ),
+            el('span', { class: 'procedure-intro__mode-text', 'data-i18n': mode.key }),
+          )
+        : null,
+      procedure.summary
+        ? localize(el('p', { class: 'procedure-intro__summary' }), procedure.summary)
+        : null,
+    ),
+    factsPanel(procedure, form),
+    form.help
+      ? el(
+          'section',
+          { class: 'panel', 'aria-labelledby': 'procedure-help-title' },
+          el('h2', {
+            class: 'panel__title',
+            id: 'procedure-help-title',
+            'data-i18n': 'procedurePage.help',
+          }),
+          localize(el('p', { class: 'procedure-help' }), form.help),
+        )
+      : null,
+  ];
+}
+
+function factsPanel(procedure, form) {
+  const row = (labelKey, value) =>
+    el('div', { class: 'facts__row' }, el('dt', { 'data-i18n': labelKey }), value);
+  const fee = form.fee_yen ?? 0;
+  const closesOn = form.closes_on;
+  return el(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'procedure-facts-title' },
+    el('h2', {
+      class: 'panel__title',
+      id: 'procedure-facts-title',
+      'data-i18n': 'procedurePage.facts',
+    }),
+    el(
+      'dl',
+      { class: 'facts' },
+      procedure.department?.name
+        ? row('procedurePage.department', localize(el('dd'), procedure.department.name))
+        : null,
+      row(
+        'procedurePage.serviceDays',
+        el('dd', {
+          'data-i18n': 'procedurePage.serviceDaysValue',
+          'data-i18n-params': JSON.stringify({ count: procedure.service_days ?? 0 }),
+        }),
+      ),
+      row(
+        'procedurePage.fee',
+        fee > 0
+          ? el('dd', {
+              'data-i18n': 'procedurePage.feeValue',
+              'data-i18n-params': JSON.stringify({
+                fee: new Intl.NumberFormat('ja-JP').format(fee),
+              }),
+            })
+          : el('dd', { 'data-i18n': 'procedurePage.feeNone' }),
+      ),
+      row(
+        'procedurePage.identity',
+        el('dd', {
+          'data-i18n':
+            procedure.identity === 'verified'
+              ? 'procedurePage.identityVerified'
+              : 'procedurePage.identityNone',
+        }),
+      ),
+      closesOn
+        ? row(
+            'procedurePage.closesOn',
+            el('dd', {
+              'data-i18n': 'procedurePage.closesOnValue',
+              'data-i18n-params': JSON.stringify({ date: dateValue(closesOn) }),
+            }),
+          )
+        : null,
+    ),
+  );
 }

@@ -11,6 +11,7 @@
 
 import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
+import { loadInto } from '../frame.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { emptyState, errorPanel, loadingCards } from '../ui/status.js';
 
@@ -113,42 +114,35 @@ export function mount(outlet, ctx) {
   page.append(results);
   outlet.append(page);
 
-  function showItems(searched) {
+  /** The cards found, or why there are none; the count above them follows. */
+  function itemsView(searched) {
+    if (searchParts) {
+      searchParts.count.dataset.i18nParams = JSON.stringify({ count: shown.length });
+      searchParts.count.setAttribute('data-i18n', 'procedures.count');
+      applyTranslations(searchParts.count);
+    }
     if (shown.length === 0 && !searched) {
-      results.replaceChildren(
-        emptyState({ titleKey: 'procedures.empty.title', bodyKey: 'procedures.empty.body' }),
-      );
-    } else if (shown.length === 0) {
+      return emptyState({ titleKey: 'procedures.empty.title', bodyKey: 'procedures.empty.body' });
+    }
+    if (shown.length === 0) {
       const clear = el('button', {
         type: 'button',
         class: 'button button--outline',
         'data-i18n': 'procedures.search.clear',
       });
       clear.addEventListener('click', () => searchParts?.clear.click());
-      results.replaceChildren(
-        emptyState({
-          titleKey: 'procedures.noResults.title',
-          bodyKey: 'procedures.noResults.body',
-          params: { query: searched },
-          action: clear,
-        }),
-      );
-    } else {
-      results.replaceChildren(
-        el(
-          'ul',
-          { class: 'card-list', 'data-i18n-aria-label': 'procedures.listLabel' },
-          shown.map(procedureCard),
-        ),
-      );
+      return emptyState({
+        titleKey: 'procedures.noResults.title',
+        bodyKey: 'procedures.noResults.body',
+        params: { query: searched },
+        action: clear,
+      });
     }
-    applyTranslations(results);
-
-    if (searchParts) {
-      searchParts.count.dataset.i18nParams = JSON.stringify({ count: shown.length });
-      searchParts.count.setAttribute('data-i18n', 'procedures.count');
-      applyTranslations(searchParts.count);
-    }
+    return el(
+      'ul',
+      { class: 'card-list', 'data-i18n-aria-label': 'procedures.listLabel' },
+      shown.map(procedureCard),
+    );
   }
 
   /** The whole list (home, an empty box) or the server's answer for the box's words. A
@@ -158,37 +152,29 @@ export function mount(outlet, ctx) {
     const controller = new AbortController();
     pending = controller;
     const searched = isSearch ? query.trim() : '';
-    results.setAttribute('aria-busy', 'true');
-    if (shown === null || refresh) {
-      results.replaceChildren(loadingCards({ labelKey: 'procedures.loading' }));
-      applyTranslations(results);
-    }
-    let found;
-    try {
-      found = searched
-        ? await searchProcedures(searched, controller.signal)
-        : await loadProcedures({ refresh });
-    } catch (error) {
-      if (controller.signal.aborted || ctx.signal.aborted) return;
-      results.removeAttribute('aria-busy');
-      shown = null;
-      results.replaceChildren(
-        errorPanel({
+    await loadInto(results, {
+      signal: controller.signal, // aborted by a newer search and when the screen is left
+      // The first time (or a retry) the loading cards; else the cards shown stay.
+      loading:
+        shown === null || refresh ? () => loadingCards({ labelKey: 'procedures.loading' }) : null,
+      load: () =>
+        searched ? searchProcedures(searched, controller.signal) : loadProcedures({ refresh }),
+      show: (found) => {
+        shown = found;
+        return itemsView(searched);
+      },
+      failed: (error) => {
+        shown = null;
+        return errorPanel({
           titleKey: 'procedures.error.title',
           error,
           onRetry: () => {
             results.focus();
             fetchAndShow({ refresh: true });
           },
-        }),
-      );
-      applyTranslations(results);
-      return;
-    }
-    if (controller.signal.aborted || ctx.signal.aborted) return;
-    results.removeAttribute('aria-busy');
-    shown = found;
-    showItems(searched);
+        });
+      },
+    });
   }
 
   fetchAndShow();

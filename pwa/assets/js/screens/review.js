@@ -33,14 +33,13 @@ import {
   offlineDraftWithForm,
   procedureHref,
 } from '../procedure-form.js';
-import { loadMe, sessionEnded } from '../session.js';
+import { sessionEnded } from '../session.js';
 import { backLink } from '../ui/back-link.js';
 import { blockerNotices } from '../ui/blockers.js';
 import { errorSummary, problemFieldErrors } from '../ui/error-summary.js';
 import { busy, messageArea } from '../ui/feedback.js';
-import { signInPrompt } from '../ui/signin.js';
+import { loadSignedIn } from '../ui/signed-in-data.js';
 import { missingDraft } from '../ui/missing-draft.js';
-import { errorPanel } from '../ui/status.js';
 
 export const titleKey = 'review.title';
 
@@ -62,46 +61,24 @@ export async function mount(outlet, ctx) {
   );
   applyTranslations(outlet);
 
-  let me;
-  let data;
-  try {
-    me = await loadMe({ signal: ctx.signal });
-    if (me && draftId) data = await loadDraftWithForm(slug, draftId, ctx.signal);
-  } catch (error) {
-    if (ctx.signal.aborted) return;
+  await loadSignedIn(content, ctx, {
+    signInKey: 'apply.signInNeeded',
+    errorKey: 'review.loadError',
+    notFound: () => missingDraft(slug),
     // Offline: the draft and form as this device last had them.
-    const kept = error instanceof ApiError && error.offline ? offlineDraftWithForm(draftId) : null;
-    if (kept) {
-      me = true;
-      data = kept;
-    } else if (error instanceof ApiError && error.status === 401) {
-      sessionEnded();
-      me = null;
-    } else {
-      content.replaceChildren(
-        error instanceof ApiError && error.status === 404
-          ? missingDraft(slug)
-          : errorPanel({
-              titleKey: 'review.loadError',
-              error,
-              onRetry: () => ctx.navigate(location.href, { replace: true }),
-            }),
-      );
-      applyTranslations(content);
-      return;
-    }
-  }
-  if (ctx.signal.aborted) return;
-  if (!me) {
-    content.replaceChildren(signInPrompt('apply.signInNeeded'));
-    applyTranslations(content);
-    return;
-  }
-  if (!data) {
-    ctx.navigate(procedureHref(slug), { replace: true });
-    return;
-  }
+    offlineCopy: () => offlineDraftWithForm(draftId),
+    load: () => (draftId ? loadDraftWithForm(slug, draftId, ctx.signal) : null),
+    show: (data) => {
+      if (data) return reviewScreen(data, { slug, ctx, back, lead });
+      // No draft to review (an old link): the procedure's page, where one begins.
+      ctx.navigate(procedureHref(slug), { replace: true });
+      return null;
+    },
+  });
+}
 
+/** The answers to check, the "not sent yet" box and the button that files them. */
+function reviewScreen(data, { slug, ctx, back, lead }) {
   const { draft, form, answers } = data;
   const title = form.procedure?.title ?? draft.title;
   localize(lead, title);
@@ -115,79 +92,15 @@ export async function mount(outlet, ctx) {
 
   const summary = errorSummary({ id: 'review-errors' });
   const messages = messageArea();
-  const rowErrors = new Map(); // field name → the error line under its answer
-
-  const sectionBlocks = sections.map((section) => {
-    const rows = specs
-      .filter((spec) => spec.section === section.id && isVisible(spec, answers))
-      .map((spec) => answerRow(spec));
-    const titleId = `review-section-${section.id}`;
-    return el(
-      'section',
-      { class: 'review-section', 'aria-labelledby': titleId },
-      localize(el('h2', { class: 'review-section__title', id: titleId }), section.title),
-      el('dl', { class: 'answers' }, rows),
-    );
+  // Each answer by section, with the line under it where a server's error for it goes.
+  const { sectionBlocks, rowErrors } = answerSections({
+    form,
+    draft,
+    answers,
+    specs,
+    sections,
+    slug,
   });
-
-  function answerRow(spec) {
-    const filled = form.prefill?.[spec.name];
-    const locked = Boolean(filled && (filled.locked || spec.locked));
-    const value = answers[spec.name];
-    const changed = filled && !locked && changedFromPrefill(form, spec.name, value);
-    const error = el('p', {
-      class: 'field__error answers__error',
-      id: `review-${spec.name}-error`,
-      hidden: true,
-    });
-    rowErrors.set(spec.name, error);
-    const change = locked
-      ? el(
-          'span',
-          { class: 'answers__locked' },
-          icon('lock', 'answers__locked-icon'),
-          el('span', { 'data-i18n': 'review.locked' }),
-        )
-      : el(
-          'a',
-          {
-            class: 'link answers__change',
-            href: applyHref(slug, draft.id, { step: spec.section, field: spec.name }),
-          },
-          el('span', { 'data-i18n': 'review.change' }),
-          el('span', {
-            class: 'visually-hidden',
-            'data-i18n': 'review.changeWhat',
-            'data-i18n-params': JSON.stringify({ label: spec.label }),
-          }),
-        );
-    return el(
-      'div',
-      { class: 'answers__row', id: `review-${spec.name}` },
-      localize(el('dt', { class: 'answers__key' }), spec.label),
-      el(
-        'dd',
-        { class: 'answers__value' },
-        answerNode(spec, value, { household: form.household ?? [], files: fileMeta }),
-        filled
-          ? el(
-              'span',
-              { class: 'answers__source' },
-              icon('shield', 'answers__source-icon'),
-              provenanceNode(filled),
-            )
-          : null,
-        changed
-          ? el('span', {
-              class: 'chip chip--changed answers__changed',
-              'data-i18n': 'review.changedFromRegistry',
-            })
-          : null,
-        error,
-      ),
-      el('dd', { class: 'answers__action' }, change),
-    );
-  }
 
   const unsent = el(
     'div',
@@ -206,34 +119,31 @@ export async function mount(outlet, ctx) {
   );
   const blockers = (form.blockers ?? []).filter((blocker) => blocker !== 'prefill_consent');
 
-  content.replaceChildren(
-    ...[
-      summary.node,
-      unsent,
-      draft.on_behalf_of_name
-        ? el(
-            'p',
-            { class: 'on-behalf' },
-            icon('people', 'on-behalf__icon'),
-            el('span', {
-              'data-i18n': 'review.onBehalf',
-              'data-i18n-params': JSON.stringify({ name: draft.on_behalf_of_name }),
-            }),
-          )
-        : null,
-      ...sectionBlocks,
-      canFile
-        ? el(
-            'div',
-            { class: 'review__send stack' },
-            el('p', { class: 'review__declaration', 'data-i18n': 'review.declaration' }),
-            messages.node,
-            submit,
-          )
-        : el('div', { class: 'stack' }, blockerNotices(blockers.length ? blockers : ['unknown'])),
-    ].filter(Boolean),
-  );
-  applyTranslations(content);
+  const nodes = [
+    summary.node,
+    unsent,
+    draft.on_behalf_of_name
+      ? el(
+          'p',
+          { class: 'on-behalf' },
+          icon('people', 'on-behalf__icon'),
+          el('span', {
+            'data-i18n': 'review.onBehalf',
+            'data-i18n-params': JSON.stringify({ name: draft.on_behalf_of_name }),
+          }),
+        )
+      : null,
+    ...sectionBlocks,
+    canFile
+      ? el(
+          'div',
+          { class: 'review__send stack' },
+          el('p', { class: 'review__declaration', 'data-i18n': 'review.declaration' }),
+          messages.node,
+          submit,
+        )
+      : el('div', { class: 'stack' }, blockerNotices(blockers.length ? blockers : ['unknown'])),
+  ];
 
   function showFieldErrors(errors) {
     for (const error of rowErrors.values()) {
@@ -387,4 +297,84 @@ export async function mount(outlet, ctx) {
     }
     messages.show({ error, titleKey: 'review.failed', focus: true });
   }
+
+  return nodes;
+}
+
+/** The answers by section: each with its source, a 変更 link (or 🔒) and its error line. */
+function answerSections({ form, draft, answers, specs, sections, slug }) {
+  const rowErrors = new Map(); // field name → the error line under its answer
+  const sectionBlocks = sections.map((section) => {
+    const rows = specs
+      .filter((spec) => spec.section === section.id && isVisible(spec, answers))
+      .map((spec) => answerRow(spec));
+    const titleId = `review-section-${section.id}`;
+    return el(
+      'section',
+      { class: 'review-section', 'aria-labelledby': titleId },
+      localize(el('h2', { class: 'review-section__title', id: titleId }), section.title),
+      el('dl', { class: 'answers' }, rows),
+    );
+  });
+
+  function answerRow(spec) {
+    const filled = form.prefill?.[spec.name];
+    const locked = Boolean(filled && (filled.locked || spec.locked));
+    const value = answers[spec.name];
+    const changed = filled && !locked && changedFromPrefill(form, spec.name, value);
+    const error = el('p', {
+      class: 'field__error answers__error',
+      id: `review-${spec.name}-error`,
+      hidden: true,
+    });
+    rowErrors.set(spec.name, error);
+    const change = locked
+      ? el(
+          'span',
+          { class: 'answers__locked' },
+          icon('lock', 'answers__locked-icon'),
+          el('span', { 'data-i18n': 'review.locked' }),
+        )
+      : el(
+          'a',
+          {
+            class: 'link answers__change',
+            href: applyHref(slug, draft.id, { step: spec.section, field: spec.name }),
+          },
+          el('span', { 'data-i18n': 'review.change' }),
+          el('span', {
+            class: 'visually-hidden',
+            'data-i18n': 'review.changeWhat',
+            'data-i18n-params': JSON.stringify({ label: spec.label }),
+          }),
+        );
+    return el(
+      'div',
+      { class: 'answers__row', id: `review-${spec.name}` },
+      localize(el('dt', { class: 'answers__key' }), spec.label),
+      el(
+        'dd',
+        { class: 'answers__value' },
+        answerNode(spec, value, { household: form.household ?? [], files: fileMeta }),
+        filled
+          ? el(
+              'span',
+              { class: 'answers__source' },
+              icon('shield', 'answers__source-icon'),
+              provenanceNode(filled),
+            )
+          : null,
+        changed
+          ? el('span', {
+              class: 'chip chip--changed answers__changed',
+              'data-i18n': 'review.changedFromRegistry',
+            })
+          : null,
+        error,
+      ),
+      el('dd', { class: 'answers__action' }, change),
+    );
+  }
+
+  return { sectionBlocks, rowErrors };
 }
