@@ -55,7 +55,7 @@ export function statusPanel(application) {
           {
             class: 'status-steps__item',
             'data-state': step.state,
-            'aria-current': step.state === 'current' ? 'step' : null,
+            'aria-current': step.state === 'current' || step.state === 'waiting' ? 'step' : null,
           },
           el(
             'span',
@@ -166,13 +166,16 @@ export function statusSteps(application) {
     (step) => step.id === (status === 'info_requested' ? 'in_review' : status),
   );
   if (current < 0) current = 1;
+  // While the department waits for the resident's answer, review stands still: that step
+  // says so (「あなたの回答待ち」) instead of a plain 「現在」 next to 「追加情報の依頼」.
+  const now = status === 'info_requested' ? 'waiting' : 'current';
   return steps.map((step, index) => ({
     ...step,
     state:
       index < current || (index === current && FINAL.has(status))
         ? 'done'
         : index === current
-          ? 'current'
+          ? now
           : 'todo',
   }));
 }
