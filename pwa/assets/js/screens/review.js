@@ -92,6 +92,9 @@ function reviewScreen(data, { slug, ctx, back, lead }) {
 
   const summary = errorSummary({ id: 'review-errors' });
   const messages = messageArea();
+  // The state of the filing at the top: 「まだ送信されていません」, or once it waits on this
+  // device, 「送信待ち」 in its place (not a warning that it was never sent).
+  const state = messageArea();
   // Each answer by section, with the line under it where a server's error for it goes.
   const { sectionBlocks, rowErrors } = answerSections({
     form,
@@ -122,6 +125,7 @@ function reviewScreen(data, { slug, ctx, back, lead }) {
   const nodes = [
     summary.node,
     unsent,
+    state.node,
     draft.on_behalf_of_name
       ? el(
           'p',
@@ -232,6 +236,7 @@ function reviewScreen(data, { slug, ctx, back, lead }) {
     (event) => {
       if (String(event.detail?.draftId) !== String(draft.id)) return;
       dropQueuedFiling(draft.id);
+      showUnsent();
       messages.show({ tone: 'error', key: 'review.queuedFailed', focus: true });
     },
     { signal: ctx.signal },
@@ -247,7 +252,14 @@ function reviewScreen(data, { slug, ctx, back, lead }) {
 
   // The button stays: pressed again, it sends at once with the same key.
   function showQueued(focus) {
-    messages.show({ tone: 'info', key: 'review.queued.body', titleKey: 'review.queued.title', focus });
+    messages.clear();
+    unsent.hidden = true;
+    state.show({ tone: 'info', key: 'review.queued.body', titleKey: 'review.queued.title', focus });
+  }
+
+  function showUnsent() {
+    state.clear();
+    unsent.hidden = false;
   }
 
   function handleFailure(error) {
