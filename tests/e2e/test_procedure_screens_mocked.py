@@ -1595,6 +1595,11 @@ def test_amend_when_asked_and_confirm_a_counter_filing(make_page, shoot):
     expect(request).to_contain_text("子育て支援課 鈴木")
     reply = _main(page).get_by_role("link", name="メッセージで答える")
     expect(reply).to_have_attribute("href", "#application-message")
+    # Review stands still while the department waits: the step says whose turn it is.
+    waiting = page.locator('.status-steps__item[aria-current="step"]')
+    expect(waiting).to_have_attribute("data-state", "waiting")
+    expect(waiting).to_contain_text("あなたの回答待ち")
+    expect(page.locator('.status-steps__item[data-state="current"]')).to_have_count(0)
     _axe(page, "application-request")
     _shoot(page, shoot, "application-request-phone")
     _main(page).get_by_role("link", name="内容を修正して再提出する").click()
@@ -1730,14 +1735,21 @@ def test_offline_the_form_opens_and_a_filing_waits_until_back_online(make_page, 
     _say(page, "まだ送信されていません")
     _main(page).get_by_role("button", name="この内容で申請する").click()
     _say(page, "送信待ち")
+    # Said at the top, in the place of 「まだ送信されていません」, and focused there.
+    waiting = page.locator("#review-unsent + .message-area .notice")
+    expect(waiting).to_contain_text("送信待ち：インターネットにつながったら送信します")
+    expect(waiting).to_be_focused()
+    expect(page.locator("#review-unsent")).to_be_hidden()
     _axe(page, "review-queued")
     _shoot(page, shoot, "offline-filing-waiting-phone")
     queued = page.evaluate("JSON.parse(localStorage.getItem('todoke.outbox'))")
     assert [item["draftId"] for item in queued] == [77]
 
-    # Closed and opened again while still offline: it still says so.
+    # Closed and opened again while still offline: it still says so, at the top.
     page.reload()
     _say(page, "送信待ち")
+    expect(waiting).to_contain_text("送信待ち")
+    expect(page.locator("#review-unsent")).to_be_hidden()
 
     api.offline = False
     page.context.set_offline(False)  # the "online" event: the filing goes by itself

@@ -768,6 +768,21 @@ def test_a_supervisor_duplicates_a_procedure_publishes_it_and_sees_the_metrics(
     moved = json.loads(json_view.input_value())["form"]["sections"][0]["fields"]
     order = [field["name"] for field in moved]
     assert order.index("occupation") < order.index("phone")
+    # Only a date can be a booked day; the interview's is one, shown on residents' homes.
+    expect(occupation.get_by_label("予約日として扱う（住民のホームに表示）")).to_be_hidden()
+    interview = page.locator(".designer-field", has_text="面談の希望日").first
+    expect(interview.locator("summary")).to_contain_text("予約日")
+    interview.locator("summary").click()
+    booked = interview.get_by_label("予約日として扱う（住民のホームに表示）")
+    expect(booked).to_be_checked()
+    booked.uncheck()
+    fields = json.loads(json_view.input_value())["form"]["sections"]
+    wish = next(f for s in fields for f in s["fields"] if f["name"] == "interview_wish")
+    assert not wish.get("appointment")
+    booked.check()
+    fields = json.loads(json_view.input_value())["form"]["sections"]
+    wish = next(f for s in fields for f in s["fields"] if f["name"] == "interview_wish")
+    assert wish["appointment"] is True
 
     # What the screen can check, it says before asking the server.
     page.locator("#designer-slug").fill("bad slug")

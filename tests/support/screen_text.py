@@ -53,9 +53,7 @@ def api_codes() -> frozenset[str]:
 JS_LEAKS = ("undefined", "null", "NaN", "true", "false")
 # ASCII word characters only: a code or a date stands right next to Japanese text
 # (「2026-12-06時点」), which Unicode counts as word characters.
-DOTTED = re.compile(
-    r"(?<![\w@/:.-])[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+(?![\w@/-])", re.ASCII
-)
+DOTTED = re.compile(r"(?<![\w@/:.-])[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+(?![\w@/-])", re.ASCII)
 SNAKE = re.compile(r"(?<![\w@/.-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/.-])", re.ASCII)
 ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])", re.ASCII)
 PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")

@@ -161,6 +161,7 @@ export function cleaned(definition) {
         delete field.lock_reason;
       } else if (empty(field.lock_reason)) delete field.lock_reason;
       if (!field.required) delete field.required;
+      if (field.type !== 'date' || !field.appointment) delete field.appointment;
     }
   }
   return copy;
@@ -809,6 +810,7 @@ class Designer {
     if (field.prefill) flags.push(t('designer.flag.prefill'));
     if (field.locked) flags.push(t('designer.flag.locked'));
     if (field.show_if?.field) flags.push(t('designer.flag.conditional'));
+    if (field.type === 'date' && field.appointment) flags.push(t('designer.flag.appointment'));
     return flags.join('・');
   }
 
@@ -949,9 +951,28 @@ class Designer {
         (optionsBox.querySelector(`[data-option="${focusIndex}"] input`) ?? add).focus();
       }
     };
+    // A date may be the day the resident books: it then stands on their home timeline.
+    const appointment = checkboxField({
+      id: this.id('field-appointment'),
+      name: `${key}.appointment`,
+      labelKey: 'designer.appointment',
+      hintKey: 'designer.appointmentHint',
+      checked: Boolean(field.appointment),
+    });
+    const appointmentInput = appointment.querySelector('input');
+    appointmentInput.addEventListener(
+      'change',
+      () => {
+        field.appointment = appointmentInput.checked;
+        refreshSummary();
+        this.changed();
+      },
+      { signal: ctx.signal },
+    );
     const showOptions = () => {
       optionsBox.hidden = !CHOICE_TYPES.has(field.type);
       if (!optionsBox.hidden && !optionsBox.firstChild) renderOptions();
+      appointment.hidden = field.type !== 'date';
     };
     showOptions();
     const typeSelect = type.querySelector('select');
@@ -1133,6 +1154,7 @@ class Designer {
           field: `${key}.help`,
         }),
         required,
+        appointment,
         optionsBox,
         el(
           'fieldset',
