@@ -428,6 +428,18 @@ def test_a_caseworker_asks_for_more_information_and_approves_the_amended_claim(
     expect(name_row.locator(".staff-provenance")).to_contain_text(re.compile(r"住民基本台帳.*時点"))
     expect(page.locator("[data-changed]")).to_have_count(0)
     expect(page.locator('[data-answer="occupation"]')).to_contain_text("会社員")
+    # Written as the resident's own screens write them (answers.js): choices by their label,
+    # yes/no in words, dates with the era, the phone grouped, the account's parts named.
+    expect(page.locator('[data-answer="reason"]')).to_contain_text("父母が離婚した")
+    expect(page.locator('[data-answer="children_living_apart"]')).to_contain_text("いいえ")
+    expect(page.locator('[data-answer="interview_wish"] .staff-answers__value')).to_have_text(
+        re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日（令和\d+年）$")
+    )
+    expect(page.locator('[data-answer="phone"]')).to_contain_text("090-1234-5678")
+    expect(page.locator('[data-answer="bank_account"]')).to_contain_text("普通")
+    expect(page.locator('[data-answer="declaration"]')).to_contain_text("同意する")
+    for raw in ("divorce", "ordinary", "true"):
+        expect(page.locator(".staff-answers")).not_to_contain_text(raw)
     attachment = page.get_by_role("link", name="koseki.png")
     download = page.request.get(attachment.get_attribute("href"))
     assert download.status == 200 and download.body().startswith(b"\x89PNG")

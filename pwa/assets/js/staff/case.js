@@ -6,7 +6,8 @@
 
 import { announce, el, icon } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
-import { applyTranslations, has, t } from '../i18n.js';
+import { answerNode } from '../answers.js';
+import { applyTranslations, has, lendWords, t } from '../i18n.js';
 import { assignsCases } from './access.js';
 import { formatDate, formatDateTime, roleLabel } from './words.js';
 import {
@@ -77,9 +78,14 @@ export async function mount(outlet, ctx) {
   let data;
   let colleagues = null;
   try {
-    data = await getJSON(`/api/staff/applications/${id}?purpose=${encodeURIComponent(purpose)}`, {
-      signal: ctx.signal,
-    });
+    // The residents' words come too: answers are written as the resident's own screens
+    // write them (answers.js), one formatter for both apps.
+    [data] = await Promise.all([
+      getJSON(`/api/staff/applications/${id}?purpose=${encodeURIComponent(purpose)}`, {
+        signal: ctx.signal,
+      }),
+      lendWords('ja'),
+    ]);
     // Only administrators can list staff (GET /accounts); supervisors claim and release.
     if (ctx.account.staff_role === 'administrator') {
       const accounts = await getJSON('/api/staff/accounts', { signal: ctx.signal });
@@ -227,6 +233,12 @@ class CaseView {
   answersSection() {
     const { answers } = this.data;
     const changed = answers.filter((a) => a.changed).length;
+    const files = new Map((this.data.attachments ?? []).map((file) => [file.id, file]));
+    const read = (answer) =>
+      answerNode({ type: answer.type, options: answer.options ?? [] }, answer.value, {
+        household: this.data.household ?? [],
+        files: (id) => files.get(id) ?? null,
+      });
     return section(
       'case-answers',
       t('case.answers.title'),
@@ -253,11 +265,7 @@ class CaseView {
                 el(
                   'dd',
                   {},
-                  el(
-                    'span',
-                    { class: 'staff-answers__value' },
-                    answer.display || t('case.answers.blank'),
-                  ),
+                  el('span', { class: 'staff-answers__value' }, read(answer)),
                   answer.prefilled ? provenance(answer) : null,
                 ),
               ),
