@@ -917,8 +917,21 @@ def test_iphone_safari_is_told_to_add_to_home_screen_first(browser, live_demo, s
         section = _main(page).get_by_role("region", name="通知")
         section.get_by_text("iPhone・iPadでは、ホーム画面に追加してから").wait_for()
         assert section.get_by_role("switch").count() == 0
+        # The steps stand once, in 「ホーム画面に追加する」; notices point there.
+        install = _main(page).get_by_role("region", name="ホーム画面に追加する")
+        steps = install.locator("ol li").all_inner_texts()
+        assert len(steps) == 2 and "共有ボタン" in steps[0] and "ホーム画面に追加" in steps[1]
+        assert section.locator("ol").count() == 0
+        assert _main(page).get_by_text("共有ボタン").count() == 1
+        pointer = section.get_by_role("link", name="「ホーム画面に追加する」の手順へ")
+        assert pointer.get_attribute("href") == "#settings-install-title"
+        _shoot_whole(page, shoot, "push-iphone-add-to-home-screen")
+
+        # Once the install section is closed, the notices section gives the steps itself.
+        install.get_by_role("button", name="閉じる（今後は表示しない）").click()
+        page.reload()
+        section.get_by_text("iPhone・iPadでは、ホーム画面に追加してから").wait_for()
         steps = section.locator("ol li").all_inner_texts()
         assert len(steps) == 3 and "共有ボタン" in steps[0] and "ホーム画面に追加" in steps[1]
-        _shoot_whole(page, shoot, "push-iphone-add-to-home-screen")
     finally:
         context.close()

@@ -46,6 +46,8 @@ export function mount(outlet, ctx) {
     { signal: ctx.signal },
   );
 
+  // On an iPhone the install section's steps are also what notices need: said once.
+  const install = installHint({ signal: ctx.signal });
   outlet.append(
     el(
       'div',
@@ -53,8 +55,8 @@ export function mount(outlet, ctx) {
       el('h1', { class: 'page__title', 'data-i18n': 'settings.title' }),
       el('p', { class: 'page__lead', 'data-i18n': 'settings.lead' }),
       el('form', { class: 'settings', action: '#' }, language.fieldset, size.fieldset),
-      installHint({ signal: ctx.signal }),
-      pushSetting({ signal: ctx.signal }),
+      install,
+      pushSetting({ signal: ctx.signal, installShown: Boolean(install) }),
       emailSetting({ signal: ctx.signal }),
       el('p', {
         class: 'settings__version',

@@ -25,7 +25,7 @@ import { switchField } from './forms.js';
 const TITLE_ID = 'settings-notifications-title';
 
 /** The section, filled once the session is known; signal ends its listeners. */
-export function pushSetting({ signal }) {
+export function pushSetting({ signal, installShown = false }) {
   const body = el(
     'div',
     { class: 'stack' },
@@ -67,7 +67,7 @@ export function pushSetting({ signal }) {
       return;
     }
     const support = pushSupport();
-    if (support === 'install') fill(installSteps());
+    if (support === 'install') fill(installShown ? installPointer() : installSteps());
     else if (support === 'unsupported') fill(notice('info', 'info', 'push.unsupported'));
     else fill(...switchArea(me, support, message));
   }
@@ -190,6 +190,25 @@ function notice(iconName, tone, key) {
     { class: `notice notice--${tone} notice--compact` },
     icon(iconName, 'notice__icon'),
     el('p', { class: 'notice__body notice__body--inline', 'data-i18n': key }),
+  );
+}
+
+/**
+ * iPhone and iPad, with 「ホーム画面に追加する」 on the same screen: the steps stand there,
+ * once; here only why they matter for notices, and a link to them.
+ */
+function installPointer() {
+  return el(
+    'div',
+    { class: 'notice notice--info' },
+    icon('device', 'notice__icon'),
+    el('h3', { class: 'notice__title', 'data-i18n': 'push.install.title' }),
+    el(
+      'div',
+      { class: 'notice__body' },
+      el('p', { 'data-i18n': 'push.install.pointer' }),
+      el('a', { href: '#settings-install-title', 'data-i18n': 'push.install.pointerLink' }),
+    ),
   );
 }
 
