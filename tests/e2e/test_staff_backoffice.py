@@ -312,6 +312,20 @@ def no_sideways_tables(page) -> None:
     )
     assert all(scroll <= client for scroll, client in boxes), boxes
     fits(page, PHONE["width"])
+    # Cards keep the table's roles written out (WebKit drops them from display: block rows):
+    # each card is a row, each line a cell or row header, in a table.
+    unroled = page.evaluate(
+        """() => [...document.querySelectorAll('table.staff-table--cards')]
+              .filter((table) => table.offsetParent !== null)
+              .flatMap((table) => [
+                table.getAttribute('role') === 'table' ? null : 'table',
+                ...[...table.querySelectorAll('tr')].map((row) =>
+                  row.getAttribute('role') === 'row' ? null : row.textContent.slice(0, 30)),
+                ...[...table.querySelectorAll('td')].map((cell) =>
+                  cell.getAttribute('role') === 'cell' ? null : cell.textContent.slice(0, 30)),
+              ]).filter(Boolean)"""
+    )
+    assert unroled == [], unroled
 
 
 # --- the staff dictionary ------------------------------------------------------------------

@@ -172,7 +172,10 @@ export function dataTable({
     },
     el(
       'table',
-      { class: `staff-table${cards ? ' staff-table--cards' : ''} ${className}`.trim() },
+      {
+        class: `staff-table${cards ? ' staff-table--cards' : ''} ${className}`.trim(),
+        role: cards ? 'table' : null,
+      },
       el(
         'caption',
         { class: captionVisible ? 'staff-table__caption' : 'visually-hidden' },
@@ -180,35 +183,45 @@ export function dataTable({
       ),
       el(
         'thead',
-        {},
+        { role: cards ? 'rowgroup' : null },
         el(
           'tr',
-          {},
+          { role: cards ? 'row' : null },
           headers.map((header) =>
             el(
               'th',
-              { scope: 'col', class: header.numeric ? 'staff-table__numeric' : null },
+              {
+                scope: 'col',
+                class: header.numeric ? 'staff-table__numeric' : null,
+                role: cards ? 'columnheader' : null,
+              },
               header.text,
             ),
           ),
         ),
       ),
-      el('tbody', {}, rows),
+      el('tbody', { role: cards ? 'rowgroup' : null }, rows),
     ),
   );
 }
 
 /**
  * Give each cell its column's name (data-label): on a phone the stylesheet shows every row
- * as a card of name–value pairs instead of a table to scroll sideways (staff.css).
+ * as a card of name–value pairs instead of a table to scroll sideways (staff.css). The
+ * table's roles are written out too: a table whose rows and cells are display: block loses
+ * them in WebKit (VoiceOver on an iPhone would read loose text, not rows and columns).
  */
 function labelCells(rows, headers) {
   for (const row of [rows].flat(Infinity)) {
     if (!(row instanceof Element) || row.tagName !== 'TR') continue;
+    row.setAttribute('role', 'row');
     let column = 0;
     for (const cell of row.children) {
       const header = headers[column];
       if (header && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', header.text);
+      if (!cell.hasAttribute('role')) {
+        cell.setAttribute('role', cell.tagName === 'TH' ? 'rowheader' : 'cell');
+      }
       column += cell.colSpan || 1;
     }
   }
