@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Request, Response, Router
 from litestar.config.compression import CompressionConfig
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -33,6 +34,7 @@ from todoke.db import (
     start_database,
     stop_database,
 )
+from todoke.errors import NotFound, Text
 from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
@@ -140,8 +142,32 @@ def provide_consent_listeners() -> ConsentListeners:
 COMPRESS_OVER_BYTES = 2048
 
 
-async def provide_municipality(state: State) -> MunicipalityRead:
-    """The municipality served, looked up once per process and then kept."""
+def request_origin(request: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The origin the browser reached: the scheme the edge resolved, the Host it sent."""
+    return f"{request.scope.get('scheme', 'http')}://{request.headers.get('host', '').lower()}"
+
+
+NO_MUNICIPALITY_HERE = NotFound(
+    Text("このアドレスで利用できる自治体はありません。", "No municipality is served here.")
+)
+
+
+async def provide_municipality(
+    request: ASGIConnection[Any, Any, Any, Any], state: State
+) -> MunicipalityRead:
+    """The municipality this request is for. One deployment may serve several, each at its
+    own origin (municipality.origin); the rest of the requests are the default one's
+    (TODOKE_MUNICIPALITY_CODE, or the only one without an origin of its own), at the
+    deployment's own origins. Where municipalities have origins, a host that is neither
+    theirs nor ours serves nobody."""
+    tenants = await registry_service.municipalities_by_origin()
+    if tenants:
+        origin = request_origin(request)
+        found = tenants.get(origin)
+        if found is not None:
+            return found
+        if origin not in state.settings.public_origins:
+            raise NO_MUNICIPALITY_HERE
     cached = state.get("municipality")
     if cached is None:
         cached = await registry_service.get_municipality(state.settings.municipality_code)

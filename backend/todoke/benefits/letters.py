@@ -292,9 +292,10 @@ async def create_batch(
              if d.id == program.department_id),
             "",
         )  # fmt: skip
-    city = next(
-        (m.name_ja for m in await registry.municipality_names() if m.id == municipality_id), ""
-    )
+    held = next((m for m in await registry.municipality_names() if m.id == municipality_id), None)
+    city = held.name_ja if held else ""
+    # The letter's address for signing up: the municipality's own origin, or the deployment's.
+    origin = (held.origin if held else None) or settings.public_origins[0]
     # Bulk mail goes out sorted by postal code; the manifest's sequence follows the pages.
     printable = sorted(
         ((postal[q.person], q.id, q.person, q.match) for q in queued
@@ -315,7 +316,7 @@ async def create_batch(
         batch=reference,
         issued_on=clock.today(),
         expires_on=expires_at.astimezone(clock.JST).date(),
-        origin=settings.public_origins[0],
+        origin=origin,
         title=program.title.get("ja", ""),
         summary=program.summary.get("ja", ""),
         action=program.action.get("ja", ""),

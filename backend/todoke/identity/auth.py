@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from todoke import timing
 from todoke.errors import Forbidden, Text
 from todoke.identity import service
+from todoke.registry import public as registry
 from todoke.settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -49,11 +50,21 @@ def _cookie(scope: Scope, name: str) -> str:
     return ""
 
 
-def check_origin(scope: Scope, settings: Settings) -> None:
+async def check_origin(scope: Scope, settings: Settings) -> None:
     """Refuse a browser request whose Origin is not one of ours (a missing Origin is a
-    non-browser client: core systems, the command line)."""
+    non-browser client: core systems, the command line). At a municipality's own origin
+    only that origin's pages may write: its neighbours on the same deployment are often the
+    same site (city-a.example.jp, city-b.example.jp), whose cookies a browser would send."""
     origin = _header(scope, b"origin")
-    if origin is not None and origin.rstrip("/") not in settings.public_origins:
+    if origin is None:
+        return
+    origin = origin.rstrip("/")
+    own = f"{scope.get('scheme', 'http')}://{(_header(scope, b'host') or '').lower()}"
+    if own in await registry.municipalities_by_origin():
+        allowed = origin == own
+    else:
+        allowed = origin in settings.public_origins
+    if not allowed:
         raise Forbidden(CROSS_SITE)
 
 
@@ -103,7 +114,7 @@ class SessionAuthMiddleware(ASGIMiddleware):
                         )
         scope["user"] = principal
         if unsafe:
-            check_origin(scope, self.settings)
+            await check_origin(scope, self.settings)
             wants_token = handler is None or handler.opt.get("csrf", True)
             if principal is not None and wants_token:
                 sent = _header(scope, b"x-csrf-token") or ""

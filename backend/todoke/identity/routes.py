@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Request, Response
@@ -86,6 +87,15 @@ def _ceremony_cookie(settings: Settings, binding: str) -> Cookie:
         path="/api/auth",
         max_age=passkeys.CEREMONY_MINUTES * 60,
     )
+
+
+def relying_party(settings: Settings, municipality: MunicipalityRead) -> tuple[str, list[str]]:
+    """Whom a passkey is made for and where it may be used: a municipality reached at its
+    own origin is its own relying party (a passkey made at one never signs in at another);
+    the others share the deployment's (TODOKE_RP_ID, TODOKE_PUBLIC_ORIGINS)."""
+    if municipality.origin:
+        return urlsplit(municipality.origin).hostname or "", [municipality.origin]
+    return settings.rp_id, list(settings.public_origins)
 
 
 def _binding(request: Request[Any, Any, Any]) -> str:
@@ -192,8 +202,9 @@ class AuthController(Controller):
                 raise
             display_name = invite.display_name
         binding = secrets.token_urlsafe(24)
+        rp_id, _ = relying_party(settings, municipality)
         options = await passkeys.registration_options(
-            rp_id=settings.rp_id,
+            rp_id=rp_id,
             rp_name=settings.rp_name,
             user_handle=secrets.token_bytes(32),
             user_name=display_name,
@@ -220,12 +231,13 @@ class AuthController(Controller):
         data: JSONBody[CredentialBody],
     ) -> Response[SignedIn]:
         settings: Settings = state.settings
+        rp_id, origins = relying_party(settings, municipality)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
             purpose="register",
             binding=_binding(request),
-            rp_id=settings.rp_id,
-            origins=list(settings.public_origins),
+            rp_id=rp_id,
+            origins=origins,
         )
         invite = None
         if ceremony.data.invite:
@@ -248,10 +260,13 @@ class AuthController(Controller):
         opt=NO_SESSION_YET,
         guards=[_per_client("login-options", OPTIONS_FACTOR)],
     )
-    async def login_options(self, state: State) -> Response[msgspec.Raw]:
+    async def login_options(
+        self, state: State, municipality: NamedDependency[MunicipalityRead]
+    ) -> Response[msgspec.Raw]:
         settings: Settings = state.settings
         binding = secrets.token_urlsafe(24)
-        options = await passkeys.authentication_options(rp_id=settings.rp_id, binding=binding)
+        rp_id, _ = relying_party(settings, municipality)
+        options = await passkeys.authentication_options(rp_id=rp_id, binding=binding)
         return Response(options, cookies=[_ceremony_cookie(settings, binding)])
 
     @post(
@@ -273,11 +288,12 @@ class AuthController(Controller):
             ceremony = await passkeys.take_ceremony(
                 data.credential, "authenticate", _binding(request)
             )
+            rp_id, origins = relying_party(settings, municipality)
             account_id = await service.sign_in_with_passkey(
                 data.credential,
                 challenge=ceremony.challenge,
-                rp_id=settings.rp_id,
-                origins=list(settings.public_origins),
+                rp_id=rp_id,
+                origins=origins,
             )
         except (InvalidInput, TooManyRequests):
             await audit_service.record(
@@ -357,13 +373,17 @@ class MeController(Controller):
         guards=[_per_client("add-passkey")],
     )
     async def add_passkey_options(
-        self, state: State, principal: NamedDependency[Principal]
+        self,
+        state: State,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
     ) -> Response[msgspec.Raw]:
         settings: Settings = state.settings
         handle, display_name = await service.account_handle(principal.account_id)
         binding = secrets.token_urlsafe(24)
+        rp_id, _ = relying_party(settings, municipality)
         options = await passkeys.registration_options(
-            rp_id=settings.rp_id,
+            rp_id=rp_id,
             rp_name=settings.rp_name,
             user_handle=b64url_decode(handle),
             user_name=display_name,
@@ -388,15 +408,17 @@ class MeController(Controller):
         request: Request[Any, Any, Any],
         state: State,
         principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
         data: JSONBody[CredentialBody],
     ) -> PasskeyRead:
         settings: Settings = state.settings
+        rp_id, origins = relying_party(settings, municipality)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
             purpose="add_passkey",
             binding=_binding(request),
-            rp_id=settings.rp_id,
-            origins=list(settings.public_origins),
+            rp_id=rp_id,
+            origins=origins,
         )
         if ceremony.account != principal.account_id:
             raise passkeys.REFUSED

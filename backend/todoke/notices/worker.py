@@ -165,6 +165,7 @@ class DeliveryWorker:
         self.database = KeptWriter()
         self.topic_key = self.signer.keys.derived_key(TOPIC_KEY_LABEL)
         self._names: dict[int, dict[str, str]] = {}
+        self._origins: dict[int, str] = {}
         self._names_until = 0.0
 
     async def __aenter__(self) -> DeliveryWorker:
@@ -472,6 +473,7 @@ class EmailWorker:
         self.key = email_channel.link_key(settings)
         self.lease_seconds = MAIL_LEASE_SECONDS
         self._names: dict[int, dict[str, str]] = {}
+        self._origins: dict[int, str] = {}
         self._names_until = 0.0
 
     async def claim(self, limit: int = MAIL_BATCH) -> tuple[list[_DueEmail], int]:
@@ -513,16 +515,21 @@ class EmailWorker:
 
     async def _municipality_names(self) -> dict[int, dict[str, str]]:
         if time.monotonic() > self._names_until:
+            held = await registry.municipality_names()
             self._names = {
-                m.id: {"ja": m.name_ja, "easy": m.name_easy, "en": m.name_en}
-                for m in await registry.municipality_names()
+                m.id: {"ja": m.name_ja, "easy": m.name_easy, "en": m.name_en} for m in held
             }
+            # A municipality at its own origin: its links go there, not to the deployment's.
+            self._origins = {m.id: m.origin for m in held if m.origin}
             self._names_until = time.monotonic() + NAMES_SECONDS
         return self._names
 
-    def compose(self, due: _DueEmail, municipality: dict[str, str]) -> EmailMessage:
-        """The message for one outbox row, in its address's language."""
-        origin = self.settings.public_origins[0]
+    def compose(
+        self, due: _DueEmail, municipality: dict[str, str], origin: str | None = None
+    ) -> EmailMessage:
+        """The message for one outbox row, in its address's language; its links at the
+        municipality's own origin, or the deployment's."""
+        origin = origin or self.settings.public_origins[0]
         sender = self.settings.mail_sender
         letterhead = mailer.Letterhead(municipality=municipality, origin=origin, sender=sender)
         language = due.language if due.language in email_channel.LANGUAGES else "ja"
@@ -568,7 +575,11 @@ class EmailWorker:
                         break  # the lease is running out: the rest are released below
                     message_id = mailer.message_id(due.id, self.key, self.settings.mail_sender)
                     try:
-                        message = self.compose(due, names.get(due.municipality, {}))
+                        message = self.compose(
+                            due,
+                            names.get(due.municipality, {}),
+                            self._origins.get(due.municipality),
+                        )
                         await session.send(self.settings.mail_sender, due.address, message)
                     except (aiosmtplib.SMTPException, OSError, ValueError) as error:
                         result = mailer.judge(error)

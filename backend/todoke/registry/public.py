@@ -17,6 +17,8 @@ import msgspec
 from todoke.db import SqlSession, read_transaction, reading
 from todoke.errors import Forbidden
 from todoke.principal import NOT_ALLOWED, Principal, department_refused
+from todoke.registry import service
+from todoke.registry.schemas import MunicipalityRead
 
 
 class HeadOfHousehold(msgspec.Struct, frozen=True):
@@ -325,6 +327,7 @@ class MunicipalityName(msgspec.Struct, frozen=True):
     name_ja: str
     name_easy: str
     name_en: str
+    origin: str | None = None  # its own origin, where the deployment serves several
 
 
 async def municipality_names() -> list[MunicipalityName]:
@@ -333,7 +336,7 @@ async def municipality_names() -> list[MunicipalityName]:
     async with read_transaction() as sql:
         return await sql.rows(
             MunicipalityName,
-            "SELECT id, name_ja, name_easy, name_en FROM municipality ORDER BY id",
+            "SELECT id, name_ja, name_easy, name_en, origin FROM municipality ORDER BY id",
         )
 
 
@@ -473,3 +476,8 @@ async def has_persons(municipality_id: int) -> bool:
             "SELECT EXISTS (SELECT 1 FROM person WHERE municipality = ?)", [municipality_id]
         )
     return bool(found)
+
+
+async def municipalities_by_origin() -> dict[str, MunicipalityRead]:
+    """Municipalities reached at an origin of their own, by origin (kept in memory)."""
+    return await service.municipalities_by_origin()

@@ -18,6 +18,8 @@ class MunicipalityRead(msgspec.Struct):
     code: str
     name: dict[str, str]
     prefecture: dict[str, str]
+    # Its own origin when the deployment serves several municipalities, else None.
+    origin: str | None = None
 
 
 class CoreSystemCaller(msgspec.Struct, frozen=True):

@@ -6,6 +6,7 @@ import json
 import secrets
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -34,6 +35,12 @@ class _MunicipalityRow(msgspec.Struct):
     prefecture_ja: str
     prefecture_easy: str
     prefecture_en: str
+    origin: str | None = None
+
+
+_MUNICIPALITY_COLUMNS = (
+    "id, code, name_ja, name_easy, name_en, prefecture_ja, prefecture_easy, prefecture_en, origin"
+)
 
 
 def _read(row: _MunicipalityRow) -> MunicipalityRead:
@@ -46,16 +53,18 @@ def _read(row: _MunicipalityRow) -> MunicipalityRead:
             "easy": row.prefecture_easy,
             "en": row.prefecture_en,
         },
+        origin=row.origin,
     )
 
 
 async def get_municipality(code: str = "") -> MunicipalityRead:
-    """The municipality with ``code``, or the only one when no code is configured."""
+    """The municipality with ``code``, or — when no code is configured — the only one
+    reached at the deployment's own origins (those with an origin of their own aside)."""
     async with read_transaction() as sql:
         rows = await sql.rows(
             _MunicipalityRow,
-            "SELECT id, code, name_ja, name_easy, name_en, prefecture_ja, prefecture_easy, "
-            "prefecture_en FROM municipality WHERE (? = '' OR code = ?) ORDER BY id LIMIT 2",
+            f"SELECT {_MUNICIPALITY_COLUMNS} FROM municipality "  # noqa: S608 (constant)
+            "WHERE (? = '' AND origin IS NULL) OR code = ? ORDER BY id LIMIT 2",
             [code, code],
         )
     if not rows or (not code and len(rows) > 1):
@@ -89,6 +98,59 @@ async def ensure_municipality(
                 [code, *names, clock.now()],
             )
     return await get_municipality(code)
+
+
+def normal_origin(origin: str) -> str:
+    """An origin as browsers send it: scheme://host[:port], lower case, no path or slash.
+    Raises ValueError for anything else (a path, a query, credentials, another scheme)."""
+    parts = urlsplit(origin.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(f"not an origin: {origin!r} (scheme://host[:port])")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+async def set_municipality_origin(code: str, origin: str | None) -> MunicipalityRead:
+    """Reach the municipality at its own origin (None: at the deployment's own origins)."""
+    value = normal_origin(origin) if origin else None
+    async with write_transaction() as sql:
+        taken = await sql.value(
+            "SELECT code FROM municipality WHERE origin = ? AND code <> ?", [value, code]
+        )
+        if value is not None and taken is not None:
+            raise ValueError(f"{value} already serves municipality {taken}")
+        changed = await sql.value(
+            "UPDATE municipality SET origin = ? WHERE code = ? RETURNING id", [value, code]
+        )
+        if changed is not None:
+            await published.changed(sql)  # every process forgets the origins it keeps
+    if changed is None:
+        raise NotFound(Text("自治体が見つかりません。", f"No municipality {code}."))
+    return await get_municipality(code)
+
+
+async def municipalities_by_origin() -> dict[str, MunicipalityRead]:
+    """Every municipality that has an origin of its own, by that origin: kept in memory
+    until one is changed (a handful of rows, asked on every request)."""
+    return (await published.kept("origins", 0, _load_origins)).value
+
+
+async def _load_origins() -> dict[str, MunicipalityRead]:
+    async with read_transaction() as sql:
+        rows = await sql.rows(
+            _MunicipalityRow,
+            f"SELECT {_MUNICIPALITY_COLUMNS} FROM municipality "  # noqa: S608 (constant)
+            "WHERE origin IS NOT NULL",
+        )
+    return {row.origin: _read(row) for row in rows if row.origin}
 
 
 class _DepartmentId(msgspec.Struct):

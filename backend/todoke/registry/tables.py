@@ -27,6 +27,9 @@ class Municipality(Table):
     prefecture_easy = Varchar(length=30)
     prefecture_en = Varchar(length=30)
     created_at = Timestamptz()
+    # Where its residents and staff reach it (scheme://host[:port]) when one deployment
+    # serves several; none: the deployment's own origins (TODOKE_PUBLIC_ORIGINS).
+    origin = Varchar(length=200, null=True, default=None, unique=True)
 
 
 class Department(Table):

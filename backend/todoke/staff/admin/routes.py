@@ -16,7 +16,7 @@ from todoke.identity import service as identity
 from todoke.identity.schemas import InviteCreate, InviteCreated
 from todoke.principal import Permission, Principal
 from todoke.registry.importer import import_registry
-from todoke.registry.schemas import ImportReport
+from todoke.registry.schemas import ImportReport, MunicipalityRead
 from todoke.settings import Settings
 from todoke.staff.admin import service
 from todoke.staff.schemas import (
@@ -145,7 +145,11 @@ class InviteController(Controller):
 
     @post("/invites", operation_id="createStaffInvite", status_code=HTTP_201_CREATED)
     async def create_invite(
-        self, state: State, principal: NamedDependency[Principal], data: JSONBody[InviteCreate]
+        self,
+        state: State,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+        data: JSONBody[InviteCreate],
     ) -> InviteCreated:
         invite = await identity.create_staff_invite(
             municipality_id=principal.municipality_id,
@@ -154,7 +158,8 @@ class InviteController(Controller):
             department_codes=data.departments,
             created_by=principal.account_id,
         )
-        origin = state.settings.public_origins[0]
+        # Where the new member signs up: their municipality's own origin, or the deployment's.
+        origin = municipality.origin or state.settings.public_origins[0]
         return InviteCreated(
             link=f"{origin}/staff/invite#{invite.token}", expires_at=invite.expires_at
         )
