@@ -101,11 +101,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Reset: removed from {settings.data_path.resolve()}: {listed}")
 
     async def seed() -> None:
-        from todoke.demo.seed import demo_credentials, seed_demo
+        from todoke.demo.seed import (
+            TOWN_CREDENTIALS_FILE,
+            TOWN_HOST,
+            demo_credentials,
+            seed_demo,
+            seed_demo_town,
+        )
 
         municipality, report = await seed_demo(args.persons)
         credentials = await demo_credentials(municipality, settings.data_path)
         origin = f"http://{_display_host(settings.host)}:{settings.port}"
+        # A second municipality on the same deployment, at a host of its own (*.localhost
+        # reaches this machine in browsers): its own passkeys, sessions, staff, residents.
+        town_origin = f"http://{TOWN_HOST}:{settings.port}"
+        town, _ = await seed_demo_town(town_origin)
+        town_credentials = await demo_credentials(
+            town, settings.data_path, file=TOWN_CREDENTIALS_FILE
+        )
         print(f"Demo municipality: {municipality.name['ja']} ({municipality.code})")
         if report is None:
             print("Residents: already seeded (data folder kept)")
@@ -132,6 +145,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"in {settings.data_path.resolve() / 'mail'}), or by a letter to print."
         )
         print(f"Open {origin}/")
+        print(
+            f"A second municipality, {town.name['ja']} ({town.code}), is served at "
+            f"{town_origin}/ with its own passkeys and staff:"
+        )
+        if not town_credentials.invite_used:
+            print(f"  staff invite: {town_origin}/staff/invite#{town_credentials.invite}")
+        for held in town_credentials.codes:
+            print(f"  {held.code}  {held.name}")
 
     asyncio.run(_with_database(settings, seed))
     _run_server(settings)
@@ -362,9 +383,19 @@ def cmd_init_municipality(args: argparse.Namespace) -> int:
         return 2
     settings = _settings(args)
 
+    origin = None
+    if args.origin:
+        from todoke.registry.service import normal_origin
+
+        try:
+            origin = normal_origin(args.origin)
+        except ValueError as error:
+            print(f"todoke: {error}", file=sys.stderr)
+            return 2
+
     async def work() -> Any:
         from todoke.demo.seed import seed_catalogue
-        from todoke.registry.service import ensure_municipality
+        from todoke.registry.service import ensure_municipality, set_municipality_origin
 
         name = {"ja": args.name, "easy": args.name_easy or args.name, "en": args.name_en}
         prefecture = {
@@ -373,11 +404,21 @@ def cmd_init_municipality(args: argparse.Namespace) -> int:
             "en": args.prefecture_en,
         }
         municipality = await ensure_municipality(args.code, name, prefecture)
+        if origin is not None:
+            municipality = await set_municipality_origin(args.code, origin)
         await seed_catalogue(municipality)
         return municipality
 
-    municipality = asyncio.run(_with_database(settings, work))
-    print(f"municipality {municipality.name['ja']} ({municipality.code}) ready with the catalogue")
+    try:
+        municipality = asyncio.run(_with_database(settings, work))
+    except ValueError as error:  # the origin already serves another municipality
+        print(f"todoke: {error}", file=sys.stderr)
+        return 2
+    where = f" at {municipality.origin}" if municipality.origin else ""
+    print(
+        f"municipality {municipality.name['ja']} ({municipality.code}) ready with the "
+        f"catalogue{where}"
+    )
     return 0
 
 
@@ -521,6 +562,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefecture", required=True, help="e.g. 東京都")
     p.add_argument("--prefecture-easy", default="", help="e.g. とうきょうと")
     p.add_argument("--prefecture-en", required=True, help="e.g. Tokyo")
+    p.add_argument(
+        "--origin",
+        default="",
+        help="its own origin when this deployment serves several municipalities, e.g. "
+        "https://todoke.city.chiyoda.example.jp (its own passkeys, sessions and links)",
+    )
     p.set_defaults(func=cmd_init_municipality)
 
     p = commands.add_parser(

@@ -245,7 +245,7 @@ class _Member:
 class _Generator:
     """One generation run: the random stream, today's date tables and the counters."""
 
-    def __init__(self, seed: int, today: datetime.date) -> None:
+    def __init__(self, seed: int, today: datetime.date, city: str = CITY) -> None:
         self.rng = random.Random(seed)
         self.random = self.rng.random
         # The tax detail draws from its own stream: the other columns stay as they were.
@@ -256,7 +256,7 @@ class _Generator:
         # born on day b is exactly n years old when _years_ago[n + 1] < b <= _years_ago[n].
         self._years_ago = [_years_before(today, n) for n in range(0, 131)]
         self._neg_years_ago = [-o for o in self._years_ago]
-        self.addresses = address_pool()
+        self.addresses = address_pool(city=city)  # the town areas of a real city of 東京都
         self.registry_keys = tuple(self.rng.randrange(1 << 32) for _ in range(4))
         self.household_keys = tuple(self.rng.randrange(1 << 32) for _ in range(4))
         self.persons = 0
@@ -840,7 +840,7 @@ def _years_before(day: datetime.date, years: int) -> int:
 
 
 def generate_persons(
-    count: int, *, seed: int = 1, today: datetime.date | None = None
+    count: int, *, seed: int = 1, today: datetime.date | None = None, city: str = CITY
 ) -> Iterator[dict[str, str]]:
     """Yield at least ``count`` persons, whole households together, deterministically.
 
@@ -849,7 +849,7 @@ def generate_persons(
     and an income below ¥1,450,000 (the 児童扶養手当 case); the second an elderly person aged
     80+ living alone. Same ``seed`` and ``today`` (default: the current date), same persons.
     """
-    generator = _Generator(seed, today or datetime.date.today())
+    generator = _Generator(seed, today or datetime.date.today(), city)
     opening = ["single_parent", "elderly_alone"]
     emitted = 0
     while emitted < count:

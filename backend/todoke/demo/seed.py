@@ -12,7 +12,7 @@ import msgspec
 
 from todoke.benefits.catalogue import seed_programs
 from todoke.demo.accounts import seed_demo_accounts
-from todoke.demo.generator import generate_persons, write_csv
+from todoke.demo.generator import CITY, generate_persons, write_csv
 from todoke.procedures import service as procedures
 from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
 from todoke.registry import service as registry
@@ -25,6 +25,12 @@ DEMO_CODE = "139998"
 DEMO_NAME = {"ja": "とどけ市", "easy": "とどけし", "en": "Todoke City"}
 DEMO_PREFECTURE = {"ja": "東京都", "easy": "とうきょうと", "en": "Tokyo"}
 DEMO_SOURCE = "住民基本台帳（デモ）"
+# A second fictional municipality on the same deployment, at a host of its own (issue 16):
+# its own passkeys, sessions, staff and residents (addresses in 調布市's postal areas).
+TOWN_CODE = "139971"
+TOWN_NAME = {"ja": "ひがし町", "easy": "ひがしまち", "en": "Higashi Town"}
+TOWN_HOST = "higashi.localhost"
+TOWN_CITY = "調布市"
 
 
 async def seed_catalogue(municipality: MunicipalityRead) -> None:
@@ -42,13 +48,33 @@ async def seed_demo(
     Idempotent: a second run leaves the registry as it is and says so.
     """
     municipality = await registry.ensure_municipality(DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE)
+    return municipality, await _seed_residents(municipality, persons, seed=1, today=today)
+
+
+async def seed_demo_town(
+    origin: str, persons: int = 300, *, today: date | None = None
+) -> tuple[MunicipalityRead, ImportReport | None]:
+    """The second demo municipality, reached at ``origin``; idempotent like seed_demo."""
+    await registry.ensure_municipality(TOWN_CODE, TOWN_NAME, DEMO_PREFECTURE)
+    town = await registry.set_municipality_origin(TOWN_CODE, origin)
+    return town, await _seed_residents(town, persons, seed=2, today=today, city=TOWN_CITY)
+
+
+async def _seed_residents(
+    municipality: MunicipalityRead,
+    persons: int,
+    *,
+    seed: int,
+    today: date | None,
+    city: str = CITY,
+) -> ImportReport | None:
     await seed_catalogue(municipality)
     if await has_persons(municipality.id):
-        return municipality, None
+        return None
     # Through a real file and the real importer: the demo exercises what a city would run.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo-registry.csv"
-        write_csv(path, generate_persons(persons, seed=1, today=today))
+        write_csv(path, generate_persons(persons, seed=seed, today=today, city=city))
         with path.open("rb") as stream:
             report = await import_registry(
                 stream,
@@ -59,12 +85,13 @@ async def seed_demo(
             )
     # About a tenth of the adults already use the app (accounts without passkeys).
     await seed_demo_accounts(municipality.id)
-    return municipality, report
+    return report
 
 
 # Kept in the data folder: the invite and codes are stored hashed, so the plain ones the
 # demo prints must be kept somewhere to be printed again at the next start.
 CREDENTIALS_FILE = "demo-credentials.json"
+TOWN_CREDENTIALS_FILE = f"demo-credentials-{TOWN_CODE}.json"
 # What `todoke demo --reset` removes from the data folder: what the app itself writes there
 # (nothing else, whatever the folder holds besides).
 DATA_ENTRIES = (
@@ -77,6 +104,7 @@ DATA_ENTRIES = (
     "mail",
     "vapid",
     CREDENTIALS_FILE,
+    TOWN_CREDENTIALS_FILE,
 )
 
 
@@ -110,7 +138,10 @@ def _save(path: Path, credentials: DemoCredentials) -> None:
 
 
 async def demo_credentials(
-    municipality: MunicipalityRead, data_path: Path, residents: int = 3
+    municipality: MunicipalityRead,
+    data_path: Path,
+    residents: int = 3,
+    file: str = CREDENTIALS_FILE,
 ) -> DemoCredentials:
     """The administrator invite and activation codes for a few demo residents, printed at
     each start so a newcomer can sign in as staff and as verified residents.
@@ -124,7 +155,7 @@ async def demo_credentials(
     from todoke.identity.service import create_staff_invite, issue_activation_code
     from todoke.registry.public import first_household_heads
 
-    path = data_path / CREDENTIALS_FILE
+    path = data_path / file
     kept = _load(path)
     result = DemoCredentials()
     state = await identity.staff_invite_state(municipality.id, kept.invite) if kept.invite else ""
