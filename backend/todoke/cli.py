@@ -338,19 +338,28 @@ def cmd_issue_activation_code(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
+    """Each municipality's chain on its own (or only --municipality's)."""
     settings = _settings(args)
 
     async def work() -> Any:
         from todoke.audit.service import verify_chain
+        from todoke.registry.public import municipality_names
 
-        return await verify_chain()
+        held = await municipality_names()
+        chosen = [m for m in held if not args.municipality or m.code == args.municipality]
+        return [(m.code, m.name_ja, await verify_chain(m.id)) for m in chosen]
 
-    check = asyncio.run(_with_database(settings, work))
-    if check.first_broken is None:
-        print(f"audit chain intact: {check.events} events")
-        return 0
-    print(f"audit chain BROKEN at event {check.first_broken} (checked {check.events})")
-    return 1
+    broken = 0
+    for code, name, check in asyncio.run(_with_database(settings, work)):
+        if check.first_broken is None:
+            print(f"{name} ({code}): audit chain intact: {check.events} events")
+        else:
+            broken += 1
+            print(
+                f"{name} ({code}): audit chain BROKEN at event {check.first_broken} "
+                f"(checked {check.events})"
+            )
+    return 1 if broken else 0
 
 
 def cmd_mail_bounce(args: argparse.Namespace) -> int:
@@ -547,8 +556,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_mail_bounce)
 
-    p = commands.add_parser("verify-audit", help="check the audit chain; report the first break")
+    p = commands.add_parser(
+        "verify-audit", help="check each municipality's audit chain; report the first break"
+    )
     _common(p)
+    p.add_argument("--municipality", default="", help="only this one (全国地方公共団体コード)")
     p.set_defaults(func=cmd_verify_audit)
 
     p = commands.add_parser(

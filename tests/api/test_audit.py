@@ -26,20 +26,20 @@ async def _three_events(city):
 
 async def test_an_intact_chain_verifies(city):
     await _three_events(city)
-    check = await verify_chain()
+    check = await verify_chain(city.id)
     assert (check.events, check.first_broken) == (3, None)
 
 
 async def test_an_edited_event_breaks_the_chain_there(city):
     ids = await _three_events(city)
     await AuditEvent.update({AuditEvent.purpose: "見ていません"}).where(AuditEvent.id == ids[1])
-    assert (await verify_chain()).first_broken == ids[1]
+    assert (await verify_chain(city.id)).first_broken == ids[1]
 
 
 async def test_a_deleted_event_breaks_the_chain_at_the_next(city):
     ids = await _three_events(city)
     await AuditEvent.delete().where(AuditEvent.id == ids[1])
-    assert (await verify_chain()).first_broken == ids[2]
+    assert (await verify_chain(city.id)).first_broken == ids[2]
 
 
 async def test_the_command_reports_the_first_broken_link(db, city):
@@ -61,3 +61,37 @@ async def test_the_command_reports_the_first_broken_link(db, city):
     broken = run()
     assert broken.returncode == 1
     assert f"BROKEN at event {ids[0]}" in broken.stdout
+
+
+async def test_each_municipality_has_a_chain_of_its_own(city):
+    """Issue 16: a municipality's trail is verified from its own events alone, and another's
+    events, interleaved, neither join nor break it."""
+    from todoke.registry.service import ensure_municipality
+
+    town = await ensure_municipality(
+        "139971",
+        {"ja": "ひがし町", "easy": "ひがしまち", "en": "Higashi Town"},
+        {"ja": "東京都", "easy": "とうきょうと", "en": "Tokyo"},
+    )
+    for n in range(6):
+        await record(
+            municipality_id=(city.id, town.id)[n % 2],
+            actor_kind="staff",
+            action="registry.person_viewed",
+            purpose="相談対応",
+            detail={"n": n},
+        )
+    rows = await AuditEvent.select().order_by(AuditEvent.id)
+    for municipality in (city.id, town.id):
+        chain = [r for r in rows if r["municipality"] == municipality]
+        # Each event links to the one before it in its own municipality, the first to genesis.
+        assert chain[0]["previous_hash"] == "0" * 64
+        assert [r["previous_hash"] for r in chain[1:]] == [r["hash"] for r in chain[:-1]]
+        assert (await verify_chain(municipality)).events == 3
+    # The town's events edited: the city's chain is untouched, the town's broken.
+    town_ids = [r["id"] for r in rows if r["municipality"] == town.id]
+    await AuditEvent.update({AuditEvent.purpose: "見ていません"}).where(
+        AuditEvent.id == town_ids[1]
+    )
+    assert (await verify_chain(city.id)).first_broken is None
+    assert (await verify_chain(town.id)).first_broken == town_ids[1]

@@ -681,7 +681,7 @@ async def test_counter_verification_is_audited(client, resident, person, app, cl
     assert next(e for e in log if e["action"] == "identity.counter_check")["actor_kind"] == "staff"
     event = await AuditEvent.select().where(AuditEvent.action == "identity.counter_check").first()
     assert event["subject_person"] == person and event["actor_kind"] == "staff"
-    assert (await verify_chain()).first_broken is None
+    assert (await verify_chain(city.id)).first_broken is None
 
 
 async def test_consents_are_asked_separately_and_can_be_withdrawn(client, resident):

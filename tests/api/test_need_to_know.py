@@ -333,7 +333,7 @@ async def test_reason_only_openings_are_listed_for_supervisors_to_review(
     assert row["reviewed_at"] is not None
     actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action)]
     assert "reason_opening.reviewed" in actions
-    assert (await verify_chain()).first_broken is None
+    assert (await verify_chain(city.id)).first_broken is None
 
 
 async def test_a_supervisor_does_not_review_their_own_reason_opening(

@@ -1,4 +1,6 @@
-"""Record and verify audit events. Appends are serialised so the chain never forks."""
+"""Record and verify audit events: one hash chain per municipality (an event links to the
+last event of its own municipality), so one municipality's trail is verified — or handed
+over — without another's events. Appends are serialised per chain so it never forks."""
 
 from __future__ import annotations
 
@@ -119,13 +121,20 @@ async def record_many(
 
 
 async def _append(sql: SqlSession, batch: _Chained | list[_Chained], occurred: datetime) -> None:
+    events = batch if isinstance(batch, list) else [batch]
+    municipality = events[0].municipality
+    if any(fields.municipality != municipality for fields in events):
+        raise ValueError("one audit batch, one municipality's chain")
     if sql.postgres:
         # One writer at a time per chain; released at commit.
-        await sql.execute("SELECT pg_advisory_xact_lock(727274)")
-    last = await sql.value("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        await sql.execute("SELECT pg_advisory_xact_lock(727274, ?)", [municipality])
+    last = await sql.value(
+        "SELECT hash FROM audit_event WHERE municipality = ? ORDER BY id DESC LIMIT 1",
+        [municipality],
+    )
     previous = last or GENESIS
     rows = []
-    for fields in batch if isinstance(batch, list) else [batch]:
+    for fields in events:
         digest = _digest(previous, fields)
         rows.append(
             (
@@ -181,8 +190,9 @@ class _StoredEvent(msgspec.Struct, frozen=True):
         )
 
 
-async def verify_chain() -> ChainCheck:
-    """Recompute every hash in order; report the first event where the chain breaks."""
+async def verify_chain(municipality_id: int) -> ChainCheck:
+    """Recompute every hash of the municipality's chain in order, from its own events alone;
+    report the first event where the chain breaks."""
     previous = GENESIS
     count = 0
     last_id = 0
@@ -192,8 +202,8 @@ async def verify_chain() -> ChainCheck:
                 _StoredEvent,
                 "SELECT id, municipality, actor_account, actor_kind, action, subject_person, "
                 "subject_account, purpose, detail, occurred_at, previous_hash, hash "
-                "FROM audit_event WHERE id > ? ORDER BY id LIMIT ?",
-                [last_id, _VERIFY_BATCH],
+                "FROM audit_event WHERE municipality = ? AND id > ? ORDER BY id LIMIT ?",
+                [municipality_id, last_id, _VERIFY_BATCH],
             )
         if not events:
             return ChainCheck(events=count, first_broken=None)

@@ -324,6 +324,7 @@ async def municipality_ids() -> list[int]:
 
 class MunicipalityName(msgspec.Struct, frozen=True):
     id: int
+    code: str
     name_ja: str
     name_easy: str
     name_en: str
@@ -336,7 +337,7 @@ async def municipality_names() -> list[MunicipalityName]:
     async with read_transaction() as sql:
         return await sql.rows(
             MunicipalityName,
-            "SELECT id, name_ja, name_easy, name_en, origin FROM municipality ORDER BY id",
+            "SELECT id, code, name_ja, name_easy, name_en, origin FROM municipality ORDER BY id",
         )
 
 

@@ -109,8 +109,8 @@ class AdminController(Controller):
         )
 
     @get("/audit/verify", operation_id="staffAuditVerify", guards=ADMINISTRATORS)
-    async def audit_verify(self) -> AuditCheck:
-        check = await audit_service.verify_chain()
+    async def audit_verify(self, principal: NamedDependency[Principal]) -> AuditCheck:
+        check = await audit_service.verify_chain(principal.municipality_id)
         return AuditCheck(
             ok=check.first_broken is None, events=check.events, first_broken=check.first_broken
         )
