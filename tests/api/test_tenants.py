@@ -108,3 +108,28 @@ async def test_origins_are_written_one_way_and_serve_one_municipality(city, town
             normal_origin(bad)
     with pytest.raises(ValueError, match="already serves"):
         await set_municipality_origin("139998", TOWN_ORIGIN)
+
+
+async def test_a_core_system_token_works_at_its_own_municipalitys_host_only(
+    app, client, city, town
+):
+    from todoke.registry.service import create_core_system_token
+
+    city_token = await create_core_system_token(city.id, "市の住基システム")
+    town_token = await create_core_system_token(town.id, "町の住基システム")
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {token}"}
+
+    # Past the token check, an unknown import is 404; refused at the door, 401.
+    assert (
+        await client.get("/api/registry/imports/999", headers=bearer(city_token))
+    ).status_code == 404
+    assert (
+        await client.get("/api/registry/imports/999", headers=bearer(town_token))
+    ).status_code == 401
+    async with at(app, TOWN_ORIGIN) as there:
+        own = await there.get("/api/registry/imports/999", headers=bearer(town_token))
+        assert own.status_code == 404
+        other = await there.get("/api/registry/imports/999", headers=bearer(city_token))
+        assert other.status_code == 401

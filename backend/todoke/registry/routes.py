@@ -53,8 +53,9 @@ async def core_system_token(connection: ASGIConnection[Any, Any, Any, Any], _: A
     (so a caller without one learns nothing about what it sent)."""
     authorization = connection.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
+    origin = f"{connection.scope.get('scheme', 'http')}://{connection.headers.get('host', '')}"
     connection.state.core_system = await service.authenticate_core_system(
-        token.strip() if scheme.lower() == "bearer" else ""
+        token.strip() if scheme.lower() == "bearer" else "", origin.lower()
     )
 
 
