@@ -103,13 +103,29 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def city(db: Settings):
-    """The demo municipality with its departments and catalogue, no residents."""
-    from todoke.demo.seed import DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE, seed_catalogue
-    from todoke.registry.service import ensure_municipality
+    """The demo municipality with its departments and catalogue, no residents — and, on
+    the same deployment, a second one (ひがし町 at its own origin) with the same catalogue
+    and departments (the same slugs and codes), so every test runs beside a neighbour whose
+    rows a query that forgot its municipality would find (issue 16)."""
+    from todoke.demo.seed import (
+        DEMO_CODE,
+        DEMO_NAME,
+        DEMO_PREFECTURE,
+        TOWN_CODE,
+        TOWN_NAME,
+        seed_catalogue,
+    )
+    from todoke.registry.service import ensure_municipality, set_municipality_origin
 
+    await ensure_municipality(TOWN_CODE, TOWN_NAME, DEMO_PREFECTURE)
+    await seed_catalogue(await set_municipality_origin(TOWN_CODE, NEIGHBOUR_ORIGIN))
     municipality = await ensure_municipality(DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE)
     await seed_catalogue(municipality)
     return municipality
+
+
+# The neighbour municipality every `city` test has (tests/api/test_tenants.py reaches it).
+NEIGHBOUR_ORIGIN = "http://higashi.localhost:8000"
 
 
 @pytest.fixture

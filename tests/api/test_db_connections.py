@@ -21,10 +21,12 @@ class Refused(Exception):
 
 async def test_a_failed_transaction_gives_its_connection_back(city):
     pool = db._sqlite_pool(db.current_engine())
-    for _ in range(3):  # warm: the connections a quiet run keeps
+    for _ in range(3):  # warm: the connections a quiet run keeps, of every kind used below
         async with read_transaction() as sql:
             await sql.value("SELECT 1")
         async with write_transaction() as sql:
+            await sql.value("SELECT 1")
+        async with single_read() as sql:
             await sql.value("SELECT 1")
     before = len(pool._open)
     for _ in range(20):
@@ -45,7 +47,7 @@ async def test_a_failed_transaction_gives_its_connection_back(city):
     assert len(pool._open) == before
     # And what the refused writes did was undone.
     async with read_transaction() as sql:
-        assert await sql.value("SELECT COUNT(*) FROM municipality") == 1
+        assert await sql.value("SELECT COUNT(*) FROM municipality") == 2  # city and town
 
 
 async def test_short_reads_see_what_was_just_committed(city):
@@ -59,11 +61,20 @@ async def test_short_reads_see_what_was_just_committed(city):
         async with write_transaction() as sql:
             expected = await sql.value("SELECT name_en FROM municipality WHERE id = ?", [city.id])
         async with single_read() as sql:
-            assert await sql.value("SELECT name_en FROM municipality") == expected
+            assert (
+                await sql.value("SELECT name_en FROM municipality WHERE id = ?", [city.id])
+                == expected
+            )
         async with read_transaction() as sql:
-            assert await sql.value("SELECT name_en FROM municipality") == expected
+            assert (
+                await sql.value("SELECT name_en FROM municipality WHERE id = ?", [city.id])
+                == expected
+            )
         async with read_transaction(bulk=True) as sql:
-            assert await sql.value("SELECT name_en FROM municipality") == expected
+            assert (
+                await sql.value("SELECT name_en FROM municipality WHERE id = ?", [city.id])
+                == expected
+            )
 
 
 async def test_a_bulk_read_leaves_the_event_loop_free(city):
