@@ -47,6 +47,7 @@ from todoke.notices.routes import (
     PushController,
 )
 from todoke.notices.worker import DeliveryWorker, EmailWorker
+from todoke.platform.routes import PlatformController
 from todoke.procedures.attachments import LocalFileStore
 from todoke.procedures.routes import (
     ApplicationController,
@@ -278,6 +279,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             RegistryImportController,
             RegistryPersonController,
             PostalCodeController,
+            PlatformController,
             pwa_router(bundle),
             _swagger_assets(),
         ],

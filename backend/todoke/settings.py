@@ -89,6 +89,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_max_attempts: int = 8
     # The bearer token a Prometheus scraper sends for GET /metrics; empty: no metrics (404).
     metrics_token: str = ""
+    # The platform operator's bearer token for /api/platform (add a municipality, list those
+    # served; nothing of theirs); empty: that API is off (every call 401).
+    platform_token: str = ""
     # Send a Server-Timing header (database time and statements, session lookup) with
     # every answer: for the HTTP benchmark and staging, not production (it tells any
     # caller how long the database took).

@@ -20,7 +20,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "backend" / "todoke"
-DOMAINS = ("registry", "identity", "audit", "notices", "procedures", "benefits", "staff", "demo")
+DOMAINS = (
+    "registry",
+    "identity",
+    "audit",
+    "notices",
+    "procedures",
+    "benefits",
+    "staff",
+    "platform",
+    "demo",
+)
 
 # Who may import whom. Ground-floor modules (settings, db, errors, principal, clock, codes,
 # jp, timing, web/) are open to every domain; the app factory and the CLI may import anything.
@@ -32,7 +42,19 @@ ALLOWED: dict[str, set[str]] = {
     "procedures": {"registry", "audit", "notices", "identity"},
     "benefits": {"registry", "audit", "notices", "identity", "procedures"},
     "staff": {"registry", "audit", "notices", "identity", "procedures", "benefits"},
-    "demo": {"registry", "audit", "notices", "identity", "procedures", "benefits", "staff"},
+    # The platform operator adds municipalities with the standard catalogue; it reads no
+    # resident's data (it has no staff or resident routes to call).
+    "platform": {"registry", "audit", "procedures", "benefits"},
+    "demo": {
+        "registry",
+        "audit",
+        "notices",
+        "identity",
+        "procedures",
+        "benefits",
+        "staff",
+        "platform",
+    },
 }
 GROUND = {
     "settings",

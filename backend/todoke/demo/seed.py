@@ -10,11 +10,9 @@ from pathlib import Path
 
 import msgspec
 
-from todoke.benefits.catalogue import seed_programs
 from todoke.demo.accounts import seed_demo_accounts
 from todoke.demo.generator import CITY, generate_persons, write_csv
-from todoke.procedures import service as procedures
-from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
+from todoke.platform.service import adopt_standard_catalogue
 from todoke.registry import service as registry
 from todoke.registry.importer import import_registry
 from todoke.registry.public import has_persons
@@ -33,11 +31,8 @@ TOWN_HOST = "higashi.localhost"
 TOWN_CITY = "調布市"
 
 
-async def seed_catalogue(municipality: MunicipalityRead) -> None:
-    department_ids = await registry.ensure_departments(municipality.id, DEPARTMENTS)
-    for order, definition in enumerate(PROCEDURES):
-        await procedures.publish(municipality.id, department_ids, definition, sort_order=order)
-    await seed_programs(municipality.id)
+# The standard catalogue, as the platform gives every municipality it adds.
+seed_catalogue = adopt_standard_catalogue
 
 
 async def seed_demo(

@@ -12,6 +12,7 @@ from litestar.routes import HTTPRoute
 
 SESSION = "sessionCookie"
 CORE_SYSTEM = "coreSystemToken"
+PLATFORM = "platformToken"
 
 
 def security_schemes(cookie_name: str) -> Components:
@@ -30,6 +31,12 @@ def security_schemes(cookie_name: str) -> Components:
                 type="http",
                 scheme="bearer",
                 description="A core system's registry API token (todoke create-api-token)",
+            ),
+            PLATFORM: SecurityScheme(
+                type="http",
+                scheme="bearer",
+                description="The platform operator's token (TODOKE_PLATFORM_TOKEN): "
+                "/api/platform only",
             ),
         }
     )

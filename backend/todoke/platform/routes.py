@@ -1,0 +1,51 @@
+"""The platform operator's API (/api/platform): add a municipality to this deployment and list
+those served. Its bearer token (TODOKE_PLATFORM_TOKEN) opens these routes and nothing else:
+it is no one's session, so every other route treats it as nobody."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from litestar import Controller
+from litestar.connection import ASGIConnection
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from todoke.errors import Text, Unauthenticated
+from todoke.platform import service
+from todoke.platform.schemas import MunicipalityCreate, MunicipalityList, MunicipalityServed
+from todoke.web.routing import get, post
+
+PLATFORM_ONLY: list[dict[str, list[str]]] = [{"platformToken": []}]
+
+
+async def platform_token(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
+    """A guard: the operator's bearer token; without TODOKE_PLATFORM_TOKEN no token opens
+    the API (it answers 401 like any missing credential, as the OpenAPI document says)."""
+    expected: str = connection.app.state.settings.platform_token
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    if (
+        not expected
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(token.strip().encode(), expected.encode())
+    ):
+        raise Unauthenticated(
+            Text("運用者のトークンが必要です。", "The platform operator's token is needed.")
+        )
+
+
+class PlatformController(Controller):
+    path = "/api/platform"
+    tags = ["platform"]
+    guards = [platform_token]
+    security = PLATFORM_ONLY
+
+    @get("/municipalities", operation_id="platformMunicipalities")
+    async def municipalities(self) -> MunicipalityList:
+        return MunicipalityList(items=await service.list_municipalities())
+
+    @post("/municipalities", operation_id="platformAddMunicipality", status_code=HTTP_201_CREATED)
+    async def add(self, data: JSONBody[MunicipalityCreate]) -> MunicipalityServed:
+        added = await service.add_municipality(data)
+        return MunicipalityServed(code=added.code, name=added.name, origin=added.origin)

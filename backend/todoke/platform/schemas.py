@@ -1,0 +1,36 @@
+"""What the platform operator sends and reads: municipalities, never their residents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class Names(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    ja: Name
+    easy: Name
+    en: Name
+
+
+class MunicipalityCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A municipality added to this deployment, reached at an origin of its own."""
+
+    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]  # 全国地方公共団体コード
+    name: Names
+    prefecture: Names
+    origin: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class MunicipalityServed(msgspec.Struct, frozen=True):
+    """A municipality as the operator sees it: who it is and where; nothing it holds."""
+
+    code: str
+    name: dict[str, str]
+    origin: str | None  # None: served at the deployment's own origins
+
+
+class MunicipalityList(msgspec.Struct, frozen=True):
+    items: list[MunicipalityServed]

@@ -1,0 +1,83 @@
+"""The platform operator's work: adding a municipality to the deployment (its names, origin,
+departments and the standard catalogue) and listing those served. Nothing here reads what
+a municipality holds about its residents."""
+
+from __future__ import annotations
+
+import msgspec
+
+from todoke import jp
+from todoke.audit import service as audit
+from todoke.benefits.catalogue import seed_programs
+from todoke.errors import Conflict, FieldError, InvalidInput, Text
+from todoke.platform.schemas import MunicipalityCreate, MunicipalityServed
+from todoke.procedures import service as procedures
+from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
+from todoke.registry import public as registry_public
+from todoke.registry import service as registry
+from todoke.registry.schemas import MunicipalityRead
+
+
+async def adopt_standard_catalogue(municipality: MunicipalityRead) -> None:
+    """The standard departments and procedures, published, and the support programmes,
+    waiting for the municipality's own approval. Idempotent."""
+    department_ids = await registry.ensure_departments(municipality.id, DEPARTMENTS)
+    for order, definition in enumerate(PROCEDURES):
+        await procedures.publish(municipality.id, department_ids, definition, sort_order=order)
+    await seed_programs(municipality.id)
+
+
+def _refused(field: str, ja: str, en: str) -> InvalidInput:
+    return InvalidInput(
+        Text("入力内容を確認してください。", "Check the input."),
+        errors=[FieldError(field=field, label=Text(field, field), message=Text(ja, en))],
+    )
+
+
+async def add_municipality(data: MunicipalityCreate) -> MunicipalityRead:
+    """A new municipality at its own origin, with the standard catalogue; audited in its own
+    chain. Refused: a code with a wrong check digit, a code or an origin already served."""
+    if not jp.is_valid_local_government_code(data.code):
+        raise _refused(
+            "code", "全国地方公共団体コード（検査数字つき6桁）ではありません", "not a valid code"
+        )
+    try:
+        origin = registry.normal_origin(data.origin)
+    except ValueError:
+        raise _refused(
+            "origin", "https://ホスト名 の形で書いてください", "scheme://host[:port] only"
+        ) from None
+    served = {m.code: m for m in await list_municipalities()}
+    if data.code in served:
+        raise Conflict(Text("この自治体はすでにあります。", "This municipality is already served."))
+    if any(m.origin == origin for m in served.values()):
+        raise Conflict(
+            Text(
+                "このアドレスはほかの自治体が使っています。",
+                "Another municipality uses this origin.",
+            )
+        )
+    await registry.ensure_municipality(
+        data.code, msgspec.structs.asdict(data.name), msgspec.structs.asdict(data.prefecture)
+    )
+    municipality = await registry.set_municipality_origin(data.code, origin)
+    await adopt_standard_catalogue(municipality)
+    await audit.record(
+        municipality_id=municipality.id,
+        actor_kind="system",
+        action="platform.municipality_added",
+        purpose="platform operator",
+        detail={"code": data.code, "origin": origin},
+    )
+    return municipality
+
+
+async def list_municipalities() -> list[MunicipalityServed]:
+    return [
+        MunicipalityServed(
+            code=m.code,
+            name={"ja": m.name_ja, "easy": m.name_easy, "en": m.name_en},
+            origin=m.origin,
+        )
+        for m in await registry_public.municipality_names()
+    ]
