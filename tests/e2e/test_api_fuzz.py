@@ -14,6 +14,8 @@ import httpx
 import pytest
 from soft_authenticator import SoftAuthenticator
 
+from conftest import CITY
+
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # Operations that end the fuzzer's own session (changing an account's access ends its sessions,
 # and the fuzzer's own id is among those it tries): the stranger's run covers them.
@@ -43,6 +45,7 @@ def _signed_in(fuzz_demo, *, invite: str = "", activation_code: str = "") -> dic
 def _a_resident_without_account(fuzz_demo) -> str:
     rows = fuzz_demo.query(
         "SELECT p.registry_id FROM person p WHERE p.relation = 'head' AND p.status = 'resident' "
+        f"AND p.municipality = {CITY} "
         "AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person = p.id) "
         "ORDER BY p.id DESC LIMIT 1"
     )

@@ -38,7 +38,7 @@ from test_search_read_text_size import SPEECH_STUB
 from test_staff_backoffice import staff_in
 from viewports import PHONE
 
-from conftest import LiveDemo, running_demo
+from conftest import CITY, LiveDemo, running_demo
 from todoke.procedures.catalogue import PROCEDURES
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,7 @@ PROCEDURE = next(p for p in PROCEDURES if p.slug == SLUG)
 PERSON_SQL = (
     "SELECT registry_id, family_name, given_name FROM person p WHERE relation = 'head' "
     "AND status = 'resident' AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person = p.id) "
+    f"AND p.municipality = {CITY} "
     "ORDER BY id LIMIT 1 OFFSET {n}"
 )
 SPEECH_LANG = {"ja": "ja-JP", "easy": "ja-JP", "en": "en-US"}

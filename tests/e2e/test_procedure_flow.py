@@ -33,6 +33,7 @@ SELECT p.registry_id, p.family_name, p.given_name, p.family_name_kana, p.given_n
        p.birth_date, p.address
 FROM person p
 WHERE p.relation = 'head' AND p.status = 'resident' AND p.single_parent
+  AND p.municipality = (SELECT id FROM municipality WHERE origin IS NULL)
   AND EXISTS (SELECT 1 FROM person c WHERE c.household = p.household AND c.id <> p.id
               AND c.birth_date > '{cutoff}')
   -- Not one with an account (the demo's, or another test's that took the last single

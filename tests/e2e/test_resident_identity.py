@@ -13,11 +13,14 @@ import re
 import pytest
 from viewports import DESKTOP, PHONE
 
+from conftest import CITY
+
 pytestmark = pytest.mark.browser
 
 PERSON_SQL = (
     "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana "
     "FROM person WHERE relation = 'head' AND status = 'resident' "
+    f"AND municipality = {CITY} "
     # Not one the demo gave an account: a verification code for them would be refused.
     "AND id NOT IN (SELECT person FROM account WHERE verified_by = 'demo') "
     "ORDER BY id LIMIT 1 OFFSET {n}"

@@ -45,6 +45,8 @@ from test_staff_identity import (
 )
 from viewports import DESKTOP, PHONE
 
+from conftest import CITY
+
 pytestmark = pytest.mark.browser
 
 SLUG = "child-rearing-allowance"
@@ -213,6 +215,7 @@ def single_parent(live_demo) -> str:
     from the end of the registry, far from the heads other tests use)."""
     rows = live_demo.query(
         "SELECT p.registry_id FROM person p WHERE p.relation = 'head' AND p.status = 'resident' "
+        f"AND p.municipality = {CITY} "
         "AND p.single_parent AND EXISTS (SELECT 1 FROM person c WHERE c.household = "
         "p.household AND c.relation = 'child' AND c.status = 'resident') AND NOT EXISTS "
         "(SELECT 1 FROM account a WHERE a.person = p.id) ORDER BY p.id DESC LIMIT 1"

@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import expect
 from viewports import DESKTOP, PHONE
 
+from conftest import CITY
+
 pytestmark = pytest.mark.browser
 
 AUTHENTICATOR = {
@@ -48,6 +50,7 @@ def registry_id(live_demo, offset: int, *, with_account: bool = False) -> str:
     one of the demo's accounts (a recovery letter's)."""
     rows = live_demo.query(
         "SELECT registry_id FROM person p WHERE relation='head' AND status='resident' AND "
+        f"p.municipality = {CITY} AND "
         + ("" if with_account else "NOT ")
         + "EXISTS (SELECT 1 FROM account a WHERE a.person = p.id AND a.verified_by = 'demo') "
         f"ORDER BY id LIMIT 1 OFFSET {int(offset)}"

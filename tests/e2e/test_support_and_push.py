@@ -47,6 +47,8 @@ from test_resident_identity import (
 )
 from viewports import DESKTOP, PHONE
 
+from conftest import CITY
+
 pytestmark = pytest.mark.browser
 
 CHILD_REARING = "child-rearing-allowance"
@@ -106,6 +108,7 @@ class StaffApi:
             row["registry_id"]
             for row in live_demo.query(
                 "SELECT registry_id FROM person p WHERE relation = 'head' AND status = 'resident' "
+                f"AND p.municipality = {CITY} "
                 f"AND receiving NOT LIKE '%{slug}%' AND NOT EXISTS "
                 "(SELECT 1 FROM account a WHERE a.person = p.id) ORDER BY id"
             )
@@ -378,6 +381,7 @@ def test_nothing_to_show_when_nothing_matches(live_demo, make_page, shoot, staff
     """A verified resident who consented but qualifies for nothing: told so plainly."""
     rows = live_demo.query(
         "SELECT p.registry_id FROM person p WHERE p.relation = 'head' AND p.status = 'resident' "
+        f"AND p.municipality = {CITY} "
         "AND (p.single_parent IS NULL OR p.single_parent = FALSE) "
         "AND (p.tax_exempt IS NULL OR p.tax_exempt = FALSE) AND p.pregnancy_due_date IS NULL "
         "AND (SELECT COUNT(*) FROM person c WHERE c.household = p.household AND c.id <> p.id) = 0 "
