@@ -3,7 +3,7 @@ resident endpoints, alone in its database against beside 49 others, same run.
 
     python tests/benchmarks/bench_tenants.py                      # 20,000 of 1,000,000 persons
     python tests/benchmarks/bench_tenants.py --persons 20000 --total 200000   # a quick run
-    python tests/benchmarks/bench_tenants.py --database-url postgresql://postgres@127.0.0.1/x
+    python tests/benchmarks/bench_tenants.py --database-url postgresql://postgres@127.0.0.1/bench
 
 Builds two databases with the demo generator and the real registry importer:
 
@@ -13,7 +13,8 @@ Builds two databases with the demo generator and the real registry importer:
   its own (``http://m{i}.localhost:PORT``); M stays at the deployment's own origin. M is
   imported halfway through the others, so its rows sit between its neighbours'.
 
-SQLite by default (two files in a temporary folder); with ``--database-url`` two PostgreSQL
+SQLite by default (two files in a temporary folder); with ``--database-url`` (default
+TODOKE_DATABASE_URL) two PostgreSQL
 databases of its own (``todoke_tenants_{alone,crowded}_<pid>``) next to the one it names,
 dropped at the end.
 
@@ -295,8 +296,9 @@ def measure_http(
         rate_b = statistics.median(rates[(b, label)])
         cpu_a = statistics.median(cpu[(a, label)])
         cpu_b = statistics.median(cpu[(b, label)])
-        # Time per request B over A, by rate; the CPU ratio is the steadier on a busy machine.
-        ratios.append(max(rate_a / rate_b, cpu_b / cpu_a))
+        # The bar is read on the server's CPU per request: steadier than a rate on a shared
+        # machine (both are printed).
+        ratios.append(cpu_b / cpu_a)
         flag = "" if ratios[-1] <= BAR else "  OVER THE BAR"
         print(
             f"{label:26s} {rate_a:8.0f} {rate_b:8.0f} {rate_a / rate_b:5.2f}   "
@@ -389,7 +391,11 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3, help="matching runs per round")
     parser.add_argument("--seconds", type=int, default=2, help="wrk seconds per endpoint")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--database-url", default="", help="postgresql://… (default: SQLite)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("TODOKE_DATABASE_URL", ""),
+        help="postgresql://… (default: TODOKE_DATABASE_URL, else SQLite)",
+    )
     parser.add_argument("--keep", action="store_true", help="leave the temporary folder")
     arguments = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
