@@ -37,6 +37,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench_letters.py", ["--letters", "10000"], ["--letters", "300", "--small", "100"]),
     ("bench_activation.py", ["--persons", "1000000", "--accounts", "100000"],
      ["--persons", "20000", "--accounts", "2000"]),
+    ("bench_tenants.py", [],
+     ["--persons", "2000", "--total", "20000", "--rounds", "2", "--repeat", "2", "--seconds", "1"]),
     ("bench_http.py", [], ["--seconds", "3", "--persons", "300"]),
     ("bench_soak.py", ["--minutes", "10"],
      ["--seconds", "60", "--interval", "15", "--residents", "20", "--persons", "300"]),

@@ -840,8 +840,9 @@ async def match_persons(
     With ``person_ids``, only those persons are evaluated (after a registry change touched
     them): primary-key lookups whatever the registry's size. Otherwise PostgreSQL runs one
     statement through a cursor in the caller's transaction, and SQLite one query per range of
-    :data:`ID_RANGE` ids (a rowid range is a plain slice of its table). Either way memory
-    stays flat however large the registry.
+    :data:`ID_RANGE` of the municipality's own ids (through its (municipality, id) index, so
+    its neighbours' rows are not read). Either way memory stays flat however large the
+    registry.
 
     Over the whole registry on PostgreSQL this sets ``jit`` off and ``cursor_tuple_fraction``
     to 1 for the rest of the caller's transaction.
@@ -902,13 +903,18 @@ async def _persons(
             yield sorted(row[0] for row in rows)
         await sql.execute(f"CLOSE {cursor}")
         return
-    bounds = f"SELECT MIN(p.id), MAX(p.id) FROM {_PERSONS}"  # noqa: S608
-    lowest, highest = (await sql.fetch(bounds))[0]
+    # The municipality's own ids, through its (municipality, id) index: on a deployment of
+    # several municipalities the neighbours' rows are neither bounded nor read (issue 16).
+    # In SQLite that index holds the rows in table order: walking it reads the municipality's
+    # rows as a plain slice would, however its ids interleave with the neighbours'.
+    bounds = f"SELECT MIN(p.id), MAX(p.id) FROM {_PERSONS} WHERE p.municipality = ?"  # noqa: S608
+    lowest, highest = (await sql.fetch(bounds, [municipality_id]))[0]
     if lowest is None:
         return
     for start in range(lowest, highest + 1, ID_RANGE):
-        ids = "p.id >= ? AND p.id < ?"
-        rows = await sql.fetch(*query.sql(ids, [start, start + ID_RANGE], municipality_id))
+        ids = "p.municipality = ? AND p.id >= ? AND p.id < ?"
+        window = [municipality_id, start, start + ID_RANGE]
+        rows = await sql.fetch(*query.sql(ids, window, municipality_id))
         if rows:
             yield sorted(row[0] for row in rows)
 
