@@ -67,7 +67,7 @@ export function pushSetting({ signal, installShown = false }) {
       return;
     }
     const support = pushSupport();
-    if (support === 'install') fill(installShown ? installPointer() : installSteps());
+    if (support === 'install') fill(installHelp(installShown));
     else if (support === 'unsupported') fill(notice('info', 'info', 'push.unsupported'));
     else fill(...switchArea(me, support, message));
   }
@@ -194,43 +194,32 @@ function notice(iconName, tone, key) {
 }
 
 /**
- * iPhone and iPad, with 「ホーム画面に追加する」 on the same screen: the steps stand there,
- * once; here only why they matter for notices, and a link to them.
+ * iPhone and iPad: push works only in the app added to the Home Screen. With
+ * 「ホーム画面に追加する」 on the same screen (installShown) the steps stand there, once; here
+ * only why they matter for notices, and a link to them.
  */
-function installPointer() {
+function installHelp(installShown) {
+  const body = installShown
+    ? [
+        el('p', { 'data-i18n': 'push.install.pointer' }),
+        el('a', { href: '#settings-install-title', 'data-i18n': 'push.install.pointerLink' }),
+      ]
+    : [
+        el('p', { 'data-i18n': 'push.install.body' }),
+        el(
+          'ol',
+          { class: 'steps-list' },
+          el('li', { 'data-i18n': 'push.install.step1' }),
+          el('li', { 'data-i18n': 'push.install.step2' }),
+          el('li', { 'data-i18n': 'push.install.step3' }),
+        ),
+      ];
   return el(
     'div',
     { class: 'notice notice--info' },
     icon('device', 'notice__icon'),
     el('h3', { class: 'notice__title', 'data-i18n': 'push.install.title' }),
-    el(
-      'div',
-      { class: 'notice__body' },
-      el('p', { 'data-i18n': 'push.install.pointer' }),
-      el('a', { href: '#settings-install-title', 'data-i18n': 'push.install.pointerLink' }),
-    ),
-  );
-}
-
-/** iPhone and iPad: push works only in the app added to the Home Screen. */
-function installSteps() {
-  return el(
-    'div',
-    { class: 'notice notice--info' },
-    icon('device', 'notice__icon'),
-    el('h3', { class: 'notice__title', 'data-i18n': 'push.install.title' }),
-    el(
-      'div',
-      { class: 'notice__body' },
-      el('p', { 'data-i18n': 'push.install.body' }),
-      el(
-        'ol',
-        { class: 'steps-list' },
-        el('li', { 'data-i18n': 'push.install.step1' }),
-        el('li', { 'data-i18n': 'push.install.step2' }),
-        el('li', { 'data-i18n': 'push.install.step3' }),
-      ),
-    ),
+    el('div', { class: 'notice__body' }, ...body),
   );
 }
 
