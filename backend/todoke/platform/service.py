@@ -27,10 +27,17 @@ async def adopt_standard_catalogue(municipality: MunicipalityRead) -> None:
     await seed_programs(municipality.id)
 
 
+# What each refused field is, in words (the problem names the field and says what it is).
+_LABELS = {
+    "code": Text("全国地方公共団体コード", "local government code"),
+    "origin": Text("アドレス（オリジン）", "origin"),
+}
+
+
 def _refused(field: str, ja: str, en: str) -> InvalidInput:
     return InvalidInput(
         Text("入力内容を確認してください。", "Check the input."),
-        errors=[FieldError(field=field, label=Text(field, field), message=Text(ja, en))],
+        errors=[FieldError(field=field, label=_LABELS[field], message=Text(ja, en))],
     )
 
 
