@@ -74,7 +74,7 @@ from todoke.staff.designer.programs import StaffProgramController
 from todoke.staff.designer.routes import DesignerController
 from todoke.staff.residents.routes import ResidentRecordController
 from todoke.web.edge import EdgeMiddleware, configure_logging
-from todoke.web.forwarded import ClientResolver, parse_networks
+from todoke.web.forwarded import ClientResolver, parse_networks, request_origin
 from todoke.web.guards import provide_optional_principal, provide_principal
 from todoke.web.inputs import DaySchema, LimitedRequest, is_day, parse_day
 from todoke.web.openapi import document_security, security_schemes
@@ -143,11 +143,6 @@ def provide_consent_listeners() -> ConsentListeners:
 COMPRESS_OVER_BYTES = 2048
 
 
-def request_origin(request: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The origin the browser reached: the scheme the edge resolved, the Host it sent."""
-    return f"{request.scope.get('scheme', 'http')}://{request.headers.get('host', '').lower()}"
-
-
 NO_MUNICIPALITY_HERE = NotFound(
     Text("このアドレスで利用できる自治体はありません。", "No municipality is served here.")
 )
@@ -163,7 +158,7 @@ async def provide_municipality(
     theirs nor ours serves nobody."""
     tenants = await registry_service.municipalities_by_origin()
     if tenants:
-        origin = request_origin(request)
+        origin = request_origin(request.scope)
         found = tenants.get(origin)
         if found is not None:
             return found

@@ -20,6 +20,7 @@ from todoke.errors import Forbidden, Text
 from todoke.identity import service
 from todoke.registry import public as registry
 from todoke.settings import Settings
+from todoke.web.forwarded import request_origin
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -59,7 +60,7 @@ async def check_origin(scope: Scope, settings: Settings) -> None:
     if origin is None:
         return
     origin = origin.rstrip("/")
-    own = f"{scope.get('scheme', 'http')}://{(_header(scope, b'host') or '').lower()}"
+    own = request_origin(scope)
     if own in await registry.municipalities_by_origin():
         allowed = origin == own
     else:

@@ -25,6 +25,7 @@ from todoke.registry.schemas import (
     PostalAreaList,
 )
 from todoke.web import inputs
+from todoke.web.forwarded import request_origin
 from todoke.web.inputs import RowId
 from todoke.web.routing import get, post, put
 
@@ -53,9 +54,8 @@ async def core_system_token(connection: ASGIConnection[Any, Any, Any, Any], _: A
     (so a caller without one learns nothing about what it sent)."""
     authorization = connection.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
-    origin = f"{connection.scope.get('scheme', 'http')}://{connection.headers.get('host', '')}"
     connection.state.core_system = await service.authenticate_core_system(
-        token.strip() if scheme.lower() == "bearer" else "", origin.lower()
+        token.strip() if scheme.lower() == "bearer" else "", request_origin(connection.scope)
     )
 
 

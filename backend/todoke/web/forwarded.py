@@ -153,3 +153,11 @@ def rate_key(address: str) -> str:
     if isinstance(parsed, IPv6Address):
         return str(ip_network(f"{parsed}/64", strict=False))
     return address
+
+
+def request_origin(scope: Any) -> str:
+    """The origin the browser reached (scheme://host[:port], lower case): the scheme the edge
+    resolved (a trusted proxy's X-Forwarded-Proto) and the Host header. Which municipality a
+    request is for, and whether its Origin is its own, are read from it."""
+    hosts = _header_values(scope, b"host")
+    return f"{scope.get('scheme', 'http')}://{(hosts[0] if hosts else '').lower()}"
