@@ -276,8 +276,8 @@ async def sign_ins(municipality_id: int, accounts: Sequence[int]) -> int:
             previous = digest
         await sql.insert_rows(
             "session",
-            ["municipality", "token_hash", "account", "csrf_token", "user_agent", "created_at", "last_seen_at",
-             "expires_at"],
+            ["municipality", "token_hash", "account", "csrf_token", "user_agent", "created_at",
+             "last_seen_at", "expires_at"],
             sessions,
         )  # fmt: skip
         await sql.insert_rows(
