@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 # Tables that are not any municipality's, and why.
 PLATFORM_TABLES = {
     # The tenants themselves: a reference table under Citus (copied to every node).
@@ -86,8 +88,9 @@ async def postgres_schema() -> Schema:
     return schema
 
 
-def problems(schema: Schema) -> list[str]:
-    """What keeps the schema from being distributed by municipality, table by table."""
+def problems(schema: Schema, *, keyed_primary: bool = False) -> list[str]:
+    """What keeps the schema from being distributed by municipality, table by table
+    (``keyed_primary``: the primary key must include it too, as after citus-keys.sql)."""
     found = []
     for table, entry in sorted(schema.items()):
         if table in PLATFORM_TABLES:
@@ -98,7 +101,7 @@ def problems(schema: Schema) -> list[str]:
         if not entry["columns"]["municipality"]:
             found.append(f"{table}.municipality may be NULL")
         for index, (columns, primary) in sorted(entry["unique"].items()):
-            if primary and columns == PRIMARY_KEY:
+            if primary and columns == PRIMARY_KEY and not keyed_primary:
                 continue
             if "municipality" not in columns:
                 kind = "primary key" if primary else "unique index"
@@ -284,6 +287,58 @@ async def _account_of(municipality: int) -> int:
         return int(await sql.value("SELECT id FROM account WHERE municipality = ?", [municipality]))
 
 
+async def _citus_keys() -> dict[str, Any]:
+    """deploy/citus-keys.sql on an up-to-date database: what the keys are afterwards, and
+    whether a row can still point at another municipality's row."""
+    import asyncpg
+
+    from todoke.db import current_engine, migrate, read_transaction, write_transaction
+
+    await migrate()
+    script = (Path(__file__).parents[2] / "deploy" / "citus-keys.sql").read_text()
+    connection = await asyncpg.connect(current_engine().config["dsn"])  # type: ignore[attr-defined]
+    try:
+        await connection.execute(script)
+    finally:
+        await connection.close()
+    found = problems(await postgres_schema(), keyed_primary=True)
+    async with read_transaction() as sql:
+        single = await sql.fetch(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'f' AND connamespace = 'public'::regnamespace "
+            "AND confrelid <> 'municipality'::regclass AND array_length(conkey, 1) = 1"
+        )
+        composite = await sql.value(
+            "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' "
+            "AND connamespace = 'public'::regnamespace AND array_length(conkey, 1) = 2"
+        )
+    async with write_transaction() as sql:
+        towns = [
+            await sql.value(
+                "INSERT INTO municipality (code, name_ja) VALUES (?, ?) RETURNING id", [code, code]
+            )
+            for code in ("139991", "139992")
+        ]
+        account = await sql.value(
+            "INSERT INTO account (municipality, user_handle) VALUES (?, 'h') RETURNING id",
+            [towns[0]],
+        )
+        await sql.execute(
+            "INSERT INTO session (municipality, account, token_hash) VALUES (?, ?, 't')",
+            [towns[0], account],
+        )
+    try:
+        async with write_transaction() as sql:
+            await sql.execute(
+                "INSERT INTO session (municipality, account, token_hash) VALUES (?, ?, 't')",
+                [towns[1], account],
+            )
+        crossed = True
+    except Exception:
+        crossed = False
+    return {"problems": found, "single": single, "composite": composite, "crossed": crossed}
+
+
 def _fresh_postgres(url: str, name: str, create: bool) -> str:
     import asyncpg
 
@@ -336,7 +391,51 @@ def test_the_migrations_key_a_database_that_holds_rows(tmp_path: Path):
     assert result["duplicate_refused"]
 
 
-if __name__ == "__main__":  # the probe's own process (see the test above)
-    settings_env = json.loads(sys.argv[1])
-    outcome = asyncio.run(_rows_then_migrate(settings_env))
+@pytest.mark.skipif(
+    not os.environ.get("TODOKE_DATABASE_URL", "").startswith("postgres"),
+    reason="deploy/citus-keys.sql is PostgreSQL's",
+)
+def test_citus_keys_put_the_municipality_in_every_primary_and_foreign_key(tmp_path: Path):
+    url = os.environ["TODOKE_DATABASE_URL"]
+    probe = url.rpartition("/")[2] + "_citus_probe"
+    env = {
+        "TODOKE_DATA_DIR": str(tmp_path),
+        "TODOKE_LOG_LEVEL": "WARNING",
+        "TODOKE_DATABASE_URL": _fresh_postgres(url, probe, create=True),
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, __file__, json.dumps(env), "citus"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=Path(__file__).parent,
+        )
+    finally:
+        _fresh_postgres(url, probe, create=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["problems"] == []
+    assert result["single"] == []  # every foreign key but to municipality is composite
+    assert result["composite"] > 40
+    assert not result["crossed"]  # a session cannot point at another town's account
+
+
+async def _probe(settings_env: dict[str, str], mode: str) -> dict[str, Any]:
+    if mode == "rows":
+        return await _rows_then_migrate(settings_env)
+    from todoke.db import configure_database, start_database, stop_database
+    from todoke.settings import load_settings
+
+    engine = configure_database(load_settings(settings_env))
+    await start_database(engine)
+    try:
+        return await _citus_keys()
+    finally:
+        await stop_database(engine)
+
+
+if __name__ == "__main__":  # the probe's own process (see the tests above)
+    mode = sys.argv[2] if len(sys.argv) > 2 else "rows"
+    outcome = asyncio.run(_probe(json.loads(sys.argv[1]), mode))
     print(json.dumps(outcome))
