@@ -15,14 +15,14 @@ TABLES = [
         drop_indexes=("program_match_once",),
         create_indexes=(
             "CREATE UNIQUE INDEX program_match_once "
-            "ON program_match (municipality, program, version, person)",
+            "ON program_match (program, version, person, municipality)",
         ),
     ),
     TenantKeys(
         "letter_batch",
         unique_columns=("reference",),
         create_indexes=(
-            "CREATE UNIQUE INDEX letter_batch_reference ON letter_batch (municipality, reference)",
+            "CREATE UNIQUE INDEX letter_batch_reference ON letter_batch (reference, municipality)",
         ),
     ),
 ]

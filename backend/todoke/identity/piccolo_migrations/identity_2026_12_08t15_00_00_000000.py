@@ -17,7 +17,7 @@ TABLES = [
         "account",
         unique_columns=("user_handle",),
         create_indexes=(
-            "CREATE UNIQUE INDEX account_user_handle ON account (municipality, user_handle)",
+            "CREATE UNIQUE INDEX account_user_handle ON account (user_handle, municipality)",
         ),
     ),
     TenantKeys("staff_department", backfill=FROM_ACCOUNT),
@@ -26,7 +26,7 @@ TABLES = [
         backfill=FROM_ACCOUNT,
         unique_columns=("credential_id",),
         create_indexes=(
-            "CREATE UNIQUE INDEX passkey_credential_id ON passkey (municipality, credential_id)",
+            "CREATE UNIQUE INDEX passkey_credential_id ON passkey (credential_id, municipality)",
         ),
     ),
     TenantKeys(
@@ -35,7 +35,7 @@ TABLES = [
         transient=True,
         unique_columns=("challenge",),
         create_indexes=(
-            "CREATE UNIQUE INDEX ceremony_challenge ON ceremony (municipality, challenge)",
+            "CREATE UNIQUE INDEX ceremony_challenge ON ceremony (challenge, municipality)",
         ),
     ),
     TenantKeys(
@@ -43,7 +43,7 @@ TABLES = [
         backfill=FROM_ACCOUNT,
         unique_columns=("token_hash",),
         create_indexes=(
-            "CREATE UNIQUE INDEX session_token_hash ON session (municipality, token_hash)",
+            "CREATE UNIQUE INDEX session_token_hash ON session (token_hash, municipality)",
         ),
     ),
     TenantKeys(
@@ -51,14 +51,14 @@ TABLES = [
         unique_columns=("code_hash",),
         create_indexes=(
             "CREATE UNIQUE INDEX activation_code_code_hash "
-            "ON activation_code (municipality, code_hash)",
+            "ON activation_code (code_hash, municipality)",
         ),
     ),
     TenantKeys(
         "staff_invite",
         unique_columns=("token_hash",),
         create_indexes=(
-            "CREATE UNIQUE INDEX staff_invite_token_hash ON staff_invite (municipality, token_hash)",
+            "CREATE UNIQUE INDEX staff_invite_token_hash ON staff_invite (token_hash, municipality)",
         ),
     ),
     TenantKeys("consent", backfill=FROM_ACCOUNT),
@@ -67,13 +67,13 @@ TABLES = [
         backfill="NULL",
         transient=True,
         unique_columns=("key",),
-        create_indexes=("CREATE UNIQUE INDEX rate_counter_key ON rate_counter (municipality, key)",),
+        create_indexes=("CREATE UNIQUE INDEX rate_counter_key ON rate_counter (key, municipality)",),
     ),
     TenantKeys(
         "delegation",
         unique_columns=("code_hash",),
         create_indexes=(
-            "CREATE UNIQUE INDEX delegation_code_hash ON delegation (municipality, code_hash)",
+            "CREATE UNIQUE INDEX delegation_code_hash ON delegation (code_hash, municipality)",
         ),
     ),
 ]

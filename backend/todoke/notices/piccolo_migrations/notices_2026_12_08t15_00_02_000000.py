@@ -15,23 +15,23 @@ TABLES = [
         unique_columns=("endpoint",),
         create_indexes=(
             "CREATE UNIQUE INDEX push_subscription_endpoint "
-            "ON push_subscription (municipality, endpoint)",
+            "ON push_subscription (endpoint, municipality)",
         ),
     ),
     TenantKeys(
         "email_address",
         unique_columns=("account", "confirm_hash"),
         create_indexes=(
-            "CREATE UNIQUE INDEX email_address_account ON email_address (municipality, account)",
+            "CREATE UNIQUE INDEX email_address_account ON email_address (account, municipality)",
             "CREATE UNIQUE INDEX email_address_confirm_hash "
-            "ON email_address (municipality, confirm_hash)",
+            "ON email_address (confirm_hash, municipality)",
         ),
     ),
     TenantKeys(
         "email_delivery",
         unique_columns=("notice",),
         create_indexes=(
-            "CREATE UNIQUE INDEX email_delivery_notice ON email_delivery (municipality, notice)",
+            "CREATE UNIQUE INDEX email_delivery_notice ON email_delivery (notice, municipality)",
         ),
     ),
 ]

@@ -18,7 +18,7 @@ TABLES = [
         drop_indexes=("procedure_version_procedure_version",),
         create_indexes=(
             "CREATE UNIQUE INDEX procedure_version_procedure_version "
-            "ON procedure_version (municipality, procedure, version)",
+            "ON procedure_version (procedure, version, municipality)",
         ),
     ),
     TenantKeys(
@@ -26,7 +26,7 @@ TABLES = [
         drop_indexes=("draft_author_procedure_principal",),
         create_indexes=(
             "CREATE UNIQUE INDEX draft_author_procedure_principal "
-            "ON draft (municipality, author, procedure, principal)",
+            "ON draft (author, procedure, principal, municipality)",
         ),
     ),
     TenantKeys(
@@ -35,9 +35,9 @@ TABLES = [
         drop_indexes=("application_filed_by_idempotency_key",),
         create_indexes=(
             "CREATE UNIQUE INDEX application_receipt_number "
-            "ON application (municipality, receipt_number)",
+            "ON application (receipt_number, municipality)",
             "CREATE UNIQUE INDEX application_filed_by_idempotency_key "
-            "ON application (municipality, filed_by, idempotency_key)",
+            "ON application (filed_by, idempotency_key, municipality)",
         ),
     ),
     TenantKeys("application_event", backfill=FROM_APPLICATION),
@@ -45,7 +45,7 @@ TABLES = [
     TenantKeys(
         "attachment",
         unique_columns=("token",),
-        create_indexes=("CREATE UNIQUE INDEX attachment_token ON attachment (municipality, token)",),
+        create_indexes=("CREATE UNIQUE INDEX attachment_token ON attachment (token, municipality)",),
     ),
     TenantKeys(
         "upload_usage",
@@ -53,7 +53,7 @@ TABLES = [
         drop_indexes=("upload_usage_account_day",),
         create_indexes=(
             "CREATE UNIQUE INDEX upload_usage_account_day "
-            "ON upload_usage (municipality, account, day)",
+            "ON upload_usage (account, day, municipality)",
         ),
     ),
 ]

@@ -12,7 +12,7 @@ TABLES = [
         "core_system",
         unique_columns=("token_hash",),
         create_indexes=(
-            "CREATE UNIQUE INDEX core_system_token_hash ON core_system (municipality, token_hash)",
+            "CREATE UNIQUE INDEX core_system_token_hash ON core_system (token_hash, municipality)",
         ),
     ),
 ]

@@ -17,7 +17,7 @@ TABLES = [
         unique_columns=("application",),
         create_indexes=(
             "CREATE UNIQUE INDEX case_assignment_application "
-            "ON case_assignment (municipality, application)",
+            "ON case_assignment (application, municipality)",
         ),
     ),
     TenantKeys("case_note", backfill=FROM_APPLICATION),
