@@ -19,13 +19,15 @@ NO_MUNICIPALITY_HERE = NotFound(
 _MUNICIPALITY = "todoke.municipality"
 
 
-async def request_municipality(scope: Scope) -> MunicipalityRead:
+async def request_municipality(scope: Scope, *, any_host: bool = False) -> MunicipalityRead:
     """The municipality this request is for, known from its host before anything is looked
     up (sessions, codes and tokens are unique only within their municipality). One
     deployment may serve several, each at its own origin (municipality.origin); the rest
     of the requests are the default one's (TODOKE_MUNICIPALITY_CODE, or the only one without
     an origin of its own), at the deployment's own origins. Where municipalities have
-    origins, a host that is neither theirs nor ours serves nobody (404). Asked once per
+    origins, a host that is neither theirs nor ours serves nobody (404) — unless
+    ``any_host``: core systems call from inside the network at whatever name reaches the
+    server, and a host that is no municipality's own is the default one's. Asked once per
     request (kept in the request's state)."""
     state: dict[str, Any] = scope.setdefault("state", {})
     found: MunicipalityRead | None = state.get(_MUNICIPALITY)
@@ -34,15 +36,19 @@ async def request_municipality(scope: Scope) -> MunicipalityRead:
     app_state = scope["app"].state
     settings: Settings = app_state.settings
     tenants = await service.municipalities_by_origin()
+    known_host = True
     if tenants:
         origin = request_origin(scope)
         found = tenants.get(origin)
         if found is None and origin not in settings.public_origins:
-            raise NO_MUNICIPALITY_HERE
+            if not any_host:
+                raise NO_MUNICIPALITY_HERE
+            known_host = False
     if found is None:
         found = app_state.get("municipality")
         if found is None:
             found = await service.get_municipality(settings.municipality_code)
             app_state.municipality = found
-    state[_MUNICIPALITY] = found
+    if known_host:  # an unknown host's answer is kept for nobody: other routes refuse it
+        state[_MUNICIPALITY] = found
     return found
