@@ -146,7 +146,10 @@ def checked_contact(contact: Contact) -> Contact:
     phone = contact.phone.strip()
     if phone:
         try:
-            phone = jp.display_phone(jp.normalize_phone(phone))
+            jp.normalize_phone(phone)
+            # Grouped as written where the number alone does not say how (most landlines).
+            written = re.sub(r"[‐‑–—―−ー－\s]+", "-", unicodedata.normalize("NFKC", phone))
+            phone = jp.display_phone(written)
         except ValueError:
             raise _refused(
                 "phone",
