@@ -4,6 +4,7 @@ the other municipality's staff cannot; hostile input is a problem, never a parti
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -97,10 +98,8 @@ async def test_each_origin_serves_its_own_branding_and_never_the_others(app, cli
     assert manifest["icons"][0]["src"] == town_view["emblem"]
     assert 'data-palette="green"' in page
     assert '<meta name="theme-color" content="#115a36">' in page
-    embedded = re.search(
-        r'<script type="application/json" id="municipality-data">(.*?)</script>', page
-    )
-    assert embedded and json.loads(embedded.group(1))["name"]["ja"] == "ひがし町"
+    embedded = re.search(r'<meta name="todoke-municipality" content="([^"]*)">', page)
+    assert embedded and json.loads(html.unescape(embedded.group(1)))["name"]["ja"] == "ひがし町"
     assert "とどけ市" not in page
 
     city_page = (await client.get("/", headers={"accept": "text/html"})).text
