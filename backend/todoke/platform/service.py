@@ -22,10 +22,14 @@ from todoke.registry.schemas import BrandingRead, BrandingUpdate, MunicipalityRe
 async def adopt_standard_catalogue(municipality: MunicipalityRead) -> None:
     """The standard departments and procedures, published, and the support programmes,
     waiting for the municipality's own approval. Idempotent."""
-    department_ids = await registry.ensure_departments(municipality.id, DEPARTMENTS)
+    # Written for a city: a town's catalogue says 町民課 and 町内 (registry/branding.py).
+    kind = branding.kind_of(municipality.name["ja"])
+    departments = [branding.in_own_words(d, kind) for d in DEPARTMENTS]
+    department_ids = await registry.ensure_departments(municipality.id, departments)
     for order, definition in enumerate(PROCEDURES):
-        await procedures.publish(municipality.id, department_ids, definition, sort_order=order)
-    await seed_programs(municipality.id)
+        own = branding.in_own_words(definition, kind)
+        await procedures.publish(municipality.id, department_ids, own, sort_order=order)
+    await seed_programs(municipality.id, reword=lambda text: branding.in_own_words(text, kind))
 
 
 # What each refused field is, in words (the problem names the field and says what it is).

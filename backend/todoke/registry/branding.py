@@ -17,7 +17,7 @@ import io
 import re
 import unicodedata
 import warnings
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from PIL import Image
@@ -80,6 +80,52 @@ _LABELS = {
 }
 # One address, no display name, no spaces: what a mailto: link may carry as it is.
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
+
+
+# The 市 words of the platform's standard catalogue (written for a city), as a town, village
+# or ward says them: 市民課 → 町民課 (ちょうみんか), 市内 → 町内, "within the city" → "…town".
+_CITIZENS_EASY = {"町": "ちょうみんか", "村": "そんみんか", "区": "くみんか"}
+
+
+def _template_words(kind: str) -> dict[str, str]:
+    words = KINDS[kind]
+    return {
+        "市民課": f"{kind}民課",
+        "市内": f"{kind}内",
+        "市外": f"{kind}外",
+        "しみんか": _CITIZENS_EASY[kind],
+        "しの なかで": f"{words['easy']}の なかで",
+        "within the city": f"within the {words['en']}",
+        "the city": f"the {words['en']}",
+    }
+
+
+T = TypeVar("T")
+
+
+def in_own_words(template: T, kind: str) -> T:
+    """A standard-catalogue template (a department, a procedure, a programme) with its
+    city words said as the municipality's kind says them; a city's stays as it is."""
+    if kind not in _CITIZENS_EASY:
+        return template
+    words = _template_words(kind)
+
+    def reword(value: Any) -> Any:
+        if isinstance(value, str):
+            for city_word, own_word in words.items():
+                value = value.replace(city_word, own_word)
+            return value
+        if isinstance(value, dict):
+            return {key: reword(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(reword(item) for item in value)
+        return value
+
+    if isinstance(template, msgspec.Struct):
+        reworded = reword(msgspec.to_builtins(template))
+        return msgspec.convert(reworded, type(template))
+    result: T = reword(template)
+    return result
 
 
 def kind_of(name_ja: str) -> str:
