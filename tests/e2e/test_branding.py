@@ -139,3 +139,58 @@ def test_every_palette_passes_axe(live_demo, make_page, palette):
         page.evaluate(f"document.documentElement.dataset.palette = {palette!r}")
         assert _header_colour(page) == _rgb(PALETTES[palette])
         assert_no_axe_violations(page, f"{palette} {path}")
+
+
+def test_the_administrator_sets_palette_and_contact_in_the_staff_view(live_demo, make_page, shoot):
+    from test_staff_identity import assert_field_invalid, register_staff
+
+    page = register_staff(make_page, live_demo, "管理 見た目", "administrator")
+    page.get_by_role("link", name="見た目と連絡先").first.click()
+    expect(page.locator("main h1")).to_have_text("見た目と連絡先")
+    expect(page.get_by_label("代表電話")).to_have_value("03-1234-5678")
+    expect(page.get_by_role("radio", name="青（標準）")).to_be_checked()
+    assert_no_axe_violations(page, "/staff/branding")
+    shoot(page, "branding-staff-desktop")
+    page.set_viewport_size(PHONE)
+    shoot(page, "branding-staff-phone")
+    page.set_viewport_size(DESKTOP)
+
+    # A phone number that is none: the field says so, nothing is saved.
+    phone = page.get_by_label("代表電話")
+    phone.fill("12345")
+    page.get_by_role("button", name="保存する").click()
+    summary = page.locator("#branding-look-errors")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("市外局番からの電話番号")
+    assert_field_invalid(page, "branding-phone", "市外局番からの電話番号")
+
+    # Purple, new hours: the residents' app at this origin follows.
+    phone.fill("０３－１２３４－５６７８")
+    page.get_by_role("radio", name="紫").check()
+    hours = page.get_by_label("開庁時間", exact=True)
+    original_hours = hours.input_value()
+    hours.fill("平日 9時〜17時（水曜は19時まで）")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.locator(".flash--success")).to_contain_text("保存しました")
+    expect(phone).to_have_value("03-1234-5678")
+    resident = make_page(PHONE)
+    resident.goto("/")
+    expect(resident.locator("footer")).to_contain_text("水曜は19時まで")
+    assert _header_colour(resident) == _rgb(PALETTES["purple"])
+    _shoot_whole(resident, shoot, "branding-city-purple-phone")
+    assert_no_axe_violations(resident, "/ in purple")
+    # The town is not touched.
+    resident.goto(f"{_town(live_demo.url)}/")
+    expect(resident.locator("header")).to_contain_text("ひがし町")
+    assert _header_colour(resident) == _rgb(PALETTES["green"])
+    expect(resident.locator("footer")).not_to_contain_text("水曜は19時まで")
+
+    # Back to the demo's look, for the other tests on this demo.
+    page.get_by_role("radio", name="青（標準）").check()
+    hours.fill(original_hours)
+    page.get_by_role("button", name="保存する").click()
+    expect(page.locator(".flash--success")).to_contain_text("保存しました")
+    [event] = live_demo.query(
+        "SELECT count(*) AS n FROM audit_event WHERE action = 'branding.updated'"
+    )
+    assert event["n"] >= 2
