@@ -79,7 +79,7 @@ async def test_each_origin_serves_its_own_branding_and_never_the_others(app, cli
     assert town_view["palette"] == "green" and town_view["theme_color"] == "#115a36"
     assert town_view["contact"]["phone"] == TOWN_CONTACT.phone
     assert town_view["contact"]["address"]["ja"].startswith("東京都ひがし町")
-    assert town_view["emblem_size"] == [192, 192]
+    assert town_view["emblem_size"] == [96, 96]
 
     # The emblem: a PNG from the town's origin, cached for good at its address.
     assert emblem.status_code == 200

@@ -63,7 +63,7 @@ def test_each_origin_shows_its_own_name_colour_emblem_and_contact(
     expect(town.locator("header")).not_to_contain_text("とどけ市")
     emblem = town.locator("[data-municipality-emblem]")
     expect(emblem).to_be_visible()
-    assert town.evaluate("document.querySelector('[data-municipality-emblem]').naturalWidth") == 192
+    assert town.evaluate("document.querySelector('[data-municipality-emblem]').naturalWidth") == 96
     assert _header_colour(town) == _rgb(PALETTES["green"])
     assert "ひがし町" in town.title() and "とどけ市" not in town.title()
     footer = town.locator("footer")

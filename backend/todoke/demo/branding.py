@@ -47,7 +47,7 @@ TOWN_CONTACT = Contact(
 )
 
 
-def town_emblem(size: int = 192) -> bytes:
+def town_emblem(size: int = 96) -> bytes:
     """ひがし町's emblem (町章), drawn: a sun rising in the east over three waves, in the
     town's green on white. Drawn four times larger, then reduced, for smooth edges."""
     big = size * 4
