@@ -194,3 +194,14 @@ def test_the_administrator_sets_palette_and_contact_in_the_staff_view(live_demo,
         "SELECT count(*) AS n FROM audit_event WHERE action = 'branding.updated'"
     )
     assert event["n"] >= 2
+
+
+def test_the_not_found_page_at_the_town_is_the_towns(live_demo, make_page):
+    page = make_page(PHONE)
+    response = page.goto(f"{_town(live_demo.url)}/no-such-page")
+    assert response is not None and response.status == 404
+    page.locator("main h1").wait_for()
+    expect(page.locator("header")).to_contain_text("ひがし町")
+    expect(page.locator("footer")).to_contain_text("042-123-4567")
+    expect(page.locator("html")).to_have_attribute("data-palette", "green")
+    assert _header_colour(page) == _rgb(PALETTES["green"])

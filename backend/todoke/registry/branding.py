@@ -339,3 +339,13 @@ async def emblem(municipality_id: int) -> tuple[bytes, str] | None:
     if row is None or row.emblem is None or not row.emblem_tag:
         return None
     return bytes(row.emblem), row.emblem_tag
+
+
+async def contact_line(municipality_id: int) -> str:
+    """The phone number and office hours in one line of Japanese, for a printed letter
+    ("代表電話 042-123-4567・平日 8時30分〜17時"); empty when neither is given."""
+    async with read_transaction() as sql:
+        held = await sql.value("SELECT contact FROM municipality WHERE id = ?", [municipality_id])
+    contact = msgspec.json.decode(held or "{}", type=Contact)
+    parts = [f"代表電話 {contact.phone}" if contact.phone else "", contact.hours.ja]
+    return "・".join(part for part in parts if part)

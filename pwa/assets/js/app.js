@@ -166,6 +166,11 @@ function showMunicipality(data) {
   setMunicipalityWords({ name: data.name, kind: data.branding?.kind, office: data.branding?.office });
   const node = document.querySelector('[data-municipality-name]');
   if (node) localize(node, data.name);
+  // A page the server did not dress (the not-found page): its palette from the API.
+  const palette = data.branding?.palette;
+  if (palette && !document.documentElement.dataset.palette && /^[a-z-]{1,30}$/.test(palette)) {
+    document.documentElement.dataset.palette = palette;
+  }
   const emblem = document.querySelector('[data-municipality-emblem]');
   const address = data.branding?.emblem;
   // Only an address on this origin (the API's own): never an image from elsewhere.
