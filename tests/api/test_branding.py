@@ -228,7 +228,7 @@ def webp() -> bytes:
     [
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 415),
         (b"GIF89a" + b"\0" * 64, 415),
-        (b"", 415),
+        (b"", 422),
         (png()[:40], 422),  # a PNG cut short
         (png(16, 16), 422),  # too small to read
         (png(2000, 40), 422),  # too large a side

@@ -264,15 +264,19 @@ async def update_branding(municipality: MunicipalityRead, data: BrandingUpdate) 
 
 def checked_emblem(data: bytes) -> bytes:
     """The emblem as it is kept and served: a PNG written again from the upload's pixels.
-    Refused: an empty or too large upload (413), anything but a PNG or WebP by its bytes
-    (415), an image that does not decode, or that is smaller than 32 or larger than 1024
-    pixels a side (422)."""
+    Refused: a too large upload (413), anything but a PNG or WebP by its bytes (415), an
+    empty upload, an image that does not decode, or that is smaller than 32 or larger than
+    1024 pixels a side (422)."""
     if len(data) > MAX_EMBLEM_BYTES:
         raise PayloadTooLarge(
             Text(
                 f"紋章の画像は{MAX_EMBLEM_BYTES // 1024}KBまでです。",
                 f"The emblem may be at most {MAX_EMBLEM_BYTES // 1024} KB.",
             )
+        )
+    if not data:
+        raise InvalidInput(
+            Text("紋章の画像ファイルを送ってください。", "Send the emblem image as the body.")
         )
     is_png = data.startswith(_PNG_MAGIC)
     is_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
