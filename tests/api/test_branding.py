@@ -306,3 +306,26 @@ async def test_the_operator_brands_a_municipality_it_adds(db, client_for, city):
     assert view["kind"]["ja"] == "村" and view["office"]["ja"] == "村役場"
     assert view["palette"] == "light-blue" and view["emblem"]
     assert view["contact"]["phone"] == "04992-1-2345"
+
+
+async def test_what_is_written_to_a_resident_names_the_towns_office(branded):
+    from datetime import UTC, datetime
+
+    from todoke.identity.letters import activation_letter_html
+    from todoke.registry.branding import office_of
+    from todoke.registry.public import LetterAddressee
+
+    city, town = branded
+    assert (await office_of(town.id))["ja"] == "町役場"
+    assert (await office_of(city.id))["en"] == "city office"
+    person = LetterAddressee(
+        id=1, family_name="東", given_name="花子", postal_code="182-0001", address="東京都ひがし町"
+    )
+    letter = activation_letter_html(
+        municipality=town,
+        person=person,
+        code="ABCD-EFGH-JKLM",
+        expires_at=datetime(2027, 3, 1, tzinfo=UTC),
+        purpose="verify",
+    )
+    assert "町の職員" in letter and "市の職員" not in letter

@@ -23,7 +23,7 @@ import msgspec
 from PIL import Image
 
 from todoke import jp, published
-from todoke.db import read_transaction, write_transaction
+from todoke.db import SqlSession, read_transaction, reading, write_transaction
 from todoke.errors import (
     FieldError,
     InvalidInput,
@@ -353,3 +353,13 @@ async def contact_line(municipality_id: int) -> str:
     contact = msgspec.json.decode(held or "{}", type=Contact)
     parts = [f"代表電話 {contact.phone}" if contact.phone else "", contact.hours.ja]
     return "・".join(part for part in parts if part)
+
+
+async def office_of(municipality_id: int, sql: SqlSession | None = None) -> dict[str, str]:
+    """Its office in each language (市役所, 町役場, 村役場, 区役所): what a notice tells a
+    resident to contact. Reads in the caller's transaction when given one."""
+    async with reading(sql) as session:
+        name = await session.value(
+            "SELECT name_ja FROM municipality WHERE id = ?", [municipality_id]
+        )
+    return OFFICES[kind_of(name or "")]
