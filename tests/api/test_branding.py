@@ -76,6 +76,7 @@ async def test_each_origin_serves_its_own_branding_and_never_the_others(app, cli
     assert city_view["contact"]["phone"] == "03-1234-5678"
     assert town_view["kind"] == {"ja": "町", "easy": "まち", "en": "town"}
     assert town_view["office"]["ja"] == "町役場"
+    assert town_view["office"]["easy"] == "まちの やくば"  # ひがしまち
     assert town_view["palette"] == "green" and town_view["theme_color"] == "#115a36"
     assert town_view["contact"]["phone"] == TOWN_CONTACT.phone
     assert town_view["contact"]["address"]["ja"].startswith("東京都ひがし町")
@@ -304,6 +305,7 @@ async def test_the_operator_brands_a_municipality_it_adds(db, client_for, city):
     async with at(operator, "https://todoke.minami.example.jp") as there:
         view = (await there.get("/api/municipality")).json()["branding"]
     assert view["kind"]["ja"] == "村" and view["office"]["ja"] == "村役場"
+    assert view["kind"]["easy"] == "むら"  # みなみむら: read as its name is
     assert view["palette"] == "light-blue" and view["emblem"]
     assert view["contact"]["phone"] == "04992-1-2345"
 
@@ -329,3 +331,15 @@ async def test_what_is_written_to_a_resident_names_the_towns_office(branded):
         purpose="verify",
     )
     assert "町の職員" in letter and "市の職員" not in letter
+
+
+async def test_a_town_read_as_chou_is_called_so_in_easy_japanese(city):
+    from todoke.registry.branding import read_branding
+    from todoke.registry.service import ensure_municipality
+
+    names = {"ja": "にし町", "easy": "にしちょう", "en": "Nishi Town"}
+    prefecture = {"ja": "東京都", "easy": "とうきょうと", "en": "Tokyo"}
+    town = await ensure_municipality("139947", names, prefecture)
+    branding = await read_branding(town)
+    assert branding.kind == {"ja": "町", "easy": "ちょう", "en": "town"}
+    assert branding.office["easy"] == "やくば" and branding.office["ja"] == "町役場"

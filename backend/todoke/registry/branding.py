@@ -82,6 +82,19 @@ _LABELS = {
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
 
 
+# 町 and 村 are read two ways (ひがしまち, にしちょう; みなみむら, きたそん): in やさしい日本語 a
+# town is called as its own name says it.
+_OTHER_READINGS = {"町": "ちょう", "村": "そん"}
+
+
+def _read_as_named(kind: str, name_easy: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The kind and office words, the やさしい日本語 ones read as the easy name reads them."""
+    reading = _OTHER_READINGS.get(kind)
+    if reading and name_easy.replace(" ", "").endswith(reading):
+        return {**KINDS[kind], "easy": reading}, {**OFFICES[kind], "easy": "やくば"}
+    return KINDS[kind], OFFICES[kind]
+
+
 # The 市 words of the platform's standard catalogue (written for a city), as a town, village
 # or ward says them: 市民課 → 町民課 (ちょうみんか), 市内 → 町内, "within the city" → "…town".
 _CITIZENS_EASY = {"町": "ちょうみんか", "村": "そんみんか", "区": "くみんか"}
@@ -161,9 +174,10 @@ async def _load_branding(municipality: MunicipalityRead) -> BrandingRead:
         raise NotFound(Text("自治体が見つかりません。", "No such municipality."))
     kind = kind_of(municipality.name["ja"])
     palette = row.palette if row.palette in PALETTES else DEFAULT_PALETTE
+    kind_words, office_words = _read_as_named(kind, municipality.name.get("easy", ""))
     return BrandingRead(
-        kind=KINDS[kind],
-        office=OFFICES[kind],
+        kind=kind_words,
+        office=office_words,
         palette=palette,
         theme_color=PALETTES[palette],
         emblem=_EMBLEM_PATH + row.emblem_tag if row.emblem_tag else None,
