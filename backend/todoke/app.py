@@ -34,6 +34,7 @@ from todoke.db import (
     start_database,
     stop_database,
 )
+from todoke.errors import TodokeError
 from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
@@ -56,6 +57,7 @@ from todoke.procedures.routes import (
     ProcedureController,
     TimelineController,
 )
+from todoke.registry import branding as registry_branding
 from todoke.registry.hosts import request_municipality
 from todoke.registry.routes import (
     MunicipalityController,
@@ -63,9 +65,9 @@ from todoke.registry.routes import (
     RegistryImportController,
     RegistryPersonController,
 )
-from todoke.registry.schemas import MunicipalityRead
+from todoke.registry.schemas import MunicipalityPublic, MunicipalityRead
 from todoke.settings import Settings, load_settings
-from todoke.staff.admin.routes import AdminController, InviteController
+from todoke.staff.admin.routes import AdminController, BrandingController, InviteController
 from todoke.staff.cases.routes import CaseController
 from todoke.staff.counter.routes import CounterController
 from todoke.staff.designer.letters import LetterController
@@ -86,6 +88,7 @@ from todoke.web.problems import (
 )
 from todoke.web.pwa import (
     NO_COMPRESSION,
+    Dressing,
     PwaBundle,
     default_pwa_root,
     page_not_found,
@@ -145,6 +148,32 @@ COMPRESS_OVER_BYTES = 2048
 async def provide_municipality(request: ASGIConnection[Any, Any, Any, Any]) -> MunicipalityRead:
     """The municipality this request is for, from its host (``identity.auth``)."""
     return await request_municipality(request.scope)
+
+
+async def dress_shell(request: Request[Any, Any, Any]) -> Dressing | None:
+    """The app shell's dress for the request's municipality (none where no one is served)."""
+    try:
+        municipality = await provide_municipality(request)
+    except TodokeError:
+        return None
+    branding = await registry_branding.read_branding(municipality)
+    public = MunicipalityPublic(
+        id=municipality.id,
+        code=municipality.code,
+        name=municipality.name,
+        prefecture=municipality.prefecture,
+        origin=municipality.origin,
+        branding=branding,
+    )
+    size = branding.emblem_size
+    return Dressing(
+        palette=branding.palette,
+        theme_color=branding.theme_color,
+        name=municipality.name["ja"],
+        municipality=msgspec.json.encode(public),
+        emblem=branding.emblem,
+        emblem_size=(size[0], size[1]) if size else None,
+    )
 
 
 def _swagger_assets() -> Router:
@@ -251,7 +280,8 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             RegistryPersonController,
             PostalCodeController,
             PlatformController,
-            pwa_router(bundle),
+            BrandingController,
+            pwa_router(bundle, dress_shell),
             _swagger_assets(),
         ],
         dependencies={

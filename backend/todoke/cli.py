@@ -402,6 +402,29 @@ def cmd_init_municipality(args: argparse.Namespace) -> int:
             print(f"todoke: {error}", file=sys.stderr)
             return 2
 
+    from todoke.errors import TodokeError
+    from todoke.registry import branding
+    from todoke.registry.schemas import BrandingUpdate, Contact, ContactWords
+
+    contact = Contact(
+        phone=args.phone,
+        postal_code=args.postal_code,
+        address=ContactWords(ja=args.address, easy=args.address_easy, en=args.address_en),
+        hours=ContactWords(ja=args.hours, easy=args.hours_easy, en=args.hours_en),
+        email=args.email,
+        website=args.website,
+    )
+    emblem = None
+    try:  # checked before anything is written
+        branding.checked_palette(args.palette)
+        contact = branding.checked_contact(contact)
+        if args.emblem:
+            emblem = branding.checked_emblem(Path(args.emblem).read_bytes())
+    except (TodokeError, OSError) as error:
+        detail = "; ".join(f"{e.field}: {e.message.en}" for e in getattr(error, "errors", []))
+        print(f"todoke: {error} {detail}".rstrip(), file=sys.stderr)
+        return 2
+
     async def work() -> Any:
         from todoke.demo.seed import seed_catalogue
         from todoke.registry.service import ensure_municipality, set_municipality_origin
@@ -415,6 +438,11 @@ def cmd_init_municipality(args: argparse.Namespace) -> int:
         municipality = await ensure_municipality(args.code, name, prefecture)
         if origin is not None:
             municipality = await set_municipality_origin(args.code, origin)
+        await branding.update_branding(
+            municipality, BrandingUpdate(palette=args.palette, contact=contact)
+        )
+        if emblem is not None:
+            await branding.set_emblem(municipality, emblem)
         await seed_catalogue(municipality)
         return municipality
 
@@ -580,6 +608,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="its own origin when this deployment serves several municipalities, e.g. "
         "https://todoke.city.chiyoda.example.jp (its own passkeys, sessions and links)",
     )
+    from todoke.registry.branding import PALETTES
+
+    look = p.add_argument_group("branding (the municipality's administrator may change it)")
+    look.add_argument("--palette", default="blue", choices=sorted(PALETTES))
+    look.add_argument("--emblem", default="", help="a PNG or WebP, 32-1024 px, 256 KB at most")
+    look.add_argument("--phone", default="", help="代表電話, e.g. 03-3264-2111")
+    look.add_argument("--postal-code", default="", help="e.g. 102-8688")
+    look.add_argument("--address", default="", help="住所, e.g. 東京都千代田区九段南1-2-1")
+    look.add_argument("--address-easy", default="")
+    look.add_argument("--address-en", default="")
+    look.add_argument("--hours", default="", help="開庁時間, e.g. 平日 8時30分〜17時15分")
+    look.add_argument("--hours-easy", default="")
+    look.add_argument("--hours-en", default="")
+    look.add_argument("--email", default="")
+    look.add_argument("--website", default="", help="https://…")
     p.set_defaults(func=cmd_init_municipality)
 
     p = commands.add_parser(

@@ -85,6 +85,12 @@ class PayloadTooLarge(TodokeError):
     kind = "too_large"
 
 
+class UnsupportedMediaType(TodokeError):
+    """A body of a type the route does not take (an emblem that is no PNG or WebP)."""
+
+    kind = "unsupported_media_type"
+
+
 class TooManyRequests(TodokeError):
     kind = "rate_limited"
 

@@ -61,6 +61,11 @@ async def city_world(client_for, app, city):
         "/api/me/delegations", json={"scope": ["file"]}, headers=headers
     )
     staff, _ = await staff_client(client_for, app, city, role="administrator")
+    # The city's emblem: its address, asked at the town, is never the city's image.
+    from todoke.demo.branding import town_emblem
+    from todoke.registry.branding import set_emblem
+
+    emblem_tag = await set_emblem(city, town_emblem())
     inbox = (await resident.get("/api/me/inbox")).json()["items"]
     passkeys = (await resident.get("/api/me/passkeys")).json()
     return {
@@ -74,6 +79,7 @@ async def city_world(client_for, app, city):
         "notice_id": inbox[0]["id"] if inbox else 1,
         "passkey_id": passkeys[0]["id"] if passkeys else 1,
         "registry_id": "1000000000",
+        "tag": emblem_tag,
     }
 
 

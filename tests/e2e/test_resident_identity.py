@@ -188,7 +188,7 @@ def test_create_passkey_verify_sign_out_and_back_in(live_demo, make_page, shoot)
     autofill = main.get_by_role("textbox", name="保存されているパスキーから選ぶ")
     autofill.wait_for()
     assert autofill.get_attribute("autocomplete") == "username webauthn"
-    assert page.title() == "アカウント｜とどけ"
+    assert page.title() == "アカウント｜とどけ（とどけ市）"
     _shoot_whole(page, shoot, "identity-1-signed-out")
 
     # First time: create a passkey, with a nickname.

@@ -515,7 +515,7 @@ def test_anonymous_check_signed_out(live_demo, make_page, shoot, staff):
     page.wait_for_url("**/check")
     form = main.get_by_role("form", name="質問")
     form.wait_for()
-    assert page.title() == "受けられる支援をしらべる｜とどけ"
+    assert page.title() == "受けられる支援をしらべる｜とどけ（とどけ市）"
     assert "答えた内容は保存されません" in main.inner_text()
     # One question per fact, even where several programs use it.
     assert form.get_by_label("高校生年代までのお子さんの数").count() == 1

@@ -119,3 +119,22 @@ def test_a_batch_that_fails_leaves_no_file(tmp_path):
         printing.add(_recipient(1))
         raise RuntimeError("the database went away")
     assert not pdf.exists() and not manifest.exists()
+
+
+def test_a_towns_letter_says_town_and_gives_its_phone_and_hours(tmp_path):
+    import msgspec
+
+    town = msgspec.structs.replace(
+        SENDER,
+        municipality="ひがし町",
+        kind="町",
+        contact="代表電話 042-123-4567・平日 8時30分〜17時",
+    )
+    pdf, manifest = tmp_path / "town.pdf", tmp_path / "town.csv"
+    with LetterPrint(pdf, manifest, town, letters.letter_font()) as printing:
+        printing.add_all([_recipient(1)])
+        printing.close()
+    text = "".join(PdfReader(pdf).pages[0].extract_text().split())
+    assert "町の職員" in text and "町が保有する情報" in text
+    assert "市の職員" not in text and "市が保有" not in text
+    assert "042-123-4567" in text and "8時30分〜17時" in text

@@ -4,6 +4,7 @@ member's approval — nobody is contacted until a person at the municipality say
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from todoke import clock
@@ -128,14 +129,18 @@ PROGRAMS: list[dict[str, Any]] = [
 ]
 
 
-async def seed_programs(municipality_id: int) -> None:
+async def seed_programs(
+    municipality_id: int, reword: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> None:
     """Each seeded program once, as submitted (pending) with no creator: any supervisor or
     administrator of its department can approve it. Every channel is offered; letters go
-    only if the approver records their legal basis."""
+    only if the approver records their legal basis. ``reword`` says a programme's text in
+    the municipality's words (a town's 町内, not 市内)."""
     now = clock.now()
     async with write_transaction() as sql:
         departments = {d.code: d.id for d in await registry.departments(municipality_id, sql)}
-        for program in PROGRAMS:
+        for template in PROGRAMS:
+            program = reword(template) if reword else template
             held = await sql.value(
                 "SELECT 1 FROM program WHERE municipality = ? AND slug = ?",
                 [municipality_id, program["slug"]],

@@ -39,6 +39,7 @@ from todoke.errors import Conflict, NotFound, Text
 from todoke.identity import public as identity
 from todoke.notices import letters as printing
 from todoke.principal import Principal
+from todoke.registry import branding
 from todoke.registry import public as registry
 from todoke.settings import Settings
 
@@ -294,6 +295,8 @@ async def create_batch(
         )  # fmt: skip
     held = next((m for m in await registry.municipality_names() if m.id == municipality_id), None)
     city = held.name_ja if held else ""
+    kind = branding.kind_of(city) if city else "市"
+    contact = await branding.contact_line(municipality_id)
     # The letter's address for signing up: the municipality's own origin, or the deployment's.
     origin = (held.origin if held else None) or settings.public_origins[0]
     # Bulk mail goes out sorted by postal code; the manifest's sequence follows the pages.
@@ -322,6 +325,8 @@ async def create_batch(
         action=program.action.get("ja", ""),
         opens_application=program.delivery == "invite" and bool(program.procedure_slug),
         letter_basis=program.letter_basis.strip(),
+        kind=kind,
+        contact=contact,
     )
     folder = _letter_folder(settings)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 
 from todoke.demo.accounts import seed_demo_accounts
+from todoke.demo.branding import brand_city, brand_town
 from todoke.demo.generator import CITY, generate_persons, write_csv
 from todoke.platform.service import adopt_standard_catalogue
 from todoke.registry import service as registry
@@ -43,6 +44,7 @@ async def seed_demo(
     Idempotent: a second run leaves the registry as it is and says so.
     """
     municipality = await registry.ensure_municipality(DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE)
+    await brand_city(municipality)
     return municipality, await _seed_residents(municipality, persons, seed=1, today=today)
 
 
@@ -52,6 +54,7 @@ async def seed_demo_town(
     """The second demo municipality, reached at ``origin``; idempotent like seed_demo."""
     await registry.ensure_municipality(TOWN_CODE, TOWN_NAME, DEMO_PREFECTURE)
     town = await registry.set_municipality_origin(TOWN_CODE, origin)
+    await brand_town(town)
     return town, await _seed_residents(town, persons, seed=2, today=today, city=TOWN_CITY)
 
 

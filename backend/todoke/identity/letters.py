@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 
 from todoke import clock, jp
+from todoke.registry.branding import kind_of
 from todoke.registry.public import LetterAddressee
 from todoke.registry.schemas import MunicipalityRead
 
@@ -22,6 +23,7 @@ def activation_letter_html(
     """A self-contained page, plain semantic HTML (the CSP forbids inline styles and
     scripts) that prints cleanly from any browser."""
     city = escape(municipality.name["ja"])
+    kind = kind_of(municipality.name["ja"])
     name = escape(f"{person.family_name} {person.given_name}")
     expires_local = expires_at.astimezone(clock.JST)
     expiry = escape(jp.to_wareki(expires_local.date()))
@@ -55,7 +57,7 @@ def activation_letter_html(
 <li>「アカウント」から「本人確認」を選びます。</li>
 <li>上の確認コードを入力します。</li>
 </ol>
-<p>このコードは他の人に教えないでください。市の職員が電話などでコードを尋ねることはありません。
+<p>このコードは他の人に教えないでください。{kind}の職員が電話などでコードを尋ねることはありません。
 心当たりのない場合や、期限が切れた場合は、{city}の窓口へお問い合わせください。</p>
 </main>
 </body>

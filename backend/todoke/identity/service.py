@@ -38,6 +38,7 @@ from todoke.identity.schemas import (
 )
 from todoke.notices.service import write_notice
 from todoke.principal import STAFF_ROLES, Principal
+from todoke.registry import branding
 from todoke.registry import public as registry
 from todoke.settings import Settings
 
@@ -266,7 +267,7 @@ async def sign_in_with_passkey(
         raise InvalidInput(
             Text(
                 "このパスキーは複製された可能性があるため使えません。窓口にご相談ください。",
-                "This passkey may have been cloned and cannot be used. Please contact the city.",
+                "This passkey may have been cloned and cannot be used. Please ask at the counter.",
             )
         ) from None
     async with write_transaction() as sql:
@@ -614,6 +615,7 @@ async def _tell_recovery_issued(
     sql: SqlSession, municipality_id: int, account_id: int, usable_from: datetime
 ) -> None:
     when = _jst(usable_from)
+    office = await branding.office_of(municipality_id, sql)
     await write_notice(
         sql,
         municipality_id=municipality_id,
@@ -628,15 +630,15 @@ async def _tell_recovery_issued(
             "ja": f"パスキーをなくされた方のための回復コードを、ご登録の住所へ郵送します。"
             f"コードは{when}から使えるようになり、使われるとこのアカウントの今のパスキーは"
             "使えなくなります。お申し込みに心当たりがない場合は、アカウント画面で取り消すか、"
-            "すぐに市役所へご連絡ください。",
+            f"すぐに{office['ja']}へご連絡ください。",
             "easy": f"パスキーを なくした ひとの ための コードを、いえに ゆうびんで おくります。"
             f"コードは {when} から つかえます。つかうと、いまの パスキーは つかえなく なります。"
             "しらない ときは、アカウントの がめんで とりけすか、"
-            "しやくしょに れんらくしてください。",
+            f"{office['easy']}に れんらくしてください。",
             "en": "A recovery code for a lost passkey is being posted to your registered "
             f"address. It works from {when} (Japan time); once used, this account's current "
             "passkeys stop working. If you did not ask for it, cancel it on the account "
-            "screen or contact the city at once.",
+            f"screen or contact the {office['en']} at once.",
         },
         link="/account",
     )
@@ -696,15 +698,16 @@ class _Redeemed(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
-_HOLDER_EXISTS = Conflict(
-    Text(
-        "このコードは使えません。この方のアカウントはすでにあります。"
-        "お持ちのアカウントでサインインしてください。"
-        "パスキーをなくされた場合は、市役所でアカウント回復の手続きをしてください。",
-        "This code cannot be used: this resident already has an account. Please sign in with "
-        "it. If you lost your passkey, ask the city to recover your account.",
+def _holder_exists(office: dict[str, str]) -> Conflict:
+    return Conflict(
+        Text(
+            "このコードは使えません。この方のアカウントはすでにあります。"
+            "お持ちのアカウントでサインインしてください。"
+            f"パスキーをなくされた場合は、{office['ja']}でアカウント回復の手続きをしてください。",
+            "This code cannot be used: this resident already has an account. Please sign in "
+            f"with it. If you lost your passkey, ask the {office['en']} to recover your account.",
+        )
     )
-)
 
 
 def _recovery_not_yet(usable_from: datetime) -> Conflict:
@@ -761,7 +764,7 @@ async def redeem_activation_code(
             if holder is not None and redeemed.purpose != "recovery":
                 # A verification or outreach letter went to someone with no account; if they
                 # have one now, its code must not hand it over (only a recovery letter may).
-                raise _HOLDER_EXISTS
+                raise _holder_exists(await branding.office_of(principal.municipality_id, sql))
             usable_from = redeemed.created_at + recovery_hold
             if holder is not None and usable_from > now:
                 raise _recovery_not_yet(usable_from)
@@ -808,6 +811,7 @@ async def _bind_person(
             "UPDATE account SET disabled_at = ?, verification_failures = 0 WHERE id = ?",
             [now, principal.account_id],
         )
+        office = await branding.office_of(principal.municipality_id, sql)
         await write_notice(
             sql,
             municipality_id=principal.municipality_id,
@@ -821,13 +825,13 @@ async def _bind_person(
             body={
                 "ja": "本人確認のうえ、アカウントに新しいパスキーが追加されました。"
                 "以前のパスキーは使えなくなり、ほかの端末はサインアウトしました。"
-                "心当たりがない場合は、すぐに市役所へご連絡ください。",
+                f"心当たりがない場合は、すぐに{office['ja']}へご連絡ください。",
                 "easy": "あなたの アカウントに あたらしい パスキーが ふえました。"
                 "まえの パスキーは つかえません。ほかの たんまつは サインアウトしました。"
-                "しらない ときは、しやくしょに れんらくしてください。",
+                f"しらない ときは、{office['easy']}に れんらくしてください。",
                 "en": "After an identity check a new passkey was added to your account; your "
                 "earlier passkeys no longer work and other devices were signed out. "
-                "If this was not you, contact the city at once.",
+                f"If this was not you, contact the {office['en']} at once.",
             },
             link="/account",
         )

@@ -81,6 +81,8 @@ class LetterSender(msgspec.Struct, frozen=True, kw_only=True):
     action: str  # the one thing to do
     opens_application: bool  # the code opens a pre-filled application (else the support page)
     letter_basis: str  # the legal basis the approver recorded
+    kind: str = "市"  # 市, 町, 村 or 区: what the letter calls the municipality
+    contact: str = ""  # its phone and office hours, for questions
 
 
 class LetterRecipient(msgspec.Struct, frozen=True, kw_only=True):
@@ -219,15 +221,16 @@ def draw_letter(
     page.y = top + QR_SIZE + 14
     small = 9.0
     page.paragraph(
-        "このコードは他の人に教えないでください。市の職員が電話などでコードを尋ねることは"
+        f"このコードは他の人に教えないでください。{sender.kind}の職員が電話などでコードを尋ねることは"
         "ありません。スマートフォンをお持ちでない方、ご不明な点がある方は、このお知らせを"
         f"お持ちのうえ{sender.municipality} {sender.department}の窓口へお越しください。",
         size=small,
     )
-    page.paragraph(f"お問い合わせ：{sender.municipality} {sender.department}", size=small)
+    asked = f"お問い合わせ：{sender.municipality} {sender.department}"
+    page.paragraph(f"{asked}（{sender.contact}）" if sender.contact else asked, size=small)
     if sender.letter_basis:
         page.paragraph(
-            f"このお知らせは、{sender.letter_basis}に基づき、市が保有する情報を利用してお送り"
+            f"このお知らせは、{sender.letter_basis}に基づき、{sender.kind}が保有する情報を利用してお送り"
             "しています。",
             size=7.5,
         )

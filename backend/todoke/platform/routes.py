@@ -5,18 +5,22 @@ it is no one's session, so every other route treats it as nobody."""
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.connection import ASGIConnection
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from todoke.errors import Text, Unauthenticated
 from todoke.platform import service
 from todoke.platform.schemas import MunicipalityCreate, MunicipalityList, MunicipalityServed
-from todoke.web.routing import get, post
+from todoke.registry import branding
+from todoke.registry.schemas import BrandingRead, BrandingUpdate
+from todoke.web import inputs
+from todoke.web.routing import get, post, put
 
+MunicipalityCode = Annotated[str, Parameter(pattern=r"^[0-9]{6}$")]
 PLATFORM_ONLY: list[dict[str, list[str]]] = [{"platformToken": []}]
 
 
@@ -49,3 +53,21 @@ class PlatformController(Controller):
     async def add(self, data: JSONBody[MunicipalityCreate]) -> MunicipalityServed:
         added = await service.add_municipality(data)
         return MunicipalityServed(code=added.code, name=added.name, origin=added.origin)
+
+    @put("/municipalities/{code:str}/branding", operation_id="platformUpdateBranding")
+    async def update_branding(
+        self, code: MunicipalityCode, data: JSONBody[BrandingUpdate]
+    ) -> BrandingRead:
+        return await service.update_branding(code, data)
+
+    @put(
+        "/municipalities/{code:str}/emblem",
+        operation_id="platformSetEmblem",
+        summary="Upload the emblem as the raw body: a PNG or WebP, 32-1024 px, 256 KB at most",
+        request_max_body_size=None,  # capped below, with a problem that says the limit
+    )
+    async def set_emblem(
+        self, request: Request[Any, Any, Any], code: MunicipalityCode
+    ) -> BrandingRead:
+        body = await inputs.read_capped_body(request, branding.MAX_EMBLEM_BYTES)
+        return await service.set_emblem(code, body)

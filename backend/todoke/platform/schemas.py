@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 
+from todoke.registry.schemas import Contact
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
@@ -22,6 +24,9 @@ class MunicipalityCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True
     name: Names
     prefecture: Names
     origin: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # Its look from the start (the municipality's administrator may change both later).
+    palette: Annotated[str, msgspec.Meta(max_length=30)] = "blue"
+    contact: Contact = Contact()
 
 
 class MunicipalityServed(msgspec.Struct, frozen=True):

@@ -6,7 +6,7 @@ import io
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Controller, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import Body, Parameter
@@ -14,12 +14,13 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from todoke import jp
 from todoke.errors import FieldError, InvalidInput, NotFound, Text
-from todoke.registry import service
+from todoke.registry import branding, service
 from todoke.registry.hosts import request_municipality
 from todoke.registry.importer import get_import_report, import_registry
 from todoke.registry.schemas import (
     CoreSystemCaller,
     ImportReport,
+    MunicipalityPublic,
     MunicipalityRead,
     PersonRecord,
     PersonUpsertResult,
@@ -45,8 +46,44 @@ class MunicipalityController(Controller):
     tags = ["municipality"]
 
     @get("/", operation_id="getMunicipality", summary="The municipality this app serves")
-    async def read(self, municipality: NamedDependency[MunicipalityRead]) -> MunicipalityRead:
-        return municipality
+    async def read(self, municipality: NamedDependency[MunicipalityRead]) -> MunicipalityPublic:
+        return MunicipalityPublic(
+            id=municipality.id,
+            code=municipality.code,
+            name=municipality.name,
+            prefecture=municipality.prefecture,
+            origin=municipality.origin,
+            branding=await branding.read_branding(municipality),
+        )
+
+    @get(
+        "/emblem/{tag:str}",
+        operation_id="getMunicipalityEmblem",
+        summary="The municipality's emblem (PNG); its address changes with the image",
+        media_type="image/png",
+    )
+    async def emblem(
+        self,
+        municipality: NamedDependency[MunicipalityRead],
+        tag: Annotated[str, Parameter(max_length=20)],
+    ) -> Response[bytes]:
+        held = await branding.emblem(municipality.id)
+        if held is None:
+            raise NotFound(Text("紋章はありません。", "This municipality has no emblem."))
+        png, current = held
+        # The address names the image: the current one is kept for a year, an old address
+        # (a page from before a change) gets today's image without pinning it.
+        cache = "public, max-age=31536000, immutable" if tag == current else "no-cache"
+        return Response(
+            content=png,
+            media_type="image/png",
+            headers={
+                "cache-control": cache,
+                "etag": f'"{current}"',
+                "content-security-policy": "default-src 'none'; sandbox",
+                "cross-origin-resource-policy": "same-origin",
+            },
+        )
 
 
 async def core_system_token(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:

@@ -22,6 +22,58 @@ class MunicipalityRead(msgspec.Struct):
     origin: str | None = None
 
 
+Words = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class ContactWords(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A contact text in the app's three languages (empty: not given)."""
+
+    ja: Words = ""
+    easy: Words = ""
+    en: Words = ""
+
+
+class Contact(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where a resident reaches the municipality: 代表電話, 住所, 開庁時間, email, website."""
+
+    phone: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    postal_code: Annotated[str, msgspec.Meta(max_length=10)] = ""
+    address: ContactWords = ContactWords()
+    hours: ContactWords = ContactWords()
+    email: Annotated[str, msgspec.Meta(max_length=254)] = ""
+    website: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class BrandingRead(msgspec.Struct, frozen=True):
+    """The municipality's own look and words, as the app shows them."""
+
+    kind: dict[str, str]  # 市/町/村/区 in each language: {"ja": "町", "easy": "まち", …}
+    office: dict[str, str]  # 市役所/町役場… in each language
+    palette: str  # a named palette of the design tokens
+    theme_color: str  # the palette's key colour
+    emblem: str | None  # the emblem's address on this origin, or None
+    emblem_size: list[int] | None  # [width, height] in pixels
+    contact: Contact
+
+
+class BrandingUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A change of palette and/or contact details; what is not given stays."""
+
+    palette: Annotated[str, msgspec.Meta(max_length=30)] | msgspec.UnsetType = msgspec.UNSET
+    contact: Contact | msgspec.UnsetType = msgspec.UNSET
+
+
+class MunicipalityPublic(msgspec.Struct, frozen=True):
+    """The municipality as anyone at its origin sees it: who it is and how it looks."""
+
+    id: int
+    code: str
+    name: dict[str, str]
+    prefecture: dict[str, str]
+    origin: str | None
+    branding: BrandingRead
+
+
 class CoreSystemCaller(msgspec.Struct, frozen=True):
     """Who is calling the registry API: a core system of one municipality."""
 

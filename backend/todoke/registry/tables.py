@@ -6,6 +6,7 @@ from piccolo.columns import (
     JSON,
     BigInt,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -30,6 +31,12 @@ class Municipality(Table):
     # Where its residents and staff reach it (scheme://host[:port]) when one deployment
     # serves several; none: the deployment's own origins (TODOKE_PUBLIC_ORIGINS).
     origin = Varchar(length=200, null=True, default=None, unique=True)
+    # Its own look (registry/branding.py): a named palette of the design tokens, contact
+    # details (JSON of registry.schemas.Contact), and its emblem, a PNG written by us.
+    palette = Varchar(length=20, default="blue")
+    contact = Text(default="{}")
+    emblem = Bytea(null=True, default=None)
+    emblem_tag = Varchar(length=20, default="")
 
 
 class Department(Table):

@@ -37,6 +37,7 @@ _KIND_STATUS = {
     "forbidden": 403,
     "rate_limited": 429,
     "too_large": 413,
+    "unsupported_media_type": 415,
 }
 
 PROBLEM_TYPE_PREFIX = "urn:todoke:problem:"

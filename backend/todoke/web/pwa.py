@@ -13,9 +13,11 @@ import html
 import json
 import mimetypes
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
@@ -90,6 +92,62 @@ class StaticFile:
 PRECACHE_TOKEN = b"/* __PRECACHE__ */ []"
 
 
+class Dressing(msgspec.Struct, frozen=True):
+    """What makes the app shell and manifest one municipality's own (issue 16): its palette
+    on <html>, its name in the title and manifest, its emblem among the icons, and its
+    public description embedded, so the first screen needs no request to name it."""
+
+    palette: str
+    theme_color: str
+    name: str  # in Japanese, as the manifest and the title show it
+    municipality: bytes  # JSON of GET /api/municipality
+    emblem: str | None = None  # its address on this origin
+    emblem_size: tuple[int, int] | None = None
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(msgspec.json.encode(self)).hexdigest()[:20]
+
+
+# The app's own hook: the dressing for a request's municipality (None: the plain shell).
+Dresser = Callable[[Request[Any, Any, Any]], Awaitable[Dressing | None]]
+_DRESSED_ROUTES = ("/", "/staff", "/manifest.webmanifest")
+
+
+def dress_page(body: bytes, dressing: Dressing, *, staff: bool) -> bytes:
+    """The app shell with the municipality's palette, theme colour, title and data."""
+    text = body.decode()
+    palette = html.escape(dressing.palette, quote=True)
+    text = text.replace("<html ", f'<html data-palette="{palette}" ', 1)
+    if not staff:  # the staff app keeps its own dark browser bar
+        text = re.sub(
+            r'<meta name="theme-color" content="[^"]*">',
+            f'<meta name="theme-color" content="{html.escape(dressing.theme_color)}">',
+            text,
+            count=1,
+        )
+    text = re.sub(
+        r"(<title[^>]*>)(</title>)", rf"\g<1>{html.escape(dressing.name)}\g<2>", text, count=1
+    )
+    # In an attribute, not an inline script: the page's CSP allows no inline script at all.
+    data = html.escape(dressing.municipality.decode(), quote=True)
+    embedded = f'<meta name="todoke-municipality" content="{data}">\n'
+    return text.replace("</head>", embedded + "</head>", 1).encode()
+
+
+def dress_manifest(body: bytes, dressing: Dressing) -> bytes:
+    """The web app manifest under the municipality's name, colour and emblem."""
+    manifest = json.loads(body)
+    manifest["name"] = f"とどけ：{dressing.name}"
+    manifest["short_name"] = dressing.name[:12]
+    manifest["theme_color"] = dressing.theme_color
+    if dressing.emblem and dressing.emblem_size:
+        width, height = dressing.emblem_size
+        icon = {"src": dressing.emblem, "sizes": f"{width}x{height}", "type": "image/png"}
+        manifest["icons"] = [{**icon, "purpose": "any"}, *manifest["icons"]]
+    return json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+
+
 def _is_staff_file(name: str) -> bool:
     """The staff app's files (assets/js/staff/, staff-ja.json, staff.css): not the residents'."""
     return any(part.startswith("staff") for part in name.split("/"))
@@ -131,6 +189,24 @@ class PwaBundle:
         }
         shell = self.entries.get("/")
         self.not_found_page = _not_found_shell(shell.body, raw) if shell else None
+        self._dressed: dict[tuple[str, str], StaticFile] = {}
+
+    def dressed(self, route: str, dressing: Dressing) -> StaticFile | None:
+        """The entry file at route in the municipality's dress, made once per dressing."""
+        plain = self.entries.get(route)
+        if plain is None:
+            return None
+        key = (route, dressing.key)
+        found = self._dressed.get(key)
+        if found is None:
+            if len(self._dressed) > 256:  # a few municipalities × three files; never grows
+                self._dressed.clear()
+            if route == "/manifest.webmanifest":
+                body = dress_manifest(plain.body, dressing)
+            else:
+                body = dress_page(plain.body, dressing, staff=route == "/staff")
+            found = self._dressed[key] = StaticFile(ENTRY_FILES[route], body)
+        return found
 
 
 def _not_found_shell(shell: bytes, raw: dict[str, bytes]) -> bytes:
@@ -210,20 +286,22 @@ def _serve(request: Request[Any, Any, Any], item: StaticFile, cache: str) -> Res
 NO_COMPRESSION = "no_compression"
 
 
-def pwa_router(bundle: PwaBundle) -> Router:
-    """Routes for the app shell, its entry files and its versioned assets."""
+def pwa_router(bundle: PwaBundle, dress: Dresser | None = None) -> Router:
+    """Routes for the app shell, its entry files and its versioned assets. With ``dress``,
+    the shell and the manifest are the request's municipality's own."""
 
-    @get(
-        [*ENTRY_FILES, *APP_ROUTES, *STAFF_ROUTES],
-        include_in_schema=False,
-        sync_to_thread=False,
-    )
-    def entry(request: Request[Any, Any, Any]) -> Response[bytes]:
+    @get([*ENTRY_FILES, *APP_ROUTES, *STAFF_ROUTES], include_in_schema=False)
+    async def entry(request: Request[Any, Any, Any]) -> Response[bytes]:
         path = request.url.path
         shell = "/staff" if path.startswith("/staff") else "/"
-        item = bundle.entries.get(path) or bundle.entries.get(shell)
+        route = path if path in bundle.entries else shell
+        item = bundle.entries.get(route)
         if item is None:
             raise NotFoundException()
+        if dress is not None and route in _DRESSED_ROUTES:
+            dressing = await dress(request)
+            if dressing is not None:
+                item = bundle.dressed(route, dressing) or item
         response = _serve(request, item, REVALIDATE)
         if path == "/sw.js":
             response.headers["service-worker-allowed"] = "/"

@@ -1,6 +1,8 @@
 // Entry point: preferences → language → first screen, then the header's municipality
 // name, the service worker and (where the resident turned them on) push notifications.
-// Everything visible comes from i18n or the API.
+// Everything visible comes from i18n or the API. The server writes the municipality (name,
+// kind, palette, emblem, contact) into the page it serves at the municipality's origin, so
+// the first screen says 町 or 市 rightly without waiting for a request.
 
 import { getJSON } from './api.js';
 import {
@@ -9,6 +11,8 @@ import {
   loadLanguage,
   localize,
   preferredLanguage,
+  setMunicipalityWords,
+  t,
 } from './i18n.js';
 import { captureInstallPrompt } from './install.js';
 import { applyTextSize } from './preferences.js';
@@ -28,12 +32,16 @@ applyTextSize();
 // Before anything is awaited: the browser may offer installing the app at any moment.
 captureInstallPrompt();
 
-// Start the request now; the header fills in when it answers.
-const municipality = getJSON('/api/municipality').catch((error) => {
-  console.warn('municipality: not loaded', error);
-  return null;
-});
-showMunicipality(readCachedMunicipality());
+// The page's own description of its municipality; without one (an old cached page), the
+// API's, asked now; the header fills in when it answers.
+const embedded = readEmbeddedMunicipality();
+const municipality = embedded
+  ? Promise.resolve(embedded)
+  : getJSON('/api/municipality').catch((error) => {
+      console.warn('municipality: not loaded', error);
+      return null;
+    });
+showMunicipality(embedded ?? readCachedMunicipality());
 
 try {
   await loadLanguage(preferredLanguage());
@@ -73,8 +81,11 @@ await router.start();
 municipality.then((data) => {
   if (!data?.name) return;
   showMunicipality(data);
+  showContact(data.branding?.contact);
   try {
-    localStorage.setItem(MUNICIPALITY_KEY, JSON.stringify({ code: data.code, name: data.name }));
+    const { code, name, branding } = data;
+    const kept = { code, name, branding: branding && { kind: branding.kind, office: branding.office } };
+    localStorage.setItem(MUNICIPALITY_KEY, JSON.stringify(kept));
   } catch {
     // Only a head start for the next visit.
   }
@@ -151,8 +162,59 @@ function readStorage(key) {
 }
 
 function showMunicipality(data) {
+  if (!data?.name) return;
+  setMunicipalityWords({ name: data.name, kind: data.branding?.kind, office: data.branding?.office });
   const node = document.querySelector('[data-municipality-name]');
-  if (node && data?.name) localize(node, data.name);
+  if (node) localize(node, data.name);
+  // A page the server did not dress (the not-found page): its palette from the API.
+  const palette = data.branding?.palette;
+  if (palette && !document.documentElement.dataset.palette && /^[a-z-]{1,30}$/.test(palette)) {
+    document.documentElement.dataset.palette = palette;
+  }
+  const emblem = document.querySelector('[data-municipality-emblem]');
+  const address = data.branding?.emblem;
+  // Only an address on this origin (the API's own): never an image from elsewhere.
+  if (emblem && typeof address === 'string' && address.startsWith('/api/')) {
+    emblem.decoding = 'async';
+    emblem.src = address;
+    emblem.hidden = false;
+  }
+}
+
+/** The municipality's contact details in the footer: only the rows it gave. */
+function showContact(contact) {
+  const footer = document.querySelector('[data-municipality-contact]');
+  if (!footer || !contact) return;
+  let shown = 0;
+  for (const row of footer.querySelectorAll('[data-contact]')) {
+    const field = row.dataset.contact;
+    const value = row.querySelector('[data-contact-value]');
+    const given = contact[field];
+    const words = typeof given === 'object' && given ? given : null;
+    const text = words ? (words.ja ?? '') : (given ?? '');
+    row.hidden = text === '';
+    if (row.hidden) continue;
+    shown += 1;
+    if (words) localize(value, words);
+    else value.textContent = text;
+    if (field === 'phone') value.href = `tel:${text.replace(/[^0-9+]/g, '')}`;
+    if (field === 'email') value.href = `mailto:${text}`;
+    if (field === 'website' && /^https:\/\//.test(text)) value.href = text;
+    if (field === 'address') {
+      const postal = row.querySelector('[data-contact-postal]');
+      postal.textContent = contact.postal_code ? t('contact.postalMark', { code: contact.postal_code }) : '';
+    }
+  }
+  footer.hidden = shown === 0;
+}
+
+function readEmbeddedMunicipality() {
+  const meta = document.querySelector('meta[name="todoke-municipality"]');
+  try {
+    return meta ? JSON.parse(meta.content) : null;
+  } catch {
+    return null;
+  }
 }
 
 function readCachedMunicipality() {

@@ -18,6 +18,15 @@ const PARAMS_ATTRIBUTE = 'data-i18n-params';
 const VALUE_ATTRIBUTE = 'data-i18n-value';
 
 const dictionaries = new Map();
+// Words every message may use: the municipality's name, kind (市/町/村/区) and office, in
+// each language ({"ja": "町", "easy": "まち", "en": "town"}). Until the municipality is
+// known, the words the screens had before: a city.
+const common = {
+  municipality: { ja: '', easy: '', en: '' },
+  kind: { ja: '市', easy: 'し', en: 'city' },
+  Kind: { ja: '市', easy: 'し', en: 'City' },
+  office: { ja: '市役所', easy: 'しやくしょ', en: 'city office' },
+};
 const boundValues = new WeakMap();
 let current = DEFAULT_LANGUAGE;
 let messages = {};
@@ -103,9 +112,33 @@ export function t(key, params = {}) {
     console.warn(`i18n: missing message "${key}" for ${current}`);
     return key;
   }
-  return message.replace(/\{(\w+)\}/g, (whole, name) =>
-    Object.hasOwn(params, name) ? paramText(params[name]) : whole,
-  );
+  return message.replace(/\{(\w+)\}/g, (whole, name) => {
+    if (Object.hasOwn(params, name)) return paramText(params[name]);
+    return Object.hasOwn(common, name) ? paramText(common[name]) : whole;
+  });
+}
+
+/**
+ * The municipality this app serves, for every message's {municipality}, {kind}, {Kind} and
+ * {office}: name as the API gives it, kind and office from its branding. Shown at once.
+ */
+export function setMunicipalityWords({ name, kind, office }) {
+  if (name) common.municipality = name;
+  if (kind) {
+    common.kind = kind;
+    common.Kind = { ...kind, en: capitalise(kind.en ?? '') };
+  }
+  if (office) common.office = office;
+  if (Object.keys(messages).length) applyTranslations(document.documentElement);
+}
+
+/** Whether the municipality's name is known (the title names it then). */
+export function municipalityKnown() {
+  return pick(common.municipality).text !== '';
+}
+
+function capitalise(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Whether the dictionary has key (for codes such as a role the API may add later). */

@@ -24,7 +24,7 @@
 // also give a screen to show instead of the route's (sign-in, a refusal).
 // The screen's h1 gets focus after an in-app navigation, so give every screen one h1.
 
-import { applyTranslations, LANGUAGE_CHANGE_EVENT, t } from './i18n.js';
+import { applyTranslations, LANGUAGE_CHANGE_EVENT, municipalityKnown, t } from './i18n.js';
 
 /**
  * @param {object} options
@@ -137,7 +137,8 @@ export function createRouter({
 
   function updateTitle() {
     const page = active?.title() ?? '';
-    const app = t('app.name');
+    // The municipality's name beside the app's: two municipalities' tabs tell apart.
+    const app = municipalityKnown() ? t('app.nameAt', { app: t('app.name') }) : t('app.name');
     document.title = page ? t('app.titleFormat', { page, app }) : app;
   }
 

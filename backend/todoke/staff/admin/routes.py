@@ -9,14 +9,15 @@ from litestar import Controller, Request, Response
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.audit import service as audit_service
 from todoke.identity import service as identity
 from todoke.identity.schemas import InviteCreate, InviteCreated
 from todoke.principal import Permission, Principal
+from todoke.registry import branding
 from todoke.registry.importer import import_registry
-from todoke.registry.schemas import ImportReport, MunicipalityRead
+from todoke.registry.schemas import BrandingRead, BrandingUpdate, ImportReport, MunicipalityRead
 from todoke.settings import Settings
 from todoke.staff.admin import service
 from todoke.staff.schemas import (
@@ -29,7 +30,7 @@ from todoke.staff.schemas import (
 from todoke.web import inputs
 from todoke.web.guards import requires
 from todoke.web.inputs import Day, RowId
-from todoke.web.routing import get, post, put
+from todoke.web.routing import delete, get, post, put
 
 ADMINISTRATORS = [requires(Permission.ADMINISTER)]
 METRICS = [requires(Permission.METRICS_READ)]
@@ -134,6 +135,51 @@ class AdminController(Controller):
     )
     async def deactivate(self, principal: NamedDependency[Principal], account_id: RowId) -> None:
         await service.deactivate_staff(principal, account_id)
+
+
+class BrandingController(Controller):
+    """The municipality's own look and contact details (administrators only): read here,
+    shown to everyone through GET /api/municipality."""
+
+    path = "/api/staff/branding"
+    tags = ["staff"]
+    guards = ADMINISTRATORS
+
+    @get("/", operation_id="staffBranding")
+    async def read(self, municipality: NamedDependency[MunicipalityRead]) -> BrandingRead:
+        return await branding.read_branding(municipality)
+
+    @put("/", operation_id="staffUpdateBranding")
+    async def update(
+        self,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+        data: JSONBody[BrandingUpdate],
+    ) -> BrandingRead:
+        return await service.update_branding(principal, municipality, data)
+
+    @put(
+        "/emblem",
+        operation_id="staffSetEmblem",
+        summary="Upload the emblem as the raw body: a PNG or WebP, 32-1024 px, 256 KB at most",
+        request_max_body_size=None,  # capped below, with a problem that says the limit
+    )
+    async def set_emblem(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+    ) -> BrandingRead:
+        body = await inputs.read_capped_body(request, branding.MAX_EMBLEM_BYTES)
+        return await service.set_emblem(principal, municipality, body)
+
+    @delete("/emblem", operation_id="staffRemoveEmblem", status_code=HTTP_200_OK)
+    async def remove_emblem(
+        self,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+    ) -> BrandingRead:
+        return await service.set_emblem(principal, municipality, None)
 
 
 class InviteController(Controller):

@@ -19,14 +19,16 @@ from todoke import clock
 from todoke.audit import public as audit_trail
 from todoke.audit import service as audit
 from todoke.db import write_transaction
-from todoke.errors import Conflict, InvalidInput, NotFound, Text
+from todoke.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
 from todoke.notices import push
 from todoke.principal import STAFF_ROLES, Permission, Principal, Role
 from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
 from todoke.procedures import versions
+from todoke.registry import branding
 from todoke.registry import public as registry
+from todoke.registry.schemas import BrandingRead, BrandingUpdate, MunicipalityRead
 from todoke.staff.schemas import Metrics, ProcedureFigures, StaffAccountRead
 
 # --- metrics --------------------------------------------------------------------------------
@@ -229,3 +231,48 @@ async def deactivate_staff(principal: Principal, account_id: int) -> None:
             subject_account=account_id,
             sql=sql,
         )
+
+
+# --- branding -------------------------------------------------------------------------------
+
+
+def _own(principal: Principal, municipality: MunicipalityRead) -> None:
+    """Staff change their own municipality's look only (a session is one origin's, and a
+    host one municipality's: this is the wall behind those two)."""
+    if principal.municipality_id != municipality.id:
+        raise Forbidden(Text("ほかの自治体の設定です。", "Another municipality's settings."))
+
+
+async def update_branding(
+    principal: Principal, municipality: MunicipalityRead, data: BrandingUpdate
+) -> BrandingRead:
+    """Change the palette and/or contact details, audited with what changed."""
+    _own(principal, municipality)
+    changed = await branding.update_branding(municipality, data)
+    if changed:
+        await audit.record(
+            municipality_id=municipality.id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="branding.updated",
+            purpose="administration",
+            detail=changed,
+        )
+    return await branding.read_branding(municipality)
+
+
+async def set_emblem(
+    principal: Principal, municipality: MunicipalityRead, data: bytes | None
+) -> BrandingRead:
+    """Replace (or with None remove) the emblem, audited with the new image's tag."""
+    _own(principal, municipality)
+    tag = await branding.set_emblem(municipality, data)
+    await audit.record(
+        municipality_id=municipality.id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="branding.emblem_set" if tag else "branding.emblem_removed",
+        purpose="administration",
+        detail={"emblem": tag},
+    )
+    return await branding.read_branding(municipality)

@@ -63,6 +63,7 @@ export const PLACES = [
   { key: 'invites', href: '/staff/invites', group: 'admin', phone: [] },
   { key: 'import', href: '/staff/import', group: 'admin', phone: [] },
   { key: 'audit', href: '/staff/audit', group: 'admin', phone: [] },
+  { key: 'branding', href: '/staff/branding', group: 'admin', phone: [] },
 ];
 
 /** The places account may use. */

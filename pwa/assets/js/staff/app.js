@@ -35,6 +35,7 @@ const programs = () => import('./programs.js');
 const program = () => import('./program.js');
 const audit = () => import('./audit.js');
 const accounts = () => import('./accounts.js');
+const branding = () => import('./branding.js');
 
 // screen (loaded with the app) or load (fetched when first shown); access: 'public' |
 // 'staff' | 'admin'; group: the roles that may use the screen (access.js); 'admin'
@@ -98,6 +99,7 @@ const routes = [
   { path: '/staff/import', load: registryImport, access: 'admin', nav: 'import' },
   { path: '/staff/audit', load: audit, access: 'admin', nav: 'audit' },
   { path: '/staff/accounts', load: accounts, access: 'admin', nav: 'accounts' },
+  { path: '/staff/branding', load: branding, access: 'admin', nav: 'branding' },
 ];
 const notFoundRoute = { path: null, screen: notFound, access: 'public' };
 

@@ -13,7 +13,7 @@ const GROUPS = [
   { key: 'identity', places: ['letters', 'counter'] },
   { key: 'design', places: ['procedures', 'metrics'] },
   { key: 'programs', places: ['programs'] },
-  { key: 'admin', places: ['accounts', 'invites', 'import', 'audit'] },
+  { key: 'admin', places: ['accounts', 'invites', 'import', 'audit', 'branding'] },
 ];
 
 export function mount(outlet, ctx) {
