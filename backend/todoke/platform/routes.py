@@ -5,16 +5,23 @@ it is no one's session, so every other route treats it as nobody."""
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller
 from litestar.connection import ASGIConnection
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from todoke.errors import Text, Unauthenticated
 from todoke.platform import service
-from todoke.platform.schemas import MunicipalityCreate, MunicipalityList, MunicipalityServed
+from todoke.platform.schemas import (
+    MunicipalityCreate,
+    MunicipalityList,
+    MunicipalityServed,
+    TemplateList,
+    TemplatePublished,
+    TemplateVersionCreate,
+)
 from todoke.web.routing import get, post
 
 PLATFORM_ONLY: list[dict[str, list[str]]] = [{"platformToken": []}]
@@ -49,3 +56,19 @@ class PlatformController(Controller):
     async def add(self, data: JSONBody[MunicipalityCreate]) -> MunicipalityServed:
         added = await service.add_municipality(data)
         return MunicipalityServed(code=added.code, name=added.name, origin=added.origin)
+
+    @get("/templates", operation_id="platformTemplates")
+    async def templates(self) -> TemplateList:
+        return TemplateList(items=await service.list_templates())
+
+    @post(
+        "/templates/{slug:str}/versions",
+        operation_id="platformPublishTemplateVersion",
+        status_code=HTTP_201_CREATED,
+    )
+    async def publish_template_version(
+        self,
+        slug: Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")],
+        data: JSONBody[TemplateVersionCreate],
+    ) -> TemplatePublished:
+        return await service.publish_template_version(slug, data)
