@@ -391,6 +391,21 @@ async def designer_changes(
     return Adoption(adoption.slug, adoption.version, local_changes_of(template, definition))
 
 
+async def allowed_parts(adoption: Adoption) -> tuple[str, ...]:
+    async with read_transaction() as sql:
+        template = await template_version(sql, adoption.slug, adoption.version)
+    return template.local if template is not None else ()
+
+
+async def effective(adoption: Adoption) -> ProcedureDefinition:
+    """The definition a templated procedure runs: its template version, its changes."""
+    async with read_transaction() as sql:
+        template = await template_version(sql, adoption.slug, adoption.version)
+    if template is None:
+        raise NotFound(Text("このテンプレートはありません。", "There is no such template."))
+    return merge(template.definition, adoption.local_changes)
+
+
 # --- the platform operator publishes a new version ---------------------------------------------
 
 

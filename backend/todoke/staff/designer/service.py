@@ -16,6 +16,7 @@ from todoke.errors import FieldError, InvalidInput, Text
 from todoke.principal import Principal
 from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
+from todoke.procedures import templates
 from todoke.procedures.forms import parse_schema
 from todoke.procedures.schemas import CLOSES_ON_RANGE, ProcedureDefinition
 from todoke.procedures.versions import load_version, steps_of
@@ -25,7 +26,11 @@ from todoke.staff.schemas import (
     DesignerPreview,
     DesignerPublished,
     DesignerRead,
+    DesignerTemplate,
     DesignerVersion,
+    OfferAccepted,
+    TemplateChange,
+    TemplateOffer,
 )
 
 
@@ -45,10 +50,21 @@ async def designer_list(principal: Principal) -> list[DesignerItem]:
 async def designer_get(principal: Principal, slug: str) -> DesignerRead:
     version = await load_version(principal.municipality_id, slug)
     history = await procedures.procedure_versions(version.procedure_id)
+    adoption = await templates.adoption_of(principal.municipality_id, slug)
+    template = None
+    if adoption is not None:
+        allowed = await templates.allowed_parts(adoption)
+        template = DesignerTemplate(
+            slug=adoption.slug,
+            version=adoption.version,
+            local=list(allowed),
+            local_changes=adoption.local_changes,
+        )
     return DesignerRead(
         definition=version.definition,
         version=version.version,
         versions=[DesignerVersion(version=v.version, published_at=v.published_at) for v in history],
+        template=template,
     )
 
 
@@ -102,8 +118,17 @@ async def designer_publish(principal: Principal, raw: dict[str, Any]) -> Designe
     if existing is not None:
         await registry.require_department(principal, existing.department)
     sort_order = existing.sort_order if existing is not None else 1000
+    # A procedure adopted from a platform template changes only what the template allows
+    # (refused naming the part otherwise); its changes are kept apart from the template.
+    adoption = await templates.designer_changes(principal.municipality_id, definition)
+    if adoption is not None:
+        definition = await templates.effective(adoption)
     version = await catalogue.publish(
-        principal.municipality_id, department_ids, definition, sort_order=sort_order
+        principal.municipality_id,
+        department_ids,
+        definition,
+        sort_order=sort_order,
+        template=adoption,
     )
     await audit.record(
         municipality_id=principal.municipality_id,
@@ -125,4 +150,87 @@ def designer_preview(raw: dict[str, Any]) -> DesignerPreview:
         title=definition.title,
         summary=definition.summary,
         help=definition.help,
+    )
+
+
+# --- platform templates: new versions offered (issue 16) ------------------------------------
+
+
+async def template_offers(principal: Principal) -> list[TemplateOffer]:
+    """Each newer template version the municipality's templated procedures could run, with
+    what would change against what runs now (local changes kept). The first reading of an
+    offer is recorded in the municipality's audit chain."""
+    codes = {d.id: d.code for d in await registry.departments(principal.municipality_id)}
+    found = []
+    for offer in await templates.offers(principal.municipality_id):
+        if offer.first_seen:
+            await templates.mark_seen(principal.municipality_id, offer.slug, offer.offered_version)
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="staff",
+                actor_account=principal.account_id,
+                action="template.offer_seen",
+                purpose="administration",
+                detail={"template": offer.slug, "version": offer.offered_version},
+            )
+        found.append(
+            TemplateOffer(
+                slug=offer.slug,
+                title=offer.title,
+                department=codes.get(offer.department_id, ""),
+                editable=principal.in_department(offer.department_id),
+                running_version=offer.running_version,
+                offered_version=offer.offered_version,
+                note=offer.note,
+                changes=[
+                    TemplateChange(kind=c.kind, part=c.part, before=c.before, after=c.after)
+                    for c in offer.changes
+                ],
+                dropped=offer.dropped,
+                declined=offer.declined,
+            )
+        )
+    return found
+
+
+async def accept_offer(principal: Principal, slug: str, version: int) -> OfferAccepted:
+    """Run the offered template version: a new procedure version (applications already
+    filed keep theirs), for the designer's own departments only; audited."""
+    await registry.require_department(
+        principal, await templates.department_of(principal.municipality_id, slug)
+    )
+    department_ids = {d.code: d.id for d in await registry.departments(principal.municipality_id)}
+    accepted = await templates.accept(principal.municipality_id, department_ids, slug, version)
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="template.accepted",
+        purpose="administration",
+        detail={
+            "template": slug,
+            "version": version,
+            "procedure_version": accepted.procedure_version,
+        },
+    )
+    return OfferAccepted(
+        slug=slug,
+        template_version=accepted.template_version,
+        procedure_version=accepted.procedure_version,
+    )
+
+
+async def decline_offer(principal: Principal, slug: str, version: int) -> None:
+    """Keep running the current version; audited."""
+    await registry.require_department(
+        principal, await templates.department_of(principal.municipality_id, slug)
+    )
+    await templates.decline(principal.municipality_id, slug, version)
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="template.declined",
+        purpose="administration",
+        detail={"template": slug, "version": version},
     )
