@@ -245,7 +245,7 @@ class DraftAdoption(msgspec.Struct, frozen=True):
 
 
 async def draft_adoption(
-    sql: SqlSession, template_slug: str, template_version: int | None, draft: Any
+    sql: SqlSession, template_slug: str, running: int | None, draft: Any
 ) -> DraftAdoption:
     """A draft of a templated programme, checked against its template: a part the template
     does not let the municipality change is refused, naming the field. The municipality's
@@ -253,9 +253,7 @@ async def draft_adoption(
     own = DraftAdoption(json.dumps(draft.rule), "", None, "{}")
     if not template_slug:
         return own
-    template = await template_version(
-        sql, template_slug, None if template_version is None else template_version
-    )
+    template = await template_version(sql, template_slug, running)
     if template is None:
         return own
     if template.national:  # the rule is always the template's current one
@@ -333,6 +331,10 @@ def parse_definition(raw: Any) -> ProgramTemplateDefinition:
     return definition
 
 
+class _Municipality(msgspec.Struct, frozen=True):
+    municipality: int
+
+
 class Published(msgspec.Struct, frozen=True):
     version: int
     national: bool
@@ -376,12 +378,13 @@ async def publish_version(
         )
         reached: list[int] = []
         if current.national:
-            rows = await sql.execute_fetchall(
+            rows = await sql.rows(
+                _Municipality,
                 "SELECT DISTINCT municipality FROM program WHERE template_slug = ? "
                 "AND status = 'active' ORDER BY municipality",
                 [slug],
             )
-            reached = [r[0] for r in rows]
+            reached = [r.municipality for r in rows]
             for municipality_id in reached:
                 await audit.record(
                     municipality_id=municipality_id,

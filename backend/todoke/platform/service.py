@@ -88,7 +88,7 @@ async def publish_template_version(slug: str, data: TemplateVersionCreate) -> Te
     every adopter at once. Audited in the chain of each municipality it reaches."""
     if data.kind == "procedure":
         definition = procedure_templates.parse_definition(data.definition)
-        note = msgspec.convert(data.note, Localized) if data.note is not None else None
+        note = Localized(**msgspec.structs.asdict(data.note)) if data.note is not None else None
         version = await procedure_templates.publish_version(
             slug,
             data.based_on,

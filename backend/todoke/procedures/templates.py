@@ -448,14 +448,14 @@ async def publish_version(
     """The template's next version. ``based_on`` is the version the operator edited: if
     another was published since, this one is refused (409) rather than silently undoing
     it. An identical definition and local parts publish nothing (409)."""
-    if definition.slug != slug:
-        raise _invalid("definition.slug", f"the template is {slug!r}")
     if local is not None and (bad := [p for p in local if p not in LOCAL_PARTS]):
         raise _invalid("local", f"unknown parts {bad}; allowed: {list(LOCAL_PARTS)}")
     async with write_transaction() as sql:
         current = await template_version(sql, slug)
         if current is None:
             raise NotFound(Text("このテンプレートはありません。", "There is no such template."))
+        if definition.slug != slug:
+            raise _invalid("definition.slug", f"the template is {slug!r}")
         if based_on != current.version:
             raise Conflict(
                 Text(
@@ -484,14 +484,19 @@ async def publish_version(
     )
 
 
+class _Municipality(msgspec.Struct, frozen=True):
+    municipality: int
+
+
 async def adopters(slug: str) -> list[int]:
     """The municipalities whose procedure is built on the template (ids)."""
     async with read_transaction() as sql:
-        rows = await sql.execute_fetchall(
+        rows = await sql.rows(
+            _Municipality,
             "SELECT municipality FROM procedure WHERE template_slug = ? ORDER BY municipality",
             [slug],
         )
-    return [r[0] for r in rows]
+    return [r.municipality for r in rows]
 
 
 # --- what a new version offers a municipality ------------------------------------------------
