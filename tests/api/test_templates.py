@@ -419,3 +419,24 @@ async def test_answers_to_an_offer_that_is_not_there_are_refused(app, client_for
     answer = await other.post(f"/api/staff/templates/{SLUG}/decline", json={"version": 2},
                               headers=other_headers)  # fmt: skip
     assert answer.status_code == 403, answer.text
+
+
+async def test_the_operator_publishes_a_version_from_the_command_line(operator_app, client_for,
+                                                                      city, tmp_path):  # fmt: skip
+    from test_cli import _todoke
+
+    async with client_for(operator_app) as operator:
+        current = await template(operator, SLUG)
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(new_version(current), ensure_ascii=False), encoding="utf-8")
+    done = _todoke(city_settings := operator_app.state.settings, "publish-template", SLUG,
+                   str(path))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "version 2: offered to 2" in done.stdout
+    again = _todoke(city_settings, "publish-template", SLUG, str(path))  # based on version 1
+    assert again.returncode == 2 and "edit the latest one" in again.stderr
+    path.write_text('{"kind": "procedure", "based_on": 2,}', encoding="utf-8")
+    broken = _todoke(city_settings, "publish-template", SLUG, str(path))
+    assert broken.returncode == 2 and "v2.json" in broken.stderr
+    async with client_for(operator_app) as operator:
+        assert (await template(operator, SLUG))["version"] == 2
