@@ -544,6 +544,47 @@ def _yes_no(value: bool) -> Localized:
     return Localized(ja="できない", easy="できません", en="not allowed")
 
 
+_TYPE_WORDS = {
+    "text": ("文字", "もじ", "text"),
+    "textarea": ("長い文章", "ながい ぶん", "long text"),
+    "kana": ("フリガナ", "ふりがな", "kana"),
+    "date": ("日付", "ひづけ", "date"),
+    "postal_code": ("郵便番号", "ゆうびん ばんごう", "postal code"),
+    "phone": ("電話番号", "でんわ ばんごう", "phone number"),
+    "email": ("メールアドレス", "メール", "email address"),
+    "number": ("数字", "すうじ", "number"),
+    "yen": ("金額", "きんがく", "amount in yen"),
+    "choice": ("選択", "ひとつ えらぶ", "one choice"),
+    "choices": ("複数選択", "いくつか えらぶ", "several choices"),
+    "household_member": ("世帯の人", "いっしょに すむ ひと", "household member"),
+    "household_members": ("世帯の人（複数）", "いっしょに すむ ひとたち", "household members"),
+    "bank_account": ("口座", "ぎんこうの こうざ", "bank account"),
+    "file": ("ファイル", "ファイル", "file"),
+    "consent": ("同意", "どうい", "consent"),
+}
+
+
+def _type(value: str) -> Localized:
+    ja, easy, en = _TYPE_WORDS.get(value, (value, value, value))
+    return Localized(ja=ja, easy=easy, en=en)
+
+
+def _question(spec: FieldSpec) -> Localized:
+    """A question in a few words: required or not, and what kind of answer."""
+    kind = _type(spec.type)
+    if spec.required:
+        return Localized(
+            ja=f"必須の項目（{kind.ja}）",
+            easy=f"かならず こたえる（{kind.easy}）",
+            en=f"required question ({kind.en})",
+        )
+    return Localized(
+        ja=f"任意の項目（{kind.ja}）",
+        easy=f"こたえなくても よい（{kind.easy}）",
+        en=f"optional question ({kind.en})",
+    )
+
+
 def _required(value: bool) -> Localized:
     if value:
         return Localized(ja="必須", easy="かならず こたえる", en="required")
@@ -613,7 +654,7 @@ def _field_changes(before: FieldSpec, after: FieldSpec) -> list[Change]:
     if before.type != after.type:
         changes.append(
             Change(
-                "changed", _field_part(after.label, _TYPE), _same(before.type), _same(after.type)
+                "changed", _field_part(after.label, _TYPE), _type(before.type), _type(after.type)
             )
         )
     if before.help != after.help:
@@ -674,11 +715,11 @@ def diff(before: ProcedureDefinition, after: ProcedureDefinition) -> list[Change
     new_fields = {f.name: f for f in after.form.fields()}
     for name, spec in new_fields.items():
         if name not in old_fields:
-            changes.append(Change("added", _field_part(spec.label), None, _required(spec.required)))
+            changes.append(Change("added", _field_part(spec.label), None, _question(spec)))
         else:
             changes += _field_changes(old_fields[name], spec)
     changes += [
-        Change("removed", _field_part(spec.label), _required(spec.required), None)
+        Change("removed", _field_part(spec.label), _question(spec), None)
         for name, spec in old_fields.items()
         if name not in new_fields
     ]
