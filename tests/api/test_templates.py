@@ -165,7 +165,8 @@ async def test_a_new_version_is_offered_to_each_adopter_and_one_accepts(
     accepted = await admin.post(f"/api/staff/templates/{SLUG}/accept", json={"version": 2},
                                 headers=headers)  # fmt: skip
     assert accepted.status_code == 201, accepted.text
-    assert accepted.json() == {"slug": SLUG, "template_version": 2, "procedure_version": 3}
+    assert accepted.json() == {"slug": SLUG, "kind": "procedure", "template_version": 2,
+                               "version": 3, "status": "published"}  # fmt: skip
     twice = await admin.post(f"/api/staff/templates/{SLUG}/accept", json={"version": 2},
                              headers=headers)  # fmt: skip
     assert twice.status_code == 409
@@ -440,3 +441,57 @@ async def test_the_operator_publishes_a_version_from_the_command_line(operator_a
     assert broken.returncode == 2 and "v2.json" in broken.stderr
     async with client_for(operator_app) as operator:
         assert (await template(operator, SLUG))["version"] == 2
+
+
+async def test_a_local_programme_is_offered_its_new_version_as_a_draft_to_approve(
+    operator_app, client_for, city, town
+):
+    health, headers = await staff_client(
+        client_for, operator_app, city, role="supervisor", departments=["health"]
+    )
+    flu = (await health.get("/api/staff/programs/flu-shot-65")).json()
+    fields = ("slug", "department", "title", "summary", "action", "rule", "delivery",
+              "procedure_slug", "tells", "channels", "fallback_days")  # fmt: skip
+    own = "市内の協力医療機関（一覧は市報）に予約してください。"
+    mine = {**{k: flu[k] for k in fields}, "action": {**flu["action"], "ja": own}}
+    assert (await health.put("/api/staff/programs", json=mine, headers=headers)).status_code == 200
+
+    async with client_for(operator_app) as operator:
+        current = await template(operator, "flu-shot-65", kind="programme")
+        assert not current["national"] and "rule" in current["local"]
+        summary = {**current["definition"]["summary"],
+                   "ja": "65歳以上の方は、自己負担2,000円で接種できます。"}  # fmt: skip
+        rule = {"and": [current["rule"], {">=": [{"var": "age"}, 60]}]}
+        body = {"kind": "programme", "based_on": 1, "rule": rule,
+                "definition": {**current["definition"], "summary": summary}}  # fmt: skip
+        made = await operator.post("/api/platform/templates/flu-shot-65/versions", json=body,
+                                   headers=bearer())  # fmt: skip
+        assert made.status_code == 201, made.text
+        assert made.json()["reached"] == 0  # a local programme's rule is each one's own
+
+    [offer] = [o for o in (await health.get("/api/staff/templates/offers")).json()["items"]
+               if o["kind"] == "programme"]  # fmt: skip
+    assert offer["slug"] == "flu-shot-65" and offer["offered_version"] == 2
+    words = {(c["kind"], c["part"]["ja"]): c for c in offer["changes"]}
+    assert words[("changed", "概要（金額）")]["after"]["ja"].endswith(
+        "自己負担2,000円で接種できます。"
+    )
+    assert words[("added", "対象の条件")]["after"]["ja"] == "年齢が60歳以上"
+    rule_words = words[("changed", "対象の条件")]
+    assert rule_words["before"]["ja"].startswith("年齢が65歳以上、または（年齢が60歳以上、かつ")
+    assert rule_words["after"]["en"].endswith(" and Age is at least 60")
+    assert ("changed", "すること") not in words  # the city's own words are kept
+
+    answer = {"version": 2, "kind": "programme"}
+    accepted = await health.post("/api/staff/templates/flu-shot-65/accept", json=answer,
+                                 headers=headers)  # fmt: skip
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["status"] == "draft"
+    draft = (await health.get("/api/staff/programs/flu-shot-65")).json()
+    assert draft["status"] == "draft" and draft["rule"] == rule
+    assert draft["summary"]["ja"] == summary["ja"]
+    assert draft["action"]["ja"].startswith("市内の協力医療機関（一覧は市報）")
+    assert [o for o in (await health.get("/api/staff/templates/offers")).json()["items"]
+            if o["kind"] == "programme"] == []  # fmt: skip
+    # The town did not accept: its programme keeps the first version's rule and words.
+    assert await rule_of(town.id, "flu-shot-65") == current["rule"]

@@ -85,6 +85,25 @@ def publish_new_version(live_demo, tmp_path) -> dict:
     return body
 
 
+def publish_programme_version(live_demo, tmp_path) -> None:
+    """The flu shot subsidy template, version 2: a new self-pay amount."""
+    [row] = live_demo.query(
+        "SELECT v.definition AS definition, v.rule AS rule FROM program_template t "
+        "JOIN program_template_version v ON v.template = t.id "
+        "AND v.version = t.current_version WHERE t.slug = 'flu-shot-65'"
+    )
+    definition, rule = (json.loads(v) if isinstance(v, str) else v for v in row.values())
+    definition["summary"] = {
+        "ja": "65歳以上の方は、10月1日から1月31日まで、自己負担2,000円で接種できます。",
+        "easy": "65さい いじょうの ひとは 2,000えんで よぼうせっしゅが できます。",
+        "en": "People aged 65 and over get the flu shot for 2,000 yen (1 October to 31 January).",
+    }
+    body = {"kind": "programme", "based_on": 1, "definition": definition, "rule": rule}
+    path = tmp_path / "flu-v2.json"
+    path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    live_demo.todoke("publish-template", "flu-shot-65", str(path))
+
+
 def running(live_demo, where: str) -> dict:
     [row] = live_demo.query(
         "SELECT template_version, published_version FROM procedure "
@@ -99,6 +118,7 @@ def test_an_administrator_accepts_an_offered_version_with_the_diff_in_words(
     before = running(live_demo, CITY)
     assert before["template_version"] == 1
     publish_new_version(live_demo, tmp_path)
+    publish_programme_version(live_demo, tmp_path)
 
     page = staff_in(make_page, live_demo, "テンプレ 管理者", "administrator")
     page.get_by_role("navigation", name="職員メニュー").get_by_role(
@@ -136,7 +156,11 @@ def test_an_administrator_accepts_an_offered_version_with_the_diff_in_words(
     expect(dialog).to_contain_text("申請済みの申請は、申請したときの版のまま処理されます。")
     dialog.locator("[data-confirm]").click()
     expect(page.locator(".flash")).to_contain_text("新しい版を受け入れて公開しました。")
-    expect(page.locator("main")).to_contain_text("新しい版の提案はありません。")
+    expect(card).to_have_count(0)
+    # The programme's offer stays until someone answers it (a draft, approved by another).
+    flu = page.locator("[data-offer='flu-shot-65']")
+    expect(flu.locator("[data-change='changed']")).to_contain_text("自己負担2,000円")
+    expect(flu.get_by_role("button", name="受け入れて下書きにする")).to_be_visible()
     shoot(page, "staff-templates-accepted-desktop")
 
     after = running(live_demo, CITY)
@@ -153,6 +177,7 @@ def test_an_administrator_accepts_an_offered_version_with_the_diff_in_words(
     )
     assert [e["action"] for e in events] == [
         "template.offered",
+        "template.offer_seen",
         "template.offer_seen",
         "template.accepted",
     ]

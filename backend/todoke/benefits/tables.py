@@ -58,6 +58,10 @@ class Program(Table):
     template_slug = Varchar(length=64, default="")
     template_version = Integer(null=True, default=None)
     local_changes = JSON(default="{}")
+    # The newest template version whose offer staff have seen (audited once), and the one
+    # they declined (not put first again until a newer one).
+    offer_seen = Integer(null=True, default=None)
+    offer_declined = Integer(null=True, default=None)
 
 
 class ProgramTemplate(Table):

@@ -16,6 +16,7 @@ reference table); what a municipality runs and changes stays on its ``program`` 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Annotated, Any
 
 import msgspec
@@ -25,7 +26,7 @@ from todoke.audit import service as audit
 from todoke.benefits import rules, telling
 from todoke.benefits.catalogue import PROGRAMS
 from todoke.benefits.rules import SEEDED_RULES
-from todoke.db import SqlSession, write_transaction
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, FieldError, InvalidInput, NotFound, Text
 
 # The programmes whose rule and amounts the law fixes for the whole country.
@@ -184,9 +185,11 @@ async def adopt(municipality_id: int, departments: dict[str, int]) -> None:
             )
             if held is not None:
                 if not held:
+                    # A national programme's rule is the template's from now on: no copy.
+                    national = ", rule = 'null'" if template.national else ""
                     await sql.execute(
-                        "UPDATE program SET template_slug = ?, template_version = ? "
-                        "WHERE municipality = ? AND slug = ?",
+                        "UPDATE program SET template_slug = ?, template_version = ?"  # noqa: S608
+                        f"{national} WHERE municipality = ? AND slug = ?",
                         [template.slug, template.version, municipality_id, template.slug],
                     )
                 continue
@@ -398,3 +401,306 @@ async def publish_version(
     for municipality_id in reached:
         await telling.match_and_notify(municipality_id, slug)
     return Published(version, current.national, reached)
+
+
+# --- a new version of a local programme's template, offered --------------------------------
+
+
+class Change(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One difference in words (each text {ja, easy, en})."""
+
+    kind: str  # added | removed | changed
+    part: dict[str, str]
+    before: dict[str, str] | None = None
+    after: dict[str, str] | None = None
+
+
+class Offer(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    title: dict[str, str]
+    department_id: int
+    running_version: int
+    offered_version: int
+    changes: list[Change]
+    dropped: list[str]
+    declined: bool
+    first_seen: bool
+
+
+def _l(ja: str, easy: str, en: str) -> dict[str, str]:
+    return {"ja": ja, "easy": easy, "en": en}
+
+
+_PARTS = {
+    "title": _l("名称", "なまえ", "Name"),
+    "summary": _l("概要（金額）", "せつめい（きんがく）", "Summary (amounts)"),
+    "action": _l("すること", "すること", "What to do"),
+    "delivery": _l("届け方", "とどけかた", "Delivery"),
+    "channels": _l("届ける手段", "とどける ほうほう", "Channels"),
+    "fallback_days": _l(
+        "次の手段までの日数", "つぎの ほうほうまでの ひにち", "Days before the next channel"
+    ),
+    "tells": _l("通知する相手", "しらせる ひと", "Whom a match tells"),
+    "procedure_slug": _l("申請の手続き", "しんせいの てつづき", "Procedure"),
+    "rule": _l("対象の条件", "たいしょうの じょうけん", "Eligibility"),
+}
+_DELIVERY = {
+    "inform": _l("お知らせ", "おしらせ", "inform"),
+    "invite": _l("申請の案内", "しんせいの あんない", "invite to apply"),
+    "grant": _l("申請なしで支給", "しんせい しなくても もらえる", "granted without applying"),
+}
+_CHANNELS = {
+    "app": _l("アプリ", "アプリ", "app"),
+    "email": _l("メール", "メール", "email"),
+    "letter": _l("郵送", "てがみ", "letter"),
+}
+
+
+def _same(text: str) -> dict[str, str]:
+    return _l(text, text, text)
+
+
+def _channels(value: list[str]) -> dict[str, str]:
+    shown = [_CHANNELS.get(c, _same(c)) for c in value]
+    return _l(
+        "→".join(s["ja"] for s in shown),
+        "→".join(s["easy"] for s in shown),
+        " → ".join(s["en"] for s in shown),
+    )
+
+
+def _days(value: int | None) -> dict[str, str]:
+    if value is None:
+        return _l("すべての手段で一度に", "ぜんぶ いっしょに", "every channel at once")
+    return _l(f"{value}日", f"{value}にち", f"{value} days")
+
+
+def _key(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(_texts(value).items())
+
+
+def _texts(value: Any) -> dict[str, str]:
+    return {"ja": value.ja, "easy": value.easy, "en": value.en}
+
+
+def _effective(template: ProgramTemplateVersion, local: dict[str, Any]) -> dict[str, Any]:
+    """The template's parts with the municipality's local changes it still allows."""
+    merged = {**msgspec.structs.asdict(template.definition), "rule": template.rule}
+    merged.update({k: v for k, v in local.items() if k in template.local})
+    return merged
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """What changes between two programme versions, in words: texts, delivery, channels,
+    and each condition of the rule added or removed."""
+    changes: list[Change] = []
+    words: dict[str, Any] = {
+        "title": dict,
+        "summary": dict,
+        "action": dict,
+        "delivery": lambda v: _DELIVERY.get(v, _same(v)),
+        "channels": _channels,
+        "fallback_days": _days,
+        "tells": _same,
+        "procedure_slug": _same,
+    }
+    for name, shown in words.items():
+        if before.get(name) != after.get(name):
+            changes.append(
+                Change("changed", _PARTS[name], shown(before.get(name)), shown(after.get(name)))
+            )
+    if before.get("rule") != after.get("rule"):
+        # The conditions added or removed, then the whole rule before and after in words.
+        old = Counter(_key(t) for t in rules.requirements(before["rule"]))
+        new = Counter(_key(t) for t in rules.requirements(after["rule"]))
+        changes += [
+            Change("removed", _PARTS["rule"], dict(t), None) for t in (old - new).elements()
+        ]
+        changes += [Change("added", _PARTS["rule"], None, dict(t)) for t in (new - old).elements()]
+        changes.append(
+            Change(
+                "changed",
+                _PARTS["rule"],
+                _texts(rules.describe(before["rule"])),
+                _texts(rules.describe(after["rule"])),
+            )
+        )
+    return changes
+
+
+class _Latest(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    version: int
+    status: str
+    department: int
+    title: Any
+    summary: Any
+    action: Any
+    rule: Any
+    delivery: str
+    procedure_slug: str
+    tells: str
+    channels: Any
+    fallback_days: int | None
+    template_slug: str
+    template_version: int | None
+    local_changes: Any
+    offer_seen: int | None
+    offer_declined: int | None
+
+
+_LATEST = (
+    "SELECT id, slug, version, status, department, title, summary, action, rule, delivery, "
+    "procedure_slug, tells, channels, fallback_days, template_slug, template_version, "
+    "local_changes, offer_seen, offer_declined FROM program p WHERE p.municipality = ? "
+    "AND p.template_slug <> '' AND p.version = (SELECT MAX(q.version) FROM program q "
+    "WHERE q.municipality = p.municipality AND q.slug = p.slug)"
+)
+
+
+def _running(row: _Latest) -> dict[str, Any]:
+    return {
+        "title": _decoded(row.title),
+        "summary": _decoded(row.summary),
+        "action": _decoded(row.action),
+        "rule": _decoded(row.rule),
+        "delivery": row.delivery,
+        "procedure_slug": row.procedure_slug,
+        "tells": row.tells,
+        "channels": _decoded(row.channels),
+        "fallback_days": row.fallback_days,
+    }
+
+
+async def offers(municipality_id: int) -> list[Offer]:
+    """Each local programme of the municipality whose template has a newer version than the
+    one it is built on: what would change against its latest version, local changes kept.
+    (A national programme is never offered: its rule is the template's already.)"""
+    found: list[Offer] = []
+    async with read_transaction() as sql:
+        rows = await sql.rows(_Latest, _LATEST + " ORDER BY p.slug", [municipality_id])
+        for row in rows:
+            latest = await template_version(sql, row.template_slug)
+            if latest is None or latest.national or row.template_version is None:
+                continue
+            if latest.version <= row.template_version:
+                continue
+            local = _decoded(row.local_changes) or {}
+            after = _effective(latest, local)
+            found.append(
+                Offer(
+                    slug=row.slug,
+                    title=_decoded(row.title),
+                    department_id=row.department,
+                    running_version=row.template_version,
+                    offered_version=latest.version,
+                    changes=diff(_running(row), after),
+                    dropped=sorted(k for k in local if k not in latest.local),
+                    declined=row.offer_declined == latest.version,
+                    first_seen=(row.offer_seen or 0) < latest.version,
+                )
+            )
+    return found
+
+
+async def _latest_row(sql: SqlSession, municipality_id: int, slug: str) -> _Latest:
+    row = await sql.row(_Latest, _LATEST + " AND p.slug = ?", [municipality_id, slug])
+    if row is None or row.template_version is None:
+        raise NotFound(
+            Text(
+                "テンプレートによる支援制度ではありません。",
+                "This programme is not from a template.",
+            )
+        )
+    return row
+
+
+async def department_of(municipality_id: int, slug: str) -> int:
+    async with read_transaction() as sql:
+        return (await _latest_row(sql, municipality_id, slug)).department
+
+
+async def mark_seen(municipality_id: int, slug: str, version: int) -> None:
+    async with write_transaction() as sql:
+        await sql.execute(
+            "UPDATE program SET offer_seen = ? WHERE municipality = ? AND slug = ?",
+            [version, municipality_id, slug],
+        )
+
+
+_NOT_OFFERED = Conflict(
+    Text(
+        "この版は受け入れられません（すでに受け入れたか、より新しい版があります）。",
+        "This version cannot be accepted: already running, or a newer one exists.",
+    )
+)
+
+
+async def accept(municipality_id: int, account_id: int, slug: str, version: int) -> int:
+    """The offered version, with the local changes it still allows, as the programme's next
+    draft (a draft or a submitted version waiting is replaced): like any change to a
+    programme, it runs once a second staff member approves it. Returns the draft's version."""
+    now = clock.now()
+    async with write_transaction() as sql:
+        row = await _latest_row(sql, municipality_id, slug)
+        latest = await template_version(sql, row.template_slug)
+        if latest is None or latest.national or latest.version != version:
+            raise _NOT_OFFERED
+        if row.template_version == version:
+            raise _NOT_OFFERED
+        local = {k: v for k, v in (_decoded(row.local_changes) or {}).items() if k in latest.local}
+        after = _effective(latest, local)
+        values = [
+            json.dumps(after["title"], ensure_ascii=False),
+            json.dumps(after["summary"], ensure_ascii=False),
+            json.dumps(after["action"], ensure_ascii=False),
+            json.dumps(after["rule"]),
+            after["delivery"],
+            after["procedure_slug"],
+            after["tells"],
+            json.dumps(after["channels"]),
+            after["fallback_days"],
+            version,
+            json.dumps(local, ensure_ascii=False),
+        ]
+        if row.status in ("draft", "pending"):
+            await sql.execute(
+                "UPDATE program SET title = ?, summary = ?, action = ?, rule = ?, delivery = ?, "
+                "procedure_slug = ?, tells = ?, channels = ?, fallback_days = ?, "
+                "template_version = ?, local_changes = ?, status = 'draft', created_by = ?, "
+                "submitted_by = NULL, updated_at = ? WHERE id = ?",
+                [*values, account_id, now, row.id],
+            )
+            return row.version
+        await sql.execute(
+            "INSERT INTO program (municipality, slug, version, department, status, title, "
+            "summary, action, rule, delivery, procedure_slug, tells, channels, fallback_days, "
+            "template_version, local_changes, template_slug, created_by, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?)",
+            [
+                municipality_id,
+                slug,
+                row.version + 1,
+                row.department,
+                *values,
+                row.template_slug,
+                account_id,
+                now,
+                now,
+            ],
+        )
+        return row.version + 1
+
+
+async def decline(municipality_id: int, slug: str, version: int) -> None:
+    async with write_transaction() as sql:
+        row = await _latest_row(sql, municipality_id, slug)
+        latest = await template_version(sql, row.template_slug)
+        if latest is None or latest.version != version or row.template_version == version:
+            raise Conflict(Text("この版は提案されていません。", "This version is not on offer."))
+        await sql.execute(
+            "UPDATE program SET offer_declined = ? WHERE municipality = ? AND slug = ?",
+            [version, municipality_id, slug],
+        )

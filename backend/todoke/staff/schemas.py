@@ -4,7 +4,7 @@ reads (pwa/assets/js/staff/*.js): field names, order and null-vs-missing as they
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -322,9 +322,10 @@ class TemplateChange(msgspec.Struct, frozen=True):
 
 
 class TemplateOffer(msgspec.Struct, frozen=True, kw_only=True):
-    """A newer template version a templated procedure could run, and what would change
-    (its local changes kept)."""
+    """A newer template version a templated procedure (or local programme) could run, and
+    what would change (its local changes kept)."""
 
+    kind: str  # procedure | programme
     slug: str
     title: Localized
     department: str  # code
@@ -343,12 +344,18 @@ class TemplateOfferList(msgspec.Struct, frozen=True):
 
 class OfferAnswer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]  # the offered version
+    kind: Literal["procedure", "programme"] = "procedure"
 
 
 class OfferAccepted(msgspec.Struct, frozen=True):
+    """A procedure's new version is published at once; a programme's is a draft that runs
+    once a second staff member approves it, like any change to a programme."""
+
     slug: str
+    kind: str
     template_version: int
-    procedure_version: int
+    version: int
+    status: str  # published | draft
 
 
 class DesignerPreview(msgspec.Struct, frozen=True):

@@ -87,4 +87,6 @@ async def forwards() -> MigrationManager:
     column(*program, "template_slug", Varchar, _params(length=64, default=""))
     column(*program, "template_version", Integer, _params(default=None, null=True))
     column(*program, "local_changes", JSON, _params(default="{}"))
+    column(*program, "offer_seen", Integer, _params(default=None, null=True))
+    column(*program, "offer_declined", Integer, _params(default=None, null=True))
     return manager

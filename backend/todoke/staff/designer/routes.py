@@ -68,7 +68,7 @@ class DesignerController(Controller):
         slug: Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")],
         data: JSONBody[OfferAnswer],
     ) -> OfferAccepted:
-        return await service.accept_offer(principal, slug, data.version)
+        return await service.accept_offer(principal, slug, data)
 
     @post(
         "/templates/{slug:str}/decline",
@@ -81,4 +81,4 @@ class DesignerController(Controller):
         slug: Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")],
         data: JSONBody[OfferAnswer],
     ) -> None:
-        await service.decline_offer(principal, slug, data.version)
+        await service.decline_offer(principal, slug, data)

@@ -12,13 +12,14 @@ from typing import Any
 import msgspec
 
 from todoke.audit import service as audit
+from todoke.benefits import templates as programme_templates
 from todoke.errors import FieldError, InvalidInput, Text
 from todoke.principal import Principal
 from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
 from todoke.procedures import templates
 from todoke.procedures.forms import parse_schema
-from todoke.procedures.schemas import CLOSES_ON_RANGE, ProcedureDefinition
+from todoke.procedures.schemas import CLOSES_ON_RANGE, Localized, ProcedureDefinition
 from todoke.procedures.versions import load_version, steps_of
 from todoke.registry import public as registry
 from todoke.staff.schemas import (
@@ -29,6 +30,7 @@ from todoke.staff.schemas import (
     DesignerTemplate,
     DesignerVersion,
     OfferAccepted,
+    OfferAnswer,
     TemplateChange,
     TemplateOffer,
 )
@@ -156,36 +158,55 @@ def designer_preview(raw: dict[str, Any]) -> DesignerPreview:
 # --- platform templates: new versions offered (issue 16) ------------------------------------
 
 
+def _localized(value: Any) -> Localized:
+    if isinstance(value, Localized):
+        return value
+    return Localized(ja=value["ja"], easy=value["easy"], en=value["en"])
+
+
+def _change(change: Any) -> TemplateChange:
+    return TemplateChange(
+        kind=change.kind,
+        part=_localized(change.part),
+        before=_localized(change.before) if change.before is not None else None,
+        after=_localized(change.after) if change.after is not None else None,
+    )
+
+
 async def template_offers(principal: Principal) -> list[TemplateOffer]:
-    """Each newer template version the municipality's templated procedures could run, with
-    what would change against what runs now (local changes kept). The first reading of an
-    offer is recorded in the municipality's audit chain."""
-    codes = {d.id: d.code for d in await registry.departments(principal.municipality_id)}
-    found = []
-    for offer in await templates.offers(principal.municipality_id):
+    """Each newer template version the municipality's templated procedures and local
+    programmes could run, with what would change against what they run now (local changes
+    kept). The first reading of an offer is recorded in the municipality's audit chain."""
+    municipality_id = principal.municipality_id
+    codes = {d.id: d.code for d in await registry.departments(municipality_id)}
+    found: list[TemplateOffer] = []
+    procedure_offers = await templates.offers(municipality_id)
+    programme_offers = await programme_templates.offers(municipality_id)
+    offered: list[tuple[str, Any]] = [("procedure", o) for o in procedure_offers]
+    offered += [("programme", o) for o in programme_offers]
+    for kind, offer in offered:
         if offer.first_seen:
-            await templates.mark_seen(principal.municipality_id, offer.slug, offer.offered_version)
+            mark = templates.mark_seen if kind == "procedure" else programme_templates.mark_seen
+            await mark(municipality_id, offer.slug, offer.offered_version)
             await audit.record(
-                municipality_id=principal.municipality_id,
+                municipality_id=municipality_id,
                 actor_kind="staff",
                 actor_account=principal.account_id,
                 action="template.offer_seen",
                 purpose="administration",
-                detail={"template": offer.slug, "version": offer.offered_version},
+                detail={"template": offer.slug, "kind": kind, "version": offer.offered_version},
             )
         found.append(
             TemplateOffer(
+                kind=kind,
                 slug=offer.slug,
-                title=offer.title,
+                title=_localized(offer.title),
                 department=codes.get(offer.department_id, ""),
                 editable=principal.in_department(offer.department_id),
                 running_version=offer.running_version,
                 offered_version=offer.offered_version,
-                note=offer.note,
-                changes=[
-                    TemplateChange(kind=c.kind, part=c.part, before=c.before, after=c.after)
-                    for c in offer.changes
-                ],
+                note=getattr(offer, "note", None),
+                changes=[_change(c) for c in offer.changes],
                 dropped=offer.dropped,
                 declined=offer.declined,
             )
@@ -193,44 +214,69 @@ async def template_offers(principal: Principal) -> list[TemplateOffer]:
     return found
 
 
-async def accept_offer(principal: Principal, slug: str, version: int) -> OfferAccepted:
-    """Run the offered template version: a new procedure version (applications already
-    filed keep theirs), for the designer's own departments only; audited."""
-    await registry.require_department(
-        principal, await templates.department_of(principal.municipality_id, slug)
-    )
-    department_ids = {d.code: d.id for d in await registry.departments(principal.municipality_id)}
-    accepted = await templates.accept(principal.municipality_id, department_ids, slug, version)
+async def accept_offer(principal: Principal, slug: str, answer: OfferAnswer) -> OfferAccepted:
+    """Run the offered template version, for the designer's own departments only; audited.
+    A procedure: a new version at once (applications already filed keep theirs). A local
+    programme: its next draft, which a second staff member approves as any other."""
+    municipality_id = principal.municipality_id
+    if answer.kind == "procedure":
+        department = await templates.department_of(municipality_id, slug)
+    else:
+        department = await programme_templates.department_of(municipality_id, slug)
+    await registry.require_department(principal, department)
+    if answer.kind == "procedure":
+        department_ids = {d.code: d.id for d in await registry.departments(municipality_id)}
+        done = await templates.accept(municipality_id, department_ids, slug, answer.version)
+        accepted = OfferAccepted(
+            slug=slug,
+            kind="procedure",
+            template_version=answer.version,
+            version=done.procedure_version,
+            status="published",
+        )
+    else:
+        draft = await programme_templates.accept(
+            municipality_id, principal.account_id, slug, answer.version
+        )
+        accepted = OfferAccepted(
+            slug=slug,
+            kind="programme",
+            template_version=answer.version,
+            version=draft,
+            status="draft",
+        )
     await audit.record(
-        municipality_id=principal.municipality_id,
+        municipality_id=municipality_id,
         actor_kind="staff",
         actor_account=principal.account_id,
         action="template.accepted",
         purpose="administration",
         detail={
             "template": slug,
-            "version": version,
-            "procedure_version": accepted.procedure_version,
+            "kind": answer.kind,
+            "version": answer.version,
+            "own_version": accepted.version,
         },
     )
-    return OfferAccepted(
-        slug=slug,
-        template_version=accepted.template_version,
-        procedure_version=accepted.procedure_version,
-    )
+    return accepted
 
 
-async def decline_offer(principal: Principal, slug: str, version: int) -> None:
+async def decline_offer(principal: Principal, slug: str, answer: OfferAnswer) -> None:
     """Keep running the current version; audited."""
-    await registry.require_department(
-        principal, await templates.department_of(principal.municipality_id, slug)
-    )
-    await templates.decline(principal.municipality_id, slug, version)
+    municipality_id = principal.municipality_id
+    if answer.kind == "procedure":
+        department = await templates.department_of(municipality_id, slug)
+        await registry.require_department(principal, department)
+        await templates.decline(municipality_id, slug, answer.version)
+    else:
+        department = await programme_templates.department_of(municipality_id, slug)
+        await registry.require_department(principal, department)
+        await programme_templates.decline(municipality_id, slug, answer.version)
     await audit.record(
-        municipality_id=principal.municipality_id,
+        municipality_id=municipality_id,
         actor_kind="staff",
         actor_account=principal.account_id,
         action="template.declined",
         purpose="administration",
-        detail={"template": slug, "version": version},
+        detail={"template": slug, "kind": answer.kind, "version": answer.version},
     )

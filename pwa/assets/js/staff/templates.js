@@ -1,8 +1,9 @@
 // /staff/templates「標準テンプレートの更新」(supervisors, administrators): each new version of a
-// platform template that one of our procedures is built on, with what would change against
+// platform template that one of our procedures or local programmes is built on, with what would change against
 // the version we run now — in words, in Japanese, やさしい日本語 or English (the residents'
 // three languages) — our own changes (fee, guidance, local questions) kept. Accepting
-// publishes a new version of our procedure (applications already filed keep theirs); 見送る
+// publishes a new version of our procedure (applications already filed keep theirs), or makes
+// the programme's next draft, which a second staff member approves as any other; 見送る
 // keeps the current one. The first reading of an offer is recorded in our audit trail.
 
 import { announce, el } from '../dom.js';
@@ -90,6 +91,7 @@ function offerCard(offer, names, ctx) {
       class: 'staff-case-card staff-offer',
       'aria-labelledby': headingId,
       'data-offer': offer.slug,
+      'data-kind': offer.kind,
     },
     el(
       'h2',
@@ -124,6 +126,19 @@ function offerCard(offer, names, ctx) {
         )
       : emptyLine(t('templates.noVisibleChange')),
     el('p', { class: 'staff-offer__kept' }, t('templates.kept')),
+    offer.kind === 'programme'
+      ? el(
+          'p',
+          { class: 'staff-offer__kept' },
+          t('templates.programmeNote'),
+          ' ',
+          el(
+            'a',
+            { class: 'link', href: `/staff/programs/${encodeURIComponent(offer.slug)}` },
+            t('templates.toProgramme'),
+          ),
+        )
+      : null,
     offer.dropped.length
       ? el(
           'div',
@@ -185,7 +200,10 @@ function actions(offer, ctx) {
     error.replaceChildren();
     status.textContent = t('common.sending');
     try {
-      await sendJSON(path, { body: { version: offer.offered_version }, signal: ctx.signal });
+      await sendJSON(path, {
+        body: { version: offer.offered_version, kind: offer.kind },
+        signal: ctx.signal,
+      });
       announce(t(flash));
       ctx.rerender({ flash });
     } catch (failure) {
@@ -202,15 +220,22 @@ function actions(offer, ctx) {
   const accept = el(
     'button',
     { type: 'button', class: 'button button--solid', 'data-accept': offer.slug },
-    t('templates.accept'),
+    t(offer.kind === 'programme' ? 'templates.acceptDraft' : 'templates.accept'),
   );
   accept.addEventListener('click', async () => {
+    const programme = offer.kind === 'programme';
     const confirmed = await confirmDialog({
       title: t('templates.confirm.title', { title: offer.title.ja, n: offer.offered_version }),
-      body: [t('templates.confirm.body'), t('templates.confirm.filed')],
-      confirm: t('templates.confirm.button'),
+      body: programme
+        ? [t('templates.confirm.programme')]
+        : [t('templates.confirm.body'), t('templates.confirm.filed')],
+      confirm: t(programme ? 'templates.confirm.draft' : 'templates.confirm.button'),
     });
-    if (confirmed) await run(`/api/staff/templates/${slug}/accept`, 'templates.accepted');
+    if (!confirmed) return;
+    await run(
+      `/api/staff/templates/${slug}/accept`,
+      programme ? 'templates.acceptedDraft' : 'templates.accepted',
+    );
   });
   const decline = el(
     'button',
