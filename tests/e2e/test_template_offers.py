@@ -163,6 +163,20 @@ def test_an_administrator_accepts_an_offered_version_with_the_diff_in_words(
     expect(flu.get_by_role("button", name="受け入れて下書きにする")).to_be_visible()
     shoot(page, "staff-templates-accepted-desktop")
 
+    # In the designer, the procedure says what the template lets the city change, and a
+    # change to anything else is refused, naming the part.
+    page.goto(f"/staff/procedures/{SLUG}")
+    callout = page.locator(f"[data-template='{SLUG}']")
+    expect(callout).to_contain_text("標準テンプレート（第2版）にもとづく手続きです")
+    expect(callout).to_contain_text("案内・問い合わせ先")
+    page.locator('[name="title.ja"]').fill("相談予約（市独自）")
+    page.get_by_role("button", name="公開する", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="公開する").click()
+    summary = page.locator("#designer-errors")
+    expect(summary).to_contain_text("名称")
+    assert_no_axe_violations(page, "/staff/procedures/:slug (templated)")
+    shoot(page, "staff-templates-designer-refused-desktop")
+
     after = running(live_demo, CITY)
     assert after["template_version"] == 2
     assert after["published_version"] == before["published_version"] + 1

@@ -279,9 +279,10 @@ async def draft_adoption(
                     field=name,
                     label=label,
                     message=Text(
-                        "国の制度または標準テンプレートの内容で、自治体では変更できません。",
-                        "Set by the national scheme or the platform template: a municipality "
-                        "cannot change it.",
+                        f"「{label.ja}」は国の制度または標準テンプレートの内容で、自治体では"
+                        "変えられません。",
+                        f"{label.en}: set by the national scheme or the platform template; a "
+                        "municipality cannot change it.",
                     ),
                 )
             )

@@ -104,8 +104,8 @@ def _refused(part: str) -> FieldError:
         field=f"definition.{part}",
         label=Text(label.ja, label.en),
         message=Text(
-            "この部分は標準の手続き（テンプレート）のもので、自治体では変更できません。",
-            "This part belongs to the platform template: a municipality cannot change it.",
+            f"「{label.ja}」は標準の手続き（テンプレート）の内容で、自治体では変えられません。",
+            f"{label.en}: set by the platform template; a municipality cannot change it.",
         ),
     )
 
