@@ -40,10 +40,12 @@ async def _prepare(settings: Settings) -> list[str]:
     await start_database(engine)
     try:
         applied = await migrate()
-        # The standard catalogue as platform templates (issue 16), once: idempotent.
-        from todoke.platform.service import ensure_templates
+        # The standard catalogue as platform templates (issue 16), and what municipalities
+        # served before templates linked to them: idempotent.
+        from todoke.platform.service import ensure_templates, link_served_municipalities
 
         await ensure_templates()
+        await link_served_municipalities()
         return applied
     finally:
         await stop_database(engine)

@@ -495,3 +495,45 @@ async def test_a_local_programme_is_offered_its_new_version_as_a_draft_to_approv
             if o["kind"] == "programme"] == []  # fmt: skip
     # The town did not accept: its programme keeps the first version's rule and words.
     assert await rule_of(town.id, "flu-shot-65") == current["rule"]
+
+
+async def test_an_upgrade_links_what_municipalities_ran_before_templates(city, town):
+    """A deployment from before templates: its procedures and programmes are linked to their
+    templates at the next migration, their allowed differences kept as local changes; a
+    procedure changed beyond what its template allows stays the municipality's own."""
+    from todoke.benefits.rules import SEEDED_RULES
+    from todoke.benefits.tables import Program
+    from todoke.platform.service import link_served_municipalities
+    from todoke.procedures import service
+    from todoke.procedures.tables import Procedure
+    from todoke.procedures.templates import Adoption, adoption_of
+    from todoke.registry.public import departments
+
+    await Procedure.update({Procedure.template_slug: "", Procedure.template_version: None}).where(
+        Procedure.municipality == city.id
+    )
+    await Program.update({Program.template_slug: "", Program.template_version: None,
+                          Program.rule: json.dumps(SEEDED_RULES["child-allowance"])}).where(
+        (Program.municipality == city.id) & (Program.slug == "child-allowance")
+    )  # fmt: skip
+    ids = {d.code: d.id for d in await departments(city.id)}
+    certificate = (await load_version(city.id, SLUG)).definition
+    await service.publish(city.id, ids, msgspec.structs.replace(certificate, fee_yen=350))
+    dog = (await load_version(city.id, "dog-registration")).definition
+    await service.publish(city.id, ids, msgspec.structs.replace(dog, service_days=1))
+    assert await adoption_of(city.id, SLUG) is None
+
+    await link_served_municipalities()
+    await link_served_municipalities()  # idempotent
+
+    assert await adoption_of(city.id, SLUG) == Adoption(SLUG, 1, {"fee_yen": 350})
+    assert await adoption_of(city.id, "dog-registration") is None  # its own now
+    assert await adoption_of(town.id, SLUG) == Adoption(SLUG, 1, {})
+    [program] = await Program.select(Program.template_slug, Program.rule).where(
+        (Program.municipality == city.id) & (Program.slug == "child-allowance")
+    )
+    assert program["template_slug"] == "child-allowance"
+    held = program["rule"]
+    assert (json.loads(held) if isinstance(held, str) else held) is None  # no copy kept
+    assert await rule_of(city.id, "child-allowance") == SEEDED_RULES["child-allowance"]
+    assert (await load_version(city.id, SLUG)).version == 2  # nothing published

@@ -171,10 +171,11 @@ async def ensure_templates() -> None:
             )
 
 
-async def adopt(municipality_id: int, departments: dict[str, int]) -> None:
+async def adopt(municipality_id: int, departments: dict[str, int], *, create: bool = True) -> None:
     """Each programme template once, as a programme submitted (pending) with no creator:
     any supervisor or administrator of its department can approve it. A programme the
-    municipality had from before templates is linked to its template."""
+    municipality had from before templates is linked to its template (with ``create``
+    false, only that)."""
     now = clock.now()
     async with write_transaction() as sql:
         for template in await current_templates(sql):
@@ -192,6 +193,8 @@ async def adopt(municipality_id: int, departments: dict[str, int]) -> None:
                         f"{national} WHERE municipality = ? AND slug = ?",
                         [template.slug, template.version, municipality_id, template.slug],
                     )
+                continue
+            if not create:
                 continue
             d = template.definition
             await sql.execute(

@@ -43,6 +43,21 @@ async def adopt_standard_catalogue(municipality: MunicipalityRead) -> None:
     await programme_templates.adopt(municipality.id, department_ids)
 
 
+async def link_served_municipalities() -> None:
+    """After an upgrade: each municipality's standard procedures and programmes from before
+    templates are linked to their templates (their differences kept as local changes where
+    the template allows them), so new versions are offered to them too. Nothing is created
+    or published. Idempotent; run at every migration."""
+    slugs = await procedure_template_slugs()
+    for municipality in await registry_public.municipality_names():
+        department_ids = {d.code: d.id for d in await registry_public.departments(municipality.id)}
+        for order, slug in enumerate(slugs):
+            await procedure_templates.adopt(
+                municipality.id, department_ids, order, slug, create=False
+            )
+        await programme_templates.adopt(municipality.id, department_ids, create=False)
+
+
 async def procedure_template_slugs() -> list[str]:
     return [t.slug for t in await list_templates() if t.kind == "procedure"]
 

@@ -288,12 +288,18 @@ class _Held(msgspec.Struct, frozen=True):
 
 
 async def adopt(
-    municipality_id: int, department_ids: dict[str, int], sort_order: int, slug: str
+    municipality_id: int,
+    department_ids: dict[str, int],
+    sort_order: int,
+    slug: str,
+    *,
+    create: bool = True,
 ) -> None:
     """The municipality runs the template ``slug`` (its current version) with no local
     changes. A procedure it already has under that slug from before templates is linked
     to the template at the version it matches, its allowed differences kept as local
-    changes; one that differs where the template allows nothing stays its own."""
+    changes; one that differs where the template allows nothing stays its own. With
+    ``create`` false, only that linking is done."""
     async with read_transaction() as sql:
         template = await template_version(sql, slug)
         if template is None:
@@ -321,6 +327,8 @@ async def adopt(
             await _link(municipality_id, held.id, Adoption(slug, base.version, local))
             return
         return  # its own procedure now: the designer's changes went beyond the template
+    if not create:
+        return  # linking only (an upgrade): nothing is published that was not there
     await service.publish(
         municipality_id,
         department_ids,
