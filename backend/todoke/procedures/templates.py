@@ -822,6 +822,14 @@ async def accept(
                 "This version cannot be accepted: already running, or a newer one exists.",
             )
         )
+    department = latest.definition.department
+    if department not in department_ids:
+        raise Conflict(
+            Text(
+                f"この版の担当部署（{department}）がこの自治体にありません。",
+                f"This version's department ({department}) does not exist here.",
+            )
+        )
     local = kept_local(_decoded(row.local_changes) or {}, latest.local)
     published = await service.publish(
         municipality_id,
@@ -830,7 +838,7 @@ async def accept(
         sort_order=row.sort_order,
         template=Adoption(row.template_slug, version, local),
     )
-    return Accepted(slug, version, published, department_ids[latest.definition.department])
+    return Accepted(slug, version, published, department_ids[department])
 
 
 async def decline(municipality_id: int, slug: str, version: int) -> None:
