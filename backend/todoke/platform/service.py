@@ -9,6 +9,7 @@ import msgspec
 from todoke import jp
 from todoke.audit import service as audit
 from todoke.benefits import templates as programme_templates
+from todoke.db import read_transaction
 from todoke.errors import Conflict, FieldError, InvalidInput, Text
 from todoke.platform.schemas import (
     MunicipalityCreate,
@@ -63,9 +64,7 @@ async def procedure_template_slugs() -> list[str]:
 
 
 async def list_templates() -> list[TemplateItem]:
-    """Every template at its current version: which parts are local, who adopted it."""
-    from todoke.db import read_transaction
-
+    """Every template at its current version and which parts of it are local."""
     async with read_transaction() as sql:
         procedures = await procedure_templates.current_templates(sql)
         programmes = await programme_templates.current_templates(sql)
