@@ -229,6 +229,7 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
     """A program version as stored (the department by id)."""
 
     id: int
+    municipality: int
     slug: str
     version: int
     status: str
@@ -251,7 +252,8 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _PROGRAM_COLUMNS = (
-    f"id, slug, version, status, title, summary, action, {telling.RULE_SQL}, delivery, "
+    f"id, municipality, slug, version, status, title, summary, action, {telling.RULE_SQL}, "
+    "delivery, "
     "procedure_slug, tells, channels, fallback_days, letter_basis, department AS department_id, "
     "created_by, submitted_by, approved_by, activated_at, closed_at"
 )
@@ -549,6 +551,7 @@ def _as_active(
     the forecast can say how many letters it would take)."""
     return telling.ActiveProgram(
         id=program.id,
+        municipality=program.municipality,
         slug=program.slug,
         version=program.version,
         rule=program.rule,
