@@ -16,7 +16,8 @@
 --   * every foreign key child(x) -> parent(id) becomes
 --     child(municipality, x) -> parent(municipality, id), same ON DELETE/ON UPDATE rules:
 --     a row can only point at a row of its own municipality.
--- Foreign keys to municipality itself stay (a reference table).
+-- Foreign keys to municipality itself stay (a reference table), and so do those between the
+-- platform templates (procedure_template*, program_template*: reference tables too).
 --
 --   psql "$TODOKE_DATABASE_URL" -v ON_ERROR_STOP=1 -f deploy/citus-keys.sql
 
@@ -36,7 +37,11 @@ JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 WHERE c.contype = 'f'
   AND c.connamespace = 'public'::regnamespace
   AND array_length(c.conkey, 1) = 1
-  AND c.confrelid <> 'municipality'::regclass;
+  AND c.confrelid <> 'municipality'::regclass
+  -- Only a tenant table's keys: the platform templates (reference tables, no municipality)
+  -- keep theirs, one reference table pointing at another.
+  AND EXISTS (SELECT 1 FROM pg_attribute m WHERE m.attrelid = c.conrelid
+              AND m.attname = 'municipality' AND NOT m.attisdropped);
 
 DO $$
 DECLARE

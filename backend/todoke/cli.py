@@ -39,7 +39,14 @@ async def _prepare(settings: Settings) -> list[str]:
     engine = configure_database(settings)
     await start_database(engine)
     try:
-        return await migrate()
+        applied = await migrate()
+        # The standard catalogue as platform templates (issue 16), and what municipalities
+        # served before templates linked to them: idempotent.
+        from todoke.platform.service import ensure_templates, link_served_municipalities
+
+        await ensure_templates()
+        await link_served_municipalities()
+        return applied
     finally:
         await stop_database(engine)
 
@@ -459,6 +466,40 @@ def cmd_init_municipality(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_template(args: argparse.Namespace) -> int:
+    """A platform template's next version from a JSON file shaped as the operator API's
+    body (kind, based_on, definition, rule for a programme, local, note)."""
+    import msgspec
+
+    from todoke.platform.schemas import TemplateVersionCreate
+
+    try:
+        data = msgspec.json.decode(Path(args.file).read_bytes(), type=TemplateVersionCreate)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as error:
+        print(f"todoke: {args.file}: {error}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+
+    async def work() -> Any:
+        from todoke.platform.service import publish_template_version
+
+        return await publish_template_version(args.slug, data)
+
+    try:
+        published = asyncio.run(_with_database(settings, work))
+    except TodokeError as error:
+        details = "; ".join(f"{e.field}: {e.message.en}" for e in error.errors)
+        print(f"todoke: {error.message.en}{' ' + details if details else ''}", file=sys.stderr)
+        return 2
+    if published.kind == "procedure":
+        print(f"template {published.slug} version {published.version}: offered to "
+              f"{published.offered_to} municipality(ies)")  # fmt: skip
+    else:
+        print(f"template {published.slug} version {published.version}: the rule of "
+              f"{published.reached} active programme(s) now")  # fmt: skip
+    return 0
+
+
 def cmd_rotate_vapid(args: argparse.Namespace) -> int:
     """A new VAPID key; the old one stays for the subscriptions made with it."""
     from todoke.notices.vapid import rotate
@@ -624,6 +665,15 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("--email", default="")
     look.add_argument("--website", default="", help="https://…")
     p.set_defaults(func=cmd_init_municipality)
+
+    p = commands.add_parser(
+        "publish-template",
+        help="publish a platform template's next version (offered to every municipality)",
+    )
+    _common(p)
+    p.add_argument("slug", help="the template, e.g. residence-certificate or child-allowance")
+    p.add_argument("file", help="JSON: kind, based_on, definition[, rule, local, note]")
+    p.set_defaults(func=cmd_publish_template)
 
     p = commands.add_parser(
         "rotate-vapid", help="a new web push (VAPID) key; the old one kept for old subscriptions"

@@ -53,6 +53,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/procedures/{slug:str}"): DESIGN,
     ("POST", "/api/staff/procedures/preview"): DESIGN,
     ("POST", "/api/staff/procedures"): DESIGN,
+    ("GET", "/api/staff/templates/offers"): DESIGN,
+    ("POST", "/api/staff/templates/{slug:str}/accept"): DESIGN,
+    ("POST", "/api/staff/templates/{slug:str}/decline"): DESIGN,
     ("POST", "/api/staff/registry/imports"): ONLY_ADMIN,
     ("GET", "/api/staff/metrics"): DESIGN,
     ("GET", "/api/staff/metrics.csv"): DESIGN,
@@ -209,6 +212,15 @@ async def _request(caller, headers, method, path, world, extra):
         "/api/staff/procedures/{slug:str}": ("/api/staff/procedures/child-rearing-allowance", None),
         "/api/staff/procedures/preview": ("/api/staff/procedures/preview", {"definition": {}}),
         "/api/staff/procedures": ("/api/staff/procedures", {"definition": {}}),
+        # Nothing is on offer: past authorisation the answer is a 409, nothing changes.
+        "/api/staff/templates/{slug:str}/accept": (
+            "/api/staff/templates/child-rearing-allowance/accept",
+            {"version": 2},
+        ),
+        "/api/staff/templates/{slug:str}/decline": (
+            "/api/staff/templates/child-rearing-allowance/decline",
+            {"version": 2},
+        ),
         "/api/staff/registry/imports": (
             "/api/staff/registry/imports?filename=a.csv",
             b"registry_id\n",

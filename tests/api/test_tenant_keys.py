@@ -29,6 +29,13 @@ PLATFORM_TABLES = {
     "municipality": "the tenant itself",
     # Piccolo's record of the migrations that ran.
     "migration": "migration bookkeeping",
+    # The platform's standard catalogue (procedures/templates.py, benefits/templates.py):
+    # the same for every municipality, reference tables under Citus; what a municipality
+    # runs and changes stays on its own procedure and program rows.
+    "procedure_template": "platform template, the same for everyone",
+    "procedure_template_version": "platform template, the same for everyone",
+    "program_template": "platform template, the same for everyone",
+    "program_template_version": "platform template, the same for everyone",
 }
 # The primary key stays Piccolo's single ``id`` (one sequence per table, so it is unique
 # across municipalities); deploy/README.md says why it is not (municipality, id) yet.
@@ -336,6 +343,8 @@ async def _citus_keys() -> dict[str, Any]:
         crossed = True
     except Exception:
         crossed = False
+    # Between the platform templates (reference tables) a key stays single.
+    single = [s for s in single if s[0] not in PLATFORM_TABLES]
     return {"problems": found, "single": single, "composite": composite, "crossed": crossed}
 
 

@@ -1,16 +1,10 @@
-"""The seeded programs: realistic rules (JAPAN-FACTS §B), submitted and waiting for a staff
-member's approval — nobody is contacted until a person at the municipality says so."""
+"""The seeded programs: realistic rules (JAPAN-FACTS §B). They become the platform's
+programme templates (templates.py); a municipality adopts them submitted and waiting for a
+staff member's approval — nobody is contacted until a person at the municipality says so."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
-
-from todoke import clock
-from todoke.benefits.rules import SEEDED_RULES
-from todoke.db import write_transaction
-from todoke.registry import public as registry
 
 
 def _l(ja: str, easy: str, en: str) -> dict[str, str]:
@@ -127,45 +121,3 @@ PROGRAMS: list[dict[str, Any]] = [
         "tells": "adults",
     },
 ]
-
-
-async def seed_programs(
-    municipality_id: int, reword: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-) -> None:
-    """Each seeded program once, as submitted (pending) with no creator: any supervisor or
-    administrator of its department can approve it. Every channel is offered; letters go
-    only if the approver records their legal basis. ``reword`` says a programme's text in
-    the municipality's words (a town's 町内, not 市内)."""
-    now = clock.now()
-    async with write_transaction() as sql:
-        departments = {d.code: d.id for d in await registry.departments(municipality_id, sql)}
-        for template in PROGRAMS:
-            program = reword(template) if reword else template
-            held = await sql.value(
-                "SELECT 1 FROM program WHERE municipality = ? AND slug = ?",
-                [municipality_id, program["slug"]],
-            )
-            if held is not None:
-                continue
-            await sql.execute(
-                "INSERT INTO program (municipality, slug, version, department, status, title, "
-                "summary, action, rule, delivery, procedure_slug, tells, channels, "
-                "fallback_days, created_by, created_at, updated_at) "
-                "VALUES (?, ?, 1, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                [
-                    municipality_id,
-                    program["slug"],
-                    departments[program["department"]],
-                    json.dumps(program["title"], ensure_ascii=False),
-                    json.dumps(program["summary"], ensure_ascii=False),
-                    json.dumps(program["action"], ensure_ascii=False),
-                    json.dumps(SEEDED_RULES[program["slug"]]),
-                    program["delivery"],
-                    program["procedure_slug"],
-                    program.get("tells", "person"),
-                    json.dumps(program.get("channels", ["app", "email", "letter"])),
-                    program.get("fallback_days"),
-                    now,
-                    now,
-                ],
-            )

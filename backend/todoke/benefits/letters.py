@@ -172,7 +172,8 @@ async def _program(sql: SqlSession, principal: Principal, slug: str) -> _Program
     program = await sql.row(
         _Program,
         "SELECT id, version, status, department AS department_id, title, summary, action, "
-        "delivery, procedure_slug, letter_basis, rule, tells FROM program WHERE municipality = ? "
+        f"delivery, procedure_slug, letter_basis, {telling.RULE_SQL}, tells FROM program "
+        "WHERE municipality = ? "
         "AND slug = ? ORDER BY status = 'active' DESC, version DESC LIMIT 1",
         [principal.municipality_id, slug],
     )

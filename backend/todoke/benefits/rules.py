@@ -553,6 +553,51 @@ def _requirement(test: Test, negated: bool) -> Texts:
     )
 
 
+def requirements(rule: Any) -> list[Texts]:
+    """What the rule asks, one sentence per comparison in rule order (turned around under
+    ``!``): how a rule reads in words when two versions are compared."""
+    found: list[Texts] = []
+
+    def walk(node: Node, negated: bool) -> None:
+        if isinstance(node, Test):
+            found.append(_requirement(node, negated))
+        elif isinstance(node, Not):
+            walk(node.child, not negated)
+        else:
+            for child in node.children:
+                walk(child, negated)
+
+    walk(parse_rule(rule), False)
+    return found
+
+
+def describe(rule: Any) -> Texts:
+    """The whole rule in words: each comparison as ``requirements`` says it, joined by
+    「かつ」 / 「または」 with brackets where an inner group needs them."""
+
+    def words(node: Node, negated: bool, inner: bool) -> Texts:
+        if isinstance(node, Test):
+            return _requirement(node, negated)
+        if isinstance(node, Not):
+            return words(node.child, not negated, inner)
+        # De Morgan under a negation: not (a and b) reads as (not a) or (not b).
+        conjunction = isinstance(node, AllOf) != negated
+        parts = [words(child, negated, True) for child in node.children]
+        ja, easy, en = (
+            ("、かつ", "、そして ", " and ") if conjunction else ("、または", "、または ", " or ")
+        )
+        joined = Texts(
+            ja.join(p.ja for p in parts),
+            easy.join(p.easy for p in parts),
+            en.join(p.en for p in parts),
+        )
+        if inner and len(parts) > 1:
+            return Texts(f"（{joined.ja}）", f"（{joined.easy}）", f"({joined.en})")
+        return joined
+
+    return words(parse_rule(rule), False, False)
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 

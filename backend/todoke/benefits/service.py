@@ -26,7 +26,7 @@ import msgspec
 
 from todoke import clock, published
 from todoke.audit import service as audit
-from todoke.benefits import rules, telling
+from todoke.benefits import rules, telling, templates
 from todoke.benefits.facts import FACTS, Fact, compute_facts, load_persons
 from todoke.benefits.schemas import (
     ApprovalRequest,
@@ -155,6 +155,8 @@ class _Version(msgspec.Struct, frozen=True):
     id: int
     version: int
     status: str
+    template_slug: str
+    template_version: int | None
 
 
 async def save_draft(principal: Principal, draft: ProgramDraft) -> ProgramRead:
@@ -174,27 +176,40 @@ async def save_draft(principal: Principal, draft: ProgramDraft) -> ProgramRead:
             raise InvalidInput(Text("手続きが見つかりません。", "Unknown procedure_slug."))
         latest = await sql.row(
             _Version,
-            "SELECT id, version, status FROM program WHERE municipality = ? AND slug = ? "
-            "ORDER BY version DESC LIMIT 1",
+            "SELECT id, version, status, template_slug, template_version FROM program "
+            "WHERE municipality = ? AND slug = ? ORDER BY version DESC LIMIT 1",
             [principal.municipality_id, draft.slug],
+        )
+        # A templated programme changes only what its template allows (a national one:
+        # never its rule or amounts); the municipality's own stays fully editable.
+        adoption = await templates.draft_adoption(
+            sql,
+            principal.municipality_id,
+            latest.template_slug if latest is not None else "",
+            latest.template_version if latest is not None else None,
+            draft,
         )
         values = [
             department_id,
             _dump(_localized(draft.title, "title")),
             _dump(_localized(draft.summary, "summary")),
             _dump(_localized(draft.action, "action")),
-            _dump(draft.rule),
+            adoption.rule_column,
             draft.delivery,
             draft.procedure_slug,
             draft.tells,
             _dump(draft.channels),
             draft.fallback_days,
+            adoption.template_slug,
+            adoption.template_version,
+            adoption.local_changes,
         ]
         if latest is not None and latest.status in ("draft", "pending"):
             await sql.execute(
                 "UPDATE program SET department = ?, title = ?, summary = ?, action = ?, rule = ?, "
                 "delivery = ?, procedure_slug = ?, tells = ?, channels = ?, fallback_days = ?, "
-                "status = 'draft', submitted_by = NULL, updated_at = ? WHERE id = ?",
+                "template_slug = ?, template_version = ?, local_changes = ?, status = 'draft', "
+                "submitted_by = NULL, updated_at = ? WHERE id = ?",
                 [*values, now, latest.id],
             )
         else:
@@ -202,8 +217,9 @@ async def save_draft(principal: Principal, draft: ProgramDraft) -> ProgramRead:
             await sql.execute(
                 "INSERT INTO program (municipality, slug, version, department, status, title, "
                 "summary, action, rule, delivery, procedure_slug, tells, channels, "
-                "fallback_days, created_by, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "fallback_days, template_slug, template_version, local_changes, created_by, "
+                "created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [principal.municipality_id, draft.slug, version, *values,
                  principal.account_id, now, now],
             )  # fmt: skip
@@ -237,7 +253,8 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _PROGRAM_COLUMNS = (
-    "id, municipality, slug, version, status, title, summary, action, rule, delivery, "
+    f"id, municipality, slug, version, status, title, summary, action, {telling.RULE_SQL}, "
+    "delivery, "
     "procedure_slug, tells, channels, fallback_days, letter_basis, department AS department_id, "
     "created_by, submitted_by, approved_by, activated_at, closed_at"
 )
@@ -810,7 +827,8 @@ async def _load_active_programs(municipality_id: int) -> list[_Public]:
     async with read_transaction() as sql:
         return await sql.rows(
             _Public,
-            "SELECT slug, title, summary, rule, delivery, procedure_slug FROM program "
+            f"SELECT slug, title, summary, {telling.RULE_SQL}, delivery, procedure_slug "
+            "FROM program "
             "WHERE municipality = ? AND status = 'active' ORDER BY slug",
             [municipality_id],
         )

@@ -3,7 +3,17 @@ re-evaluation keeps over the registry change log."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from todoke.identity.tables import Account
@@ -42,6 +52,40 @@ class Program(Table):
     updated_at = Timestamptz()
     activated_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
+    # Adopted from a platform template (issue 16): its slug ("" for the municipality's own
+    # programme), the template version and the local changes (only what it allows). A
+    # national programme's rule is the template's, read live (``rule`` holds null).
+    template_slug = Varchar(length=64, default="")
+    template_version = Integer(null=True, default=None)
+    local_changes = JSON(default="{}")
+    # The newest template version whose offer staff have seen (audited once), and the one
+    # they declined (not put first again until a newer one).
+    offer_seen = Integer(null=True, default=None)
+    offer_declined = Integer(null=True, default=None)
+
+
+class ProgramTemplate(Table):
+    """A platform programme template (issue 16), published once for every municipality.
+    Platform-level reference data with no municipality column: the same for everyone (a
+    Citus reference table). ``national``: the rule follows the law (児童手当) and lives
+    here only — every municipality's programme reads it, none may change it."""
+
+    slug = Varchar(length=64, unique=True)
+    national = Boolean(default=False)
+    current_version = Integer()
+    created_at = Timestamptz()
+
+
+class ProgramTemplateVersion(Table):
+    """One immutable version: texts and delivery (``definition``), the rule, and the parts
+    a municipality may change (``local``)."""
+
+    template = ForeignKey(references=ProgramTemplate, null=False)
+    version = Integer()
+    definition = JSON()
+    rule = JSON()
+    local = JSON(default="[]")
+    published_at = Timestamptz()
 
 
 class ProgramMatch(Table):

@@ -99,9 +99,17 @@ class ActiveProgram(msgspec.Struct, frozen=True):
         return "letter" in self.channels and bool(self.letter_basis.strip())
 
 
+# The rule a programme row runs: a national template's current rule, else the row's own
+# (benefits/templates.py). Every SELECT of a rule from ``program`` (unaliased) uses it.
+RULE_SQL = (
+    "COALESCE((SELECT ptv.rule FROM program_template pt JOIN program_template_version ptv "
+    "ON ptv.template = pt.id AND ptv.version = pt.current_version "
+    "WHERE pt.slug = program.template_slug AND pt.national), program.rule) AS rule"
+)
+
 _ACTIVE_COLUMNS = (
-    "id, municipality, slug, version, rule, title, summary, action, delivery, procedure_slug, "
-    "tells, "
+    f"id, municipality, slug, version, {RULE_SQL}, title, summary, action, delivery, "
+    "procedure_slug, tells, "
     "channels, fallback_days, letter_basis"
 )
 

@@ -14,7 +14,14 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from todoke.errors import Text, Unauthenticated
 from todoke.platform import service
-from todoke.platform.schemas import MunicipalityCreate, MunicipalityList, MunicipalityServed
+from todoke.platform.schemas import (
+    MunicipalityCreate,
+    MunicipalityList,
+    MunicipalityServed,
+    TemplateList,
+    TemplatePublished,
+    TemplateVersionCreate,
+)
 from todoke.registry import branding
 from todoke.registry.schemas import BrandingRead, BrandingUpdate
 from todoke.web import inputs
@@ -71,3 +78,19 @@ class PlatformController(Controller):
     ) -> BrandingRead:
         body = await inputs.read_capped_body(request, branding.MAX_EMBLEM_BYTES)
         return await service.set_emblem(code, body)
+
+    @get("/templates", operation_id="platformTemplates")
+    async def templates(self) -> TemplateList:
+        return TemplateList(items=await service.list_templates())
+
+    @post(
+        "/templates/{slug:str}/versions",
+        operation_id="platformPublishTemplateVersion",
+        status_code=HTTP_201_CREATED,
+    )
+    async def publish_template_version(
+        self,
+        slug: Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")],
+        data: JSONBody[TemplateVersionCreate],
+    ) -> TemplatePublished:
+        return await service.publish_template_version(slug, data)

@@ -8,28 +8,146 @@ import msgspec
 
 from todoke import jp
 from todoke.audit import service as audit
-from todoke.benefits.catalogue import seed_programs
+from todoke.benefits import templates as programme_templates
+from todoke.db import read_transaction
 from todoke.errors import Conflict, FieldError, InvalidInput, NotFound, Text
-from todoke.platform.schemas import MunicipalityCreate, MunicipalityServed
-from todoke.procedures import service as procedures
-from todoke.procedures.catalogue import DEPARTMENTS, PROCEDURES
+from todoke.platform.schemas import (
+    MunicipalityCreate,
+    MunicipalityServed,
+    TemplateItem,
+    TemplatePublished,
+    TemplateVersionCreate,
+)
+from todoke.procedures import templates as procedure_templates
+from todoke.procedures.catalogue import DEPARTMENTS
+from todoke.procedures.schemas import Localized
 from todoke.registry import branding
 from todoke.registry import public as registry_public
 from todoke.registry import service as registry
 from todoke.registry.schemas import BrandingRead, BrandingUpdate, MunicipalityRead
 
 
+async def ensure_templates() -> None:
+    """The standard catalogue as platform templates (version 1 of each that is missing):
+    run at every migration and before every adoption. Idempotent."""
+    await procedure_templates.ensure_templates()
+    await programme_templates.ensure_templates()
+
+
 async def adopt_standard_catalogue(municipality: MunicipalityRead) -> None:
-    """The standard departments and procedures, published, and the support programmes,
-    waiting for the municipality's own approval. Idempotent."""
-    # Written for a city: a town's catalogue says 町民課 and 町内 (registry/branding.py).
+    """The standard departments; the platform's procedure templates adopted and published;
+    its programme templates adopted, waiting for the municipality's own approval.
+    Idempotent: what is adopted already stays (new versions come as offers)."""
+    await ensure_templates()
+    # Written for a city: a town's departments are 町民課…, and the templates it runs read in
+    # its words (registry/branding.py, in the templates' modules).
     kind = branding.kind_of(municipality.name["ja"])
     departments = [branding.in_own_words(d, kind) for d in DEPARTMENTS]
     department_ids = await registry.ensure_departments(municipality.id, departments)
-    for order, definition in enumerate(PROCEDURES):
-        own = branding.in_own_words(definition, kind)
-        await procedures.publish(municipality.id, department_ids, own, sort_order=order)
-    await seed_programs(municipality.id, reword=lambda text: branding.in_own_words(text, kind))
+    for order, slug in enumerate(await procedure_template_slugs()):
+        await procedure_templates.adopt(municipality.id, department_ids, order, slug)
+    await programme_templates.adopt(municipality.id, department_ids)
+
+
+async def link_served_municipalities() -> None:
+    """After an upgrade: each municipality's standard procedures and programmes from before
+    templates are linked to their templates (their differences kept as local changes where
+    the template allows them), so new versions are offered to them too. Nothing is created
+    or published. Idempotent; run at every migration."""
+    slugs = await procedure_template_slugs()
+    for municipality in await registry_public.municipality_names():
+        department_ids = {d.code: d.id for d in await registry_public.departments(municipality.id)}
+        for order, slug in enumerate(slugs):
+            await procedure_templates.adopt(
+                municipality.id, department_ids, order, slug, create=False
+            )
+        await programme_templates.adopt(municipality.id, department_ids, create=False)
+
+
+async def procedure_template_slugs() -> list[str]:
+    return [t.slug for t in await list_templates() if t.kind == "procedure"]
+
+
+async def list_templates() -> list[TemplateItem]:
+    """Every template at its current version and which parts of it are local."""
+    async with read_transaction() as sql:
+        procedures = await procedure_templates.current_templates(sql)
+        programmes = await programme_templates.current_templates(sql)
+    items = [
+        TemplateItem(
+            kind="procedure",
+            slug=t.slug,
+            version=t.version,
+            national=False,
+            title=msgspec.structs.asdict(t.definition.title),
+            local=list(t.local),
+            definition=msgspec.to_builtins(t.definition),
+        )
+        for t in procedures
+    ]
+    items += [
+        TemplateItem(
+            kind="programme",
+            slug=t.slug,
+            version=t.version,
+            national=t.national,
+            title=t.definition.title,
+            local=list(t.local),
+            definition=msgspec.to_builtins(t.definition),
+            rule=t.rule,
+        )
+        for t in programmes
+    ]
+    return items
+
+
+async def publish_template_version(slug: str, data: TemplateVersionCreate) -> TemplatePublished:
+    """A new version of the template ``slug`` (a procedure or a programme, as ``kind``
+    says). A procedure's is offered to each adopter; a national programme's rule reaches
+    every adopter at once. Audited in the chain of each municipality it reaches."""
+    if data.kind == "procedure":
+        definition = procedure_templates.parse_definition(data.definition)
+        note = Localized(**msgspec.structs.asdict(data.note)) if data.note is not None else None
+        version = await procedure_templates.publish_version(
+            slug,
+            data.based_on,
+            definition,
+            tuple(data.local) if data.local is not None else None,
+            note,
+        )
+        reached = await procedure_templates.adopters(slug)
+        for municipality_id in reached:
+            await audit.record(
+                municipality_id=municipality_id,
+                actor_kind="system",
+                action="template.offered",
+                purpose="platform operator",
+                detail={"template": slug, "version": version.version},
+            )
+        return TemplatePublished(
+            kind="procedure", slug=slug, version=version.version, offered_to=len(reached), reached=0
+        )
+    if data.rule is None:
+        raise InvalidInput(
+            Text("入力内容を確認してください。", "Check the input."),
+            errors=[
+                FieldError(
+                    field="rule",
+                    label=Text("対象となる条件", "eligibility rule"),
+                    message=Text("必要です", "required for a programme"),
+                )
+            ],
+        )
+    published = await programme_templates.publish_version(
+        slug, data.based_on, data.definition, data.rule, data.local
+    )
+    return TemplatePublished(
+        kind="programme",
+        slug=slug,
+        version=published.version,
+        offered_to=0,
+        reached=len(published.reached),
+    )
 
 
 # What each refused field is, in words (the problem names the field and says what it is).

@@ -35,10 +35,12 @@ async def publish(
     department_ids: dict[str, int],
     definition: ProcedureDefinition,
     sort_order: int = 0,
+    template: Any = None,
 ) -> int:
     """Publish ``definition`` as the procedure's next version, unless the published one
     is already identical; return the published version number. Published versions are
-    never changed."""
+    never changed. ``template`` (a templates.Adoption) records the template version and
+    local changes the definition is built on."""
     encoded = msgspec.json.encode(definition).decode()
     now = clock.now()
     department_id = department_ids[definition.department]
@@ -64,6 +66,7 @@ async def publish(
                 [municipality_id, procedure_id, current],
             )
             if held is not None and decode_definition(held) == definition:
+                await _adopted(sql, procedure_id, template)
                 return current
         version = (current or 0) + 1
         await sql.execute(
@@ -76,8 +79,24 @@ async def publish(
             "WHERE id = ?",
             [version, department_id, sort_order, procedure_id],
         )
+        await _adopted(sql, procedure_id, template)
         await published.changed(sql)
     return version
+
+
+async def _adopted(sql: SqlSession, procedure_id: int, template: Any) -> None:
+    if template is None:
+        return
+    await sql.execute(
+        "UPDATE procedure SET template_slug = ?, template_version = ?, local_changes = ? "
+        "WHERE id = ?",
+        [
+            template.slug,
+            template.version,
+            msgspec.json.encode(template.local_changes).decode(),
+            procedure_id,
+        ],
+    )
 
 
 async def department_refs(sql: SqlSession, municipality_id: int) -> dict[int, DepartmentRef]:

@@ -17,6 +17,40 @@ class Procedure(Table):
     published_version = Integer(null=True, default=None)
     sort_order = Integer(default=0)
     created_at = Timestamptz()
+    # Adopted from a platform template (issue 16): its slug ("" for the municipality's own
+    # procedure), the template version the published definition is built on, and the
+    # municipality's local changes to it (only the parts the template lets it change), kept
+    # apart so that a new template version can be merged under them.
+    template_slug = Varchar(length=64, default="")
+    template_version = Integer(null=True, default=None)
+    local_changes = JSON(default="{}")
+    # The newest template version whose offer staff have seen (audited once) and the one
+    # they declined (not offered again until a newer one).
+    offer_seen = Integer(null=True, default=None)
+    offer_declined = Integer(null=True, default=None)
+
+
+class ProcedureTemplate(Table):
+    """A platform template (issue 16): a standard procedure published once for every
+    municipality on the deployment. Platform-level reference data, so no municipality
+    column: it is the same for everyone (in Citus terms a reference table, copied to every
+    node, which a distributed procedure table can join locally)."""
+
+    slug = Varchar(length=64, unique=True)
+    current_version = Integer()
+    created_at = Timestamptz()
+
+
+class ProcedureTemplateVersion(Table):
+    """One immutable version of a template: the definition and the parts a municipality
+    may change locally (``local``: fee_yen, help, keywords, local_fields)."""
+
+    template = ForeignKey(references=ProcedureTemplate, null=False)
+    version = Integer()
+    definition = JSON()  # a ProcedureDefinition, encoded
+    local = JSON(default="[]")
+    note = JSON(default="{}")  # {ja, easy, en}: what changed, in the operator's words
+    published_at = Timestamptz()
 
 
 class ProcedureVersion(Table):

@@ -17,6 +17,7 @@ import io
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -139,6 +140,18 @@ def in_own_words(template: T, kind: str) -> T:
         return msgspec.convert(reworded, type(template))
     result: T = reword(template)
     return result
+
+
+async def own_words_of(municipality_id: int, sql: SqlSession | None = None) -> Callable[[Any], Any]:
+    """How the municipality says what the standard catalogue says in a city's words
+    (:func:`in_own_words` for its kind): a platform template reads so wherever it becomes
+    the municipality's (adopted, offered, accepted, compared with a designer's change)."""
+    async with reading(sql) as session:
+        name = await session.value(
+            "SELECT name_ja FROM municipality WHERE id = ?", [municipality_id]
+        )
+    kind = kind_of(name or "")
+    return lambda template: in_own_words(template, kind)
 
 
 def kind_of(name_ja: str) -> str:

@@ -4,7 +4,7 @@ reads (pwa/assets/js/staff/*.js): field names, order and null-vs-missing as they
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -294,10 +294,68 @@ class DesignerVersion(msgspec.Struct, frozen=True):
     published_at: datetime | None
 
 
+class DesignerTemplate(msgspec.Struct, frozen=True):
+    """The platform template a procedure is built on: which version, which parts the
+    municipality may change, and its changes so far."""
+
+    slug: str
+    version: int
+    local: list[str]
+    local_changes: dict[str, Any]
+
+
 class DesignerRead(msgspec.Struct, frozen=True):
     definition: ProcedureDefinition
     version: int
     versions: list[DesignerVersion]
+    template: DesignerTemplate | None = None  # null: the municipality's own procedure
+
+
+# --- platform templates offered to the municipality (issue 16) -------------------------------
+
+
+class TemplateChange(msgspec.Struct, frozen=True):
+    kind: str  # added | removed | changed
+    part: Localized
+    before: Localized | None = None
+    after: Localized | None = None
+
+
+class TemplateOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """A newer template version a templated procedure (or local programme) could run, and
+    what would change (its local changes kept)."""
+
+    kind: str  # procedure | programme
+    slug: str
+    title: Localized
+    department: str  # code
+    editable: bool  # the caller designs for its department
+    running_version: int
+    offered_version: int
+    note: Localized | None
+    changes: list[TemplateChange]
+    dropped: list[str]  # local changes the new version no longer allows
+    declined: bool
+
+
+class TemplateOfferList(msgspec.Struct, frozen=True):
+    items: list[TemplateOffer]
+
+
+class OfferAnswer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]  # the offered version
+    kind: Literal["procedure", "programme"] = "procedure"
+
+
+class OfferAccepted(msgspec.Struct, frozen=True):
+    """A procedure's new version is published at once; a programme's is a draft that runs
+    once a second staff member approves it, like any change to a programme."""
+
+    slug: str
+    kind: str
+    template_version: int
+    version: int
+    status: str  # published | draft
 
 
 class DesignerPreview(msgspec.Struct, frozen=True):

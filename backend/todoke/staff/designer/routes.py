@@ -1,13 +1,14 @@
 """Back-office routes under /api/staff for the procedure designer: list, read, preview and
-publish procedure definitions (``DESIGN_PROCEDURES``; publishing is further limited to the
-designer's departments). Programmes have their own routes (``programs.py``)."""
+publish procedure definitions, and answer the platform template versions offered
+(``DESIGN_PROCEDURES``; publishing and answering are further limited to the designer's
+departments). Programmes have their own routes (``programs.py``)."""
 
 from typing import Annotated
 
 from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.principal import Permission, Principal
 from todoke.staff.designer import service
@@ -17,6 +18,9 @@ from todoke.staff.schemas import (
     DesignerPreview,
     DesignerPublished,
     DesignerRead,
+    OfferAccepted,
+    OfferAnswer,
+    TemplateOfferList,
 )
 from todoke.web.guards import requires
 from todoke.web.routing import get, post
@@ -48,3 +52,33 @@ class DesignerController(Controller):
         self, principal: NamedDependency[Principal], data: JSONBody[DefinitionBody]
     ) -> DesignerPublished:
         return await service.designer_publish(principal, data.definition)
+
+    @get("/templates/offers", operation_id="designerTemplateOffers")
+    async def template_offers(self, principal: NamedDependency[Principal]) -> TemplateOfferList:
+        return TemplateOfferList(items=await service.template_offers(principal))
+
+    @post(
+        "/templates/{slug:str}/accept",
+        operation_id="designerAcceptTemplate",
+        status_code=HTTP_201_CREATED,
+    )
+    async def accept_template(
+        self,
+        principal: NamedDependency[Principal],
+        slug: Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")],
+        data: JSONBody[OfferAnswer],
+    ) -> OfferAccepted:
+        return await service.accept_offer(principal, slug, data)
+
+    @post(
+        "/templates/{slug:str}/decline",
+        operation_id="designerDeclineTemplate",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def decline_template(
+        self,
+        principal: NamedDependency[Principal],
+        slug: Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")],
+        data: JSONBody[OfferAnswer],
+    ) -> None:
+        await service.decline_offer(principal, slug, data)

@@ -12,12 +12,14 @@ from typing import Any
 import msgspec
 
 from todoke.audit import service as audit
+from todoke.benefits import templates as programme_templates
 from todoke.errors import FieldError, InvalidInput, Text
 from todoke.principal import Principal
 from todoke.procedures import public as procedures
 from todoke.procedures import service as catalogue
+from todoke.procedures import templates
 from todoke.procedures.forms import parse_schema
-from todoke.procedures.schemas import CLOSES_ON_RANGE, ProcedureDefinition
+from todoke.procedures.schemas import CLOSES_ON_RANGE, Localized, ProcedureDefinition
 from todoke.procedures.versions import load_version, steps_of
 from todoke.registry import public as registry
 from todoke.staff.schemas import (
@@ -25,7 +27,12 @@ from todoke.staff.schemas import (
     DesignerPreview,
     DesignerPublished,
     DesignerRead,
+    DesignerTemplate,
     DesignerVersion,
+    OfferAccepted,
+    OfferAnswer,
+    TemplateChange,
+    TemplateOffer,
 )
 
 
@@ -45,10 +52,21 @@ async def designer_list(principal: Principal) -> list[DesignerItem]:
 async def designer_get(principal: Principal, slug: str) -> DesignerRead:
     version = await load_version(principal.municipality_id, slug)
     history = await procedures.procedure_versions(version.procedure_id)
+    adoption = await templates.adoption_of(principal.municipality_id, slug)
+    template = None
+    if adoption is not None:
+        allowed = await templates.allowed_parts(adoption)
+        template = DesignerTemplate(
+            slug=adoption.slug,
+            version=adoption.version,
+            local=list(allowed),
+            local_changes=adoption.local_changes,
+        )
     return DesignerRead(
         definition=version.definition,
         version=version.version,
         versions=[DesignerVersion(version=v.version, published_at=v.published_at) for v in history],
+        template=template,
     )
 
 
@@ -102,8 +120,17 @@ async def designer_publish(principal: Principal, raw: dict[str, Any]) -> Designe
     if existing is not None:
         await registry.require_department(principal, existing.department)
     sort_order = existing.sort_order if existing is not None else 1000
+    # A procedure adopted from a platform template changes only what the template allows
+    # (refused naming the part otherwise); its changes are kept apart from the template.
+    adoption = await templates.designer_changes(principal.municipality_id, definition)
+    if adoption is not None:
+        definition = await templates.effective(principal.municipality_id, adoption)
     version = await catalogue.publish(
-        principal.municipality_id, department_ids, definition, sort_order=sort_order
+        principal.municipality_id,
+        department_ids,
+        definition,
+        sort_order=sort_order,
+        template=adoption,
     )
     await audit.record(
         municipality_id=principal.municipality_id,
@@ -125,4 +152,131 @@ def designer_preview(raw: dict[str, Any]) -> DesignerPreview:
         title=definition.title,
         summary=definition.summary,
         help=definition.help,
+    )
+
+
+# --- platform templates: new versions offered (issue 16) ------------------------------------
+
+
+def _localized(value: Any) -> Localized:
+    if isinstance(value, Localized):
+        return value
+    return Localized(ja=value["ja"], easy=value["easy"], en=value["en"])
+
+
+def _change(change: Any) -> TemplateChange:
+    return TemplateChange(
+        kind=change.kind,
+        part=_localized(change.part),
+        before=_localized(change.before) if change.before is not None else None,
+        after=_localized(change.after) if change.after is not None else None,
+    )
+
+
+async def template_offers(principal: Principal) -> list[TemplateOffer]:
+    """Each newer template version the municipality's templated procedures and local
+    programmes could run, with what would change against what they run now (local changes
+    kept). The first reading of an offer is recorded in the municipality's audit chain."""
+    municipality_id = principal.municipality_id
+    codes = {d.id: d.code for d in await registry.departments(municipality_id)}
+    found: list[TemplateOffer] = []
+    procedure_offers = await templates.offers(municipality_id)
+    programme_offers = await programme_templates.offers(municipality_id)
+    offered: list[tuple[str, Any]] = [("procedure", o) for o in procedure_offers]
+    offered += [("programme", o) for o in programme_offers]
+    for kind, offer in offered:
+        if offer.first_seen:
+            mark = templates.mark_seen if kind == "procedure" else programme_templates.mark_seen
+            await mark(municipality_id, offer.slug, offer.offered_version)
+            await audit.record(
+                municipality_id=municipality_id,
+                actor_kind="staff",
+                actor_account=principal.account_id,
+                action="template.offer_seen",
+                purpose="administration",
+                detail={"template": offer.slug, "kind": kind, "version": offer.offered_version},
+            )
+        found.append(
+            TemplateOffer(
+                kind=kind,
+                slug=offer.slug,
+                title=_localized(offer.title),
+                department=codes.get(offer.department_id, ""),
+                editable=principal.in_department(offer.department_id),
+                running_version=offer.running_version,
+                offered_version=offer.offered_version,
+                note=getattr(offer, "note", None),
+                changes=[_change(c) for c in offer.changes],
+                dropped=offer.dropped,
+                declined=offer.declined,
+            )
+        )
+    return found
+
+
+async def accept_offer(principal: Principal, slug: str, answer: OfferAnswer) -> OfferAccepted:
+    """Run the offered template version, for the designer's own departments only; audited.
+    A procedure: a new version at once (applications already filed keep theirs). A local
+    programme: its next draft, which a second staff member approves as any other."""
+    municipality_id = principal.municipality_id
+    if answer.kind == "procedure":
+        department = await templates.department_of(municipality_id, slug)
+    else:
+        department = await programme_templates.department_of(municipality_id, slug)
+    await registry.require_department(principal, department)
+    if answer.kind == "procedure":
+        department_ids = {d.code: d.id for d in await registry.departments(municipality_id)}
+        done = await templates.accept(municipality_id, department_ids, slug, answer.version)
+        accepted = OfferAccepted(
+            slug=slug,
+            kind="procedure",
+            template_version=answer.version,
+            version=done.procedure_version,
+            status="published",
+        )
+    else:
+        draft = await programme_templates.accept(
+            municipality_id, principal.account_id, slug, answer.version
+        )
+        accepted = OfferAccepted(
+            slug=slug,
+            kind="programme",
+            template_version=answer.version,
+            version=draft,
+            status="draft",
+        )
+    await audit.record(
+        municipality_id=municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="template.accepted",
+        purpose="administration",
+        detail={
+            "template": slug,
+            "kind": answer.kind,
+            "version": answer.version,
+            "own_version": accepted.version,
+        },
+    )
+    return accepted
+
+
+async def decline_offer(principal: Principal, slug: str, answer: OfferAnswer) -> None:
+    """Keep running the current version; audited."""
+    municipality_id = principal.municipality_id
+    if answer.kind == "procedure":
+        department = await templates.department_of(municipality_id, slug)
+        await registry.require_department(principal, department)
+        await templates.decline(municipality_id, slug, answer.version)
+    else:
+        department = await programme_templates.department_of(municipality_id, slug)
+        await registry.require_department(principal, department)
+        await programme_templates.decline(municipality_id, slug, answer.version)
+    await audit.record(
+        municipality_id=municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="template.declined",
+        purpose="administration",
+        detail={"template": slug, "kind": answer.kind, "version": answer.version},
     )

@@ -56,6 +56,7 @@ export const PLACES = [
   { key: 'letters', href: '/staff/letters', group: 'counter', nav: 'all', phone: ['support'] },
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
   { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },
+  { key: 'templates', href: '/staff/templates', group: 'design', phone: [] },
   { key: 'metrics', href: '/staff/metrics', group: 'design', phone: [] },
   { key: 'openings', href: '/staff/openings', group: 'design', phone: [] },
   { key: 'programs', href: '/staff/programs', group: 'all', phone: [] },

@@ -29,6 +29,7 @@ const openings = () => import('./openings.js');
 const corrections = () => import('./corrections.js');
 const procedures = () => import('./procedures.js');
 const designer = () => import('./designer.js');
+const templates = () => import('./templates.js');
 const registryImport = () => import('./import.js');
 const metrics = () => import('./metrics.js');
 const programs = () => import('./programs.js');
@@ -85,6 +86,13 @@ const routes = [
     access: 'staff',
     group: 'design',
     nav: 'procedures',
+  },
+  {
+    path: '/staff/templates',
+    load: templates,
+    access: 'staff',
+    group: 'design',
+    nav: 'templates',
   },
   { path: '/staff/metrics', load: metrics, access: 'staff', group: 'design', nav: 'metrics' },
   { path: '/staff/programs', load: programs, access: 'staff', nav: 'programs' },

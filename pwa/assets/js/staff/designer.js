@@ -113,6 +113,7 @@ export async function mount(outlet, ctx) {
     definition,
     version: loaded?.version ?? null,
     versions: loaded?.versions ?? [],
+    template: loaded?.template ?? null,
     departments: mine,
     isNew: !slug,
   }).mount();
@@ -168,8 +169,8 @@ export function cleaned(definition) {
 }
 
 class Designer {
-  constructor(page, ctx, { definition, version, versions, departments, isNew }) {
-    Object.assign(this, { page, ctx, definition, version, versions, departments, isNew });
+  constructor(page, ctx, { definition, version, versions, template, departments, isNew }) {
+    Object.assign(this, { page, ctx, definition, version, versions, template, departments, isNew });
     this.open = new WeakSet(); // field objects whose editor is unfolded
     this.currentSlug = isNew ? null : definition.slug; // the procedure the versions belong to
     this.ids = 0;
@@ -364,6 +365,33 @@ class Designer {
           { class: 'staff-callout staff-callout--warning' },
           icon('alert', 'staff-callout__icon'),
           el('span', {}, t('designer.notYours')),
+        ),
+      );
+    }
+    if (this.template && definition.slug === this.currentSlug) {
+      // Built on a platform template: only the parts it lets the municipality change.
+      const local = this.template.local.map((part) => t(`templates.part.${part}`));
+      parts.push(
+        el(
+          'div',
+          { class: 'staff-callout', 'data-template': this.template.slug },
+          icon('info', 'staff-callout__icon'),
+          el(
+            'div',
+            {},
+            el(
+              'p',
+              {},
+              t('designer.template', { version: this.template.version }),
+              ' ',
+              t('designer.templateLocal', { parts: local.join('、') || t('designer.templateNone') }),
+            ),
+            el(
+              'p',
+              {},
+              el('a', { class: 'link', href: '/staff/templates' }, t('designer.templateOffers')),
+            ),
+          ),
         ),
       );
     }
