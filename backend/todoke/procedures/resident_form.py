@@ -45,10 +45,19 @@ async def form_for(
                 applicant = None
             consented = False
             if applicant is not None:
-                household = await household_of(sql, applicant)
-                consented = await identity.has_consent(applicant.account_id, "prefill", sql)
+                household = await household_of(
+                    sql, applicant, municipality_id, version.summary.slug
+                )
+                # Move-in data was sent by the resident's own consent, for exactly this.
+                consented = bool(household and household.moved_from) or (
+                    await identity.has_consent(applicant.account_id, "prefill", sql)
+                )
         if applicant is not None:
-            if definition.identity == "verified" and applicant.person_id is None:
+            if (
+                definition.identity == "verified"
+                and applicant.person_id is None
+                and not (household and household.moved_from)
+            ):
                 blockers.append("verify")
             if household is not None:
                 members = household.members
