@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from conftest import http_client
+from soft_authenticator import SoftAuthenticator
 from test_applications import add_household, verified_resident
 from test_identity import assert_refused, csrf, register, staff_client
 from test_tenant_isolation import TOWN_ORIGIN, at_town, town_sign_up
 
-from soft_authenticator import SoftAuthenticator
+from conftest import http_client
 from todoke import clock
 from todoke.audit.service import verify_chain
 from todoke.db import read_transaction, write_transaction
@@ -77,7 +77,9 @@ async def hanako(client_for, app, city):
 async def _told(hanako, **given) -> dict:
     client, headers = hanako
     town = await _town_id()
-    told = await client.post("/api/moves/out", json=_move(destination=town, **given), headers=headers)
+    told = await client.post(
+        "/api/moves/out", json=_move(destination=town, **given), headers=headers
+    )
     assert told.status_code == 201, told.text
     return told.json()
 
@@ -102,7 +104,7 @@ async def _town_resident(app):
 
 
 async def test_a_move_told_once_reaches_the_town_with_consent(hanako, app, city):
-    client, headers = hanako
+    client, _headers = hanako
     town = await _town_id()
     places = (await client.get("/api/moves/destinations")).json()["items"]
     assert [p["id"] for p in places] == [town]  # never the city itself
@@ -196,7 +198,7 @@ async def test_a_move_told_once_reaches_the_town_with_consent(hanako, app, city)
 
 
 async def test_a_move_noted_as_filed_through_mynaportal_files_nothing(hanako):
-    client, headers = hanako
+    client, _headers = hanako
     move = await _told(hanako, method="myna_portal", visit_date=None, visit_time="", phone="")
     assert move["application"] is None and move["method"] == "myna_portal"
     assert move["myna_portal_url"].startswith("https://myna.go.jp")
@@ -341,7 +343,9 @@ async def test_a_wrong_code_is_refused(hanako, app):
 async def test_a_code_works_once(hanako, app):
     _, code = await _consented(hanako)
     first, first_headers = await _town_resident(app)
-    assert (await first.post("/api/moves/in", json={"code": code}, headers=first_headers)).is_success
+    assert (
+        await first.post("/api/moves/in", json={"code": code}, headers=first_headers)
+    ).is_success
     second, headers = await _town_resident(app)
     replayed = await second.post("/api/moves/in", json={"code": code}, headers=headers)
     assert_refused(replayed)
@@ -387,7 +391,9 @@ async def test_the_code_works_only_at_the_destination(hanako, app, city):
     assert_refused(await third.post("/api/moves/in", json={"code": code}, headers=headers))
     # The town still takes it.
     resident, town_headers = await _town_resident(app)
-    assert (await resident.post("/api/moves/in", json={"code": code}, headers=town_headers)).is_success
+    assert (
+        await resident.post("/api/moves/in", json={"code": code}, headers=town_headers)
+    ).is_success
 
 
 def city_prefecture() -> dict[str, str]:
@@ -397,8 +403,11 @@ def city_prefecture() -> dict[str, str]:
 async def test_guessing_codes_is_held_back(hanako, app):
     resident, headers = await _town_resident(app)
     statuses = [
-        (await resident.post("/api/moves/in", json={"code": f"AAAA-BBBB-{n:04d}"}, headers=headers))
-        .status_code
+        (
+            await resident.post(
+                "/api/moves/in", json={"code": f"AAAA-BBBB-{n:04d}"}, headers=headers
+            )
+        ).status_code
         for n in range(12)
     ]
     assert statuses[0] == 422 and statuses[-1] == 429
@@ -507,7 +516,7 @@ async def test_each_municipalitys_staff_see_their_own_side_only(hanako, app, cli
 
 async def test_the_town_cannot_reach_the_citys_moves(hanako, app):
     sent, _ = await _consented(hanako)
-    resident, headers = await _town_resident(app)
+    resident, _headers = await _town_resident(app)
     assert_refused(await resident.get(f"/api/moves/out/{sent['id']}"), 403)
     stranger = at_town(app)
     assert (await stranger.get(f"/api/moves/out/{sent['id']}")).status_code == 401
