@@ -2144,6 +2144,20 @@ PROCEDURES = [
         service_days=1,
         identity="verified",
         keywords=("転出", "てんしゅつ", "引越し", "ひっこし", "moving out"),
+        help=L(
+            ja="予約した日に窓口へお越しください。入力した内容は職員が事前に確認するので、当日は確認と"
+            "署名で済みます。本人確認書類をお持ちください。転出証明書をお渡しします（マイナンバー"
+            "カードで転入する場合は不要です）。転出先もこのサービスを使っていれば、同意のうえで"
+            "転入のデータを前もって送れます（アカウント画面の「ほかの市区町村への引っ越し」から）。",
+            easy="よやくした ひに まどぐちに きてください。"
+            "みぶんしょうめいしょを もって きてください。"
+            "ひっこす さきの まちも この サービスを つかって いれば、じょうほうを おくれます。",
+            en="Come to the counter on the booked day; staff check what you entered beforehand, "
+            "so you only confirm and sign. Bring photo ID; you receive the certificate of "
+            "moving out (not needed when moving in with a My Number Card). If the new "
+            "municipality is on this service too, you can send it your move-in data ahead, "
+            "with your consent (Account → Moving to another municipality).",
+        ),
         form=MOVE_OUT_FORM,
         steps=(
             WorkflowStep(
@@ -2173,6 +2187,17 @@ PROCEDURES = [
         service_days=1,
         identity="verified",
         keywords=("転入", "てんにゅう", "引越し", "ひっこし", "moving in"),
+        help=L(
+            ja="引っ越しから14日以内に、予約した日に窓口へお越しください。前の市区町村から引越しコードを"
+            "受け取った方は、アカウント画面の「引越しコードを入力」から使うと、この予約と児童手当など"
+            "の申請が事前入力されます。本人確認書類と、転入する人全員のマイナンバーカードをお持ちください。",
+            easy="ひっこしてから 14にち いないに、よやくした ひに まどぐちに きてください。"
+            "ひっこし コードが ある ひとは、さきに コードを いれてください。",
+            en="Come to the counter on the booked day, within 14 days of moving. With a transfer "
+            "code from your former municipality, enter it first (Account → Enter a transfer "
+            "code): this booking and the child allowance and other applications come "
+            "pre-filled. Bring photo ID and the My Number Cards of everyone moving in.",
+        ),
         form=MOVE_IN_FORM,
         steps=(
             WorkflowStep(

@@ -547,6 +547,7 @@ MOVE_FIELDS: tuple[str, ...] = (
     "new_address",
     "move_date",
     "children",
+    "dog",
 )
 
 
