@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -60,6 +61,21 @@ async def city_world(client_for, app, city):
     delegation = await resident.post(
         "/api/me/delegations", json={"scope": ["file"]}, headers=headers
     )
+    # A move to the town, told but not consented to: nothing of it may reach the town.
+    town_id = next(p["id"] for p in (await resident.get("/api/moves/destinations")).json()["items"])
+    move = await resident.post(
+        "/api/moves/out",
+        json={
+            "destination": town_id,
+            "move_date": (date.today() + timedelta(days=7)).isoformat(),
+            "new_postal_code": "181-0013",
+            "new_address": "東京都三鷹市下連雀一丁目2-3",
+            "movers": ["1000000000"],
+            "method": "myna_portal",
+        },
+        headers=headers,
+    )
+    assert move.status_code == 201, move.text
     staff, _ = await staff_client(client_for, app, city, role="administrator")
     inbox = (await resident.get("/api/me/inbox")).json()["items"]
     passkeys = (await resident.get("/api/me/passkeys")).json()
@@ -74,6 +90,7 @@ async def city_world(client_for, app, city):
         "notice_id": inbox[0]["id"] if inbox else 1,
         "passkey_id": passkeys[0]["id"] if passkeys else 1,
         "registry_id": "1000000000",
+        "move_id": move.json()["id"],
     }
 
 
