@@ -114,6 +114,11 @@ def test_a_resident_tells_the_city_once_and_finds_the_town_ready(live_demo, make
     _both(city, shoot, "moving-consent")
     # Nothing crosses before the yes.
     assert _audit(live_demo, TOWN_CODE) == []
+    # Sending without the tick is refused on the screen.
+    consent.get_by_role("button", name="同意して送る").click()
+    _say(city, "送る場合は、同意のチェックを入れてください")
+    assert _audit(live_demo, TOWN_CODE) == []
+    box.check()
     consent.get_by_role("button", name="同意して送る").click()
     _say(city, "ひがし町で使うコードです")
     transfer = _main(city).locator(".counter-code__digits").inner_text().strip()
@@ -148,17 +153,22 @@ def test_a_resident_tells_the_city_once_and_finds_the_town_ready(live_demo, make
 
     # The 転入 booking, pre-filled from the city's data.
     todo.get_by_role("link", name=re.compile("転入届")).click()
-    _say(arrived, "とどけ市の転出データ")
-    expect(_main(arrived)).to_contain_text(full_name)
-    expect(_main(arrived)).to_contain_text(NEW_ADDRESS)
+    _say(arrived, "登録情報：とどけ市の転出データ")
+    expect(_main(arrived).get_by_label("氏名", exact=True)).to_have_value(full_name)
     _both(arrived, shoot, "moving-in-booking")
+    # The move itself on the next step: the new address as the city was told it.
+    _main(arrived).get_by_label("電話番号").fill("090-1234-5678")
+    _main(arrived).get_by_role("button", name="次へ").click()
+    expect(_main(arrived).get_by_label("新しい住所", exact=True)).to_have_value(NEW_ADDRESS)
+    _say(arrived, "登録情報：とどけ市の転出データ")
+    _both(arrived, shoot, "moving-in-booking-move")
     # The child allowance, pre-filled the same way, its children chosen.
     arrived.goto(f"{town}/moving/in")
     _main(arrived).get_by_role("region", name="引っ越しでする手続き").get_by_role(
         "link", name=re.compile("児童手当")
     ).click()
-    _say(arrived, "とどけ市の転出データ")
-    expect(_main(arrived)).to_contain_text(full_name)
+    _say(arrived, "登録情報：とどけ市の転出データ")
+    expect(_main(arrived).get_by_label("氏名", exact=True)).to_have_value(full_name)
     _both(arrived, shoot, "moving-in-child-allowance")
     _check_console(arrived, town_errors)
 

@@ -575,12 +575,15 @@ async def redeem_transfer_code(principal: Principal, code: str) -> MoveInRead:
             result = bound
     if result is None:
         raise _CODE_REFUSED
-    return await incoming_move(principal)
+    found = await incoming_move(principal)
+    if found is None:  # withdrawn in the instant between the two
+        raise _CODE_REFUSED
+    return found
 
 
-async def incoming_move(principal: Principal) -> MoveInRead:
-    """The incoming move bound to the signed-in account: what was received, from whom and
-    when, and the procedures it pre-fills here."""
+async def incoming_move(principal: Principal) -> MoveInRead | None:
+    """The incoming move bound to the signed-in account (None before a code is entered):
+    what was received, from whom and when, and the procedures it pre-fills here."""
     principal.require_resident()
     async with read_transaction() as sql:
         row = await sql.row(
@@ -590,9 +593,7 @@ async def incoming_move(principal: Principal) -> MoveInRead:
             [principal.municipality_id, principal.account_id],
         )
         if row is None:
-            raise NotFound(
-                Text("引っ越しのデータはありません。", "No incoming move for this account.")
-            )
+            return None
         filed = dict(
             await sql.fetch(
                 "SELECT p.slug, MAX(a.id) FROM application a JOIN procedure p "

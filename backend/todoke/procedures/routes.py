@@ -50,6 +50,7 @@ from todoke.procedures.schemas import (
     MoveConsentGiven,
     MoveDestinationList,
     MoveInRead,
+    MoveInState,
     MoveOutCreate,
     MoveOutList,
     MoveOutRead,
@@ -415,8 +416,8 @@ class MovingController(Controller):
         return await moving.withdraw_consent(principal, move_id)
 
     @get("/in", operation_id="getMoveIn")
-    async def get_move_in(self, principal: NamedDependency[Principal]) -> MoveInRead:
-        return await moving.incoming_move(principal)
+    async def get_move_in(self, principal: NamedDependency[Principal]) -> MoveInState:
+        return MoveInState(move=await moving.incoming_move(principal))
 
     @post(
         "/in",

@@ -598,6 +598,13 @@ class MoveInRead(msgspec.Struct, frozen=True, kw_only=True):
     procedures: list[FollowOn]
 
 
+class MoveInState(msgspec.Struct, frozen=True):
+    """The incoming move bound to the signed-in account here, if any (none before the
+    transfer code is entered)."""
+
+    move: MoveInRead | None
+
+
 class StaffMove(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     direction: Literal["out", "in"]

@@ -34,15 +34,8 @@ export async function mount(outlet, ctx) {
       loadingKey: 'moving.loading',
       signInKey: 'moveIn.signIn',
       errorKey: 'moving.error.load',
-      load: async () => {
-        if (shown) return shown;
-        try {
-          return await getJSON('/api/moves/in', { signal: ctx.signal });
-        } catch (error) {
-          if (error instanceof ApiError && error.status === 404) return null;
-          throw error;
-        }
-      },
+      load: async () =>
+        shown ?? (await getJSON('/api/moves/in', { signal: ctx.signal })).move,
       show: (incoming) => (incoming ? received(incoming) : codeForm()),
     });
   }

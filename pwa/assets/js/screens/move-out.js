@@ -264,83 +264,69 @@ function summary(move) {
   const where = el('dd');
   if (move.destination) localize(where, move.destination.name);
   else where.textContent = move.destination_name;
-  const row = (key, value) => el('div', { class: 'facts__row' }, el('dt', { 'data-i18n': key }), value);
+  const row = (key, value) =>
+    el('div', { class: 'facts__row' }, el('dt', { 'data-i18n': key }), value);
+  const booking = move.application
+    ? el('a', {
+        class: 'link',
+        href: `/applications/${move.application}`,
+        'data-i18n': 'moveOut.how.booking',
+      })
+    : null;
+  const portal = el('a', {
+    class: 'link',
+    href: move.myna_portal_url,
+    rel: 'noopener',
+    target: '_blank',
+    'data-i18n': 'moving.mynaPortal.link',
+  });
   const how =
     move.method === 'counter'
-      ? el(
-          'dd',
-          el('span', { 'data-i18n': 'moveOut.how.counter' }),
-          move.application
-            ? [' ', el('a', { class: 'link', href: `/applications/${move.application}`, 'data-i18n': 'moveOut.how.booking' })]
-            : null,
-        )
-      : el(
-          'dd',
-          el('span', { 'data-i18n': 'moveOut.how.mynaPortal' }),
-          ' ',
-          el('a', {
-            class: 'link',
-            href: move.myna_portal_url,
-            rel: 'noopener',
-            target: '_blank',
-            'data-i18n': 'moving.mynaPortal.link',
-          }),
-        );
+      ? el('dd', {}, el('span', { 'data-i18n': 'moveOut.how.counter' }), booking ? [' ', booking] : null)
+      : el('dd', {}, el('span', { 'data-i18n': 'moveOut.how.mynaPortal' }), ' ', portal);
   return el(
     'section',
     { class: 'panel', 'aria-labelledby': 'move-summary-title' },
-    el('h2', { class: 'panel__title', id: 'move-summary-title', 'data-i18n': 'moveOut.summary.title' }),
+    el('h2', {
+      class: 'panel__title',
+      id: 'move-summary-title',
+      'data-i18n': 'moveOut.summary.title',
+    }),
     el(
       'dl',
       { class: 'facts facts--compact' },
       row('moveOut.summary.to', where),
-      row(
-        'moveOut.summary.date',
-        localize(el('dd'), dateTimeValue(`${move.move_date}T12:00:00+09:00`, { time: false })),
-      ),
+      row('moveOut.summary.date', localize(el('dd'), day(move.move_date))),
       row('moveOut.summary.how', how),
     ),
   );
 }
 
+function day(iso) {
+  return dateTimeValue(`${iso}T12:00:00+09:00`, { time: false });
+}
+
 /** Every field that crosses, with its values, in the order the API lists them. */
 export function crossing(data) {
   const people = data.members;
-  const names = (pick) => people.map(pick).join('、');
-  const value = (text) => el('dd', text);
+  const children = people.filter((m) => m.child);
+  const joined = (items, make) => items.flatMap((m, i) => (i ? ['、', make(m)] : [make(m)]));
+  const words = (items, make) => el('dd', {}, joined(items, make));
   const rows = {
-    names: value(names((m) => `${m.family_name} ${m.given_name}`)),
-    kana: value(names((m) => `${m.family_name_kana} ${m.given_name_kana}`)),
-    birth_dates: el(
-      'dd',
-      people.map((m, i) => [
-        i ? '、' : '',
-        m.birth_date
-          ? localize(el('span'), dateTimeValue(`${m.birth_date}T12:00:00+09:00`, { time: false }))
-          : '',
-      ]),
+    names: words(people, (m) => `${m.family_name} ${m.given_name}`),
+    kana: words(people, (m) => `${m.family_name_kana} ${m.given_name_kana}`),
+    birth_dates: words(people, (m) => (m.birth_date ? localize(el('span'), day(m.birth_date)) : '')),
+    sex: words(people, (m) => el('span', { 'data-i18n': `moving.sex.${m.sex}` })),
+    relation: words(people, (m) =>
+      el('span', { 'data-i18n': `moving.relation.${m.is_self ? 'self' : m.relation}` }),
     ),
-    sex: el(
-      'dd',
-      people.map((m, i) => [i ? '、' : '', el('span', { 'data-i18n': `moving.sex.${m.sex}` })]),
-    ),
-    relation: el(
-      'dd',
-      people.map((m, i) => [
-        i ? '、' : '',
-        el('span', { 'data-i18n': `moving.relation.${m.is_self ? 'self' : m.relation}` }),
-      ]),
-    ),
-    previous_address: value(`〒${data.previous_postal_code} ${data.previous_address}`),
-    new_address: value(`〒${data.new_postal_code} ${data.new_address}`),
-    move_date: localize(el('dd'), dateTimeValue(`${data.move_date}T12:00:00+09:00`, { time: false })),
-    children: el(
-      'dd',
-      people.some((m) => m.child)
-        ? names((m) => (m.child ? `${m.family_name} ${m.given_name}` : '')).replace(/^、+|、+$/g, '').replace(/、{2,}/g, '、')
-        : el('span', { 'data-i18n': 'moving.children.none' }),
-    ),
-    dog: el('dd', el('span', { 'data-i18n': data.dog ? 'moving.dog.yes' : 'moving.dog.no' })),
+    previous_address: el('dd', {}, `〒${data.previous_postal_code} ${data.previous_address}`),
+    new_address: el('dd', {}, `〒${data.new_postal_code} ${data.new_address}`),
+    move_date: localize(el('dd'), day(data.move_date)),
+    children: children.length
+      ? words(children, (m) => `${m.family_name} ${m.given_name}`)
+      : el('dd', {}, el('span', { 'data-i18n': 'moving.children.none' })),
+    dog: el('dd', {}, el('span', { 'data-i18n': data.dog ? 'moving.dog.yes' : 'moving.dog.no' })),
   };
   return el(
     'dl',

@@ -134,7 +134,7 @@ function radioGroup(name, legendKey, options, hintKey) {
   const wrapper = el(
     'fieldset',
     { class: 'field choice-group', id: name },
-    el('legend', { class: 'field__legend', 'data-i18n': legendKey }),
+    el('legend', { class: 'field__label field__legend', 'data-i18n': legendKey }),
     hintKey ? el('p', { class: 'field__hint', 'data-i18n': hintKey }) : null,
     el('div', { class: 'choice-group__options' }, inputs.map((i) => i.node)),
     error,
@@ -241,7 +241,7 @@ function tellForm(ctx, { places, household }) {
   const moversField = el(
     'fieldset',
     { class: 'field choice-group', id: 'moving-movers' },
-    el('legend', { class: 'field__legend', 'data-i18n': 'moving.movers.label' }),
+    el('legend', { class: 'field__label field__legend', 'data-i18n': 'moving.movers.label' }),
     el('p', { class: 'field__hint', 'data-i18n': 'moving.movers.hint' }),
     el('div', { class: 'choice-group__options' }, movers),
     moversError,
