@@ -25,6 +25,7 @@ from test_resident_identity import (
     _watch_http_errors,
     _without_autofill,
 )
+from test_staff_identity import add_authenticator
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY
@@ -51,6 +52,19 @@ def _both(page, shoot, name: str) -> None:
     page.set_viewport_size(DESKTOP)
     _shoot_whole(page, shoot, f"{name}-desktop")
     page.set_viewport_size(PHONE)
+
+
+def _staff_at(make_page, live_demo, base: str, municipality: str):
+    """A caseworker of the citizens division of municipality, signed in at base/staff."""
+    args = ["create-staff", f"市民課 {municipality}", "--role", "caseworker"]
+    args += ["--department", "citizens", "--municipality", municipality]
+    link = live_demo.todoke(*args).stdout.strip().splitlines()[-1].strip()
+    page = make_page(DESKTOP)
+    add_authenticator(page)
+    page.goto(link.replace(live_demo.url, base))
+    page.get_by_role("button", name="パスキーを作成して登録").click()
+    page.wait_for_url(f"{base}/staff")
+    return page
 
 
 def _audit(live_demo, code: str) -> list[str]:
@@ -188,3 +202,29 @@ def test_a_resident_tells_the_city_once_and_finds_the_town_ready(live_demo, make
     city.reload()
     _say(city, "ひがし町で引越しコードが使われました")
     _both(city, shoot, "moving-sent")
+
+    # --- staff at both ends: each sees its own side of the move ----------------------------
+    city_staff = _staff_at(make_page, live_demo, live_demo.url, "139998")
+    city_staff.get_by_role("navigation", name="職員メニュー").get_by_role(
+        "link", name="転出・転入"
+    ).click()
+    out = city_staff.get_by_role("region", name="転出（この市区町村から）", exact=True)
+    expect(out).to_contain_text(full_name)
+    expect(out).to_contain_text("ひがし町")
+    expect(out).to_contain_text("同意のうえ転出先へ送信")
+    expect(city_staff.locator("main")).to_contain_text("届いた転入のデータはありません。")
+    city_staff.set_viewport_size(PHONE)
+    shoot(city_staff, "moving-staff-city-phone")
+    city_staff.set_viewport_size(DESKTOP)
+    shoot(city_staff, "moving-staff-city-desktop")
+
+    town_staff = _staff_at(make_page, live_demo, town, TOWN_CODE)
+    town_staff.goto(f"{town}/staff/moves")
+    incoming = town_staff.get_by_role("region", name="転入（この市区町村へ）", exact=True)
+    expect(incoming).to_contain_text(full_name)
+    expect(incoming).to_contain_text("とどけ市")
+    expect(incoming).to_contain_text("引越しコード使用")
+    expect(town_staff.locator("main")).to_contain_text("伝えられた転出はありません。")
+    shoot(town_staff, "moving-staff-town-desktop")
+    town_staff.set_viewport_size(PHONE)
+    shoot(town_staff, "moving-staff-town-phone")
