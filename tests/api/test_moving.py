@@ -521,3 +521,38 @@ async def test_the_town_cannot_reach_the_citys_moves(hanako, app):
     assert_refused(await resident.get(f"/api/moves/out/{sent['id']}"), 403)
     stranger = at_town(app)
     assert (await stranger.get(f"/api/moves/out/{sent['id']}")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"move_date": "2026-13-01"},
+        {"move_date": "someday"},
+        {"method": "post"},
+        {"movers": "1000000000"},
+        {"extra": "field"},
+        {"destination": 0},
+    ],
+)
+async def test_malformed_moves_are_a_problem_not_a_crash(hanako, given):
+    client, headers = hanako
+    refused = await client.post("/api/moves/out", json=_move(**given), headers=headers)
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get("/api/moves/out")).json()["items"] == []
+
+
+async def test_a_value_from_the_move_says_where_it_came_from(hanako, app):
+    _, code = await _consented(hanako)
+    resident, headers = await _town_resident(app)
+    await resident.post("/api/moves/in", json={"code": code}, headers=headers)
+    form = (await resident.get("/api/procedures/child-allowance/form")).json()
+    locked = [f for s in form["form"]["sections"] for f in s["fields"] if f.get("locked")]
+    assert locked and all("転出データ" in f["lock_reason"]["ja"] for f in locked)
+    # Correcting the registry is for registry persons: here the counter puts it right.
+    wrong = await resident.post(
+        "/api/corrections",
+        json={"slug": "child-allowance", "field": "claimant_name", "note": "違います"},
+        headers=headers,
+    )
+    assert_refused(wrong, 403)
