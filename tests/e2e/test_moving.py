@@ -202,6 +202,13 @@ def test_a_resident_tells_the_city_once_and_finds_the_town_ready(live_demo, make
     city.reload()
     _say(city, "ひがし町で引越しコードが使われました")
     _both(city, shoot, "moving-sent")
+    # The consent and the sending stand in the resident's access log at the city.
+    city.goto("/account/access-log")
+    _main(city).get_by_label("すべて").check()
+    _say(city, "転出先へ送ることに同意しました")
+    _say(city, "転出先へデータを送りました")
+    _say(city, "引っ越しの手続きのため")
+    _both(city, shoot, "moving-access-log")
 
     # --- staff at both ends: each sees its own side of the move ----------------------------
     city_staff = _staff_at(make_page, live_demo, live_demo.url, "139998")
