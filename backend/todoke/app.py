@@ -34,7 +34,6 @@ from todoke.db import (
     start_database,
     stop_database,
 )
-from todoke.errors import NotFound, Text
 from todoke.identity.auth import SessionAuthMiddleware, session_cookie_name
 from todoke.identity.ratelimit import rate_limit
 from todoke.identity.routes import AuthController, DelegationController, MeController
@@ -58,7 +57,7 @@ from todoke.procedures.routes import (
     ProcedureController,
     TimelineController,
 )
-from todoke.registry import service as registry_service
+from todoke.registry.hosts import request_municipality
 from todoke.registry.routes import (
     MunicipalityController,
     PostalCodeController,
@@ -75,7 +74,7 @@ from todoke.staff.designer.programs import StaffProgramController
 from todoke.staff.designer.routes import DesignerController
 from todoke.staff.residents.routes import ResidentRecordController
 from todoke.web.edge import EdgeMiddleware, configure_logging
-from todoke.web.forwarded import ClientResolver, parse_networks, request_origin
+from todoke.web.forwarded import ClientResolver, parse_networks
 from todoke.web.guards import provide_optional_principal, provide_principal
 from todoke.web.inputs import DaySchema, LimitedRequest, is_day, parse_day
 from todoke.web.openapi import document_security, security_schemes
@@ -144,32 +143,9 @@ def provide_consent_listeners() -> ConsentListeners:
 COMPRESS_OVER_BYTES = 2048
 
 
-NO_MUNICIPALITY_HERE = NotFound(
-    Text("このアドレスで利用できる自治体はありません。", "No municipality is served here.")
-)
-
-
-async def provide_municipality(
-    request: ASGIConnection[Any, Any, Any, Any], state: State
-) -> MunicipalityRead:
-    """The municipality this request is for. One deployment may serve several, each at its
-    own origin (municipality.origin); the rest of the requests are the default one's
-    (TODOKE_MUNICIPALITY_CODE, or the only one without an origin of its own), at the
-    deployment's own origins. Where municipalities have origins, a host that is neither
-    theirs nor ours serves nobody."""
-    tenants = await registry_service.municipalities_by_origin()
-    if tenants:
-        origin = request_origin(request.scope)
-        found = tenants.get(origin)
-        if found is not None:
-            return found
-        if origin not in state.settings.public_origins:
-            raise NO_MUNICIPALITY_HERE
-    cached = state.get("municipality")
-    if cached is None:
-        cached = await registry_service.get_municipality(state.settings.municipality_code)
-        state.municipality = cached
-    return cached
+async def provide_municipality(request: ASGIConnection[Any, Any, Any, Any]) -> MunicipalityRead:
+    """The municipality this request is for, from its host (``identity.auth``)."""
+    return await request_municipality(request.scope)
 
 
 def _swagger_assets() -> Router:

@@ -11,7 +11,8 @@ Two kinds of numbers:
 - read from the database at scrape time, cheaply: deliveries by channel and state (push and
   email from the notices outbox, letters and every programme telling from benefits), the
   workers' lag (how long the oldest due delivery has waited), registry import rows, and the
-  matching backlog. These are the deployment's, whichever process answers.
+  matching backlog. These are the deployment's, whichever process answers, each labelled
+  with its municipality's code (``municipality="131016"``) but the workers' lag.
 
 Several processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (the production environment file
 does), every process — web and worker — writes its counters into that folder and whichever
@@ -48,6 +49,7 @@ from todoke.benefits import metrics as benefits_metrics
 from todoke.errors import Text
 from todoke.notices import metrics as notices_metrics
 from todoke.registry import metrics as registry_metrics
+from todoke.registry import public as registry_public
 from todoke.settings import Settings
 from todoke.web.problems import problem_response
 from todoke.web.routing import get
@@ -140,23 +142,32 @@ async def database_families(settings: Settings) -> list[Metric]:
         return [up]
     up.add_metric([], 1)
 
+    # Each municipality's numbers under its 全国地方公共団体コード (a deployment may serve many);
+    # the workers' lag is the deployment's, as the workers are.
+    codes = {m.id: m.code for m in await registry_public.municipality_names()}
+
+    def code(municipality_id: int) -> str:
+        return codes.get(municipality_id, str(municipality_id))
+
     deliveries = GaugeMetricFamily(
         "todoke_deliveries",
-        "Deliveries in the outboxes by channel (push, email, letter) and state",
-        labels=["channel", "state"],
+        "Deliveries in the outboxes by municipality, channel (push, email, letter) and state",
+        labels=["municipality", "channel", "state"],
     )
     for row in outbox:
-        deliveries.add_metric([row.channel, row.state], row.count)
+        deliveries.add_metric([code(row.municipality), row.channel, row.state], row.count)
     for telling in tellings:
         if telling.channel == "letter":  # app and email tellings go out as push and email
-            deliveries.add_metric(["letter", telling.state], telling.count)
+            deliveries.add_metric(
+                [code(telling.municipality), "letter", telling.state], telling.count
+            )
     told = GaugeMetricFamily(
         "todoke_program_tellings",
-        "Programme tellings by channel (app, email, letter) and state",
-        labels=["channel", "state"],
+        "Programme tellings by municipality, channel (app, email, letter) and state",
+        labels=["municipality", "channel", "state"],
     )
     for telling in tellings:
-        told.add_metric([telling.channel, telling.state], telling.count)
+        told.add_metric([code(telling.municipality), telling.channel, telling.state], telling.count)
     oldest = GaugeMetricFamily(
         "todoke_delivery_lag_seconds",
         "How long the oldest delivery that is due (quiet hours respected) has waited",
@@ -165,24 +176,34 @@ async def database_families(settings: Settings) -> list[Metric]:
     for channel, seconds in sorted(lag.items()):
         oldest.add_metric([channel], seconds)
     backlog = GaugeMetricFamily(
-        "todoke_matching_backlog_changes", "Registry changes no matching pass has read yet"
+        "todoke_matching_backlog_changes",
+        "Registry changes no matching pass has read yet, by municipality",
+        labels=["municipality"],
     )
-    backlog.add_metric([], matching.changes)
     last_pass = GaugeMetricFamily(
         "todoke_matching_last_pass_timestamp_seconds",
-        "When matching last moved past registry changes (Unix time; 0: never)",
+        "When matching last moved past registry changes (Unix time; 0: never), by municipality",
+        labels=["municipality"],
     )
-    last_pass.add_metric([], matching.last_pass_at.timestamp() if matching.last_pass_at else 0)
+    for each in matching:
+        backlog.add_metric([code(each.municipality)], each.changes)
+        moved = each.last_pass_at.timestamp() if each.last_pass_at else 0
+        last_pass.add_metric([code(each.municipality)], moved)
     runs = GaugeMetricFamily(
-        "todoke_registry_imports", "Registry imports by status", labels=["status"]
+        "todoke_registry_imports",
+        "Registry imports by municipality and status",
+        labels=["municipality", "status"],
     )
-    for status, count in sorted(imports.imports.items()):
-        runs.add_metric([status], count)
     rows = CounterMetricFamily(
-        "todoke_registry_import_rows", "Registry import rows by outcome", labels=["outcome"]
+        "todoke_registry_import_rows",
+        "Registry import rows by municipality and outcome",
+        labels=["municipality", "outcome"],
     )
-    for outcome, count in imports.rows.items():
-        rows.add_metric([outcome], count)
+    for totals in imports:
+        for status, count in sorted(totals.imports.items()):
+            runs.add_metric([code(totals.municipality), status], count)
+        for outcome, count in totals.rows.items():
+            rows.add_metric([code(totals.municipality), outcome], count)
     return [up, deliveries, told, oldest, backlog, last_pass, runs, rows]
 
 

@@ -118,6 +118,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         host = urlsplit(self.public_origins[0]).hostname or "localhost"
         return self.mail_from or f"todoke@{host}"
 
+    def mail_sender_for(self, origin: str | None) -> str:
+        """The From address of a municipality's email: at its own origin's host when it has
+        one (ひがし町's mail never comes from とどけ市's domain), else the deployment's."""
+        if not origin:
+            return self.mail_sender
+        local = self.mail_from.rpartition("@")[0] or "todoke"
+        return f"{local}@{urlsplit(origin).hostname}"
+
 
 def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Build settings from the environment (or ``environ``), then apply ``overrides``.

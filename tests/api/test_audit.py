@@ -95,3 +95,31 @@ async def test_each_municipality_has_a_chain_of_its_own(city):
     )
     assert (await verify_chain(city.id)).first_broken is None
     assert (await verify_chain(town.id)).first_broken == town_ids[1]
+
+
+async def test_one_municipalitys_events_do_not_verify_in_anothers_chain(city):
+    """The town's chain copied into the city's (its events relabelled, even a whole chain
+    that links up by itself) does not verify there: each event's hash covers its
+    municipality."""
+    from todoke.registry.service import ensure_municipality
+
+    town = await ensure_municipality(
+        "139971",
+        {"ja": "ひがし町", "easy": "ひがしまち", "en": "Higashi Town"},
+        {"ja": "東京都", "easy": "とうきょうと", "en": "Tokyo"},
+    )
+    for n in range(2):
+        await record(
+            municipality_id=town.id,
+            actor_kind="staff",
+            action="registry.person_viewed",
+            purpose="相談対応",
+            detail={"n": n},
+        )
+    town_ids = [r["id"] for r in await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id)]
+    assert (await verify_chain(city.id)).events == 0
+    await AuditEvent.update({AuditEvent.municipality: city.id}).where(
+        AuditEvent.municipality == town.id
+    )
+    check = await verify_chain(city.id)
+    assert check.first_broken == town_ids[0]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
@@ -28,6 +29,7 @@ from todoke.notices.public import email_reachable, queue_email
 from todoke.notices.service import write_notice
 from todoke.notices.tables import EmailAddress, EmailDelivery
 from todoke.notices.worker import EmailWorker
+from todoke.registry.tables import Municipality
 from todoke.settings import load_settings
 
 ORIGIN = "http://localhost:8000"
@@ -797,3 +799,46 @@ def test_smtp_urls() -> None:
     assert load_settings({}).mail_sender == "todoke@localhost"
     settings = load_settings({"TODOKE_PUBLIC_ORIGINS": "https://todoke.city.example.jp"})
     assert settings.mail_sender == "todoke@todoke.city.example.jp"
+
+
+async def test_each_municipality_mails_from_its_own_address(
+    app, resident, smtp, mail_settings, city
+):
+    """Two municipalities on one deployment never mix senders: the town's resident gets
+    mail from the town, at the town's host, with links to the town (issue 16)."""
+    from test_tenant_isolation import town_sign_up
+
+    from conftest import NEIGHBOUR_ORIGIN
+
+    client, headers, account_id = resident
+    await confirmed(client, headers, smtp, mail_settings)
+    town_client, town_headers = await town_sign_up(app)
+    town_address = "jiro@example.jp"
+    added = await add_address(town_client, town_headers, town_address)
+    assert added.status_code == 200, added.text
+    await run_worker(mail_settings)
+    [confirm] = [m for m in smtp.messages() if town_address in m.rcpt_tos]
+    assert confirm.mail_from == "todoke@higashi.localhost"
+    assert f"{NEIGHBOUR_ORIGIN}/account/email/confirm#token=" in confirm.text
+    assert ORIGIN + "/" not in confirm.text
+    token = confirm.text.split("#token=")[1].split()[0]
+    done = await town_client.post(
+        "/api/me/email/confirm", json={"token": token}, headers=town_headers
+    )
+    assert done.status_code == 200, done.text
+    smtp.clear()
+
+    town_account = (await town_client.get("/api/me")).json()["id"]
+    town = await Municipality.select(Municipality.id).where(Municipality.origin.is_not_null())
+    await notify(city, account_id)
+    await notify(SimpleNamespace(id=town[0]["id"]), town_account)
+    assert await run_worker(mail_settings) == 2
+    by_recipient = {m.rcpt_tos[0]: m for m in smtp.messages()}
+    city_mail, town_mail = by_recipient[ADDRESS], by_recipient[town_address]
+    assert city_mail.mail_from == "todoke@localhost"
+    assert city_mail.parsed["From"].addresses[0].display_name == "とどけ市"
+    assert town_mail.mail_from == "todoke@higashi.localhost"
+    assert town_mail.parsed["From"].addresses[0].display_name == "ひがし町"
+    assert str(town_mail.parsed["Message-ID"]).endswith("@higashi.localhost>")
+    assert town_mail.parsed["Subject"] == "ひがし町からお知らせがあります"
+    assert f"{NEIGHBOUR_ORIGIN}/inbox" in town_mail.text and "とどけ市" not in town_mail.text

@@ -20,6 +20,7 @@ from todoke.notices.tables import Delivery, EmailDelivery, PushSubscription
 from todoke.registry.tables import Household, Person, RegistryChange, RegistryImport
 
 TOKEN = "scrape-token-0123456789abcdef"
+TOWN_CODE = "139971"  # the neighbour every `city` test has (conftest)
 
 
 @pytest.fixture
@@ -171,8 +172,9 @@ async def test_deliveries_are_counted_by_channel_and_state_with_the_lag(scraper,
 
     found = await scrape(scraper)
 
-    def deliveries_in(channel, state):
-        return found.get(("todoke_deliveries", (("channel", channel), ("state", state))))
+    def deliveries_in(channel, state, code=city.code):
+        labels = (("channel", channel), ("municipality", code), ("state", state))
+        return found.get(("todoke_deliveries", labels))
 
     assert deliveries_in("push", "queued") == 1
     assert deliveries_in("push", "delivered") == 1
@@ -180,7 +182,12 @@ async def test_deliveries_are_counted_by_channel_and_state_with_the_lag(scraper,
     assert deliveries_in("email", "sent") == 1
     assert deliveries_in("letter", "queued") == 2
     assert deliveries_in("letter", "printed") == 1
-    assert found[("todoke_program_tellings", (("channel", "letter"), ("state", "queued")))] == 2
+    tellings = (("channel", "letter"), ("municipality", city.code), ("state", "queued"))
+    assert found[("todoke_program_tellings", tellings)] == 2
+    # The town on the same deployment has sent nothing: none of this is counted as its.
+    assert deliveries_in("push", "delivered", code=TOWN_CODE) is None
+    outboxes = ("todoke_deliveries", "todoke_program_tellings")
+    assert not [k for k in found if k[0] in outboxes and ("municipality", TOWN_CODE) in k[1]]
     assert found[("todoke_delivery_lag_seconds", (("channel", "push"),))] >= 120
     assert found[("todoke_delivery_lag_seconds", (("channel", "email"),))] == 0
     assert found[("todoke_database_up", ())] == 1
@@ -225,18 +232,24 @@ async def test_imports_and_matching_are_counted(scraper, city):
         )
     )
     before = await scrape(scraper)
-    assert before[("todoke_registry_import_rows_total", (("outcome", "created"),))] == 10
-    assert before[("todoke_registry_import_rows_total", (("outcome", "rejected"),))] == 1
-    assert before[("todoke_registry_imports", (("status", "applied"),))] == 1
-    assert before[("todoke_matching_backlog_changes", ())] == 1
+    city_label = ("municipality", city.code)
+    rows = "todoke_registry_import_rows_total"
+    assert before[(rows, (city_label, ("outcome", "created")))] == 10
+    assert before[(rows, (city_label, ("outcome", "rejected")))] == 1
+    assert before[("todoke_registry_imports", (city_label, ("status", "applied")))] == 1
+    assert before[("todoke_matching_backlog_changes", (city_label,))] == 1
+    # The town imported nothing and has nothing to match.
+    assert before[("todoke_matching_backlog_changes", (("municipality", TOWN_CODE),))] == 0
+    assert not [key for key in before if key[0] == rows and ("municipality", TOWN_CODE) in key[1]]
 
     await drain()  # what a worker's matching round runs
 
     after = await scrape(scraper)
     passes = ("todoke_matching_passes_total", ())
     assert after[passes] - before[passes] >= 1
-    assert after[("todoke_matching_backlog_changes", ())] == 0
-    assert after[("todoke_matching_last_pass_timestamp_seconds", ())] >= now.timestamp() - 1
+    assert after[("todoke_matching_backlog_changes", (city_label,))] == 0
+    last_pass = "todoke_matching_last_pass_timestamp_seconds"
+    assert after[(last_pass, (city_label,))] >= now.timestamp() - 1
 
 
 async def test_a_database_that_fails_still_gives_the_process_metrics(scraper, monkeypatch):

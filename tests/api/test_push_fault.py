@@ -62,9 +62,9 @@ async def _fill_outbox(city, subscriptions: list[dict]) -> None:
         )  # fmt: skip
         await sql.insert_rows(
             "delivery",
-            ("notice", "subscription", "status", "urgency", "topic", "attempts",
+            ("municipality", "notice", "subscription", "status", "urgency", "topic", "attempts",
              "next_attempt_at", "worker", "last_error", "created_at"),
-            [(n, n % DEVICES + 1, "queued", "normal", f"n{n}", 0, now, "", "", now)
+            [(city.id, n, n % DEVICES + 1, "queued", "normal", f"n{n}", 0, now, "", "", now)
              for n in range(1, NOTICES + 1)],
         )  # fmt: skip
         for table in ("push_subscription", "notice", "delivery"):

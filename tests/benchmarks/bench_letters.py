@@ -113,9 +113,9 @@ async def queue_letters(municipality_id: int, slug: str, persons: list[int]) -> 
         )  # fmt: skip
         explanation = json.dumps(EXPLANATION, ensure_ascii=False)
         await sql.executemany(
-            "INSERT INTO program_match (program, version, person, explanation, matched_at, "
-            "evaluated_on, not_told) VALUES (?, 1, ?, ?, ?, ?, NULL)",
-            [(program, person, explanation, now, ON) for person in persons],
+            "INSERT INTO program_match (municipality, program, version, person, explanation, "
+            "matched_at, evaluated_on, not_told) VALUES (?, ?, 1, ?, ?, ?, ?, NULL)",
+            [(municipality_id, program, person, explanation, now, ON) for person in persons],
         )
         matches = await sql.fetch(
             "SELECT id, person FROM program_match WHERE program = ?", [program]

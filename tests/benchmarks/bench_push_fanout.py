@@ -60,9 +60,9 @@ async def fill(municipality: int, subscriptions: list[dict], notices: int) -> No
         )  # fmt: skip
         await sql.insert_rows(
             "delivery",
-            ("notice", "subscription", "status", "urgency", "topic", "attempts",
+            ("municipality", "notice", "subscription", "status", "urgency", "topic", "attempts",
              "next_attempt_at", "worker", "last_error", "created_at"),
-            [(n, n % devices + 1, "queued", "normal", f"n{n}", 0, now, "", "", now)
+            [(municipality, n, n % devices + 1, "queued", "normal", f"n{n}", 0, now, "", "", now)
              for n in range(1, notices + 1)],
         )  # fmt: skip
         # As autovacuum would soon after a bulk insert: plan the claims on today's numbers.

@@ -192,8 +192,12 @@ async def give_accounts(municipality_id: int, persons: int) -> dict[int, int]:
         consented = [a for a in accounts if rng.random() < MATCHING_CONSENT_SHARE]
         await sql.insert_rows(
             "consent",
-            ["account", "purpose", "granted_at"],
-            [[a, purpose, now] for a in consented for purpose in ("matching", "prefill")],
+            ["municipality", "account", "purpose", "granted_at"],
+            [
+                [municipality_id, a, purpose, now]
+                for a in consented
+                for purpose in ("matching", "prefill")
+            ],
         )
         emailed = [a for a in consented if rng.random() < EMAIL_SHARE]
         await sql.insert_rows(
@@ -206,11 +210,11 @@ async def give_accounts(municipality_id: int, persons: int) -> dict[int, int]:
         passkeys = [a for a in accounts for _ in range(_count(rng, PASSKEYS_PER_ACCOUNT))]
         await sql.insert_rows(
             "passkey",
-            ["account", "credential_id", "user_handle", "public_key", "sign_count",
+            ["municipality", "account", "credential_id", "user_handle", "public_key", "sign_count",
              "transports", "aaguid", "device_type", "backup_eligible", "backup_state", "name",
              "created_at", "last_used_at"],
             # COSE ES256 public keys are 77 bytes; synced credential ids 16–32 bytes.
-            [[a, b64(32), b64(32), b64(77), 0, '["hybrid", "internal"]',
+            [[municipality_id, a, b64(32), b64(32), b64(77), 0, '["hybrid", "internal"]',
               "fbfc3007-154e-4ecc-8c0b-6e020557d7bd", "multi_device", True, True, "iPhone",
               now, now] for a in passkeys],
         )  # fmt: skip
@@ -253,7 +257,7 @@ async def sign_ins(municipality_id: int, accounts: Sequence[int]) -> int:
         previous = previous or GENESIS
         sessions, events = [], []
         for at, account in signings:
-            sessions.append([hexdigest(), account, b64(24), USER_AGENT, at, at,
+            sessions.append([municipality_id, hexdigest(), account, b64(24), USER_AGENT, at, at,
                              at + timedelta(hours=12)])  # fmt: skip
             fields = _Chained(
                 municipality=municipality_id,
@@ -272,8 +276,8 @@ async def sign_ins(municipality_id: int, accounts: Sequence[int]) -> int:
             previous = digest
         await sql.insert_rows(
             "session",
-            ["token_hash", "account", "csrf_token", "user_agent", "created_at", "last_seen_at",
-             "expires_at"],
+            ["municipality", "token_hash", "account", "csrf_token", "user_agent", "created_at",
+             "last_seen_at", "expires_at"],
             sessions,
         )  # fmt: skip
         await sql.insert_rows(

@@ -350,7 +350,12 @@ async def main(args: argparse.Namespace) -> None:
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
 
         matching = await measure_matching(databases, args.rounds, args.repeat)
-
+        if args.matching_only:
+            print(
+                f"\nB/A: matching geometric mean {geometric_mean(matching):.2f}, worst "
+                f"{max(matching):.2f} (bar: <= {BAR}; endpoints not measured)"
+            )
+            return
         for db in databases:
             servers[db.label] = start_server(db, folder / f"{db.label}.log")
         for db in databases:
@@ -373,12 +378,12 @@ async def main(args: argparse.Namespace) -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if args.database_url:
+        if args.database_url and not args.keep:
             for db in databases:
                 name = db.url.rpartition("/")[2]
                 await admin(args.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if args.keep:
-            print(f"kept: {folder}")
+            print(f"kept: {folder}" + (" and the databases" if args.database_url else ""))
         else:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -396,7 +401,12 @@ if __name__ == "__main__":
         default=os.environ.get("TODOKE_DATABASE_URL", ""),
         help="postgresql://… (default: TODOKE_DATABASE_URL, else SQLite)",
     )
-    parser.add_argument("--keep", action="store_true", help="leave the temporary folder")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the temporary folder (and the databases)"
+    )
+    parser.add_argument(
+        "--matching-only", action="store_true", help="measure matching, not the endpoints"
+    )
     arguments = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     if shutil.which("wrk") is None:

@@ -165,10 +165,16 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
     return sql, [on.year, on.month * 100 + on.day]
 
 
+# A household set (``set_based``) is built once per statement, uncorrelated: this parameter
+# stands for the municipality being matched, which the query fills in, so the set is built
+# from that municipality's persons only, not every tenant's (issue 16).
+THIS_MUNICIPALITY: Any = type("ThisMunicipality", (), {"__repr__": lambda _: "THIS_MUNICIPALITY"})()
+
 # Household members in SQL: the same definition as ``Member`` rows loaded by ``load_person``.
 _OTHER_MEMBERS = (
     f"FROM {matching_persons('m')} "
-    "WHERE m.household = p.household AND m.id <> p.id AND m.status = 'resident'"
+    "WHERE m.household = p.household AND m.municipality = p.municipality "
+    "AND m.id <> p.id AND m.status = 'resident'"
 )
 
 
@@ -380,14 +386,15 @@ class Members:
         # The condition is the catalogue's own SQL; values travel as parameters.
         households = (
             f"SELECT m.household FROM {matching_persons('m')} "  # noqa: S608
-            f"WHERE m.status = 'resident' AND m.household IS NOT NULL AND {condition}"
+            f"WHERE m.municipality = ? AND m.status = 'resident' AND m.household IS NOT NULL "
+            f"AND {condition}"
         )
         with_two = f"{households} GROUP BY m.household HAVING COUNT(*) > 1"
         return (
             f"(CASE WHEN p.status = 'resident' AND {own} "
             f"THEN COALESCE(p.household IN ({with_two}), FALSE) "
             f"ELSE COALESCE(p.household IN ({households}), FALSE) END)",
-            [*own_params, *params, *params],
+            [*own_params, THIS_MUNICIPALITY, *params, THIS_MUNICIPALITY, *params],
         )
 
 
@@ -496,6 +503,7 @@ def _others(alias: str) -> str:
     """The household's other resident members, as ``alias``, for a subquery over ``p``."""
     return (
         f"FROM {matching_persons(alias)} WHERE {alias}.household = p.household "
+        f"AND {alias}.municipality = p.municipality "
         f"AND {alias}.id <> p.id AND {alias}.status = 'resident'"
     )
 
@@ -717,7 +725,8 @@ def _is_claimant_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
     rivals = f"SELECT 1 {_others('q')} AND q.id <> c.id"
     no_parent = (
         f"NOT EXISTS (SELECT 1 FROM {matching_persons('y')} WHERE y.household = p.household "  # noqa: S608
-        f"AND y.id <> c.id AND y.status = 'resident' AND {_parent_sql('y', 'c')})"
+        "AND y.municipality = p.municipality AND y.id <> c.id AND y.status = 'resident' "
+        f"AND {_parent_sql('y', 'c')})"
     )
     sql = (
         f"EXISTS (SELECT 1 {_others('c')} AND c.birth_date > :school AND ("
@@ -777,7 +786,8 @@ def _parent_or_carer_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
         f"EXISTS (SELECT 1 {_others('c')} AND {_rearing_child_sql('c')} "  # noqa: S608
         f"AND ({_parent_sql('p', 'c')} "
         f"OR ({_adult_sql('p')} AND NOT EXISTS (SELECT 1 FROM {matching_persons('y')} "
-        "WHERE y.household = p.household AND y.id <> c.id AND y.status = 'resident' "
+        "WHERE y.household = p.household AND y.municipality = p.municipality "
+        "AND y.id <> c.id AND y.status = 'resident' "
         f"AND {_parent_sql('y', 'c')}))))"
     )
     return _bind(sql, **_rearing_dates(on))
@@ -1143,7 +1153,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_PERSONS,
             members=EVERYONE,
-            reads=("id", "household"),
+            reads=("id", "household", "municipality"),
             minimum=0,
         ),
         Fact(
@@ -1160,7 +1170,7 @@ FACTS: dict[str, Fact] = {
             states=_children_states(18),
             value_texts=_PERSONS,
             members=UNDER_18,
-            reads=("id", "household"),
+            reads=("id", "household", "municipality"),
             minimum=0,
         ),
         Fact(
@@ -1194,7 +1204,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_PERSONS,
             members=UNTIL_MARCH_AFTER_18,
-            reads=("id", "household"),
+            reads=("id", "household", "municipality"),
             minimum=0,
         ),
         Fact(
@@ -1211,7 +1221,7 @@ FACTS: dict[str, Fact] = {
             states=_children_states(3),
             value_texts=_PERSONS,
             members=UNDER_3,
-            reads=("id", "household"),
+            reads=("id", "household", "municipality"),
             minimum=0,
         ),
         Fact(
@@ -1242,7 +1252,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             members=NEWBORN,
-            reads=("id", "household"),
+            reads=("id", "household", "municipality"),
         ),
         Fact(
             name="household_tax_exempt",
@@ -1279,7 +1289,7 @@ FACTS: dict[str, Fact] = {
             value_texts=_yes_no,
             nullable=True,
             correlated=True,
-            reads=("id", "household", "tax_exempt"),
+            reads=("id", "household", "municipality", "tax_exempt"),
         ),
         Fact(
             name="dependants",
@@ -1388,7 +1398,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_PERSONS,
             members=REARING_CHILDREN,
-            reads=("id", "household"),
+            reads=("id", "household", "municipality"),
             minimum=0,
         ),
         Fact(
@@ -1421,7 +1431,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             correlated=True,
-            reads=("id", "household", "relation", "birth_date"),
+            reads=("id", "household", "municipality", "relation", "birth_date"),
         ),
         Fact(
             name="is_claimant",
@@ -1456,7 +1466,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             correlated=True,
-            reads=("id", "household", "relation", "birth_date", "income_yen"),
+            reads=("id", "household", "municipality", "relation", "birth_date", "income_yen"),
         ),
         Fact(
             name="lives_with_spouse",
@@ -1483,7 +1493,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             correlated=True,
-            reads=("id", "household", "relation"),
+            reads=("id", "household", "municipality", "relation"),
         ),
         Fact(
             name="supporting_relative_over_limit",
@@ -1525,7 +1535,7 @@ FACTS: dict[str, Fact] = {
             value_texts=_yes_no,
             nullable=True,
             correlated=True,
-            reads=("id", "household", "relation"),
+            reads=("id", "household", "municipality", "relation"),
         ),
         Fact(
             name="internal_impairment_grade_1",

@@ -59,6 +59,7 @@ from todoke.benefits.facts import (
     FACTS,
     LIMIT_PER_DEPENDANT,
     PARTIAL_PAYMENT_LIMIT,
+    THIS_MUNICIPALITY,
     Fact,
     Members,
     Texts,
@@ -816,14 +817,17 @@ class _MatchQuery:
         self.fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
 
     def sql(self, ids: str, ids_params: list[Any], municipality_id: int) -> tuple[str, list]:
-        params = [*ids_params, municipality_id, *self.filter_params]
+        def bound(values: list[Any]) -> list[Any]:
+            return [municipality_id if v is THIS_MUNICIPALITY else v for v in values]
+
+        params = [*ids_params, municipality_id, *bound(self.filter_params)]
         where = f"{ids} AND {self.filters}"
         if not self.outer:
             return f"SELECT p.id FROM {_PERSONS} WHERE {where}", params  # noqa: S608
         inner = f"SELECT {self.columns} FROM {_PERSONS} WHERE {where} {self.fence}"  # noqa: S608
         return (
             f"SELECT p.id FROM ({inner}) p WHERE {self.outer}",  # noqa: S608
-            [*self.column_params, *params, *self.outer_params],
+            [*bound(self.column_params), *params, *bound(self.outer_params)],
         )
 
 

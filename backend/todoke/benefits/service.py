@@ -214,6 +214,7 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
     """A program version as stored (the department by id)."""
 
     id: int
+    municipality: int
     slug: str
     version: int
     status: str
@@ -236,8 +237,8 @@ class _Program(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _PROGRAM_COLUMNS = (
-    "id, slug, version, status, title, summary, action, rule, delivery, procedure_slug, "
-    "tells, channels, fallback_days, letter_basis, department AS department_id, "
+    "id, municipality, slug, version, status, title, summary, action, rule, delivery, "
+    "procedure_slug, tells, channels, fallback_days, letter_basis, department AS department_id, "
     "created_by, submitted_by, approved_by, activated_at, closed_at"
 )
 
@@ -534,6 +535,7 @@ def _as_active(
     the forecast can say how many letters it would take)."""
     return telling.ActiveProgram(
         id=program.id,
+        municipality=program.municipality,
         slug=program.slug,
         version=program.version,
         rule=program.rule,

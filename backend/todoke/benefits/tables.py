@@ -47,6 +47,7 @@ class Program(Table):
 class ProgramMatch(Table):
     """A person who meets a program version's rule, why, and how far delivery got."""
 
+    municipality = ForeignKey(references=Municipality, null=False)
     program = ForeignKey(references=Program, null=False)
     version = Integer()
     person = ForeignKey(references=Person, null=False)
@@ -102,7 +103,7 @@ class LetterBatch(Table):
     municipality = ForeignKey(references=Municipality, null=False)
     slug = Varchar(length=64)
     version = Integer()  # the programme version whose texts were printed
-    reference = Varchar(length=32, unique=True)  # printed on each page and in the manifest
+    reference = Varchar(length=32)  # printed on each page and in the manifest
     letters = Integer()
     cancelled = Integer(default=0)  # queued letters dropped: moved away, or has an account now
     pdf_sha256 = Varchar(length=64)

@@ -78,6 +78,7 @@ def _dump(value: Any) -> str:
 
 class ActiveProgram(msgspec.Struct, frozen=True):
     id: int
+    municipality: int
     slug: str
     version: int
     rule: dict[str, Any]
@@ -99,7 +100,8 @@ class ActiveProgram(msgspec.Struct, frozen=True):
 
 
 _ACTIVE_COLUMNS = (
-    "id, slug, version, rule, title, summary, action, delivery, procedure_slug, tells, "
+    "id, municipality, slug, version, rule, title, summary, action, delivery, procedure_slug, "
+    "tells, "
     "channels, fallback_days, letter_basis"
 )
 
@@ -461,8 +463,8 @@ def _values(rows: int, columns: int) -> str:
     return ", ".join([one] * rows)
 
 
-_MATCH_COLUMNS = ("program", "version", "person", "account", "explanation", "matched_at",
-                  "notice", "notified_at", "opened_at", "granted_at", "evaluated_on",
+_MATCH_COLUMNS = ("municipality", "program", "version", "person", "account", "explanation",
+                  "matched_at", "notice", "notified_at", "opened_at", "granted_at", "evaluated_on",
                   "not_told")  # fmt: skip
 
 
@@ -487,9 +489,9 @@ async def _record(
             ids[decided.person] = decided.current.id
         elif decided.carried is not None:
             earlier = decided.carried
-            fresh.append([program.id, program.version, decided.person, decided.account, why,
-                          now, earlier.notice, earlier.notified_at, earlier.opened_at,
-                          earlier.granted_at, today, None])  # fmt: skip
+            fresh.append([program.municipality, program.id, program.version, decided.person,
+                          decided.account, why, now, earlier.notice, earlier.notified_at,
+                          earlier.opened_at, earlier.granted_at, today, None])  # fmt: skip
         elif decided.current is not None:
             claimed = await sql.value(
                 "UPDATE program_match SET account = ?, explanation = ?, notified_at = ?, "
@@ -501,26 +503,26 @@ async def _record(
             if claimed is not None:
                 ids[decided.person] = claimed
         else:
-            fresh.append([program.id, program.version, decided.person, decided.account, why,
-                          now, None, told_at, None, granted_at, today,
+            fresh.append([program.municipality, program.id, program.version, decided.person,
+                          decided.account, why, now, None, told_at, None, granted_at, today,
                           decided.not_told])  # fmt: skip
     insert = (
         f"INSERT INTO program_match ({', '.join(_MATCH_COLUMNS)}) "
-        "VALUES {values} ON CONFLICT (program, version, person) DO NOTHING"
+        "VALUES {values} ON CONFLICT (municipality, program, version, person) DO NOTHING"
     )
     if sql.postgres:
         # Workers write side by side: the rows this one wrote are the ones it returns.
         returned = await sql.insert_unnest(
             "program_match", _MATCH_COLUMNS, fresh,
-            skip_conflicts_on="program, version, person", returning="person, id",
+            skip_conflicts_on="municipality, program, version, person", returning="person, id",
         )  # fmt: skip
         ids.update({person: match_id for person, match_id in returned})
     elif fresh:
         # SQLite's write transaction holds the only write lock, and the plan was made under
         # it: nothing conflicts. One prepared INSERT run per row is its fastest bulk insert.
-        written = [values[2] for values in fresh]
+        written = [values[3] for values in fresh]
         numbered = await _insert_numbered(
-            sql, "program_match", insert.format(values=_values(1, 12)), fresh
+            sql, "program_match", insert.format(values=_values(1, 13)), fresh
         )
         if numbered is not None:
             ids.update(zip(written, numbered, strict=True))

@@ -64,8 +64,9 @@ async def seed_demo_accounts(municipality_id: int) -> int:
             if rng.random() >= SHARE_CONSENTED:
                 continue
             await sql.execute(
-                "INSERT INTO consent (account, purpose, granted_at) VALUES (?, 'matching', ?)",
-                [account_id, now],
+                "INSERT INTO consent (municipality, account, purpose, granted_at) "
+                "VALUES (?, ?, 'matching', ?)",
+                [municipality_id, account_id, now],
             )
             if rng.random() < SHARE_WITH_EMAIL:
                 await sql.execute(

@@ -16,9 +16,10 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from todoke import timing
-from todoke.errors import Forbidden, Text
+from todoke.errors import Forbidden, NotFound, Text
 from todoke.identity import service
 from todoke.registry import public as registry
+from todoke.registry.hosts import request_municipality
 from todoke.settings import Settings
 from todoke.web.forwarded import request_origin
 
@@ -103,16 +104,7 @@ class SessionAuthMiddleware(ASGIMiddleware):
         if unsafe or _asks_who(handler):
             token = _cookie(scope, self.cookie)
             if token:
-                record = timing.current()
-                if record is None:
-                    principal = await service.resolve_session(
-                        token, idle_minutes=self.settings.session_idle_minutes
-                    )
-                else:
-                    with record.session_lookup():
-                        principal = await service.resolve_session(
-                            token, idle_minutes=self.settings.session_idle_minutes
-                        )
+                principal = await self._principal(scope, token)
         scope["user"] = principal
         if unsafe:
             await check_origin(scope, self.settings)
@@ -122,3 +114,22 @@ class SessionAuthMiddleware(ASGIMiddleware):
                 if not secrets.compare_digest(sent.encode(), principal.csrf_token.encode()):
                     raise Forbidden(BAD_CSRF)
         await next_app(scope, receive, send)
+
+    async def _principal(self, scope: Scope, token: str) -> Any:
+        """The session's principal, looked up within the request's municipality (a cookie
+        of another municipality's session is not found here); none at a host that serves
+        no municipality (the route answers 404 itself)."""
+        try:
+            municipality = await request_municipality(scope)
+        except NotFound:
+            return None
+        record = timing.current()
+        idle = self.settings.session_idle_minutes
+        if record is None:
+            return await service.resolve_session(
+                token, municipality_id=municipality.id, idle_minutes=idle
+            )
+        with record.session_lookup():
+            return await service.resolve_session(
+                token, municipality_id=municipality.id, idle_minutes=idle
+            )

@@ -60,16 +60,22 @@ def binding_hash(binding: str) -> str:
 
 
 async def _store(
-    purpose: str, challenge: bytes, binding: str, account: int | None, data: CeremonyData
+    municipality_id: int,
+    purpose: str,
+    challenge: bytes,
+    binding: str,
+    account: int | None,
+    data: CeremonyData,
 ) -> None:
     now = clock.now()
     async with write_transaction() as sql:
         # Expired ceremonies are worthless: clear them as new ones are made.
         await sql.execute("DELETE FROM ceremony WHERE expires_at < ?", [now - timedelta(hours=1)])
         await sql.execute(
-            "INSERT INTO ceremony (challenge, purpose, binding_hash, account, data, created_at, "
-            "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ceremony (municipality, challenge, purpose, binding_hash, account, data, "
+            "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                municipality_id,
                 b64url_encode(challenge),
                 purpose,
                 binding_hash(binding),
@@ -83,6 +89,7 @@ async def _store(
 
 async def registration_options(
     *,
+    municipality_id: int,
     rp_id: str,
     rp_name: str,
     user_handle: bytes,
@@ -113,7 +120,7 @@ async def registration_options(
         supported_pub_key_algs=ALGORITHMS,
     )
     data = msgspec.structs.replace(data or CeremonyData(), user_handle=b64url_encode(user_handle))
-    await _store(purpose, challenge, binding, account, data)
+    await _store(municipality_id, purpose, challenge, binding, account, data)
     return _as_json(options_to_json(options))
 
 
@@ -123,7 +130,7 @@ def _as_json(options: str) -> msgspec.Raw:
     return msgspec.Raw(msgspec.json.encode(msgspec.json.decode(options)))
 
 
-async def authentication_options(*, rp_id: str, binding: str) -> msgspec.Raw:
+async def authentication_options(*, municipality_id: int, rp_id: str, binding: str) -> msgspec.Raw:
     """Options for navigator.credentials.get(): usernameless (no allowCredentials), UV required."""
     challenge = secrets.token_bytes(32)
     options = generate_authentication_options(
@@ -132,7 +139,7 @@ async def authentication_options(*, rp_id: str, binding: str) -> msgspec.Raw:
         timeout=CEREMONY_MINUTES * 60_000,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    await _store("authenticate", challenge, binding, None, CeremonyData())
+    await _store(municipality_id, "authenticate", challenge, binding, None, CeremonyData())
     return _as_json(options_to_json(options))
 
 
@@ -156,7 +163,9 @@ class _Ceremony(msgspec.Struct, frozen=True):
     data: dict[str, Any]
 
 
-async def take_ceremony(credential: dict[str, Any], purpose: str, binding: str) -> TakenCeremony:
+async def take_ceremony(
+    municipality_id: int, credential: dict[str, Any], purpose: str, binding: str
+) -> TakenCeremony:
     """Use up the ceremony this credential answers: it must exist, be unused, unexpired,
     for this purpose and this browser. A replay finds it used."""
     challenge = _client_challenge(credential)
@@ -164,10 +173,10 @@ async def take_ceremony(credential: dict[str, Any], purpose: str, binding: str) 
     async with write_transaction() as sql:
         taken = await sql.row(
             _Ceremony,
-            "UPDATE ceremony SET used_at = ? WHERE challenge = ? AND purpose = ? "
-            "AND binding_hash = ? AND used_at IS NULL AND expires_at > ? "
+            "UPDATE ceremony SET used_at = ? WHERE municipality = ? AND challenge = ? "
+            "AND purpose = ? AND binding_hash = ? AND used_at IS NULL AND expires_at > ? "
             "RETURNING challenge, account, data",
-            [now, challenge, purpose, binding_hash(binding), now],
+            [now, municipality_id, challenge, purpose, binding_hash(binding), now],
         )
     if taken is None:
         raise InvalidInput(
@@ -219,10 +228,16 @@ def verify_registration(
 
 
 async def finish_registration(
-    credential: dict[str, Any], *, purpose: str, binding: str, rp_id: str, origins: list[str]
+    credential: dict[str, Any],
+    *,
+    municipality_id: int,
+    purpose: str,
+    binding: str,
+    rp_id: str,
+    origins: list[str],
 ) -> tuple[TakenCeremony, StoredPasskey]:
     """Use up the ceremony and verify the new credential: (ceremony, stored passkey)."""
-    ceremony = await take_ceremony(credential, purpose, binding)
+    ceremony = await take_ceremony(municipality_id, credential, purpose, binding)
     stored = verify_registration(
         credential,
         challenge=ceremony.challenge,

@@ -265,15 +265,15 @@ async def is_staff_account(
 
 
 async def set_staff_access(
-    sql: SqlSession, account_id: int, role: str, department_ids: list[int]
+    sql: SqlSession, municipality_id: int, account_id: int, role: str, department_ids: list[int]
 ) -> None:
     """Give a staff account its role and departments. Rights are read at sign-in, so the
     account's sessions end: the new rights apply from now."""
     await sql.execute("UPDATE account SET staff_role = ? WHERE id = ?", [role, account_id])
     await sql.execute("DELETE FROM staff_department WHERE account = ?", [account_id])
     await sql.executemany(
-        "INSERT INTO staff_department (account, department) VALUES (?, ?)",
-        [(account_id, department) for department in department_ids],
+        "INSERT INTO staff_department (municipality, account, department) VALUES (?, ?, ?)",
+        [(municipality_id, account_id, department) for department in department_ids],
     )
     await end_all_sessions(account_id, sql)
 

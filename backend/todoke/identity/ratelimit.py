@@ -11,12 +11,13 @@ from litestar.handlers.base import BaseRouteHandler
 
 from todoke.db import read_transaction, write_transaction
 from todoke.errors import Text, TooManyRequests
+from todoke.registry.hosts import request_municipality
 from todoke.settings import Settings
 from todoke.web.forwarded import client_address, rate_key
 
 _UPSERT = (
-    "INSERT INTO rate_counter (key, window_start, count) VALUES (?, ?, 1) "
-    "ON CONFLICT (key) DO UPDATE SET "
+    "INSERT INTO rate_counter (municipality, key, window_start, count) VALUES (?, ?, ?, 1) "
+    "ON CONFLICT (municipality, key) DO UPDATE SET "
     "count = CASE WHEN rate_counter.window_start = excluded.window_start "
     "THEN rate_counter.count + 1 ELSE 1 END, "
     "window_start = excluded.window_start RETURNING count"
@@ -38,25 +39,27 @@ def _too_many(now: float, window: int, window_seconds: int) -> TooManyRequests:
     )
 
 
-async def hit(key: str, *, limit: int, window_seconds: int) -> None:
-    """Count one attempt for ``key``; over ``limit`` in the window raises TooManyRequests
-    with the seconds until the window ends."""
+async def hit(municipality_id: int, key: str, *, limit: int, window_seconds: int) -> None:
+    """Count one attempt for ``key`` at a municipality (each counts its own: the counters
+    are keyed by it like every tenant-owned row); over ``limit`` in the window raises
+    TooManyRequests with the seconds until the window ends."""
     now, window = _window(window_seconds)
     async with write_transaction() as sql:
-        count = await sql.value(_UPSERT, [key[:200], window])
+        count = await sql.value(_UPSERT, [municipality_id, key[:200], window])
     if count > limit:
         raise _too_many(now, window, window_seconds)
 
 
-async def check(key: str, *, limit: int, window_seconds: int) -> None:
+async def check(municipality_id: int, key: str, *, limit: int, window_seconds: int) -> None:
     """Refuse (429) when ``key`` has already been counted ``limit`` times in this window,
     counting nothing: for limits on failures, checked before the attempt is even tried and
     counted with ``hit`` only when it fails."""
     now, window = _window(window_seconds)
     async with read_transaction() as sql:
         count = await sql.value(
-            "SELECT count FROM rate_counter WHERE key = ? AND window_start = ?",
-            [key[:200], window],
+            "SELECT count FROM rate_counter WHERE municipality = ? AND key = ? "
+            "AND window_start = ?",
+            [municipality_id, key[:200], window],
         )
     if count is not None and count >= limit:
         raise _too_many(now, window, window_seconds)
@@ -78,13 +81,19 @@ def rate_limit(
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         settings: Settings = connection.app.state.settings
+        municipality = await request_municipality(connection.scope)
         for key in keys:
             if key == "account":
                 user = connection.scope.get("user")
                 who = f"account={getattr(user, 'account_id', 'anonymous')}"
             else:
                 who = rate_key(client_address(connection))
-            await hit(f"{name}:{who}", limit=limit(settings), window_seconds=window_seconds)
+            await hit(
+                municipality.id,
+                f"{name}:{who}",
+                limit=limit(settings),
+                window_seconds=window_seconds,
+            )
 
     guard.__name__ = f"rate_limit_{name}"
     return guard

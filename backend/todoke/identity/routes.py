@@ -139,6 +139,7 @@ DELEGATION_LIMIT = rate_limit(
 async def _signed_in(
     request: Request[Any, Any, Any],
     settings: Settings,
+    municipality_id: int,
     account_id: int,
     kind: str,
     status: int,
@@ -146,6 +147,7 @@ async def _signed_in(
 ) -> Response[SignedIn]:
     token, csrf = await service.start_session(
         account_id,
+        municipality_id=municipality_id,
         absolute_hours=settings.session_absolute_hours,
         user_agent=request.headers.get("user-agent", ""),
     )
@@ -194,16 +196,17 @@ class AuthController(Controller):
             # many staff from one address is not slowed.
             key = f"invite:{rate_key(client_address(request))}"
             limit = {"limit": settings.verification_rate_limit, "window_seconds": 600}
-            await check(key, **limit)
+            await check(municipality.id, key, **limit)
             try:
                 invite = await service.open_staff_invite(municipality.id, data.invite)
             except InvalidInput:
-                await hit(key, **limit)
+                await hit(municipality.id, key, **limit)
                 raise
             display_name = invite.display_name
         binding = secrets.token_urlsafe(24)
         rp_id, _ = relying_party(settings, municipality)
         options = await passkeys.registration_options(
+            municipality_id=municipality.id,
             rp_id=rp_id,
             rp_name=settings.rp_name,
             user_handle=secrets.token_bytes(32),
@@ -234,6 +237,7 @@ class AuthController(Controller):
         rp_id, origins = relying_party(settings, municipality)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
+            municipality_id=municipality.id,
             purpose="register",
             binding=_binding(request),
             rp_id=rp_id,
@@ -251,7 +255,9 @@ class AuthController(Controller):
             invite=invite,
         )
         kind = "staff" if invite else "resident"
-        return await _signed_in(request, settings, account_id, kind, HTTP_201_CREATED)
+        return await _signed_in(
+            request, settings, municipality.id, account_id, kind, HTTP_201_CREATED
+        )
 
     @post(
         "/login/options",
@@ -266,7 +272,9 @@ class AuthController(Controller):
         settings: Settings = state.settings
         binding = secrets.token_urlsafe(24)
         rp_id, _ = relying_party(settings, municipality)
-        options = await passkeys.authentication_options(rp_id=rp_id, binding=binding)
+        options = await passkeys.authentication_options(
+            municipality_id=municipality.id, rp_id=rp_id, binding=binding
+        )
         return Response(options, cookies=[_ceremony_cookie(settings, binding)])
 
     @post(
@@ -286,11 +294,12 @@ class AuthController(Controller):
         settings: Settings = state.settings
         try:
             ceremony = await passkeys.take_ceremony(
-                data.credential, "authenticate", _binding(request)
+                municipality.id, data.credential, "authenticate", _binding(request)
             )
             rp_id, origins = relying_party(settings, municipality)
             account_id = await service.sign_in_with_passkey(
                 data.credential,
+                municipality_id=municipality.id,
                 challenge=ceremony.challenge,
                 rp_id=rp_id,
                 origins=origins,
@@ -313,7 +322,7 @@ class AuthController(Controller):
             action="identity.signed_in",
             purpose="sign-in",
         )
-        return await _signed_in(request, settings, account_id, kind, HTTP_200_OK)
+        return await _signed_in(request, settings, municipality.id, account_id, kind, HTTP_200_OK)
 
     @post(
         "/logout",
@@ -383,6 +392,7 @@ class MeController(Controller):
         binding = secrets.token_urlsafe(24)
         rp_id, _ = relying_party(settings, municipality)
         options = await passkeys.registration_options(
+            municipality_id=municipality.id,
             rp_id=rp_id,
             rp_name=settings.rp_name,
             user_handle=b64url_decode(handle),
@@ -415,6 +425,7 @@ class MeController(Controller):
         rp_id, origins = relying_party(settings, municipality)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
+            municipality_id=municipality.id,
             purpose="add_passkey",
             binding=_binding(request),
             rp_id=rp_id,

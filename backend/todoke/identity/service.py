@@ -78,15 +78,17 @@ _PASSKEY_TAKEN = Conflict(
 
 
 async def _insert_passkey(
-    sql: SqlSession, account_id: int, stored: StoredPasskey, name: str
+    sql: SqlSession, municipality_id: int, account_id: int, stored: StoredPasskey, name: str
 ) -> int:
     now = clock.now()
     try:
         passkey_id = await sql.value(
-            "INSERT INTO passkey (account, credential_id, user_handle, public_key, sign_count, "
-            "transports, aaguid, device_type, backup_eligible, backup_state, name, created_at, "
-            "last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO passkey (municipality, account, credential_id, user_handle, public_key, "
+            "sign_count, transports, aaguid, device_type, backup_eligible, backup_state, name, "
+            "created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
             [
+                municipality_id,
                 account_id,
                 stored.credential_id,
                 stored.user_handle,
@@ -146,14 +148,14 @@ async def create_account_with_passkey(
                 ],
             )
         )
-        await _insert_passkey(sql, account_id, stored, passkey_name)
+        await _insert_passkey(sql, municipality_id, account_id, stored, passkey_name)
         if invite:
             await sql.execute(
                 "UPDATE staff_invite SET account = ? WHERE id = ?", [account_id, invite.id]
             )
             await sql.executemany(
-                "INSERT INTO staff_department (account, department) VALUES (?, ?)",
-                [(account_id, department_id) for department_id in invite.department_ids],
+                "INSERT INTO staff_department (municipality, account, department) VALUES (?, ?, ?)",
+                [(municipality_id, account_id, d) for d in invite.department_ids],
             )
             await audit_service.record(
                 municipality_id=municipality_id,
@@ -170,7 +172,9 @@ async def create_account_with_passkey(
 
 async def add_passkey(principal: Principal, stored: StoredPasskey, name: str) -> int:
     async with write_transaction() as sql:
-        return await _insert_passkey(sql, principal.account_id, stored, name)
+        return await _insert_passkey(
+            sql, principal.municipality_id, principal.account_id, stored, name
+        )
 
 
 class _CredentialId(msgspec.Struct, frozen=True):
@@ -218,7 +222,12 @@ class _SigningPasskey(msgspec.Struct, frozen=True):
 
 
 async def sign_in_with_passkey(
-    credential: dict[str, Any], *, challenge: bytes, rp_id: str, origins: list[str]
+    credential: dict[str, Any],
+    *,
+    municipality_id: int,
+    challenge: bytes,
+    rp_id: str,
+    origins: list[str],
 ) -> int:
     """The account id whose passkey signed this assertion; refuses unknown, disabled,
     unverified or cloned-looking authenticators."""
@@ -229,8 +238,8 @@ async def sign_in_with_passkey(
             "SELECT p.id AS id, p.account AS account, p.public_key AS public_key, "
             "p.sign_count AS sign_count, p.user_handle AS user_handle, "
             "a.disabled_at AS disabled_at FROM passkey p JOIN account a ON a.id = p.account "
-            "WHERE p.credential_id = ?",
-            [credential_id],
+            "WHERE p.municipality = ? AND p.credential_id = ?",
+            [municipality_id, credential_id],
         )
     if passkey is None or passkey.disabled_at is not None:
         raise passkeys.REFUSED
@@ -276,7 +285,7 @@ async def sign_in_with_passkey(
 
 
 async def start_session(
-    account_id: int, *, absolute_hours: int, user_agent: str
+    account_id: int, *, municipality_id: int, absolute_hours: int, user_agent: str
 ) -> tuple[str, str]:
     """A new session (new id at every sign-in); returns (token for the cookie, CSRF token)."""
     token = secrets.token_urlsafe(32)
@@ -284,9 +293,10 @@ async def start_session(
     now = clock.now()
     async with write_transaction() as sql:
         await sql.execute(
-            "INSERT INTO session (token_hash, account, csrf_token, user_agent, created_at, "
-            "last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO session (municipality, token_hash, account, csrf_token, user_agent, "
+            "created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                municipality_id,
                 secret_hash(token),
                 account_id,
                 csrf,
@@ -317,9 +327,12 @@ class _LiveSession(msgspec.Struct, frozen=True):
     department: int | None
 
 
-async def resolve_session(token: str, *, idle_minutes: int) -> Principal | None:
-    """The principal of a live session, or None. Idle and absolute timeouts are enforced
-    here, on the server; the last-seen time is refreshed at most once a minute.
+async def resolve_session(
+    token: str, *, municipality_id: int, idle_minutes: int
+) -> Principal | None:
+    """The principal of a live session at the request's municipality, or None (a cookie of
+    another municipality's session is not found here). Idle and absolute timeouts are
+    enforced here, on the server; the last-seen time is refreshed at most once a minute.
 
     Runs on every API request: one read (session, account and a staff member's
     departments together), and a write only when the session ends or is touched."""
@@ -335,8 +348,8 @@ async def resolve_session(token: str, *, idle_minutes: int) -> Principal | None:
             "a.staff_role AS staff_role, a.disabled_at AS disabled_at, "
             "d.department AS department FROM session s JOIN account a ON a.id = s.account "
             "LEFT JOIN staff_department d ON d.account = a.id AND a.kind = 'staff' "
-            "WHERE s.token_hash = ? ORDER BY d.id",
-            [secret_hash(token)],
+            "WHERE s.municipality = ? AND s.token_hash = ? ORDER BY d.id",
+            [municipality_id, secret_hash(token)],
         )
     if not rows:
         return None
@@ -859,10 +872,11 @@ async def issue_counter_code(principal: Principal) -> CounterCode:
     expires = now + timedelta(minutes=COUNTER_CODE_MINUTES)
     async with write_transaction() as sql:
         await sql.execute(
-            "INSERT INTO ceremony (challenge, purpose, binding_hash, account, data, created_at, "
-            "expires_at) VALUES (?, 'counter', '', ?, '{}', ?, ?)",
-            [_counter_key(principal.municipality_id, code), principal.account_id, now, expires],
-        )
+            "INSERT INTO ceremony (municipality, challenge, purpose, binding_hash, account, data, "
+            "created_at, expires_at) VALUES (?, ?, 'counter', '', ?, '{}', ?, ?)",
+            [principal.municipality_id, _counter_key(principal.municipality_id, code),
+             principal.account_id, now, expires],
+        )  # fmt: skip
     return CounterCode(code=code, expires_at=expires)
 
 
@@ -880,9 +894,9 @@ async def verify_at_counter(
     key = _counter_key(staff.municipality_id, counter_code.strip())
     async with write_transaction() as sql:
         account_id = await sql.value(
-            "UPDATE ceremony SET used_at = ? WHERE challenge = ? AND purpose = 'counter' "
-            "AND used_at IS NULL AND expires_at > ? RETURNING account",
-            [now, key, now],
+            "UPDATE ceremony SET used_at = ? WHERE municipality = ? AND challenge = ? "
+            "AND purpose = 'counter' AND used_at IS NULL AND expires_at > ? RETURNING account",
+            [now, staff.municipality_id, key, now],
         )
         if account_id is None:
             raise InvalidInput(
@@ -1058,8 +1072,9 @@ async def set_consent(
         )
         if granted and live is None:
             await sql.execute(
-                "INSERT INTO consent (account, purpose, granted_at) VALUES (?, ?, ?)",
-                [principal.account_id, purpose, clock.now()],
+                "INSERT INTO consent (municipality, account, purpose, granted_at) "
+                "VALUES (?, ?, ?, ?)",
+                [principal.municipality_id, principal.account_id, purpose, clock.now()],
             )
             newly_granted = True
         elif not granted and live is not None:

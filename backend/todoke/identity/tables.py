@@ -24,7 +24,7 @@ class Account(Table):
     municipality = ForeignKey(references=Municipality, null=False)
     kind = Varchar(length=8)  # resident | staff
     display_name = Varchar(length=100)
-    user_handle = Varchar(length=64, unique=True)  # WebAuthn user.id, random, base64url
+    user_handle = Varchar(length=64)  # WebAuthn user.id, random, base64url
     person = ForeignKey(references=Person, null=True)
     verified_at = Timestamptz(null=True, default=None)
     verified_by = Varchar(length=16, default="")  # letter | counter
@@ -38,13 +38,15 @@ class Account(Table):
 
 
 class StaffDepartment(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
     account = ForeignKey(references=Account, null=False)
     department = ForeignKey(references=Department, null=False)
 
 
 class Passkey(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
     account = ForeignKey(references=Account, null=False)
-    credential_id = Varchar(length=1400, unique=True)  # base64url
+    credential_id = Varchar(length=1400)  # base64url
     # The WebAuthn user.id the authenticator stored with this credential. After a recovery
     # a passkey can belong to an account whose own handle differs.
     user_handle = Varchar(length=64, default="")
@@ -64,7 +66,8 @@ class Passkey(Table):
 class Ceremony(Table):
     """A WebAuthn challenge: server-side, single use, short-lived, bound to one browser."""
 
-    challenge = Varchar(length=128, unique=True)
+    municipality = ForeignKey(references=Municipality, null=False)
+    challenge = Varchar(length=128)
     purpose = Varchar(length=16)  # register | authenticate | add_passkey
     binding_hash = Varchar(length=64)  # sha256 of the ceremony cookie
     account = ForeignKey(references=Account, null=True)
@@ -75,7 +78,8 @@ class Ceremony(Table):
 
 
 class Session(Table):
-    token_hash = Varchar(length=64, unique=True)
+    municipality = ForeignKey(references=Municipality, null=False)
+    token_hash = Varchar(length=64)
     account = ForeignKey(references=Account, null=False)
     csrf_token = Varchar(length=64)
     user_agent = Varchar(length=200, default="")
@@ -92,7 +96,7 @@ class ActivationCode(Table):
 
     municipality = ForeignKey(references=Municipality, null=False)
     person = ForeignKey(references=Person, null=False)
-    code_hash = Varchar(length=64, unique=True)
+    code_hash = Varchar(length=64)
     purpose = Varchar(length=16)  # verify | recovery | outreach
     next_path = Varchar(length=200, default="")  # outreach: the app path to open afterwards
     issued_by = ForeignKey(references=Account, null=True)
@@ -104,7 +108,7 @@ class ActivationCode(Table):
 
 class StaffInvite(Table):
     municipality = ForeignKey(references=Municipality, null=False)
-    token_hash = Varchar(length=64, unique=True)
+    token_hash = Varchar(length=64)
     display_name = Varchar(length=100)
     role = Varchar(length=16)
     departments = JSON(default="[]")  # department codes
@@ -116,6 +120,7 @@ class StaffInvite(Table):
 
 
 class Consent(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
     account = ForeignKey(references=Account, null=False)
     purpose = Varchar(length=64)  # prefill | matching | partner:<name>
     granted_at = Timestamptz()
@@ -125,7 +130,8 @@ class Consent(Table):
 class RateCounter(Table):
     """Fixed-window counters in the database, so every process shares the limits."""
 
-    key = Varchar(length=200, unique=True)
+    municipality = ForeignKey(references=Municipality, null=False)
+    key = Varchar(length=200)
     window_start = BigInt()
     # The column is named "count" in the database; the attribute hides Table.count here.
     count = Integer()  # type: ignore[assignment]
@@ -138,7 +144,7 @@ class Delegation(Table):
     municipality = ForeignKey(references=Municipality, null=False)
     principal = ForeignKey(references=Account, null=False)
     agent = ForeignKey(references=Account, null=True)  # set when the code is accepted
-    code_hash = Varchar(length=64, unique=True)
+    code_hash = Varchar(length=64)
     scope = JSON(default="[]")  # procedure slugs; [] = every procedure that allows a proxy
     days = Integer()
     created_at = Timestamptz()

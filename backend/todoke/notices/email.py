@@ -403,9 +403,10 @@ async def enqueue_for_notice(sql: SqlSession, notice_id: int) -> bool:
         "address, nonce, urgent, status, attempts, next_attempt_at, worker, last_error, "
         "message_id, created_at) "
         "SELECT n.municipality, a.account, n.id, 'notice', a.id, a.address, '', ?, 'queued', 0, "
-        "?, '', '', '', ? FROM notice n JOIN email_address a ON a.account = n.account "
+        "?, '', '', '', ? FROM notice n JOIN email_address a "
+        "ON a.municipality = n.municipality AND a.account = n.account "
         "WHERE n.id = ? AND a.confirmed_at IS NOT NULL AND a.notify = ? "
-        "AND a.bounced_at IS NULL ON CONFLICT (notice) DO NOTHING RETURNING id",
+        "AND a.bounced_at IS NULL ON CONFLICT (municipality, notice) DO NOTHING RETURNING id",
         [False, now, now, notice_id, True],
     )
     return queued is not None

@@ -13,6 +13,7 @@ from todoke.notices.push import QuietHours
 
 
 class OutboxCount(msgspec.Struct, frozen=True):
+    municipality: int
     channel: str  # push | email
     state: str  # queued | delivered | gone | failed | dead (push); sent | bounced | ... (email)
     count: int
@@ -20,10 +21,15 @@ class OutboxCount(msgspec.Struct, frozen=True):
 
 async def outbox_counts() -> list[OutboxCount]:
     async with read_transaction(bulk=True) as sql:
-        push = await sql.fetch("SELECT status, COUNT(*) FROM delivery GROUP BY status")
-        email = await sql.fetch("SELECT status, COUNT(*) FROM email_delivery GROUP BY status")
-    return [OutboxCount("push", state, int(count)) for state, count in push] + [
-        OutboxCount("email", state, int(count)) for state, count in email
+        push = await sql.fetch(
+            "SELECT municipality, status, COUNT(*) FROM delivery GROUP BY municipality, status"
+        )
+        email = await sql.fetch(
+            "SELECT municipality, status, COUNT(*) FROM email_delivery "
+            "GROUP BY municipality, status"
+        )
+    return [OutboxCount(m, "push", state, int(count)) for m, state, count in push] + [
+        OutboxCount(m, "email", state, int(count)) for m, state, count in email
     ]
 
 

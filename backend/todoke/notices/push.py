@@ -134,18 +134,18 @@ async def subscribe(
     async with write_transaction() as sql:
         held_row = await sql.row(
             _Held,
-            "SELECT id, account, p256dh, auth FROM push_subscription WHERE endpoint = ?",
-            [endpoint],
+            "SELECT id, account, p256dh, auth FROM push_subscription "
+            "WHERE municipality = ? AND endpoint = ?",
+            [municipality_id, endpoint],
         )
         if held_row is not None:
             held = held_row.id
             if held_row.account != account_id and not _same_keys(held_row, p256dh, auth):
                 raise ENDPOINT_TAKEN
             await sql.execute(
-                "UPDATE push_subscription SET municipality = ?, account = ?, session = ?, "
-                "p256dh = ?, auth = ?, user_agent = ?, language = ?, last_seen_at = ? WHERE id = ?",
-                [municipality_id, account_id, session_id, p256dh, auth, user_agent[:200],
-                 language, now, held],
+                "UPDATE push_subscription SET account = ?, session = ?, p256dh = ?, auth = ?, "
+                "user_agent = ?, language = ?, last_seen_at = ? WHERE id = ?",
+                [account_id, session_id, p256dh, auth, user_agent[:200], language, now, held],
             )  # fmt: skip
             return
         count = await sql.value(
@@ -221,14 +221,18 @@ async def enqueue(
 ) -> int:
     """One delivery per subscription of the account, in the notice's transaction, with the
     urgency and the (not yet keyed) topic its kind and thread gave it."""
-    subscriptions = await sql.rows(
-        _Id, "SELECT id FROM push_subscription WHERE account = ?", [account_id]
+    # The delivery is the subscription's municipality's (the account's, the notice's).
+    subscriptions = await sql.fetch(
+        "SELECT id, municipality FROM push_subscription WHERE account = ?", [account_id]
     )
     await sql.executemany(
-        "INSERT INTO delivery (notice, subscription, status, urgency, topic, attempts, "
-        "next_attempt_at, worker, last_error, created_at) "
-        "VALUES (?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
-        [(notice_id, s.id, urgency, topic, now, now) for s in subscriptions],
+        "INSERT INTO delivery (municipality, notice, subscription, status, urgency, topic, "
+        "attempts, next_attempt_at, worker, last_error, created_at) "
+        "VALUES (?, ?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
+        [
+            (municipality, notice_id, s, urgency, topic, now, now)
+            for s, municipality in subscriptions
+        ],
     )
     return len(subscriptions)
 
@@ -239,16 +243,16 @@ async def enqueue_many(
     """``enqueue`` for many notices at once (``notices``: account → (notice, topic))."""
     rows = []
     for marks, args in sql.in_batches(notices):
-        for subscription_id, account in await sql.fetch(
-            f"SELECT id, account FROM push_subscription WHERE account {marks}",  # noqa: S608
+        for subscription_id, account, municipality in await sql.fetch(
+            f"SELECT id, account, municipality FROM push_subscription WHERE account {marks}",  # noqa: S608
             args,
         ):
             notice_id, topic = notices[account]
-            rows.append((notice_id, subscription_id, urgency, topic, now, now))
+            rows.append((municipality, notice_id, subscription_id, urgency, topic, now, now))
     await sql.executemany(
-        "INSERT INTO delivery (notice, subscription, status, urgency, topic, attempts, "
-        "next_attempt_at, worker, last_error, created_at) "
-        "VALUES (?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
+        "INSERT INTO delivery (municipality, notice, subscription, status, urgency, topic, "
+        "attempts, next_attempt_at, worker, last_error, created_at) "
+        "VALUES (?, ?, ?, 'queued', ?, ?, 0, ?, '', '', ?)",
         rows,
     )
     return len(rows)

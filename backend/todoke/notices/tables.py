@@ -36,7 +36,7 @@ class PushSubscription(Table):
     municipality = ForeignKey(references=Municipality, null=False)
     account = BigInt(index=True)
     session = BigInt(null=True, default=None, index=True)  # the device's session
-    endpoint = Varchar(length=1000, unique=True)
+    endpoint = Varchar(length=1000)
     p256dh = Varchar(length=200)
     auth = Varchar(length=100)
     user_agent = Varchar(length=200, default="")
@@ -49,6 +49,7 @@ class Delivery(Table):
     """The outbox: one row per notice and subscription, written in the notice's transaction
     and worked by any number of workers until delivered, gone, failed or dead."""
 
+    municipality = ForeignKey(references=Municipality, null=False)
     notice = ForeignKey(references=Notice, null=False, index=True)
     subscription = BigInt(index=True)  # kept after the subscription is gone, for the record
     status = Varchar(length=12, default="queued")  # queued | delivered | gone | failed | dead
@@ -70,13 +71,13 @@ class EmailAddress(Table):
     a mail server refuses it (``bounced_at``). Re-entering it starts over."""
 
     municipality = ForeignKey(references=Municipality, null=False)
-    account = BigInt(unique=True)  # accounts live above notices: an id only
+    account = BigInt()  # accounts live above notices: an id only
     address = Varchar(length=254)
     language = Varchar(length=8, default="ja")  # of the emails: ja | easy | en
     notify = Boolean(default=True)
     confirmed_at = Timestamptz(null=True, default=None)
     # SHA-256 of the pending confirmation link's token (never the token), and its expiry.
-    confirm_hash = Varchar(length=64, null=True, default=None, unique=True)
+    confirm_hash = Varchar(length=64, null=True, default=None)
     confirm_expires_at = Timestamptz(null=True, default=None)
     bounced_at = Timestamptz(null=True, default=None)
     bounce_reason = Varchar(length=300, default="")
@@ -91,7 +92,7 @@ class EmailDelivery(Table):
 
     municipality = ForeignKey(references=Municipality, null=False)
     account = BigInt(index=True)
-    notice = ForeignKey(references=Notice, null=True, default=None, unique=True)
+    notice = ForeignKey(references=Notice, null=True, default=None)
     purpose = Varchar(length=12, default="notice")  # notice | confirm
     email_address = BigInt()  # the EmailAddress row it was written for
     address = Varchar(length=254)  # where it goes: no other address, whatever happens later

@@ -529,8 +529,8 @@ class EmailWorker:
     ) -> EmailMessage:
         """The message for one outbox row, in its address's language; its links at the
         municipality's own origin, or the deployment's."""
+        sender = self.settings.mail_sender_for(origin)
         origin = origin or self.settings.public_origins[0]
-        sender = self.settings.mail_sender
         letterhead = mailer.Letterhead(municipality=municipality, origin=origin, sender=sender)
         language = due.language if due.language in email_channel.LANGUAGES else "ja"
         unsubscribe_url = None
@@ -573,14 +573,12 @@ class EmailWorker:
                         continue
                     if clock.now() + margin > due.claimed_until:
                         break  # the lease is running out: the rest are released below
-                    message_id = mailer.message_id(due.id, self.key, self.settings.mail_sender)
+                    origin = self._origins.get(due.municipality)
+                    sender = self.settings.mail_sender_for(origin)
+                    message_id = mailer.message_id(due.id, self.key, sender)
                     try:
-                        message = self.compose(
-                            due,
-                            names.get(due.municipality, {}),
-                            self._origins.get(due.municipality),
-                        )
-                        await session.send(self.settings.mail_sender, due.address, message)
+                        message = self.compose(due, names.get(due.municipality, {}), origin)
+                        await session.send(sender, due.address, message)
                     except (aiosmtplib.SMTPException, OSError, ValueError) as error:
                         result = mailer.judge(error)
                         await self.record(due, result, message_id)

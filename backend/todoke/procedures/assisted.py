@@ -102,6 +102,7 @@ async def file_assisted(
         await bind_attachments(sql, current.definition, clean, principal.account_id, application_id)
         await record_event(
             sql,
+            principal.municipality_id,
             application_id,
             kind="assisted",
             status="awaiting_confirmation",
@@ -178,6 +179,7 @@ async def confirm_assisted(principal: Principal, code: str) -> int:
         )
         await record_event(
             sql,
+            principal.municipality_id,
             pending.id,
             kind="confirmed",
             status="submitted",

@@ -131,6 +131,7 @@ async def change_status(
             )
         await record_event(
             sql,
+            principal.municipality_id,
             row.id,
             kind="status",
             status=status,
@@ -229,12 +230,13 @@ async def _apply_effects(
         now = clock.now()
         for department_id in reached:
             await sql.execute(
-                "INSERT INTO application_reach (application, department, reached_at) "
-                "VALUES (?, ?, ?)",
-                [row.id, department_id, now],
+                "INSERT INTO application_reach (municipality, application, department, "
+                "reached_at) VALUES (?, ?, ?, ?)",
+                [row.municipality, row.id, department_id, now],
             )
         await record_event(
             sql,
+            row.municipality,
             row.id,
             kind="effect",
             actor_kind="system",
@@ -279,6 +281,7 @@ async def staff_message(principal: Principal, application_id: int, text: str) ->
     async with write_transaction() as sql:
         await record_event(
             sql,
+            principal.municipality_id,
             row.id,
             kind="message",
             actor_kind="staff",

@@ -333,6 +333,7 @@ async def file_application(
             await bind_attachments(sql, definition, clean, principal.account_id, application_id)
             await record_event(
                 sql,
+                principal.municipality_id,
                 application_id,
                 kind="submitted",
                 status="submitted",

@@ -41,6 +41,7 @@ async def post_message(principal: Principal, application_id: int, text: str) -> 
     async with write_transaction() as sql:
         await record_event(
             sql,
+            principal.municipality_id,
             row.id,
             kind="message",
             actor_kind=_actor_kind(row, principal),
@@ -88,6 +89,7 @@ async def amend(
         await bind_attachments(sql, filed.definition, clean, principal.account_id, row.id)
         await record_event(
             sql,
+            principal.municipality_id,
             row.id,
             kind="amended",
             status="in_review",
@@ -117,6 +119,7 @@ async def withdraw(principal: Principal, application_id: int) -> ApplicationRead
             )
         await record_event(
             sql,
+            principal.municipality_id,
             row.id,
             kind="withdrawn",
             status="withdrawn",

@@ -59,16 +59,17 @@ async def publish(
             procedure_id, current = procedure.id, procedure.published_version
         if current is not None:
             held = await sql.value(
-                "SELECT definition FROM procedure_version WHERE procedure = ? AND version = ?",
-                [procedure_id, current],
+                "SELECT definition FROM procedure_version WHERE municipality = ? "
+                "AND procedure = ? AND version = ?",
+                [municipality_id, procedure_id, current],
             )
             if held is not None and decode_definition(held) == definition:
                 return current
         version = (current or 0) + 1
         await sql.execute(
-            "INSERT INTO procedure_version (procedure, version, definition, published_at) "
-            "VALUES (?, ?, ?, ?)",
-            [procedure_id, version, encoded, now],
+            "INSERT INTO procedure_version (municipality, procedure, version, definition, "
+            "published_at) VALUES (?, ?, ?, ?, ?)",
+            [municipality_id, procedure_id, version, encoded, now],
         )
         await sql.execute(
             "UPDATE procedure SET published_version = ?, department = ?, sort_order = ? "

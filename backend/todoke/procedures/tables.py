@@ -20,6 +20,7 @@ class Procedure(Table):
 
 
 class ProcedureVersion(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
     procedure = ForeignKey(references=Procedure, null=False)
     version = Integer()
     definition = JSON()  # a ProcedureDefinition, encoded
@@ -56,7 +57,7 @@ class Application(Table):
     status = Varchar(length=32)
     answers = JSON(default="{}")
     prefill = JSON(default="{}")  # {field: {value, source, as_of, changed}}
-    receipt_number = Varchar(length=20, unique=True)
+    receipt_number = Varchar(length=20)
     idempotency_key = Varchar(length=100)
     request_digest = Varchar(length=64)
     submitted_at = Timestamptz()
@@ -71,6 +72,7 @@ class Application(Table):
 class ApplicationEvent(Table):
     """The application's timeline: filing, status changes, messages, amendments, effects."""
 
+    municipality = ForeignKey(references=Municipality, null=False)
     application = ForeignKey(references=Application, null=False)
     kind = Varchar(length=16)
     status = Varchar(length=32, null=True, default=None)
@@ -86,6 +88,7 @@ class ApplicationEvent(Table):
 class ApplicationReach(Table):
     """Where an approved change reached (the per-department tracker)."""
 
+    municipality = ForeignKey(references=Municipality, null=False)
     application = ForeignKey(references=Application, null=False)
     department = ForeignKey(references=Department, null=False)
     reached_at = Timestamptz()
@@ -93,7 +96,7 @@ class ApplicationReach(Table):
 
 class Attachment(Table):
     municipality = ForeignKey(references=Municipality, null=False)
-    token = Varchar(length=64, unique=True)  # the public id and the storage key
+    token = Varchar(length=64)  # the public id and the storage key
     account = ForeignKey(references=Account, null=False)  # who uploaded it
     application = ForeignKey(references=Application, null=True)
     filename = Varchar(length=120)
@@ -108,6 +111,7 @@ class UploadUsage(Table):
     here rather than in a process's memory so every server process sees the same count, and
     kept when an attachment row is later removed."""
 
+    municipality = ForeignKey(references=Municipality, null=False)
     account = ForeignKey(references=Account, null=False)
     day = Date()
     files = Integer(default=0)

@@ -10,6 +10,7 @@ from todoke.errors import FieldError, InvalidInput, Text
 
 async def record_event(
     sql: SqlSession,
+    municipality_id: int,
     application_id: int,
     *,
     kind: str,
@@ -21,10 +22,11 @@ async def record_event(
     document: str = "",
 ) -> None:
     await sql.execute(
-        "INSERT INTO application_event (application, kind, status, actor_kind, actor_account, "
-        "actor_name, text, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [application_id, kind, status, actor_kind, actor_account, actor_name, text, document,
-         clock.now()],
+        "INSERT INTO application_event (municipality, application, kind, status, actor_kind, "
+        "actor_account, actor_name, text, document, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [municipality_id, application_id, kind, status, actor_kind, actor_account, actor_name,
+         text, document, clock.now()],
     )  # fmt: skip
 
 

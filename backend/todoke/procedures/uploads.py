@@ -51,8 +51,8 @@ class _Usage(msgspec.Struct, frozen=True):
 # concurrent uploads (from any number of server processes) queue on the row and each sees
 # the count the one before it left; over the quota, no row comes back and nothing changes.
 _COUNT = (
-    "INSERT INTO upload_usage (account, day, files, bytes) VALUES (?, ?, 1, ?) "
-    "ON CONFLICT (account, day) DO UPDATE SET files = upload_usage.files + 1, "
+    "INSERT INTO upload_usage (municipality, account, day, files, bytes) VALUES (?, ?, ?, 1, ?) "
+    "ON CONFLICT (municipality, account, day) DO UPDATE SET files = upload_usage.files + 1, "
     "bytes = upload_usage.bytes + excluded.bytes "
     "WHERE upload_usage.files < ? AND upload_usage.bytes + excluded.bytes <= ? "
     "RETURNING files"
@@ -72,8 +72,9 @@ async def require_room(principal: Principal, quota: UploadQuota) -> None:
     async with read_transaction() as sql:
         used = await sql.row(
             _Usage,
-            "SELECT files, bytes FROM upload_usage WHERE account = ? AND day = ?",
-            [principal.account_id, clock.today()],
+            "SELECT files, bytes FROM upload_usage WHERE municipality = ? AND account = ? "
+            "AND day = ?",
+            [principal.municipality_id, principal.account_id, clock.today()],
         )
     if used is not None and (used.files >= quota.files or used.bytes >= quota.bytes):
         raise _over_quota(quota)
@@ -124,7 +125,14 @@ async def store_upload(
             if size <= quota.bytes:
                 counted = await sql.value(
                     _COUNT,
-                    [principal.account_id, clock.today(), size, quota.files, quota.bytes],
+                    [
+                        principal.municipality_id,
+                        principal.account_id,
+                        clock.today(),
+                        size,
+                        quota.files,
+                        quota.bytes,
+                    ],
                 )
             if counted is None or counted > quota.files:
                 raise _over_quota(quota)

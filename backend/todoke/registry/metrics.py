@@ -9,23 +9,29 @@ from todoke.db import SqlSession, read_transaction
 
 
 class ImportTotals(msgspec.Struct, frozen=True):
+    municipality: int
     imports: dict[str, int]  # status → imports (running | applied | rejected | failed)
     rows: dict[str, int]  # outcome → rows (created | updated | unchanged | rejected)
 
 
-async def import_totals() -> ImportTotals:
+async def import_totals() -> list[ImportTotals]:
+    """Per municipality that has imported."""
     async with read_transaction(bulk=True) as sql:
-        statuses = await sql.fetch("SELECT status, COUNT(*) FROM registry_import GROUP BY status")
-        sums = await sql.fetch(
-            "SELECT COALESCE(SUM(rows_created), 0), COALESCE(SUM(rows_updated), 0), "
-            "COALESCE(SUM(rows_unchanged), 0), COALESCE(SUM(rows_failed), 0) "
-            "FROM registry_import"
+        statuses = await sql.fetch(
+            "SELECT municipality, status, COUNT(*) FROM registry_import "
+            "GROUP BY municipality, status"
         )
-    created, updated, unchanged, failed = (int(n) for n in sums[0])
-    return ImportTotals(
-        imports={status: int(count) for status, count in statuses},
-        rows={"created": created, "updated": updated, "unchanged": unchanged, "rejected": failed},
-    )
+        sums = await sql.fetch(
+            "SELECT municipality, COALESCE(SUM(rows_created), 0), COALESCE(SUM(rows_updated), 0), "
+            "COALESCE(SUM(rows_unchanged), 0), COALESCE(SUM(rows_failed), 0) "
+            "FROM registry_import GROUP BY municipality ORDER BY municipality"
+        )
+    totals = []
+    for municipality, created, updated, unchanged, failed in sums:
+        imports = {status: int(n) for m, status, n in statuses if m == municipality}
+        rows = {"created": created, "updated": updated, "unchanged": unchanged, "rejected": failed}
+        totals.append(ImportTotals(municipality, imports, {k: int(v) for k, v in rows.items()}))
+    return totals
 
 
 async def unread_changes(sql: SqlSession, municipality_id: int, after: int) -> int:

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from todoke import jp
 from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.registry import service
+from todoke.registry.hosts import request_municipality
 from todoke.registry.importer import get_import_report, import_registry
 from todoke.registry.schemas import (
     CoreSystemCaller,
@@ -25,7 +26,6 @@ from todoke.registry.schemas import (
     PostalAreaList,
 )
 from todoke.web import inputs
-from todoke.web.forwarded import request_origin
 from todoke.web.inputs import RowId
 from todoke.web.routing import get, post, put
 
@@ -54,8 +54,9 @@ async def core_system_token(connection: ASGIConnection[Any, Any, Any, Any], _: A
     (so a caller without one learns nothing about what it sent)."""
     authorization = connection.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
+    municipality = await request_municipality(connection.scope, any_host=True)
     connection.state.core_system = await service.authenticate_core_system(
-        token.strip() if scheme.lower() == "bearer" else "", request_origin(connection.scope)
+        token.strip() if scheme.lower() == "bearer" else "", municipality.id
     )
 
 

@@ -93,7 +93,7 @@ class CoreSystem(Table):
 
     municipality = ForeignKey(references=Municipality, null=False)
     name = Varchar(length=100)
-    token_hash = Varchar(length=64, unique=True)  # sha256 of the bearer token
+    token_hash = Varchar(length=64)  # sha256 of the bearer token
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)

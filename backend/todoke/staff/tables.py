@@ -15,7 +15,8 @@ from todoke.registry.tables import Department, Municipality, Person
 class CaseAssignment(Table):
     """The caseworker working an application (at most one row per application)."""
 
-    application = ForeignKey(references=Application, null=False, unique=True)
+    municipality = ForeignKey(references=Municipality, null=False)
+    application = ForeignKey(references=Application, null=False)
     assignee = ForeignKey(references=Account, null=False)
     assigned_by = ForeignKey(references=Account, null=False)
     assigned_at = Timestamptz()
@@ -24,6 +25,7 @@ class CaseAssignment(Table):
 class CaseNote(Table):
     """A note between staff about a case; never shown to the resident."""
 
+    municipality = ForeignKey(references=Municipality, null=False)
     application = ForeignKey(references=Application, null=False, index=True)
     author = ForeignKey(references=Account, null=False)
     text = Text()
@@ -45,6 +47,7 @@ class Consultation(Table):
 
 
 class FollowUp(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
     consultation = ForeignKey(references=Consultation, null=False, index=True)
     task = Text()
     due_on = Date()

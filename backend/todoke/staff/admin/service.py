@@ -195,7 +195,9 @@ async def update_staff(
                 Text("部署が見つかりません。", f"Unknown departments: {', '.join(unknown)}")
             )
         chosen = sorted(set(department_codes))
-        await identity.set_staff_access(sql, account_id, role, [known[c] for c in chosen])
+        await identity.set_staff_access(
+            sql, principal.municipality_id, account_id, role, [known[c] for c in chosen]
+        )
         await audit.record(
             municipality_id=principal.municipality_id,
             actor_kind="staff",

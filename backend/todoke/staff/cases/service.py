@@ -231,13 +231,17 @@ async def assign(principal: Principal, application_id: int, assignee: int | None
                     "Assign the case to staff of its department.",
                 )
             )
-        await sql.execute("DELETE FROM case_assignment WHERE application = ?", [application_id])
+        await sql.execute(
+            "DELETE FROM case_assignment WHERE municipality = ? AND application = ?",
+            [principal.municipality_id, application_id],
+        )
         if assignee is not None:
             await sql.execute(
-                "INSERT INTO case_assignment (application, assignee, assigned_by, assigned_at) "
-                "VALUES (?, ?, ?, ?)",
-                [application_id, assignee, principal.account_id, clock.now()],
-            )
+                "INSERT INTO case_assignment (municipality, application, assignee, assigned_by, "
+                "assigned_at) VALUES (?, ?, ?, ?, ?)",
+                [principal.municipality_id, application_id, assignee, principal.account_id,
+                 clock.now()],
+            )  # fmt: skip
     return await _case_work(principal, application_id)
 
 
@@ -257,8 +261,9 @@ async def add_note(principal: Principal, application_id: int, text: str) -> Case
         )
     async with write_transaction() as sql:
         await sql.execute(
-            "INSERT INTO case_note (application, author, text, created_at) VALUES (?, ?, ?, ?)",
-            [application_id, principal.account_id, cleaned, clock.now()],
+            "INSERT INTO case_note (municipality, application, author, text, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [principal.municipality_id, application_id, principal.account_id, cleaned, clock.now()],
         )
     return await _case_work(principal, application_id)
 

@@ -446,8 +446,11 @@ async def record_consultation(
             ],
         )
         await sql.executemany(
-            "INSERT INTO follow_up (consultation, task, due_on) VALUES (?, ?, ?)",
-            [(consultation_id, task.strip(), due) for task, due in follow_ups],
+            "INSERT INTO follow_up (municipality, consultation, task, due_on) VALUES (?, ?, ?, ?)",
+            [
+                (principal.municipality_id, consultation_id, task.strip(), due)
+                for task, due in follow_ups
+            ],
         )
         await audit.record(
             municipality_id=principal.municipality_id,
