@@ -54,6 +54,7 @@ from todoke.procedures.routes import (
     AttachmentController,
     CorrectionController,
     DraftController,
+    MovingController,
     ProcedureController,
     TimelineController,
 )
@@ -259,6 +260,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             InboxController,
             ProcedureController,
             DraftController,
+            MovingController,
             TimelineController,
             AttachmentController,
             ApplicationController,

@@ -112,6 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             TOWN_CREDENTIALS_FILE,
             TOWN_HOST,
             demo_credentials,
+            demo_mover,
             seed_demo,
             seed_demo_town,
         )
@@ -160,6 +161,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  staff invite: {town_origin}/staff/invite#{town_credentials.invite}")
         for held in town_credentials.codes:
             print(f"  {held.code}  {held.name}")
+        mover = await demo_mover(municipality, settings.data_path)
+        if mover is not None:
+            print(
+                f"Moving from {municipality.name['ja']} to {town.name['ja']}: {mover.name} "
+                "lives with a child. Sign up at "
+                f"{origin}/account, enter {mover.code}, then アカウント → "
+                "ほかの市区町村への引っ越し; at the town enter the 引越しコード under "
+                "引越しコードを入力."
+            )
 
     asyncio.run(_with_database(settings, seed))
     _run_server(settings)

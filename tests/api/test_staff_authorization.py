@@ -44,6 +44,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/residents/{registry_id:str}"): ALL_STAFF,
     ("POST", "/api/staff/residents/{registry_id:str}/consultations"): ALL_STAFF,
     ("GET", "/api/staff/follow-ups"): ALL_STAFF,
+    ("GET", "/api/staff/moves"): CASE,  # and the citizens division (test_moving.py)
     ("GET", "/api/staff/reason-openings"): DESIGN,
     ("POST", "/api/staff/reason-openings/{opening_id:int}/reviewed"): DESIGN,
     ("GET", "/api/staff/need-to-know"): ONLY_ADMIN,

@@ -22,7 +22,7 @@ def test_procedures_in_three_languages_at_phone_size(make_page, shoot):
     titles = _titles(page)
     assert "住民票の写しの請求" in titles
     assert "転居届（市内での引っ越し）" in titles
-    assert len(titles) == 8
+    assert len(titles) == 10
     assert page.locator("html").get_attribute("lang") == "ja"
     assert "とどけ市" in page.locator(".site-header").inner_text()
     shoot(page, "first-screen-ja-phone")
@@ -48,7 +48,7 @@ def test_procedures_in_three_languages_at_phone_size(make_page, shoot):
 def test_first_screen_at_desktop_size(make_page, shoot):
     page = make_page(DESKTOP)
     page.goto("/")
-    assert len(_titles(page)) == 8
+    assert len(_titles(page)) == 10
     shoot(page, "first-screen-ja-desktop")
     assert page.console_errors == []
 

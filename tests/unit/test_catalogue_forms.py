@@ -41,7 +41,7 @@ def field(slug: str, name: str) -> FieldSpec:
 
 
 def test_slugs_are_unique():
-    assert len(IDS) == len(set(IDS)) == 8
+    assert len(IDS) == len(set(IDS)) == 10
 
 
 @pytest.mark.parametrize("definition", PROCEDURES, ids=IDS)

@@ -52,7 +52,12 @@ def _found(query: str) -> list[str]:
     ],
 )
 def test_every_way_of_writing_moving_finds_the_move(query: str) -> None:
-    assert _found(query) == ["move-within-city"]
+    found = _found(query)
+    # 転居 within the city first; moving out and in (issue 16) are moving too.
+    assert found[0] == "move-within-city"
+    assert set(found) <= {"move-within-city", "move-out", "move-in"}
+    if query in ("転居", "てんきょ"):
+        assert found == ["move-within-city"]
 
 
 @pytest.mark.parametrize("query", ["子ども", "子供", "こども", "コドモ", "children"])

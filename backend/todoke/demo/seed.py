@@ -90,6 +90,7 @@ async def _seed_residents(
 # demo prints must be kept somewhere to be printed again at the next start.
 CREDENTIALS_FILE = "demo-credentials.json"
 TOWN_CREDENTIALS_FILE = f"demo-credentials-{TOWN_CODE}.json"
+MOVER_FILE = "demo-mover.json"
 # What `todoke demo --reset` removes from the data folder: what the app itself writes there
 # (nothing else, whatever the folder holds besides).
 DATA_ENTRIES = (
@@ -103,6 +104,7 @@ DATA_ENTRIES = (
     "vapid",
     CREDENTIALS_FILE,
     TOWN_CREDENTIALS_FILE,
+    MOVER_FILE,
 )
 
 
@@ -198,6 +200,62 @@ async def demo_credentials(
         )
     _save(path, result)
     return result
+
+
+async def demo_mover(municipality: MunicipalityRead, data_path: Path) -> DemoCode | None:
+    """An activation code for a head of household of the city who lives with a child (and
+    has no account yet): the resident who can try moving to the town (issue 16). The same
+    code at every start while it is unused, like the other demo codes."""
+    from todoke.errors import Conflict
+    from todoke.identity import public as identity
+    from todoke.identity.service import issue_activation_code
+    from todoke.registry.public import (
+        first_household_heads,
+        person_and_household,
+        person_id_of,
+    )
+
+    path = data_path / MOVER_FILE
+    try:
+        kept: DemoCode | None = msgspec.json.decode(path.read_bytes(), type=DemoCode)
+    except (OSError, msgspec.DecodeError):
+        kept = None
+    if kept and await identity.activation_code_state(municipality.id, kept.code) == "open":
+        return kept
+    today = date.today()
+    for head in await first_household_heads(municipality.id, 200):
+        if kept and head.registry_id == kept.registry_id:
+            continue
+        person_id = await person_id_of(municipality.id, head.registry_id)
+        found = await person_and_household(person_id) if person_id else None
+        if found is None:
+            continue
+        _, members = found
+        if not any(
+            m.birth_date and m.status == "resident" and (today - m.birth_date).days < 18 * 365
+            for m in members
+            if m.registry_id != head.registry_id
+        ):
+            continue
+        try:
+            issued = await issue_activation_code(
+                municipality_id=municipality.id,
+                registry_id=head.registry_id,
+                purpose="verify",
+                issued_by=None,
+            )
+        except Conflict:
+            continue
+        mover = DemoCode(head.registry_id, f"{head.family_name} {head.given_name}", issued.code)
+        _save_mover(path, mover)
+        return mover
+    return None
+
+
+def _save_mover(path: Path, mover: DemoCode) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(msgspec.json.encode(mover))
+    path.chmod(0o600)
 
 
 def reset_data_folder(data_path: Path) -> list[str]:

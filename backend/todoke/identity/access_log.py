@@ -42,6 +42,7 @@ WHY: dict[str, Why] = {
     "activation letter (recovery)": "account_recovery",
     "activation letter (outreach)": "outreach",
     "account recovery cancelled by the account holder": "account_recovery",
+    "moving": "moving",
 }
 # Purposes written with a variable tail ("… by letter", "… by counter").
 _WHY_PREFIXES: tuple[tuple[str, Why], ...] = (

@@ -252,6 +252,7 @@ Why = Literal[
     "identity_verification",
     "account_recovery",
     "reason",
+    "moving",
     "other",
 ]
 

@@ -11,6 +11,7 @@ from todoke.errors import Forbidden, Text
 from todoke.identity import delegations
 from todoke.identity import public as identity
 from todoke.principal import Principal
+from todoke.procedures.moved import FOLLOW_ON, move_household
 from todoke.procedures.prefill import Household, load_household
 from todoke.procedures.versions import Version
 
@@ -59,7 +60,14 @@ async def applicant_for(
     return Applicant(on_behalf_of, account.person_id, account.display_name, "proxy")
 
 
-async def household_of(sql: SqlSession, applicant: Applicant) -> Household | None:
+async def household_of(
+    sql: SqlSession, applicant: Applicant, municipality_id: int, slug: str
+) -> Household | None:
+    """The registry household of a verified resident; for an account bound to an incoming
+    move (no registry person here yet), the household its move data describes, for the
+    procedures that follow a move only."""
     if applicant.person_id is None:
-        return None
+        if slug not in FOLLOW_ON:
+            return None
+        return await move_household(sql, applicant.account_id, municipality_id)
     return await load_household(sql, applicant.person_id, clock.today())

@@ -603,6 +603,237 @@ MOVE_FORM = FormSchema(
 )
 
 
+# --- 転出届（来庁予約）と 転入届（来庁予約）: moving between municipalities ---------------------
+
+MOVE_DATA_LOCK = L(
+    ja="前の市区町村の転出データ（あなたが送ることに同意したもの）から表示しています。"
+    "違う場合は窓口でお知らせください。",
+    easy="まえの まちから とどいた じょうほうです（あなたが おくることに どういしました）。"
+    "ちがう ときは まどぐちで いってください。",
+    en="From your former municipality's move-out data, sent with your consent. If it is "
+    "wrong, tell the counter.",
+)
+_VISIT_TIMES = (
+    _opt("09-10", "9時〜10時", "9じ から 10じ", "9:00–10:00"),
+    _opt("10-11", "10時〜11時", "10じ から 11じ", "10:00–11:00"),
+    _opt("11-12", "11時〜12時", "11じ から 12じ", "11:00–12:00"),
+    _opt("13-14", "13時〜14時", "ごご 1じ から 2じ", "13:00–14:00"),
+    _opt("14-15", "14時〜15時", "ごご 2じ から 3じ", "14:00–15:00"),
+    _opt("15-16", "15時〜16時", "ごご 3じ から 4じ", "15:00–16:00"),
+    _opt("16-17", "16時〜17時", "ごご 4じ から 5じ", "16:00–17:00"),
+)
+
+
+def _visit_section(help: L) -> Section:
+    return Section(
+        id="visit",
+        title=L(ja="来庁の予約", easy="まどぐちに くる ひ", en="Counter visit"),
+        help=help,
+        fields=(
+            FieldSpec(
+                name="visit_date",
+                type="date",
+                appointment=True,
+                label=L(ja="来庁希望日", easy="きたい ひ", en="Preferred visit date"),
+                required=True,
+                min=WISH_YEAR_MIN,
+            ),
+            FieldSpec(
+                name="visit_time",
+                type="choice",
+                widget="select",
+                label=L(ja="来庁希望時間", easy="きたい じかん", en="Preferred time"),
+                required=True,
+                options=_VISIT_TIMES,
+            ),
+        ),
+    )
+
+
+def _move_date(help: L) -> FieldSpec:
+    return FieldSpec(
+        name="move_date",
+        type="date",
+        label=L(ja="引っ越しの日", easy="ひっこす ひ", en="Date of the move"),
+        help=help,
+        required=True,
+        min=2000,
+    )
+
+
+MOVE_OUT_FORM = FormSchema(
+    sections=(
+        Section(
+            id="notifier",
+            title=L(ja="届出人", easy="とどける ひと", en="Person filing"),
+            fields=(
+                _full_name("notifier_name"),
+                _full_name_kana("notifier_kana"),
+                _phone(),
+            ),
+        ),
+        Section(
+            id="move",
+            title=L(ja="転出の内容", easy="ひっこしに ついて", en="The move"),
+            fields=(
+                _postal_code("current_postal_code", CURRENT_ADDRESS_LOCK),
+                _address(
+                    "current_address",
+                    L(ja="今の住所", easy="いまの じゅうしょ", en="Current address"),
+                    CURRENT_ADDRESS_LOCK,
+                ),
+                FieldSpec(
+                    name="destination",
+                    type="text",
+                    label=L(ja="転出先の市区町村", easy="ひっこす さきの まち", en="Moving to"),
+                    required=True,
+                    max_length=100,
+                ),
+                _move_date(
+                    L(
+                        ja="引っ越す日（予定日）です。"
+                        "転出届は引っ越しの前後14日以内に届け出てください。",
+                        easy="ひっこす ひです。"
+                        "ひっこす まえか あとの 14にち いないに とどけてください。",
+                        en="The day you move (or plan to). File within 14 days before or after.",
+                    )
+                ),
+                FieldSpec(
+                    name="new_postal_code",
+                    type="postal_code",
+                    label=L(
+                        ja="新しい住所の郵便番号",
+                        easy="あたらしい ゆうびん ばんごう",
+                        en="New postal code",
+                    ),
+                    required=True,
+                    fills_address="new_address",
+                ),
+                FieldSpec(
+                    name="new_address",
+                    type="text",
+                    label=L(ja="新しい住所", easy="あたらしい じゅうしょ", en="New address"),
+                    required=True,
+                    max_length=200,
+                ),
+                FieldSpec(
+                    name="household_members",
+                    type="household_members",
+                    label=L(ja="転出する人", easy="ひっこす ひと", en="People moving"),
+                    required=True,
+                    prefill="household",
+                ),
+            ),
+        ),
+        _visit_section(
+            L(
+                ja="転出届は窓口で受け付けます（オンラインで署名して届け出られるのはマイナポータルの"
+                "引越しワンストップサービスだけです）。本人確認書類をお持ちください。"
+                "窓口で転出証明書をお渡しします。",
+                easy="まどぐちに きてください。みぶんしょうめいしょを もって きてください。"
+                "てんしゅつ しょうめいしょを わたします。",
+                en="The counter takes the move-out notification (a signed online one is only "
+                "possible through Mynaportal's one-stop moving service). Bring photo ID; you "
+                "receive the certificate of moving out.",
+            )
+        ),
+        _confirm_section(_declaration()),
+    )
+)
+
+MOVE_IN_FORM = FormSchema(
+    sections=(
+        Section(
+            id="notifier",
+            title=L(ja="届出人", easy="とどける ひと", en="Person filing"),
+            fields=(
+                _locked(
+                    "notifier_name",
+                    "text",
+                    "full_name",
+                    L(ja="氏名", easy="なまえ", en="Full name"),
+                    MOVE_DATA_LOCK,
+                ),
+                _locked(
+                    "notifier_kana",
+                    "kana",
+                    "full_name_kana",
+                    L(ja="フリガナ", easy="なまえの よみかた", en="Name in katakana"),
+                    MOVE_DATA_LOCK,
+                ),
+                _locked(
+                    "notifier_birth_date",
+                    "date",
+                    "birth_date",
+                    L(ja="生年月日", easy="うまれた ひ", en="Date of birth"),
+                    MOVE_DATA_LOCK,
+                ),
+                _phone(),
+            ),
+        ),
+        Section(
+            id="move",
+            title=L(ja="転入の内容", easy="ひっこしに ついて", en="The move"),
+            fields=(
+                _locked(
+                    "previous_address",
+                    "text",
+                    "previous_address",
+                    L(ja="前の住所", easy="まえの じゅうしょ", en="Previous address"),
+                    MOVE_DATA_LOCK,
+                ),
+                _locked(
+                    "move_date",
+                    "date",
+                    "move_date",
+                    L(ja="引っ越した日", easy="ひっこした ひ", en="Date of the move"),
+                    MOVE_DATA_LOCK,
+                ),
+                _locked(
+                    "new_postal_code",
+                    "postal_code",
+                    "postal_code",
+                    L(
+                        ja="新しい住所の郵便番号",
+                        easy="あたらしい ゆうびん ばんごう",
+                        en="New postal code",
+                    ),
+                    MOVE_DATA_LOCK,
+                ),
+                _locked(
+                    "new_address",
+                    "text",
+                    "address",
+                    L(ja="新しい住所", easy="あたらしい じゅうしょ", en="New address"),
+                    MOVE_DATA_LOCK,
+                ),
+                FieldSpec(
+                    name="household_members",
+                    type="household_members",
+                    label=L(ja="転入する人", easy="ひっこして きた ひと", en="People moving in"),
+                    required=True,
+                    prefill="household",
+                ),
+            ),
+        ),
+        _visit_section(
+            L(
+                ja="転入届は法律により窓口での手続きが必要です。引っ越した日から14日以内の日を"
+                "選んでください。本人確認書類と、転入する人全員のマイナンバーカード"
+                "（暗証番号4桁が必要）をお持ちください。",
+                easy="まどぐちに きてください。ひっこした ひから 14にち いないの ひを "
+                "えらんでください。"
+                "みぶんしょうめいしょ と マイナンバーカードを もって きてください。",
+                en="The law requires a counter visit. Choose a day within 14 days after the "
+                "move. Bring photo ID and the My Number Cards of everyone moving in (with "
+                "their 4-digit PINs).",
+            )
+        ),
+        _confirm_section(_declaration()),
+    )
+)
+
+
 # --- 児童手当 認定請求 ------------------------------------------------------------------------
 
 CHILD_ALLOWANCE_FORM = FormSchema(
@@ -1891,6 +2122,87 @@ PROCEDURES = [
                 address_field="new_address",
                 date_field="move_date",
                 movers_field="household_members",
+            ),
+        ),
+    ),
+    ProcedureDefinition(
+        slug="move-out",
+        department="citizens",
+        title=L(
+            ja="転出届（ほかの市区町村への引っ越し）",
+            easy="ほかの まちへ ひっこす",
+            en="Moving out to another municipality",
+        ),
+        summary=L(
+            ja="ほかの市区町村へ引っ越すときの届出です。窓口で届け出るための来庁予約と事前入力が"
+            "できます。マイナポータルの引越しワンストップサービスで届け出た場合は不要です。",
+            easy="ほかの まちへ ひっこす ときの とどけです。まどぐちに くる ひを よやく できます。",
+            en="Notify a move to another municipality: book the counter visit with everything "
+            "pre-filled. Not needed if you filed through Mynaportal's one-stop moving service.",
+        ),
+        online="booking",
+        service_days=1,
+        identity="verified",
+        keywords=("転出", "てんしゅつ", "引越し", "ひっこし", "moving out"),
+        help=L(
+            ja="予約した日に窓口へお越しください。入力した内容は職員が事前に確認するので、当日は確認と"
+            "署名で済みます。本人確認書類をお持ちください。転出証明書をお渡しします（マイナンバー"
+            "カードで転入する場合は不要です）。転出先もこのサービスを使っていれば、同意のうえで"
+            "転入のデータを前もって送れます（アカウント画面の「ほかの市区町村への引っ越し」から）。",
+            easy="よやくした ひに まどぐちに きてください。"
+            "みぶんしょうめいしょを もって きてください。"
+            "ひっこす さきの まちも この サービスを つかって いれば、じょうほうを おくれます。",
+            en="Come to the counter on the booked day; staff check what you entered beforehand, "
+            "so you only confirm and sign. Bring photo ID; you receive the certificate of "
+            "moving out (not needed when moving in with a My Number Card). If the new "
+            "municipality is on this service too, you can send it your move-in data ahead, "
+            "with your consent (Account → Moving to another municipality).",
+        ),
+        form=MOVE_OUT_FORM,
+        steps=(
+            WorkflowStep(
+                "visit_booked",
+                L(ja="来庁予約済み", easy="まどぐちの よやく ずみ", en="Counter visit booked"),
+            ),
+        ),
+    ),
+    ProcedureDefinition(
+        slug="move-in",
+        department="citizens",
+        title=L(
+            ja="転入届（ほかの市区町村からの引っ越し）",
+            easy="ほかの まちから ひっこして きた",
+            en="Moving in from another municipality",
+        ),
+        summary=L(
+            ja="ほかの市区町村から引っ越してきたときの届出です。法律により窓口での手続きが"
+            "必要なため、オンラインでは来庁予約と事前入力ができます。引っ越しから14日以内に"
+            "届け出てください。",
+            easy="ほかの まちから ひっこして きた ときの とどけです。まどぐちに きてください。"
+            "14にち いないに とどけてください。",
+            en="Notify a move from another municipality. The law requires a counter visit, so "
+            "online you book it with everything pre-filled. File within 14 days of moving.",
+        ),
+        online="booking",
+        service_days=1,
+        identity="verified",
+        keywords=("転入", "てんにゅう", "引越し", "ひっこし", "moving in"),
+        help=L(
+            ja="引っ越しから14日以内に、予約した日に窓口へお越しください。前の市区町村から引越しコードを"
+            "受け取った方は、アカウント画面の「引越しコードを入力」から使うと、この予約と児童手当など"
+            "の申請が事前入力されます。本人確認書類と、転入する人全員のマイナンバーカードをお持ちください。",
+            easy="ひっこしてから 14にち いないに、よやくした ひに まどぐちに きてください。"
+            "ひっこし コードが ある ひとは、さきに コードを いれてください。",
+            en="Come to the counter on the booked day, within 14 days of moving. With a transfer "
+            "code from your former municipality, enter it first (Account → Enter a transfer "
+            "code): this booking and the child allowance and other applications come "
+            "pre-filled. Bring photo ID and the My Number Cards of everyone moving in.",
+        ),
+        form=MOVE_IN_FORM,
+        steps=(
+            WorkflowStep(
+                "visit_booked",
+                L(ja="来庁予約済み", easy="まどぐちの よやく ずみ", en="Counter visit booked"),
             ),
         ),
     ),

@@ -21,6 +21,7 @@ from todoke.notices.service import write_notice
 from todoke.principal import Principal
 from todoke.procedures.applicants import Applicant, applicant_for, household_of
 from todoke.procedures.forms import validate_answers
+from todoke.procedures.moved import booking_problems
 from todoke.procedures.prefill import Household, prefill_for
 from todoke.procedures.schemas import ProcedureDefinition
 from todoke.procedures.timeline import record_event
@@ -275,18 +276,20 @@ async def file_application(
         )
     async with read_transaction() as sql:
         applicant = await applicant_for(sql, principal, on_behalf_of, current)
-        if definition.identity == "verified" and applicant.person_id is None:
+        household = await household_of(sql, applicant, principal.municipality_id, slug)
+        moved = household is not None and bool(household.moved_from)
+        if definition.identity == "verified" and applicant.person_id is None and not moved:
             raise Forbidden(
                 Text(
                     "申請するには本人確認が必要です。",
                     "Verify your identity before filing this procedure.",
                 )
             )
-        household = await household_of(sql, applicant)
         tokens = await attachment_tokens(sql, principal.account_id, None)
-    prefilled = await identity.has_consent(applicant.account_id, "prefill")
+    prefilled = moved or await identity.has_consent(applicant.account_id, "prefill")
     try:
         clean, record = check_answers(definition, answers, household, tokens, prefilled=prefilled)
+        booking_problems(slug, clean, clock.today())
     except InvalidInput:
         # A concurrent twin may have just filed (and taken the attachments): answer as it did.
         twin = await _by_idempotency_key(principal.account_id, idempotency_key, digest)
@@ -352,6 +355,17 @@ async def file_application(
                 application_id,
                 principal,
             )
+            if moved:
+                await audit.record(
+                    municipality_id=principal.municipality_id,
+                    actor_kind="resident",
+                    actor_account=principal.account_id,
+                    action="move.prefilled_filed",
+                    purpose="moving",
+                    subject_account=applicant.account_id,
+                    detail={"application": application_id, "procedure": slug},
+                    sql=sql,
+                )
             if applicant.channel == "proxy":
                 await audit.record(
                     municipality_id=principal.municipality_id,

@@ -31,6 +31,8 @@ FACT_OF_SOURCE = {
     "relation": "household",
     "household": "household",
     "children": "household",
+    "previous_address": "move",
+    "move_date": "move",
 }
 FACT_LABELS = {
     "name": {"ja": "氏名", "easy": "なまえ", "en": "Name"},
@@ -39,6 +41,7 @@ FACT_LABELS = {
     "sex": {"ja": "性別", "easy": "せいべつ", "en": "Sex"},
     "address": {"ja": "住所", "easy": "じゅうしょ", "en": "Address"},
     "household": {"ja": "世帯", "easy": "いっしょに すむ かぞく", "en": "Household"},
+    "move": {"ja": "引っ越し", "easy": "ひっこし", "en": "Move"},
 }
 # Base-registry facts (住民基本台帳) are kept by the citizens division.
 FACT_DEPARTMENT = dict.fromkeys(FACT_LABELS, "citizens")
@@ -53,6 +56,9 @@ class Household(msgspec.Struct, frozen=True):
     values: dict[str, Any]  # every pre-fill source → value
     provenance: dict[str, list[str]]  # fact group → [source, as_of]
     members: list[HouseholdMemberRead]
+    # Set when the household comes from move-in data a former municipality sent (with the
+    # resident's consent) rather than from this municipality's registry: its name.
+    moved_from: str = ""
 
     @property
     def member_ids(self) -> set[str]:

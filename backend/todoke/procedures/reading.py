@@ -15,6 +15,7 @@ from todoke.db import SqlSession, read_transaction
 from todoke.errors import NotFound, Text
 from todoke.identity import public as identity
 from todoke.principal import Principal
+from todoke.procedures.moved import move_household
 from todoke.procedures.prefill import load_household
 from todoke.procedures.schemas import (
     AnsweredField,
@@ -209,9 +210,12 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
             [row.id],
         )
         departments = await department_refs(sql, row.municipality) if reach else {}
-        household = (
-            await load_household(sql, row.person, clock.today()) if row.person is not None else None
-        )
+        if row.person is not None:
+            household = await load_household(sql, row.person, clock.today())
+        elif row.account is not None:  # filed with move-in data, before the 転入届 is done
+            household = await move_household(sql, row.account, row.municipality)
+        else:
+            household = None
     timeline = [
         TimelineEvent(
             id=e.id,

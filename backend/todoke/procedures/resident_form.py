@@ -13,6 +13,7 @@ from todoke.errors import Forbidden
 from todoke.identity import public as identity
 from todoke.principal import Principal
 from todoke.procedures.applicants import Applicant, applicant_for, household_of
+from todoke.procedures.catalogue import MOVE_DATA_LOCK
 from todoke.procedures.prefill import Household, prefill_for
 from todoke.procedures.schemas import FormRead, FormSchema, HouseholdMemberRead
 from todoke.procedures.versions import load_version, steps_of
@@ -28,13 +29,13 @@ async def form_for(
     blockers: list[str] = []
     prefill: dict[str, Any] = {}
     members: list[HouseholdMemberRead] = []
+    household: Household | None = None
     if definition.closes_on is not None and definition.closes_on < clock.today():
         blockers.append("closed")
     if principal is None:
         blockers.append("sign_in")
     else:
         applicant: Applicant | None
-        household: Household | None = None
         async with read_transaction() as sql:
             try:
                 applicant = await applicant_for(sql, principal, on_behalf_of, version)
@@ -45,10 +46,19 @@ async def form_for(
                 applicant = None
             consented = False
             if applicant is not None:
-                household = await household_of(sql, applicant)
-                consented = await identity.has_consent(applicant.account_id, "prefill", sql)
+                household = await household_of(
+                    sql, applicant, municipality_id, version.summary.slug
+                )
+                # Move-in data was sent by the resident's own consent, for exactly this.
+                consented = bool(household and household.moved_from) or (
+                    await identity.has_consent(applicant.account_id, "prefill", sql)
+                )
         if applicant is not None:
-            if definition.identity == "verified" and applicant.person_id is None:
+            if (
+                definition.identity == "verified"
+                and applicant.person_id is None
+                and not (household and household.moved_from)
+            ):
                 blockers.append("verify")
             if household is not None:
                 members = household.members
@@ -57,11 +67,14 @@ async def form_for(
                 elif any(f.prefill for f in definition.form.fields()):
                     blockers.append("prefill_consent")
     hard = [b for b in blockers if b != "prefill_consent"]
+    form = _unlock_unfilled(definition.form, prefill)
+    if household is not None and household.moved_from:
+        form = _from_move_data(form)
     return FormRead(
         procedure=version.summary,
         version=version.version,
         help=definition.help,
-        form=_unlock_unfilled(definition.form, prefill),
+        form=form,
         prefill=prefill,
         household=members,
         can_file=not hard,
@@ -70,6 +83,19 @@ async def form_for(
         fee_yen=definition.fee_yen,
         steps=steps_of(definition),
     )
+
+
+def _from_move_data(form: FormSchema) -> FormSchema:
+    """A locked value that came with a move says so: not this registry's, but the former
+    municipality's data, to be put right at the counter."""
+    sections = []
+    for section in form.sections:
+        fields = tuple(
+            msgspec.structs.replace(spec, lock_reason=MOVE_DATA_LOCK) if spec.locked else spec
+            for spec in section.fields
+        )
+        sections.append(msgspec.structs.replace(section, fields=fields))
+    return FormSchema(sections=tuple(sections))
 
 
 def _unlock_unfilled(form: FormSchema, prefill: dict[str, Any]) -> FormSchema:

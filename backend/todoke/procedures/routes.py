@@ -21,6 +21,7 @@ from todoke.procedures import (
     drafts,
     filing,
     home,
+    moving,
     reading,
     resident_actions,
     resident_form,
@@ -46,15 +47,23 @@ from todoke.procedures.schemas import (
     DraftSave,
     FormRead,
     MessageCreate,
+    MoveConsentGiven,
+    MoveDestinationList,
+    MoveInRead,
+    MoveInState,
+    MoveOutCreate,
+    MoveOutList,
+    MoveOutRead,
     ProcedureList,
     ProcedureSummary,
     Timeline,
+    TransferCode,
 )
 from todoke.registry.schemas import MunicipalityRead
 from todoke.settings import Settings
 from todoke.web import inputs
 from todoke.web.caching import NOT_MODIFIED, revalidated, variant
-from todoke.web.guards import signed_in
+from todoke.web.guards import residents_only, signed_in
 from todoke.web.inputs import RowId
 from todoke.web.routing import delete, get, post, put
 
@@ -352,3 +361,71 @@ class CorrectionController(Controller):
     @get("/", operation_id="listCorrections")
     async def list_corrections(self, principal: NamedDependency[Principal]) -> CorrectionList:
         return CorrectionList(items=await corrections.list_corrections(principal))
+
+
+# A transfer code is short: guessing is held back like an activation code's.
+TRANSFER_CODE_LIMIT = rate_limit(
+    "transfer-code",
+    limit=lambda settings: settings.verification_rate_limit,
+    window_seconds=600,
+    per=("account", "client"),
+)
+
+
+class MovingController(Controller):
+    """Moving to another municipality (転出, at the one left) and in from one (転入, at the
+    new one, with the transfer code). See procedures/moving.py."""
+
+    path = "/api/moves"
+    tags = ["moving"]
+    guards = [residents_only]
+
+    @get("/destinations", operation_id="listMoveDestinations")
+    async def list_destinations(self, principal: NamedDependency[Principal]) -> MoveDestinationList:
+        return MoveDestinationList(items=await moving.destinations(principal.municipality_id))
+
+    @get("/out", operation_id="listMoveOuts")
+    async def list_move_outs(self, principal: NamedDependency[Principal]) -> MoveOutList:
+        return MoveOutList(items=await moving.list_move_outs(principal))
+
+    @post("/out", operation_id="tellMoveOut", status_code=HTTP_201_CREATED)
+    async def tell_move_out(
+        self, principal: NamedDependency[Principal], data: JSONBody[MoveOutCreate]
+    ) -> MoveOutRead:
+        return await moving.tell_move_out(principal, data)
+
+    @get("/out/{move_id:int}", operation_id="getMoveOut")
+    async def get_move_out(
+        self, principal: NamedDependency[Principal], move_id: RowId
+    ) -> MoveOutRead:
+        return await moving.get_move_out(principal, move_id)
+
+    @post("/out/{move_id:int}/consent", operation_id="giveMoveConsent", status_code=HTTP_200_OK)
+    async def give_consent(
+        self,
+        principal: NamedDependency[Principal],
+        move_id: RowId,
+        data: JSONBody[MoveConsentGiven],
+    ) -> MoveOutRead:
+        return await moving.give_consent(principal, move_id, data.granted)
+
+    @post(
+        "/out/{move_id:int}/withdraw", operation_id="withdrawMoveConsent", status_code=HTTP_200_OK
+    )
+    async def withdraw(self, principal: NamedDependency[Principal], move_id: RowId) -> MoveOutRead:
+        return await moving.withdraw_consent(principal, move_id)
+
+    @get("/in", operation_id="getMoveIn")
+    async def get_move_in(self, principal: NamedDependency[Principal]) -> MoveInState:
+        return MoveInState(move=await moving.incoming_move(principal))
+
+    @post(
+        "/in",
+        operation_id="redeemTransferCode",
+        status_code=HTTP_200_OK,
+        guards=[TRANSFER_CODE_LIMIT],
+    )
+    async def redeem(
+        self, principal: NamedDependency[Principal], data: JSONBody[TransferCode]
+    ) -> MoveInRead:
+        return await moving.redeem_transfer_code(principal, data.code)

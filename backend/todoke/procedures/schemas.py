@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from todoke.web.inputs import Id, Version
+from todoke.web.inputs import Day, Id, Version
 
 
 class Localized(msgspec.Struct, frozen=True):
@@ -59,6 +59,9 @@ PrefillSource = Literal[
     "relation",
     "household",
     "children",
+    # from move-in data a former municipality sent (procedures/moving.py)
+    "previous_address",
+    "move_date",
 ]
 
 
@@ -457,3 +460,164 @@ class TimelineItem(msgspec.Struct, frozen=True):
 class Timeline(msgspec.Struct, frozen=True):
     items: list[TimelineItem]
     unread_notices: int  # among the latest 50 notices; the inbox holds them all
+
+
+# --- moving between municipalities (procedures/moving.py) -----------------------------------
+
+MoveMethod = Literal["counter", "myna_portal"]
+
+
+class MoveDestination(msgspec.Struct, frozen=True):
+    """A municipality on this platform a resident can move to (their own is not one)."""
+
+    id: int
+    code: str
+    name: dict[str, str]
+
+
+RegistryRef = Annotated[str, msgspec.Meta(max_length=32)]
+
+
+class MoveDestinationList(msgspec.Struct, frozen=True):
+    items: list[MoveDestination]
+
+
+class MoveOutCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A resident tells their municipality they are moving out. ``destination`` is a
+    municipality on this platform; any other is named in ``destination_name`` (and then
+    nothing can be sent ahead: only the counter form is made)."""
+
+    destination: Id | None = None
+    destination_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    move_date: Day
+    new_postal_code: Annotated[str, msgspec.Meta(max_length=16)]
+    new_address: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    movers: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=32)]], msgspec.Meta(max_length=20)
+    ]
+    method: MoveMethod
+    dog: bool = False
+    # counter: the 転出届 booking
+    visit_date: Day | None = None
+    visit_time: Annotated[str, msgspec.Meta(max_length=8)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=20)] = ""
+
+
+class MoveConsentGiven(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The resident's explicit yes to sending the listed move-in data to the destination."""
+
+    granted: bool
+
+
+class MovedMember(msgspec.Struct, frozen=True):
+    """One person moving, as the data that crosses holds them."""
+
+    id: str  # M1, M2, … (no registry id of the former municipality crosses)
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: str | None
+    sex: str
+    relation: str
+    is_self: bool
+    child: bool  # under 18 on the move date (児童手当 at the new municipality)
+
+
+class MoveData(msgspec.Struct, frozen=True):
+    """Exactly what crosses to the new municipality with consent."""
+
+    members: list[MovedMember]
+    previous_postal_code: str
+    previous_address: str
+    new_postal_code: str
+    new_address: str
+    move_date: str
+    dog: bool
+
+
+# The fields that cross, in the order the consent screen lists them (words in the app).
+MOVE_FIELDS: tuple[str, ...] = (
+    "names",
+    "kana",
+    "birth_dates",
+    "sex",
+    "relation",
+    "previous_address",
+    "new_address",
+    "move_date",
+    "children",
+    "dog",
+)
+
+
+class MoveOutRead(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    destination: MoveDestination | None
+    destination_name: str
+    move_date: date
+    method: MoveMethod
+    application: int | None  # the 転出届 counter booking
+    myna_portal_url: str
+    # what would cross (before consent) or crossed (after), field by field
+    crossing: MoveData
+    fields: tuple[str, ...]
+    can_send: bool  # the destination is on this platform
+    consented_at: datetime | None
+    withdrawn_at: datetime | None
+    used_at_destination: bool
+    code_expires_at: datetime | None
+    transfer_code: str | None = None  # shown once, when consent is given
+
+
+class MoveOutList(msgspec.Struct, frozen=True):
+    items: list[MoveOutRead]
+
+
+class TransferCode(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class FollowOn(msgspec.Struct, frozen=True):
+    """A procedure at the new municipality the move data pre-fills."""
+
+    slug: str
+    title: Localized
+    reason: str  # move_in | child | nursery | dog
+    application: int | None  # filed already
+
+
+class MoveInRead(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    origin: MoveDestination
+    consented_at: datetime
+    received_at: datetime
+    bound_at: datetime | None
+    fields: tuple[str, ...]
+    data: MoveData
+    procedures: list[FollowOn]
+
+
+class MoveInState(msgspec.Struct, frozen=True):
+    """The incoming move bound to the signed-in account here, if any (none before the
+    transfer code is entered)."""
+
+    move: MoveInRead | None
+
+
+class StaffMove(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    direction: Literal["out", "in"]
+    name: str
+    other: MoveDestination | None  # the other municipality, when on this platform
+    other_name: str
+    move_date: str
+    method: str  # counter | myna_portal | "" (incoming)
+    consented_at: datetime | None
+    withdrawn_at: datetime | None
+    bound_at: datetime | None
+    application: int | None
+
+
+class StaffMoveList(msgspec.Struct, frozen=True):
+    items: list[StaffMove]

@@ -167,3 +167,43 @@ class CorrectionRequest(Table):
     reply = Text(default="")
     created_at = Timestamptz()
     resolved_at = Timestamptz(null=True, default=None)
+
+
+class MoveOut(Table):
+    """A resident told their municipality they are moving to another one (転出). Nothing
+    about them leaves it unless they consent (``consented_at``); then a ``move_in`` row is
+    written at the destination."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    account = ForeignKey(references=Account, null=False)
+    person = ForeignKey(references=Person, null=False)
+    destination = ForeignKey(references=Municipality, null=True)  # on this platform, if it is
+    destination_name = Varchar(length=100)  # as the resident named it
+    move_date = Date()
+    new_postal_code = Varchar(length=8)
+    new_address = Varchar(length=200)
+    movers = JSON(default="[]")  # registry ids of the household members who move
+    dog = Varchar(length=8, default="")  # yes | "" : a registered dog moves too
+    method = Varchar(length=16)  # counter | myna_portal
+    application = BigInt(null=True, default=None)  # the 転出届 counter booking
+    consented_at = Timestamptz(null=True, default=None)
+    sent_to = BigInt(null=True, default=None)  # the move_in row at the destination
+    withdrawn_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class MoveIn(Table):
+    """Move-in data a resident sent, with consent, from their former municipality: owned by
+    the new one, redeemed once with the transfer code (引越しコード) by a new account there."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    origin = ForeignKey(references=Municipality, null=False)
+    origin_move = BigInt()  # the move_out row at the origin
+    code_hash = Varchar(length=64)
+    code_expires_at = Timestamptz()
+    data = JSON(default="{}")  # what crossed: the household, addresses, date
+    consented_at = Timestamptz()
+    received_at = Timestamptz()
+    account = ForeignKey(references=Account, null=True)  # bound by the code
+    bound_at = Timestamptz(null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)

@@ -47,6 +47,8 @@ APP_ROUTES = [
     "/account/{rest:path}",
     "/activate",
     "/inbox",
+    "/moving",
+    "/moving/{rest:path}",
 ]
 STAFF_ROUTES = ["/staff/{rest:path}"]
 # Paths that are never pages: a miss there stays a problem+json 404 whatever Accept says.

@@ -113,6 +113,22 @@ export const routes = [
     props: { action: 'unsubscribe' },
   },
   {
+    path: '/moving',
+    nav: 'account',
+    load: () => import('./screens/moving.js'),
+  },
+  {
+    // At the municipality moved to: the 引越しコード, then what it pre-fills.
+    path: '/moving/in',
+    nav: 'account',
+    load: () => import('./screens/move-in.js'),
+  },
+  {
+    path: '/moving/:id',
+    nav: 'account',
+    load: () => import('./screens/move-out.js'),
+  },
+  {
     path: '/corrections',
     nav: 'account',
     load: () => import('./screens/corrections.js'),

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from todoke.principal import Permission, Principal
 from todoke.procedures import assisted as assisted_filing
-from todoke.procedures import corrections, decisions
+from todoke.procedures import corrections, decisions, moving
 from todoke.procedures.schemas import (
     ApplicationRead,
     AssistedCreate,
@@ -19,6 +19,7 @@ from todoke.procedures.schemas import (
     CorrectionList,
     CorrectionRead,
     MessageCreate,
+    StaffMoveList,
     StatusChange,
 )
 from todoke.staff.cases import service
@@ -42,6 +43,16 @@ CASEWORK = [requires(Permission.CASES_WORK)]
 class CaseController(Controller):
     path = "/api/staff"
     tags = ["staff"]
+
+    @get(
+        "/moves",
+        operation_id="staffMoves",
+        summary="Moves out of and into this municipality (the citizens division's list)",
+        guards=CASEWORK,
+    )
+    async def moves(self, principal: NamedDependency[Principal]) -> StaffMoveList:
+        await service.require_citizens(principal)
+        return StaffMoveList(items=await moving.moves_for_staff(principal.municipality_id))
 
     @get(
         "/departments",

@@ -266,3 +266,12 @@ async def add_note(principal: Principal, application_id: int, text: str) -> Case
             [principal.municipality_id, application_id, principal.account_id, cleaned, clock.now()],
         )
     return await _case_work(principal, application_id)
+
+
+async def require_citizens(principal: Principal) -> None:
+    """Moves are the citizens division's (住民基本台帳): its staff, or an administrator."""
+    found = next(
+        (d for d in await registry.departments(principal.municipality_id) if d.code == "citizens"),
+        None,
+    )
+    await registry.require_department(principal, found.id if found else None)

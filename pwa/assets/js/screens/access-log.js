@@ -40,6 +40,15 @@ const ACTIONS = {
     recovery_cancelled: 'accessLog.action.recoveryCancelled',
   },
   delegation: { accepted: 'accessLog.action.delegationAccepted' },
+  move: {
+    out_told: 'accessLog.action.moveOutTold',
+    consent_given: 'accessLog.action.moveConsentGiven',
+    data_sent: 'accessLog.action.moveDataSent',
+    consent_withdrawn: 'accessLog.action.moveConsentWithdrawn',
+    code_used: 'accessLog.action.moveCodeUsed',
+    account_bound: 'accessLog.action.moveAccountBound',
+    prefilled_filed: 'accessLog.action.movePrefilledFiled',
+  },
 };
 
 // Why, by the API's closed set of codes (identity/access_log.py WHY_CODES).
@@ -59,6 +68,7 @@ const WHY = {
   identity_verification: 'accessLog.why.identity_verification',
   account_recovery: 'accessLog.why.account_recovery',
   reason: 'accessLog.why.reason',
+  moving: 'accessLog.why.moving',
   other: 'accessLog.why.other',
 };
 

@@ -116,6 +116,15 @@ export async function mount(outlet, ctx) {
         ...switches.map((field) => field.wrapper),
         el('p', { class: 'panel__hint', 'data-i18n': 'consents.changeAnytime' }),
       ),
+      // Sending move-in data to another municipality is consented to once per move, on the
+      // move's own screen (where it can be withdrawn while unused): said here, linked.
+      el(
+        'p',
+        { class: 'panel__hint' },
+        el('span', { 'data-i18n': 'consents.moving' }),
+        ' ',
+        el('a', { class: 'link', href: '/moving', 'data-i18n': 'consents.movingLink' }),
+      ),
     ];
   }
 

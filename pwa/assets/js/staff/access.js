@@ -53,6 +53,7 @@ export const PLACES = [
   { key: 'residents', href: '/staff/residents', group: 'all', phone: ROLES },
   { key: 'followUps', href: '/staff/follow-ups', group: 'all', phone: [] },
   { key: 'corrections', href: '/staff/corrections', group: 'cases', phone: [] },
+  { key: 'moves', href: '/staff/moves', group: 'cases', phone: [] },
   { key: 'letters', href: '/staff/letters', group: 'counter', nav: 'all', phone: ['support'] },
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
   { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },

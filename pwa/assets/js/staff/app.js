@@ -27,6 +27,7 @@ const resident = () => import('./resident.js');
 const followUps = () => import('./follow-ups.js');
 const openings = () => import('./openings.js');
 const corrections = () => import('./corrections.js');
+const moves = () => import('./moves.js');
 const procedures = () => import('./procedures.js');
 const designer = () => import('./designer.js');
 const templates = () => import('./templates.js');
@@ -59,6 +60,7 @@ const routes = [
     group: 'design',
     nav: 'openings',
   },
+  { path: '/staff/moves', load: moves, access: 'staff', group: 'cases', nav: 'moves' },
   {
     path: '/staff/corrections',
     load: corrections,

@@ -248,6 +248,8 @@ function linksSection() {
       link('/account/consents', 'shield', 'consents.title', 'account.more.consentsHint'),
       link('/account/delegations', 'people', 'delegations.title', 'account.more.delegationsHint'),
       link('/corrections', 'pencil', 'corrections.title', 'account.more.correctionsHint'),
+      link('/moving', 'send', 'moving.title', 'account.more.movingHint'),
+      link('/moving/in', 'home', 'moveIn.title', 'account.more.moveInHint'),
       link('/account/access-log', 'eye', 'accessLog.title', 'account.more.accessLogHint'),
       link('/inbox', 'bell', 'inbox.title', 'account.more.inboxHint'),
     ),
