@@ -189,6 +189,8 @@ def test_a_resident_tells_the_city_once_and_finds_the_town_ready(live_demo, make
     ).click()
     _say(arrived, "登録情報：とどけ市の転出データ")
     expect(_main(arrived).get_by_label("氏名", exact=True)).to_have_value(full_name)
+    # No "この情報が違う": the town's registry holds none of it yet (the counter puts it right).
+    expect(_main(arrived).get_by_role("button", name=re.compile("この情報が違う"))).to_have_count(0)
     _both(arrived, shoot, "moving-in-child-allowance")
     _check_console(arrived, town_errors, (r"404 GET /tokens\.css",))
 

@@ -82,6 +82,7 @@ async def form_for(
         closes_on=definition.closes_on,
         fee_yen=definition.fee_yen,
         steps=steps_of(definition),
+        corrections=not (household is not None and household.moved_from),
     )
 
 

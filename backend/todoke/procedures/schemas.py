@@ -218,6 +218,9 @@ class FormRead(msgspec.Struct, frozen=True):
     closes_on: date | None
     fee_yen: int
     steps: tuple[WorkflowStep, ...]
+    # Whether "この情報が違う" may be asked of a pre-filled value: not for values that came with
+    # a move (the registry here holds none yet; the counter puts them right).
+    corrections: bool = True
 
 
 # --- drafts ------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ function formScreen(data, { slug, ctx, heading }) {
     answers,
     idPrefix: 'apply',
     signal: ctx.signal,
+    corrections: form.corrections !== false,
     onChange: () => saver.schedule(),
   });
 
