@@ -177,10 +177,21 @@ def _returns_a_dict(annotation: typing.Any) -> bool:
 def test_no_handler_returns_a_dict(tmp_path: Path) -> None:
     from litestar.routes import HTTPRoute
 
+    from todoke import db
     from todoke.app import create_app
     from todoke.settings import load_settings
 
-    app = create_app(load_settings({"TODOKE_DATA_DIR": str(tmp_path)}))
+    # Building an app makes its database the process's: give the one a test session may
+    # have configured back (else a later test empties tables in this empty file and meets
+    # "no such table").
+    kept = db._engine, db._engine_key
+    try:
+        app = create_app(load_settings({"TODOKE_DATA_DIR": str(tmp_path)}))
+    finally:
+        if kept[0] is not None:
+            db._engine, db._engine_key = kept
+            for table in db._all_tables():
+                table._meta.db = kept[0]
     loose = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
