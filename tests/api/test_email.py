@@ -806,9 +806,7 @@ async def test_each_municipality_mails_from_its_own_address(
 ):
     """Two municipalities on one deployment never mix senders: the town's resident gets
     mail from the town, at the town's host, with links to the town (issue 16)."""
-    from test_tenant_isolation import town_sign_up
-
-    from conftest import NEIGHBOUR_ORIGIN
+    from test_tenant_isolation import TOWN_ORIGIN, town_sign_up
 
     client, headers, account_id = resident
     await confirmed(client, headers, smtp, mail_settings)
@@ -819,7 +817,7 @@ async def test_each_municipality_mails_from_its_own_address(
     await run_worker(mail_settings)
     [confirm] = [m for m in smtp.messages() if town_address in m.rcpt_tos]
     assert confirm.mail_from == "todoke@higashi.localhost"
-    assert f"{NEIGHBOUR_ORIGIN}/account/email/confirm#token=" in confirm.text
+    assert f"{TOWN_ORIGIN}/account/email/confirm#token=" in confirm.text
     assert ORIGIN + "/" not in confirm.text
     token = confirm.text.split("#token=")[1].split()[0]
     done = await town_client.post(
@@ -841,4 +839,4 @@ async def test_each_municipality_mails_from_its_own_address(
     assert town_mail.parsed["From"].addresses[0].display_name == "ひがし町"
     assert str(town_mail.parsed["Message-ID"]).endswith("@higashi.localhost>")
     assert town_mail.parsed["Subject"] == "ひがし町からお知らせがあります"
-    assert f"{NEIGHBOUR_ORIGIN}/inbox" in town_mail.text and "とどけ市" not in town_mail.text
+    assert f"{TOWN_ORIGIN}/inbox" in town_mail.text and "とどけ市" not in town_mail.text

@@ -17,7 +17,6 @@ from test_applications import add_household, verified_resident
 from test_identity import assert_refused, csrf, register, staff_client
 from test_tenant_isolation import TOWN_ORIGIN, at_town, town_sign_up
 
-from conftest import http_client
 from todoke import clock
 from todoke.audit.service import verify_chain
 from todoke.db import read_transaction, write_transaction
@@ -367,7 +366,7 @@ async def test_an_expired_code_is_refused(hanako, app):
     assert_refused(await resident.post("/api/moves/in", json={"code": code}, headers=headers))
 
 
-async def test_the_code_works_only_at_the_destination(hanako, app, city):
+async def test_the_code_works_only_at_the_destination(hanako, app, city, client_for):
     from todoke.registry.service import ensure_municipality, set_municipality_origin
 
     client, city_headers = hanako
@@ -375,7 +374,7 @@ async def test_the_code_works_only_at_the_destination(hanako, app, city):
     # At the city that issued it: the data is not the city's to take back in.
     at_city = await client.post("/api/moves/in", json={"code": code}, headers=city_headers)
     assert_refused(at_city, 409)  # a verified resident of the city is no newcomer
-    newcomer = http_client(app)
+    newcomer = client_for(app)
     registered = await register(newcomer, SoftAuthenticator(), name="べつ")
     refused = await newcomer.post("/api/moves/in", json={"code": code}, headers=csrf(registered))
     assert_refused(refused)
