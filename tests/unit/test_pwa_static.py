@@ -125,7 +125,8 @@ def test_the_key_finder_finds_keys():
     assert "nav.account" in used["index.html"]
     # A screen's own folder too (account.js draws its sections from screens/account/).
     assert "account.signIn.button" in used["assets/js/screens/account/signed-out.js"]
-    assert "verify.code.invalidFormat" in used["assets/js/screens/verify.js"]
+    assert "verify.code.label" in used["assets/js/screens/verify.js"]
+    assert "verify.code.invalidFormat" in used["assets/js/ui/code-entry.js"]
 
 
 # --- Content-Security-Policy: nothing inline -------------------------------------------------

@@ -7,15 +7,15 @@
 // application, or the support page). Letting the form be filled from the registry is
 // their choice, asked on the way (off until they turn it on).
 
-import { ApiError, sendJSON } from '../api.js';
+import { sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
-import { applyTranslations, pick, t } from '../i18n.js';
+import { applyTranslations, t } from '../i18n.js';
 import { loadMe, sessionEnded, signInWithPasskey, signUpWithPasskey } from '../session.js';
-import { busy, describeError, messageArea, timeValue } from '../ui/feedback.js';
+import { canonicalCode, codeEntryForm } from '../ui/code-entry.js';
+import { busy, messageArea } from '../ui/feedback.js';
 import { switchField, textField } from '../ui/forms.js';
 import { loadSignedIn } from '../ui/signed-in-data.js';
 import { deviceName, passkeysSupported } from '../webauthn.js';
-import { canonicalCode } from './verify.js';
 
 export const titleKey = 'activate.title';
 
@@ -192,86 +192,26 @@ export async function mount(outlet, ctx) {
   // ---- step 2: the code ----------------------------------------------------------------
 
   function codeStep() {
-    const messages = messageArea();
-    const code = textField({
-      id: 'activate-code',
-      labelKey: 'verify.code.label',
-      hintKey: fromLetter ? 'activate.code.filledHint' : 'verify.code.hint',
-      attributes: {
-        name: 'code',
-        autocomplete: 'one-time-code',
-        autocapitalize: 'characters',
-        spellcheck: 'false',
-        maxlength: '24',
-        class: 'field__input field__input--code',
-        value: fromLetter,
-      },
-    });
     const prefill = switchField({
       id: 'activate-prefill',
       labelKey: 'activate.prefill.label',
       descriptionKey: 'activate.prefill.description',
     });
-    const submit = el(
-      'button',
-      { type: 'submit', class: 'button button--solid button--block' },
-      el('span', { 'data-i18n': 'activate.code.submit' }),
-      icon('chevronRight', 'button__icon'),
-    );
-    const form = el(
-      'form',
-      { class: 'stack', action: '#', novalidate: true },
-      code.wrapper,
-      prefill.wrapper,
-      submit,
-      messages.node,
-    );
-    form.addEventListener(
-      'submit',
-      async (event) => {
-        event.preventDefault();
-        messages.clear();
-        const canonical = canonicalCode(code.input.value);
-        if (!canonical) {
-          code.setError({ key: 'verify.code.invalidFormat' });
-          code.input.focus();
-          return;
-        }
-        code.setError(null);
-        code.input.value = canonical;
-        const done = busy(submit);
-        let result;
-        try {
-          result = await sendJSON('/api/me/verification', {
-            body: { code: canonical },
-            signal: ctx.signal,
-          });
-        } catch (error) {
-          if (ctx.signal.aborted) return;
-          done();
-          if (error instanceof ApiError && error.status === 401) {
-            sessionEnded();
-            show({ focusStep: true });
-            return;
-          }
-          if (error instanceof ApiError && error.status === 422) {
-            code.setError(describeError(error));
-            code.input.focus();
-            return;
-          }
-          if (error instanceof ApiError && error.status === 429 && error.retryAfter) {
-            const until = new Date(Date.now() + error.retryAfter * 1000);
-            messages.show({
-              titleKey: 'verify.locked.title',
-              key: 'verify.locked.until',
-              params: { time: pick(timeValue(until)).text },
-              focus: true,
-            });
-            return;
-          }
-          messages.show({ error, focus: true });
-          return;
-        }
+    const form = codeEntryForm({
+      id: 'activate-code',
+      labelKey: 'verify.code.label',
+      hintKey: fromLetter ? 'activate.code.filledHint' : 'verify.code.hint',
+      submitKey: 'activate.code.submit',
+      value: fromLetter,
+      extra: [prefill.wrapper],
+      onward: true,
+      path: '/api/me/verification',
+      signal: ctx.signal,
+      onSignedOut: () => {
+        sessionEnded();
+        show({ focusStep: true });
+      },
+      onDone: async (result) => {
         if (prefill.input.checked) {
           // Asked for on this screen; should it fail, the form says how to turn it on.
           await sendJSON('/api/me/consents', {
@@ -283,8 +223,7 @@ export async function mount(outlet, ctx) {
         if (ctx.signal.aborted) return;
         ctx.navigate(safeNext(result?.next), { replace: true });
       },
-      { signal: ctx.signal },
-    );
+    });
     const panel = stepPanel(
       2,
       'activate.code.title',

@@ -4,15 +4,14 @@
 // there), and the procedures it pre-fills here — the 転入届 counter booking first, then
 // 児童手当, nursery, dog registration where they apply.
 
-import { ApiError, getJSON, sendJSON } from '../api.js';
+import { getJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, localize } from '../i18n.js';
 import { backLink } from '../ui/back-link.js';
-import { busy, dateTimeValue, describeError, messageArea } from '../ui/feedback.js';
-import { textField } from '../ui/forms.js';
+import { codeEntryForm } from '../ui/code-entry.js';
+import { dateTimeValue } from '../ui/feedback.js';
 import { loadSignedIn } from '../ui/signed-in-data.js';
 import { crossing } from './move-out.js';
-import { canonicalCode } from './verify.js';
 
 export const titleKey = 'moveIn.title';
 
@@ -41,68 +40,20 @@ export async function mount(outlet, ctx) {
   }
 
   function codeForm() {
-    const messages = messageArea();
-    const code = textField({
+    const form = codeEntryForm({
       id: 'move-in-code',
       labelKey: 'moveIn.code.label',
       hintKey: 'moveIn.code.hint',
-      attributes: {
-        name: 'code',
-        autocomplete: 'one-time-code',
-        autocapitalize: 'characters',
-        spellcheck: 'false',
-        maxlength: '24',
-        class: 'field__input field__input--code',
-      },
-    });
-    const submit = el(
-      'button',
-      { type: 'submit', class: 'button button--solid button--block' },
-      el('span', { 'data-i18n': 'moveIn.code.submit' }),
-    );
-    const form = el(
-      'form',
-      { class: 'stack', action: '#', novalidate: true },
-      code.wrapper,
-      submit,
-      messages.node,
-    );
-    form.addEventListener(
-      'submit',
-      async (event) => {
-        event.preventDefault();
-        messages.clear();
-        const canonical = canonicalCode(code.input.value);
-        if (!canonical) {
-          code.setError({ key: 'verify.code.invalidFormat' });
-          code.input.focus();
-          return;
-        }
-        code.setError(null);
-        code.input.value = canonical;
-        const done = busy(submit);
-        let incoming;
-        try {
-          incoming = await sendJSON('/api/moves/in', {
-            body: { code: canonical },
-            signal: ctx.signal,
-          });
-        } catch (error) {
-          if (ctx.signal.aborted) return;
-          done();
-          if (error instanceof ApiError && error.status === 422) {
-            code.setError(describeError(error));
-            code.input.focus();
-            return;
-          }
-          messages.show({ error, focus: true });
-          return;
-        }
+      submitKey: 'moveIn.code.submit',
+      path: '/api/moves/in',
+      signal: ctx.signal,
+      lockedKeys: { title: 'moveIn.locked.title', until: 'moveIn.locked.until' },
+      onSignedOut: () => draw(),
+      onDone: async (incoming) => {
         await draw(incoming);
         content.querySelector('h2')?.focus();
       },
-      { signal: ctx.signal },
-    );
+    });
     return el(
       'section',
       { class: 'panel', 'aria-labelledby': 'move-in-code-title' },

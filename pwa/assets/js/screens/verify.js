@@ -8,24 +8,12 @@ import { ApiError, sendJSON } from '../api.js';
 import { el, icon } from '../dom.js';
 import { applyTranslations, pick } from '../i18n.js';
 import { loadMe, sessionEnded, setFlash } from '../session.js';
-import { busy, describeError, messageArea, timeValue } from '../ui/feedback.js';
-import { textField } from '../ui/forms.js';
+import { codeEntryForm } from '../ui/code-entry.js';
+import { busy, messageArea, timeValue } from '../ui/feedback.js';
 import { loadSignedIn } from '../ui/signed-in-data.js';
 import { signInPrompt } from '../ui/signin.js';
 
 export const titleKey = 'verify.title';
-
-const CODE_LENGTH = 12;
-
-/** "abcd efgh-jklm" → "ABCD-EFGH-JKLM"; null when it cannot be a code. */
-export function canonicalCode(value) {
-  const cleaned = String(value)
-    .normalize('NFKC')
-    .toUpperCase()
-    .replace(/[^0-9A-Z]/g, '');
-  if (cleaned.length !== CODE_LENGTH) return null;
-  return cleaned.match(/.{4}/g).join('-');
-}
 
 export async function mount(outlet, ctx) {
   const content = el('div', { class: 'page__content' });
@@ -77,77 +65,21 @@ export async function mount(outlet, ctx) {
   // ---- by letter ------------------------------------------------------------------
 
   function letterSection() {
-    const messages = messageArea();
-    const code = textField({
+    const form = codeEntryForm({
       id: 'verify-code',
       labelKey: 'verify.code.label',
       hintKey: 'verify.code.hint',
-      attributes: {
-        name: 'code',
-        autocomplete: 'one-time-code',
-        autocapitalize: 'characters',
-        spellcheck: 'false',
-        maxlength: '24',
-        class: 'field__input field__input--code',
-      },
-    });
-    const submit = el(
-      'button',
-      { type: 'submit', class: 'button button--solid button--block' },
-      el('span', { 'data-i18n': 'verify.code.submit' }),
-    );
-    const form = el(
-      'form',
-      { class: 'stack', action: '#', novalidate: true },
-      code.wrapper,
-      submit,
-      messages.node,
-    );
-
-    form.addEventListener(
-      'submit',
-      async (event) => {
-        event.preventDefault();
-        messages.clear();
-        const canonical = canonicalCode(code.input.value);
-        if (!canonical) {
-          code.setError({ key: 'verify.code.invalidFormat' });
-          code.input.focus();
-          return;
-        }
-        code.setError(null);
-        code.input.value = canonical;
-        const done = busy(submit);
-        let result;
-        try {
-          result = await sendJSON('/api/me/verification', {
-            body: { code: canonical },
-            signal: ctx.signal,
-          });
-        } catch (error) {
-          if (ctx.signal.aborted) return;
-          done();
-          if (error instanceof ApiError && error.status === 401) return signedOutUnderneath();
-          if (error instanceof ApiError && error.status === 429) {
-            showLocked(messages, error);
-            return;
-          }
-          if (error instanceof ApiError && error.status === 422) {
-            code.setError(describeError(error));
-            code.input.focus();
-            return;
-          }
-          messages.show({ error, focus: true });
-          return;
-        }
+      submitKey: 'verify.code.submit',
+      path: '/api/me/verification',
+      signal: ctx.signal,
+      onSignedOut: signedOutUnderneath,
+      onDone: async (result) => {
         await loadMe({ refresh: true }).catch(() => {});
         if (ctx.signal.aborted) return;
         setFlash({ tone: 'success', key: result?.recovered ? 'verify.recovered' : 'verify.done' });
         ctx.navigate('/account');
       },
-      { signal: ctx.signal },
-    );
-
+    });
     return el(
       'section',
       { class: 'panel', 'aria-labelledby': 'verify-letter-title' },
@@ -159,20 +91,6 @@ export async function mount(outlet, ctx) {
       el('p', { 'data-i18n': 'verify.letter.lead' }),
       form,
     );
-  }
-
-  function showLocked(messages, error) {
-    if (error.retryAfter) {
-      const until = new Date(Date.now() + error.retryAfter * 1000);
-      messages.show({
-        titleKey: 'verify.locked.title',
-        key: 'verify.locked.until',
-        params: { time: pick(timeValue(until)).text },
-        focus: true,
-      });
-    } else {
-      messages.show({ titleKey: 'verify.locked.title', error, focus: true });
-    }
   }
 
   // ---- at the counter ---------------------------------------------------------------
