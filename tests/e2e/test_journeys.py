@@ -27,7 +27,7 @@ import httpx
 import pytest
 from journey_kit import as_staff, check_screen, number_in
 from playwright.sync_api import expect
-from screen_text import dictionary
+from screen_text import city_words
 from soft_authenticator import SoftAuthenticator
 from test_resident_identity import (
     Authenticator,
@@ -82,7 +82,7 @@ def _said(page, text: str, timeout: float = 10000):
 
 @pytest.mark.parametrize("language", ["ja", "easy", "en"])
 def test_the_resident_journey(live_demo, make_page, language):
-    words = dictionary(language)
+    words = city_words(language)
     person = _person(live_demo, {"ja": 0, "easy": 1, "en": 2}[language])
     full_name = f"{person['family_name']} {person['given_name']}"
     title = getattr(PROCEDURE.title, language)

@@ -25,6 +25,26 @@ def dictionary(name: str) -> dict[str, str]:
     return json.loads((I18N / f"{name}.json").read_text(encoding="utf-8"))
 
 
+# The words every resident message may use for its municipality, as i18n.js says them for a
+# city (the demo's とどけ市): {kind}, {Kind}, {office}.
+_CITY = {
+    "ja": {"kind": "市", "Kind": "市", "office": "市役所"},
+    "easy": {"kind": "し", "Kind": "し", "office": "しやくしょ"},
+    "en": {"kind": "city", "Kind": "City", "office": "city office"},
+}
+
+
+@cache
+def city_words(language: str) -> dict[str, str]:
+    """A resident dictionary as the city's screens read it: the municipality's words filled
+    in, the other placeholders left for the screen's own values."""
+    fill = _CITY[language]
+    return {
+        key: re.sub(r"\{(kind|Kind|office)\}", lambda m: fill[m.group(1)], text)
+        for key, text in dictionary(language).items()
+    }
+
+
 @cache
 def _keys() -> frozenset[str]:
     keys: set[str] = set()

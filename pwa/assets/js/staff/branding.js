@@ -192,12 +192,13 @@ function lookSection(branding, ctx) {
       el('span', { class: 'staff-swatch', 'data-palette': input.value, 'aria-hidden': 'true' }),
     );
   }
-  const words = (name, labelKey, hintKey) =>
+  // labelKeys: one key per language, written out (the dictionary test checks each).
+  const words = (name, labelKeys, hintKey) =>
     LANGUAGES.map((language) =>
       textField({
         id: `branding-${name}-${language}`,
         name: `${name}.${language}`,
-        labelKey: `${labelKey}.${language}`,
+        labelKey: labelKeys[language],
         hintKey: language === 'ja' ? hintKey : null,
         attributes: { maxlength: '200', value: contact[name]?.[language] ?? '' },
       }),
@@ -221,8 +222,24 @@ function lookSection(branding, ctx) {
       hintKey: 'branding.contact.postalCodeHint',
       attributes: { inputmode: 'numeric', maxlength: '10', value: contact.postal_code },
     }),
-    ...words('address', 'branding.contact.address', 'branding.contact.addressHint'),
-    ...words('hours', 'branding.contact.hours', 'branding.contact.hoursHint'),
+    ...words(
+      'address',
+      {
+        ja: 'branding.contact.address.ja',
+        easy: 'branding.contact.address.easy',
+        en: 'branding.contact.address.en',
+      },
+      'branding.contact.addressHint',
+    ),
+    ...words(
+      'hours',
+      {
+        ja: 'branding.contact.hours.ja',
+        easy: 'branding.contact.hours.easy',
+        en: 'branding.contact.hours.en',
+      },
+      'branding.contact.hoursHint',
+    ),
     textField({
       id: 'branding-email',
       name: 'email',
