@@ -173,6 +173,16 @@ async def ensure_templates() -> None:
             )
 
 
+async def unlinked_municipalities() -> set[int]:
+    """The municipalities holding a programme under a template's slug not linked to it."""
+    async with read_transaction() as sql:
+        rows = await sql.fetch(
+            "SELECT DISTINCT p.municipality FROM program p JOIN program_template t "
+            "ON t.slug = p.slug WHERE p.template_slug = ''"
+        )
+    return {row[0] for row in rows}
+
+
 async def adopt(municipality_id: int, departments: dict[str, int], *, create: bool = True) -> None:
     """Each programme template once, as a programme submitted (pending) with no creator:
     any supervisor or administrator of its department can approve it. A programme the

@@ -53,15 +53,21 @@ async def link_served_municipalities() -> None:
     """After an upgrade: each municipality's standard procedures and programmes from before
     templates are linked to their templates (their differences kept as local changes where
     the template allows them), so new versions are offered to them too. Nothing is created
-    or published. Idempotent; run at every migration."""
+    or published. Idempotent; run at every start, so only the municipalities with something
+    left to link are visited (none, once linked: one query each for procedures and
+    programmes, however many municipalities the deployment serves)."""
     slugs = await procedure_template_slugs()
-    for municipality in await registry_public.municipality_names():
-        department_ids = {d.code: d.id for d in await registry_public.departments(municipality.id)}
-        for order, slug in enumerate(slugs):
-            await procedure_templates.adopt(
-                municipality.id, department_ids, order, slug, create=False
-            )
-        await programme_templates.adopt(municipality.id, department_ids, create=False)
+    procedures = await procedure_templates.unlinked_municipalities(slugs)
+    programmes = await programme_templates.unlinked_municipalities()
+    for municipality_id in sorted(procedures | programmes):
+        department_ids = {d.code: d.id for d in await registry_public.departments(municipality_id)}
+        if municipality_id in procedures:
+            for order, slug in enumerate(slugs):
+                await procedure_templates.adopt(
+                    municipality_id, department_ids, order, slug, create=False
+                )
+        if municipality_id in programmes:
+            await programme_templates.adopt(municipality_id, department_ids, create=False)
 
 
 async def procedure_template_slugs() -> list[str]:

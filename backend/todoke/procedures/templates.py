@@ -353,6 +353,21 @@ async def adopt(
     )
 
 
+async def unlinked_municipalities(slugs: list[str]) -> set[int]:
+    """The municipalities holding a procedure under a template's slug that is not linked to
+    it yet (from before templates, or its own since): what an upgrade may still link."""
+    if not slugs:
+        return set()
+    async with read_transaction() as sql:
+        marks, params = sql.in_list(slugs)
+        rows = await sql.fetch(
+            "SELECT DISTINCT municipality FROM procedure "  # noqa: S608 -- marks are "?"s
+            f"WHERE template_slug = '' AND slug {marks}",
+            params,
+        )
+    return {row[0] for row in rows}
+
+
 async def _link(municipality_id: int, procedure_id: int, adoption: Adoption) -> None:
     async with write_transaction() as sql:
         await sql.execute(
