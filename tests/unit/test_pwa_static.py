@@ -258,3 +258,25 @@ def test_the_access_log_has_words_for_every_why_and_kind_of_reason():
         assert f"  {code}: '{key}'," in script, key
         for language in LANGUAGES:
             assert dictionaries[language].get(key), (language, key)
+
+
+def test_dressed_files_are_kept_for_the_municipalities_served_most_recently(monkeypatch):
+    """One dressed shell per municipality is kept, the least recently served going first,
+    so a deployment of more municipalities than are kept still serves its busy ones from
+    memory (the same object, not made again)."""
+    from todoke.web import pwa
+
+    monkeypatch.setattr(pwa, "DRESSED_KEPT", 3)
+    bundle = pwa.PwaBundle(PWA)
+
+    def dressing(n: int) -> pwa.Dressing:
+        return pwa.Dressing(palette="blue", theme_color="#0017c1", name=f"町{n}",
+                            municipality=b"{}")  # fmt: skip
+
+    busy = bundle.dressed("/", dressing(0))
+    assert "町0" in busy.body.decode()
+    for n in range(1, 6):
+        bundle.dressed("/", dressing(n))
+        assert bundle.dressed("/", dressing(0)) is busy  # served each time: kept
+    assert len(bundle._dressed) == 3
+    assert bundle.dressed("/", dressing(1)) is not None  # evicted long ago: made again

@@ -114,6 +114,7 @@ class Dressing(msgspec.Struct, frozen=True):
 # The app's own hook: the dressing for a request's municipality (None: the plain shell).
 Dresser = Callable[[Request[Any, Any, Any]], Awaitable[Dressing | None]]
 _DRESSED_ROUTES = ("/", "/staff", "/manifest.webmanifest")
+DRESSED_KEPT = 512  # dressed files kept (three per municipality; each a few KB)
 
 
 def dress_page(body: bytes, dressing: Dressing, *, staff: bool) -> bytes:
@@ -199,15 +200,18 @@ class PwaBundle:
         if plain is None:
             return None
         key = (route, dressing.key)
-        found = self._dressed.get(key)
+        found = self._dressed.pop(key, None)
         if found is None:
-            if len(self._dressed) > 256:  # a few municipalities × three files; never grows
-                self._dressed.clear()
             if route == "/manifest.webmanifest":
                 body = dress_manifest(plain.body, dressing)
             else:
                 body = dress_page(plain.body, dressing, staff=route == "/staff")
-            found = self._dressed[key] = StaticFile(ENTRY_FILES[route], body)
+            found = StaticFile(ENTRY_FILES[route], body)
+            # The least recently served go first: a deployment of many municipalities keeps
+            # its busy ones made, instead of making every one again after each clear-out.
+            while len(self._dressed) >= DRESSED_KEPT:
+                del self._dressed[next(iter(self._dressed))]
+        self._dressed[key] = found  # (re)inserted last: the most recently served
         return found
 
 
