@@ -475,7 +475,12 @@ async def withdraw_consent(principal: Principal, move_id: int) -> MoveOutRead:
     """Take back the data sent, while the destination has not used it."""
     person_id = _verified(principal)
     row = await _row(principal, move_id)
-    if row.consented_at is None or row.sent_to is None or row.withdrawn_at is not None:
+    if (
+        row.consented_at is None
+        or row.sent_to is None
+        or row.destination is None
+        or row.withdrawn_at is not None
+    ):
         raise Conflict(Text("取り消す同意はありません。", "There is no consent to withdraw."))
     now = clock.now()
     async with write_transaction() as sql:
@@ -507,7 +512,7 @@ async def withdraw_consent(principal: Principal, move_id: int) -> MoveOutRead:
             sql=sql,
         )
         await audit.record(
-            municipality_id=row.destination or 0,
+            municipality_id=row.destination,
             actor_kind="system",
             action="move.data_withdrawn",
             purpose="moving",
