@@ -1595,6 +1595,23 @@ def test_amend_when_asked_and_confirm_a_counter_filing(make_page, shoot):
     expect(request).to_contain_text("子育て支援課 鈴木")
     reply = _main(page).get_by_role("link", name="メッセージで答える")
     expect(reply).to_have_attribute("href", "#application-message")
+    # The reply link only moves down the page: the screen is not drawn again, so what is
+    # typed at once stays and is what is sent (a re-render once lost it, now and then).
+    page.evaluate("window.__messageBox = document.getElementById('application-message')")
+    reply.click()
+    expect(page).to_have_url(re.compile(r"/applications/9003#application-message$"))
+    page.locator("#application-message").fill("書類を持っていきます。")
+    page.wait_for_timeout(300)
+    assert page.evaluate(
+        "document.getElementById('application-message') === window.__messageBox"
+    ), "the reply link drew the application screen again"
+    expect(page.locator("#application-message")).to_have_value("書類を持っていきます。")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/applications/9003$"))
+    page.wait_for_timeout(300)
+    assert page.evaluate(
+        "document.getElementById('application-message') === window.__messageBox"
+    ), "going back past an in-page anchor drew the screen again"
     # Review stands still while the department waits: the step says whose turn it is.
     waiting = page.locator('.status-steps__item[aria-current="step"]')
     expect(waiting).to_have_attribute("data-state", "waiting")

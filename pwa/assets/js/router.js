@@ -48,6 +48,10 @@ export function createRouter({
   const compiled = routes.map((route) => ({ route, ...compilePath(route.path) }));
   let active = null;
   let sequence = 0;
+  // The address the screen on show was drawn for, without its fragment: the browser fires
+  // popstate for an in-page anchor too, which must not draw the screen again (a reply
+  // being typed would be lost).
+  let drawnFor = null;
 
   function match(pathname) {
     for (const { route, regex, keys } of compiled) {
@@ -64,6 +68,7 @@ export function createRouter({
 
   async function render(url, { focus, flash = null }) {
     const current = ++sequence;
+    drawnFor = url.pathname + url.search;
     const { route, params } = match(url.pathname);
     let screen;
     let resolved = null;
@@ -181,7 +186,11 @@ export function createRouter({
   /** Render the current URL and handle links and back/forward from now on. */
   function start() {
     document.addEventListener('click', onClick);
-    window.addEventListener('popstate', () => render(new URL(location.href), { focus: true }));
+    window.addEventListener('popstate', () => {
+      const url = new URL(location.href);
+      if (url.pathname + url.search === drawnFor) return; // only the fragment moved
+      render(url, { focus: true });
+    });
     document.addEventListener(LANGUAGE_CHANGE_EVENT, updateTitle);
     return render(new URL(location.href), { focus: false });
   }
