@@ -105,7 +105,13 @@ class Health(msgspec.Struct, frozen=True):
     status: str  # ok (the process is up) | ready (the database answers)
 
 
-@get("/healthz", operation_id="healthz", summary="The process is up", tags=["operations"])
+@get(
+    "/healthz",
+    operation_id="healthz",
+    summary="The process is up",
+    tags=["operations"],
+    opt={"platform": True},
+)
 async def healthz() -> Health:
     return Health(status="ok")
 
@@ -113,6 +119,7 @@ async def healthz() -> Health:
 @get(
     "/readyz",
     operation_id="readyz",
+    opt={"platform": True},
     summary="The database answers",
     tags=["operations"],
     responses={

@@ -30,7 +30,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
-from todoke import timing
+from todoke import tenancy, timing
 from todoke.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -80,7 +80,7 @@ def configure_database(settings: Settings) -> Engine:
         return _engine
     engine = build_engine(settings)
     _engine, _engine_key = engine, key
-    for table in _all_tables():
+    for table in all_tables():
         table._meta.db = engine
     return engine
 
@@ -94,7 +94,7 @@ def current_engine() -> Engine:
     return _engine
 
 
-def _all_tables() -> list[type[Table]]:
+def all_tables() -> list[type[Table]]:
     from piccolo.apps.migrations.tables import Migration
     from piccolo.conf.apps import Finder
 
@@ -365,10 +365,21 @@ class SqlSession:
         counter = iter(range(1, 100_000))
         return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
+    def _scoped(self, sql: str, args: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+        """The statement as it runs inside a request: limited to the request's
+        municipality, its parameters checked (``tenancy``); as written otherwise."""
+        tenant = tenancy.current()
+        if tenant is None:
+            return self._sql(sql), args
+        plan = tenancy.plan(sql, self.postgres)
+        args = plan.bind(args, tenant)
+        return (plan.sql if plan.sql is not None else self._sql(sql)), args
+
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
         started = time.perf_counter()
+        sql, args = self._scoped(sql, args)
         if self.postgres:
-            await self._connection.execute(self._sql(sql), *args)
+            await self._connection.execute(sql, *args)
         else:
             await self._connection.execute(sql, tuple(args))
         _spent(started)
@@ -378,7 +389,13 @@ class SqlSession:
         if not rows:
             return
         started = time.perf_counter()
-        await self._connection.executemany(self._sql(sql), rows)
+        tenant = tenancy.current()
+        if tenant is None:
+            await self._connection.executemany(self._sql(sql), rows)
+        else:
+            plan = tenancy.plan(sql, self.postgres)
+            rows = [plan.bind(row, tenant) for row in rows]
+            await self._connection.executemany(plan.sql or self._sql(sql), rows)
         _spent(started)
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -403,6 +420,7 @@ class SqlSession:
         """Bulk insert: PostgreSQL's binary COPY, or one prepared INSERT run per row."""
         if not rows:
             return
+        self._check_rows(table, columns, rows)
         if self.postgres:
             await self._connection.copy_records_to_table(table, records=rows, columns=columns)
             return
@@ -427,6 +445,7 @@ class SqlSession:
         assert self.postgres, "insert_unnest is PostgreSQL's bulk path"
         if not rows:
             return []
+        self._check_rows(table, columns, rows)
         types = await self._column_types(table)
         arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, start=1))
         statement = (
@@ -442,6 +461,17 @@ class SqlSession:
             await self._connection.execute(statement, *by_column)
             return []
         return [tuple(r) for r in await self._connection.fetch(statement, *by_column)]
+
+    def _check_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Bulk rows written inside a request carry the request's municipality."""
+        tenant = tenancy.current()
+        if tenant is None:
+            return
+        position = tenancy.insert_position(table, columns)
+        if position is not None:
+            tenancy.check_rows(rows, position, tenant)
 
     async def _column_types(self, table: str) -> dict[str, str]:
         known = _COLUMN_TYPES.get(table)
@@ -471,8 +501,9 @@ class SqlSession:
         self, sql: str, args: Sequence[Any]
     ) -> tuple[list[tuple[Any, ...]], tuple[str, ...]]:
         started = time.perf_counter()
+        sql, args = self._scoped(sql, args)
         if self.postgres:
-            records = await self._connection.fetch(self._sql(sql), *args)
+            records = await self._connection.fetch(sql, *args)
             _spent(started)
             names = tuple(records[0].keys()) if records else ()
             return [tuple(r) for r in records], names

@@ -218,7 +218,7 @@ def process_registry() -> CollectorRegistry:
     return REGISTRY
 
 
-@get("/metrics", include_in_schema=False)
+@get("/metrics", include_in_schema=False, opt={"platform": True})
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     settings: Settings = request.app.state.settings
     if not settings.metrics_token:

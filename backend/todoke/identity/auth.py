@@ -15,7 +15,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from todoke import timing
+from todoke import tenancy, timing
 from todoke.errors import Forbidden, NotFound, Text
 from todoke.identity import service
 from todoke.registry import public as registry
@@ -97,6 +97,22 @@ class SessionAuthMiddleware(ASGIMiddleware):
         self.cookie = session_cookie_name(settings)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        # Every statement of the request is limited to its municipality by the data layer
+        # (todoke.tenancy); a host that serves none reaches no municipality's rows.
+        handler: Any = scope.get("route_handler")
+        opt = handler.opt if handler is not None else {}
+        if opt.get("platform", False):  # probes, metrics, the operator: no municipality's
+            await self._handle(scope, receive, send, next_app)
+            return
+        any_host = opt.get("any_host", False)
+        try:
+            tenant = (await request_municipality(scope, any_host=any_host)).id
+        except NotFound:
+            tenant = tenancy.NOWHERE
+        with tenancy.scoped_to(tenant):
+            await self._handle(scope, receive, send, next_app)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler: Any = scope.get("route_handler")
         method = scope.get("method", "GET")
         unsafe = method in UNSAFE_METHODS

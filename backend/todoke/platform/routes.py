@@ -51,6 +51,7 @@ class PlatformController(Controller):
     tags = ["platform"]
     guards = [platform_token]
     security = PLATFORM_ONLY
+    opt = {"platform": True}  # the deployment's own work, for no one municipality
 
     @get("/municipalities", operation_id="platformMunicipalities")
     async def municipalities(self) -> MunicipalityList:

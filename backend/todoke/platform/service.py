@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import msgspec
 
-from todoke import jp
+from todoke import jp, tenancy
 from todoke.audit import service as audit
 from todoke.benefits import templates as programme_templates
 from todoke.db import read_transaction
@@ -200,17 +200,19 @@ async def add_municipality(data: MunicipalityCreate) -> MunicipalityRead:
         data.code, msgspec.structs.asdict(data.name), msgspec.structs.asdict(data.prefecture)
     )
     municipality = await registry.set_municipality_origin(data.code, origin)
-    await branding.update_branding(
-        municipality, BrandingUpdate(palette=data.palette, contact=data.contact)
-    )
-    await adopt_standard_catalogue(municipality)
-    await audit.record(
-        municipality_id=municipality.id,
-        actor_kind="system",
-        action="platform.municipality_added",
-        purpose="platform operator",
-        detail={"code": data.code, "origin": origin},
-    )
+    # The set-up writes the new municipality's rows and no one else's (the data layer checks).
+    with tenancy.scoped_to(municipality.id):
+        await branding.update_branding(
+            municipality, BrandingUpdate(palette=data.palette, contact=data.contact)
+        )
+        await adopt_standard_catalogue(municipality)
+        await audit.record(
+            municipality_id=municipality.id,
+            actor_kind="system",
+            action="platform.municipality_added",
+            purpose="platform operator",
+            detail={"code": data.code, "origin": origin},
+        )
     return municipality
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from todoke import clock, codes, jp
+from todoke import clock, codes, jp, tenancy
 from todoke.audit import service as audit
 from todoke.db import read_transaction, write_transaction
 from todoke.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Text
@@ -356,13 +356,16 @@ async def _read(row: _MoveOutRow, code: str | None = None) -> MoveOutRead:
     if row.destination is not None:
         destination = next((d for d in await destinations(0) if d.id == row.destination), None)
     sent = None
-    if row.sent_to is not None:
-        async with read_transaction() as sql:
-            sent = await sql.row(
-                _Sent,
-                "SELECT bound_at, code_expires_at FROM move_in WHERE id = ? AND municipality = ?",
-                [row.sent_to, row.destination],
-            )
+    if row.sent_to is not None and row.destination is not None:
+        # Whether the destination has used the code: read there, for this move only.
+        with tenancy.scoped_to(row.destination):
+            async with read_transaction() as sql:
+                sent = await sql.row(
+                    _Sent,
+                    "SELECT bound_at, code_expires_at FROM move_in "
+                    "WHERE id = ? AND municipality = ?",
+                    [row.sent_to, row.destination],
+                )
     return MoveOutRead(
         id=row.id,
         destination=destination,
@@ -434,12 +437,14 @@ async def give_consent(principal: Principal, move_id: int, granted: bool) -> Mov
         )
         if updated is None:  # a twin request consented first
             raise _SENT_ALREADY
-        sent_to = await sql.value(
-            "INSERT INTO move_in (municipality, origin, origin_move, code_hash, code_expires_at, "
-            "data, consented_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [row.destination, principal.municipality_id, row.id, codes.code_hash(code), expires,
-             encoded, now, now],
-        )  # fmt: skip
+        with tenancy.scoped_to(row.destination):  # given to the destination, consented
+            sent_to = await sql.value(
+                "INSERT INTO move_in (municipality, origin, origin_move, code_hash, "
+                "code_expires_at, data, consented_at, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [row.destination, principal.municipality_id, row.id, codes.code_hash(code),
+                 expires, encoded, now, now],
+            )  # fmt: skip
         await sql.execute(
             "UPDATE move_out SET sent_to = ? WHERE id = ? AND municipality = ?",
             [sent_to, row.id, principal.municipality_id],
@@ -458,15 +463,16 @@ async def give_consent(principal: Principal, move_id: int, granted: bool) -> Mov
                 sql=sql,
             )
         # The destination's own trail: it received data about someone not yet its resident.
-        await audit.record(
-            municipality_id=row.destination,
-            actor_kind="system",
-            action="move.data_received",
-            purpose="moving",
-            detail={"move_in": sent_to, "from": principal.municipality_id,
-                    "members": len(data.members)},
-            sql=sql,
-        )  # fmt: skip
+        with tenancy.scoped_to(row.destination):
+            await audit.record(
+                municipality_id=row.destination,
+                actor_kind="system",
+                action="move.data_received",
+                purpose="moving",
+                detail={"move_in": sent_to, "from": principal.municipality_id,
+                        "members": len(data.members)},
+                sql=sql,
+            )  # fmt: skip
     fresh = await _row(principal, move_id)
     return await _read(fresh, code)
 
@@ -484,11 +490,12 @@ async def withdraw_consent(principal: Principal, move_id: int) -> MoveOutRead:
         raise Conflict(Text("取り消す同意はありません。", "There is no consent to withdraw."))
     now = clock.now()
     async with write_transaction() as sql:
-        emptied = await sql.value(
-            "UPDATE move_in SET data = ?, withdrawn_at = ?, code_hash = ? WHERE id = ? "
-            "AND municipality = ? AND account IS NULL AND withdrawn_at IS NULL RETURNING id",
-            ["{}", now, f"withdrawn:{row.sent_to}", row.sent_to, row.destination],
-        )
+        with tenancy.scoped_to(row.destination):  # what was given is taken back there
+            emptied = await sql.value(
+                "UPDATE move_in SET data = ?, withdrawn_at = ?, code_hash = ? WHERE id = ? "
+                "AND municipality = ? AND account IS NULL AND withdrawn_at IS NULL RETURNING id",
+                ["{}", now, f"withdrawn:{row.sent_to}", row.sent_to, row.destination],
+            )
         if emptied is None:
             raise Conflict(
                 Text(
@@ -511,14 +518,15 @@ async def withdraw_consent(principal: Principal, move_id: int) -> MoveOutRead:
             detail={"move": row.id},
             sql=sql,
         )
-        await audit.record(
-            municipality_id=row.destination,
-            actor_kind="system",
-            action="move.data_withdrawn",
-            purpose="moving",
-            detail={"move_in": row.sent_to},
-            sql=sql,
-        )
+        with tenancy.scoped_to(row.destination):
+            await audit.record(
+                municipality_id=row.destination,
+                actor_kind="system",
+                action="move.data_withdrawn",
+                purpose="moving",
+                detail={"move_in": row.sent_to},
+                sql=sql,
+            )
     return await _read(await _row(principal, move_id))
 
 

@@ -112,6 +112,7 @@ class RegistryImportController(Controller):
     path = "/api/registry/imports"
     tags = ["registry"]
     guards = [core_system_token]
+    opt = {"any_host": True}  # core systems call at whatever name reaches the server
     security = CORE_SYSTEM_ONLY
 
     @post(
@@ -183,6 +184,7 @@ class RegistryPersonController(Controller):
     path = "/api/registry/persons"
     tags = ["registry"]
     guards = [core_system_token]
+    opt = {"any_host": True}  # core systems call at whatever name reaches the server
     security = CORE_SYSTEM_ONLY
 
     @put(
