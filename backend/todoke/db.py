@@ -331,6 +331,13 @@ def _spent(started: float, statements: int = 1) -> None:
         record.statements += statements
 
 
+@functools.lru_cache(maxsize=4096)
+def _numbered(sql: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$n`` (once per statement text)."""
+    counter = iter(range(1, 100_000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
 class SqlSession:
     """Plain SQL on the connection of an open transaction: the one way the project
     writes SQL.
@@ -362,8 +369,7 @@ class SqlSession:
     def _sql(self, sql: str) -> str:
         if not self.postgres:
             return sql
-        counter = iter(range(1, 100_000))
-        return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+        return _numbered(sql)
 
     def _scoped(self, sql: str, args: Sequence[Any]) -> tuple[str, Sequence[Any]]:
         """The statement as it runs inside a request: limited to the request's

@@ -122,6 +122,7 @@ class Plan:
 
 
 AS_WRITTEN = Plan(None, (), False)
+_CURSOR = re.compile(r"(\s*DECLARE\s+\w+\s+(?:NO\s+SCROLL\s+)?CURSOR\s+FOR\s+)(.*)", re.I | re.S)
 _WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -135,6 +136,12 @@ def _plan(sql: str, postgres: bool) -> Plan:
     tables = tenant_tables()
     if tables.isdisjoint(_WORD.findall(sql.lower())):
         return AS_WRITTEN
+    cursor = _CURSOR.match(sql)
+    if cursor is not None:  # a cursor over a query (matching's): the query is what runs
+        inner = _plan(cursor.group(2), postgres)
+        if inner.sql is None:
+            return inner
+        return Plan(cursor.group(1) + inner.sql, inner.checks, inner.appends)
     count = 0
 
     def number(_: re.Match[str]) -> str:
@@ -151,6 +158,8 @@ def _plan(sql: str, postgres: bool) -> Plan:
     if len(statements) != 1 or statements[0] is None:
         raise UnscopedQuery(f"one statement at a time:\n{sql}")
     tree = statements[0]
+    if isinstance(tree, exp.Command):  # read as an opaque command: nothing to limit by
+        raise UnscopedQuery(f"the data layer cannot read this statement:\n{sql}")
     scoping = _Scoping(tree, tables, tenant_mark=f"p{count + 1}", sql=sql)
     scoping.run()
     if not scoping.injected:
@@ -195,6 +204,7 @@ class _Scoping:
         self.tree = tree
         self.tables = tables
         self.mark = tenant_mark
+        self.tenant_position = int(tenant_mark[1:]) - 1
         self.sql = sql
         self.checks: set[int] = set()
         self.injected = False
@@ -220,7 +230,22 @@ class _Scoping:
     # -- reads, updates and deletes -----------------------------------------------------
 
     def _limit(self, owner: exp.Expr, table: exp.Table) -> None:
-        alias = table.alias_or_name
+        join = table.parent if isinstance(table.parent, exp.Join) else None
+        if isinstance(owner, exp.Update):
+            self._set_values(owner, table)
+        position = self._limited_by(owner, table)
+        if position is not None:
+            if position != self.tenant_position:  # not a condition added here
+                self.checks.add(position)
+            return
+        if self._leans_on_another(owner, table):
+            return
+        self._add_condition(owner, table, join)
+
+    def _conditions(self, owner: exp.Expr, table: exp.Table) -> list[exp.Expr]:
+        """The conditions every row of ``table`` the statement reads must meet: its WHERE,
+        its own JOIN's ON, and the ON of inner joins (a LEFT JOIN's ON limits only the
+        table joined)."""
         join = table.parent if isinstance(table.parent, exp.Join) else None
         conditions = list(_conjuncts(owner.args.get("where")))
         if join is not None:
@@ -228,30 +253,65 @@ class _Scoping:
         for other in owner.args.get("joins") or ():
             if other is not join and not other.args.get("side"):
                 conditions += _conjuncts(other.args.get("on"))
-        only = self._only_tenant_table(owner)
-        for condition in conditions:
-            if not isinstance(condition, exp.EQ):
-                continue
+        return [c for c in conditions if isinstance(c, exp.EQ)]
+
+    def _columns(self, owner: exp.Expr, table: exp.Table) -> list[tuple[exp.Expr, exp.Expr]]:
+        """(this table's municipality, what it is equal to), from the conditions."""
+        alias = table.alias_or_name
+        bare_ok = self._only_tenant_table(owner) is table
+        found = []
+        for condition in self._conditions(owner, table):
             for mine, theirs in (
                 (condition.left, condition.right),
                 (condition.right, condition.left),
             ):
-                if not _is_column_of(mine, alias, bare_ok=only is table):
-                    continue
-                if isinstance(theirs, exp.Placeholder):
-                    self.checks.add(_position(theirs))
-                    return
-                if (
-                    isinstance(theirs, exp.Column)
-                    and theirs.name == COLUMN
-                    and theirs.table
-                    and theirs.table != alias
-                ):
-                    return  # equal to another table's, which is limited in its turn
-        self._add_condition(owner, table, join)
+                if _is_column_of(mine, alias, bare_ok=bare_ok):
+                    found.append((mine, theirs))
+        return found
+
+    def _limited_by(self, owner: exp.Expr, table: exp.Table) -> int | None:
+        """The parameter that limits ``table`` to one municipality, if one does."""
+        for _, theirs in self._columns(owner, table):
+            if isinstance(theirs, exp.Placeholder):
+                return _position(theirs)
+        return None
+
+    def _leans_on_another(self, owner: exp.Expr, table: exp.Table) -> bool:
+        """Whether ``table``'s municipality equals another tenant table's that is limited: one
+        of this statement limited by a parameter, or one of an enclosing statement (each of
+        those is limited by the end of the walk, by a parameter or by the condition added)."""
+        for _, theirs in self._columns(owner, table):
+            if not (isinstance(theirs, exp.Column) and theirs.name == COLUMN and theirs.table):
+                continue
+            if theirs.table == table.alias_or_name:
+                continue
+            mine = {t.alias_or_name: t for t in self._tenant_tables_of(owner)}
+            other = mine.get(theirs.table)
+            if other is not None:
+                if self._limited_by(owner, other) is not None:
+                    return True
+                continue
+            outer = owner.parent.find_ancestor(*_STATEMENTS) if owner.parent else None
+            while outer is not None:
+                if theirs.table in {t.alias_or_name for t in self._tenant_tables_of(outer)}:
+                    return True
+                outer = outer.parent.find_ancestor(*_STATEMENTS) if outer.parent else None
+        return False
+
+    def _set_values(self, update: exp.Update, table: exp.Table) -> None:
+        """An UPDATE that moves a row to a municipality moves it to the request's only."""
+        if update.this is not table:
+            return
+        for assignment in update.expressions:
+            target = assignment.this if isinstance(assignment, exp.EQ) else None
+            if isinstance(target, exp.Column) and target.name == COLUMN:
+                self._written_value(assignment.expression, table)
+
+    def _tenant_tables_of(self, owner: exp.Expr) -> list[exp.Table]:
+        return [t for t in _own_tables(owner) if t.name in self.tables and t.name not in self.ctes]
 
     def _only_tenant_table(self, owner: exp.Expr) -> exp.Table | None:
-        mine = [t for t in _own_tables(owner) if t.name in self.tables and t.name not in self.ctes]
+        mine = self._tenant_tables_of(owner)
         return mine[0] if len(mine) == 1 else None
 
     def _add_condition(self, owner: exp.Expr, table: exp.Table, join: exp.Join | None) -> None:

@@ -176,3 +176,42 @@ def test_the_scope_is_the_innermost_one():
         with tenancy.unscoped():
             assert tenancy.current() is None
     assert tenancy.current() is None
+
+
+def test_a_cursor_is_planned_by_its_query():
+    plan = tenancy.plan(
+        "DECLARE c NO SCROLL CURSOR FOR SELECT p.id FROM person p WHERE p.id > ?", True
+    )
+    assert plan.sql == (
+        "DECLARE c NO SCROLL CURSOR FOR SELECT p.id FROM person AS p WHERE p.id > $1 "
+        "AND p.municipality = $2"
+    )
+    checked = tenancy.plan(
+        "DECLARE c CURSOR FOR SELECT id FROM person WHERE municipality = ?", True
+    )
+    assert checked.sql is None and checked.checks == (0,)
+
+
+def test_a_command_it_cannot_look_into_is_refused(postgres):
+    with pytest.raises(UnscopedQuery):
+        tenancy.plan("LOCK TABLE person IN SHARE MODE", postgres)
+
+
+def test_two_tables_leaning_on_each_other_are_not_limited(postgres):
+    plan = tenancy.plan(
+        "SELECT a.id FROM person a JOIN person b ON b.municipality = a.municipality WHERE a.id = ?",
+        postgres,
+    )
+    # One is limited, the other equal to it: neither reads another municipality's rows.
+    assert plan.sql.endswith(
+        f"ON b.municipality = a.municipality WHERE a.id = {mark(postgres, 1)} "
+        f"AND a.municipality = {mark(postgres, 2)}"
+    )
+    assert plan.checks == ()
+
+
+def test_a_row_moved_to_another_municipality_is_checked(postgres):
+    plan = tenancy.plan("UPDATE person SET municipality = ? WHERE id = ?", postgres)
+    assert 0 in plan.checks
+    with pytest.raises(UnscopedQuery):
+        tenancy.plan("UPDATE person SET municipality = municipality + 1 WHERE id = ?", postgres)
