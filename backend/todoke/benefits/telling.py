@@ -37,7 +37,7 @@ from typing import Any
 
 import msgspec
 
-from todoke import clock
+from todoke import clock, tenancy
 from todoke.benefits import rules
 from todoke.benefits.facts import FACTS, load_persons, years_before
 from todoke.db import SqlSession, read_transaction, write_transaction
@@ -939,11 +939,19 @@ async def reevaluate(municipality_id: int, limit: int = 5000) -> int:
 
 
 async def reevaluate_all() -> int:
-    return sum([await reevaluate(m) for m in await registry.municipality_ids()])
+    told = 0
+    for municipality_id in await registry.municipality_ids():
+        with tenancy.scoped_to(municipality_id):  # each pass checked like a request
+            told += await reevaluate(municipality_id)
+    return told
 
 
 async def daily_all() -> int:
-    return sum([await calendar_pass(m) for m in await registry.municipality_ids()])
+    told = 0
+    for municipality_id in await registry.municipality_ids():
+        with tenancy.scoped_to(municipality_id):
+            told += await calendar_pass(municipality_id)
+    return told
 
 
 async def match_on_consent(principal: Principal) -> int:
