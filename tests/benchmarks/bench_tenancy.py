@@ -3,7 +3,8 @@ statement planned and checked (todoke.tenancy, as served) against the same reque
 layer told there is no municipality, in the same process, rounds alternating.
 
     python tests/benchmarks/bench_tenancy.py [--requests 400] [--rounds 7]
-    TODOKE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench python tests/benchmarks/bench_tenancy.py
+    TODOKE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench \\
+        python tests/benchmarks/bench_tenancy.py
 
 Builds the demo city and town (catalogue, 300 residents each) in a temporary database (SQLite
 unless TODOKE_DATABASE_URL names a PostgreSQL database, whose tables it empties), then, in
