@@ -303,3 +303,48 @@ async def test_only_administrators_set_baselines_and_supervisors_read_them(peopl
     assert (await support.get("/api/staff/metrics")).status_code == 403
     resident, _ = people["resident"]
     assert (await resident.get("/api/staff/paper-baselines")).status_code in (401, 403)
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+
+async def test_the_demo_seeds_timed_filings_that_the_figures_are_computed_from(
+    client_for, app, city
+):
+    from todoke.demo.filings import PROCEDURES, seed_demo_filings
+    from todoke.demo.seed import seed_demo
+    from todoke.staff.admin.time_saved import months_shown
+
+    await seed_demo(persons=150)
+    assert await seed_demo_filings(city.id) == 0  # once: the second run adds nothing
+    admin, _ = await staff_client(client_for, app, city, role="administrator")
+    figures = (await admin.get("/api/staff/metrics")).json()["time_saved"]
+
+    rows = await Application.raw(
+        "SELECT p.slug AS slug, a.filing_seconds AS seconds, a.submitted_at AS at "
+        "FROM application a JOIN procedure p ON p.id = a.procedure WHERE a.municipality = {}",
+        city.id,
+    )
+    assert len(rows) > 50 and all(r["seconds"] is not None for r in rows)
+    window = months_shown(clock.today())
+    expected = dict.fromkeys(window, 0.0)
+    for row in rows:
+        at = row["at"] if not isinstance(row["at"], str) else datetime_of(row["at"])
+        month = at.astimezone(clock.JST).strftime("%Y-%m")
+        if month in expected and row["seconds"] <= 120 * 60:
+            paper = PROCEDURES[row["slug"]][2]
+            expected[month] += max(0.0, paper - row["seconds"] / 60) / 60
+    shown = {m["month"]: m["hours_saved"] for m in figures["months"]}
+    assert shown == {m: round(h, 1) for m, h in expected.items()}
+    assert sum(shown.values()) > 5
+    by_slug = {p["slug"]: p for p in figures["procedures"]}
+    for slug, (_, _, paper) in PROCEDURES.items():
+        assert by_slug[slug]["paper_minutes"] == paper
+        assert by_slug[slug]["online_minutes"] < by_slug[slug]["counter_minutes"] < paper
+    assert sum(p["resumed_later"] for p in figures["procedures"]) > 0
+
+
+def datetime_of(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
