@@ -154,8 +154,13 @@ function timeSavedView(saved, { admin, ctx, reload }) {
       }),
     ),
   );
+  // Procedures neither timed nor given a baseline say nothing yet: the form below lists them.
+  const shown = saved.procedures.filter(
+    (row) =>
+      row.online_timed || row.counter_timed || row.resumed_later || row.paper_minutes != null,
+  );
   section.append(
-    saved.procedures.length
+    shown.length
       ? dataTable({
           caption: t('metrics.saved.caption'),
           captionVisible: true,
@@ -169,7 +174,7 @@ function timeSavedView(saved, { admin, ctx, reload }) {
             { text: t('metrics.saved.column.timed'), numeric: true },
             { text: t('metrics.saved.column.resumed'), numeric: true },
           ],
-          rows: saved.procedures.map((row) =>
+          rows: shown.map((row) =>
             el(
               'tr',
               { 'data-procedure': row.slug },
@@ -297,7 +302,10 @@ function baselineForm(saved, ctx, reload) {
     el('h3', { class: 'section-title section-title--small', id: 'paper-baseline-title' },
       t('metrics.baseline.title')),
     el('p', { class: 'field__hint staff-measure' }, t('metrics.baseline.lead')),
-    ...saved.procedures.map((row) =>
+    el(
+      'div',
+      { class: 'staff-baselines__fields' },
+      saved.procedures.map((row) =>
       textField({
         id: `paper-${row.slug}`,
         name: fieldName(row.slug),
@@ -310,6 +318,7 @@ function baselineForm(saved, ctx, reload) {
           value: row.paper_minutes == null ? '' : String(row.paper_minutes),
         },
       }),
+      ),
     ),
     el(
       'div',
