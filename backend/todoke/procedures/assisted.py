@@ -202,13 +202,14 @@ async def confirm_assisted(principal: Principal, code: str) -> int:
         await sql.execute(
             "UPDATE application SET account = ?, status = 'submitted', confirmed_at = ?, "
             "confirmation_hash = NULL, submitted_at = ?, updated_at = ?, filing_seconds = ? "
-            "WHERE id = ?",
+            "WHERE municipality = ? AND id = ?",
             [
                 principal.account_id,
                 now,
                 now,
                 now,
                 filing_seconds(pending.started_at, now),
+                principal.municipality_id,
                 pending.id,
             ],
         )

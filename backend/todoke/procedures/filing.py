@@ -231,12 +231,16 @@ def filing_seconds(started_at: datetime | None, confirmed_at: datetime) -> int |
     return max(0, int((confirmed_at - started_at).total_seconds()))
 
 
-async def draft_started(sql: SqlSession, author: int, draft_id: int | None) -> datetime | None:
+async def draft_started(
+    sql: SqlSession, municipality_id: int, author: int, draft_id: int | None
+) -> datetime | None:
     """When the resident started this filing: their draft's creation (None without one)."""
     if draft_id is None:
         return None
     started = await sql.row(
-        _Started, "SELECT created_at FROM draft WHERE id = ? AND author = ?", [draft_id, author]
+        _Started,
+        "SELECT created_at FROM draft WHERE municipality = ? AND id = ? AND author = ?",
+        [municipality_id, draft_id, author],
     )
     return started.created_at if started is not None else None
 
@@ -331,7 +335,9 @@ async def file_application(
             again = await sql.row(_Filed, _FILED_WITH_KEY, [principal.account_id, idempotency_key])
             if again is not None:
                 return _same_request(again, digest), False
-            started_at = await draft_started(sql, principal.account_id, draft_id)
+            started_at = await draft_started(
+                sql, principal.municipality_id, principal.account_id, draft_id
+            )
             application_id = await sql.value(
                 "INSERT INTO application (municipality, procedure, version, department, account, "
                 "person, filed_by, channel, status, answers, prefill, receipt_number, "
