@@ -1,6 +1,7 @@
 """Back-office routes under /api/staff for administration: registry imports (checked, then
-applied), service-level metrics (supervisors and administrators), the audit trail's export
-and chain check, staff accounts and invites (administrators only)."""
+applied), service-level metrics and time saved (supervisors and administrators; the paper
+baseline set by administrators), the audit trail's export and chain check, staff accounts and
+invites (administrators only)."""
 
 import io
 from typing import Annotated, Any
