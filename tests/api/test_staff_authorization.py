@@ -60,6 +60,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/staff/registry/imports"): ONLY_ADMIN,
     ("GET", "/api/staff/metrics"): DESIGN,
     ("GET", "/api/staff/metrics.csv"): DESIGN,
+    ("GET", "/api/staff/paper-baselines"): DESIGN,
+    ("PUT", "/api/staff/paper-baselines"): ONLY_ADMIN,
     ("GET", "/api/staff/audit.csv"): ONLY_ADMIN,
     ("GET", "/api/staff/audit/verify"): ONLY_ADMIN,
     ("GET", "/api/staff/accounts"): ONLY_ADMIN,

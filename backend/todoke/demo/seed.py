@@ -12,6 +12,7 @@ import msgspec
 
 from todoke.demo.accounts import seed_demo_accounts
 from todoke.demo.branding import brand_city, brand_town
+from todoke.demo.filings import seed_demo_filings
 from todoke.demo.generator import CITY, generate_persons, write_csv
 from todoke.platform.service import adopt_standard_catalogue
 from todoke.registry import service as registry
@@ -45,7 +46,10 @@ async def seed_demo(
     """
     municipality = await registry.ensure_municipality(DEMO_CODE, DEMO_NAME, DEMO_PREFECTURE)
     await brand_city(municipality)
-    return municipality, await _seed_residents(municipality, persons, seed=1, today=today)
+    report = await _seed_residents(municipality, persons, seed=1, today=today)
+    # Six months of timed filings for the time-saved figures (once, like the residents).
+    await seed_demo_filings(municipality.id)
+    return municipality, report
 
 
 async def seed_demo_town(

@@ -21,6 +21,7 @@ from todoke.procedures.filing import (
     check_answers,
     due_date,
     dump_json,
+    filing_seconds,
     notify_filed,
     receipt_number,
     request_digest,
@@ -34,6 +35,27 @@ from todoke.procedures.versions import load_version
 from todoke.registry import public as registry
 
 CONFIRMATION_MINUTES = 30
+# A counter visit's start given by the staff screen is believed this far back (a visit of a
+# whole morning), and a minute ahead for a screen whose clock runs fast.
+COUNTER_START_HOURS = 4
+
+
+def counter_start(started_at: datetime | None, now: datetime) -> datetime:
+    """When the counter visit's filing started: the staff screen's time, checked."""
+    if started_at is None:
+        return now
+    if started_at.tzinfo is None or not (
+        now - timedelta(hours=COUNTER_START_HOURS) <= started_at <= now + timedelta(minutes=1)
+    ):
+        raise InvalidInput(
+            Text(
+                f"開始時刻は、現在から{COUNTER_START_HOURS}時間以内の時刻"
+                "（タイムゾーン付き）にしてください。",
+                f"started_at must be a time with a zone, at most {COUNTER_START_HOURS} hours "
+                "before now.",
+            )
+        )
+    return min(started_at, now)
 
 
 async def file_assisted(
@@ -44,10 +66,12 @@ async def file_assisted(
     version: int,
     answers: dict[str, Any],
     idempotency_key: str,
+    started_at: datetime | None = None,
 ) -> AssistedPending:
     """Staff fill in a procedure with a resident at the counter. Nothing is filed until
     the resident confirms it with their own signed-in passkey session and the code shown
     on the staff screen."""
+    started = counter_start(started_at, clock.now())
     current = await load_version(principal.municipality_id, slug)
     if version != current.version:
         raise version_problem(current.version)
@@ -77,9 +101,9 @@ async def file_assisted(
             "INSERT INTO application (municipality, procedure, version, department, account, "
             "person, filed_by, channel, status, answers, prefill, receipt_number, "
             "idempotency_key, request_digest, submitted_at, updated_at, due_by, "
-            "confirmation_hash, confirmation_expires_at) "
+            "confirmation_hash, confirmation_expires_at, started_at) "
             "VALUES (?, ?, ?, ?, NULL, ?, ?, 'assisted', 'awaiting_confirmation', ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?) RETURNING id",
+            "?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 principal.municipality_id,
                 current.procedure_id,
@@ -97,6 +121,7 @@ async def file_assisted(
                 due_date(now, current.definition.service_days),
                 codes.code_hash(code),
                 expires_at,
+                started,
             ],
         )
         await bind_attachments(sql, current.definition, clean, principal.account_id, application_id)
@@ -135,6 +160,7 @@ class _Pending(msgspec.Struct, frozen=True):
     confirmation_expires_at: datetime
     receipt_number: str
     definition: Any
+    started_at: datetime | None
 
 
 async def confirm_assisted(principal: Principal, code: str) -> int:
@@ -153,7 +179,8 @@ async def confirm_assisted(principal: Principal, code: str) -> int:
             _Pending,
             "SELECT a.id AS id, a.person AS person, "
             "a.confirmation_expires_at AS confirmation_expires_at, "
-            "a.receipt_number AS receipt_number, pv.definition AS definition "
+            "a.receipt_number AS receipt_number, pv.definition AS definition, "
+            "a.started_at AS started_at "
             "FROM application a JOIN procedure_version pv "
             "ON pv.procedure = a.procedure AND pv.version = a.version "
             "WHERE a.confirmation_hash = ? AND a.municipality = ? "
@@ -174,8 +201,17 @@ async def confirm_assisted(principal: Principal, code: str) -> int:
             )
         await sql.execute(
             "UPDATE application SET account = ?, status = 'submitted', confirmed_at = ?, "
-            "confirmation_hash = NULL, submitted_at = ?, updated_at = ? WHERE id = ?",
-            [principal.account_id, now, now, now, pending.id],
+            "confirmation_hash = NULL, submitted_at = ?, updated_at = ?, filing_seconds = ? "
+            "WHERE municipality = ? AND id = ?",
+            [
+                principal.account_id,
+                now,
+                now,
+                now,
+                filing_seconds(pending.started_at, now),
+                principal.municipality_id,
+                pending.id,
+            ],
         )
         await record_event(
             sql,

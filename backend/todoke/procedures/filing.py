@@ -215,6 +215,36 @@ async def notify_filed(
     )
 
 
+# --- time saved -----------------------------------------------------------------------------
+
+
+class _Started(msgspec.Struct, frozen=True):
+    created_at: datetime
+
+
+def filing_seconds(started_at: datetime | None, confirmed_at: datetime) -> int | None:
+    """The raw span from a filing's start to its confirmation, in whole seconds (None when
+    no start is known). Kept raw: a draft left for days is what happened; the statistic
+    decides what to count (staff metrics leave out spans over their cap)."""
+    if started_at is None:
+        return None
+    return max(0, int((confirmed_at - started_at).total_seconds()))
+
+
+async def draft_started(
+    sql: SqlSession, municipality_id: int, author: int, draft_id: int | None
+) -> datetime | None:
+    """When the resident started this filing: their draft's creation (None without one)."""
+    if draft_id is None:
+        return None
+    started = await sql.row(
+        _Started,
+        "SELECT created_at FROM draft WHERE municipality = ? AND id = ? AND author = ?",
+        [municipality_id, draft_id, author],
+    )
+    return started.created_at if started is not None else None
+
+
 # --- idempotency ----------------------------------------------------------------------------
 
 
@@ -305,11 +335,15 @@ async def file_application(
             again = await sql.row(_Filed, _FILED_WITH_KEY, [principal.account_id, idempotency_key])
             if again is not None:
                 return _same_request(again, digest), False
+            started_at = await draft_started(
+                sql, principal.municipality_id, principal.account_id, draft_id
+            )
             application_id = await sql.value(
                 "INSERT INTO application (municipality, procedure, version, department, account, "
                 "person, filed_by, channel, status, answers, prefill, receipt_number, "
-                "idempotency_key, request_digest, submitted_at, updated_at, due_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "idempotency_key, request_digest, submitted_at, updated_at, due_by, "
+                "started_at, filing_seconds) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [
                     principal.municipality_id,
                     current.procedure_id,
@@ -328,6 +362,8 @@ async def file_application(
                     now,
                     now,
                     due_date(now, definition.service_days),
+                    started_at,
+                    filing_seconds(started_at, now),
                 ],
             )
             await bind_attachments(sql, definition, clean, principal.account_id, application_id)

@@ -276,6 +276,7 @@ class DecisionFigureRow(msgspec.Struct, frozen=True):
     submitted_at: datetime
     decided_at: datetime | None
     due_by: date
+    filing_seconds: int | None  # start to confirmation (time saved), when a start is known
 
 
 async def decision_figures(
@@ -287,7 +288,8 @@ async def decision_figures(
         return await sql.rows(
             DecisionFigureRow,
             "SELECT p.slug AS slug, a.status AS status, a.channel AS channel, "
-            "a.submitted_at AS submitted_at, a.decided_at AS decided_at, a.due_by AS due_by "
+            "a.submitted_at AS submitted_at, a.decided_at AS decided_at, a.due_by AS due_by, "
+            "a.filing_seconds AS filing_seconds "
             "FROM application a JOIN procedure p ON p.id = a.procedure "
             "WHERE a.municipality = ? AND a.status != 'awaiting_confirmation'" + clause,
             [municipality_id, *extra],

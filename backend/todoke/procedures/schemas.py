@@ -426,6 +426,9 @@ class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
     version: Version
     answers: dict[str, Any]
+    # When staff started the procedure with the resident (their screen opened it), for the
+    # time-saved figures; at most COUNTER_START_HOURS before now. Left out: now.
+    started_at: datetime | None = None
 
 
 class AssistedPending(msgspec.Struct, frozen=True):

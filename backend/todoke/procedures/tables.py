@@ -101,6 +101,11 @@ class Application(Table):
     confirmation_hash = Varchar(length=64, null=True, default=None)
     confirmation_expires_at = Timestamptz(null=True, default=None)
     confirmed_at = Timestamptz(null=True, default=None)
+    # Time saved (issue 17): when the resident (or counter staff) started this filing, and
+    # the raw span in seconds from that start to the filing confirmed. Null when no start
+    # is known (filed without a draft, or before durations were recorded).
+    started_at = Timestamptz(null=True, default=None)
+    filing_seconds = Integer(null=True, default=None)
 
 
 class ApplicationEvent(Table):

@@ -386,10 +386,61 @@ class ProcedureFigures(msgspec.Struct, frozen=True):
     assisted_share: float
 
 
+class TimeSavedProcedure(msgspec.Struct, frozen=True):
+    """One procedure's filing durations (minutes, median of the spans counted) and the
+    municipality's paper baseline."""
+
+    slug: str
+    title: dict[str, str]
+    online_minutes: float | None  # filed by the resident (or a proxy) from a draft
+    online_timed: int  # spans counted
+    counter_minutes: float | None  # at the counter with Todoke (staff start → confirmation)
+    counter_timed: int
+    resumed_later: int  # spans over the cap: left and resumed later, not counted
+    paper_minutes: int | None  # the municipality's baseline; None until entered
+    hours_saved: float  # over the months shown
+
+
+class TimeSavedMonth(msgspec.Struct, frozen=True):
+    month: str  # YYYY-MM, Japan time
+    hours_saved: float
+    filings: int  # filings counted (timed, under the cap, with a baseline)
+
+
+class TimeSaved(msgspec.Struct, frozen=True):
+    cap_minutes: int  # spans longer than this are "resumed later" and not counted
+    months: list[TimeSavedMonth]  # oldest first
+    procedures: list[TimeSavedProcedure]
+
+
 class Metrics(msgspec.Struct, frozen=True):
     procedures: list[ProcedureFigures]
     push: DeliveryFigures | None  # the whole service's, for those who may see it
     as_of: datetime
+    time_saved: TimeSaved
+
+
+# One to 1,440 minutes (a whole day) per procedure on paper; null removes the baseline.
+PaperMinutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
+
+
+class PaperBaselineItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    slug: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    minutes: PaperMinutes | None
+
+
+class PaperBaselineUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    items: Annotated[list[PaperBaselineItem], msgspec.Meta(max_length=200)]
+
+
+class PaperBaselineRead(msgspec.Struct, frozen=True):
+    slug: str
+    minutes: int
+    updated_at: datetime
+
+
+class PaperBaselineList(msgspec.Struct, frozen=True):
+    items: list[PaperBaselineRead]
 
 
 class AuditCheck(msgspec.Struct, frozen=True):

@@ -4,7 +4,7 @@ and their follow-up tasks, what each role and department may see of a resident's
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from todoke.identity.tables import Account
@@ -81,3 +81,14 @@ class ReasonOpening(Table):
     opened_at = Timestamptz()
     reviewed_by = ForeignKey(references=Account, null=True)
     reviewed_at = Timestamptz(null=True, default=None)
+
+
+class PaperBaseline(Table):
+    """The minutes one procedure takes on paper in this municipality (its own measure or
+    estimate, entered by an administrator): what the recorded durations are compared to."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    procedure = Varchar(length=64)  # the procedure's slug
+    minutes = Integer()
+    updated_by = ForeignKey(references=Account, null=True)
+    updated_at = Timestamptz()

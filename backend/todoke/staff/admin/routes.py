@@ -1,6 +1,7 @@
 """Back-office routes under /api/staff for administration: registry imports (checked, then
-applied), service-level metrics (supervisors and administrators), the audit trail's export
-and chain check, staff accounts and invites (administrators only)."""
+applied), service-level metrics and time saved (supervisors and administrators; the paper
+baseline set by administrators), the audit trail's export and chain check, staff accounts and
+invites (administrators only)."""
 
 import io
 from typing import Annotated, Any
@@ -19,10 +20,12 @@ from todoke.registry import branding
 from todoke.registry.importer import import_registry
 from todoke.registry.schemas import BrandingRead, BrandingUpdate, ImportReport, MunicipalityRead
 from todoke.settings import Settings
-from todoke.staff.admin import service
+from todoke.staff.admin import service, time_saved
 from todoke.staff.schemas import (
     AuditCheck,
     Metrics,
+    PaperBaselineList,
+    PaperBaselineUpdate,
     StaffAccountList,
     StaffAccountRead,
     StaffUpdate,
@@ -92,6 +95,22 @@ class AdminController(Controller):
             media_type="text/csv",
             headers={"content-disposition": 'attachment; filename="todoke-metrics.csv"'},
         )
+
+    @get("/paper-baselines", operation_id="staffPaperBaselines", guards=METRICS)
+    async def paper_baselines(self, principal: NamedDependency[Principal]) -> PaperBaselineList:
+        return PaperBaselineList(items=await time_saved.paper_baselines(principal.municipality_id))
+
+    @put(
+        "/paper-baselines",
+        operation_id="staffSetPaperBaselines",
+        summary="Set the minutes each procedure takes on paper (null removes one); all or none",
+        guards=ADMINISTRATORS,
+    )
+    async def set_paper_baselines(
+        self, principal: NamedDependency[Principal], data: JSONBody[PaperBaselineUpdate]
+    ) -> PaperBaselineList:
+        items = await time_saved.set_paper_baselines(principal, data.items)
+        return PaperBaselineList(items=items)
 
     @get(
         "/audit.csv", operation_id="staffAuditExport", media_type="text/csv", guards=ADMINISTRATORS

@@ -29,6 +29,7 @@ from todoke.procedures import versions
 from todoke.registry import branding
 from todoke.registry import public as registry
 from todoke.registry.schemas import BrandingRead, BrandingUpdate, MunicipalityRead
+from todoke.staff.admin import time_saved
 from todoke.staff.schemas import Metrics, ProcedureFigures, StaffAccountRead
 
 # --- metrics --------------------------------------------------------------------------------
@@ -96,7 +97,16 @@ async def metrics(principal: Principal) -> Metrics:
         )
     # Push delivery is the whole service's (operators'), not a department's.
     delivery = await push.figures() if principal.may(Permission.DELIVERY_FIGURES) else None
-    return Metrics(procedures=figures, push=delivery, as_of=clock.now())
+    baselines = {
+        b.slug: b.minutes for b in await time_saved.paper_baselines(principal.municipality_id)
+    }
+    saved = time_saved.time_saved(
+        filed,
+        baselines,
+        {slug: msgspec.to_builtins(title) for slug, title in titles.items()},
+        today,
+    )
+    return Metrics(procedures=figures, push=delivery, as_of=clock.now(), time_saved=saved)
 
 
 def metrics_csv(figures: Metrics) -> str:
@@ -111,6 +121,22 @@ def metrics_csv(figures: Metrics) -> str:
             [p.slug, p.title["ja"], p.received, p.open, p.median_days, p.p90_days, p.breaches,
              p.online_share, p.assisted_share]
         )  # fmt: skip
+    # Time saved: a second table after a blank line, per procedure, then per month.
+    saved = figures.time_saved
+    writer.writerow([])
+    writer.writerow(
+        ["procedure", "title", "online_minutes_median", "online_timed", "counter_minutes_median",
+         "counter_timed", "resumed_later", "paper_minutes", "hours_saved"]
+    )  # fmt: skip
+    for t in saved.procedures:
+        writer.writerow(
+            [t.slug, t.title["ja"], t.online_minutes, t.online_timed, t.counter_minutes,
+             t.counter_timed, t.resumed_later, t.paper_minutes, t.hours_saved]
+        )  # fmt: skip
+    writer.writerow([])
+    writer.writerow(["month", "hours_saved", "filings_counted", "cap_minutes"])
+    for m in saved.months:
+        writer.writerow([m.month, m.hours_saved, m.filings, saved.cap_minutes])
     return out.getvalue()
 
 

@@ -167,6 +167,7 @@ class CaseController(Controller):
             version=data.version,
             answers=data.answers,
             idempotency_key=inputs.idempotency_key(idempotency_key),
+            started_at=data.started_at,
         )
 
     @get(
