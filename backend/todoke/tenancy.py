@@ -242,7 +242,7 @@ class _Scoping:
             return
         self._add_condition(owner, table, join)
 
-    def _conditions(self, owner: exp.Expr, table: exp.Table) -> list[exp.Expr]:
+    def _conditions(self, owner: exp.Expr, table: exp.Table) -> list[exp.EQ]:
         """The conditions every row of ``table`` the statement reads must meet: its WHERE,
         its own JOIN's ON, and the ON of inner joins (a LEFT JOIN's ON limits only the
         table joined)."""
