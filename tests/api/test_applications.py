@@ -10,8 +10,8 @@ import zlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from soft_authenticator import SoftAuthenticator
-from test_identity import csrf, register, staff_client
+from soft_authenticator import NoCredentialError, SoftAuthenticator
+from test_identity import ORIGIN, csrf, register, staff_client
 
 from todoke import clock
 from todoke.procedures.tables import Application, ApplicationEvent, Attachment, Draft
@@ -82,8 +82,10 @@ async def verified_resident(client_for, app, city, registry_id: str, *, prefill:
     from todoke.identity.service import issue_activation_code
 
     client = client_for(app)
-    registered = await register(client, SoftAuthenticator(), name="はなこ")
+    authenticator = SoftAuthenticator()
+    registered = await register(client, authenticator, name="はなこ")
     assert registered.status_code == 201, registered.text
+    client.authenticator = authenticator  # the resident's own passkey, for step-up confirmations
     headers = csrf(registered)
     code = await issue_activation_code(
         municipality_id=city.id, registry_id=registry_id, purpose="verify", issued_by=None
@@ -818,8 +820,25 @@ def _fill_required(form: dict) -> dict:
     return answers
 
 
-async def test_counter_filing_is_confirmed_by_the_resident(client, hanako, client_for, app, city):
-    resident, headers = hanako
+async def review_at_counter(client, headers, code: str):
+    """The counter filing read on the resident's screen, with the passkey options."""
+    return await client.post(
+        "/api/applications/confirm/review", json={"code": code}, headers=headers
+    )
+
+
+async def confirm_at_counter(client, headers, code: str, *, authenticator=None):
+    """The resident reads the counter filing and confirms it with their own passkey."""
+    review = await review_at_counter(client, headers, code)
+    assert review.status_code == 200, review.text
+    credential = (authenticator or client.authenticator).get(review.json()["options"], ORIGIN)
+    return await client.post(
+        "/api/applications/confirm", json={"code": code, "credential": credential}, headers=headers
+    )
+
+
+async def counter_filing(client_for, app, city, resident, key: str = "counter-0001") -> str:
+    """Support staff fill in 粗大ごみ for 1000000000 at the counter: the code they show."""
     staff, staff_headers = await staff_client(client_for, app, city, role="support")
     form = (await resident.get("/api/procedures/oversized-garbage/form")).json()
     answers = {name: held["value"] for name, held in form["prefill"].items()}
@@ -828,28 +847,124 @@ async def test_counter_filing_is_confirmed_by_the_resident(client, hanako, clien
         "/api/staff/assisted-applications",
         json={"person_registry_id": "1000000000", "slug": "oversized-garbage",
               "version": form["version"], "answers": answers},
-        headers={**staff_headers, "idempotency-key": "counter-0001"},
+        headers={**staff_headers, "idempotency-key": key},
     )  # fmt: skip
     assert pending.status_code == 201, pending.text
-    code = pending.json()["confirmation_code"]
+    return pending.json()["confirmation_code"]
+
+
+async def test_counter_filing_is_confirmed_by_the_resident(client, hanako, client_for, app, city):
+    resident, headers = hanako
+    code = await counter_filing(client_for, app, city, resident)
     assert (await resident.get("/api/applications")).json()["items"] == []
 
     await add_household(city, registry_prefix="2")
     other, other_headers = await verified_resident(client_for, app, city, "2000000000")
-    stolen = await other.post(
-        "/api/applications/confirm", json={"code": code}, headers=other_headers
-    )
+    stolen = await review_at_counter(other, other_headers, code)
     assert stolen.status_code == 422
 
-    confirmed = await resident.post(
-        "/api/applications/confirm", json={"code": code}, headers=headers
-    )
+    # What the resident confirms is shown first: the filing as staff filled it in.
+    review = await review_at_counter(resident, headers, code)
+    assert review.status_code == 200, review.text
+    shown = review.json()
+    assert shown["application"]["status"] == "awaiting_confirmation"
+    assert shown["application"]["procedure"]["slug"] == "oversized-garbage"
+    assert shown["options"]["userVerification"] == "required"
+    assert [c["id"] for c in shown["options"]["allowCredentials"]] == [
+        c.credential_id for c in resident.authenticator.credentials
+    ]
+
+    confirmed = await confirm_at_counter(resident, headers, code)
     assert confirmed.status_code == 200, confirmed.text
     body = confirmed.json()
     assert body["channel"] == "assisted" and body["status"] == "submitted"
     assert [e["kind"] for e in body["timeline"]] == ["assisted", "confirmed"]
+    events = await _audit_actions(city.id)
+    assert "application.confirmed_with_passkey" in events
     withdrawn = await resident.post(f"/api/applications/{body['id']}/withdraw", headers=headers)
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+
+
+async def _audit_actions(municipality_id: int) -> list[str]:
+    from todoke.db import read_transaction
+
+    async with read_transaction() as sql:
+        return [
+            row[0]
+            for row in await sql.fetch(
+                "SELECT action FROM audit_event WHERE municipality = ? ORDER BY id",
+                [municipality_id],
+            )
+        ]
+
+
+async def _still_waiting(resident) -> bool:
+    return (await resident.get("/api/applications")).json()["items"] == []
+
+
+async def test_a_counter_filing_is_not_confirmed_without_the_resident_s_own_fresh_passkey(
+    client, hanako, client_for, app, city, monkeypatch
+):
+    """Step-up (issue 17): a signed-in session and the code are not enough; a stale
+    assertion, another person's passkey, a replayed one, one made for another filing, or
+    none at all are refused, each audited, and the filing stays unconfirmed."""
+    resident, headers = hanako
+    code = await counter_filing(client_for, app, city, resident)
+    second = await counter_filing(client_for, app, city, resident, key="counter-0002")
+
+    # No assertion at all: the code alone (an unlocked phone in someone else's hand).
+    bare = await resident.post("/api/applications/confirm", json={"code": code}, headers=headers)
+    assert bare.status_code == 400, bare.text
+
+    # Another person's passkey: a second resident's authenticator answers the options.
+    stranger = SoftAuthenticator()
+    await register(client_for(app), stranger, name="たにん")
+    review = (await review_at_counter(resident, headers, code)).json()
+    with pytest.raises(NoCredentialError):  # it holds none of the credentials offered
+        stranger.get(review["options"], ORIGIN)
+    theirs = stranger.get({**review["options"], "allowCredentials": []}, ORIGIN)
+    refused = await resident.post(
+        "/api/applications/confirm", json={"code": code, "credential": theirs}, headers=headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert await _still_waiting(resident)
+
+    # An assertion made for the other filing does not confirm this one.
+    other_review = (await review_at_counter(resident, headers, second)).json()
+    for_second = resident.authenticator.get(other_review["options"], ORIGIN)
+    crossed = await resident.post(
+        "/api/applications/confirm", json={"code": code, "credential": for_second},
+        headers=headers,
+    )  # fmt: skip
+    assert crossed.status_code == 422, crossed.text
+    assert await _still_waiting(resident)
+
+    # A stale one: its options were made more than two minutes ago.
+    review = (await review_at_counter(resident, headers, code)).json()
+    later = clock.now() + timedelta(minutes=3)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    stale = resident.authenticator.get(review["options"], ORIGIN)
+    expired = await resident.post(
+        "/api/applications/confirm", json={"code": code, "credential": stale}, headers=headers
+    )
+    assert expired.status_code == 422, expired.text
+    monkeypatch.undo()
+    assert await _still_waiting(resident)
+
+    # A good one confirms; the same assertion again is a replay, refused.
+    review = (await review_at_counter(resident, headers, second)).json()
+    fresh = resident.authenticator.get(review["options"], ORIGIN)
+    confirmed = await resident.post(
+        "/api/applications/confirm", json={"code": second, "credential": fresh}, headers=headers
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    replay = await resident.post(
+        "/api/applications/confirm", json={"code": code, "credential": fresh}, headers=headers
+    )
+    assert replay.status_code == 422, replay.text
+    assert len((await resident.get("/api/applications")).json()["items"]) == 1
+    refusals = (await _audit_actions(city.id)).count("application.confirmation_refused")
+    assert refusals == 4  # another's passkey, the other filing's, the stale one, the replay
 
 
 # --- corrections ------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ async def residents_from_one_address(client_for, app, count: int):
     [
         ("/api/me/email/confirm", lambda n: {"token": f"{n}.{'A' * 24}"}),
         ("/api/me/delegations/accept", lambda n: {"code": f"ZZZZ-{n:04d}"}),
-        ("/api/applications/confirm", lambda n: {"code": f"ZZZZ-{n:04d}"}),
+        ("/api/applications/confirm/review", lambda n: {"code": f"ZZZZ-{n:04d}"}),
         ("/api/me/verification", lambda n: {"code": f"ZZZZ-ZZZZ-{n:04d}"}),
     ],
 )

@@ -16,6 +16,7 @@ from test_applications import (
     _fill_required,
     add_household,
     complete_answers,
+    confirm_at_counter,
     png_bytes,
     upload,
     verified_resident,
@@ -77,11 +78,7 @@ async def file_at_counter(support, resident, started_minutes_ago: float | None, 
         headers={**staff_headers, "idempotency-key": key},
     )
     assert pending.status_code == 201, pending.text
-    confirmed = await client.post(
-        "/api/applications/confirm",
-        json={"code": pending.json()["confirmation_code"]},
-        headers=headers,
-    )
+    confirmed = await confirm_at_counter(client, headers, pending.json()["confirmation_code"])
     assert confirmed.status_code == 200, confirmed.text
     return confirmed.json()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from webauthn import (
@@ -29,8 +30,12 @@ from todoke.codes import b64url_decode, b64url_encode, secret_hash
 from todoke.db import write_transaction
 from todoke.errors import InvalidInput, Text
 from todoke.identity.schemas import AssertionResult, CeremonyData, StoredPasskey, TakenCeremony
+from todoke.registry.schemas import MunicipalityRead
+from todoke.settings import Settings
 
 CEREMONY_MINUTES = 5
+# A confirmation with the passkey is made on the spot: an assertion older than this is stale.
+STEP_UP_MINUTES = 2
 ALGORITHMS = [
     COSEAlgorithmIdentifier.ECDSA_SHA_256,
     COSEAlgorithmIdentifier.EDDSA,
@@ -43,6 +48,15 @@ REFUSED = InvalidInput(
         "The passkey could not be verified. Please try again.",
     )
 )
+
+
+def relying_party(settings: Settings, municipality: MunicipalityRead) -> tuple[str, list[str]]:
+    """Whom a passkey is made for and where it may be used: a municipality reached at its
+    own origin is its own relying party (a passkey made at one never signs in at another);
+    the others share the deployment's (TODOKE_RP_ID, TODOKE_PUBLIC_ORIGINS)."""
+    if municipality.origin:
+        return urlsplit(municipality.origin).hostname or "", [municipality.origin]
+    return settings.rp_id, list(settings.public_origins)
 
 
 def decoded(text: Any) -> bytes:
@@ -66,6 +80,7 @@ async def _store(
     binding: str,
     account: int | None,
     data: CeremonyData,
+    minutes: int = CEREMONY_MINUTES,
 ) -> None:
     now = clock.now()
     async with write_transaction() as sql:
@@ -82,7 +97,7 @@ async def _store(
                 account,
                 msgspec.json.encode(data).decode(),
                 now,
-                now + timedelta(minutes=CEREMONY_MINUTES),
+                now + timedelta(minutes=minutes),
             ],
         )
 
@@ -140,6 +155,31 @@ async def authentication_options(*, municipality_id: int, rp_id: str, binding: s
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     await _store(municipality_id, "authenticate", challenge, binding, None, CeremonyData())
+    return _as_json(options_to_json(options))
+
+
+async def step_up_options(
+    *,
+    municipality_id: int,
+    rp_id: str,
+    binding: str,
+    account: int,
+    credential_ids: list[str],
+    bound_to: str,
+) -> msgspec.Raw:
+    """Options for navigator.credentials.get() that confirm one action (``bound_to``) with
+    the signed-in account's own passkey, user verification required, within
+    STEP_UP_MINUTES: only that account's credentials are offered."""
+    challenge = secrets.token_bytes(32)
+    options = generate_authentication_options(
+        rp_id=rp_id,
+        challenge=challenge,
+        timeout=STEP_UP_MINUTES * 60_000,
+        user_verification=UserVerificationRequirement.REQUIRED,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=decoded(c)) for c in credential_ids],
+    )
+    data = CeremonyData(bound_to=bound_to)
+    await _store(municipality_id, "step_up", challenge, binding, account, data, STEP_UP_MINUTES)
     return _as_json(options_to_json(options))
 
 

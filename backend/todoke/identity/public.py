@@ -17,7 +17,14 @@ import msgspec
 from todoke import clock
 from todoke.codes import canonical_code, code_hash, new_code, secret_hash
 from todoke.db import SqlSession, aware, read_transaction, reading
+from todoke.identity.passkeys import relying_party as relying_party
 from todoke.identity.service import OUTREACH, end_all_sessions
+
+# Step-up: one action (a counter filing's confirmation) confirmed with the signed-in
+# account's own passkey, for the domains above.
+from todoke.identity.service import STEP_UP_REFUSED as STEP_UP_REFUSED
+from todoke.identity.service import step_up_options as step_up_options
+from todoke.identity.service import verify_step_up as verify_step_up
 from todoke.registry import public as registry
 
 # --- accounts --------------------------------------------------------------------------------

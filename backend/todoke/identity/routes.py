@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Request, Response
@@ -87,15 +86,6 @@ def _ceremony_cookie(settings: Settings, binding: str) -> Cookie:
         path="/api/auth",
         max_age=passkeys.CEREMONY_MINUTES * 60,
     )
-
-
-def relying_party(settings: Settings, municipality: MunicipalityRead) -> tuple[str, list[str]]:
-    """Whom a passkey is made for and where it may be used: a municipality reached at its
-    own origin is its own relying party (a passkey made at one never signs in at another);
-    the others share the deployment's (TODOKE_RP_ID, TODOKE_PUBLIC_ORIGINS)."""
-    if municipality.origin:
-        return urlsplit(municipality.origin).hostname or "", [municipality.origin]
-    return settings.rp_id, list(settings.public_origins)
 
 
 def _binding(request: Request[Any, Any, Any]) -> str:
@@ -204,7 +194,7 @@ class AuthController(Controller):
                 raise
             display_name = invite.display_name
         binding = secrets.token_urlsafe(24)
-        rp_id, _ = relying_party(settings, municipality)
+        rp_id, _ = passkeys.relying_party(settings, municipality)
         options = await passkeys.registration_options(
             municipality_id=municipality.id,
             rp_id=rp_id,
@@ -234,7 +224,7 @@ class AuthController(Controller):
         data: JSONBody[CredentialBody],
     ) -> Response[SignedIn]:
         settings: Settings = state.settings
-        rp_id, origins = relying_party(settings, municipality)
+        rp_id, origins = passkeys.relying_party(settings, municipality)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
             municipality_id=municipality.id,
@@ -271,7 +261,7 @@ class AuthController(Controller):
     ) -> Response[msgspec.Raw]:
         settings: Settings = state.settings
         binding = secrets.token_urlsafe(24)
-        rp_id, _ = relying_party(settings, municipality)
+        rp_id, _ = passkeys.relying_party(settings, municipality)
         options = await passkeys.authentication_options(
             municipality_id=municipality.id, rp_id=rp_id, binding=binding
         )
@@ -296,7 +286,7 @@ class AuthController(Controller):
             ceremony = await passkeys.take_ceremony(
                 municipality.id, data.credential, "authenticate", _binding(request)
             )
-            rp_id, origins = relying_party(settings, municipality)
+            rp_id, origins = passkeys.relying_party(settings, municipality)
             account_id = await service.sign_in_with_passkey(
                 data.credential,
                 municipality_id=municipality.id,
@@ -390,7 +380,7 @@ class MeController(Controller):
         settings: Settings = state.settings
         handle, display_name = await service.account_handle(principal.account_id)
         binding = secrets.token_urlsafe(24)
-        rp_id, _ = relying_party(settings, municipality)
+        rp_id, _ = passkeys.relying_party(settings, municipality)
         options = await passkeys.registration_options(
             municipality_id=municipality.id,
             rp_id=rp_id,
@@ -422,7 +412,7 @@ class MeController(Controller):
         data: JSONBody[CredentialBody],
     ) -> PasskeyRead:
         settings: Settings = state.settings
-        rp_id, origins = relying_party(settings, municipality)
+        rp_id, origins = passkeys.relying_party(settings, municipality)
         ceremony, stored = await passkeys.finish_registration(
             data.credential,
             municipality_id=municipality.id,

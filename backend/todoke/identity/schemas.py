@@ -193,6 +193,7 @@ class CeremonyData(msgspec.Struct, omit_defaults=True):
     display_name: str = ""
     invite: str = ""  # a staff invite token, when signing up from an invite
     user_handle: str = ""  # base64url WebAuthn user.id of the account being made or added to
+    bound_to: str = ""  # a step-up's one action, e.g. "application:42"
 
 
 class TakenCeremony(msgspec.Struct, frozen=True):

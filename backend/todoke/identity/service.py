@@ -282,6 +282,77 @@ async def sign_in_with_passkey(
     return passkey.account
 
 
+# --- step-up: one action confirmed with the account's own passkey -------------------------
+
+STEP_UP_REFUSED = InvalidInput(
+    Text(
+        "ご本人のパスキーで確認できませんでした。もう一度お試しください。",
+        "This was not confirmed with your own passkey. Please try again.",
+    )
+)
+
+
+def _step_up_binding(principal: Principal) -> str:
+    # The session that asked: the assertion cannot be finished from another one.
+    return f"step-up:{principal.session_id}"
+
+
+async def step_up_options(principal: Principal, *, rp_id: str, bound_to: str) -> msgspec.Raw:
+    """Options for confirming ``bound_to`` (one action, e.g. ``application:42``) with a
+    fresh assertion of one of this account's own passkeys."""
+    async with read_transaction() as sql:
+        credential_ids = [
+            row[0]
+            for row in await sql.fetch(
+                "SELECT credential_id FROM passkey WHERE municipality = ? AND account = ? "
+                "AND clone_suspected_at IS NULL ORDER BY id",
+                [principal.municipality_id, principal.account_id],
+            )
+        ]
+    if not credential_ids:
+        raise Conflict(
+            Text(
+                "このアカウントには使えるパスキーがありません。窓口の職員にお伝えください。",
+                "This account has no passkey to confirm with. Please tell the staff.",
+            )
+        )
+    return await passkeys.step_up_options(
+        municipality_id=principal.municipality_id,
+        rp_id=rp_id,
+        binding=_step_up_binding(principal),
+        account=principal.account_id,
+        credential_ids=credential_ids,
+        bound_to=bound_to,
+    )
+
+
+async def verify_step_up(
+    principal: Principal,
+    credential: dict[str, Any],
+    *,
+    bound_to: str,
+    rp_id: str,
+    origins: list[str],
+) -> None:
+    """The assertion answers options made for ``bound_to`` in this session, within
+    STEP_UP_MINUTES, once (a replay finds the ceremony used), and was signed, with user
+    verification, by one of this account's passkeys — not another person's."""
+    ceremony = await passkeys.take_ceremony(
+        principal.municipality_id, credential, "step_up", _step_up_binding(principal)
+    )
+    if ceremony.account != principal.account_id or ceremony.data.bound_to != bound_to:
+        raise STEP_UP_REFUSED
+    signer = await sign_in_with_passkey(
+        credential,
+        municipality_id=principal.municipality_id,
+        challenge=ceremony.challenge,
+        rp_id=rp_id,
+        origins=origins,
+    )
+    if signer != principal.account_id:
+        raise STEP_UP_REFUSED
+
+
 # --- sessions ------------------------------------------------------------------------------
 
 

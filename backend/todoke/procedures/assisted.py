@@ -1,6 +1,7 @@
-"""Filing with a resident at the counter: staff fill in the procedure, the resident makes
-it their own by confirming with their passkey session and the code on the staff screen.
-Until then it is no one's filing and no staff queue shows it."""
+"""Filing with a resident at the counter: staff fill in the procedure, the resident reads
+it (with the code on the staff screen) and makes it their own with a fresh assertion of
+their own passkey for that filing (step-up, issue 17). Until then it is no one's filing and
+no staff queue shows it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import msgspec
 
 from todoke import clock, codes
 from todoke.audit import service as audit
-from todoke.db import read_transaction, write_transaction
+from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
+from todoke.identity import public as identity
 from todoke.principal import Principal
+from todoke.procedures import reading
 from todoke.procedures.applicants import applicant_self
 from todoke.procedures.filing import (
     attachment_tokens,
@@ -28,7 +31,7 @@ from todoke.procedures.filing import (
     version_problem,
 )
 from todoke.procedures.prefill import load_household
-from todoke.procedures.schemas import AssistedPending
+from todoke.procedures.schemas import AssistedPending, AssistedReview
 from todoke.procedures.service import decode_definition
 from todoke.procedures.timeline import record_event
 from todoke.procedures.versions import load_version
@@ -163,9 +166,15 @@ class _Pending(msgspec.Struct, frozen=True):
     started_at: datetime | None
 
 
-async def confirm_assisted(principal: Principal, code: str) -> int:
-    """The resident makes a counter filing their own: it becomes theirs, is filed, and is
-    listed in their app where they can follow or withdraw it."""
+_WRONG_CODE = InvalidInput(
+    Text(
+        "確認コードが正しくないか、期限が切れています。窓口の職員にお尋ねください。",
+        "The code is wrong or has expired. Please ask the staff at the counter.",
+    )
+)
+
+
+def _own_resident(principal: Principal) -> None:
     if principal.is_staff or principal.person_id is None:
         raise Forbidden(
             Text(
@@ -173,32 +182,84 @@ async def confirm_assisted(principal: Principal, code: str) -> int:
                 "Confirm with your own verified resident account.",
             )
         )
+
+
+async def _pending(sql: SqlSession, principal: Principal, code: str) -> _Pending:
+    """The counter filing waiting for this resident under this code. A code for someone
+    else's filing reads exactly like a wrong code."""
+    pending = await sql.row(
+        _Pending,
+        "SELECT a.id AS id, a.person AS person, "
+        "a.confirmation_expires_at AS confirmation_expires_at, "
+        "a.receipt_number AS receipt_number, pv.definition AS definition, "
+        "a.started_at AS started_at "
+        "FROM application a JOIN procedure_version pv "
+        "ON pv.procedure = a.procedure AND pv.version = a.version "
+        "WHERE a.confirmation_hash = ? AND a.municipality = ? "
+        "AND a.status = 'awaiting_confirmation'",
+        [codes.code_hash(code), principal.municipality_id],
+    )
+    if (
+        pending is None
+        or pending.person != principal.person_id
+        or pending.confirmation_expires_at < clock.now()
+    ):
+        raise _WRONG_CODE
+    return pending
+
+
+def _bound_to(application_id: int) -> str:
+    return f"application:{application_id}"
+
+
+async def confirmation_review(principal: Principal, code: str, *, rp_id: str) -> AssistedReview:
+    """What the resident is about to make their own, as filed at the counter, and the
+    options for confirming exactly this filing with their own passkey, now."""
+    _own_resident(principal)
+    async with read_transaction() as sql:
+        pending = await _pending(sql, principal, code)
+        rows = await reading.application_rows(
+            sql, "WHERE a.id = ? AND a.municipality = ?", [pending.id, principal.municipality_id]
+        )
+    options = await identity.step_up_options(principal, rp_id=rp_id, bound_to=_bound_to(pending.id))
+    return AssistedReview(application=await reading.read_application(rows[0]), options=options)
+
+
+async def confirm_assisted(
+    principal: Principal,
+    code: str,
+    credential: dict[str, Any],
+    *,
+    rp_id: str,
+    origins: list[str],
+) -> int:
+    """The resident makes a counter filing their own with a fresh assertion of their own
+    passkey for this very filing (step-up: an unlocked phone in someone else's hand, a
+    replayed or stale assertion, another person's passkey are refused, and audited). It
+    becomes theirs, is filed, and is listed in their app where they can follow or withdraw
+    it."""
+    _own_resident(principal)
+    async with read_transaction() as sql:
+        waiting = await _pending(sql, principal, code)
+    try:
+        await identity.verify_step_up(
+            principal, credential, bound_to=_bound_to(waiting.id), rp_id=rp_id, origins=origins
+        )
+    except InvalidInput:
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="resident",
+            actor_account=principal.account_id,
+            subject_person=principal.person_id,
+            subject_account=principal.account_id,
+            action="application.confirmation_refused",
+            purpose="counter filing",
+            detail={"application": waiting.id, "why": "passkey not confirmed"},
+        )
+        raise
     now = clock.now()
     async with write_transaction() as sql:
-        pending = await sql.row(
-            _Pending,
-            "SELECT a.id AS id, a.person AS person, "
-            "a.confirmation_expires_at AS confirmation_expires_at, "
-            "a.receipt_number AS receipt_number, pv.definition AS definition, "
-            "a.started_at AS started_at "
-            "FROM application a JOIN procedure_version pv "
-            "ON pv.procedure = a.procedure AND pv.version = a.version "
-            "WHERE a.confirmation_hash = ? AND a.municipality = ? "
-            "AND a.status = 'awaiting_confirmation'",
-            [codes.code_hash(code), principal.municipality_id],
-        )
-        # A code for someone else's filing reads exactly like a wrong code.
-        if (
-            pending is None
-            or pending.person != principal.person_id
-            or pending.confirmation_expires_at < now
-        ):
-            raise InvalidInput(
-                Text(
-                    "確認コードが正しくないか、期限が切れています。窓口の職員にお尋ねください。",
-                    "The code is wrong or has expired. Please ask the staff at the counter.",
-                )
-            )
+        pending = await _pending(sql, principal, code)  # again, in the writing transaction
         await sql.execute(
             "UPDATE application SET account = ?, status = 'submitted', confirmed_at = ?, "
             "confirmation_hash = NULL, submitted_at = ?, updated_at = ?, filing_seconds = ? "
@@ -222,6 +283,17 @@ async def confirm_assisted(principal: Principal, code: str) -> int:
             actor_kind="resident",
             actor_account=principal.account_id,
             actor_name=principal.display_name,
+        )
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="resident",
+            actor_account=principal.account_id,
+            subject_person=principal.person_id,
+            subject_account=principal.account_id,
+            action="application.confirmed_with_passkey",
+            purpose="counter filing",
+            detail={"application": pending.id},
+            sql=sql,
         )
         await notify_filed(
             sql,

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from todoke.db import MAX_ID
+from todoke.identity import public as identity
 from todoke.identity.ratelimit import rate_limit
 from todoke.principal import Principal
 from todoke.procedures import (
@@ -36,7 +38,9 @@ from todoke.procedures.schemas import (
     ApplicationCreate,
     ApplicationList,
     ApplicationRead,
+    AssistedCode,
     AssistedConfirm,
+    AssistedReview,
     AttachmentRead,
     CorrectionCreate,
     CorrectionList,
@@ -230,6 +234,16 @@ class AttachmentController(Controller):
         )
 
 
+# Reading a counter filing and confirming it count against one limit: codes are guessed
+# through either.
+_CONFIRM_LIMIT = rate_limit(
+    "confirm",
+    limit=lambda settings: settings.verification_rate_limit,
+    window_seconds=600,
+    per=("account", "client"),
+)
+
+
 class ApplicationController(Controller):
     """A resident's applications: those they are the applicant of, or filed as a proxy."""
 
@@ -271,23 +285,40 @@ class ApplicationController(Controller):
         return ApplicationList(items=await reading.list_for_resident(principal))
 
     @post(
+        "/confirm/review",
+        operation_id="reviewAssistedApplication",
+        summary="A counter filing to read, and the passkey options to confirm it with",
+        status_code=HTTP_200_OK,
+        guards=[signed_in, _CONFIRM_LIMIT],
+    )
+    async def confirm_review(
+        self,
+        state: State,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+        data: JSONBody[AssistedCode],
+    ) -> AssistedReview:
+        rp_id, _ = identity.relying_party(state.settings, municipality)
+        return await assisted.confirmation_review(principal, data.code, rp_id=rp_id)
+
+    @post(
         "/confirm",
         operation_id="confirmAssistedApplication",
+        summary="Make a counter filing one's own with a fresh assertion of one's own passkey",
         status_code=HTTP_200_OK,
-        guards=[
-            signed_in,
-            rate_limit(
-                "confirm",
-                limit=lambda settings: settings.verification_rate_limit,
-                window_seconds=600,
-                per=("account", "client"),
-            ),
-        ],
+        guards=[signed_in, _CONFIRM_LIMIT],
     )
     async def confirm(
-        self, principal: NamedDependency[Principal], data: JSONBody[AssistedConfirm]
+        self,
+        state: State,
+        principal: NamedDependency[Principal],
+        municipality: NamedDependency[MunicipalityRead],
+        data: JSONBody[AssistedConfirm],
     ) -> ApplicationRead:
-        application_id = await assisted.confirm_assisted(principal, data.code)
+        rp_id, origins = identity.relying_party(state.settings, municipality)
+        application_id = await assisted.confirm_assisted(
+            principal, data.code, data.credential, rp_id=rp_id, origins=origins
+        )
         return await reading.get_for_resident(principal, application_id)
 
     @get("/{application_id:int}", operation_id="getApplication")

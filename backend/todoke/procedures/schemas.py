@@ -439,8 +439,25 @@ class AssistedPending(msgspec.Struct, frozen=True):
     expires_at: datetime
 
 
-class AssistedConfirm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class AssistedCode(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
+
+
+class AssistedReview(msgspec.Struct, frozen=True):
+    """A counter filing as the resident reads it before confirming, and the WebAuthn
+    options (navigator.credentials.get) for confirming exactly that filing with their own
+    passkey within two minutes."""
+
+    application: ApplicationRead
+    options: msgspec.Raw
+
+
+class AssistedConfirm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The code shown at the counter and the resident's passkey assertion (the browser's
+    ``credential.toJSON()``) answering the options made for that filing."""
+
+    code: str
+    credential: dict[str, Any]
 
 
 # --- the resident's timeline on home -----------------------------------------------------
