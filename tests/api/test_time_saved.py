@@ -70,8 +70,7 @@ async def file_at_counter(support, resident, started_minutes_ago: float | None, 
     body = {"person_registry_id": "1000000000", "slug": COUNTER, "version": form["version"],
             "answers": answers}  # fmt: skip
     if started_minutes_ago is not None:
-        started = clock.now() - timedelta(minutes=started_minutes_ago)
-        body["started_at"] = started.isoformat()
+        body["started_seconds_ago"] = round(started_minutes_ago * 60)
     pending = await staff.post(
         "/api/staff/assisted-applications",
         json=body,
@@ -139,18 +138,15 @@ async def test_a_counter_filing_without_a_start_counts_from_the_staff_filing(peo
     assert 0 <= row["filing_seconds"] <= 30
 
 
-@pytest.mark.parametrize(
-    "started_at",
-    ["2020-01-01T00:00:00+09:00", "2999-01-01T00:00:00+09:00", "2026-12-01T10:00:00", "yesterday"],
-)
-async def test_an_implausible_counter_start_is_refused(people, started_at):
+@pytest.mark.parametrize("started", [-1, 4 * 3600 + 1, 10**30, 1.5, "yesterday", None])
+async def test_an_implausible_counter_start_is_refused(people, started):
     staff, staff_headers = people["support"]
     client, _ = people["resident"]
     form = (await client.get(f"/api/procedures/{COUNTER}/form")).json()
     refused = await staff.post(
         "/api/staff/assisted-applications",
         json={"person_registry_id": "1000000000", "slug": COUNTER, "version": form["version"],
-              "answers": {}, "started_at": started_at},
+              "answers": {}, "started_seconds_ago": started},
         headers={**staff_headers, "idempotency-key": "counter-bad-1"},
     )  # fmt: skip
     assert refused.status_code in (400, 422), refused.text

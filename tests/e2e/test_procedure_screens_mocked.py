@@ -39,6 +39,25 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 NOW = datetime.now(UTC).replace(microsecond=0)
+# What the API offers for confirming a counter filing with the resident's passkey, and the
+# browser's answer, stubbed (the mocked API checks nothing; the real step-up is tested in
+# tests/api/test_applications.py and tests/e2e/test_counter_confirmation.py).
+STEP_UP_OPTIONS = {
+    "challenge": "c3RlcC11cC1jaGFsbGVuZ2U",
+    "timeout": 120000,
+    "rpId": "localhost",
+    "allowCredentials": [{"id": "cmVzaWRlbnQtcGFzc2tleQ", "type": "public-key"}],
+    "userVerification": "required",
+}
+STUB_PASSKEY = """
+  navigator.credentials.get = async () => ({
+    toJSON: () => ({
+      id: 'resident-passkey', rawId: 'resident-passkey', type: 'public-key',
+      response: { clientDataJSON: 'c3R1Yg', authenticatorData: 'c3R1Yg', signature: 'c3R1Yg' },
+      clientExtensionResults: {},
+    }),
+  });
+"""
 
 
 def L(ja: str, easy: str, en: str) -> dict[str, str]:  # a Localized, named as in schemas.py
@@ -962,11 +981,19 @@ class MockApi:
             return 200, ASKED_APPLICATION
         if (m, p) == ("PUT", "/api/applications/9003/answers"):
             return 200, {**ASKED_APPLICATION, "status": "in_review", "can_amend": False}
-        if (m, p) == ("POST", "/api/applications/confirm"):
+        if (m, p) == ("POST", "/api/applications/confirm/review"):
             if call.json()["code"] != "K7Q2-M9XA":
                 return 404, problem(
                     404, "この確認コードは見つかりません", "No such confirmation code"
                 )
+            pending = application_read(channel="assisted", filed_by_name="市民課 田中")
+            return 200, {
+                "application": {**pending, "status": "awaiting_confirmation"},
+                "options": STEP_UP_OPTIONS,
+            }
+        if (m, p) == ("POST", "/api/applications/confirm"):
+            if call.json().get("credential", {}).get("id") != "resident-passkey":
+                return 422, problem(422, "パスキーで確認できませんでした", "Not confirmed")
             return 200, application_read(channel="assisted", filed_by_name="市民課 田中")
         if (m, p) == ("POST", "/api/applications/9001/withdraw"):
             return 200, application_read(
@@ -1642,21 +1669,30 @@ def test_amend_when_asked_and_confirm_a_counter_filing(make_page, shoot):
     assert sent["answers"]["phone"] == "090-1111-2222"
     assert sent["answers"]["bank"]["type"] in ("普通", "ordinary")
 
-    # A filing made at the counter, confirmed by the resident with the code given there.
+    # A filing made at the counter: the code given there opens it to read, and the
+    # resident's own passkey (the browser's, stubbed: the API is mocked) confirms it.
+    page.add_init_script(STUB_PASSKEY)
     page.goto("/confirm?code=K7Q2-M9XB")
     expect(page.locator("main h1")).to_have_text("窓口での申請の確認")
     code = _main(page).get_by_role("textbox", name="確認コード")
     expect(code).to_have_value("K7Q2-M9XB")
-    _main(page).get_by_role("button", name="この申請を確認する").click()
+    _main(page).get_by_role("button", name="申請の内容を見る").click()
     _say(page, "この確認コードは見つかりません")
     code.fill("K7Q2-M9XA")
     _axe(page, "confirm")
     _shoot(page, shoot, "procedures-confirm-phone")
-    _main(page).get_by_role("button", name="この申請を確認する").click()
+    _main(page).get_by_role("button", name="申請の内容を見る").click()
+    review = _main(page).get_by_role("region", name="申請の内容")
+    expect(review).to_contain_text("ヤマダ ハナコ")
+    _axe(page, "confirm-review")
+    _shoot(page, shoot, "procedures-confirm-review-phone")
+    _main(page).get_by_role("button", name="パスキーで確認して申請する").click()
     expect(page).to_have_url(re.compile(r"/applications/9001\?new=1"))
     expect(page.locator("main h1")).to_have_text("申請を受け付けました")
-    assert api.find("POST", "/api/applications/confirm")[-1].json() == {"code": "K7Q2-M9XA"}
-    _check_console(page, seen, api, expected_http=(r"404 POST /api/applications/confirm",))
+    sent = api.find("POST", "/api/applications/confirm")[-1].json()
+    assert sent["code"] == "K7Q2-M9XA" and sent["credential"]["id"] == "resident-passkey"
+    assert sent["credential"]["response"]["clientDataJSON"] == "c3R1Yg"
+    _check_console(page, seen, api, expected_http=(r"404 POST /api/applications/confirm/review",))
 
 
 def test_bottom_navigation_fits_small_phones(make_page):

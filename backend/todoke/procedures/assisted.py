@@ -38,27 +38,6 @@ from todoke.procedures.versions import load_version
 from todoke.registry import public as registry
 
 CONFIRMATION_MINUTES = 30
-# A counter visit's start given by the staff screen is believed this far back (a visit of a
-# whole morning), and a minute ahead for a screen whose clock runs fast.
-COUNTER_START_HOURS = 4
-
-
-def counter_start(started_at: datetime | None, now: datetime) -> datetime:
-    """When the counter visit's filing started: the staff screen's time, checked."""
-    if started_at is None:
-        return now
-    if started_at.tzinfo is None or not (
-        now - timedelta(hours=COUNTER_START_HOURS) <= started_at <= now + timedelta(minutes=1)
-    ):
-        raise InvalidInput(
-            Text(
-                f"開始時刻は、現在から{COUNTER_START_HOURS}時間以内の時刻"
-                "（タイムゾーン付き）にしてください。",
-                f"started_at must be a time with a zone, at most {COUNTER_START_HOURS} hours "
-                "before now.",
-            )
-        )
-    return min(started_at, now)
 
 
 async def file_assisted(
@@ -69,12 +48,12 @@ async def file_assisted(
     version: int,
     answers: dict[str, Any],
     idempotency_key: str,
-    started_at: datetime | None = None,
+    started_seconds_ago: int = 0,
 ) -> AssistedPending:
     """Staff fill in a procedure with a resident at the counter. Nothing is filed until
     the resident confirms it with their own signed-in passkey session and the code shown
     on the staff screen."""
-    started = counter_start(started_at, clock.now())
+    started = clock.now() - timedelta(seconds=started_seconds_ago)  # bounded by the schema
     current = await load_version(principal.municipality_id, slug)
     if version != current.version:
         raise version_problem(current.version)

@@ -426,9 +426,11 @@ class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
     version: Version
     answers: dict[str, Any]
-    # When staff started the procedure with the resident (their screen opened it), for the
-    # time-saved figures; at most COUNTER_START_HOURS before now. Left out: now.
-    started_at: datetime | None = None
+    # How long ago staff started the procedure with the resident (their screen opened it),
+    # for the time-saved figures: seconds, at most four hours (a whole morning's visit).
+    # Counted on the server's clock, so a staff screen's wrong clock cannot skew it. Left
+    # out: the visit started now.
+    started_seconds_ago: Annotated[int, msgspec.Meta(ge=0, le=4 * 3600)] = 0
 
 
 class AssistedPending(msgspec.Struct, frozen=True):

@@ -167,7 +167,7 @@ class CaseController(Controller):
             version=data.version,
             answers=data.answers,
             idempotency_key=inputs.idempotency_key(idempotency_key),
-            started_at=data.started_at,
+            started_seconds_ago=data.started_seconds_ago,
         )
 
     @get(
