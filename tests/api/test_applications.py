@@ -837,9 +837,11 @@ async def confirm_at_counter(client, headers, code: str, *, authenticator=None):
     )
 
 
-async def counter_filing(client_for, app, city, resident, key: str = "counter-0001") -> str:
+async def counter_filing(
+    client_for, app, city, resident, key: str = "counter-0001", staff=None
+) -> str:
     """Support staff fill in 粗大ごみ for 1000000000 at the counter: the code they show."""
-    staff, staff_headers = await staff_client(client_for, app, city, role="support")
+    staff, staff_headers = staff or await staff_client(client_for, app, city, role="support")
     form = (await resident.get("/api/procedures/oversized-garbage/form")).json()
     answers = {name: held["value"] for name, held in form["prefill"].items()}
     answers.update(_fill_required(form))
@@ -1026,3 +1028,133 @@ async def test_the_queue_filters_by_who_works_a_case_across_pages(
     assert await queue("?assignee=none") == ids[1:]  # the first page held the claimed one
     assert await queue("?assignee=me") == ids[:1]
     assert await queue() == ids[:2]  # never more than the limit
+
+
+# --- a resident without a passkey: a signature or the staff member's attestation ----------
+
+
+async def _filed_for_someone_without_an_account(client_for, app, city, key: str):
+    """Support staff file 粗大ごみ at the counter for 1000000000, who has no account."""
+    # The form as any resident's app reads it (another household's, with its prefill).
+    await add_household(city, registry_prefix="2")
+    reader, _ = await verified_resident(client_for, app, city, "2000000000")
+    form = (await reader.get("/api/procedures/oversized-garbage/form")).json()
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    answers.update(_fill_required(form))
+    staff, staff_headers = await staff_client(client_for, app, city, role="support")
+    pending = await staff.post(
+        "/api/staff/assisted-applications",
+        json={"person_registry_id": "1000000000", "slug": "oversized-garbage",
+              "version": form["version"], "answers": answers},
+        headers={**staff_headers, "idempotency-key": key},
+    )  # fmt: skip
+    assert pending.status_code == 201, pending.text
+    return staff, staff_headers, pending.json()
+
+
+async def test_staff_attest_a_counter_filing_for_a_resident_without_a_passkey(
+    client_for, app, city
+):
+    await add_household(city)
+    staff, headers, pending = await _filed_for_someone_without_an_account(
+        client_for, app, city, "counter-attest-1"
+    )
+    path = f"/api/staff/assisted-applications/{pending['application_id']}/attestation"
+
+    # What a confirmation needs, each refused with nothing written.
+    for body, status in (
+        ({"method": "staff_attestation"}, 422),  # no document named
+        ({"method": "staff_attestation", "document": "   "}, 422),
+        ({"method": "signature"}, 422),  # no image
+        ({"method": "signature", "signature": "no-such-token"}, 422),
+        ({"method": "fingerprint", "document": "x"}, 400),
+        ({"method": "staff_attestation", "document": "x" * 61}, 400),
+        ({"method": "staff_attestation", "document": "運転免許証", "extra": 1}, 400),
+    ):
+        refused = await staff.post(path, json=body, headers=headers)
+        assert refused.status_code == status, (body, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    trailing = await staff.post(
+        path, content=b'{"method": "staff_attestation", "document": "x",}',
+        headers={**headers, "content-type": "application/json"},
+    )  # fmt: skip
+    assert trailing.status_code == 400
+
+    # Another staff member (not the one at the counter) cannot confirm it.
+    colleague, colleague_headers = await staff_client(client_for, app, city, role="support")
+    other = await colleague.post(
+        path, json={"method": "staff_attestation", "document": "運転免許証"},
+        headers=colleague_headers,
+    )  # fmt: skip
+    assert other.status_code == 404
+
+    attested = await staff.post(
+        path, json={"method": "staff_attestation", "document": "運転免許証"}, headers=headers
+    )
+    assert attested.status_code == 200, attested.text
+    assert attested.json()["status"] == "submitted"
+    assert attested.json()["method"] == "staff_attestation"
+    again = await staff.post(
+        path, json={"method": "staff_attestation", "document": "運転免許証"}, headers=headers
+    )
+    assert again.status_code == 404
+    row = (
+        await Application.select(
+            Application.status, Application.account, Application.confirmation_hash
+        )
+        .where(Application.id == pending["application_id"])
+        .first()
+    )
+    assert row == {"status": "submitted", "account": None, "confirmation_hash": None}
+    events = await ApplicationEvent.select(ApplicationEvent.kind, ApplicationEvent.text).where(
+        ApplicationEvent.application == pending["application_id"]
+    )
+    assert events[-1] == {"kind": "confirmed", "text": "職員が本人確認書類（運転免許証）を確認"}
+    assert "application.confirmed_by_attestation" in await _audit_actions(city.id)
+
+
+async def test_a_signature_on_the_pad_confirms_it_and_is_kept_with_the_filing(
+    client_for, app, city
+):
+    await add_household(city)
+    staff, headers, pending = await _filed_for_someone_without_an_account(
+        client_for, app, city, "counter-attest-2"
+    )
+    signed = await upload(staff, headers, png_bytes(b"signature"), "署名.png")
+    assert signed.status_code == 201, signed.text
+    attested = await staff.post(
+        f"/api/staff/assisted-applications/{pending['application_id']}/attestation",
+        json={"method": "signature", "signature": signed.json()["id"]},
+        headers=headers,
+    )
+    assert attested.status_code == 200, attested.text
+    kept = (
+        await Attachment.select(Attachment.application)
+        .where(Attachment.token == signed.json()["id"])
+        .first()
+    )
+    assert kept == {"application": pending["application_id"]}
+
+
+async def test_a_resident_with_an_account_confirms_with_their_passkey_not_an_attestation(
+    client_for, app, city, hanako
+):
+    resident, _ = hanako
+    staff, headers = await staff_client(client_for, app, city, role="support")
+    code = await counter_filing(client_for, app, city, resident, staff=(staff, headers))
+    waiting = (
+        await Application.select(Application.id)
+        .where(Application.status == "awaiting_confirmation")
+        .first()
+    )
+    assert code and waiting is not None
+    refused = await staff.post(
+        f"/api/staff/assisted-applications/{waiting['id']}/attestation",
+        json={"method": "staff_attestation", "document": "運転免許証"},
+        headers=headers,
+    )
+    assert refused.status_code == 409, refused.text
+    still = (
+        await Application.select(Application.status).where(Application.id == waiting["id"]).first()
+    )
+    assert still == {"status": "awaiting_confirmation"}

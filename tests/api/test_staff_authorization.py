@@ -39,6 +39,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/staff/applications/{application_id:int}/assignee"): CASE,
     ("POST", "/api/staff/applications/{application_id:int}/notes"): CASE,
     ("POST", "/api/staff/assisted-applications"): ALL_STAFF,
+    ("POST", "/api/staff/assisted-applications/{application_id:int}/attestation"): ALL_STAFF,
     ("GET", "/api/staff/corrections"): ALL_STAFF,
     ("POST", "/api/staff/corrections/{correction_id:int}"): CASE,
     ("GET", "/api/staff/residents/{registry_id:str}"): ALL_STAFF,
@@ -179,6 +180,10 @@ async def _request(caller, headers, method, path, world, extra):
                 "version": 1,
                 "answers": {},
             },
+        ),
+        "/api/staff/assisted-applications/{application_id:int}/attestation": (
+            f"/api/staff/assisted-applications/{application}/attestation",
+            {"method": "staff_attestation", "document": "運転免許証"},
         ),
         "/api/staff/corrections/{correction_id:int}": (
             f"/api/staff/corrections/{world['correction']}",

@@ -31,7 +31,12 @@ from todoke.procedures.filing import (
     version_problem,
 )
 from todoke.procedures.prefill import load_household
-from todoke.procedures.schemas import AssistedPending, AssistedReview
+from todoke.procedures.schemas import (
+    AssistedAttestation,
+    AssistedAttested,
+    AssistedPending,
+    AssistedReview,
+)
 from todoke.procedures.service import decode_definition
 from todoke.procedures.timeline import record_event
 from todoke.procedures.versions import load_version
@@ -284,3 +289,111 @@ async def confirm_assisted(
             principal,
         )
     return pending.id
+
+
+# --- for a resident without a passkey: a signature or the staff member's attestation ------
+
+
+class _Waiting(msgspec.Struct, frozen=True):
+    id: int
+    person: int
+    confirmation_expires_at: datetime
+    started_at: datetime | None
+
+
+_NO_SUCH_FILING = NotFound(
+    Text(
+        "確認を待っているあなたの窓口申請はありません。",
+        "No counter filing of yours is waiting for a confirmation.",
+    )
+)
+
+
+async def attest_assisted(
+    principal: Principal, application_id: int, data: AssistedAttestation
+) -> AssistedAttested:
+    """The staff member who filed it at the counter confirms it for a resident who has no
+    passkey (no account to confirm with): the resident's signature on the pad, or the staff
+    member's attestation of the identity document they checked. Recorded as such (the
+    application's timeline, the audit trail), never as the resident's own confirmation; a
+    resident with an account confirms with their passkey instead."""
+    if data.method == "signature" and not data.signature:
+        raise InvalidInput(Text("署名の画像がありません。", "The signature image is missing."))
+    if data.method == "staff_attestation" and not data.document.strip():
+        raise InvalidInput(
+            Text("確認した本人確認書類を書いてください。", "Name the identity document checked.")
+        )
+    now = clock.now()
+    async with write_transaction() as sql:
+        waiting = await sql.row(
+            _Waiting,
+            "SELECT id, person, confirmation_expires_at, started_at FROM application "
+            "WHERE id = ? AND municipality = ? AND filed_by = ? AND channel = 'assisted' "
+            "AND status = 'awaiting_confirmation'",
+            [application_id, principal.municipality_id, principal.account_id],
+        )
+        if waiting is None:
+            raise _NO_SUCH_FILING
+        if waiting.confirmation_expires_at < now:
+            raise Conflict(
+                Text(
+                    "確認の期限が過ぎました。もう一度入力してください。",
+                    "The time to confirm has passed. Please file it again.",
+                )
+            )
+        if await identity.resident_account_of(waiting.person, sql) is not None:
+            raise Conflict(
+                Text(
+                    "このかたはアカウントをお持ちです。ご本人のパスキーで確認してください。",
+                    "This resident has an account: they confirm with their own passkey.",
+                )
+            )
+        if data.method == "signature":
+            bound = await sql.value(
+                "UPDATE attachment SET application = ? WHERE municipality = ? AND token = ? "
+                "AND account = ? AND application IS NULL "
+                "AND content_type IN ('image/png', 'image/jpeg', 'image/webp') RETURNING id",
+                [waiting.id, principal.municipality_id, data.signature, principal.account_id],
+            )
+            if bound is None:
+                raise InvalidInput(
+                    Text(
+                        "署名の画像が見つかりません。もう一度署名してください。",
+                        "The signature image was not found. Please sign again.",
+                    )
+                )
+        await sql.execute(
+            "UPDATE application SET status = 'submitted', confirmed_at = ?, "
+            "confirmation_hash = NULL, submitted_at = ?, updated_at = ?, filing_seconds = ? "
+            "WHERE municipality = ? AND id = ?",
+            [now, now, now, filing_seconds(waiting.started_at, now), principal.municipality_id,
+             waiting.id],
+        )  # fmt: skip
+        said = (
+            "窓口の署名パッドでの署名により確認"
+            if data.method == "signature"
+            else f"職員が本人確認書類（{data.document.strip()}）を確認"
+        )
+        await record_event(
+            sql,
+            principal.municipality_id,
+            waiting.id,
+            kind="confirmed",
+            status="submitted",
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            actor_name=principal.display_name,
+            text=said,
+        )
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            subject_person=waiting.person,
+            action="application.confirmed_by_attestation",
+            purpose="counter filing",
+            detail={"application": waiting.id, "method": data.method,
+                    "document": data.document.strip(), "signature": data.signature},
+            sql=sql,
+        )  # fmt: skip
+    return AssistedAttested(id=waiting.id, status="submitted", method=data.method, confirmed_at=now)

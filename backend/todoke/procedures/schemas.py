@@ -441,6 +441,24 @@ class AssistedPending(msgspec.Struct, frozen=True):
     expires_at: datetime
 
 
+class AssistedAttestation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """For a resident without a passkey: the counter filing confirmed by their signature on
+    the counter's pad (``signature``: the attachment token of its image, uploaded by the
+    same staff member) or by the staff member's attestation that they checked the person
+    (``document``: the identity document seen), recorded as such."""
+
+    method: Literal["signature", "staff_attestation"]
+    signature: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    document: Annotated[str, msgspec.Meta(max_length=60)] = ""
+
+
+class AssistedAttested(msgspec.Struct, frozen=True):
+    id: int
+    status: str
+    method: str
+    confirmed_at: datetime
+
+
 class AssistedCode(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
 

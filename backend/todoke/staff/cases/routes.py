@@ -14,6 +14,8 @@ from todoke.procedures import assisted as assisted_filing
 from todoke.procedures import corrections, decisions, moving
 from todoke.procedures.schemas import (
     ApplicationRead,
+    AssistedAttestation,
+    AssistedAttested,
     AssistedCreate,
     AssistedPending,
     CorrectionList,
@@ -146,6 +148,22 @@ class CaseController(Controller):
         data: JSONBody[NoteCreate],
     ) -> CaseWork:
         return await service.add_note(principal, application_id, data.text)
+
+    @post(
+        "/assisted-applications/{application_id:int}/attestation",
+        operation_id="staffAttestAssisted",
+        status_code=HTTP_200_OK,
+        summary="Confirm a counter filing for a resident without a passkey: signature or "
+        "the staff member's attestation, recorded as such",
+        guards=[requires(Permission.COUNTER_FILE)],
+    )
+    async def attest(
+        self,
+        principal: NamedDependency[Principal],
+        application_id: RowId,
+        data: JSONBody[AssistedAttestation],
+    ) -> AssistedAttested:
+        return await assisted_filing.attest_assisted(principal, application_id, data)
 
     @post(
         "/assisted-applications",
