@@ -192,6 +192,23 @@ async def _pending(sql: SqlSession, principal: Principal, code: str) -> _Pending
     return pending
 
 
+async def _residents_trail(
+    principal: Principal, action: str, application_id: int, sql: SqlSession | None = None
+) -> None:
+    """A confirmation at the counter, or its refusal, in the audit trail."""
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="resident",
+        actor_account=principal.account_id,
+        subject_person=principal.person_id,
+        subject_account=principal.account_id,
+        action=action,
+        purpose="counter filing",
+        detail={"application": application_id},
+        sql=sql,
+    )
+
+
 def _bound_to(application_id: int) -> str:
     return f"application:{application_id}"
 
@@ -230,16 +247,7 @@ async def confirm_assisted(
             principal, credential, bound_to=_bound_to(waiting.id), rp_id=rp_id, origins=origins
         )
     except InvalidInput:
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="resident",
-            actor_account=principal.account_id,
-            subject_person=principal.person_id,
-            subject_account=principal.account_id,
-            action="application.confirmation_refused",
-            purpose="counter filing",
-            detail={"application": waiting.id, "why": "passkey not confirmed"},
-        )
+        await _residents_trail(principal, "application.confirmation_refused", waiting.id)
         raise
     now = clock.now()
     async with write_transaction() as sql:
@@ -268,17 +276,7 @@ async def confirm_assisted(
             actor_account=principal.account_id,
             actor_name=principal.display_name,
         )
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="resident",
-            actor_account=principal.account_id,
-            subject_person=principal.person_id,
-            subject_account=principal.account_id,
-            action="application.confirmed_with_passkey",
-            purpose="counter filing",
-            detail={"application": pending.id},
-            sql=sql,
-        )
+        await _residents_trail(principal, "application.confirmed_with_passkey", pending.id, sql)
         await notify_filed(
             sql,
             principal.municipality_id,
