@@ -217,7 +217,8 @@ class _Scoping:
         # Inner statements first: a correlated subquery may lean on its outer alias, which
         # is settled (limited or made so) either way.
         for table in list(self.tree.find_all(exp.Table)):
-            if table.name not in self.tables or table.name in self.ctes or table.args.get("db"):
+            # A schema-qualified name (public.person) is the same table: not a way around.
+            if table.name not in self.tables or (table.name in self.ctes and not table.db):
                 continue
             owner = table.find_ancestor(*_STATEMENTS)
             if owner is None:

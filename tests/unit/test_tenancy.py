@@ -215,3 +215,8 @@ def test_a_row_moved_to_another_municipality_is_checked(postgres):
     assert 0 in plan.checks
     with pytest.raises(UnscopedQuery):
         tenancy.plan("UPDATE person SET municipality = municipality + 1 WHERE id = ?", postgres)
+
+
+def test_a_schema_qualified_name_is_no_way_around(postgres):
+    plan = tenancy.plan("SELECT id FROM public.person WHERE id = ?", postgres)
+    assert plan.sql is not None and plan.sql.endswith(f"person.municipality = {mark(postgres, 2)}")
