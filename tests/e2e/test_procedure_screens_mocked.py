@@ -1683,7 +1683,7 @@ def test_amend_when_asked_and_confirm_a_counter_filing(make_page, shoot):
     _shoot(page, shoot, "procedures-confirm-phone")
     _main(page).get_by_role("button", name="申請の内容を見る").click()
     review = _main(page).get_by_role("region", name="申請の内容")
-    expect(review).to_contain_text("ヤマダ ハナコ")
+    expect(review).to_contain_text("山田 花子")
     _axe(page, "confirm-review")
     _shoot(page, shoot, "procedures-confirm-review-phone")
     _main(page).get_by_role("button", name="パスキーで確認して申請する").click()
