@@ -231,23 +231,23 @@ class _Scoping:
     # -- reads, updates and deletes -----------------------------------------------------
 
     def _limit(self, owner: exp.Expr, table: exp.Table) -> None:
-        join = table.parent if isinstance(table.parent, exp.Join) else None
         if isinstance(owner, exp.Update):
             self._set_values(owner, table)
-        position = self._limited_by(owner, table)
+        equals = [theirs for _, theirs in self._columns(owner, table)]
+        position = _parameter_among(equals)
         if position is not None:
             if position != self.tenant_position:  # not a condition added here
                 self.checks.add(position)
             return
-        if self._leans_on_another(owner, table):
+        if self._leans_on_another(owner, table, equals):
             return
-        self._add_condition(owner, table, join)
+        self._add_condition(owner, table, _join_of(table))
 
     def _conditions(self, owner: exp.Expr, table: exp.Table) -> list[exp.EQ]:
         """The conditions every row of ``table`` the statement reads must meet: its WHERE,
         its own JOIN's ON, and the ON of inner joins (a LEFT JOIN's ON limits only the
         table joined)."""
-        join = table.parent if isinstance(table.parent, exp.Join) else None
+        join = _join_of(table)
         conditions = list(_conjuncts(owner.args.get("where")))
         if join is not None:
             conditions += _conjuncts(join.args.get("on"))
@@ -270,26 +270,19 @@ class _Scoping:
                     found.append((mine, theirs))
         return found
 
-    def _limited_by(self, owner: exp.Expr, table: exp.Table) -> int | None:
-        """The parameter that limits ``table`` to one municipality, if one does."""
-        for _, theirs in self._columns(owner, table):
-            if isinstance(theirs, exp.Placeholder):
-                return _position(theirs)
-        return None
-
-    def _leans_on_another(self, owner: exp.Expr, table: exp.Table) -> bool:
+    def _leans_on_another(self, owner: exp.Expr, table: exp.Table, equals: list[exp.Expr]) -> bool:
         """Whether ``table``'s municipality equals another tenant table's that is limited: one
         of this statement limited by a parameter, or one of an enclosing statement (each of
         those is limited by the end of the walk, by a parameter or by the condition added)."""
-        for _, theirs in self._columns(owner, table):
+        mine = {t.alias_or_name: t for t in self._tenant_tables_of(owner)}
+        for theirs in equals:
             if not (isinstance(theirs, exp.Column) and theirs.name == COLUMN and theirs.table):
                 continue
             if theirs.table == table.alias_or_name:
                 continue
-            mine = {t.alias_or_name: t for t in self._tenant_tables_of(owner)}
             other = mine.get(theirs.table)
             if other is not None:
-                if self._limited_by(owner, other) is not None:
+                if _parameter_among([t for _, t in self._columns(owner, other)]) is not None:
                     return True
                 continue
             outer = owner.parent.find_ancestor(*_STATEMENTS) if owner.parent else None
@@ -359,6 +352,18 @@ class _Scoping:
         if not isinstance(value, exp.Placeholder):
             raise self.fail(f"{table.name}'s municipality written as an expression")
         self.checks.add(_position(value))
+
+
+def _join_of(table: exp.Table) -> exp.Join | None:
+    return table.parent if isinstance(table.parent, exp.Join) else None
+
+
+def _parameter_among(equals: list[exp.Expr]) -> int | None:
+    """The position of the first parameter among what a municipality column equals."""
+    for theirs in equals:
+        if isinstance(theirs, exp.Placeholder):
+            return _position(theirs)
+    return None
 
 
 def _insert_target(insert: exp.Insert) -> exp.Table | None:

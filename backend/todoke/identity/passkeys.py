@@ -147,15 +147,9 @@ def _as_json(options: str) -> msgspec.Raw:
 
 async def authentication_options(*, municipality_id: int, rp_id: str, binding: str) -> msgspec.Raw:
     """Options for navigator.credentials.get(): usernameless (no allowCredentials), UV required."""
-    challenge = secrets.token_bytes(32)
-    options = generate_authentication_options(
-        rp_id=rp_id,
-        challenge=challenge,
-        timeout=CEREMONY_MINUTES * 60_000,
-        user_verification=UserVerificationRequirement.REQUIRED,
+    return await _request_options(
+        municipality_id, rp_id, binding, purpose="authenticate", minutes=CEREMONY_MINUTES
     )
-    await _store(municipality_id, "authenticate", challenge, binding, None, CeremonyData())
-    return _as_json(options_to_json(options))
 
 
 async def step_up_options(
@@ -170,16 +164,42 @@ async def step_up_options(
     """Options for navigator.credentials.get() that confirm one action (``bound_to``) with
     the signed-in account's own passkey, user verification required, within
     STEP_UP_MINUTES: only that account's credentials are offered."""
+    return await _request_options(
+        municipality_id,
+        rp_id,
+        binding,
+        purpose="step_up",
+        minutes=STEP_UP_MINUTES,
+        account=account,
+        allowed=credential_ids,
+        data=CeremonyData(bound_to=bound_to),
+    )
+
+
+async def _request_options(
+    municipality_id: int,
+    rp_id: str,
+    binding: str,
+    *,
+    purpose: str,
+    minutes: int,
+    account: int | None = None,
+    allowed: list[str] | None = None,
+    data: CeremonyData | None = None,
+) -> msgspec.Raw:
+    """navigator.credentials.get() options with user verification required, their challenge
+    stored as a ceremony of ``purpose`` that lasts ``minutes``."""
     challenge = secrets.token_bytes(32)
     options = generate_authentication_options(
         rp_id=rp_id,
         challenge=challenge,
-        timeout=STEP_UP_MINUTES * 60_000,
+        timeout=minutes * 60_000,
         user_verification=UserVerificationRequirement.REQUIRED,
-        allow_credentials=[PublicKeyCredentialDescriptor(id=decoded(c)) for c in credential_ids],
+        allow_credentials=[PublicKeyCredentialDescriptor(id=decoded(c)) for c in allowed or []],
     )
-    data = CeremonyData(bound_to=bound_to)
-    await _store(municipality_id, "step_up", challenge, binding, account, data, STEP_UP_MINUTES)
+    await _store(
+        municipality_id, purpose, challenge, binding, account, data or CeremonyData(), minutes
+    )
     return _as_json(options_to_json(options))
 
 
