@@ -7,6 +7,7 @@
 import { announce, el } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
 import { t } from '../i18n.js';
+import { normalizeWidth } from '../jp.js';
 import { formatDateTime, formatNumber, formatPercent } from './words.js';
 import { dataTable, emptyLine, loadStaffData, sessionEnded, staffIcon } from './ui.js';
 import { clearErrors, errorSummary, guardBusy, problemItems, showErrors, textField } from './forms.js';
@@ -336,9 +337,7 @@ function baselineForm(saved, ctx, reload) {
         const items = [];
         const problems = [];
         for (const row of saved.procedures) {
-          const raw = form.elements[fieldName(row.slug)].value.trim().replace(/[０-９]/g, (d) =>
-            String.fromCharCode(d.charCodeAt(0) - 0xfee0),
-          );
+          const raw = normalizeWidth(form.elements[fieldName(row.slug)].value).trim();
           const value = raw === '' ? null : Number(raw);
           if (value !== null && !(/^\d+$/.test(raw) && value >= 1 && value <= 1440)) {
             problems.push({ field: fieldName(row.slug), text: t('metrics.baseline.invalid') });
