@@ -841,8 +841,15 @@ async def counter_filing(
     client_for, app, city, resident, key: str = "counter-0001", staff=None
 ) -> str:
     """Support staff fill in 粗大ごみ for 1000000000 at the counter: the code they show."""
-    staff, staff_headers = staff or await staff_client(client_for, app, city, role="support")
-    form = (await resident.get("/api/procedures/oversized-garbage/form")).json()
+    staff = staff or await staff_client(client_for, app, city, role="support")
+    return (await counter_pending(staff, resident, key))["confirmation_code"]
+
+
+async def counter_pending(staff, reader, key: str) -> dict:
+    """粗大ごみ filed at the counter by ``staff`` for 1000000000, from the form as ``reader``'s
+    app reads it (its prefill): the pending filing (id, code)."""
+    staff, staff_headers = staff
+    form = (await reader.get("/api/procedures/oversized-garbage/form")).json()
     answers = {name: held["value"] for name, held in form["prefill"].items()}
     answers.update(_fill_required(form))
     pending = await staff.post(
@@ -852,7 +859,7 @@ async def counter_filing(
         headers={**staff_headers, "idempotency-key": key},
     )  # fmt: skip
     assert pending.status_code == 201, pending.text
-    return pending.json()["confirmation_code"]
+    return pending.json()
 
 
 async def test_counter_filing_is_confirmed_by_the_resident(client, hanako, client_for, app, city):
@@ -1038,18 +1045,8 @@ async def _filed_for_someone_without_an_account(client_for, app, city, key: str)
     # The form as any resident's app reads it (another household's, with its prefill).
     await add_household(city, registry_prefix="2")
     reader, _ = await verified_resident(client_for, app, city, "2000000000")
-    form = (await reader.get("/api/procedures/oversized-garbage/form")).json()
-    answers = {name: held["value"] for name, held in form["prefill"].items()}
-    answers.update(_fill_required(form))
     staff, staff_headers = await staff_client(client_for, app, city, role="support")
-    pending = await staff.post(
-        "/api/staff/assisted-applications",
-        json={"person_registry_id": "1000000000", "slug": "oversized-garbage",
-              "version": form["version"], "answers": answers},
-        headers={**staff_headers, "idempotency-key": key},
-    )  # fmt: skip
-    assert pending.status_code == 201, pending.text
-    return staff, staff_headers, pending.json()
+    return staff, staff_headers, await counter_pending((staff, staff_headers), reader, key)
 
 
 async def test_staff_attest_a_counter_filing_for_a_resident_without_a_passkey(
