@@ -291,6 +291,7 @@ async def test_consent_cannot_be_withdrawn_at_the_city_once_the_town_used_it(han
         ({"new_postal_code": "000-0000"}, "new_postal_code"),
         ({"movers": ["1000000001"]}, "movers"),  # without the resident
         ({"movers": ["1000000000", "9999999999"]}, "movers"),  # not of the household
+        ({"movers": ["1000000000", "𝓣𝓱𝓮 𝓺𝓾𝓲𝓬𝓴 " * 8]}, "movers"),  # what the fuzzer sent
     ],
 )
 async def test_bad_moves_are_refused_and_nothing_is_written(hanako, given, field):
