@@ -70,7 +70,7 @@ from todoke.registry.schemas import MunicipalityPublic, MunicipalityRead
 from todoke.settings import Settings, load_settings
 from todoke.staff.admin.routes import AdminController, BrandingController, InviteController
 from todoke.staff.cases.routes import CaseController
-from todoke.staff.counter.routes import CounterController
+from todoke.staff.counter.routes import CounterController, CounterFilingController
 from todoke.staff.designer.letters import LetterController
 from todoke.staff.designer.programs import StaffProgramController
 from todoke.staff.designer.routes import DesignerController
@@ -276,6 +276,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             CaseController,
             ResidentRecordController,
             CounterController,
+            CounterFilingController,
             DesignerController,
             StaffProgramController,
             LetterController,

@@ -41,6 +41,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/staff/assisted-applications"): ALL_STAFF,
     ("POST", "/api/staff/assisted-applications/{application_id:int}/attestation"): ALL_STAFF,
     ("GET", "/api/staff/corrections"): ALL_STAFF,
+    ("GET", "/api/staff/counter/residents"): ALL_STAFF,
+    ("GET", "/api/staff/counter/residents/{registry_id:str}"): ALL_STAFF,
+    ("GET", "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}"): ALL_STAFF,
     ("POST", "/api/staff/corrections/{correction_id:int}"): CASE,
     ("GET", "/api/staff/residents/{registry_id:str}"): ALL_STAFF,
     ("POST", "/api/staff/residents/{registry_id:str}/consultations"): ALL_STAFF,
@@ -184,6 +187,18 @@ async def _request(caller, headers, method, path, world, extra):
         "/api/staff/assisted-applications/{application_id:int}/attestation": (
             f"/api/staff/assisted-applications/{application}/attestation",
             {"method": "staff_attestation", "document": "運転免許証"},
+        ),
+        "/api/staff/counter/residents": (
+            "/api/staff/counter/residents?family_name_kana=サトウ&birth_date=1990-04-01",
+            None,
+        ),
+        "/api/staff/counter/residents/{registry_id:str}": (
+            "/api/staff/counter/residents/1000000000",
+            None,
+        ),
+        "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}": (
+            "/api/staff/counter/residents/1000000000/forms/child-rearing-allowance",
+            None,
         ),
         "/api/staff/corrections/{correction_id:int}": (
             f"/api/staff/corrections/{world['correction']}",

@@ -67,7 +67,7 @@ async def form_for(
                 elif any(f.prefill for f in definition.form.fields()):
                     blockers.append("prefill_consent")
     hard = [b for b in blockers if b != "prefill_consent"]
-    form = _unlock_unfilled(definition.form, prefill)
+    form = unlock_unfilled(definition.form, prefill)
     if household is not None and household.moved_from:
         form = _from_move_data(form)
     return FormRead(
@@ -99,7 +99,7 @@ def _from_move_data(form: FormSchema) -> FormSchema:
     return FormSchema(sections=tuple(sections))
 
 
-def _unlock_unfilled(form: FormSchema, prefill: dict[str, Any]) -> FormSchema:
+def unlock_unfilled(form: FormSchema, prefill: dict[str, Any]) -> FormSchema:
     """A locked field the registry has no value for (or may not share without consent) is
     the resident's to fill in: locking it empty would block the filing."""
     sections = []

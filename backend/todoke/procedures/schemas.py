@@ -433,6 +433,55 @@ class AssistedCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     started_seconds_ago: Annotated[int, msgspec.Meta(ge=0, le=4 * 3600)] = 0
 
 
+class CounterResident(msgspec.Struct, frozen=True):
+    """A resident as counter staff see them beside the identity document in hand."""
+
+    registry_id: str
+    name: str
+    kana: str
+    birth_date: date | None
+    district: str  # 町域: tells namesakes apart; the address itself is on the form
+    has_account: bool  # confirms with their own passkey; without one, signature or attestation
+
+
+class CounterPeople(msgspec.Struct, frozen=True):
+    items: list[CounterResident]
+    more: bool  # more matched than are shown: add the given name
+
+
+class CounterForm(msgspec.Struct, frozen=True):
+    """A procedure's form filled from the registry for the resident at the counter."""
+
+    resident: CounterResident
+    form: FormRead
+
+
+CounterState = Literal["waiting", "expired", "confirmed"]
+
+
+class CounterFiling(msgspec.Struct, frozen=True):
+    """One procedure filed at the counter for the resident today."""
+
+    application_id: int
+    receipt_number: str
+    slug: str
+    title: Localized
+    state: CounterState  # waiting for the resident, their time ran out, or confirmed
+    status: str
+    status_label: Localized
+    filed_at: datetime
+    expires_at: datetime | None  # while waiting
+    confirmed_at: datetime | None
+    filed_by: str
+    mine: bool  # filed by the staff member reading (only they may attest it)
+
+
+class CounterVisit(msgspec.Struct, frozen=True):
+    resident: CounterResident
+    filings: list[CounterFiling]
+    waiting: int  # filings the resident still has to confirm
+
+
 class AssistedPending(msgspec.Struct, frozen=True):
     application_id: int
     receipt_number: str

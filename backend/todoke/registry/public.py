@@ -482,3 +482,58 @@ async def has_persons(municipality_id: int) -> bool:
 async def municipalities_by_origin() -> dict[str, MunicipalityRead]:
     """Municipalities reached at an origin of their own, by origin (kept in memory)."""
     return await service.municipalities_by_origin()
+
+
+# --- finding a resident at the counter ----------------------------------------------------------
+
+
+class CounterPerson(msgspec.Struct, frozen=True):
+    """A resident as the counter finds them: enough to tell namesakes apart against the
+    identity document in hand (the district, not the address)."""
+
+    id: int
+    registry_id: str
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: date | None
+    district: str
+
+
+COUNTER_MATCHES = 20  # more than this many namesakes born the same day: narrow by given name
+
+_COUNTER_PERSON = (
+    "SELECT id, registry_id, family_name, given_name, family_name_kana, given_name_kana, "
+    "birth_date, district FROM person "
+)
+
+
+async def counter_person(municipality_id: int, registry_id: str) -> CounterPerson | None:
+    """The resident with this 住民コード (living here), as the counter shows them."""
+    async with read_transaction() as sql:
+        return await sql.row(
+            CounterPerson,
+            _COUNTER_PERSON + "WHERE municipality = ? AND registry_id = ? "
+            "AND status = 'resident' ORDER BY id",
+            [municipality_id, registry_id],
+        )
+
+
+async def find_at_counter(
+    municipality_id: int, *, family_name_kana: str, given_name_kana: str, birth_date: date
+) -> list[CounterPerson]:
+    """Residents living here born that day whose reading matches (katakana, already
+    normalised; the given name may be left empty), as on the identity document shown."""
+    condition = "AND given_name_kana = ? " if given_name_kana else ""
+    args: list[Any] = [municipality_id, birth_date, family_name_kana]
+    if given_name_kana:
+        args.append(given_name_kana)
+    async with read_transaction() as sql:
+        return await sql.rows(
+            CounterPerson,
+            _COUNTER_PERSON + "WHERE municipality = ? AND birth_date = ? "
+            "AND status = 'resident' AND family_name_kana = ? "
+            f"{condition}ORDER BY given_name_kana, registry_id LIMIT {COUNTER_MATCHES + 1}",
+            args,
+        )

@@ -1,14 +1,20 @@
 """Back-office routes under /api/staff for counter work: printing an activation letter for a
 resident, and checking a resident's identity document at the counter (which links their
 account to the registry, or recovers it onto a new passkey). The identity domain does the
-work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks."""
+work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks.
+
+And 書かない窓口 (``COUNTER_FILE``): finding the resident in front of the desk, a procedure's
+form already filled from the registry for them, and the visit's filings; filing and the
+resident's confirmation are the cases routes' and the residents' own."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from litestar import Controller
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from todoke.identity import service
@@ -21,10 +27,18 @@ from todoke.identity.schemas import (
 )
 from todoke.identity.service import ConsentListeners, recovery_hold
 from todoke.principal import Permission, Principal
+from todoke.procedures import counter as counter_mode
+from todoke.procedures.schemas import CounterForm, CounterPeople, CounterVisit
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff.schemas import CounterVerified
 from todoke.web.guards import requires
-from todoke.web.routing import post
+from todoke.web.inputs import Day
+from todoke.web.routing import get, post
+
+RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
+Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
+Kana = Annotated[str, QueryParameter(max_length=64)]
+BirthDate = Annotated[Day, QueryParameter(description="As on the identity document")]
 
 # Counter codes are entered by staff: per staff account and per address (the desk's).
 COUNTER_VERIFICATION_LIMIT = rate_limit(
@@ -91,3 +105,50 @@ class CounterController(Controller):
         if not result.recovered:  # consents given before verifying reach the person now
             await service.pass_consents_on(result.account_id, consent_listeners.listeners)
         return CounterVerified(verified=True, recovered=result.recovered)
+
+
+class CounterFilingController(Controller):
+    """書かない窓口: what support staff read to file with a resident at the counter."""
+
+    path = "/api/staff/counter"
+    tags = ["staff"]
+    guards = [requires(Permission.COUNTER_FILE)]
+
+    @get(
+        "/residents",
+        operation_id="staffFindAtCounter",
+        summary="Residents born that day whose reading (kana) matches the identity document",
+    )
+    async def find(
+        self,
+        principal: NamedDependency[Principal],
+        family_name_kana: Kana,
+        birth_date: BirthDate,
+        given_name_kana: Kana = "",
+    ) -> CounterPeople:
+        return await counter_mode.find_residents(
+            principal,
+            family_name_kana=family_name_kana,
+            given_name_kana=given_name_kana,
+            birth_date=birth_date,
+        )
+
+    @get(
+        "/residents/{registry_id:str}",
+        operation_id="staffCounterVisit",
+        summary="The resident and what was filed at the counter for them today",
+    )
+    async def visit(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId
+    ) -> CounterVisit:
+        return await counter_mode.counter_visit(principal, registry_id)
+
+    @get(
+        "/residents/{registry_id:str}/forms/{slug:str}",
+        operation_id="staffCounterForm",
+        summary="A procedure's form filled from the registry for the resident at the counter",
+    )
+    async def form(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId, slug: Slug
+    ) -> CounterForm:
+        return await counter_mode.counter_form(principal, registry_id, slug)

@@ -1,0 +1,224 @@
+"""書かない窓口 (counter mode), what staff read: the resident found against the identity
+document in hand, a procedure's form already filled from the registry for them, and the
+visit's filings with what still waits for the resident's confirmation. Filing itself and the
+confirmation are in ``assisted``. Every read names the person in the audit trail (purpose
+``counter_support``), so it shows in the resident's access log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import msgspec
+
+from todoke import clock, jp
+from todoke.audit import service as audit
+from todoke.db import read_transaction
+from todoke.errors import FieldError, InvalidInput, NotFound, Text
+from todoke.identity import public as identity
+from todoke.principal import Principal
+from todoke.procedures.prefill import Household, load_household, prefill_for
+from todoke.procedures.resident_form import unlock_unfilled
+from todoke.procedures.schemas import (
+    CounterFiling,
+    CounterForm,
+    CounterPeople,
+    CounterResident,
+    CounterVisit,
+    FormRead,
+)
+from todoke.procedures.versions import definitions_of, load_version, status_label, steps_of
+from todoke.registry import public as registry
+from todoke.registry.public import COUNTER_MATCHES, CounterPerson
+
+PURPOSE = "counter_support"
+
+_NO_RESIDENT = NotFound(
+    Text(
+        "この住民コードの住民はいません（転出・死亡の記録を含みません）。",
+        "No resident has this registry code (people moved away or deceased are not shown).",
+    )
+)
+
+
+def _kana(field: str, label: Text, value: str, *, required: bool) -> str:
+    if not value.strip() and not required:
+        return ""
+    try:
+        return jp.normalize_kana(value)
+    except ValueError:
+        raise InvalidInput(
+            Text("フリガナを確かめてください。", "Check the reading (kana)."),
+            errors=[
+                FieldError(
+                    field=field,
+                    label=label,
+                    message=Text(
+                        "ひらがなかカタカナで入力してください", "Write it in hiragana or katakana"
+                    ),
+                )
+            ],
+        ) from None
+
+
+async def _resident(principal: Principal, found: CounterPerson) -> CounterResident:
+    account = await identity.resident_account_of(found.id)
+    return CounterResident(
+        registry_id=found.registry_id,
+        name=f"{found.family_name} {found.given_name}",
+        kana=f"{found.family_name_kana} {found.given_name_kana}",
+        birth_date=found.birth_date,
+        district=found.district,
+        # With an account the resident confirms with their own passkey; without one, by
+        # signature or the staff member's attestation.
+        has_account=account is not None,
+    )
+
+
+async def find_residents(
+    principal: Principal, *, family_name_kana: str, given_name_kana: str, birth_date: date
+) -> CounterPeople:
+    """The residents born that day whose reading matches the identity document's."""
+    family = _kana(
+        "family_name_kana", Text("氏（フリガナ）", "family name (kana)"), family_name_kana,
+        required=True,
+    )  # fmt: skip
+    given = _kana(
+        "given_name_kana", Text("名（フリガナ）", "given name (kana)"), given_name_kana,
+        required=False,
+    )  # fmt: skip
+    found = await registry.find_at_counter(
+        principal.municipality_id,
+        family_name_kana=family,
+        given_name_kana=given,
+        birth_date=birth_date,
+    )
+    shown = found[:COUNTER_MATCHES]
+    await audit.record_many(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="resident.found_at_counter",
+        purpose=PURPOSE,
+        subjects=[audit.Subject(person=person.id) for person in shown],
+    )
+    return CounterPeople(
+        items=[await _resident(principal, person) for person in shown],
+        more=len(found) > COUNTER_MATCHES,
+    )
+
+
+async def _person(principal: Principal, registry_id: str) -> CounterPerson:
+    found = await registry.counter_person(principal.municipality_id, registry_id)
+    if found is None:
+        raise _NO_RESIDENT
+    return found
+
+
+async def counter_form(principal: Principal, registry_id: str, slug: str) -> CounterForm:
+    """The procedure's current form filled from the registry for this resident, as staff
+    fill it in with them: every pre-filled value with where it came from. The resident is
+    present and reads it before confirming, so no prior consent to pre-filling is asked."""
+    person = await _person(principal, registry_id)
+    version = await load_version(principal.municipality_id, slug)
+    definition = version.definition
+    household: Household | None
+    async with read_transaction() as sql:
+        household = await load_household(sql, person.id, clock.today())
+    if household is None:  # the person left between the two reads
+        raise _NO_RESIDENT
+    prefill = prefill_for(definition.form, household)
+    closed = definition.closes_on is not None and definition.closes_on < clock.today()
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="resident.prefilled_at_counter",
+        purpose=PURPOSE,
+        subject_person=person.id,
+        detail={"procedure": slug, "version": version.version, "fields": sorted(prefill)},
+    )
+    return CounterForm(
+        resident=await _resident(principal, person),
+        form=FormRead(
+            procedure=version.summary,
+            version=version.version,
+            help=definition.help,
+            form=unlock_unfilled(definition.form, prefill),
+            prefill=prefill,
+            household=household.members,
+            can_file=not closed,
+            blockers=["closed"] if closed else [],
+            closes_on=definition.closes_on,
+            fee_yen=definition.fee_yen,
+            steps=steps_of(definition),
+            corrections=False,  # staff put a wrong value right with the resident, there
+        ),
+    )
+
+
+async def counter_visit(principal: Principal, registry_id: str) -> CounterVisit:
+    """What was filed at the counter for this resident today (Japan time), newest first,
+    and what still waits: a filing the resident has not confirmed yet, or whose time to
+    confirm ran out (to be filed again)."""
+    person = await _person(principal, registry_id)
+    since = datetime.combine(clock.today(), time.min, tzinfo=clock.JST)
+    now = clock.now()
+    async with read_transaction() as sql:
+        rows = await sql.rows(
+            _CounterRow,
+            "SELECT id, receipt_number, procedure AS procedure_id, version, status, "
+            "submitted_at, confirmation_expires_at, confirmed_at, filed_by "
+            "FROM application WHERE municipality = ? AND person = ? AND channel = 'assisted' "
+            "AND submitted_at >= ? ORDER BY submitted_at DESC, id DESC",
+            [principal.municipality_id, person.id, since],
+        )
+        definitions = await definitions_of(sql, {(r.procedure_id, r.version) for r in rows})
+        filers = await identity.names_as_filed([r.filed_by for r in rows], sql)
+    filings = []
+    for row in rows:
+        definition = definitions[(row.procedure_id, row.version)]
+        waiting = row.status == "awaiting_confirmation"
+        expires = row.confirmation_expires_at
+        expired = waiting and expires is not None and expires < now
+        filings.append(
+            CounterFiling(
+                application_id=row.id,
+                receipt_number=row.receipt_number,
+                slug=definition.slug,
+                title=definition.title,
+                state="expired" if expired else "waiting" if waiting else "confirmed",
+                status=row.status,
+                status_label=status_label(definition, row.status),
+                filed_at=row.submitted_at,
+                expires_at=row.confirmation_expires_at if waiting else None,
+                confirmed_at=row.confirmed_at,
+                filed_by=filers.get(row.filed_by, ""),
+                mine=row.filed_by == principal.account_id,
+            )
+        )
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="resident.counter_visit_read",
+        purpose=PURPOSE,
+        subject_person=person.id,
+        detail={"applications": [f.application_id for f in filings]},
+    )
+    return CounterVisit(
+        resident=await _resident(principal, person),
+        filings=filings,
+        waiting=sum(f.state == "waiting" for f in filings),
+    )
+
+
+class _CounterRow(msgspec.Struct, frozen=True):
+    id: int
+    receipt_number: str
+    procedure_id: int
+    version: int
+    status: str
+    submitted_at: datetime
+    confirmation_expires_at: datetime | None
+    confirmed_at: datetime | None
+    filed_by: int
