@@ -223,7 +223,10 @@ async def confirmation_review(principal: Principal, code: str, *, rp_id: str) ->
             sql, "WHERE a.id = ? AND a.municipality = ?", [pending.id, principal.municipality_id]
         )
     options = await identity.step_up_options(principal, rp_id=rp_id, bound_to=_bound_to(pending.id))
-    return AssistedReview(application=await reading.read_application(rows[0]), options=options)
+    review = await reading.read_application(
+        rows[0], sees_protected=rows[0].account == principal.account_id
+    )
+    return AssistedReview(application=review, options=options)
 
 
 async def confirm_assisted(
