@@ -80,6 +80,17 @@ async def protected_among(
     return found
 
 
+async def protected_persons(municipality_id: int, sql: SqlSession | None = None) -> set[int]:
+    """Every person of the municipality under a protection in force today (a handful: for a
+    caller about to look at many persons at once)."""
+    async with reading(sql) as session:
+        rows = await session.fetch(
+            f"SELECT person FROM protection WHERE {_LIVE}",  # noqa: S608
+            _live_args(municipality_id),
+        )
+    return {int(person) for (person,) in rows}
+
+
 async def is_protected(
     municipality_id: int, person_id: int | None, sql: SqlSession | None = None
 ) -> bool:

@@ -5,12 +5,14 @@ work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks."""
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from todoke.audit import service as audit
 from todoke.identity import service
 from todoke.identity.letters import activation_letter_html
 from todoke.identity.ratelimit import rate_limit
@@ -21,7 +23,9 @@ from todoke.identity.schemas import (
 )
 from todoke.identity.service import ConsentListeners, recovery_hold
 from todoke.principal import Permission, Principal
+from todoke.registry import protection
 from todoke.registry.schemas import MunicipalityRead
+from todoke.staff import need_to_know
 from todoke.staff.schemas import CounterVerified
 from todoke.web.guards import requires
 from todoke.web.routing import post
@@ -56,13 +60,31 @@ class CounterController(Controller):
             issued_by=principal.account_id,
             recovery_hold=recovery_hold(state.settings),
         )
+        person = issued.person
+        if await protection.is_protected(principal.municipality_id, person.id):
+            sees = await need_to_know.sees_protected_contact(principal)
+            if not sees:
+                # DV・ストーカー等支援措置: the counter prints the letter without the address;
+                # the citizens division addresses it (or hands it over in person).
+                person = msgspec.structs.replace(
+                    person, postal_code=protection.WITHHELD, address=protection.WITHHELD
+                )
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="staff",
+                actor_account=principal.account_id,
+                action="protection.contact_viewed" if sees else "protection.contact_withheld",
+                purpose="activation_letter",
+                subject_person=person.id,
+                detail={"view": "activation_letter"},
+            )
         return ActivationLetter(
             code=issued.code,
             expires_at=issued.expires_at,
             usable_from=issued.usable_from,
             letter_html=activation_letter_html(
                 municipality=municipality,
-                person=issued.person,
+                person=person,
                 code=issued.code,
                 expires_at=issued.expires_at,
                 purpose=data.purpose,
