@@ -580,3 +580,30 @@ async def test_a_protection_can_start_later_and_end(client_for, app, city, world
         "/api/procedures/dog-registration/form", params={"on_behalf_of": world["her_account"]}
     )
     assert ADDRESS in form.text
+
+
+async def test_a_named_member_of_her_household_does_not_see_her_in_it(client_for, app, city):
+    """The protection names someone still registered in her household: his forms list the
+    household without her (and the children stay his to name)."""
+    await add_household(city)
+    await _protect_her_record(city)
+    h1 = await Household.select(Household.id).where(
+        (Household.municipality == city.id) & (Household.registry_id == "H1")
+    )
+    await _person(
+        city, NAMED, h1[0]["id"], "husband", "佐藤", "一郎",
+        address="東京都三鷹市下連雀三丁目1-1", postal="181-0013",
+    )  # fmt: skip
+    named, _ = await verified_resident(client_for, app, city, NAMED)
+    before = (await named.get("/api/procedures/child-allowance/form")).json()
+    assert HER in [m["id"] for m in before["household"]]
+    supervisor, headers = await staff_client(
+        client_for, app, city, role="supervisor", departments=["citizens"]
+    )
+    await supervisor.put(
+        f"/api/staff/residents/{HER}/protection", json={"named_persons": [NAMED]}, headers=headers
+    )
+    after = (await named.get("/api/procedures/child-allowance/form")).json()
+    members = [m["id"] for m in after["household"]]
+    assert HER not in members and "1000000001" in members
+    assert HER not in str(after["prefill"]) and not leaked(str(after))

@@ -110,4 +110,28 @@ async def household_of(
         if slug not in FOLLOW_ON:
             return None
         return await move_household(sql, applicant.account_id, municipality_id)
-    return await load_household(sql, applicant.person_id, clock.today())
+    household = await load_household(sql, applicant.person_id, clock.today())
+    if household is None:
+        return None
+    return await _without_protected_from(sql, household, municipality_id, applicant.person_id)
+
+
+async def _without_protected_from(
+    sql: SqlSession, household: Household, municipality_id: int, person_id: int
+) -> Household:
+    """The household as a person named by a protection sees it: without the protected
+    members (not listed, not pre-selected, and not a member an answer may name)."""
+    protecting = await protection.protected_from(municipality_id, person_id, sql)
+    if not protecting:
+        return household
+    hidden = set((await protection.registry_ids(municipality_id, protecting, sql)).values())
+    if not hidden & household.member_ids:
+        return household
+    values = dict(household.values)
+    for source in ("household", "children"):
+        values[source] = [m for m in values.get(source) or [] if m not in hidden]
+    return msgspec.structs.replace(
+        household,
+        values=values,
+        members=[m for m in household.members if m.id not in hidden],
+    )
