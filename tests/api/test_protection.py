@@ -607,3 +607,16 @@ async def test_a_named_member_of_her_household_does_not_see_her_in_it(client_for
     members = [m["id"] for m in after["household"]]
     assert HER not in members and "1000000001" in members
     assert HER not in str(after["prefill"]) and not leaked(str(after))
+
+
+async def test_the_trail_of_it_is_read_by_auditors_as_any_other(client_for, app, city, world):
+    caseworker, _ = world["callers"]["caseworker without the need"]
+    await caseworker.get(f"/api/staff/residents/{HER}", params={"case": world["own_id"]})
+    admin, _ = await staff_client(client_for, app, city, role="administrator")
+    trail = await admin.get("/api/staff/audit.csv")
+    assert trail.status_code == 200, trail.text
+    for action in ("protection.set", "protection.proxy_attempt", "protection.contact_withheld"):
+        assert action in trail.text, action
+    # Who is named is the protection's, not the trail's.
+    assert "山田 太郎" not in trail.text and NAMED not in trail.text
+    assert not leaked(trail.text)
