@@ -620,3 +620,33 @@ async def test_the_trail_of_it_is_read_by_auditors_as_any_other(client_for, app,
     # Who is named is the protection's, not the trail's.
     assert "山田 太郎" not in trail.text and NAMED not in trail.text
     assert not leaked(trail.text)
+
+
+async def test_grants_seeded_before_the_item_get_its_defaults(city):
+    """The migration for municipalities seeded earlier: their citizens and welfare staff get
+    ``protected_contact``; a second run adds nothing; other grants stay as they were."""
+    import importlib
+
+    from todoke.db import write_transaction
+    from todoke.staff import need_to_know
+
+    before = await need_to_know.grants(city.id)  # seeds the defaults
+    async with write_transaction() as sql:
+        await sql.execute(
+            "DELETE FROM need_to_know WHERE municipality = ? AND item = 'protected_contact'",
+            [city.id],
+        )
+    migration = importlib.import_module(
+        "todoke.staff.piccolo_migrations.staff_2026_12_10t05_00_01_000000"
+    )
+    for _ in range(2):
+        async with write_transaction() as sql:
+            for statement in migration.STATEMENTS:
+                await sql.execute(statement)
+    assert await need_to_know.grants(city.id) == before
+    granted = {(g.role, g.department) for g in before if g.item == "protected_contact"}
+    assert granted == {
+        (role, department)
+        for role in ("caseworker", "supervisor")
+        for department in ("citizens", "welfare")
+    }
