@@ -48,6 +48,9 @@ class Permission(StrEnum):
     ADMINISTER = "administer"  # staff accounts, invites, registry imports, audit trail
     # Review the records their departments' staff opened on a reason alone.
     REVIEW_OPENINGS = "review_openings"
+    # Set and lift DV・ストーカー等支援措置 (staff of the citizens department, where the
+    # municipality keeps the resident register; administrators anywhere).
+    PROTECTION_MANAGE = "protection_manage"
 
 
 _ALL = frozenset(Permission)
@@ -73,6 +76,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.DESIGN_PROCEDURES,
         Permission.METRICS_READ,
         Permission.REVIEW_OPENINGS,
+        Permission.PROTECTION_MANAGE,
     },
     Role.CASEWORKER: _CASEWORK,
     Role.SUPPORT: frozenset(

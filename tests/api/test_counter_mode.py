@@ -192,3 +192,48 @@ async def test_residents_and_strangers_may_not(client_for, app, city, hanako):  
         search = await who.get("/api/staff/counter/residents", params=HANAKO)
         assert search.status_code in (401, 403)
     assert not await AuditEvent.select().where(AuditEvent.purpose == "counter_support")
+
+
+async def test_a_protected_residents_address_is_withheld_at_a_counter_without_the_need(
+    support, client_for, app, city
+):
+    """支援措置: support staff at the counter read 「非表示」 for her district and address and
+    file with the registry's, unseen; citizens staff (the need) read them. Both audited."""
+    supervisor, supervisor_headers = await staff_client(
+        client_for, app, city, role="supervisor", departments=("citizens",)
+    )
+    protected = await supervisor.put(
+        "/api/staff/residents/1000000000/protection",
+        json={"named_persons": [], "named_outside": ["山田 太郎"]},
+        headers=supervisor_headers,
+    )
+    assert protected.status_code == 200, protected.text
+    staff, staff_headers = support
+
+    found = (await staff.get("/api/staff/counter/residents", params=HANAKO)).json()
+    assert found["items"][0]["district"] == "非表示"
+    shown = await staff.get("/api/staff/counter/residents/1000000000/forms/oversized-garbage")
+    assert shown.status_code == 200, shown.text
+    assert "三鷹市下連雀" not in shown.text and "181-0013" not in shown.text
+    assert "下連雀" not in shown.text
+    form = shown.json()["form"]
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    assert "非表示" in answers.values()
+    answers.update(_fill_required(form))
+    filed = await staff.post(
+        "/api/staff/assisted-applications",
+        json={"person_registry_id": "1000000000", "slug": "oversized-garbage",
+              "version": form["version"], "answers": answers},
+        headers={**staff_headers, "idempotency-key": "protected-0001"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    [stored] = await Application.select(Application.answers).where(
+        Application.id == filed.json()["application_id"]
+    )
+    assert "東京都三鷹市下連雀三丁目1-1" in str(stored["answers"])
+    assert "非表示" not in str(stored["answers"])
+
+    seen = await supervisor.get("/api/staff/counter/residents/1000000000/forms/oversized-garbage")
+    assert "東京都三鷹市下連雀三丁目1-1" in seen.text
+    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action)]
+    assert "protection.contact_withheld" in actions and "protection.contact_viewed" in actions

@@ -51,6 +51,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/moves"): CASE,  # and the citizens division (test_moving.py)
     ("GET", "/api/staff/reason-openings"): DESIGN,
     ("POST", "/api/staff/reason-openings/{opening_id:int}/reviewed"): DESIGN,
+    # 支援措置: supervisors (of the citizens department, which the matrix's are) and admins.
+    ("GET", "/api/staff/residents/{registry_id:str}/protection"): DESIGN,
+    ("PUT", "/api/staff/residents/{registry_id:str}/protection"): DESIGN,
+    ("DELETE", "/api/staff/residents/{registry_id:str}/protection"): DESIGN,
     ("GET", "/api/staff/need-to-know"): ONLY_ADMIN,
     ("PUT", "/api/staff/need-to-know"): ONLY_ADMIN,
     ("POST", "/api/staff/follow-ups/{follow_up_id:int}/done"): ALL_STAFF,
@@ -219,6 +223,10 @@ async def _request(caller, headers, method, path, world, extra):
                     {"task": "再連絡", "due_on": (today + timedelta(days=7)).isoformat()}
                 ],
             },
+        ),
+        "/api/staff/residents/{registry_id:str}/protection": (
+            "/api/staff/residents/1000000000/protection",
+            {"named_persons": []},
         ),
         "/api/staff/reason-openings/{opening_id:int}/reviewed": (
             "/api/staff/reason-openings/999999/reviewed",

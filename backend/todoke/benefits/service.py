@@ -55,6 +55,7 @@ from todoke.identity import public as identity
 from todoke.notices import public as notices
 from todoke.principal import Principal
 from todoke.procedures import public as procedures
+from todoke.registry import protection
 from todoke.registry import public as registry
 
 DELIVERY = ("inform", "invite", "grant")
@@ -506,7 +507,12 @@ async def preview(principal: Principal, slug: str) -> ProgramPreview:
             sql, principal.municipality_id, candidate, matched, undecided
         )
         persons = {p.id: p for p in await registry.person_summaries(sql, matched)}
-        districts = Counter(persons[i].district or "—" for i in matched if i in persons)
+        # A person under DV・ストーカー等支援措置 counts without a district: a district of one
+        # would say where they live.
+        hidden = await protection.protected_persons(principal.municipality_id, sql)
+        districts = Counter(
+            "—" if i in hidden else persons[i].district or "—" for i in matched if i in persons
+        )
         bands = Counter(_band(persons[i].birth_date, today) for i in matched if i in persons)
         examples: list[PreviewExample] = []
         if principal.in_department(program.department_id):

@@ -43,6 +43,9 @@ WHY: dict[str, Why] = {
     "activation letter (outreach)": "outreach",
     "account recovery cancelled by the account holder": "account_recovery",
     "moving": "moving",
+    # DV・ストーカー等支援措置: set, lifted, read, and the letter printed for it.
+    "protection": "protection",
+    "activation_letter": "identity_verification",
 }
 # Purposes written with a variable tail ("… by letter", "… by counter").
 _WHY_PREFIXES: tuple[tuple[str, Why], ...] = (

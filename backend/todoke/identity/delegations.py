@@ -20,6 +20,7 @@ from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Forbidden, InvalidInput, NotFound, Text
 from todoke.identity.schemas import DelegationOffer, DelegationRead
 from todoke.principal import Principal
+from todoke.registry import protection
 
 CODE_HOURS = 72
 MAX_DAYS = 366
@@ -75,7 +76,9 @@ class _Offer(msgspec.Struct, frozen=True):
 
 
 async def accept(principal: Principal, code: str) -> int:
-    """The agent (a resident, as the route lets through) takes up an offer; its id."""
+    """The agent (a resident, as the route lets through) takes up an offer; its id. A person
+    a protection of the offering resident names gets the wrong-code answer (and the attempt
+    is audited apart)."""
     now = clock.now()
     async with write_transaction() as sql:
         marks, hashes = sql.in_list(_code_hashes(code))
@@ -87,31 +90,83 @@ async def accept(principal: Principal, code: str) -> int:
             [*hashes, principal.municipality_id],
         )
         if found is None or found.code_expires_at < now:
-            raise InvalidInput(
-                Text(
-                    "招待コードが正しくないか、期限が切れています。",
-                    "The code is wrong or has expired.",
-                )
-            )
+            raise _wrong_code()
         if found.principal == principal.account_id:
             raise InvalidInput(
                 Text("自分自身を代理人にはできません。", "You cannot be your own agent.")
             )
-        await sql.execute(
-            "UPDATE delegation SET agent = ?, accepted_at = ?, expires_at = ? WHERE id = ?",
-            [principal.account_id, now, now + timedelta(days=found.days), found.id],
-        )
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="resident",
-            actor_account=principal.account_id,
-            action="delegation.accepted",
-            purpose="proxy",
-            subject_account=found.principal,
-            detail={"delegation": found.id},
-            sql=sql,
-        )
+        refused = await _named_against(sql, principal, found.principal)
+        if refused:
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="resident",
+                actor_account=principal.account_id,
+                action="protection.delegation_refused",
+                purpose="proxy",
+                subject_account=found.principal,
+                detail={"delegation": found.id},
+                sql=sql,
+            )
+        else:
+            await sql.execute(
+                "UPDATE delegation SET agent = ?, accepted_at = ?, expires_at = ? WHERE id = ?",
+                [principal.account_id, now, now + timedelta(days=found.days), found.id],
+            )
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="resident",
+                actor_account=principal.account_id,
+                action="delegation.accepted",
+                purpose="proxy",
+                subject_account=found.principal,
+                detail={"delegation": found.id},
+                sql=sql,
+            )
+            if await _is_protected_principal(sql, principal.municipality_id, found.principal):
+                await audit.record(
+                    municipality_id=principal.municipality_id,
+                    actor_kind="resident",
+                    actor_account=principal.account_id,
+                    action="protection.delegation_accepted",
+                    purpose="proxy",
+                    subject_account=found.principal,
+                    detail={"delegation": found.id},
+                    sql=sql,
+                )
+    if refused:
+        # Committed with its audit event, then answered as a wrong code is.
+        raise _wrong_code()
     return found.id
+
+
+def _wrong_code() -> InvalidInput:
+    return InvalidInput(
+        Text(
+            "招待コードが正しくないか、期限が切れています。",
+            "The code is wrong or has expired.",
+        )
+    )
+
+
+async def _person_of(sql: SqlSession, municipality_id: int, account_id: int) -> int | None:
+    found = await sql.value(
+        "SELECT person FROM account WHERE id = ? AND municipality = ?",
+        [account_id, municipality_id],
+    )
+    return int(found) if found is not None else None
+
+
+async def _is_protected_principal(sql: SqlSession, municipality_id: int, account_id: int) -> bool:
+    person = await _person_of(sql, municipality_id, account_id)
+    return await protection.is_protected(municipality_id, person, sql)
+
+
+async def _named_against(sql: SqlSession, agent: Principal, principal_account: int) -> bool:
+    """Whether a protection of the offering resident names the accepting one."""
+    offering = await _person_of(sql, agent.municipality_id, principal_account)
+    return offering is not None and offering in await protection.protected_from(
+        agent.municipality_id, agent.person_id, sql
+    )
 
 
 async def revoke(principal: Principal, delegation_id: int) -> None:
@@ -198,7 +253,13 @@ async def check_agent(
     for grant in grants:
         if grant.expires_at > now and (not grant.scope or slug in grant.scope):
             return
-    raise Forbidden(
+    raise no_delegation()
+
+
+def no_delegation() -> Forbidden:
+    """The one refusal of a delegate: no delegation, an expired one, or a protection that
+    names them all read the same."""
+    return Forbidden(
         Text(
             "この方の代理で申請する権限がありません。",
             "You have no delegation to file this for that person.",

@@ -254,6 +254,7 @@ Why = Literal[
     "account_recovery",
     "reason",
     "moving",
+    "protection",
     "other",
 ]
 

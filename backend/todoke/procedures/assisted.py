@@ -40,6 +40,7 @@ from todoke.procedures.schemas import (
 from todoke.procedures.service import decode_definition
 from todoke.procedures.timeline import record_event
 from todoke.procedures.versions import load_version
+from todoke.registry import protection
 from todoke.registry import public as registry
 
 CONFIRMATION_MINUTES = 30
@@ -54,10 +55,13 @@ async def file_assisted(
     answers: dict[str, Any],
     idempotency_key: str,
     started_seconds_ago: int = 0,
+    sees_protected: bool = False,
 ) -> AssistedPending:
     """Staff fill in a procedure with a resident at the counter. Nothing is filed until
     the resident confirms it with their own signed-in passkey session and the code shown
-    on the staff screen."""
+    on the staff screen. For a person under 支援措置, staff without the need
+    (``sees_protected`` false) were shown 「非表示」: the address and contact filed are the
+    registry's, whatever was sent."""
     started = clock.now() - timedelta(seconds=started_seconds_ago)  # bounded by the schema
     current = await load_version(principal.municipality_id, slug)
     if version != current.version:
@@ -69,8 +73,13 @@ async def file_assisted(
     async with read_transaction() as sql:
         household = await load_household(sql, person_id, clock.today())
         tokens = await attachment_tokens(sql, principal.account_id, None)
+        withheld = not sees_protected and await protection.is_protected(
+            principal.municipality_id, person_id, sql
+        )
     # At the counter the resident is present and staff read the registry with them.
-    clean, record = check_answers(current.definition, answers, household, tokens, prefilled=True)
+    clean, record = check_answers(
+        current.definition, answers, household, tokens, prefilled=True, withheld=withheld
+    )
     code = codes.new_code(groups=2)
     now = clock.now()
     expires_at = now + timedelta(minutes=CONFIRMATION_MINUTES)
@@ -223,7 +232,10 @@ async def confirmation_review(principal: Principal, code: str, *, rp_id: str) ->
             sql, "WHERE a.id = ? AND a.municipality = ?", [pending.id, principal.municipality_id]
         )
     options = await identity.step_up_options(principal, rp_id=rp_id, bound_to=_bound_to(pending.id))
-    return AssistedReview(application=await reading.read_application(rows[0]), options=options)
+    review = await reading.read_application(
+        rows[0], sees_protected=rows[0].account == principal.account_id
+    )
+    return AssistedReview(application=review, options=options)
 
 
 async def confirm_assisted(

@@ -2,7 +2,11 @@
 document in hand, a procedure's form already filled from the registry for them, and the
 visit's filings with what still waits for the resident's confirmation. Filing itself and the
 confirmation are in ``assisted``. Every read names the person in the audit trail (purpose
-``counter_support``), so it shows in the resident's access log."""
+``counter_support``), so it shows in the resident's access log.
+
+For a person under DV・ストーカー等支援措置, staff without the need (``sees_protected``, which
+the staff domain decides) read 「非表示」 for the district, address and contact; the filing
+then carries the registry's values (``assisted``)."""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from todoke.procedures.schemas import (
     FormRead,
 )
 from todoke.procedures.versions import definitions_of, load_version, status_label, steps_of
+from todoke.registry import protection
 from todoke.registry import public as registry
 from todoke.registry.public import COUNTER_MATCHES, CounterPerson
 
@@ -60,14 +65,14 @@ def _kana(field: str, label: Text, value: str, *, required: bool) -> str:
         ) from None
 
 
-async def _resident(principal: Principal, found: CounterPerson) -> CounterResident:
+async def _resident(found: CounterPerson, *, withhold: bool) -> CounterResident:
     account = await identity.resident_account_of(found.id)
     return CounterResident(
         registry_id=found.registry_id,
         name=f"{found.family_name} {found.given_name}",
         kana=f"{found.family_name_kana} {found.given_name_kana}",
         birth_date=found.birth_date,
-        district=found.district,
+        district=protection.WITHHELD if withhold else found.district,
         # With an account the resident confirms with their own passkey; without one, by
         # signature or the staff member's attestation.
         has_account=account is not None,
@@ -75,7 +80,12 @@ async def _resident(principal: Principal, found: CounterPerson) -> CounterReside
 
 
 async def find_residents(
-    principal: Principal, *, family_name_kana: str, given_name_kana: str, birth_date: date
+    principal: Principal,
+    *,
+    family_name_kana: str,
+    given_name_kana: str,
+    birth_date: date,
+    sees_protected: bool,
 ) -> CounterPeople:
     """The residents born that day whose reading matches the identity document's."""
     family = _kana(
@@ -93,6 +103,7 @@ async def find_residents(
         birth_date=birth_date,
     )
     shown = found[:COUNTER_MATCHES]
+    protected = await protection.protected_among(principal.municipality_id, [p.id for p in shown])
     await audit.record_many(
         municipality_id=principal.municipality_id,
         actor_kind="staff",
@@ -102,7 +113,10 @@ async def find_residents(
         subjects=[audit.Subject(person=person.id) for person in shown],
     )
     return CounterPeople(
-        items=[await _resident(principal, person) for person in shown],
+        items=[
+            await _resident(person, withhold=person.id in protected and not sees_protected)
+            for person in shown
+        ],
         more=len(found) > COUNTER_MATCHES,
     )
 
@@ -114,7 +128,25 @@ async def _person(principal: Principal, registry_id: str) -> CounterPerson:
     return found
 
 
-async def counter_form(principal: Principal, registry_id: str, slug: str) -> CounterForm:
+async def _withholds(principal: Principal, person: CounterPerson, sees_protected: bool) -> bool:
+    """Whether the person is protected and this reader lacks the need; a protected person's
+    record read at the counter is audited as such either way."""
+    if not await protection.is_protected(principal.municipality_id, person.id):
+        return False
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="protection.contact_viewed" if sees_protected else "protection.contact_withheld",
+        purpose=PURPOSE,
+        subject_person=person.id,
+    )
+    return not sees_protected
+
+
+async def counter_form(
+    principal: Principal, registry_id: str, slug: str, *, sees_protected: bool
+) -> CounterForm:
     """The procedure's current form filled from the registry for this resident, as staff
     fill it in with them: every pre-filled value with where it came from. The resident is
     present and reads it before confirming, so no prior consent to pre-filling is asked."""
@@ -126,7 +158,8 @@ async def counter_form(principal: Principal, registry_id: str, slug: str) -> Cou
         household = await load_household(sql, person.id, clock.today())
     if household is None:  # the person left between the two reads
         raise _NO_RESIDENT
-    prefill = prefill_for(definition.form, household)
+    withhold = await _withholds(principal, person, sees_protected)
+    prefill = prefill_for(definition.form, household, withhold=withhold)
     closed = definition.closes_on is not None and definition.closes_on < clock.today()
     await audit.record(
         municipality_id=principal.municipality_id,
@@ -138,7 +171,7 @@ async def counter_form(principal: Principal, registry_id: str, slug: str) -> Cou
         detail={"procedure": slug, "version": version.version, "fields": sorted(prefill)},
     )
     return CounterForm(
-        resident=await _resident(principal, person),
+        resident=await _resident(person, withhold=withhold),
         form=FormRead(
             procedure=version.summary,
             version=version.version,
@@ -156,7 +189,9 @@ async def counter_form(principal: Principal, registry_id: str, slug: str) -> Cou
     )
 
 
-async def counter_visit(principal: Principal, registry_id: str) -> CounterVisit:
+async def counter_visit(
+    principal: Principal, registry_id: str, *, sees_protected: bool
+) -> CounterVisit:
     """What was filed at the counter for this resident today (Japan time), newest first,
     and what still waits: a filing the resident has not confirmed yet, or whose time to
     confirm ran out (to be filed again)."""
@@ -205,8 +240,9 @@ async def counter_visit(principal: Principal, registry_id: str) -> CounterVisit:
         subject_person=person.id,
         detail={"applications": [f.application_id for f in filings]},
     )
+    withhold = await _withholds(principal, person, sees_protected)
     return CounterVisit(
-        resident=await _resident(principal, person),
+        resident=await _resident(person, withhold=withhold),
         filings=filings,
         waiting=sum(f.state == "waiting" for f in filings),
     )

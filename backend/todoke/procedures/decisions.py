@@ -44,8 +44,12 @@ async def staff_row(principal: Principal, application_id: int) -> ApplicationRow
     return rows[0]
 
 
-async def get_for_staff(principal: Principal, application_id: int, purpose: str) -> ApplicationRead:
-    """The application for case work; every opening is an audit event with its purpose."""
+async def get_for_staff(
+    principal: Principal, application_id: int, purpose: str, *, sees_protected: bool = False
+) -> ApplicationRead:
+    """The application for case work; every opening is an audit event with its purpose.
+    A protected applicant's contact only for staff with the need (``sees_protected``, which
+    the back office decides)."""
     row = await staff_row(principal, application_id)
     await audit.record(
         municipality_id=principal.municipality_id,
@@ -57,7 +61,7 @@ async def get_for_staff(principal: Principal, application_id: int, purpose: str)
         subject_account=row.account,
         detail={"application": row.id, "receipt": row.receipt_number},
     )
-    return await read_application(row)
+    return await read_application(row, sees_protected=sees_protected)
 
 
 def _document_error(message: Text) -> FieldError:
@@ -65,7 +69,13 @@ def _document_error(message: Text) -> FieldError:
 
 
 async def change_status(
-    principal: Principal, application_id: int, status: str, message: str, document: str = ""
+    principal: Principal,
+    application_id: int,
+    status: str,
+    message: str,
+    document: str = "",
+    *,
+    sees_protected: bool = False,
 ) -> ApplicationRead:
     """Move the application to a step or decide it; the resident is told, an approval
     applies its effects, and the change is an audit event."""
@@ -170,7 +180,9 @@ async def change_status(
             detail={"application": row.id, "receipt": row.receipt_number},
             sql=sql,
         )
-    return await read_application(await staff_row(principal, application_id))
+    return await read_application(
+        await staff_row(principal, application_id), sees_protected=sees_protected
+    )
 
 
 # A status notice in each language: the caseworker's note, else what the status now is; then
@@ -274,7 +286,9 @@ async def _departments_using_address(sql: SqlSession, municipality_id: int) -> l
     return departments
 
 
-async def staff_message(principal: Principal, application_id: int, text: str) -> ApplicationRead:
+async def staff_message(
+    principal: Principal, application_id: int, text: str, *, sees_protected: bool = False
+) -> ApplicationRead:
     """A message from the case worker on the timeline and in the resident's inbox."""
     row = await staff_row(principal, application_id)
     cleaned = message_text(text)
@@ -315,4 +329,4 @@ async def staff_message(principal: Principal, application_id: int, text: str) ->
             detail={"application": row.id, "receipt": row.receipt_number},
             sql=sql,
         )
-    return await read_application(row)
+    return await read_application(row, sees_protected=sees_protected)

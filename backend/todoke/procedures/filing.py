@@ -22,10 +22,11 @@ from todoke.principal import Principal
 from todoke.procedures.applicants import Applicant, applicant_for, household_of
 from todoke.procedures.forms import validate_answers
 from todoke.procedures.moved import booking_problems
-from todoke.procedures.prefill import Household, prefill_for
+from todoke.procedures.prefill import Household, prefill_for, withheld_fields
 from todoke.procedures.schemas import ProcedureDefinition
 from todoke.procedures.timeline import record_event
 from todoke.procedures.versions import load_version
+from todoke.registry import protection
 
 
 def dump_json(value: Any) -> str:
@@ -91,14 +92,23 @@ def check_answers(
     attachments: set[str],
     *,
     prefilled: bool,
+    withheld: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate against the exact version; return (clean answers, pre-fill record with
     the resident's changes flagged). Locked pre-filled values cannot be changed; left out,
-    they are taken from the registry (never ask for what is already held)."""
+    they are taken from the registry (never ask for what is already held). With
+    ``withheld`` (a delegate filing for a protected person, who was shown 「非表示」), the
+    address and contact answers are the registry's whatever was sent: no answer may tell
+    the delegate whether a guess was right."""
     held_values = (
         prefill_for(definition.form, household) if household is not None and prefilled else {}
     )
     answers = dict(answers)
+    if withheld:
+        for name in withheld_fields(definition.form):
+            answers.pop(name, None)
+            if name in held_values and not held_values[name].locked:
+                answers[name] = held_values[name].value
     for name, held in held_values.items():
         if held.locked and name not in answers:
             answers[name] = held.value
@@ -316,9 +326,14 @@ async def file_application(
                 )
             )
         tokens = await attachment_tokens(sql, principal.account_id, None)
+        withheld = applicant.channel == "proxy" and await protection.is_protected(
+            principal.municipality_id, applicant.person_id, sql
+        )
     prefilled = moved or await identity.has_consent(applicant.account_id, "prefill")
     try:
-        clean, record = check_answers(definition, answers, household, tokens, prefilled=prefilled)
+        clean, record = check_answers(
+            definition, answers, household, tokens, prefilled=prefilled, withheld=withheld
+        )
         booking_problems(slug, clean, clock.today())
     except InvalidInput:
         # A concurrent twin may have just filed (and taken the attachments): answer as it did.

@@ -13,6 +13,7 @@ import msgspec
 
 from todoke.db import SqlSession
 from todoke.procedures.schemas import FormSchema, HouseholdMemberRead, PrefilledValue
+from todoke.registry import protection
 from todoke.registry import public as registry
 
 # The registry fact group a pre-fill source belongs to; provenance is kept per group and a
@@ -127,15 +128,32 @@ async def load_household(sql: SqlSession, person_id: int, today: date) -> Househ
     )
 
 
-def prefill_for(form: FormSchema, household: Household) -> dict[str, PrefilledValue]:
-    """The form's mapped fields filled from the registry, each with its provenance."""
+def withheld_fields(form: FormSchema) -> frozenset[str]:
+    """The form's fields pre-filled with an address, postal code or contact: what a delegate
+    filing for a person under DV・ストーカー等支援措置 never sees (the registry's value is filed
+    in their place, whatever the delegate sends)."""
+    return frozenset(
+        spec.name
+        for spec in form.fields()
+        if spec.prefill is not None and spec.prefill in protection.WITHHELD_SOURCES
+    )
+
+
+def prefill_for(
+    form: FormSchema, household: Household, *, withhold: bool = False
+) -> dict[str, PrefilledValue]:
+    """The form's mapped fields filled from the registry, each with its provenance; with
+    ``withhold``, the address and contact ones read 「非表示」."""
     filled: dict[str, PrefilledValue] = {}
+    hidden = withheld_fields(form) if withhold else frozenset()
     for spec in form.fields():
         if spec.prefill is None:
             continue
         value = household.values.get(spec.prefill)
         if value is None or value == "" or value == []:
             continue
+        if spec.name in hidden:
+            value = protection.WITHHELD
         fact = FACT_OF_SOURCE[spec.prefill]
         source, as_of = (household.provenance.get(fact) or ["住民基本台帳", ""])[:2]
         filled[spec.name] = PrefilledValue(

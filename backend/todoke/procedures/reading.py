@@ -37,6 +37,7 @@ from todoke.procedures.versions import (
     steps_of,
     version_by_id,
 )
+from todoke.registry import protection
 from todoke.registry import public as registry
 
 NOT_FOUND = NotFound(Text("申請が見つかりません。", "There is no such application."))
@@ -180,10 +181,27 @@ class _Reach(msgspec.Struct, frozen=True):
     reached_at: datetime
 
 
-async def read_application(row: ApplicationRow) -> ApplicationRead:
-    """The application as its resident and its staff read it."""
+# Field types that say where someone lives or how to reach them.
+_CONTACT_TYPES = frozenset({"postal_code", "phone", "email"})
+
+
+def says_contact(spec: FieldSpec) -> bool:
+    """Whether an answer to ``spec`` is an address, postal code or contact: what
+    DV・ストーカー等支援措置 withholds."""
+    return (
+        spec.type in _CONTACT_TYPES
+        or spec.name.endswith("address")
+        or (spec.prefill is not None and spec.prefill in protection.WITHHELD_SOURCES)
+    )
+
+
+async def read_application(row: ApplicationRow, *, sees_protected: bool) -> ApplicationRead:
+    """The application as its resident and its staff read it. When the applicant is under
+    DV・ストーカー等支援措置 and the reader is neither the applicant nor staff with the need
+    (``sees_protected``), the address, postal code and contact answers read 「非表示」."""
     version = await version_by_id(row.procedure_id, row.version)
     definition = version.definition
+    withhold = not sees_protected and await protection.is_protected(row.municipality, row.person)
     async with read_transaction() as sql:
         events = await sql.rows(
             _Event,
@@ -258,12 +276,13 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
             continue
         held = prefill.get(spec.name)
         value = filed[spec.name]
+        hidden = withhold and says_contact(spec)
         answers.append(
             AnsweredField(
                 name=spec.name,
                 label=spec.label,
-                value=value,
-                display=_display(spec, value, names, file_names),
+                value=protection.WITHHELD if hidden else value,
+                display=protection.WITHHELD if hidden else _display(spec, value, names, file_names),
                 prefilled=held is not None,
                 changed=bool(held and held.get("changed")),
                 source=held.get("source") if held else None,
@@ -307,7 +326,9 @@ async def read_application(row: ApplicationRow) -> ApplicationRead:
 
 
 async def get_for_resident(principal: Principal, application_id: int) -> ApplicationRead:
-    return await read_application(await resident_row(principal, application_id))
+    row = await resident_row(principal, application_id)
+    # A delegate reads what they filed; the applicant's own contact only the applicant.
+    return await read_application(row, sees_protected=row.account == principal.account_id)
 
 
 async def list_for_resident(principal: Principal) -> list[ApplicationSummary]:

@@ -17,6 +17,7 @@ from todoke.procedures.catalogue import MOVE_DATA_LOCK
 from todoke.procedures.prefill import Household, prefill_for
 from todoke.procedures.schemas import FormRead, FormSchema, HouseholdMemberRead
 from todoke.procedures.versions import load_version, steps_of
+from todoke.registry import protection
 
 
 async def form_for(
@@ -30,6 +31,7 @@ async def form_for(
     prefill: dict[str, Any] = {}
     members: list[HouseholdMemberRead] = []
     household: Household | None = None
+    protected = False
     if definition.closes_on is not None and definition.closes_on < clock.today():
         blockers.append("closed")
     if principal is None:
@@ -53,6 +55,7 @@ async def form_for(
                 consented = bool(household and household.moved_from) or (
                     await identity.has_consent(applicant.account_id, "prefill", sql)
                 )
+                protected = await protection.is_protected(municipality_id, applicant.person_id, sql)
         if applicant is not None:
             if (
                 definition.identity == "verified"
@@ -63,7 +66,11 @@ async def form_for(
             if household is not None:
                 members = household.members
                 if consented:
-                    prefill = prefill_for(definition.form, household)
+                    prefill = prefill_for(
+                        definition.form,
+                        household,
+                        withhold=applicant.channel == "proxy" and protected,
+                    )
                 elif any(f.prefill for f in definition.form.fields()):
                     blockers.append("prefill_consent")
     hard = [b for b in blockers if b != "prefill_consent"]

@@ -138,3 +138,24 @@ class RegistryChange(Table):
     changes = JSON(default="{}")  # {field: [old, new]}
     source = Varchar(length=100)
     occurred_at = Timestamptz()
+
+
+class Protection(Table):
+    """DV・ストーカー等支援措置: the person's address and contact are withheld from everyone but
+    themself and staff with the need, and the named persons may not act for them.
+
+    ``named_persons`` are registry persons of this municipality (ids), ``named_outside`` the
+    names of persons the registry does not hold. One live row per person (``lifted_at`` null);
+    a lifted one stays as the record of what was. Accounts are not the registry's: who set
+    and lifted it is an account id without a reference."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    person = ForeignKey(references=Person, null=False)
+    named_persons = JSON(default="[]")
+    named_outside = JSON(default="[]")
+    valid_from = Date()
+    valid_until = Date(null=True, default=None)
+    created_by = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    lifted_by = Integer(null=True, default=None)
+    lifted_at = Timestamptz(null=True, default=None)

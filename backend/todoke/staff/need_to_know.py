@@ -51,7 +51,14 @@ FACT_SECTIONS = frozenset(
 )
 
 OPEN_BY_REASON = "open_by_reason"
-ITEMS: tuple[str, ...] = (*SECTIONS, OPEN_BY_REASON)
+# The contact section (and the address in case views) of a person under
+# DV・ストーカー等支援措置: only staff whose work is the register or the support itself see it,
+# and every such view is audited (``protection.contact_viewed``).
+PROTECTED_CONTACT = "protected_contact"
+ITEMS: tuple[str, ...] = (*SECTIONS, OPEN_BY_REASON, PROTECTED_CONTACT)
+# The departments whose caseworkers and supervisors see a protected person's contact by
+# default: the register (市民課) and the support (福祉相談課).
+_PROTECTED_CONTACT_DEPARTMENTS = ("citizens", "welfare")
 
 # --- the defaults a municipality starts from -------------------------------------------------
 # Every role sees who the resident is and where they live: identity and contact. Beyond that,
@@ -105,6 +112,7 @@ def default_grants() -> set[tuple[str, str, str]]:
         grants |= {(role, ANY_DEPARTMENT, item) for item in (*_BASIC, OPEN_BY_REASON)}
         for department, items in _DEPARTMENTS.items():
             grants |= {(role, department, item) for item in items}
+        grants |= {(role, d, PROTECTED_CONTACT) for d in _PROTECTED_CONTACT_DEPARTMENTS}
     return grants
 
 
@@ -158,6 +166,15 @@ def items_of(principal: Principal, found: Iterable[Grant], codes: dict[int, str]
 
 async def items_for(principal: Principal, codes: dict[int, str]) -> frozenset[str]:
     return items_of(principal, await grants(principal.municipality_id), codes)
+
+
+async def sees_protected_contact(principal: Principal) -> bool:
+    """Whether this staff member's role and departments have the need to see the address and
+    contact of a person under DV・ストーカー等支援措置 (in the 360° view and in case views)."""
+    if not principal.is_staff:
+        return False
+    codes = {d.id: d.code for d in await registry.departments(principal.municipality_id)}
+    return PROTECTED_CONTACT in await items_for(principal, codes)
 
 
 # --- changing --------------------------------------------------------------------------------

@@ -460,3 +460,26 @@ class StaffAccountRead(msgspec.Struct, frozen=True):
 
 class StaffAccountList(msgspec.Struct, frozen=True):
     items: list[StaffAccountRead]
+
+
+class ProtectionUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """DV・ストーカー等支援措置 for one resident: the registry persons it protects against
+    (住民コード), names of persons outside the registry, its period (no end: open-ended)."""
+
+    named_persons: Annotated[list[str], msgspec.Meta(max_length=20)] = []
+    named_outside: Annotated[list[str], msgspec.Meta(max_length=20)] = []
+    valid_from: Day | None = None  # today when left out
+    valid_until: Day | None = None
+
+
+class ProtectionRead(msgspec.Struct, frozen=True):
+    """The resident's protection as staff who may set it read it (``protected`` false: none)."""
+
+    registry_id: str
+    protected: bool
+    named_persons: list[str] = []  # 住民コード
+    named_outside: list[str] = []
+    valid_from: date | None = None
+    valid_until: date | None = None
+    in_force: bool = False  # today within its period
+    created_at: datetime | None = None

@@ -24,6 +24,7 @@ from todoke.procedures.schemas import (
     StaffMoveList,
     StatusChange,
 )
+from todoke.staff import need_to_know
 from todoke.staff.cases import service
 from todoke.staff.purposes import Purpose
 from todoke.staff.schemas import (
@@ -109,7 +110,12 @@ class CaseController(Controller):
         data: JSONBody[StatusChange],
     ) -> ApplicationRead:
         return await decisions.change_status(
-            principal, application_id, data.status, data.message, data.document
+            principal,
+            application_id,
+            data.status,
+            data.message,
+            data.document,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
         )
 
     @post(
@@ -124,7 +130,12 @@ class CaseController(Controller):
         application_id: RowId,
         data: JSONBody[MessageCreate],
     ) -> ApplicationRead:
-        return await decisions.staff_message(principal, application_id, data.text)
+        return await decisions.staff_message(
+            principal,
+            application_id,
+            data.text,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
+        )
 
     @put("/applications/{application_id:int}/assignee", operation_id="staffAssign", guards=CASEWORK)
     async def assign(
@@ -186,6 +197,7 @@ class CaseController(Controller):
             answers=data.answers,
             idempotency_key=inputs.idempotency_key(idempotency_key),
             started_seconds_ago=data.started_seconds_ago,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
         )
 
     @get(

@@ -14,6 +14,7 @@ from datetime import datetime
 import msgspec
 
 from todoke import clock
+from todoke.audit import service as audit
 from todoke.db import read_transaction, write_transaction
 from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
@@ -21,7 +22,9 @@ from todoke.principal import Permission, Principal
 from todoke.procedures import decisions, versions
 from todoke.procedures import public as procedures
 from todoke.procedures.schemas import Localized
+from todoke.registry import protection
 from todoke.registry import public as registry
+from todoke.staff import need_to_know
 from todoke.staff.purposes import check_purpose
 from todoke.staff.schemas import (
     CaseNoteRead,
@@ -175,7 +178,20 @@ async def open_case(principal: Principal, application_id: int, purpose: str) -> 
     """The application with staff-only parts: notes, assignee, the resident's changes to
     pre-filled values. One audit event per opening."""
     check_purpose(purpose)
-    body = await decisions.get_for_staff(principal, application_id, purpose)
+    case = await _case(principal, application_id)
+    sees = await need_to_know.sees_protected_contact(principal)
+    protected = await protection.is_protected(principal.municipality_id, case.person)
+    body = await decisions.get_for_staff(principal, application_id, purpose, sees_protected=sees)
+    if protected:
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="staff",
+            actor_account=principal.account_id,
+            action="protection.contact_viewed" if sees else "protection.contact_withheld",
+            purpose=purpose,
+            subject_person=case.person,
+            detail={"view": "case", "application": application_id},
+        )
     work = await _case_work(principal, application_id)
     return StaffCase(**msgspec.structs.asdict(body), **msgspec.structs.asdict(work))
 

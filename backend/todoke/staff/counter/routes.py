@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from todoke.audit import service as audit
 from todoke.identity import service
 from todoke.identity.letters import activation_letter_html
 from todoke.identity.ratelimit import rate_limit
@@ -29,7 +31,9 @@ from todoke.identity.service import ConsentListeners, recovery_hold
 from todoke.principal import Permission, Principal
 from todoke.procedures import counter as counter_mode
 from todoke.procedures.schemas import CounterForm, CounterPeople, CounterVisit
+from todoke.registry import protection
 from todoke.registry.schemas import MunicipalityRead
+from todoke.staff import need_to_know
 from todoke.staff.schemas import CounterVerified
 from todoke.web.guards import requires
 from todoke.web.inputs import Day
@@ -70,13 +74,31 @@ class CounterController(Controller):
             issued_by=principal.account_id,
             recovery_hold=recovery_hold(state.settings),
         )
+        person = issued.person
+        if await protection.is_protected(principal.municipality_id, person.id):
+            sees = await need_to_know.sees_protected_contact(principal)
+            if not sees:
+                # DV・ストーカー等支援措置: the counter prints the letter without the address;
+                # the citizens division addresses it (or hands it over in person).
+                person = msgspec.structs.replace(
+                    person, postal_code=protection.WITHHELD, address=protection.WITHHELD
+                )
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="staff",
+                actor_account=principal.account_id,
+                action="protection.contact_viewed" if sees else "protection.contact_withheld",
+                purpose="activation_letter",
+                subject_person=person.id,
+                detail={"view": "activation_letter"},
+            )
         return ActivationLetter(
             code=issued.code,
             expires_at=issued.expires_at,
             usable_from=issued.usable_from,
             letter_html=activation_letter_html(
                 municipality=municipality,
-                person=issued.person,
+                person=person,
                 code=issued.code,
                 expires_at=issued.expires_at,
                 purpose=data.purpose,
@@ -131,6 +153,7 @@ class CounterFilingController(Controller):
             family_name_kana=family_name_kana,
             given_name_kana=given_name_kana,
             birth_date=birth_date,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
         )
 
     @get(
@@ -141,7 +164,11 @@ class CounterFilingController(Controller):
     async def visit(
         self, principal: NamedDependency[Principal], registry_id: RegistryId
     ) -> CounterVisit:
-        return await counter_mode.counter_visit(principal, registry_id)
+        return await counter_mode.counter_visit(
+            principal,
+            registry_id,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
+        )
 
     @get(
         "/residents/{registry_id:str}/forms/{slug:str}",
@@ -151,4 +178,9 @@ class CounterFilingController(Controller):
     async def form(
         self, principal: NamedDependency[Principal], registry_id: RegistryId, slug: Slug
     ) -> CounterForm:
-        return await counter_mode.counter_form(principal, registry_id, slug)
+        return await counter_mode.counter_form(
+            principal,
+            registry_id,
+            slug,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
+        )

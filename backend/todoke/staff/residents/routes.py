@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from todoke.principal import Permission, Principal
 from todoke.staff import need_to_know
 from todoke.staff.purposes import BasisId, Reason, ReasonCategory, parse_basis
-from todoke.staff.residents import service
+from todoke.staff.residents import protection, service
 from todoke.staff.schemas import (
     ConsultationCreate,
     ConsultationCreated,
@@ -22,12 +22,14 @@ from todoke.staff.schemas import (
     NeedToKnowRead,
     NeedToKnowRule,
     NeedToKnowUpdate,
+    ProtectionRead,
+    ProtectionUpdate,
     ReasonOpeningList,
     ResidentView,
 )
 from todoke.web.guards import requires
 from todoke.web.inputs import RowId
-from todoke.web.routing import get, post, put
+from todoke.web.routing import delete, get, post, put
 
 RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
 
@@ -82,6 +84,50 @@ class ResidentRecordController(Controller):
             follow_ups=[(f.task, f.due_on) for f in data.follow_ups],
         )
         return ConsultationCreated(id=consultation_id)
+
+    @get(
+        "/residents/{registry_id:str}/protection",
+        operation_id="staffResidentProtection",
+        summary="The resident's DV・ストーカー等支援措置, if any (audited)",
+        guards=[requires(Permission.PROTECTION_MANAGE)],
+    )
+    async def get_protection(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId
+    ) -> ProtectionRead:
+        return await protection.read_protection(principal, registry_id)
+
+    @put(
+        "/residents/{registry_id:str}/protection",
+        operation_id="staffSetResidentProtection",
+        summary="Set or replace the resident's DV・ストーカー等支援措置 (audited)",
+        guards=[requires(Permission.PROTECTION_MANAGE)],
+    )
+    async def set_protection(
+        self,
+        principal: NamedDependency[Principal],
+        registry_id: RegistryId,
+        data: JSONBody[ProtectionUpdate],
+    ) -> ProtectionRead:
+        return await protection.set_protection(
+            principal,
+            registry_id,
+            named_persons=data.named_persons,
+            named_outside=data.named_outside,
+            valid_from=data.valid_from,
+            valid_until=data.valid_until,
+        )
+
+    @delete(
+        "/residents/{registry_id:str}/protection",
+        operation_id="staffLiftResidentProtection",
+        summary="Lift the resident's DV・ストーカー等支援措置 (audited)",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[requires(Permission.PROTECTION_MANAGE)],
+    )
+    async def lift_protection(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId
+    ) -> None:
+        await protection.lift_protection(principal, registry_id)
 
     @get("/follow-ups", operation_id="staffFollowUps")
     async def follow_ups(self, principal: NamedDependency[Principal]) -> DueFollowUps:

@@ -28,6 +28,7 @@ from todoke.principal import NOT_ALLOWED, Principal
 from todoke.procedures import public as procedures
 from todoke.procedures.prefill import load_household
 from todoke.procedures.schemas import DepartmentRef, Localized
+from todoke.registry import protection
 from todoke.registry import public as registry
 from todoke.staff import need_to_know
 from todoke.staff.purposes import Basis
@@ -194,6 +195,16 @@ async def resident_view(principal: Principal, registry_id: str, basis: Basis) ->
     account_id = await identity.resident_account_of(person_id)
     sharing = account_id is not None and await identity.has_consent(account_id, "sharing")
     shown, withheld = _sections(items, sharing=sharing, on_work=basis.kind != "reason")
+    protected = await protection.is_protected(principal.municipality_id, person_id)
+    if protected and need_to_know.CONTACT in shown:
+        if need_to_know.PROTECTED_CONTACT in items:
+            contact_seen = True
+        else:
+            shown.discard(need_to_know.CONTACT)
+            withheld.append(Withheld(section=need_to_know.CONTACT, reason="protection"))
+            contact_seen = False
+    else:
+        contact_seen = False
     async with read_transaction() as sql:
         person = await registry.person_record(person_id, sql)
         household = (
@@ -256,6 +267,20 @@ async def resident_view(principal: Principal, registry_id: str, basis: Basis) ->
             },
             sql=sql,
         )
+        if protected:
+            # Its own event: a protected address seen (or withheld) is reviewed apart.
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="staff",
+                actor_account=principal.account_id,
+                action="protection.contact_viewed"
+                if contact_seen
+                else "protection.contact_withheld",
+                purpose=basis.kind,
+                subject_person=person_id,
+                detail={"view": "resident"},
+                sql=sql,
+            )
     return ResidentView(
         person=_person(person, shown),
         facts=_facts(person, shown),

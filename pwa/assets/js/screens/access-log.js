@@ -69,6 +69,7 @@ const WHY = {
   account_recovery: 'accessLog.why.account_recovery',
   reason: 'accessLog.why.reason',
   moving: 'accessLog.why.moving',
+  protection: 'accessLog.why.protection',
   other: 'accessLog.why.other',
 };
 

@@ -3,7 +3,8 @@
 // consultation or follow-up of one's department, or a written reason; recorded with the
 // opening and shown to the resident); then the person, the household, the facts and
 // records need-to-know grants, a note of the sections withheld and why, and a form to
-// record a consultation.
+// record a consultation; for supervisors of the citizens division, the resident's
+// DV・ストーカー等支援措置 (set, changed, lifted).
 
 import { announce, el, icon } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
@@ -153,6 +154,7 @@ export async function mount(outlet, ctx) {
     data.notices
       ? section('resident-notices', t('resident.notices.title'), notices(data.notices))
       : null,
+    may(ctx.account, 'design') ? protectionPanel({ registryId: person.registry_id, ctx }) : null,
     consultationForm({
       registryId: person.registry_id,
       departments: myDepartments(departments, ctx.account),
@@ -197,7 +199,7 @@ function personSummary(person, data) {
  * on a reason alone. */
 function withheldNotice(withheld) {
   if (!withheld.length) return null;
-  const reasons = ['need_to_know', 'basis', 'consent'];
+  const reasons = ['need_to_know', 'basis', 'consent', 'protection'];
   return el(
     'div',
     { class: 'staff-callout', 'data-withheld': withheld.map((w) => w.section).join(' ') },
@@ -707,4 +709,150 @@ function consultationForm({ registryId, departments, ctx, onRecorded }) {
     summary,
     form,
   );
+}
+
+/** 支援措置（DV・ストーカー等）: shown to those the API lets read it (supervisors of the
+ * citizens division, administrators); anyone else's 403 leaves no section behind. */
+function protectionPanel({ registryId, ctx }) {
+  const url = `/api/staff/residents/${encodeURIComponent(registryId)}/protection`;
+  const state = el('div', { 'data-protection-state': '' });
+  const summary = errorSummary('protection-errors');
+  const status = el('p', { class: 'visually-hidden', role: 'status' });
+  const busy = guardBusy(status);
+  const lines = (text) =>
+    text
+      .split(/[\n、,]/)
+      .map((line) => line.trim())
+      .filter(Boolean);
+  const form = el(
+    'form',
+    { class: 'form', novalidate: true, 'aria-labelledby': 'resident-protection-heading' },
+    textareaField({
+      id: 'protection-named-persons',
+      name: 'named_persons',
+      labelKey: 'protection.namedPersons',
+      hintKey: 'protection.namedPersonsHint',
+      attributes: { rows: '2', maxlength: '700' },
+    }),
+    textareaField({
+      id: 'protection-named-outside',
+      name: 'named_outside',
+      labelKey: 'protection.namedOutside',
+      hintKey: 'protection.namedOutsideHint',
+      attributes: { rows: '2', maxlength: '2100' },
+    }),
+    textField({
+      id: 'protection-from',
+      name: 'valid_from',
+      labelKey: 'protection.from',
+      attributes: { type: 'date', class: 'input input--date' },
+    }),
+    textField({
+      id: 'protection-until',
+      name: 'valid_until',
+      labelKey: 'protection.until',
+      hintKey: 'protection.untilHint',
+      attributes: { type: 'date', class: 'input input--date' },
+    }),
+    el(
+      'div',
+      { class: 'button-row' },
+      el('button', {
+        type: 'submit',
+        class: 'button button--solid',
+        'data-i18n': 'protection.save',
+      }),
+      el('button', {
+        type: 'button',
+        class: 'button button--outline',
+        'data-lift': '',
+        hidden: true,
+        'data-i18n': 'protection.lift',
+      }),
+    ),
+    status,
+  );
+  const lift = form.querySelector('[data-lift]');
+  const panel = section(
+    'resident-protection',
+    t('protection.title'),
+    el('p', { class: 'section-lead' }, t('protection.lead')),
+    state,
+    summary,
+    form,
+  );
+
+  const show = (found) => {
+    lift.hidden = !found.protected;
+    state.replaceChildren(
+      el(
+        'p',
+        { class: found.protected ? 'staff-callout staff-callout--warning' : 'section-lead' },
+        found.protected
+          ? t(found.in_force ? 'protection.inForce' : 'protection.notInForce', {
+              from: formatDate(found.valid_from),
+              until: found.valid_until ? formatDate(found.valid_until) : t('protection.noEnd'),
+            })
+          : t('protection.none'),
+      ),
+    );
+    form.elements.named_persons.value = (found.named_persons ?? []).join('\n');
+    form.elements.named_outside.value = (found.named_outside ?? []).join('\n');
+    form.elements.valid_from.value = found.valid_from ?? '';
+    form.elements.valid_until.value = found.valid_until ?? '';
+  };
+  // "named_persons[2]" is the field named_persons.
+  const fieldOf = (items) =>
+    items.map((item) => ({ ...item, field: item.field?.replace(/\[\d+\]$/, '') }));
+
+  getJSON(url, { signal: ctx.signal })
+    .then(show)
+    .catch((error) => {
+      if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+      panel.remove(); // not this supervisor's division: nothing to show
+    });
+
+  form.addEventListener(
+    'submit',
+    (event) => {
+      event.preventDefault();
+      busy('common.sending', async () => {
+        const body = {
+          named_persons: lines(form.elements.named_persons.value),
+          named_outside: lines(form.elements.named_outside.value),
+          valid_from: form.elements.valid_from.value || null,
+          valid_until: form.elements.valid_until.value || null,
+        };
+        clearErrors(summary, form);
+        try {
+          show(await sendJSON(url, { method: 'PUT', body, signal: ctx.signal }));
+        } catch (error) {
+          if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+          showErrors(summary, form, fieldOf(problemItems(error)));
+          return;
+        }
+        announce(t('protection.saved'));
+      });
+    },
+    { signal: ctx.signal },
+  );
+  lift.addEventListener(
+    'click',
+    () => {
+      busy('common.sending', async () => {
+        clearErrors(summary, form);
+        try {
+          await sendJSON(url, { method: 'DELETE', signal: ctx.signal });
+        } catch (error) {
+          if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+          showErrors(summary, form, problemItems(error));
+          return;
+        }
+        show({ protected: false });
+        announce(t('protection.lifted'));
+      });
+    },
+    { signal: ctx.signal },
+  );
+  return panel;
 }
