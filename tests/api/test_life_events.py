@@ -91,6 +91,14 @@ async def test_the_registry_answers_what_it_knows(hanako):
     assert "佐藤 花子" in names
 
 
+async def test_without_the_prefill_consent_nothing_is_pre_answered(client_for, app, city):
+    await add_household(city)
+    client, _ = await verified_resident(client_for, app, city, "1000000000", prefill=False)
+    read = await client.get("/api/life-events/moving")
+    assert read.status_code == 200, read.text
+    assert read.json()["known"] == []
+
+
 async def test_moving_within_the_city_plans_every_item_with_its_deadline(hanako):
     client, headers = hanako
     body = {"version": await _version(client, "moving"), "answers": _moving()}

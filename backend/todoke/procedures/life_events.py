@@ -33,6 +33,7 @@ from todoke.errors import (
     Text,
     TodokeError,
 )
+from todoke.identity import public as identity
 from todoke.principal import Principal
 from todoke.procedures import filing
 from todoke.procedures.life_event_catalogue import STANDARD_EVENTS
@@ -206,8 +207,9 @@ async def _dog_registered(principal: Principal) -> bool:
 async def known_answers(
     principal: Principal, definition: LifeEventDefinition, household: Household | None
 ) -> list[KnownAnswer]:
-    """The questions the registry (or the resident's own filings) already answers."""
-    if household is None:
+    """The questions the registry (or the resident's own filings) already answers — for a
+    resident who consented to pre-fill, as every form asks."""
+    if household is None or not await identity.has_consent(principal.account_id, "prefill"):
         return []
     today = clock.today()
     as_of = (household.provenance.get("household") or [REGISTRY_SOURCE, ""])[1]
