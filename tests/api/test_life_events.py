@@ -457,3 +457,38 @@ async def test_staff_publish_a_new_version_and_started_events_keep_theirs(
         [city.id, "life_event.published"],
     )
     assert len(audit) == 1
+
+
+async def test_the_bereavement_desk_visit_gathers_the_counter_tasks(hanako, city):
+    """おくやみ: one visit to the bereavement desk, the consultation booking naming every
+    counter task across divisions; the pension office's task stays a to-do."""
+    client, headers = hanako
+    answers = {"event_date": _day(-2), "deceased": ["1000000001"], "phone": "0422111111",
+               "head": "yes", "nhi": "yes", "care": "no", "pension": "yes",
+               "surviving_parent": "no", "consult": "yes", "consult_date": _day(4),
+               "consult_time": "afternoon"}  # fmt: skip
+    filed = await client.post(
+        "/api/life-events/bereavement/file",
+        json={
+            "version": await _version(client, "bereavement"),
+            "answers": answers,
+            "selected": [],
+            "idempotency_key": "life-bereave-01",
+        },
+        headers=headers,
+    )
+    assert filed.status_code == 201, filed.text
+    states = {i["id"]: i["state"] for i in filed.json()["items"]}
+    assert states == {
+        "death-notice": "todo",
+        "head-change": "booked",
+        "nhi": "booked",
+        "pension": "todo",
+        "desk": "booked",
+    }
+    [(slug, _department, _receipt, stored)] = await _applications(city)
+    assert slug == "consultation-booking"
+    booking = json.loads(stored)
+    assert booking["preferred_date"] == _day(4) and booking["way"] == "counter"
+    assert "世帯主変更届" in booking["detail"] and "国民健康保険" in booking["detail"]
+    assert "年金" not in booking["detail"]

@@ -663,6 +663,7 @@ BEREAVEMENT = LifeEventDefinition(
                 ja="世帯主変更届", easy="せたいぬしの へんこう", en="Change of head of household"
             ),
             mode="counter_only",
+            related="desk",
             deadline_days=14,
             when=(_when("head", "yes"),),
         ),
@@ -674,6 +675,7 @@ BEREAVEMENT = LifeEventDefinition(
                 en="NHI: end of cover and the funeral grant",
             ),
             mode="counter_only",
+            related="desk",
             deadline_days=14,
             when=(_when("nhi", "yes"),),
         ),
@@ -685,6 +687,7 @@ BEREAVEMENT = LifeEventDefinition(
                 en="Long-term care insurance: end",
             ),
             mode="counter_only",
+            related="desk",
             deadline_days=14,
             when=(_when("care", "yes"),),
         ),
@@ -721,7 +724,7 @@ BEREAVEMENT = LifeEventDefinition(
             mode="counter_booking",
             procedure="consultation-booking",
             when=(_when("consult", "yes"),),
-            fill=_consultation("other", "おくやみコーナー：死亡に伴う手続き"),
+            fill={**_consultation("other", ""), "detail": "related:text"},
         ),
     ),
 )

@@ -477,7 +477,9 @@ def item_answers(
             value = (
                 [r.related for r in related]
                 if name == "list"
-                else "、".join(r.title.ja for r in related)
+                else "窓口でまとめて行う手続き：" + "、".join(r.title.ja for r in related)
+                if related
+                else ""
             )
         else:
             value = True if name == "true" else False if name == "false" else name
