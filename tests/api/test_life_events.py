@@ -196,6 +196,8 @@ async def test_each_event_plans_its_items(hanako, slug, answers, expected):
         (_moving(phone="<script>"), "phone"),
         (_moving(garbage_item="x" * 201), "garbage_item"),
         (_moving(child={"$ne": 1}), "child"),
+        (_moving(move_kind=["within"]), "move_kind"),
+        (_moving(garbage_size={"a": 1}), "garbage_size"),
         (_moving(visit_time=None), "visit_time"),
         ({**_moving(), "admin": "yes"}, "admin"),
     ],
@@ -445,6 +447,17 @@ async def test_staff_publish_a_new_version_and_started_events_keep_theirs(
         "/api/staff/life-events", json={"definition": broken}, headers=staff_headers
     )
     assert refused.status_code == 422, refused.text
+    assert await _version(client, "moving") == 2
+    for bad in (
+        {**definition, "slug": "引越し"},
+        {**definition, "items": [{**definition["items"][0], "deadline_days": 10**9}]},
+        {**definition, "questions": []},
+        {"slug": "x"},
+    ):
+        refused = await designer.post(
+            "/api/staff/life-events", json={"definition": bad}, headers=staff_headers
+        )
+        assert refused.status_code == 422, refused.text
     assert await _version(client, "moving") == 2
     # Residents and support staff may not publish.
     support, support_headers = await staff_client(client_for, app, city, role="support")

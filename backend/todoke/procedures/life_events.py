@@ -62,6 +62,8 @@ from todoke.procedures.versions import load_version
 # dealt with late); anything else is a typo.
 EVENT_WINDOW_DAYS = 366
 MAX_TEXT = 200
+# A deadline counted from the event: at most two years either side (a typo otherwise).
+MAX_DEADLINE_DAYS = 730
 MAX_MEMBERS = 20
 REGISTRY_SOURCE = "住民基本台帳"
 # Where each fill source may come from.
@@ -274,10 +276,14 @@ def _check_one(
     """(the clean value, None) or (None, (ja, en) of what is wrong)."""
     kind = question.kind
     if kind == "yes_no":
-        return (given, None) if given in ("yes", "no") else (None, ("はい・いいえで", "yes or no"))
+        if isinstance(given, str) and given in ("yes", "no"):
+            return given, None
+        return None, ("はい・いいえで", "yes or no")
     if kind == "choice":
         allowed = {o.value for o in question.options}
-        return (given, None) if given in allowed else (None, ("選択肢から選んで", "unknown"))
+        if isinstance(given, str) and given in allowed:
+            return given, None
+        return None, ("選択肢から選んで", "unknown")
     if kind == "date":
         try:
             day = date.fromisoformat(given) if isinstance(given, str) and len(given) == 10 else None
@@ -416,6 +422,18 @@ async def _planned(
     answers = check_answers(
         definition, given, household.member_ids if household else set(), clock.today()
     )
+    if "event_date" not in answers:  # a definition that hides it: the day is still needed
+        raise InvalidInput(
+            _CHECK,
+            errors=[
+                _problem(
+                    "event_date",
+                    Localized(ja="日付", easy="ひ", en="date"),
+                    "必須項目です",
+                    "is required",
+                )
+            ],
+        )
     event_date = date.fromisoformat(answers["event_date"])
     items = [item for item in definition.items if _holds(item, answers)]
     return _Planned(definition, answers, event_date, items, household)
@@ -829,7 +847,14 @@ async def definition_problems(
     label = Localized(ja="定義", easy="ていぎ", en="definition")
     problems: list[FieldError] = []
     ids = [q.id for q in definition.questions]
-    if len(set(ids)) != len(ids) or "event_date" not in ids:
+    day = next((q for q in definition.questions if q.id == "event_date"), None)
+    if (
+        len(set(ids)) != len(ids)
+        or day is None
+        or day.kind != "date"
+        or not day.required
+        or day.show_if is not None
+    ):
         problems.append(
             _problem(
                 "questions",
@@ -846,6 +871,11 @@ async def definition_problems(
         )
     for index, item in enumerate(definition.items):
         where = f"items.{index}"
+        days = item.deadline_days
+        if days is not None and not -MAX_DEADLINE_DAYS <= days <= MAX_DEADLINE_DAYS:
+            problems.append(
+                _problem(where, label, "期限は前後2年以内で", "a deadline within 2 years")
+            )
         if any(c.field not in asked for c in item.when):
             problems.append(
                 _problem(
@@ -891,7 +921,8 @@ async def publish(principal: Principal, raw: dict[str, Any]) -> StaffLifeEvent:
                 )
             ],
         ) from None
-    if not (0 < len(definition.slug) <= 64) or not definition.slug.replace("-", "").isalnum():
+    slug = definition.slug
+    if not (0 < len(slug) <= 64) or not (slug.isascii() and slug.replace("-", "").isalnum()):
         raise InvalidInput(
             _CHECK,
             errors=[
