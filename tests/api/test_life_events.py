@@ -505,3 +505,37 @@ async def test_the_bereavement_desk_visit_gathers_the_counter_tasks(hanako, city
     assert booking["preferred_date"] == _day(4) and booking["way"] == "counter"
     assert "世帯主変更届" in booking["detail"] and "国民健康保険" in booking["detail"]
     assert "年金" not in booking["detail"]
+
+
+async def test_an_item_is_done_when_its_department_approves_it(hanako, client_for, app, city):
+    client, headers = hanako
+    filed = await client.post(
+        "/api/life-events/moving/file",
+        json={
+            "version": await _version(client, "moving"),
+            "answers": _moving(licence="no", nhi="no", child="no", dog="no"),
+            "selected": ["garbage"],
+            "idempotency_key": "life-moving-0006",
+        },
+        headers=headers,
+    )
+    assert filed.status_code == 201, filed.text
+    case = filed.json()
+    garbage = next(i for i in case["items"] if i["id"] == "garbage")
+    waste, waste_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=["waste"]
+    )
+    for step in ("scheduled", "approved"):
+        decided = await waste.post(
+            f"/api/staff/applications/{garbage['application']}/status",
+            json={"status": step},
+            headers=waste_headers,
+        )
+        assert decided.status_code == 200, decided.text
+    after = (await client.get(f"/api/me/life-events/{case['id']}")).json()
+    states = {i["id"]: i["state"] for i in after["items"]}
+    assert states == {"move-within": "booked", "garbage": "done", "post": "todo"}
+    assert (after["done"], after["total"]) == (1, 3)
+    # The booking and the mail forwarding remain: the event stays on home's timeline.
+    timeline = (await client.get("/api/me/timeline")).json()["items"]
+    assert any(i["what"] == "life_event" and i["detail"]["en"] == "1 of 3 done" for i in timeline)
