@@ -26,8 +26,9 @@ from test_resident_identity import (
     _watch_http_errors,
     _without_autofill,
 )
-from test_staff_identity import assert_no_axe_violations
-from viewports import PHONE
+from test_staff_backoffice import nav, staff_in
+from test_staff_identity import assert_no_axe_violations, unexpected_console_errors
+from viewports import DESKTOP, PHONE
 
 from conftest import CITY
 
@@ -154,3 +155,35 @@ def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo,
     _say(page, "件中")
     # (axe resolves app.css's @import against the page's address: a 404 of its own.)
     _check_console(page, errors, (r"404 GET /(life-events/(cases/)?)?tokens\.css",))
+
+
+def test_a_designer_reads_the_events_and_publishes_a_new_version(live_demo, make_page, shoot):
+    """The back office's くらしの出来事: each event's items with their marks and deadlines,
+    and a new version published from its JSON (a broken one refused with the reason)."""
+    page = staff_in(make_page, live_demo, "設計 担当", "supervisor", "citizens")
+    nav(page).get_by_role("link", name="くらしの出来事").click()
+    expect(page.locator("main h1")).to_have_text("くらしの出来事")
+    moving = page.get_by_role("region", name=re.compile("^引越し 第"))
+    expect(moving).to_contain_text("転居届")
+    expect(moving.get_by_role("row", name=re.compile("^転居届"))).to_contain_text("14日後まで")
+    shoot(page, "life-staff-desktop")
+    page.set_viewport_size(PHONE)
+    shoot(page, "life-staff-phone")
+    page.set_viewport_size(DESKTOP)
+    assert_no_axe_violations(page, "/staff/life-events")
+    before = live_demo.query(
+        f"SELECT published_version AS v FROM life_event WHERE municipality = {CITY} "
+        "AND slug = 'birth'"
+    )[0]["v"]
+    form = page.get_by_role("region", name="新しい版を公開する")
+    form.get_by_label("もとにする出来事").select_option(label="出生")
+    json_box = form.get_by_label("定義（JSON）")
+    json_box.fill(
+        json_box.input_value().replace('"deadline_days": 14', '"deadline_days": 99999', 1)
+    )
+    form.get_by_role("button", name="公開する").click()
+    expect(form.locator(".error-summary")).to_contain_text("期限は前後2年以内で")
+    form.get_by_label("もとにする出来事").select_option(label="出生")
+    form.get_by_role("button", name="公開する").click()
+    expect(form).to_contain_text(f"「出生」の第{before + 1}版を公開しました。")
+    assert unexpected_console_errors(page) == []
