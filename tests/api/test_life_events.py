@@ -539,3 +539,25 @@ async def test_an_item_is_done_when_its_department_approves_it(hanako, client_fo
     # The booking and the mail forwarding remain: the event stays on home's timeline.
     timeline = (await client.get("/api/me/timeline")).json()["items"]
     assert any(i["what"] == "life_event" and i["detail"]["en"] == "1 of 3 done" for i in timeline)
+
+
+async def test_two_taps_at_once_file_one_event(hanako, city):
+    """「まとめて申請する」 sent twice at the same moment with the same key: one event, one
+    application per item, and both answers name it."""
+    import asyncio
+
+    client, headers = hanako
+    body = {
+        "version": await _version(client, "moving"),
+        "answers": _moving(),
+        "selected": ["garbage"],
+        "idempotency_key": "life-moving-twin",
+    }
+    first, second = await asyncio.gather(
+        client.post("/api/life-events/moving/file", json=body, headers=headers),
+        client.post("/api/life-events/moving/file", json=body, headers=headers),
+    )
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    assert len(await _applications(city)) == 2
+    assert len(await _rows("SELECT id FROM life_event_case", [])) == 1

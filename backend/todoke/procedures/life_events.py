@@ -23,7 +23,7 @@ import msgspec
 
 from todoke import clock, codes, jp
 from todoke.audit import service as audit
-from todoke.db import SqlSession, read_transaction, write_transaction
+from todoke.db import SqlSession, is_unique_violation, read_transaction, write_transaction
 from todoke.errors import (
     Conflict,
     FieldError,
@@ -556,6 +556,16 @@ def _prefixed(error: TodokeError, item: EventItem) -> TodokeError:
     return found
 
 
+def _raced(error: BaseException) -> bool:
+    """Whether a unique index refused a write (here or in what the error arose from)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if is_unique_violation(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> LifeEventCaseRead:
     """File the selected online items, each its own application, and book the counter
     items as one visit; record the started event. All or nothing: one transaction."""
@@ -614,69 +624,83 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
     now = clock.now()
     stored: list[_StoredItem] = []
     key = codes.secret_hash(f"{principal.account_id}:{data.idempotency_key}")[:40]
-    async with write_transaction() as sql:
-        applications: dict[str, int] = {}
-        for item in to_file:
-            answers = item_answers(item, planned.answers, planned.household, related)
-            try:
-                applications[item.id], _ = await filing.file_application(
-                    principal,
-                    slug=item.procedure,
-                    version=versions[item.id],
-                    answers=answers,
-                    idempotency_key=f"life-{key}-{item.id}"[:100],
-                )
-            except (InvalidInput, Conflict) as error:
-                raise _prefixed(error, item) from None
-        visit = applications.get(booking.id) if booking is not None else None
-        for item in planned.items:
-            if item.id in applications:
-                state = "booked" if item is booking else "filed"
-                stored.append(
-                    _StoredItem(id=item.id, state=state, application=applications[item.id])
-                )
-            elif item in related:
-                stored.append(_StoredItem(id=item.id, state="booked", application=visit))
-            else:
-                stored.append(_StoredItem(id=item.id, state="todo"))
-        event_id = await sql.value(
-            "SELECT id FROM life_event WHERE municipality = ? AND slug = ?",
-            [principal.municipality_id, slug],
-        )
-        case_id = await sql.value(
-            "INSERT INTO life_event_case (municipality, account, person, life_event, version, "
-            "event_date, answers, items, visit_application, idempotency_key, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [
-                principal.municipality_id,
-                principal.account_id,
-                principal.person_id,
-                event_id,
-                data.version,
-                planned.event_date,
-                filing.dump_json(planned.answers),
-                msgspec.json.encode(stored).decode(),
-                visit,
-                data.idempotency_key,
-                now,
-                now,
-            ],
-        )
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="resident",
-            actor_account=principal.account_id,
-            subject_person=principal.person_id,
-            subject_account=principal.account_id,
-            action="life_event.filed",
-            purpose="life_event",
-            detail={
-                "case": case_id,
-                "event": slug,
-                "applications": sorted(applications.values()),
-            },
-            sql=sql,
-        )
+    try:
+        async with write_transaction() as sql:
+            applications: dict[str, int] = {}
+            for item in to_file:
+                answers = item_answers(item, planned.answers, planned.household, related)
+                try:
+                    applications[item.id], _ = await filing.file_application(
+                        principal,
+                        slug=item.procedure,
+                        version=versions[item.id],
+                        answers=answers,
+                        idempotency_key=f"life-{key}-{item.id}"[:100],
+                    )
+                except (InvalidInput, Conflict) as error:
+                    raise _prefixed(error, item) from None
+            visit = applications.get(booking.id) if booking is not None else None
+            for item in planned.items:
+                if item.id in applications:
+                    state = "booked" if item is booking else "filed"
+                    stored.append(
+                        _StoredItem(id=item.id, state=state, application=applications[item.id])
+                    )
+                elif item in related:
+                    stored.append(_StoredItem(id=item.id, state="booked", application=visit))
+                else:
+                    stored.append(_StoredItem(id=item.id, state="todo"))
+            event_id = await sql.value(
+                "SELECT id FROM life_event WHERE municipality = ? AND slug = ?",
+                [principal.municipality_id, slug],
+            )
+            case_id = await sql.value(
+                "INSERT INTO life_event_case (municipality, account, person, life_event, version, "
+                "event_date, answers, items, visit_application, idempotency_key, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [
+                    principal.municipality_id,
+                    principal.account_id,
+                    principal.person_id,
+                    event_id,
+                    data.version,
+                    planned.event_date,
+                    filing.dump_json(planned.answers),
+                    msgspec.json.encode(stored).decode(),
+                    visit,
+                    data.idempotency_key,
+                    now,
+                    now,
+                ],
+            )
+            await audit.record(
+                municipality_id=principal.municipality_id,
+                actor_kind="resident",
+                actor_account=principal.account_id,
+                subject_person=principal.person_id,
+                subject_account=principal.account_id,
+                action="life_event.filed",
+                purpose="life_event",
+                detail={
+                    "case": case_id,
+                    "event": slug,
+                    "applications": sorted(applications.values()),
+                },
+                sql=sql,
+            )
+    except Exception as error:
+        if not _raced(error):
+            raise
+        # A twin with the same key committed first: answer as it did.
+        async with read_transaction() as sql:
+            twin = await sql.value(
+                "SELECT id FROM life_event_case WHERE municipality = ? AND account = ? "
+                "AND idempotency_key = ?",
+                [principal.municipality_id, principal.account_id, data.idempotency_key],
+            )
+        if twin is None:
+            raise
+        return await get_case(principal, int(twin))
     return await get_case(principal, int(case_id))
 
 
