@@ -165,7 +165,8 @@ async def test_moving_within_the_city_plans_every_item_with_its_deadline(hanako)
              "head": "yes", "nhi": "yes", "care": "no", "pension": "yes",
              "surviving_parent": "yes", "consult": "yes", "consult_date": _day(4),
              "consult_time": "afternoon"},
-            {"death-notice", "head-change", "nhi", "pension", "child-rearing-allowance", "desk"},
+            {"death-notice", "head-change", "nhi", "pension", "certificate",
+             "child-rearing-allowance", "desk"},
         ),
         (
             "turning-65",
@@ -497,8 +498,13 @@ async def test_the_bereavement_desk_visit_gathers_the_counter_tasks(hanako, city
         "head-change": "booked",
         "nhi": "booked",
         "pension": "todo",
+        "certificate": "todo",
         "desk": "booked",
     }
+    # An online procedure the event cannot fill: a to-do with the link to its form.
+    certificate = next(i for i in filed.json()["items"] if i["id"] == "certificate")
+    assert certificate["link"] == "/procedures/residence-certificate"
+    assert certificate["mode"] == "online"
     [(slug, _department, _receipt, stored)] = await _applications(city)
     assert slug == "consultation-booking"
     booking = json.loads(stored)

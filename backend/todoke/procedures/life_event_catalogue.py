@@ -704,6 +704,21 @@ BEREAVEMENT = LifeEventDefinition(
             when=(_when("pension", "yes"),),
         ),
         EventItem(
+            id="certificate",
+            title=L(
+                ja="住民票の写し（除票）の請求",
+                easy="じゅうみんひょうを もらう",
+                en="Certificate of residence (of the deceased)",
+            ),
+            mode="online",
+            procedure="residence-certificate",
+            note=L(
+                ja="年金や保険、相続の手続きで求められることがあります。",
+                easy="ねんきんや ほけんの てつづきで いる ことが あります。",
+                en="Pension, insurance and inheritance procedures often ask for it.",
+            ),
+        ),
+        EventItem(
             id="child-rearing-allowance",
             title=L(
                 ja="児童扶養手当の認定請求",
