@@ -410,6 +410,20 @@ async def test_an_unverified_resident_cannot_file(client_for, app, city):
     )
     assert filed.status_code == 403
     assert await _applications(city) == []
+    # Without the consultation, the event is kept as a checklist: nothing filed.
+    listed = await client.post(
+        "/api/life-events/birth/file",
+        json={
+            "version": version,
+            "answers": {**answers, "consult": "no"},
+            "selected": [],
+            "idempotency_key": "life-birth-0002",
+        },
+        headers=headers,
+    )
+    assert listed.status_code == 201, listed.text
+    assert {i["state"] for i in listed.json()["items"]} == {"todo"}
+    assert await _applications(city) == []
 
 
 async def test_staff_publish_a_new_version_and_started_events_keep_theirs(

@@ -568,10 +568,10 @@ def _raced(error: BaseException) -> bool:
 
 async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> LifeEventCaseRead:
     """File the selected online items, each its own application, and book the counter
-    items as one visit; record the started event. All or nothing: one transaction."""
+    items as one visit; record the started event. All or nothing: one transaction. With
+    nothing to file or book (a move into the city, before the 転入届 makes the resident a
+    registry person here), the event is kept as a checklist of links."""
     principal.require_resident()
-    if principal.person_id is None:
-        raise _UNVERIFIED
     async with read_transaction() as sql:
         again = await sql.value(
             "SELECT id FROM life_event_case WHERE municipality = ? AND account = ? "
@@ -610,17 +610,8 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
             raise _prefixed(
                 InvalidInput(Text("この手続きは受け付けていません。", "Not offered here.")), item
             ) from None
-    if not to_file:
-        raise InvalidInput(
-            _CHECK,
-            errors=[
-                FieldError(
-                    field="selected",
-                    label=Text("まとめて申請するもの", "Items to file"),
-                    message=Text("申請・予約するものがありません", "nothing to file or book"),
-                )
-            ],
-        )
+    if to_file and principal.person_id is None:
+        raise _UNVERIFIED
     now = clock.now()
     stored: list[_StoredItem] = []
     key = codes.secret_hash(f"{principal.account_id}:{data.idempotency_key}")[:40]

@@ -403,11 +403,14 @@ function review(ctx, event, answers, plan, content) {
     }
     return itemRow(item, { box, plan: true });
   });
+  // Nothing filed or booked here (a move into the city before the 転入届): the list is kept
+  // as a checklist of links.
+  const anyHere = plan.items.some((item) => item.filed_here);
   const submit = el(
     'button',
     { type: 'submit', class: 'button button--solid button--block' },
-    icon('send', 'button__icon'),
-    el('span', { 'data-i18n': 'lifeEvents.review.file' }),
+    icon(anyHere ? 'send' : 'checklist', 'button__icon'),
+    el('span', { 'data-i18n': anyHere ? 'lifeEvents.review.file' : 'lifeEvents.review.keep' }),
   );
   const edit = el(
     'button',
@@ -479,7 +482,9 @@ function review(ctx, event, answers, plan, content) {
         messages.show({ error, focus: true });
         return;
       }
-      ctx.navigate(`/life-events/cases/${filed.id}?new=1`, { replace: true });
+      ctx.navigate(`/life-events/cases/${filed.id}?new=${anyHere ? 'filed' : 'kept'}`, {
+        replace: true,
+      });
     },
     { signal: ctx.signal },
   );
@@ -591,7 +596,7 @@ async function caseView(content, ctx, title) {
   }
 
   function progress(found) {
-    const fresh = ctx.query.get('new') === '1';
+    const fresh = ctx.query.get('new');
     const rows = found.items.map((item) => {
       const row = itemRow(item);
       if (item.state === 'todo' || (item.state === 'done' && !item.application)) {
@@ -628,7 +633,10 @@ async function caseView(content, ctx, title) {
             'div',
             { class: 'notice notice--success', role: 'status', tabindex: '-1' },
             icon('check', 'notice__icon'),
-            el('h2', { class: 'notice__title', 'data-i18n': 'lifeEvents.progress.filed' }),
+            el('h2', {
+              class: 'notice__title',
+              'data-i18n': fresh === 'kept' ? 'lifeEvents.progress.kept' : 'lifeEvents.progress.filed',
+            }),
           )
         : null,
       el('p', {
