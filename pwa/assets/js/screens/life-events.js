@@ -219,7 +219,7 @@ function isShown(condition, values) {
 
 function showFieldErrors(error, byId, messages) {
   let first = null;
-  for (const problem of error?.body?.errors ?? []) {
+  for (const problem of error?.errors ?? []) {
     const field = byId.get(problem.field);
     if (field && !field.node.hidden) {
       field.setError(problem.message);
