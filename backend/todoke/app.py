@@ -49,6 +49,10 @@ from todoke.notices.routes import (
 from todoke.notices.worker import DeliveryWorker, EmailWorker
 from todoke.platform.routes import PlatformController
 from todoke.procedures.attachments import LocalFileStore
+from todoke.procedures.life_event_routes import (
+    LifeEventController,
+    MyLifeEventController,
+)
 from todoke.procedures.routes import (
     ApplicationController,
     AttachmentController,
@@ -72,6 +76,7 @@ from todoke.staff.admin.routes import AdminController, BrandingController, Invit
 from todoke.staff.cases.routes import CaseController
 from todoke.staff.counter.routes import CounterController, CounterFilingController
 from todoke.staff.designer.letters import LetterController
+from todoke.staff.designer.life_events import StaffLifeEventController
 from todoke.staff.designer.programs import StaffProgramController
 from todoke.staff.designer.routes import DesignerController
 from todoke.staff.residents.routes import ResidentRecordController
@@ -269,6 +274,9 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             DraftController,
             MovingController,
             TimelineController,
+            LifeEventController,
+            MyLifeEventController,
+            StaffLifeEventController,
             AttachmentController,
             ApplicationController,
             CorrectionController,

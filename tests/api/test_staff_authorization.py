@@ -62,6 +62,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/procedures/{slug:str}"): DESIGN,
     ("POST", "/api/staff/procedures/preview"): DESIGN,
     ("POST", "/api/staff/procedures"): DESIGN,
+    ("GET", "/api/staff/life-events"): DESIGN,
+    ("POST", "/api/staff/life-events"): DESIGN,
     ("GET", "/api/staff/templates/offers"): DESIGN,
     ("POST", "/api/staff/templates/{slug:str}/accept"): DESIGN,
     ("POST", "/api/staff/templates/{slug:str}/decline"): DESIGN,

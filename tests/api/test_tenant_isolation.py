@@ -76,6 +76,20 @@ async def city_world(client_for, app, city):
         headers=headers,
     )
     assert move.status_code == 201, move.text
+    # A life event started in the city (issue 17), its consultation filed.
+    soon = (date.today() + timedelta(days=7)).isoformat()
+    life = await resident.post(
+        "/api/life-events/turning-65/file",
+        json={
+            "version": 1,
+            "answers": {"event_date": soon, "phone": "0422111111", "pension_claimed": "no",
+                        "consult": "yes", "consult_date": soon, "consult_time": "morning"},
+            "selected": ["consultation"],
+            "idempotency_key": "life-world-0001",
+        },
+        headers=headers,
+    )  # fmt: skip
+    assert life.status_code == 201, life.text
     staff, _ = await staff_client(client_for, app, city, role="administrator")
     # The city's emblem: its address, asked at the town, is never the city's image.
     from todoke.demo.branding import town_emblem
@@ -97,6 +111,8 @@ async def city_world(client_for, app, city):
         "registry_id": "1000000000",
         "tag": emblem_tag,
         "move_id": move.json()["id"],
+        "case_id": life.json()["id"],
+        "item_id": "pension",
     }
 
 

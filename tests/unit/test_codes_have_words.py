@@ -27,6 +27,7 @@ TIMELINE_WHATS = (
     "status_report",
     "appointment",
     "notice",
+    "life_event",
 )
 
 

@@ -18,6 +18,7 @@ from todoke.platform.schemas import (
     TemplatePublished,
     TemplateVersionCreate,
 )
+from todoke.procedures import life_events
 from todoke.procedures import templates as procedure_templates
 from todoke.procedures.catalogue import DEPARTMENTS
 from todoke.procedures.schemas import Localized
@@ -47,6 +48,7 @@ async def adopt_standard_catalogue(municipality: MunicipalityRead) -> None:
     for order, slug in enumerate(await procedure_template_slugs()):
         await procedure_templates.adopt(municipality.id, department_ids, order, slug)
     await programme_templates.adopt(municipality.id, department_ids)
+    await life_events.ensure_standard_events(municipality.id)
 
 
 async def link_served_municipalities() -> None:
@@ -57,6 +59,10 @@ async def link_served_municipalities() -> None:
     left to link are visited (none, once linked: one query each for procedures and
     programmes, however many municipalities the deployment serves)."""
     slugs = await procedure_template_slugs()
+    # Life events (issue 17) came after: a municipality served before them gets the standard
+    # ones once (each one it has is left as it is).
+    for municipality_id in await life_events.municipalities_without_events():
+        await life_events.ensure_standard_events(municipality_id)
     procedures = await procedure_templates.unlinked_municipalities(slugs)
     programmes = await programme_templates.unlinked_municipalities()
     for municipality_id in sorted(procedures | programmes):

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from todoke import clock
 from todoke.notices import public as notices
 from todoke.principal import Principal
-from todoke.procedures import drafts, reading
+from todoke.procedures import drafts, life_events, reading
 from todoke.procedures.schemas import Localized, Timeline, TimelineItem
 from todoke.procedures.versions import FINAL
 from todoke.registry import public as registry
@@ -81,6 +81,27 @@ async def timeline(principal: Principal) -> Timeline:
                 due=appointment.on,
                 link=f"/applications/{appointment.application_id}",
                 detail=appointment.label,
+            )
+        )
+    for case in await life_events.list_cases(principal):
+        left = [i for i in case.items if i.state in ("todo", "filed", "booked")]
+        if not left:
+            continue  # every item done: the event leaves the timeline
+        dues = [i.deadline for i in left if i.deadline is not None and i.state == "todo"]
+        items.append(
+            TimelineItem(
+                kind="action" if dues else "application",
+                what="life_event",
+                title=case.title,
+                status_label=None,
+                at=case.created_at,
+                due=min(dues) if dues else None,
+                link=f"/life-events/cases/{case.id}",
+                detail=Localized(
+                    ja=f"{case.done}/{case.total} 完了",
+                    easy=f"{case.done}/{case.total} おわり",
+                    en=f"{case.done} of {case.total} done",
+                ),
             )
         )
     if principal.person_id is not None:

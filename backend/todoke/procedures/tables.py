@@ -212,3 +212,40 @@ class MoveIn(Table):
     account = ForeignKey(references=Account, null=True)  # bound by the code
     bound_at = Timestamptz(null=True, default=None)
     withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class LifeEvent(Table):
+    """A life event (引越し, 出生, おくやみ…) a municipality defines as data (issue 17): the
+    questions it asks and the procedures the answers lead to. Versioned like a procedure."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    slug = Varchar(length=64)
+    published_version = Integer(null=True, default=None)
+    sort_order = Integer(default=0)
+    created_at = Timestamptz()
+
+
+class LifeEventVersion(Table):
+    municipality = ForeignKey(references=Municipality, null=False)
+    life_event = ForeignKey(references=LifeEvent, null=False)
+    version = Integer()
+    definition = JSON()  # a LifeEventDefinition, encoded
+    published_at = Timestamptz(null=True, default=None)
+
+
+class LifeEventCase(Table):
+    """One resident's life event, started: the answers, the items they led to and each
+    item's state (filed with its application, booked in the counter visit, to do, done)."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    account = ForeignKey(references=Account, null=False)
+    person = ForeignKey(references=Person, null=True)
+    life_event = ForeignKey(references=LifeEvent, null=False)
+    version = Integer()
+    event_date = Date()
+    answers = JSON(default="{}")
+    items = JSON(default="[]")  # [PlanItem + state, application]
+    visit_application = BigInt(null=True, default=None)  # the one counter booking
+    idempotency_key = Varchar(length=100)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()

@@ -55,6 +55,25 @@ export const routes = [
     load: () => import('./screens/confirm.js'),
   },
   {
+    path: '/life-events',
+    nav: 'home',
+    load: () => import('./screens/life-events.js'),
+    props: { view: 'list' },
+  },
+  {
+    // Before '/life-events/:slug', which would take "cases" for a slug.
+    path: '/life-events/cases/:id',
+    nav: 'home',
+    load: () => import('./screens/life-events.js'),
+    props: { view: 'case' },
+  },
+  {
+    path: '/life-events/:slug',
+    nav: 'home',
+    load: () => import('./screens/life-events.js'),
+    props: { view: 'event' },
+  },
+  {
     path: '/support',
     nav: 'home',
     load: () => import('./screens/support.js'),

@@ -49,6 +49,11 @@ const ACTIONS = {
     account_bound: 'accessLog.action.moveAccountBound',
     prefilled_filed: 'accessLog.action.movePrefilledFiled',
   },
+  life_event: {
+    filed: 'accessLog.action.lifeEventFiled',
+    item_done: 'accessLog.action.lifeEventItemDone',
+    item_reopened: 'accessLog.action.lifeEventItemReopened',
+  },
 };
 
 // Why, by the API's closed set of codes (identity/access_log.py WHY_CODES).

@@ -222,7 +222,20 @@ function fill(slot, signedIn) {
     ]),
     icon('chevronRight', 'feature-card__chevron'),
   );
-  slot.replaceChildren(...(signedIn ? [card] : [signInInvitation(), card]));
+  // くらしの出来事: a move, a birth, a death — every procedure it needs, in one go.
+  const lifeEvents = el(
+    'a',
+    { class: 'feature-card feature-card--life', href: '/life-events' },
+    icon('checklist', 'feature-card__icon'),
+    el('span', { class: 'feature-card__text' }, [
+      el('span', { class: 'feature-card__title', 'data-i18n': 'home.lifeEvents.title' }),
+      el('span', { class: 'feature-card__hint', 'data-i18n': 'home.lifeEvents.hint' }),
+    ]),
+    icon('chevronRight', 'feature-card__chevron'),
+  );
+  slot.replaceChildren(
+    ...(signedIn ? [lifeEvents, card] : [signInInvitation(), lifeEvents, card]),
+  );
   applyTranslations(slot);
 }
 

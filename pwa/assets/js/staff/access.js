@@ -57,6 +57,7 @@ export const PLACES = [
   { key: 'letters', href: '/staff/letters', group: 'counter', nav: 'all', phone: ['support'] },
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
   { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },
+  { key: 'lifeEvents', href: '/staff/life-events', group: 'design', phone: [] },
   { key: 'templates', href: '/staff/templates', group: 'design', phone: [] },
   { key: 'metrics', href: '/staff/metrics', group: 'design', phone: [] },
   { key: 'openings', href: '/staff/openings', group: 'design', phone: [] },

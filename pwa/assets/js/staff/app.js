@@ -30,6 +30,7 @@ const corrections = () => import('./corrections.js');
 const moves = () => import('./moves.js');
 const procedures = () => import('./procedures.js');
 const designer = () => import('./designer.js');
+const lifeEvents = () => import('./life-events.js');
 const templates = () => import('./templates.js');
 const registryImport = () => import('./import.js');
 const metrics = () => import('./metrics.js');
@@ -88,6 +89,13 @@ const routes = [
     access: 'staff',
     group: 'design',
     nav: 'procedures',
+  },
+  {
+    path: '/staff/life-events',
+    load: lifeEvents,
+    access: 'staff',
+    group: 'design',
+    nav: 'lifeEvents',
   },
   {
     path: '/staff/templates',

@@ -15,6 +15,7 @@ const ICONS = {
   status_report: 'document',
   appointment: 'booking',
   notice: 'bell',
+  life_event: 'checklist',
 };
 
 /** The timeline section, or null when it could not be loaded (home works without it). */
