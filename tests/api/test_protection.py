@@ -173,6 +173,11 @@ async def world(client_for, app, city):
 # a person is called with the protected person's ids). A GET route the app gains and this
 # table does not name fails the walk: decide how it is called with a protected person.
 GET_ROUTES: dict[str, tuple[str, ...]] = {
+    "/api/life-events": ("",),
+    "/api/life-events/{slug:str}": ("",),
+    "/api/me/life-events": ("",),
+    "/api/me/life-events/{case_id:int}": ("",),
+    "/api/staff/life-events": ("",),
     "/api/applications": ("",),
     "/api/applications/{application_id:int}": ("",),
     "/api/applications/{application_id:int}/receipt": ("",),
@@ -248,11 +253,12 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "move_id": ("1",),
     "tag": ("x",),
     "code": ("1810013",),  # a lookup echoes its code: not hers
-    "slug": ("dog-registration", SLUG, "move-within-city"),
+    "slug": ("dog-registration", SLUG, "move-within-city", "moving", "bereavement"),
     "import_id": ("1",),
     "batch_id": ("1",),
     "kind": ("pdf", "csv"),
     "registry_id": (HER,),
+    "case_id": ("1", "2"),
 }
 
 # Routes that answer a POST with a form, a preview or a read of a person.
