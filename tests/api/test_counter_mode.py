@@ -15,10 +15,11 @@ from test_applications import (
     confirm_at_counter,
     hanako,  # noqa: F401 (a fixture)
 )
-from test_identity import staff_client
+from test_identity import ORIGIN, staff_client
 
 from todoke import clock
 from todoke.audit.tables import AuditEvent
+from todoke.notices.letters import qr_rows
 from todoke.procedures.tables import Application
 
 HANAKO = {"family_name_kana": "さとう", "given_name_kana": "ハナコ", "birth_date": "1990-04-01"}
@@ -142,7 +143,12 @@ async def test_the_visit_lists_what_waits_and_what_the_resident_confirmed(
             headers={**staff_headers, "idempotency-key": key},
         )  # fmt: skip
         assert filed.status_code == 201, filed.text
-        codes.append(filed.json()["confirmation_code"])
+        pending = filed.json()
+        codes.append(pending["confirmation_code"])
+        # The QR code the desk shows opens the confirmation on this municipality's origin.
+        assert pending["confirm_qr"] == qr_rows(
+            f"{ORIGIN}/confirm?code={pending['confirmation_code']}"
+        )
 
     visit = (await staff.get("/api/staff/counter/residents/1000000000")).json()
     assert visit["waiting"] == 2

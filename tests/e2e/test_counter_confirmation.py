@@ -171,3 +171,69 @@ def test_another_device_without_the_resident_s_passkey_confirms_nothing(live_dem
     expect(desk).to_have_url(re.compile(r"/confirm"))
     listed = desk.evaluate("fetch('/api/applications').then((r) => r.json())")
     assert listed["items"] == []
+
+
+DESK_PERSON_SQL = (
+    "SELECT registry_id, family_name, given_name, family_name_kana, given_name_kana, "
+    "birth_date FROM person p WHERE relation = 'head' AND status = 'resident' "
+    "AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person = p.id) "
+    f"AND p.municipality = {CITY} ORDER BY id DESC LIMIT 1"
+)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_at_the_desk_staff_find_the_resident_file_filled_in_and_see_it_confirmed(
+    live_demo, make_page, viewport
+):
+    """書かない窓口 on screen: support staff find the resident by the reading and birth date
+    on their identity document, open 住民票の写しの請求 already filled from the registry, ask
+    what is missing and send it for confirmation; the resident confirms it with their own
+    passkey on their phone and the desk's list of the visit says so."""
+    person = live_demo.query(DESK_PERSON_SQL + (" OFFSET 1" if viewport is PHONE else ""))[0]
+    phone, _ = _verified_resident(make_page, live_demo, person["registry_id"])
+    staff = staff_in(
+        make_page, live_demo, f"市民課 書かない窓口 {viewport['width']}", "support", "citizens",
+        viewport=viewport,
+    )  # fmt: skip
+    main = staff.locator("main")
+    staff.goto("/staff/desk")
+    expect(staff.locator("main h1")).to_have_text("書かない窓口")
+    main.get_by_label("氏（フリガナ）").fill(person["family_name_kana"])
+    main.get_by_label("生年月日").fill(str(person["birth_date"]))
+    main.get_by_role("button", name="さがす").click()
+    full_name = f"{person['family_name']} {person['given_name']}"
+    main.get_by_role("button", name=f"{full_name}さんの手続きを始める").click()
+    expect(main.get_by_text("アプリあり（本人のパスキーで確認）")).to_be_visible()
+    main.get_by_label("手続き", exact=True).select_option("residence-certificate")
+    main.get_by_role("button", name="記入済みの申請書を開く").click()
+
+    # Filled from the registry, with its source; staff ask for the rest.
+    expect(staff.locator("#desk-applicant_name")).to_have_value(re.compile(person["family_name"]))
+    expect(staff.locator("#desk-delivery_address")).not_to_have_value("")
+    expect(main.get_by_text(re.compile("住民基本台帳")).first).to_be_visible()
+    staff.locator("#desk-scope-field").get_by_label("本人のみ", exact=True).check()
+    staff.locator("#desk-copies").fill("1")
+    staff.locator("#desk-purpose").select_option("work")
+    staff.locator("#desk-phone").fill("090-1234-5678")
+    staff.locator("#desk-declaration-field input[type=checkbox]").check()
+    screenshot(staff, f"desk-form-{'phone' if viewport is PHONE else 'desktop'}")
+    main.get_by_role("button", name="住民の確認にまわす").click()
+    code_node = main.locator("[data-confirmation-code]")
+    expect(code_node).to_be_visible()
+    code = code_node.get_attribute("data-confirmation-code")
+    expect(main.get_by_role("img", name="確認ページを開くQRコード")).to_be_visible()
+    visit = main.get_by_role("complementary")
+    expect(visit.get_by_text("住民の確認待ちが1件あります")).to_be_visible()
+    screenshot(staff, f"desk-pending-{'phone' if viewport is PHONE else 'desktop'}")
+
+    # On the resident's phone: read and confirmed with their own passkey.
+    phone.goto(f"/confirm?code={code}")
+    phone.locator("main").get_by_role("button", name="申請の内容を見る").click()
+    expect(phone.locator("main").get_by_role("region", name="申請の内容")).to_be_visible()
+    phone.locator("main").get_by_role("button", name="パスキーで確認して申請する").click()
+    expect(phone.locator("main h1")).to_have_text("申請を受け付けました")
+
+    # The desk's list follows without a reload.
+    expect(visit.get_by_text("すべて確認済みです")).to_be_visible(timeout=15000)
+    expect(visit.locator('[data-state="confirmed"]')).to_have_count(1)
+    screenshot(staff, f"desk-confirmed-{'phone' if viewport is PHONE else 'desktop'}")

@@ -132,6 +132,11 @@ def qr_modules(text: str) -> list[bytes]:
     return [bytes(row) for row in segno.make(text, error="m", micro=False).matrix]
 
 
+def qr_rows(text: str) -> list[str]:
+    """The same modules as text, "1" dark and "0" light, for a screen to draw."""
+    return ["".join("1" if module else "0" for module in row) for row in qr_modules(text)]
+
+
 class LetterPdf(FPDF):
     """An fpdf2 document set up for letters: A4 in millimetres, the Japanese font, no
     automatic page breaks (a letter is one page by construction). A character the font

@@ -488,6 +488,9 @@ class AssistedPending(msgspec.Struct, frozen=True):
     confirmation_code: str  # the resident enters (or scans) it and confirms with a passkey
     confirm_url: str
     expires_at: datetime
+    # The QR code of the confirmation page's address on this origin, for the resident's phone
+    # camera: its modules row by row ("1" dark, "0" light), without the quiet zone.
+    confirm_qr: list[str] = msgspec.field(default_factory=list)
 
 
 class AssistedAttestation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

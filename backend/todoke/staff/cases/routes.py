@@ -2,13 +2,15 @@
 opening a case, assignment and notes, decisions and messages, filing with a resident at the
 counter, and corrections of registry facts. Each route declares the permission it needs."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller
+import msgspec
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from todoke.notices.letters import qr_rows
 from todoke.principal import Permission, Principal
 from todoke.procedures import assisted as assisted_filing
 from todoke.procedures import corrections, decisions, moving
@@ -36,6 +38,7 @@ from todoke.staff.schemas import (
     StaffDepartment,
 )
 from todoke.web import inputs
+from todoke.web.forwarded import request_origin
 from todoke.web.guards import requires
 from todoke.web.inputs import IdempotencyKeyHeader, RowId
 from todoke.web.routing import get, post, put
@@ -185,11 +188,12 @@ class CaseController(Controller):
     )
     async def assisted(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         data: JSONBody[AssistedCreate],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> AssistedPending:
-        return await assisted_filing.file_assisted(
+        pending = await assisted_filing.file_assisted(
             principal,
             person_registry_id=data.person_registry_id,
             slug=data.slug,
@@ -199,6 +203,9 @@ class CaseController(Controller):
             started_seconds_ago=data.started_seconds_ago,
             sees_protected=await need_to_know.sees_protected_contact(principal),
         )
+        # The resident's phone camera opens the confirmation on this municipality's origin.
+        address = request_origin(request.scope) + pending.confirm_url
+        return msgspec.structs.replace(pending, confirm_qr=qr_rows(address))
 
     @get(
         "/corrections",

@@ -56,6 +56,7 @@ export const PLACES = [
   { key: 'moves', href: '/staff/moves', group: 'cases', phone: [] },
   { key: 'letters', href: '/staff/letters', group: 'counter', nav: 'all', phone: ['support'] },
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
+  { key: 'desk', href: '/staff/desk', group: 'counter', phone: ['support'] },
   { key: 'procedures', href: '/staff/procedures', group: 'design', phone: [] },
   { key: 'lifeEvents', href: '/staff/life-events', group: 'design', phone: [] },
   { key: 'templates', href: '/staff/templates', group: 'design', phone: [] },

@@ -31,6 +31,7 @@ const moves = () => import('./moves.js');
 const procedures = () => import('./procedures.js');
 const designer = () => import('./designer.js');
 const lifeEvents = () => import('./life-events.js');
+const desk = () => import('./desk.js');
 const templates = () => import('./templates.js');
 const registryImport = () => import('./import.js');
 const metrics = () => import('./metrics.js');
@@ -48,6 +49,7 @@ const routes = [
   { path: '/staff/invite', screen: invite, access: 'public' },
   { path: '/staff/letters', screen: letters, access: 'staff', nav: 'letters' },
   { path: '/staff/counter', screen: counter, access: 'staff', nav: 'counter' },
+  { path: '/staff/desk', load: desk, access: 'staff', group: 'counter', nav: 'desk' },
   { path: '/staff/invites', screen: invites, access: 'admin', nav: 'invites' },
   { path: '/staff/cases', load: cases, access: 'staff', group: 'cases', nav: 'cases' },
   { path: '/staff/cases/:id', load: caseScreen, access: 'staff', group: 'cases', nav: 'cases' },

@@ -10,7 +10,7 @@ export const titleKey = 'home.title';
 
 const GROUPS = [
   { key: 'work', places: ['cases', 'residents', 'followUps', 'corrections'] },
-  { key: 'identity', places: ['letters', 'counter'] },
+  { key: 'identity', places: ['desk', 'letters', 'counter'] },
   { key: 'design', places: ['procedures', 'lifeEvents', 'templates', 'metrics'] },
   { key: 'programs', places: ['programs'] },
   { key: 'admin', places: ['accounts', 'invites', 'import', 'audit', 'branding'] },
