@@ -43,7 +43,7 @@ export function mount(outlet, ctx) {
     el('h2', { class: 'section-title', id: 'desk-visit-title' }, t('desk.visit.title')),
     el('div', { class: 'desk-visit__list', 'aria-live': 'polite' }),
   );
-  let visit = null; // {registryId, startedAt, resident}
+  let visit = null; // {registryId, resident}
   let pollTimer = null;
   ctx.signal.addEventListener('abort', () => clearTimeout(pollTimer));
 
@@ -184,10 +184,14 @@ export function mount(outlet, ctx) {
       });
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
-      showErrors(summary, find, problemItems(error, (e) => (e.status === 404 ? 'registry_id' : null)));
+      showErrors(
+        summary,
+        find,
+        problemItems(error, (e) => (e.status === 404 ? 'registry_id' : null)),
+      );
       return;
     }
-    visit = { registryId, startedAt: Date.now(), resident: read.resident };
+    visit = { registryId, resident: read.resident };
     find.hidden = true;
     results.replaceChildren();
     showVisit(read);
@@ -217,7 +221,11 @@ export function mount(outlet, ctx) {
         'div',
         { class: 'button-row' },
         el('button', { type: 'submit', class: 'button button--solid' }, t('desk.start.submit')),
-        el('button', { type: 'button', class: 'button button--outline', 'data-end': '' }, t('desk.end')),
+        el(
+          'button',
+          { type: 'button', class: 'button button--outline', 'data-end': '' },
+          t('desk.end'),
+        ),
       ),
     );
     choose.addEventListener(
@@ -261,6 +269,7 @@ export function mount(outlet, ctx) {
       return;
     }
     const form = shown.form;
+    const openedAt = Date.now(); // this filing's time, for the time-saved figures
     const answers = initialAnswers(form);
     const fields = createForm({
       form,
@@ -277,8 +286,16 @@ export function mount(outlet, ctx) {
         fields.sectionNode(section),
       ),
     );
-    const file = el('button', { type: 'submit', class: 'button button--solid' }, t('desk.form.file'));
-    const back = el('button', { type: 'button', class: 'button button--outline' }, t('desk.form.back'));
+    const file = el(
+      'button',
+      { type: 'submit', class: 'button button--solid' },
+      t('desk.form.file'),
+    );
+    const back = el(
+      'button',
+      { type: 'button', class: 'button button--outline' },
+      t('desk.form.back'),
+    );
     back.addEventListener('click', () => showStart(), { signal: ctx.signal });
     const formNode = el(
       'form',
@@ -293,7 +310,7 @@ export function mount(outlet, ctx) {
       'submit',
       (event) => {
         event.preventDefault();
-        busy('desk.form.filing', () => fileIt(form, answers, fields));
+        busy('desk.form.filing', () => fileIt(form, answers, fields, openedAt));
       },
       { signal: ctx.signal },
     );
@@ -303,19 +320,21 @@ export function mount(outlet, ctx) {
     formNode.querySelector('h2').focus();
   }
 
-  async function fileIt(form, answers, fields) {
+  async function fileIt(form, answers, fields, openedAt) {
     const problems = fields.check();
     if (problems.length) {
       showErrors(
         summary,
         null,
-        problems.map((p) => ({ text: `${p.label?.ja ?? p.name}: ${t(p.message.key, p.message.params)}` })),
+        problems.map((p) => ({
+          text: `${p.label?.ja ?? p.name}: ${t(p.message.key, p.message.params)}`,
+        })),
       );
       fields.focusField(problems[0].name);
       return;
     }
     clearErrors(summary, null);
-    const seconds = Math.min(FOUR_HOURS, Math.max(0, Math.round((Date.now() - visit.startedAt) / 1000)));
+    const seconds = Math.min(FOUR_HOURS, Math.max(0, Math.round((Date.now() - openedAt) / 1000)));
     let pending;
     try {
       pending = await sendJSON('/api/staff/assisted-applications', {
@@ -343,19 +362,34 @@ export function mount(outlet, ctx) {
   }
 
   function showPending(form, pending) {
-    const another = el('button', { type: 'button', class: 'button button--outline' }, t('desk.pending.another'));
+    const another = el(
+      'button',
+      { type: 'button', class: 'button button--outline' },
+      t('desk.pending.another'),
+    );
     another.addEventListener('click', () => showStart(), { signal: ctx.signal });
     const body = visit.resident.has_account
       ? [
           el('p', {}, t('desk.pending.passkey')),
           qrCode(pending.confirm_qr, t('desk.pending.qr')),
-          el('p', { class: 'desk-code', 'data-confirmation-code': pending.confirmation_code }, pending.confirmation_code),
-          el('p', { class: 'form-hint' }, t('desk.pending.expires', { time: formatDateTime(pending.expires_at) })),
+          el(
+            'p',
+            { class: 'desk-code', 'data-confirmation-code': pending.confirmation_code },
+            pending.confirmation_code,
+          ),
+          el(
+            'p',
+            { class: 'form-hint' },
+            t('desk.pending.expires', { time: formatDateTime(pending.expires_at) }),
+          ),
         ]
       : [el('p', {}, t('desk.pending.noAccount')), attestForm(pending)];
     const panel = notice({
       tone: 'success',
-      title: t('desk.pending.title', { title: form.procedure.title.ja, receipt: pending.receipt_number }),
+      title: t('desk.pending.title', {
+        title: form.procedure.title.ja,
+        receipt: pending.receipt_number,
+      }),
       body,
       actions: [another],
       id: 'desk-pending',
@@ -376,7 +410,11 @@ export function mount(outlet, ctx) {
         labelKey: 'desk.attest.document',
         options: DOCUMENTS.map((value) => ({ value, label: t(`documents.${value}`) })),
       }),
-      el('div', { class: 'button-row' }, el('button', { type: 'submit', class: 'button button--solid' }, t('desk.attest.submit'))),
+      el(
+        'div',
+        { class: 'button-row' },
+        el('button', { type: 'submit', class: 'button button--solid' }, t('desk.attest.submit')),
+      ),
     );
     form.addEventListener(
       'submit',
@@ -384,10 +422,16 @@ export function mount(outlet, ctx) {
         event.preventDefault();
         busy('desk.form.filing', async () => {
           try {
-            await sendJSON(`/api/staff/assisted-applications/${pending.application_id}/attestation`, {
-              body: { method: 'staff_attestation', document: t(`documents.${form.elements.document.value}`) },
-              signal: ctx.signal,
-            });
+            await sendJSON(
+              `/api/staff/assisted-applications/${pending.application_id}/attestation`,
+              {
+                body: {
+                  method: 'staff_attestation',
+                  document: t(`documents.${form.elements.document.value}`),
+                },
+                signal: ctx.signal,
+              },
+            );
           } catch (error) {
             if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
             showErrors(summary, null, problemItems(error));
@@ -438,7 +482,11 @@ export function mount(outlet, ctx) {
               { class: 'desk-filing', 'data-state': filing.state, 'data-slug': filing.slug },
               el('span', { class: 'desk-filing__title' }, filing.title.ja),
               badge(t(`desk.state.${filing.state}`), STATE_TONES[filing.state]),
-              el('span', { class: 'desk-filing__receipt' }, t('desk.visit.receipt', { n: filing.receipt_number })),
+              el(
+                'span',
+                { class: 'desk-filing__receipt' },
+                t('desk.visit.receipt', { n: filing.receipt_number }),
+              ),
             ),
           ),
         ),
@@ -477,7 +525,11 @@ function residentFacts(person) {
     { class: 'desk-person' },
     el('dt', { class: 'desk-person__name' }, person.name),
     el('dd', { class: 'desk-person__kana' }, person.kana),
-    el('dd', {}, t('desk.person.born', { date: person.birth_date ? formatDate(person.birth_date) : '—' })),
+    el(
+      'dd',
+      {},
+      t('desk.person.born', { date: person.birth_date ? formatDate(person.birth_date) : '—' }),
+    ),
     el('dd', {}, t('desk.person.district', { district: person.district })),
     el('dd', {}, t(person.has_account ? 'desk.person.hasAccount' : 'desk.person.noAccount')),
   );
