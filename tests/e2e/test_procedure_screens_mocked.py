@@ -1684,6 +1684,8 @@ def test_amend_when_asked_and_confirm_a_counter_filing(make_page, shoot):
     _main(page).get_by_role("button", name="申請の内容を見る").click()
     review = _main(page).get_by_role("region", name="申請の内容")
     expect(review).to_contain_text("山田 花子")
+    # One heading for one thing: the answers panel does not name itself again inside it.
+    expect(review.get_by_role("heading")).to_have_text(["申請の内容"])
     _axe(page, "confirm-review")
     _shoot(page, shoot, "procedures-confirm-review-phone")
     _main(page).get_by_role("button", name="パスキーで確認して申請する").click()

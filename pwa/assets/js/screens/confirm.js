@@ -173,7 +173,7 @@ export async function mount(outlet, ctx) {
         'data-i18n': 'confirm.review.title',
       }),
       el('p', { 'data-i18n': 'confirm.review.lead' }),
-      answersPanel(review.application),
+      answersPanel(review.application, { heading: false }),
       el(
         'div',
         { class: 'panel stack' },

@@ -74,7 +74,11 @@ export function detailsPanel(application) {
   );
 }
 
-export function answersPanel(application) {
+/**
+ * The answers as filed. With `heading: false` the panel is part of a section whose own
+ * heading names it (the counter confirmation's 「申請の内容」): one heading for one thing.
+ */
+export function answersPanel(application, { heading = true } = {}) {
   // Each value written in the reader's language, as the review before filing wrote it.
   const files = new Map((application.attachments ?? []).map((file) => [file.id, file]));
   const read = (answer) =>
@@ -83,13 +87,15 @@ export function answersPanel(application) {
       files: (id) => files.get(id) ?? null,
     });
   return el(
-    'section',
-    { class: 'panel', 'aria-labelledby': 'application-answers-title' },
-    el('h2', {
-      class: 'panel__title',
-      id: 'application-answers-title',
-      'data-i18n': 'application.answers.title',
-    }),
+    heading ? 'section' : 'div',
+    { class: 'panel', 'aria-labelledby': heading ? 'application-answers-title' : null },
+    heading
+      ? el('h2', {
+          class: 'panel__title',
+          id: 'application-answers-title',
+          'data-i18n': 'application.answers.title',
+        })
+      : null,
     el(
       'dl',
       { class: 'answers' },
