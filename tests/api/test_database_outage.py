@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -355,3 +356,23 @@ async def test_the_workers_run_on_while_the_database_is_down(db, monkeypatch):
             matching.run_matching(stop, interval_seconds=0.01),
         )
     assert all(n >= 5 for n in rounds.values()), rounds
+
+
+@postgres_only
+async def test_the_app_s_files_are_served_at_a_cold_start_with_the_database_down(
+    client, monkeypatch
+):
+    """The app's own files are the same for every municipality: a server started while the
+    database is down (nothing cached yet) still serves them, and the offline page among
+    them, instead of a 503 for each."""
+    from todoke import published
+
+    home = await client.get("/")
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+\.(?:js|css))"', home.text)[:3]
+    assert assets
+    published.forget_all()
+    async with database_down(monkeypatch, pool=True):
+        for path in assets:
+            served = await client.get(path)
+            assert served.status_code == 200, (path, served.text[:200])
+        _assert_503(await client.get("/api/procedures"))

@@ -101,7 +101,8 @@ class SessionAuthMiddleware(ASGIMiddleware):
         # (todoke.tenancy); a host that serves none reaches no municipality's rows.
         handler: Any = scope.get("route_handler")
         opt = handler.opt if handler is not None else {}
-        if opt.get("platform", False):  # probes, metrics, the operator: no municipality's
+        # Probes, metrics, the operator, and the app's own files: no municipality's.
+        if opt.get("platform", False) or opt.get("shared_files", False):
             await self._handle(scope, receive, send, next_app)
             return
         any_host = opt.get("any_host", False)

@@ -290,6 +290,8 @@ def _serve(request: Request[Any, Any, Any], item: StaticFile, cache: str) -> Res
 
 # The route option that keeps the app's compression middleware off a route.
 NO_COMPRESSION = "no_compression"
+# The route option of files every municipality shares (identity/auth.py resolves none).
+SHARED_FILES = "shared_files"
 
 
 def pwa_router(bundle: PwaBundle, dress: Dresser | None = None) -> Router:
@@ -313,7 +315,14 @@ def pwa_router(bundle: PwaBundle, dress: Dresser | None = None) -> Router:
             response.headers["service-worker-allowed"] = "/"
         return response
 
-    @get("/assets/{build:str}/{path:path}", include_in_schema=False, sync_to_thread=False)
+    # The same bytes for every municipality: no municipality is resolved for them (a server
+    # started while the database is down still serves the app and its offline page).
+    @get(
+        "/assets/{build:str}/{path:path}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        opt={SHARED_FILES: True},
+    )
     def asset(
         request: Request[Any, Any, Any], build: FromPath[str], path: FromPath[str]
     ) -> Response[bytes]:
