@@ -209,6 +209,8 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "/api/staff/applications/{application_id:int}": ("?purpose=case_handling",),
     "/api/staff/audit.csv": ("",),
     "/api/staff/audit/verify": ("",),
+    "/api/staff/bereavements": ("",),
+    "/api/staff/bereavements/{case_id:int}": ("",),
     "/api/staff/branding": ("",),
     "/api/staff/corrections": ("",),
     "/api/staff/counter/residents": ("?family_name_kana=サトウ&birth_date=1990-04-01",),
@@ -253,6 +255,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "batch_id": ("1",),
     "kind": ("pdf", "csv"),
     "registry_id": (HER,),
+    "case_id": ("1",),
 }
 
 # Routes that answer a POST with a form, a preview or a read of a person.

@@ -70,6 +70,7 @@ const WHY = {
   reason: 'accessLog.why.reason',
   moving: 'accessLog.why.moving',
   protection: 'accessLog.why.protection',
+  bereavement: 'accessLog.why.bereavement',
   other: 'accessLog.why.other',
 };
 
