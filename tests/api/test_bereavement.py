@@ -231,8 +231,30 @@ async def test_each_department_ticks_its_own_tasks(city, staff):
     assert {"bereavement.task_updated", "bereavement.read"} <= {e["action"] for e in events}
 
 
-async def test_an_elderly_death_lists_care_insurance_and_late_elderly_care(city, staff):
+async def _registered_dog(city, registry_id: str, filed_by: int) -> None:
+    """A 犬の登録 application of the person, approved (as the counter would have filed it)."""
+    from todoke.procedures.tables import Application, Procedure
+
+    procedure = (
+        await Procedure.select(Procedure.id, Procedure.department)
+        .where((Procedure.municipality == city.id) & (Procedure.slug == "dog-registration"))
+        .first()
+    )
+    now = datetime.now(UTC)
+    await Application.insert(
+        Application(
+            municipality=city.id, procedure=procedure["id"], version=1,
+            department=procedure["department"], person=await _id(registry_id), filed_by=filed_by,
+            channel="assisted", status="approved", receipt_number="DOG-0001",
+            idempotency_key="dog-0001", request_digest="x", submitted_at=now, updated_at=now,
+            due_by=date.today(),
+        )
+    )  # fmt: skip
+
+
+async def test_an_elderly_death_lists_care_insurance_late_elderly_care_and_the_dog(city, staff):
     client, headers = staff["citizens"]
+    await _registered_dog(city, GRANDMOTHER, (await client.get("/api/me")).json()["id"])
     case = await client.post(
         f"/api/staff/residents/{GRANDMOTHER}/death",
         json=_body(death_notice_number="", reporter_relation="child", reported_by="山田 太郎"),
@@ -240,11 +262,14 @@ async def test_an_elderly_death_lists_care_insurance_and_late_elderly_care(city,
     )
     assert case.status_code == 201, case.text
     items = [t["item"] for t in case.json()["tasks"]]
-    assert items == ["death-notice", "certificate", "seal", "late-elderly", "care", "pension"]
+    assert items == [
+        "death-notice", "certificate", "seal", "late-elderly", "care", "pension", "dog",
+    ]  # fmt: skip
     assert case.json()["surviving_parent"] is None
     assert case.json()["tasks"][0]["state"] == "todo"
-    elderly = next(t for t in case.json()["tasks"] if t["item"] == "care")
-    assert elderly["department"]["code"] == "elderly"
+    departments = {t["item"]: t["department"]["code"] for t in case.json()["tasks"]}
+    assert departments["care"] == departments["late-elderly"] == "elderly"
+    assert departments["dog"] == "health"
 
 
 async def test_refusals_write_nothing(city, staff):
