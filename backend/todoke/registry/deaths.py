@@ -141,11 +141,14 @@ async def record_death(
     stamp = [DEATH_SOURCE, died_on.isoformat()]
     now = clock.now()
     provenance = {**(held.provenance or {}), "status": stamp}
-    await sql.execute(
+    # Only while still a resident: of two recordings at once, the second finds nothing to do.
+    changed = await sql.value(
         "UPDATE person SET status = ?, provenance = ?, updated_at = ? "
-        "WHERE municipality = ? AND id = ?",
+        "WHERE municipality = ? AND id = ? AND status = 'resident' RETURNING id",
         [DECEASED, json.dumps(provenance, ensure_ascii=False), now, municipality_id, person_id],
     )
+    if changed is None:
+        raise Conflict(ALREADY_DECEASED)
     await _log(sql, municipality_id, held, {"status": [held.status, DECEASED]})
     living = [m for m in others if m.status == "resident"]
     partner_relation = PARTNER.get(held.relation)

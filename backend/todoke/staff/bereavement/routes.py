@@ -43,7 +43,7 @@ class BereavementController(Controller):
         data: JSONBody[DeathRecord],
     ) -> BereavementCaseRead:
         case_id = await service.record_death(principal, registry_id, data)
-        return await service.read_case(principal, case_id)
+        return await service.read_case(principal, case_id, audited=False)
 
     @get(
         "/bereavements",

@@ -392,12 +392,16 @@ async def _case(sql: SqlSession, principal: Principal, case_id: int) -> _Case:
     return found
 
 
-async def read_case(principal: Principal, case_id: int) -> BereavementCaseRead:
+async def read_case(
+    principal: Principal, case_id: int, *, audited: bool = True
+) -> BereavementCaseRead:
     """One おくやみ case with every department's tasks (audited: a read of the deceased's and
-    the household's data)."""
+    the household's data; not when it answers the recording just audited)."""
     async with read_transaction() as sql:
         case = await _case(sql, principal, case_id)
         read = await _case_read(sql, principal, case)
+    if not audited:
+        return read
     await audit.record(
         municipality_id=principal.municipality_id,
         actor_kind="staff",
