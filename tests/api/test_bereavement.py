@@ -228,7 +228,9 @@ async def test_each_department_ticks_its_own_tasks(city, staff):
     opened = await child.get(f"/api/staff/bereavements/{case['id']}")
     assert opened.status_code == 200
     events = await AuditEvent.select().where(AuditEvent.purpose == "bereavement")
-    assert {"bereavement.task_updated", "bereavement.read"} <= {e["action"] for e in events}
+    assert {"bereavement.task_updated", "bereavement.read", "bereavement.listed"} <= {
+        e["action"] for e in events
+    }
 
 
 async def _registered_dog(city, registry_id: str, filed_by: int) -> None:

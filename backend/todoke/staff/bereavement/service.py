@@ -438,6 +438,15 @@ async def open_cases(principal: Principal) -> list[BereavementCaseSummary]:
             )
         people = await _people(sql, {c.person for c in cases})
     cases.sort(key=lambda c: (c.died_on, c.id), reverse=True)
+    # The list names the deceased: each listed one's read is on the trail.
+    await audit.record_many(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="bereavement.listed",
+        purpose=PURPOSE,
+        subjects=[audit.Subject(person=c.person, detail={"case": c.id}) for c in cases],
+    )
     return [
         BereavementCaseSummary(
             id=c.id,
