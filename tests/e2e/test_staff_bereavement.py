@@ -113,7 +113,12 @@ def test_a_death_recorded_once_lists_the_tasks_and_matches_the_surviving_parent(
     expect(page.locator("[data-surviving-parent]")).to_contain_text("ひとり親")
     citizens = page.locator('[data-department="citizens"]')
     expect(citizens.locator('[data-item="death-notice"]')).to_contain_text("完了")
-    for words in ("住民票の除票", "印鑑登録の廃止", "年金の受給停止と未支給年金", "年金事務所"):
+    for words in (
+        "住民票の写し（除票）の請求",
+        "印鑑登録の廃止",
+        "年金の受給停止と未支給年金",
+        "年金事務所",
+    ):
         expect(citizens).to_contain_text(words)
     crt = page.locator('[data-item="child-rearing-allowance"]')
     expect(crt).to_contain_text("児童扶養手当の認定請求")
