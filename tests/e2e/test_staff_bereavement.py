@@ -132,6 +132,14 @@ def test_a_death_recorded_once_lists_the_tasks_and_matches_the_surviving_parent(
     shoot(page, "staff-bereavement-case-phone")
     assert unexpected_console_errors(page) == []
 
+    # The 360° view says the person died, and offers no second recording.
+    page.goto(
+        f"{live_demo.url}/staff/residents/{family['head']}"
+        f"?reason_category=resident_inquiry&reason={REASON}"
+    )
+    expect(page.locator("[data-deceased]")).to_contain_text("死亡が記録されています")
+    expect(page.locator("#resident-death")).to_have_count(0)
+
     # The registry: deceased, and the spouse a single parent from the death record.
     head = live_demo.query(f"SELECT status FROM person WHERE registry_id = '{family['head']}'")
     assert head[0]["status"] == "deceased"

@@ -132,6 +132,15 @@ export async function mount(outlet, ctx) {
     ),
     sharingNotice(data),
     withheldNotice(data.withheld),
+    person.status === 'deceased' && may(ctx.account, 'cases')
+      ? el(
+          'p',
+          { class: 'staff-callout', 'data-deceased': '' },
+          t('bereavement.deceasedNote'),
+          ' ',
+          el('a', { class: 'link', href: '/staff/bereavements' }, t('bereavement.openList')),
+        )
+      : null,
     el(
       'div',
       { class: 'staff-resident-layout' },
