@@ -73,6 +73,7 @@ from todoke.registry.routes import (
 from todoke.registry.schemas import MunicipalityPublic, MunicipalityRead
 from todoke.settings import Settings, load_settings
 from todoke.staff.admin.routes import AdminController, BrandingController, InviteController
+from todoke.staff.bereavement.routes import BereavementController
 from todoke.staff.cases.routes import CaseController
 from todoke.staff.counter.routes import CounterController, CounterFilingController
 from todoke.staff.designer.letters import LetterController
@@ -283,6 +284,7 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
             DelegationController,
             CaseController,
             ResidentRecordController,
+            BereavementController,
             CounterController,
             CounterFilingController,
             DesignerController,

@@ -51,6 +51,9 @@ class Permission(StrEnum):
     # Set and lift DV・ストーカー等支援措置 (staff of the citizens department, where the
     # municipality keeps the resident register; administrators anywhere).
     PROTECTION_MANAGE = "protection_manage"
+    # Record a resident's death (おくやみ): caseworkers and supervisors of the citizens
+    # department, where the resident register is kept; administrators anywhere.
+    DEATHS_RECORD = "deaths_record"
 
 
 _ALL = frozenset(Permission)
@@ -62,6 +65,7 @@ _CASEWORK = frozenset(
         Permission.COUNTER_FILE,
         Permission.PROGRAMS_READ,
         Permission.PROGRAMS_DRAFT,
+        Permission.DEATHS_RECORD,
     }
 )
 

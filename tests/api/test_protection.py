@@ -214,6 +214,8 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "/api/staff/applications/{application_id:int}": ("?purpose=case_handling",),
     "/api/staff/audit.csv": ("",),
     "/api/staff/audit/verify": ("",),
+    "/api/staff/bereavements": ("",),
+    "/api/staff/bereavements/{case_id:int}": ("",),
     "/api/staff/branding": ("",),
     "/api/staff/corrections": ("",),
     "/api/staff/counter/residents": ("?family_name_kana=サトウ&birth_date=1990-04-01",),

@@ -55,6 +55,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/residents/{registry_id:str}/protection"): DESIGN,
     ("PUT", "/api/staff/residents/{registry_id:str}/protection"): DESIGN,
     ("DELETE", "/api/staff/residents/{registry_id:str}/protection"): DESIGN,
+    # おくやみ: staff who work cases; recording a death needs the citizens division (theirs).
+    ("POST", "/api/staff/residents/{registry_id:str}/death"): CASE,
+    ("GET", "/api/staff/bereavements"): CASE,
+    ("GET", "/api/staff/bereavements/{case_id:int}"): CASE,
+    ("PUT", "/api/staff/bereavements/{case_id:int}/tasks/{task_id:int}"): CASE,
     ("GET", "/api/staff/need-to-know"): ONLY_ADMIN,
     ("PUT", "/api/staff/need-to-know"): ONLY_ADMIN,
     ("POST", "/api/staff/follow-ups/{follow_up_id:int}/done"): ALL_STAFF,
@@ -229,6 +234,16 @@ async def _request(caller, headers, method, path, world, extra):
         "/api/staff/residents/{registry_id:str}/protection": (
             "/api/staff/residents/1000000000/protection",
             {"named_persons": []},
+        ),
+        # Past authorisation a date of death in the future is refused (422): nobody dies here.
+        "/api/staff/residents/{registry_id:str}/death": (
+            "/api/staff/residents/1000000000/death",
+            {"died_on": (today + timedelta(days=30)).isoformat(), "reported_by": "佐藤 次郎"},
+        ),
+        "/api/staff/bereavements/{case_id:int}": ("/api/staff/bereavements/999999", None),
+        "/api/staff/bereavements/{case_id:int}/tasks/{task_id:int}": (
+            "/api/staff/bereavements/999999/tasks/1",
+            {"state": "done"},
         ),
         "/api/staff/reason-openings/{opening_id:int}/reviewed": (
             "/api/staff/reason-openings/999999/reviewed",

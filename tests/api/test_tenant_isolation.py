@@ -127,7 +127,8 @@ def api_routes(app) -> list[tuple[str, str]]:
 def concrete(path: str, world: dict) -> str:
     """The path with the city's ids (any other parameter: a plausible value)."""
     values = {**world, "slug": "child-rearing-allowance", "code": "1810001", "kind": "pdf",
-              "batch_id": 1, "import_id": 1, "opening_id": 1, "follow_up_id": 1}  # fmt: skip
+              "batch_id": 1, "import_id": 1, "opening_id": 1, "follow_up_id": 1,
+              "case_id": 1, "task_id": 1}  # fmt: skip
     filled = re.sub(r"\{(\w+):\w+\}", lambda m: str(values[m.group(1)]), path)
     if filled.startswith("/api/staff/applications/") or filled.startswith("/api/staff/residents/"):
         filled += "?purpose=case_handling"

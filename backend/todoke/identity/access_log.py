@@ -45,6 +45,8 @@ WHY: dict[str, Why] = {
     "moving": "moving",
     # DV・ストーカー等支援措置: set, lifted, read, and the letter printed for it.
     "protection": "protection",
+    # おくやみ: a death recorded, its case read and its tasks marked.
+    "bereavement": "bereavement",
     "activation_letter": "identity_verification",
 }
 # Purposes written with a variable tail ("… by letter", "… by counter").

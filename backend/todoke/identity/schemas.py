@@ -255,6 +255,7 @@ Why = Literal[
     "reason",
     "moving",
     "protection",
+    "bereavement",
     "other",
 ]
 

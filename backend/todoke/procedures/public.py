@@ -322,3 +322,20 @@ async def held_applications(
             if held.get(row.person_id) != "approved":
                 held[row.person_id] = row.held
     return [HeldApplication(person_id=p, held=h) for p, h in sorted(held.items())]
+
+
+async def persons_who_filed(
+    sql: SqlSession, municipality_id: int, slug: str, person_ids: Sequence[int]
+) -> set[int]:
+    """The persons among ``person_ids`` with an application of procedure ``slug`` that was not
+    rejected (a registered dog: おくやみ lists its change of owner)."""
+    found: set[int] = set()
+    for marks, args in sql.in_batches(list(person_ids)):
+        rows = await sql.fetch(
+            "SELECT a.person FROM application a JOIN procedure p ON p.id = a.procedure "
+            f"WHERE a.municipality = ? AND p.slug = ? AND a.person {marks} "
+            "AND a.status NOT IN ('rejected', 'awaiting_confirmation')",
+            [municipality_id, slug, *args],
+        )
+        found.update(int(person) for (person,) in rows)
+    return found

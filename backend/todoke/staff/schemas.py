@@ -483,3 +483,75 @@ class ProtectionRead(msgspec.Struct, frozen=True):
     valid_until: date | None = None
     in_force: bool = False  # today within its period
     created_at: datetime | None = None
+
+
+# --- おくやみ (bereavement) ----------------------------------------------------------------------
+
+ReporterRelation = Literal[
+    "spouse", "child", "parent", "sibling", "relative", "funeral_company", "other"
+]
+TaskState = Literal["todo", "done", "not_needed"]
+
+
+class DeathRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A resident's death as the citizens division records it: the date, who reported it and
+    the 死亡届's acceptance number when one is known."""
+
+    died_on: Day
+    reported_by: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    reporter_relation: ReporterRelation = "relative"
+    death_notice_number: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+class BereavementTaskUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A task marked done, not needed or back to do, with a note (left out: kept)."""
+
+    state: TaskState
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class BereavementPerson(msgspec.Struct, frozen=True):
+    registry_id: str
+    name: str
+
+
+class BereavementTaskRead(msgspec.Struct, frozen=True):
+    id: int
+    item: str  # the task's code (staff words: bereavement.item.<code>)
+    department: DepartmentRef
+    kind: str  # counter | online | other_organisation
+    procedure: str  # the seeded procedure's slug, for online ones
+    organisation: str  # pension_office …, for other_organisation
+    subject: BereavementPerson | None  # whom it is for, when not the deceased
+    state: TaskState
+    note: str
+    updated_by: str | None
+    updated_at: datetime | None
+    mine: bool  # the reader's department: they may mark it
+
+
+class BereavementCaseRead(msgspec.Struct, frozen=True):
+    id: int
+    deceased: BereavementPerson
+    died_on: date
+    reported_by: str
+    reporter_relation: str
+    death_notice_number: str
+    surviving_parent: BereavementPerson | None
+    created_by: str | None
+    created_at: datetime
+    remaining: int
+    tasks: list[BereavementTaskRead]
+
+
+class BereavementCaseSummary(msgspec.Struct, frozen=True):
+    id: int
+    deceased: BereavementPerson
+    died_on: date
+    created_at: datetime
+    remaining: int  # every department's tasks still to do
+    mine: int  # of them, the reader's departments'
+
+
+class BereavementCaseList(msgspec.Struct, frozen=True):
+    items: list[BereavementCaseSummary]

@@ -92,3 +92,37 @@ class PaperBaseline(Table):
     minutes = Integer()
     updated_by = ForeignKey(references=Account, null=True)
     updated_at = Timestamptz()
+
+
+class BereavementCase(Table):
+    """おくやみ (issue 17): a death recorded once by the citizens division, with who reported
+    it, and the household's tasks across departments (``BereavementTask``) until none is left."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)  # the deceased
+    died_on = Date()
+    reported_by = Varchar(length=100, default="")  # the reporter's name (親族 …)
+    reporter_relation = Varchar(length=32, default="")
+    death_notice_number = Varchar(length=32, default="")  # 死亡届の受理番号, "" unknown
+    surviving_parent = ForeignKey(references=Person, null=True)
+    created_by = ForeignKey(references=Account, null=False)
+    created_at = Timestamptz()
+
+
+class BereavementTask(Table):
+    """One task of an おくやみ case: a department's (or another organisation's, told by the
+    department), its kind, and whether it is done."""
+
+    municipality = ForeignKey(references=Municipality, null=False)
+    bereavement = ForeignKey(references=BereavementCase, null=False, index=True)
+    item = Varchar(length=32)  # the task's code (staff words: bereavement.item.<code>)
+    department = ForeignKey(references=Department, null=False)
+    kind = Varchar(length=24)  # counter | online | other_organisation
+    procedure = Varchar(length=64, default="")  # the seeded procedure's slug, for online ones
+    organisation = Varchar(length=32, default="")  # pension_office …, for other_organisation
+    subject = ForeignKey(references=Person, null=True)  # whom it is for (the surviving parent)
+    state = Varchar(length=16, default="todo")  # todo | done | not_needed
+    note = Text(default="")
+    sort_order = Integer(default=0)
+    updated_by = ForeignKey(references=Account, null=True)
+    updated_at = Timestamptz(null=True, default=None)

@@ -40,6 +40,8 @@ const ACTIONS = {
     recovery_cancelled: 'accessLog.action.recoveryCancelled',
   },
   delegation: { accepted: 'accessLog.action.delegationAccepted' },
+  // おくやみ: a household member's death made this resident a single parent in the registry.
+  registry: { single_parent_recorded: 'accessLog.action.singleParentRecorded' },
   move: {
     out_told: 'accessLog.action.moveOutTold',
     consent_given: 'accessLog.action.moveConsentGiven',
@@ -75,6 +77,7 @@ const WHY = {
   reason: 'accessLog.why.reason',
   moving: 'accessLog.why.moving',
   protection: 'accessLog.why.protection',
+  bereavement: 'accessLog.why.bereavement',
   other: 'accessLog.why.other',
 };
 

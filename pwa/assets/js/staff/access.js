@@ -54,6 +54,7 @@ export const PLACES = [
   { key: 'followUps', href: '/staff/follow-ups', group: 'all', phone: [] },
   { key: 'corrections', href: '/staff/corrections', group: 'cases', phone: [] },
   { key: 'moves', href: '/staff/moves', group: 'cases', phone: [] },
+  { key: 'bereavements', href: '/staff/bereavements', group: 'cases', phone: [] },
   { key: 'letters', href: '/staff/letters', group: 'counter', nav: 'all', phone: ['support'] },
   { key: 'counter', href: '/staff/counter', group: 'counter', nav: 'all', phone: [] },
   { key: 'desk', href: '/staff/desk', group: 'counter', phone: ['support'] },

@@ -28,6 +28,8 @@ const followUps = () => import('./follow-ups.js');
 const openings = () => import('./openings.js');
 const corrections = () => import('./corrections.js');
 const moves = () => import('./moves.js');
+const bereavements = () => import('./bereavements.js');
+const bereavement = () => import('./bereavement.js');
 const procedures = () => import('./procedures.js');
 const designer = () => import('./designer.js');
 const lifeEvents = () => import('./life-events.js');
@@ -64,6 +66,20 @@ const routes = [
     nav: 'openings',
   },
   { path: '/staff/moves', load: moves, access: 'staff', group: 'cases', nav: 'moves' },
+  {
+    path: '/staff/bereavements',
+    load: bereavements,
+    access: 'staff',
+    group: 'cases',
+    nav: 'bereavements',
+  },
+  {
+    path: '/staff/bereavements/:id',
+    load: bereavement,
+    access: 'staff',
+    group: 'cases',
+    nav: 'bereavements',
+  },
   {
     path: '/staff/corrections',
     load: corrections,

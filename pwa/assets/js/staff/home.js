@@ -9,7 +9,7 @@ import { roleLabel } from './words.js';
 export const titleKey = 'home.title';
 
 const GROUPS = [
-  { key: 'work', places: ['cases', 'residents', 'followUps', 'corrections'] },
+  { key: 'work', places: ['cases', 'residents', 'followUps', 'corrections', 'bereavements'] },
   { key: 'identity', places: ['desk', 'letters', 'counter'] },
   { key: 'design', places: ['procedures', 'lifeEvents', 'templates', 'metrics'] },
   { key: 'programs', places: ['programs'] },

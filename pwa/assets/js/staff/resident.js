@@ -4,7 +4,8 @@
 // opening and shown to the resident); then the person, the household, the facts and
 // records need-to-know grants, a note of the sections withheld and why, and a form to
 // record a consultation; for supervisors of the citizens division, the resident's
-// DV・ストーカー等支援措置 (set, changed, lifted).
+// DV・ストーカー等支援措置 (set, changed, lifted); for the citizens division, recording the
+// resident's death (おくやみ, bereavement.js).
 
 import { announce, el, icon } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
@@ -12,6 +13,7 @@ import { applyTranslations, has, t } from '../i18n.js';
 import { may } from './access.js';
 import { formatDate, formatDateTime, formatNumber, todayInJapan } from './words.js';
 import { basisForm, basisFromUrl, basisLine, basisQuery } from './basis.js';
+import { deathPanel } from './bereavement.js';
 import {
   choiceGroup,
   clearErrors,
@@ -130,6 +132,15 @@ export async function mount(outlet, ctx) {
     ),
     sharingNotice(data),
     withheldNotice(data.withheld),
+    person.status === 'deceased' && may(ctx.account, 'cases')
+      ? el(
+          'p',
+          { class: 'staff-callout', 'data-deceased': '' },
+          t('bereavement.deceasedNote'),
+          ' ',
+          el('a', { class: 'link', href: '/staff/bereavements' }, t('bereavement.openList')),
+        )
+      : null,
     el(
       'div',
       { class: 'staff-resident-layout' },
@@ -155,6 +166,9 @@ export async function mount(outlet, ctx) {
       ? section('resident-notices', t('resident.notices.title'), notices(data.notices))
       : null,
     may(ctx.account, 'design') ? protectionPanel({ registryId: person.registry_id, ctx }) : null,
+    recordsDeaths(ctx.account, departments) && person.status === 'resident'
+      ? deathPanel({ registryId: person.registry_id, name: person.name ?? person.registry_id, ctx })
+      : null,
     consultationForm({
       registryId: person.registry_id,
       departments: myDepartments(departments, ctx.account),
@@ -713,6 +727,14 @@ function consultationForm({ registryId, departments, ctx, onRecorded }) {
 
 /** 支援措置（DV・ストーカー等）: shown to those the API lets read it (supervisors of the
  * citizens division, administrators); anyone else's 403 leaves no section behind. */
+/** Caseworkers and supervisors of the citizens division (and administrators) record deaths. */
+function recordsDeaths(account, departments) {
+  return (
+    may(account, 'cases') &&
+    myDepartments(departments, account).some((department) => department.code === 'citizens')
+  );
+}
+
 function protectionPanel({ registryId, ctx }) {
   const url = `/api/staff/residents/${encodeURIComponent(registryId)}/protection`;
   const state = el('div', { 'data-protection-state': '' });

@@ -1,0 +1,1 @@
+"""おくやみ: a death recorded once, every task across the departments (issue 17)."""

@@ -1,0 +1,61 @@
+// /staff/bereavements「おくやみ」: the cases with tasks still to do, newest death first: who
+// died, when, how many tasks remain in every department and in mine. A case opens with its
+// tasks by department (bereavement.js).
+
+import { el } from '../dom.js';
+import { getJSON } from '../api.js';
+import { t } from '../i18n.js';
+import { formatDate, formatNumber } from './words.js';
+import { badge, dataTable, emptyLine, loadStaffData } from './ui.js';
+
+export const titleKey = 'bereavements.title';
+
+export async function mount(outlet, ctx) {
+  const box = el('div');
+  outlet.append(
+    el(
+      'div',
+      { class: 'page' },
+      el('h1', { class: 'page__title', 'data-i18n': 'bereavements.title' }),
+      el('p', { class: 'page__lead staff-measure', 'data-i18n': 'bereavements.lead' }),
+      box,
+    ),
+  );
+  await loadStaffData(
+    box,
+    ctx,
+    () => getJSON('/api/staff/bereavements', { signal: ctx.signal }),
+    ({ items }) => {
+      if (!items.length) return emptyLine(t('bereavements.none'));
+      const headers = [
+        { text: t('bereavements.column.name') },
+        { text: t('bereavements.column.diedOn') },
+        { text: t('bereavements.column.remaining'), numeric: true },
+        { text: t('bereavements.column.mine'), numeric: true },
+      ];
+      const rows = items.map((item) =>
+        el(
+          'tr',
+          { 'data-bereavement': item.id },
+          el(
+            'th',
+            { scope: 'row' },
+            el(
+              'a',
+              { class: 'link', href: `/staff/bereavements/${item.id}` },
+              t('bereavements.open', { name: item.deceased.name }),
+            ),
+          ),
+          el('td', {}, formatDate(item.died_on)),
+          el('td', { class: 'staff-table__numeric' }, formatNumber(item.remaining)),
+          el(
+            'td',
+            { class: 'staff-table__numeric' },
+            item.mine ? badge(formatNumber(item.mine), 'warning') : '0',
+          ),
+        ),
+      );
+      return dataTable({ caption: t('bereavements.title'), headers, rows });
+    },
+  );
+}
