@@ -448,3 +448,41 @@ async def test_a_replayed_or_crossed_assertion_is_refused_and_a_fresh_one_accept
     assert (await _confirm(resident, headers, new_code, fresh)).status_code == 422
     refusals = (await _audit_actions(city.id)).count("application.confirmation_refused")
     assert refusals == 3  # the crossed one, its replay, the one read before
+
+
+async def test_a_protected_residents_address_answers_stay_as_she_filed_them(
+    hanako,  # noqa: F811
+    desk,
+    client_for,
+    app,
+    city,
+):
+    """支援措置: staff at the desk without the need were never shown her address; what they
+    send for the address and contact answers is ignored (kept as she filed them), so no
+    answer tells them whether a guess was right. Her other answers they may correct."""
+    resident, headers = hanako
+    staff, staff_headers = desk
+    booking = await book_move(resident, headers)
+    supervisor, supervisor_headers = await staff_client(
+        client_for, app, city, role="supervisor", departments=("citizens",)
+    )
+    protected = await supervisor.put(
+        "/api/staff/residents/1000000000/protection",
+        json={"named_persons": [], "named_outside": ["山田 太郎"]},
+        headers=supervisor_headers,
+    )
+    assert protected.status_code == 200, protected.text
+    guessed = whole_form(
+        booking, new_address="非表示", new_postal_code="100-0001", phone="090-0000-0000",
+        visit_time="13-14",
+    )  # fmt: skip
+    opened = await staff.post(
+        opening(booking["id"]), json={"answers": guessed}, headers=staff_headers
+    )
+    assert opened.status_code == 200, opened.text
+    assert NEW_ADDRESS not in opened.text
+    stored = await stored_answers(booking["id"])
+    filed = {a["name"]: a["value"] for a in booking["answers"]}
+    assert stored == {**filed, "visit_time": "13-14"}
+    [event] = await AuditEvent.select().where(AuditEvent.action == "application.booking_opened")
+    assert json.loads(event["detail"])["changed"] == ["visit_time"]
