@@ -209,6 +209,12 @@ async def test_hostile_bodies_are_refused_and_nothing_changes(hanako, desk):  # 
         (whole_form(booking, move_date="2026-02-30"), "move_date"),
         (whole_form(booking, new_postal_code="<script>"), "new_postal_code"),
         ({}, "new_address"),
+        # Wrong types anywhere: a problem naming the field, never a 500.
+        (whole_form(booking, household_members=[1, 2]), "household_members"),
+        (whole_form(booking, visit_date={"day": 1}), "visit_date"),
+        (whole_form(booking, new_address=["東京都"]), "new_address"),
+        (whole_form(booking, related_procedures="x"), "related_procedures"),
+        (whole_form(booking, household_change=None, new_head_name="x"), "household_change"),
     ):
         refused = await staff.post(url, json={"answers": answers}, headers=staff_headers)
         assert refused.status_code == 422, (field, refused.text)
