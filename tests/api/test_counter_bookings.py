@@ -127,7 +127,11 @@ async def test_staff_open_a_booking_and_get_a_code_for_the_resident(hanako, desk
     body = opened.json()
     assert set(body) == {
         "application_id", "receipt_number", "confirmation_code", "confirm_url", "expires_at",
+        "confirm_qr",
     }  # fmt: skip
+    # The QR code the resident's phone camera reads: a square of modules.
+    assert len(body["confirm_qr"]) > 20
+    assert {len(row) for row in body["confirm_qr"]} == {len(body["confirm_qr"])}
     assert body["application_id"] == booking["id"]
     assert body["receipt_number"] == booking["receipt_number"]
     assert body["confirm_url"] == f"/confirm?code={body['confirmation_code']}"

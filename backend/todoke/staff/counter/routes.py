@@ -10,10 +10,10 @@ the cases routes' and the residents' own."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
@@ -29,6 +29,7 @@ from todoke.identity.schemas import (
     CounterVerification,
 )
 from todoke.identity.service import ConsentListeners, recovery_hold
+from todoke.notices.letters import qr_rows
 from todoke.principal import Permission, Principal
 from todoke.procedures import bookings
 from todoke.procedures import counter as counter_mode
@@ -43,6 +44,7 @@ from todoke.registry import protection
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff import need_to_know
 from todoke.staff.schemas import CounterVerified
+from todoke.web.forwarded import request_origin
 from todoke.web.guards import requires
 from todoke.web.inputs import Day, RowId
 from todoke.web.routing import get, post
@@ -203,13 +205,18 @@ class CounterFilingController(Controller):
     )
     async def open_booking(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         application_id: RowId,
         data: JSONBody[BookingOpening | None] = None,
     ) -> AssistedPending:
-        return await bookings.open_booking(
+        pending = await bookings.open_booking(
             principal,
             application_id,
             data.answers if data is not None else None,
             sees_protected=await need_to_know.sees_protected_contact(principal),
         )
+        # As for a counter filing: the resident's phone camera opens the confirmation on
+        # this municipality's origin.
+        address = request_origin(request.scope) + pending.confirm_url
+        return msgspec.structs.replace(pending, confirm_qr=qr_rows(address))
