@@ -44,6 +44,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/counter/residents"): ALL_STAFF,
     ("GET", "/api/staff/counter/residents/{registry_id:str}"): ALL_STAFF,
     ("GET", "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}"): ALL_STAFF,
+    ("POST", "/api/staff/counter/bookings/{application_id:int}/confirmation"): ALL_STAFF,
     ("POST", "/api/staff/corrections/{correction_id:int}"): CASE,
     ("GET", "/api/staff/residents/{registry_id:str}"): ALL_STAFF,
     ("POST", "/api/staff/residents/{registry_id:str}/consultations"): ALL_STAFF,
@@ -209,6 +210,11 @@ async def _request(caller, headers, method, path, world, extra):
         ),
         "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}": (
             "/api/staff/counter/residents/1000000000/forms/child-rearing-allowance",
+            None,
+        ),
+        # The world's claim is no booking: past authorisation the answer is a 404.
+        "/api/staff/counter/bookings/{application_id:int}/confirmation": (
+            f"/api/staff/counter/bookings/{application}/confirmation",
             None,
         ),
         "/api/staff/corrections/{correction_id:int}": (

@@ -16,7 +16,7 @@ from todoke.db import SqlSession, read_transaction, write_transaction
 from todoke.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
 from todoke.principal import Principal
-from todoke.procedures import reading
+from todoke.procedures import decisions, reading
 from todoke.procedures.applicants import applicant_self
 from todoke.procedures.filing import (
     attachment_tokens,
@@ -153,10 +153,25 @@ async def file_assisted(
 class _Pending(msgspec.Struct, frozen=True):
     id: int
     person: int | None
+    account: int | None
+    status: str
+    confirmation_hash: str
     confirmation_expires_at: datetime
     receipt_number: str
     definition: Any
     started_at: datetime | None
+
+    @property
+    def is_booking(self) -> bool:
+        """A counter visit the resident booked online and staff opened at the desk
+        (``bookings``), not a filing made at the counter waiting for its resident."""
+        return self.status != "awaiting_confirmation"
+
+    def belongs_to(self, principal: Principal) -> bool:
+        # A counter filing is for the person staff found; a booking is the account's own.
+        if self.is_booking:
+            return self.account is not None and self.account == principal.account_id
+        return self.person is not None and self.person == principal.person_id
 
 
 _WRONG_CODE = InvalidInput(
@@ -178,23 +193,25 @@ def _own_resident(principal: Principal) -> None:
 
 
 async def _pending(sql: SqlSession, principal: Principal, code: str) -> _Pending:
-    """The counter filing waiting for this resident under this code. A code for someone
-    else's filing reads exactly like a wrong code."""
+    """What waits for this resident's confirmation under this code: a filing made at the
+    counter, or a booking of theirs opened at the desk (neither decided nor withdrawn since).
+    A code for someone else's reads exactly like a wrong code."""
     pending = await sql.row(
         _Pending,
-        "SELECT a.id AS id, a.person AS person, "
+        "SELECT a.id AS id, a.person AS person, a.account AS account, a.status AS status, "
+        "a.confirmation_hash AS confirmation_hash, "
         "a.confirmation_expires_at AS confirmation_expires_at, "
         "a.receipt_number AS receipt_number, pv.definition AS definition, "
         "a.started_at AS started_at "
         "FROM application a JOIN procedure_version pv "
         "ON pv.procedure = a.procedure AND pv.version = a.version "
         "WHERE a.confirmation_hash = ? AND a.municipality = ? "
-        "AND a.status = 'awaiting_confirmation'",
+        "AND a.status NOT IN ('approved', 'rejected', 'withdrawn')",
         [codes.code_hash(code), principal.municipality_id],
     )
     if (
         pending is None
-        or pending.person != principal.person_id
+        or not pending.belongs_to(principal)
         or pending.confirmation_expires_at < clock.now()
     ):
         raise _WRONG_CODE
@@ -218,8 +235,11 @@ async def _residents_trail(
     )
 
 
-def _bound_to(application_id: int) -> str:
-    return f"application:{application_id}"
+def _bound_to(pending: _Pending) -> str:
+    """What a step-up confirms: this application as given under this code. A booking opened
+    again at the desk (its answers corrected, maybe) has a new code, so an assertion made
+    while reading it before does not confirm what the resident has not read."""
+    return f"application:{pending.id}:{pending.confirmation_hash[:16]}"
 
 
 async def confirmation_review(principal: Principal, code: str, *, rp_id: str) -> AssistedReview:
@@ -231,7 +251,7 @@ async def confirmation_review(principal: Principal, code: str, *, rp_id: str) ->
         rows = await reading.application_rows(
             sql, "WHERE a.id = ? AND a.municipality = ?", [pending.id, principal.municipality_id]
         )
-    options = await identity.step_up_options(principal, rp_id=rp_id, bound_to=_bound_to(pending.id))
+    options = await identity.step_up_options(principal, rp_id=rp_id, bound_to=_bound_to(pending))
     review = await reading.read_application(
         rows[0], sees_protected=rows[0].account == principal.account_id
     )
@@ -250,13 +270,14 @@ async def confirm_assisted(
     passkey for this very filing (step-up: an unlocked phone in someone else's hand, a
     replayed or stale assertion, another person's passkey are refused, and audited). It
     becomes theirs, is filed, and is listed in their app where they can follow or withdraw
-    it."""
+    it. A booking of theirs opened at the desk (``bookings``) is accepted there instead:
+    approved, with its effects."""
     _own_resident(principal)
     async with read_transaction() as sql:
         waiting = await _pending(sql, principal, code)
     try:
         await identity.verify_step_up(
-            principal, credential, bound_to=_bound_to(waiting.id), rp_id=rp_id, origins=origins
+            principal, credential, bound_to=_bound_to(waiting), rp_id=rp_id, origins=origins
         )
     except InvalidInput:
         await _residents_trail(principal, "application.confirmation_refused", waiting.id)
@@ -264,6 +285,9 @@ async def confirm_assisted(
     now = clock.now()
     async with write_transaction() as sql:
         pending = await _pending(sql, principal, code)  # again, in the writing transaction
+        if pending.is_booking:
+            await _accept_booking(sql, principal, pending)
+            return pending.id
         await sql.execute(
             "UPDATE application SET account = ?, status = 'submitted', confirmed_at = ?, "
             "confirmation_hash = NULL, submitted_at = ?, updated_at = ?, filing_seconds = ? "
@@ -299,6 +323,55 @@ async def confirm_assisted(
             principal,
         )
     return pending.id
+
+
+# What the timeline says of a booking the resident confirmed at the desk.
+CONFIRMED_AT_COUNTER = "窓口で本人がパスキーで確認"
+
+
+class _Opener(msgspec.Struct, frozen=True):
+    actor_account: int | None
+    actor_name: str
+
+
+async def _accept_booking(sql: SqlSession, principal: Principal, pending: _Pending) -> None:
+    """A booking opened at the desk, now confirmed by its resident's passkey: the code is
+    spent, and the booking is accepted at the counter (approved with its effects, as by the
+    staff member who last opened it)."""
+    now = clock.now()
+    await sql.execute(
+        "UPDATE application SET confirmation_hash = NULL, confirmed_at = ?, updated_at = ? "
+        "WHERE municipality = ? AND id = ?",
+        [now, now, principal.municipality_id, pending.id],
+    )
+    await record_event(
+        sql,
+        principal.municipality_id,
+        pending.id,
+        kind="confirmed",
+        actor_kind="resident",
+        actor_account=principal.account_id,
+        actor_name=principal.display_name,
+        text=CONFIRMED_AT_COUNTER,
+    )
+    await _residents_trail(principal, "application.confirmed_with_passkey", pending.id, sql)
+    opener = await sql.row(
+        _Opener,
+        "SELECT actor_account, actor_name FROM application_event "
+        "WHERE municipality = ? AND application = ? AND kind = 'assisted' "
+        "AND actor_kind = 'staff' ORDER BY id DESC LIMIT 1",
+        [principal.municipality_id, pending.id],
+    )
+    [row] = await reading.application_rows(
+        sql, "WHERE a.id = ? AND a.municipality = ?", [pending.id, principal.municipality_id]
+    )
+    await decisions.accept_at_counter(
+        sql,
+        row,
+        decode_definition(pending.definition),
+        staff_account=opener.actor_account if opener is not None else None,
+        staff_name=opener.actor_name if opener is not None else "",
+    )
 
 
 # --- for a resident without a passkey: a signature or the staff member's attestation ------

@@ -20,6 +20,7 @@ from todoke.db import read_transaction
 from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
 from todoke.principal import Principal
+from todoke.procedures.bookings import open_bookings
 from todoke.procedures.prefill import Household, load_household, prefill_for
 from todoke.procedures.resident_form import unlock_unfilled
 from todoke.procedures.schemas import (
@@ -194,7 +195,8 @@ async def counter_visit(
 ) -> CounterVisit:
     """What was filed at the counter for this resident today (Japan time), newest first,
     and what still waits: a filing the resident has not confirmed yet, or whose time to
-    confirm ran out (to be filed again)."""
+    confirm ran out (to be filed again); and the counter visits they booked online that are
+    not decided yet, for the desk to open (``bookings``)."""
     person = await _person(principal, registry_id)
     since = datetime.combine(clock.today(), time.min, tzinfo=clock.JST)
     now = clock.now()
@@ -209,6 +211,7 @@ async def counter_visit(
         )
         definitions = await definitions_of(sql, {(r.procedure_id, r.version) for r in rows})
         filers = await identity.names_as_filed([r.filed_by for r in rows], sql)
+        bookings = await open_bookings(sql, principal.municipality_id, person.id, now)
     filings = []
     for row in rows:
         definition = definitions[(row.procedure_id, row.version)]
@@ -238,13 +241,17 @@ async def counter_visit(
         action="resident.counter_visit_read",
         purpose=PURPOSE,
         subject_person=person.id,
-        detail={"applications": [f.application_id for f in filings]},
+        detail={
+            "applications": [f.application_id for f in filings],
+            "bookings": [b.application_id for b in bookings],
+        },
     )
     withhold = await _withholds(principal, person, sees_protected)
     return CounterVisit(
         resident=await _resident(person, withhold=withhold),
         filings=filings,
         waiting=sum(f.state == "waiting" for f in filings),
+        bookings=bookings,
     )
 
 

@@ -128,60 +128,114 @@ async def change_status(
             ),
             errors=[_document_error(Text("100文字以内", "at most 100 characters"))],
         )
-    now = clock.now()
     async with write_transaction() as sql:
-        updated = await sql.value(
-            "UPDATE application SET status = ?, updated_at = ?, decided_at = ? "
-            "WHERE id = ? AND status NOT IN ('approved', 'rejected', 'withdrawn') RETURNING id",
-            [status, now, now if status in FINAL else None, row.id],
-        )
-        if updated is None:
-            raise Conflict(
-                Text("この申請はすでに完了しています。", "This application is already decided.")
-            )
-        await record_event(
+        await _decide(
             sql,
-            principal.municipality_id,
-            row.id,
-            kind="status",
-            status=status,
-            actor_kind="staff",
+            row,
+            definition,
+            status,
             actor_account=principal.account_id,
             actor_name=principal.display_name,
-            text=note,
+            note=note,
             document=document,
-        )
-        if status == "approved":
-            await _apply_effects(sql, row, definition)
-        if row.account is not None:
-            label = status_label(definition, status)
-            await write_notice(
-                sql,
-                municipality_id=row.municipality,
-                account_id=row.account,
-                kind=f"application.{status}",
-                title={
-                    "ja": f"{definition.title.ja}：{label.ja}",
-                    "easy": f"{definition.title.easy}：{label.easy}",
-                    "en": f"{definition.title.en}: {label.en}",
-                },
-                body=_status_notice_body(row.receipt_number, label, note, document),
-                link=f"/applications/{row.id}",
-                thread=str(row.id),
-            )
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="staff",
-            actor_account=principal.account_id,
-            action=f"application.{status}",
             purpose="case_handling",
-            subject_person=row.person,
-            subject_account=row.account,
-            detail={"application": row.id, "receipt": row.receipt_number},
-            sql=sql,
         )
     return await read_application(
         await staff_row(principal, application_id), sees_protected=sees_protected
+    )
+
+
+async def accept_at_counter(
+    sql: SqlSession,
+    row: ApplicationRow,
+    definition: ProcedureDefinition,
+    *,
+    staff_account: int | None,
+    staff_name: str,
+) -> None:
+    """A counter booking the resident confirmed at the desk with their own passkey is
+    accepted there: approved as by the staff member who opened it, with the approval's
+    effects (a move changes the registry address of the movers and reaches the departments
+    using it), the resident told, audited as counter support. In the caller's transaction,
+    so the confirmation and the approval are one."""
+    await _decide(
+        sql,
+        row,
+        definition,
+        "approved",
+        actor_account=staff_account,
+        actor_name=staff_name,
+        note="",
+        document="",
+        purpose="counter_support",
+    )
+
+
+async def _decide(
+    sql: SqlSession,
+    row: ApplicationRow,
+    definition: ProcedureDefinition,
+    status: str,
+    *,
+    actor_account: int | None,
+    actor_name: str,
+    note: str,
+    document: str,
+    purpose: str,
+) -> None:
+    """The status change itself: the row (refused once decided), the timeline, an
+    approval's effects, the resident's notice and the audit event."""
+    now = clock.now()
+    updated = await sql.value(
+        "UPDATE application SET status = ?, updated_at = ?, decided_at = ? "
+        "WHERE municipality = ? AND id = ? AND status NOT IN ('approved', 'rejected', "
+        "'withdrawn') RETURNING id",
+        [status, now, now if status in FINAL else None, row.municipality, row.id],
+    )
+    if updated is None:
+        raise Conflict(
+            Text("この申請はすでに完了しています。", "This application is already decided.")
+        )
+    await record_event(
+        sql,
+        row.municipality,
+        row.id,
+        kind="status",
+        status=status,
+        actor_kind="staff",
+        actor_account=actor_account,
+        actor_name=actor_name,
+        text=note,
+        document=document,
+    )
+    if status == "approved":
+        await _apply_effects(sql, row, definition)
+    if row.account is not None:
+        label = status_label(definition, status)
+        await write_notice(
+            sql,
+            municipality_id=row.municipality,
+            account_id=row.account,
+            kind=f"application.{status}",
+            title={
+                "ja": f"{definition.title.ja}：{label.ja}",
+                "easy": f"{definition.title.easy}：{label.easy}",
+                "en": f"{definition.title.en}: {label.en}",
+            },
+            body=_status_notice_body(row.receipt_number, label, note, document),
+            link=f"/applications/{row.id}",
+            thread=str(row.id),
+        )
+    await audit.record(
+        municipality_id=row.municipality,
+        actor_kind="staff",
+        actor_account=actor_account,
+        action=f"application.{status}",
+        purpose=purpose,
+        subject_person=row.person,
+        subject_account=row.account,
+        detail={"application": row.id, "receipt": row.receipt_number},
+        sql=sql,
     )
 
 

@@ -154,6 +154,12 @@ def check_answers(
     return clean, record
 
 
+def same_answer(first: Any, second: Any) -> bool:
+    """Whether two answers say the same, whatever the width, spacing or order they were
+    written in."""
+    return bool(_normalised(first) == _normalised(second))
+
+
 def _normalised(value: Any) -> Any:
     if isinstance(value, str):
         return jp.normalize_text(value).replace(" ", "").replace("\u3000", "")

@@ -476,10 +476,39 @@ class CounterFiling(msgspec.Struct, frozen=True):
     mine: bool  # filed by the staff member reading (only they may attest it)
 
 
+class CounterBooking(msgspec.Struct, frozen=True):
+    """A counter visit the resident booked online (a procedure whose online mode is
+    ``booking``, e.g. 転居届) and that is not decided or withdrawn: what the desk opens."""
+
+    application_id: int
+    receipt_number: str
+    slug: str
+    version: int  # the version it was filed against: corrected answers are checked by it
+    title: Localized
+    status: str
+    status_label: Localized
+    visit_date: date | None  # the booked day (the form's appointment field)
+    visit_time: str | None  # the booked hour as filed ("09-10")
+    visit_time_label: Localized | None  # its words (9時〜10時)
+    booked_at: datetime
+    # While a code the desk gave waits for the resident's passkey (null otherwise).
+    expires_at: datetime | None
+
+
 class CounterVisit(msgspec.Struct, frozen=True):
     resident: CounterResident
     filings: list[CounterFiling]
     waiting: int  # filings the resident still has to confirm
+    # The resident's open counter bookings, soonest booked day first.
+    bookings: list[CounterBooking]
+
+
+class BookingOpening(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Support staff open a resident's booking at the counter. Left out, the answers are
+    what the resident filed; given, the whole form again (corrected with the resident),
+    checked against the version the booking was filed with."""
+
+    answers: dict[str, Any] | None = None
 
 
 class AssistedPending(msgspec.Struct, frozen=True):

@@ -4,15 +4,16 @@ account to the registry, or recovers it onto a new passkey). The identity domain
 work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks.
 
 And 書かない窓口 (``COUNTER_FILE``): finding the resident in front of the desk, a procedure's
-form already filled from the registry for them, and the visit's filings; filing and the
-resident's confirmation are the cases routes' and the residents' own."""
+form already filled from the registry for them, the visit's filings and bookings, and
+opening a booking for the resident to confirm; filing and the resident's confirmation are
+the cases routes' and the residents' own."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
@@ -28,15 +29,24 @@ from todoke.identity.schemas import (
     CounterVerification,
 )
 from todoke.identity.service import ConsentListeners, recovery_hold
+from todoke.notices.letters import qr_rows
 from todoke.principal import Permission, Principal
+from todoke.procedures import bookings
 from todoke.procedures import counter as counter_mode
-from todoke.procedures.schemas import CounterForm, CounterPeople, CounterVisit
+from todoke.procedures.schemas import (
+    AssistedPending,
+    BookingOpening,
+    CounterForm,
+    CounterPeople,
+    CounterVisit,
+)
 from todoke.registry import protection
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff import need_to_know
 from todoke.staff.schemas import CounterVerified
+from todoke.web.forwarded import request_origin
 from todoke.web.guards import requires
-from todoke.web.inputs import Day
+from todoke.web.inputs import Day, RowId
 from todoke.web.routing import get, post
 
 RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
@@ -159,7 +169,8 @@ class CounterFilingController(Controller):
     @get(
         "/residents/{registry_id:str}",
         operation_id="staffCounterVisit",
-        summary="The resident and what was filed at the counter for them today",
+        summary="The resident, what was filed at the counter for them today, and their open "
+        "counter bookings",
     )
     async def visit(
         self, principal: NamedDependency[Principal], registry_id: RegistryId
@@ -184,3 +195,28 @@ class CounterFilingController(Controller):
             slug,
             sees_protected=await need_to_know.sees_protected_contact(principal),
         )
+
+    @post(
+        "/bookings/{application_id:int}/confirmation",
+        operation_id="staffOpenCounterBooking",
+        status_code=HTTP_200_OK,
+        summary="Open a resident's counter booking at the desk (answers corrected with them, "
+        "optionally): a code for the resident to confirm it with their passkey",
+    )
+    async def open_booking(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        application_id: RowId,
+        data: JSONBody[BookingOpening | None] = None,
+    ) -> AssistedPending:
+        pending = await bookings.open_booking(
+            principal,
+            application_id,
+            data.answers if data is not None else None,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
+        )
+        # As for a counter filing: the resident's phone camera opens the confirmation on
+        # this municipality's origin.
+        address = request_origin(request.scope) + pending.confirm_url
+        return msgspec.structs.replace(pending, confirm_qr=qr_rows(address))
