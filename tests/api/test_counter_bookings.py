@@ -300,6 +300,8 @@ async def test_the_resident_confirms_and_the_move_reaches_the_registry_and_depar
     code = (await staff.post(opening(booking["id"]), headers=staff_headers)).json()[
         "confirmation_code"
     ]
+    opened = (await staff.get(VISIT)).json()
+    assert opened["waiting"] == 1  # the opened booking waits for the resident
     review = await review_at_counter(resident, headers, code)
     assert review.status_code == 200, review.text
     assert review.json()["application"]["id"] == booking["id"]
@@ -346,8 +348,13 @@ async def test_the_resident_confirms_and_the_move_reaches_the_registry_and_depar
     inbox = (await resident.get("/api/me/inbox")).json()
     assert any(n["kind"] == "application.approved" for n in inbox["items"]), inbox
 
-    # Done: no longer an open booking, the code spent, opening it again a conflict.
-    assert (await staff.get(VISIT)).json()["bookings"] == []
+    # Done: no longer an open booking but confirmed in the day's visit, the code spent,
+    # opening it again a conflict.
+    visit = (await staff.get(VISIT)).json()
+    assert visit["bookings"] == [] and visit["waiting"] == 0
+    assert [(f["application_id"], f["state"]) for f in visit["filings"]] == [
+        (booking["id"], "confirmed")
+    ]
     again = await resident.post(
         "/api/applications/confirm", json={"code": code, "credential": credential},
         headers=headers,

@@ -30,7 +30,7 @@ from test_staff_backoffice import nav, staff_in
 from test_staff_identity import assert_no_axe_violations, unexpected_console_errors
 from viewports import DESKTOP, PHONE
 
-from conftest import CITY
+from conftest import CITY, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -163,6 +163,42 @@ def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo,
         errors,
         (r"404 GET /(life-events/(cases/)?)?tokens\.css", r"422 POST /api/life-events/moving/plan"),
     )
+
+    # At the counter (書かない窓口): support staff find the resident and open the booking;
+    # the resident reads it on their own phone and confirms with their own passkey.
+    staff = staff_in(make_page, live_demo, "市民課 転居受付", "support", "citizens")
+    desk = staff.locator("main")
+    staff.goto("/staff/desk")
+    desk.get_by_label("住民コード（わかるとき）").fill(resident["registry_id"])
+    desk.get_by_role("button", name="さがす").click()
+    booked = desk.locator("[data-open-booking='move-within-city']")
+    expect(booked).to_be_visible()
+    booked.click()
+    code_node = desk.locator("[data-confirmation-code]")
+    expect(code_node).to_be_visible()
+    code = code_node.get_attribute("data-confirmation-code")
+    visit = desk.get_by_role("complementary")
+    expect(visit.get_by_text("住民の確認待ちが1件あります")).to_be_visible()
+    expect(visit).not_to_contain_text("null")
+    screenshot(staff, "life-desk-booking-desktop")
+
+    page.goto(f"/confirm?code={code}")
+    _main(page).get_by_role("button", name="申請の内容を見る").click()
+    expect(_main(page).get_by_role("region", name="申請の内容")).to_contain_text(NEW_ADDRESS)
+    _main(page).get_by_role("button", name="パスキーで確認して申請する").click()
+    expect(page).to_have_url(re.compile(r"/applications/\d+"))
+
+    # The move updates the registry and reaches the departments that use the address.
+    [moved] = live_demo.query(f"SELECT address FROM person WHERE id = {resident['id']}")
+    assert moved["address"] == NEW_ADDRESS
+    reached = live_demo.query(
+        "SELECT d.code AS code FROM application_reach r JOIN department d ON d.id = r.department "
+        f"JOIN application a ON a.id = r.application WHERE a.person = {resident['id']}"
+    )
+    assert {"citizens", "child-support"} <= {r["code"] for r in reached}
+    expect(_main(page).get_by_text(re.compile("に反映")).first).to_be_visible()
+    expect(visit.get_by_text("すべて確認済みです")).to_be_visible(timeout=15000)
+    expect(visit.locator('[data-state="confirmed"][data-slug="move-within-city"]')).to_be_visible()
 
 
 def test_a_designer_reads_the_events_and_publishes_a_new_version(live_demo, make_page, shoot):

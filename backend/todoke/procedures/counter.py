@@ -193,10 +193,11 @@ async def counter_form(
 async def counter_visit(
     principal: Principal, registry_id: str, *, sees_protected: bool
 ) -> CounterVisit:
-    """What was filed at the counter for this resident today (Japan time), newest first,
-    and what still waits: a filing the resident has not confirmed yet, or whose time to
-    confirm ran out (to be filed again); and the counter visits they booked online that are
-    not decided yet, for the desk to open (``bookings``)."""
+    """What was filed at the counter for this resident today (Japan time) — and the bookings
+    the desk accepted today with the resident's passkey —, newest first, and what still
+    waits: a filing the resident has not confirmed yet, or whose time to confirm ran out (to
+    be filed again), or a booking opened at the desk; and the counter visits they booked
+    online that are not decided yet, for the desk to open (``bookings``)."""
     person = await _person(principal, registry_id)
     since = datetime.combine(clock.today(), time.min, tzinfo=clock.JST)
     now = clock.now()
@@ -205,9 +206,10 @@ async def counter_visit(
             _CounterRow,
             "SELECT id, receipt_number, procedure AS procedure_id, version, status, "
             "submitted_at, confirmation_expires_at, confirmed_at, filed_by "
-            "FROM application WHERE municipality = ? AND person = ? AND channel = 'assisted' "
-            "AND submitted_at >= ? ORDER BY submitted_at DESC, id DESC",
-            [principal.municipality_id, person.id, since],
+            "FROM application WHERE municipality = ? AND person = ? "
+            "AND ((channel = 'assisted' AND submitted_at >= ?) OR confirmed_at >= ?) "
+            "ORDER BY COALESCE(confirmed_at, submitted_at) DESC, id DESC",
+            [principal.municipality_id, person.id, since, since],
         )
         definitions = await definitions_of(sql, {(r.procedure_id, r.version) for r in rows})
         filers = await identity.names_as_filed([r.filed_by for r in rows], sql)
@@ -250,7 +252,8 @@ async def counter_visit(
     return CounterVisit(
         resident=await _resident(person, withhold=withhold),
         filings=filings,
-        waiting=sum(f.state == "waiting" for f in filings),
+        waiting=sum(f.state == "waiting" for f in filings)
+        + sum(b.expires_at is not None and b.expires_at > now for b in bookings),
         bookings=bookings,
     )
 

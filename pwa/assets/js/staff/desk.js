@@ -191,7 +191,7 @@ export function mount(outlet, ctx) {
       );
       return;
     }
-    visit = { registryId, resident: read.resident };
+    visit = { registryId, resident: read.resident, bookings: read.bookings ?? [] };
     find.hidden = true;
     results.replaceChildren();
     showVisit(read);
@@ -238,9 +238,72 @@ export function mount(outlet, ctx) {
       { signal: ctx.signal },
     );
     choose.querySelector('[data-end]').addEventListener('click', endVisit, { signal: ctx.signal });
-    work.replaceChildren(residentCard(visit.resident), choose);
+    work.replaceChildren(residentCard(visit.resident), bookingsNode(), choose);
     applyTranslations(work);
-    work.querySelector('#desk-procedure')?.focus();
+    (work.querySelector('[data-open-booking]') ?? work.querySelector('#desk-procedure'))?.focus();
+  }
+
+  /** The counter visits the resident booked online: opened here, confirmed by them. */
+  function bookingsNode() {
+    if (!visit.bookings.length) return null;
+    return el(
+      'section',
+      { class: 'desk-bookings', 'aria-labelledby': 'desk-bookings-title' },
+      el('h2', { class: 'section-title', id: 'desk-bookings-title' }, t('desk.bookings.title')),
+      el('p', { class: 'form-hint' }, t('desk.bookings.lead')),
+      el(
+        'ul',
+        { class: 'desk-matches' },
+        visit.bookings.map((booking) => {
+          const open = el(
+            'button',
+            { type: 'button', class: 'button button--solid', 'data-open-booking': booking.slug },
+            t('desk.bookings.open', { title: booking.title.ja }),
+          );
+          open.addEventListener(
+            'click',
+            () => busy('desk.form.filing', () => openBooking(booking)),
+            { signal: ctx.signal },
+          );
+          const day = booking.visit_date
+            ? t('desk.bookings.day', {
+                date: formatDate(booking.visit_date),
+                time: booking.visit_time_label?.ja ?? '',
+              })
+            : t('desk.bookings.noDay');
+          return el(
+            'li',
+            { class: 'desk-match', 'data-booking': booking.application_id },
+            el(
+              'div',
+              { class: 'desk-person' },
+              el('span', { class: 'desk-person__name' }, booking.title.ja),
+              el('span', {}, day),
+              el('span', {}, t('desk.visit.receipt', { n: booking.receipt_number })),
+            ),
+            open,
+          );
+        }),
+      ),
+    );
+  }
+
+  async function openBooking(booking) {
+    let pending;
+    try {
+      pending = await sendJSON(
+        `/api/staff/counter/bookings/${booking.application_id}/confirmation`,
+        {
+          signal: ctx.signal,
+        },
+      );
+    } catch (error) {
+      if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
+      showErrors(summary, null, problemItems(error));
+      return;
+    }
+    showPending({ procedure: { title: booking.title } }, pending);
+    await refreshVisit();
   }
 
   function endVisit() {
@@ -463,35 +526,37 @@ export function mount(outlet, ctx) {
 
   function showVisit(read) {
     visitBox.hidden = false;
+    if (visit) visit.bookings = read.bookings ?? [];
     const box = visitBox.querySelector('.desk-visit__list');
-    if (!read.filings.length) {
-      box.replaceChildren(emptyLine(t('desk.visit.none')));
-    } else {
-      box.replaceChildren(
-        el(
-          'p',
-          { class: 'desk-visit__remaining', 'data-waiting': read.waiting },
-          read.waiting ? t('desk.visit.waiting', { n: read.waiting }) : t('desk.visit.allDone'),
-        ),
-        el(
-          'ul',
-          { class: 'desk-visit__items' },
-          read.filings.map((filing) =>
-            el(
-              'li',
-              { class: 'desk-filing', 'data-state': filing.state, 'data-slug': filing.slug },
-              el('span', { class: 'desk-filing__title' }, filing.title.ja),
-              badge(t(`desk.state.${filing.state}`), STATE_TONES[filing.state]),
+    // What waits counts opened bookings too; the list is what was filed or accepted today.
+    const remaining = read.waiting
+      ? t('desk.visit.waiting', { n: read.waiting })
+      : read.filings.length
+        ? t('desk.visit.allDone')
+        : t('desk.visit.none');
+    const list = [
+      el('p', { class: 'desk-visit__remaining', 'data-waiting': read.waiting }, remaining),
+      read.filings.length
+        ? el(
+            'ul',
+            { class: 'desk-visit__items' },
+            read.filings.map((filing) =>
               el(
-                'span',
-                { class: 'desk-filing__receipt' },
-                t('desk.visit.receipt', { n: filing.receipt_number }),
+                'li',
+                { class: 'desk-filing', 'data-state': filing.state, 'data-slug': filing.slug },
+                el('span', { class: 'desk-filing__title' }, filing.title.ja),
+                badge(t(`desk.state.${filing.state}`), STATE_TONES[filing.state]),
+                el(
+                  'span',
+                  { class: 'desk-filing__receipt' },
+                  t('desk.visit.receipt', { n: filing.receipt_number }),
+                ),
               ),
             ),
-          ),
-        ),
-      );
-    }
+          )
+        : null,
+    ];
+    box.replaceChildren(...list.filter(Boolean));
     if (read.waiting && visit) pollTimer = setTimeout(refreshVisit, POLL_MS);
   }
 
