@@ -10,7 +10,8 @@ DESCRIPTION = "life_event, life_event_version, life_event_case: unique keys and 
 
 STATEMENTS = [
     "CREATE UNIQUE INDEX life_event_slug_once ON life_event (municipality, slug)",
-    "CREATE UNIQUE INDEX life_event_version_once ON life_event_version (life_event, version)",
+    "CREATE UNIQUE INDEX life_event_version_once "
+    "ON life_event_version (municipality, life_event, version)",
     "CREATE UNIQUE INDEX life_event_case_key_once "
     "ON life_event_case (municipality, account, idempotency_key)",
 ]
