@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 # A row id in a path: positive and within the database's integer range, so a larger number
 # is a 400 problem, never an overflow inside the driver.
 RowId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+# A 住民コード in a staff path, and a procedure's or programme's slug.
+RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
+Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
 # The same in a JSON body (msgspec's constraint; the OpenAPI document shows both bounds).
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 # A procedure version a client answers: 0 is no version, a stale one (409), not malformed.

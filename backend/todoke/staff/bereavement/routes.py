@@ -2,11 +2,9 @@
 death (caseworkers and supervisors of 市民課, administrators), and staff who work cases see
 the open おくやみ cases and mark their own department's tasks."""
 
-from typing import Annotated
-
 from litestar import Controller
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from todoke.principal import Permission, Principal
@@ -18,10 +16,8 @@ from todoke.staff.schemas import (
     DeathRecord,
 )
 from todoke.web.guards import requires
-from todoke.web.inputs import RowId
+from todoke.web.inputs import RegistryId, RowId
 from todoke.web.routing import get, post, put
-
-RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
 
 
 class BereavementController(Controller):

@@ -16,7 +16,7 @@ import msgspec
 from litestar import Controller, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from todoke.audit import service as audit
@@ -46,11 +46,9 @@ from todoke.staff import need_to_know
 from todoke.staff.schemas import CounterVerified
 from todoke.web.forwarded import request_origin
 from todoke.web.guards import requires
-from todoke.web.inputs import Day, RowId
+from todoke.web.inputs import Day, RegistryId, RowId, Slug
 from todoke.web.routing import get, post
 
-RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
-Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
 Kana = Annotated[str, QueryParameter(max_length=64)]
 BirthDate = Annotated[Day, QueryParameter(description="As on the identity document")]
 

@@ -23,10 +23,9 @@ from todoke.notices.letters import LetterFontMissing
 from todoke.principal import Permission, Principal
 from todoke.settings import Settings
 from todoke.web.guards import requires
-from todoke.web.inputs import RowId
+from todoke.web.inputs import RowId, Slug
 from todoke.web.routing import get, post
 
-Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
 logger = logging.getLogger("todoke.staff")
 
 

@@ -30,9 +30,8 @@ from todoke.benefits.schemas import (
 )
 from todoke.principal import Permission, Principal
 from todoke.web.guards import requires
+from todoke.web.inputs import Slug
 from todoke.web.routing import get, post, put
-
-Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{1,64}$")]
 
 READ = [requires(Permission.PROGRAMS_READ)]
 DRAFT = [requires(Permission.PROGRAMS_DRAFT)]

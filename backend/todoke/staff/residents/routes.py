@@ -28,10 +28,8 @@ from todoke.staff.schemas import (
     ResidentView,
 )
 from todoke.web.guards import requires
-from todoke.web.inputs import RowId
+from todoke.web.inputs import RegistryId, RowId
 from todoke.web.routing import delete, get, post, put
-
-RegistryId = Annotated[str, Parameter(pattern=r"^[0-9A-Za-z-]{1,32}$")]
 
 
 class ResidentRecordController(Controller):
