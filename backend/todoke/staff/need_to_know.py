@@ -177,6 +177,29 @@ async def sees_protected_contact(principal: Principal) -> bool:
     return PROTECTED_CONTACT in await items_for(principal, codes)
 
 
+async def record_protected_view(
+    principal: Principal,
+    person_id: int,
+    *,
+    seen: bool,
+    purpose: str,
+    detail: dict[str, object],
+    sql: SqlSession | None = None,
+) -> None:
+    """A protected person's contact seen (or withheld) by staff: its own audit event, which
+    supervisors review apart from other openings."""
+    await audit.record(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="protection.contact_viewed" if seen else "protection.contact_withheld",
+        purpose=purpose,
+        subject_person=person_id,
+        detail=detail,
+        sql=sql,
+    )
+
+
 # --- changing --------------------------------------------------------------------------------
 
 INVALID_GRANTS = Text("閲覧範囲の設定を確認してください。", "Check the need-to-know grants.")

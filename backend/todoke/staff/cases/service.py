@@ -14,7 +14,6 @@ from datetime import datetime
 import msgspec
 
 from todoke import clock
-from todoke.audit import service as audit
 from todoke.db import read_transaction, write_transaction
 from todoke.errors import FieldError, InvalidInput, NotFound, Text
 from todoke.identity import public as identity
@@ -182,16 +181,11 @@ async def open_case(principal: Principal, application_id: int, purpose: str) -> 
     sees = await need_to_know.sees_protected_contact(principal)
     protected = await protection.is_protected(principal.municipality_id, case.person)
     body = await decisions.get_for_staff(principal, application_id, purpose, sees_protected=sees)
-    if protected:
-        await audit.record(
-            municipality_id=principal.municipality_id,
-            actor_kind="staff",
-            actor_account=principal.account_id,
-            action="protection.contact_viewed" if sees else "protection.contact_withheld",
-            purpose=purpose,
-            subject_person=case.person,
+    if protected and case.person is not None:
+        await need_to_know.record_protected_view(
+            principal, case.person, seen=sees, purpose=purpose,
             detail={"view": "case", "application": application_id},
-        )
+        )  # fmt: skip
     work = await _case_work(principal, application_id)
     return StaffCase(**msgspec.structs.asdict(body), **msgspec.structs.asdict(work))
 

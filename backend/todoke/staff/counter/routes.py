@@ -19,7 +19,6 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from todoke.audit import service as audit
 from todoke.identity import service
 from todoke.identity.letters import activation_letter_html
 from todoke.identity.ratelimit import rate_limit
@@ -40,9 +39,9 @@ from todoke.procedures.schemas import (
     CounterPeople,
     CounterVisit,
 )
-from todoke.registry import protection
 from todoke.registry.schemas import MunicipalityRead
 from todoke.staff import need_to_know
+from todoke.staff.counter import service as counter_service
 from todoke.staff.schemas import CounterVerified
 from todoke.web.forwarded import request_origin
 from todoke.web.guards import requires
@@ -82,24 +81,7 @@ class CounterController(Controller):
             issued_by=principal.account_id,
             recovery_hold=recovery_hold(state.settings),
         )
-        person = issued.person
-        if await protection.is_protected(principal.municipality_id, person.id):
-            sees = await need_to_know.sees_protected_contact(principal)
-            if not sees:
-                # DV・ストーカー等支援措置: the counter prints the letter without the address;
-                # the citizens division addresses it (or hands it over in person).
-                person = msgspec.structs.replace(
-                    person, postal_code=protection.WITHHELD, address=protection.WITHHELD
-                )
-            await audit.record(
-                municipality_id=principal.municipality_id,
-                actor_kind="staff",
-                actor_account=principal.account_id,
-                action="protection.contact_viewed" if sees else "protection.contact_withheld",
-                purpose="activation_letter",
-                subject_person=person.id,
-                detail={"view": "activation_letter"},
-            )
+        person = await counter_service.addressee_for(principal, issued.person)
         return ActivationLetter(
             code=issued.code,
             expires_at=issued.expires_at,

@@ -269,18 +269,10 @@ async def resident_view(principal: Principal, registry_id: str, basis: Basis) ->
         )
         if protected:
             # Its own event: a protected address seen (or withheld) is reviewed apart.
-            await audit.record(
-                municipality_id=principal.municipality_id,
-                actor_kind="staff",
-                actor_account=principal.account_id,
-                action="protection.contact_viewed"
-                if contact_seen
-                else "protection.contact_withheld",
-                purpose=basis.kind,
-                subject_person=person_id,
-                detail={"view": "resident"},
-                sql=sql,
-            )
+            await need_to_know.record_protected_view(
+                principal, person_id, seen=contact_seen, purpose=basis.kind,
+                detail={"view": "resident"}, sql=sql,
+            )  # fmt: skip
     return ResidentView(
         person=_person(person, shown),
         facts=_facts(person, shown),
