@@ -581,3 +581,52 @@ async def test_two_taps_at_once_file_one_event(hanako, city):
     assert first.json()["id"] == second.json()["id"]
     assert len(await _applications(city)) == 2
     assert len(await _rows("SELECT id FROM life_event_case", [])) == 1
+
+
+async def test_a_death_told_in_the_app_waits_in_the_staff_list_until_recorded(
+    hanako, client_for, app, city
+):
+    """おくやみ told once: the family's life event puts the death in the citizens desk's
+    おくやみ list (not recorded in the registry: the 死亡届 does that); recorded, it leaves
+    the list and becomes a case."""
+    client, headers = hanako
+    answers = {"event_date": _day(-1), "deceased": ["1000000001"], "phone": "0422111111",
+               "head": "no", "nhi": "no", "care": "no", "pension": "no",
+               "surviving_parent": "no", "consult": "no"}  # fmt: skip
+    filed = await client.post(
+        "/api/life-events/bereavement/file",
+        json={"version": await _version(client, "bereavement"), "answers": answers,
+              "selected": [], "idempotency_key": "life-bereave-02"},
+        headers=headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    staff, staff_headers = await staff_client(
+        client_for, app, city, role="caseworker", departments=("citizens",)
+    )
+    listed = (await staff.get("/api/staff/bereavements")).json()
+    assert listed["items"] == []
+    [report] = listed["reported"]
+    assert report["deceased"] == {"registry_id": "1000000001", "name": "佐藤 陽太"}
+    assert report["died_on"] == _day(-1) and report["reported_by"] == "佐藤 花子"
+    async with read_transaction() as sql:
+        [(status,)] = await sql.fetch(
+            "SELECT status FROM person WHERE registry_id = '1000000001' AND municipality = ?",
+            [city.id],
+        )
+    assert status == "resident"  # told, not recorded: the registry waits for the 死亡届
+    async with read_transaction() as sql:
+        [(listed_events,)] = await sql.fetch(
+            "SELECT COUNT(*) FROM audit_event WHERE municipality = ? AND action = ?",
+            [city.id, "bereavement.reports_listed"],
+        )
+    assert listed_events == 1
+
+    recorded = await staff.post(
+        "/api/staff/residents/1000000001/death",
+        json={"died_on": _day(-1), "reported_by": "佐藤 花子", "reporter_relation": "parent",
+              "death_notice_number": "R8-0001"},
+        headers=staff_headers,
+    )  # fmt: skip
+    assert recorded.status_code == 201, recorded.text
+    after = (await staff.get("/api/staff/bereavements")).json()
+    assert after["reported"] == [] and len(after["items"]) == 1

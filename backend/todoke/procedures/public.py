@@ -339,3 +339,58 @@ async def persons_who_filed(
         )
         found.update(int(person) for (person,) in rows)
     return found
+
+
+# --- deaths residents told the app of (おくやみ), for the staff's おくやみ list -----------------
+
+
+class ReportedDeath(msgspec.Struct, frozen=True):
+    """A resident's おくやみ life event: whom they said died (registry ids of their
+    household, as they chose them) and when, and who told it."""
+
+    case_id: int
+    account: int
+    reporter: int | None  # the reporting resident's registry person, once verified
+    died_on: date
+    deceased: list[str]
+    reported_at: datetime
+
+
+class _ReportRow(msgspec.Struct, frozen=True):
+    id: int
+    account: int
+    person: int | None
+    event_date: date
+    answers: dict[str, Any]
+    created_at: datetime
+
+
+async def reported_deaths(municipality_id: int, since: datetime) -> list[ReportedDeath]:
+    """The おくやみ life events residents started since ``since``, newest first."""
+    async with read_transaction() as sql:
+        rows = await sql.rows(
+            _ReportRow,
+            "SELECT c.id AS id, c.account AS account, c.person AS person, "
+            "c.event_date AS event_date, c.answers AS answers, c.created_at AS created_at "
+            "FROM life_event_case c JOIN life_event e ON e.id = c.life_event "
+            "AND e.municipality = c.municipality "
+            "WHERE c.municipality = ? AND e.slug = 'bereavement' AND c.created_at >= ? "
+            "ORDER BY c.created_at DESC, c.id DESC",
+            [municipality_id, since],
+        )
+    reports = []
+    for row in rows:
+        chosen = row.answers.get("deceased")
+        deceased = [str(x) for x in chosen] if isinstance(chosen, list) else []
+        if deceased:
+            reports.append(
+                ReportedDeath(
+                    case_id=row.id,
+                    account=row.account,
+                    reporter=row.person,
+                    died_on=row.event_date,
+                    deceased=deceased,
+                    reported_at=row.created_at,
+                )
+            )
+    return reports

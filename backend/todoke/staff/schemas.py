@@ -553,5 +553,17 @@ class BereavementCaseSummary(msgspec.Struct, frozen=True):
     mine: int  # of them, the reader's departments'
 
 
+class BereavementReport(msgspec.Struct, frozen=True):
+    """A death a resident told the app of (their おくやみ life event), not recorded in the
+    registry yet: staff record it once the 死亡届 is accepted."""
+
+    life_event_case: int
+    deceased: BereavementPerson
+    died_on: date  # as the resident gave it
+    reported_by: str  # the resident's registered name (or their account's name)
+    reported_at: datetime
+
+
 class BereavementCaseList(msgspec.Struct, frozen=True):
     items: list[BereavementCaseSummary]
+    reported: list[BereavementReport] = msgspec.field(default_factory=list)

@@ -44,10 +44,14 @@ class BereavementController(Controller):
     @get(
         "/bereavements",
         operation_id="staffBereavements",
-        summary="The おくやみ cases with tasks still to do",
+        summary="The おくやみ cases with tasks still to do, and deaths residents told the app "
+        "of that are not recorded yet",
     )
     async def cases(self, principal: NamedDependency[Principal]) -> BereavementCaseList:
-        return BereavementCaseList(items=await service.open_cases(principal))
+        return BereavementCaseList(
+            items=await service.open_cases(principal),
+            reported=await service.reported_deaths(principal),
+        )
 
     @get(
         "/bereavements/{case_id:int}",

@@ -14,7 +14,7 @@ child-rearing-allowance) so the two can be unified; the others are the counter's
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import msgspec
 
@@ -33,6 +33,7 @@ from todoke.staff.schemas import (
     BereavementCaseRead,
     BereavementCaseSummary,
     BereavementPerson,
+    BereavementReport,
     BereavementTaskRead,
     DeathRecord,
     TaskState,
@@ -458,6 +459,56 @@ async def open_cases(principal: Principal) -> list[BereavementCaseSummary]:
         )
         for c in cases
     ]
+
+
+REPORTS_SHOWN_DAYS = 90  # a report not recorded by then is no longer listed
+
+
+async def reported_deaths(principal: Principal) -> list[BereavementReport]:
+    """Deaths residents told the app of (the おくやみ life event) in the last 90 days whose
+    person is still a resident here: the desk records them when the 死亡届 is accepted, and
+    the family told it once. Each listed person's read is on the trail."""
+    since = clock.now() - timedelta(days=REPORTS_SHOWN_DAYS)
+    reports = await procedures.reported_deaths(principal.municipality_id, since)
+    listed: list[tuple[BereavementReport, int]] = []
+    seen: set[int] = set()
+    async with read_transaction() as sql:
+        names = await identity.names_as_filed({r.account for r in reports}, sql)
+        for report in reports:
+            for registry_id in report.deceased:
+                person = await registry.resident_by_registry_id(
+                    principal.municipality_id, registry_id, sql
+                )
+                if person is None or person.id in seen:  # recorded, moved, or told twice
+                    continue
+                seen.add(person.id)
+                listed.append(
+                    (
+                        BereavementReport(
+                            life_event_case=report.case_id,
+                            deceased=BereavementPerson(
+                                registry_id=registry_id,
+                                name=f"{person.family_name} {person.given_name}",
+                            ),
+                            died_on=report.died_on,
+                            reported_by=names.get(report.account, ""),
+                            reported_at=report.reported_at,
+                        ),
+                        person.id,
+                    )
+                )
+    await audit.record_many(
+        municipality_id=principal.municipality_id,
+        actor_kind="staff",
+        actor_account=principal.account_id,
+        action="bereavement.reports_listed",
+        purpose=PURPOSE,
+        subjects=[
+            audit.Subject(person=person_id, detail={"life_event_case": r.life_event_case})
+            for r, person_id in listed
+        ],
+    )
+    return [report for report, _ in listed]
 
 
 NO_TASK = Text("このタスクは見つかりません。", "No such task in this case.")
