@@ -164,3 +164,40 @@ def test_a_death_recorded_once_lists_the_tasks_and_matches_the_surviving_parent(
     shoot(child_support, "staff-bereavement-case-desktop")
     assert _preview_count(child_support, live_demo) == before + 1
     assert unexpected_console_errors(child_support) == []
+
+
+def test_a_death_the_family_told_the_app_waits_for_the_desk(make_page, live_demo, shoot):
+    """The family told the app (their おくやみ life event, filed as its API test files it;
+    here its row is written straight into the demo's database): the citizens desk finds the
+    death in its おくやみ list, not recorded yet, with a link to the person's record."""
+    [told] = live_demo.query(
+        "SELECT a.id AS account, a.person AS reporter, m.registry_id AS deceased, "
+        "m.family_name || ' ' || m.given_name AS name, e.id AS event "
+        "FROM account a JOIN person p ON p.id = a.person "
+        "JOIN person m ON m.household = p.household AND m.id <> p.id "
+        "AND m.status = 'resident' "
+        f"JOIN life_event e ON e.municipality = {CITY} AND e.slug = 'bereavement' "
+        f"WHERE a.municipality = {CITY} AND a.kind = 'resident' AND p.status = 'resident' "
+        "ORDER BY a.id DESC LIMIT 1"
+    )
+    died_on = (date.today() - timedelta(days=1)).isoformat()
+    answers = '{"deceased": ["' + told["deceased"] + '"], "event_date": "' + died_on + '"}'
+    live_demo.query(
+        "INSERT INTO life_event_case (municipality, account, person, life_event, version, "
+        "event_date, answers, items, idempotency_key, created_at, updated_at) VALUES "
+        f"({CITY}, {told['account']}, {told['reporter']}, {told['event']}, 1, '{died_on}', "
+        f"'{answers}', '[]', 'e2e-told-0001', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    page = staff_in(make_page, live_demo, "市民課 おくやみ窓口", "caseworker", "citizens")
+    page.goto(f"{live_demo.url}/staff/bereavements")
+    section = page.get_by_role(
+        "region", name="アプリで知らされたおくやみ（死亡の記録前）", exact=True
+    )
+    row = section.locator(f"[data-reported='{told['deceased']}']")
+    expect(row).to_contain_text(told["name"])
+    row.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/staff/residents/{told['deceased']}"))
+    page.go_back()
+    expect(section).to_be_visible()
+    assert_no_axe_violations(page, "/staff/bereavements (told)")
+    shoot(page, "staff-bereavements-told-desktop")

@@ -25,7 +25,18 @@ export async function mount(outlet, ctx) {
     box,
     ctx,
     () => getJSON('/api/staff/bereavements', { signal: ctx.signal }),
-    ({ items, reported = [] }) => [reportedList(reported), casesTable(items)],
+    ({ items, reported = [] }) => [
+      reportedList(reported),
+      // Under the deaths told, the recorded ones get a heading of their own.
+      reported.length
+        ? el(
+            'h2',
+            { class: 'section-title staff-section-gap', id: 'bereavements-cases' },
+            t('bereavements.cases'),
+          )
+        : null,
+      casesTable(items),
+    ],
   );
 }
 
