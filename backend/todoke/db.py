@@ -913,6 +913,26 @@ async def write_transaction() -> AsyncIterator[SqlSession]:
     session._committed()
 
 
+@asynccontextmanager
+async def separate_write_transaction() -> AsyncIterator[SqlSession]:
+    """A write transaction apart from whatever transaction this task has open, committed on
+    its own: an audit event of a refused attempt made while reading (a read-only transaction
+    on PostgreSQL cannot hold it, and the refusal's rollback must not take it). SQLite has
+    one writer: inside a write transaction this joins it (a second would wait for itself);
+    a reader's connection is apart already."""
+    if isinstance(current_engine(), SQLiteEngine):
+        async with write_transaction() as sql:
+            yield sql
+        return
+    open_token, writing_token = _pg_open.set(None), _writing.set(None)
+    try:
+        async with write_transaction() as sql:
+            yield sql
+    finally:
+        _writing.reset(writing_token)
+        _pg_open.reset(open_token)
+
+
 class KeptWriter:
     """Write transactions for a long-running loop that commits often (the push worker:
     twice a batch). Every write transaction now runs on a kept connection (SQLite's

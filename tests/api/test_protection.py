@@ -129,6 +129,7 @@ async def world(client_for, app, city):
             "/api/procedures/dog-registration/form", params={"on_behalf_of": her_account}
         )
     ).json()
+    assert "prefill" in dog_form, dog_form
     dog_answers = {name: held["value"] for name, held in dog_form["prefill"].items()}
     dog_answers.update(_fill_required(dog_form))
     proxy = await delegate.post(

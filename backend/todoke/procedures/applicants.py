@@ -7,7 +7,7 @@ import msgspec
 
 from todoke import clock
 from todoke.audit import service as audit
-from todoke.db import SqlSession
+from todoke.db import SqlSession, separate_write_transaction
 from todoke.errors import Forbidden, Text
 from todoke.identity import delegations
 from todoke.identity import public as identity
@@ -87,17 +87,19 @@ async def _audit_proxy_attempt(
     principal: Principal, person_id: int | None, account_id: int, *, slug: str, refused: bool
 ) -> None:
     """Every attempt to act for a protected person, refused or not, in its own transaction
-    (a refusal must leave its trace)."""
-    await audit.record(
-        municipality_id=principal.municipality_id,
-        actor_kind="resident",
-        actor_account=principal.account_id,
-        action="protection.proxy_refused" if refused else "protection.proxy_attempt",
-        purpose="proxy",
-        subject_person=person_id,
-        subject_account=account_id,
-        detail={"procedure": slug},
-    )
+    (a refusal must leave its trace; the caller's is often a read-only one)."""
+    async with separate_write_transaction() as own:
+        await audit.record(
+            municipality_id=principal.municipality_id,
+            actor_kind="resident",
+            actor_account=principal.account_id,
+            action="protection.proxy_refused" if refused else "protection.proxy_attempt",
+            purpose="proxy",
+            subject_person=person_id,
+            subject_account=account_id,
+            detail={"procedure": slug},
+            sql=own,
+        )
 
 
 async def household_of(
