@@ -179,9 +179,7 @@ export function mount(outlet, ctx) {
   async function openVisit(registryId) {
     let read;
     try {
-      read = await getJSON(`/api/staff/counter/residents/${encodeURIComponent(registryId)}`, {
-        signal: ctx.signal,
-      });
+      read = await readVisit(registryId);
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
       showErrors(
@@ -509,14 +507,19 @@ export function mount(outlet, ctx) {
     return form;
   }
 
+  /** The resident and the day's filings and bookings, as the counter sees them. */
+  function readVisit(registryId) {
+    return getJSON(`/api/staff/counter/residents/${encodeURIComponent(registryId)}`, {
+      signal: ctx.signal,
+    });
+  }
+
   async function refreshVisit() {
     if (!visit) return;
     clearTimeout(pollTimer);
     let read;
     try {
-      read = await getJSON(`/api/staff/counter/residents/${encodeURIComponent(visit.registryId)}`, {
-        signal: ctx.signal,
-      });
+      read = await readVisit(visit.registryId);
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
       return; // the list stays as it was; the next action reads it again
