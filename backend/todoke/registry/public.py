@@ -467,6 +467,31 @@ async def resident_by_registry_id(
         return await session.row(LetterAddressee, query, [municipality_id, registry_id])
 
 
+class ResidentByCode(msgspec.Struct, frozen=True):
+    id: int
+    registry_id: str
+    family_name: str
+    given_name: str
+
+
+async def residents_by_registry_id(
+    municipality_id: int, registry_ids: Iterable[str], sql: SqlSession | None = None
+) -> dict[str, ResidentByCode]:
+    """The persons with these 住民コード who live in the municipality (status resident), by
+    住民コード (any number of codes, one query a batch)."""
+    found: dict[str, ResidentByCode] = {}
+    async with reading(sql) as session:
+        for marks, args in session.in_batches(sorted(set(registry_ids))):
+            for person in await session.rows(
+                ResidentByCode,
+                "SELECT id, registry_id, family_name, given_name FROM person "
+                f"WHERE municipality = ? AND status = 'resident' AND registry_id {marks}",
+                [municipality_id, *args],
+            ):
+                found.setdefault(person.registry_id, person)
+    return found
+
+
 # --- whether a municipality has a registry yet (the demo seeds one only once) ---------------
 
 

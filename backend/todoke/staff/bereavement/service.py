@@ -474,11 +474,12 @@ async def reported_deaths(principal: Principal) -> list[BereavementReport]:
     seen: set[int] = set()
     async with read_transaction() as sql:
         names = await identity.names_as_filed({r.account for r in reports}, sql)
+        living = await registry.residents_by_registry_id(
+            principal.municipality_id, {code for r in reports for code in r.deceased}, sql
+        )
         for report in reports:
             for registry_id in report.deceased:
-                person = await registry.resident_by_registry_id(
-                    principal.municipality_id, registry_id, sql
-                )
+                person = living.get(registry_id)
                 if person is None or person.id in seen:  # recorded, moved, or told twice
                     continue
                 seen.add(person.id)
