@@ -288,6 +288,141 @@ async def test_filing_in_one_go_files_each_online_item_and_books_one_visit(hanak
     assert audit == [("life_event.filed",)]
 
 
+BIRTH_ANSWERS = {
+    "event_date": _day(-2),
+    "phone": "0422-11-2233",
+    "nhi": "no",
+    "nursery": "yes",
+    "consult": "no",
+}
+BANK = {
+    "bank_code": "0001",
+    "branch_code": "123",
+    "type": "普通",
+    "number": "1234567",
+    "holder": "サトウ ハナコ",
+}
+
+
+async def _completed_form(client, slug: str, given: dict, **more) -> dict:
+    """The procedure's form as the review shows it (the registry's values and the event's),
+    completed by the resident."""
+    form = (await client.get(f"/api/procedures/{slug}/form")).json()
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    return {**answers, **given, **more, "declaration": True}
+
+
+async def test_the_review_completes_each_online_form_and_files_them_together(hanako, city):
+    """After a birth: 児童手当 and the nursery place are both online, neither filled by the
+    event alone. The plan gives each the event's values (the phone asked once); the resident
+    completes each form in the one review; both are filed, each its own application."""
+    client, headers = hanako
+    version = await _version(client, "birth")
+    plan = await client.post(
+        "/api/life-events/birth/plan",
+        json={"version": version, "answers": BIRTH_ANSWERS},
+        headers=headers,
+    )
+    assert plan.status_code == 200, plan.text
+    items = {i["id"]: i for i in plan.json()["items"]}
+    for item_id in ("child-allowance", "nursery"):
+        assert items[item_id]["filed_here"] is True
+        assert items[item_id]["answers"] == {"phone": "0422112233"}
+    allowance = await _completed_form(
+        client,
+        "child-allowance",
+        items["child-allowance"]["answers"],
+        pension="employee",
+        children_living_apart="no",
+        supports_older_children="no",
+        bank_account=BANK,
+    )
+    nursery = await _completed_form(
+        client,
+        "nursery-admission",
+        items["nursery"]["answers"],
+        child="1000000002",
+        start_date=_day(60),
+        care_hours="standard",
+        facility_1="しもれんじゃく保育園",
+        need_reason="parental_leave",
+        partner_need_reason="no_partner",
+    )
+    body = {
+        "version": version,
+        "answers": BIRTH_ANSWERS,
+        "selected": ["child-allowance", "nursery"],
+        "forms": {"child-allowance": allowance, "nursery": nursery},
+        "idempotency_key": "life-birth-forms-1",
+    }
+    filed = await client.post("/api/life-events/birth/file", json=body, headers=headers)
+    assert filed.status_code == 201, filed.text
+    states = {i["id"]: i["state"] for i in filed.json()["items"]}
+    assert states["child-allowance"] == "filed" and states["nursery"] == "filed"
+    rows = {r[0]: r for r in await _applications(city)}
+    assert set(rows) == {"child-allowance", "nursery-admission"}
+    assert rows["child-allowance"][2] != rows["nursery-admission"][2]  # a receipt each
+    filed_allowance = json.loads(rows["child-allowance"][3])
+    assert filed_allowance["phone"] == "0422112233"
+    assert filed_allowance["bank_account"]["number"] == "1234567"
+    assert json.loads(rows["nursery-admission"][3])["facility_1"] == "しもれんじゃく保育園"
+
+
+async def test_an_incomplete_form_in_the_review_files_nothing(hanako, city):
+    """The nursery form is complete, 児童手当's lacks the bank account: a 422 naming that field
+    of that item, and neither is filed (all or nothing)."""
+    client, headers = hanako
+    version = await _version(client, "birth")
+    allowance = await _completed_form(
+        client,
+        "child-allowance",
+        {"phone": "0422-11-2233"},
+        pension="employee",
+        children_living_apart="no",
+        supports_older_children="no",
+    )
+    body = {
+        "version": version,
+        "answers": {**BIRTH_ANSWERS, "nursery": "no"},
+        "selected": ["child-allowance"],
+        "forms": {"child-allowance": allowance},
+        "idempotency_key": "life-birth-forms-2",
+    }
+    filed = await client.post("/api/life-events/birth/file", json=body, headers=headers)
+    assert filed.status_code == 422, filed.text
+    assert "items.child-allowance.bank_account" in [e["field"] for e in filed.json()["errors"]]
+    assert await _applications(city) == []
+    assert await _rows("SELECT id FROM life_event_case", []) == []
+
+
+@pytest.mark.parametrize(
+    ("forms", "status", "field"),
+    [
+        ({"nursery": {"phone": "0422-11-2233"}}, 422, "forms"),  # an item not selected
+        ({"no-such-item": {}}, 422, "forms"),
+        ({"child-allowance": "phone"}, 400, None),  # a form that is not an object
+        ({"child-allowance": {"phone": {"$gt": ""}}}, 422, "items.child-allowance.phone"),
+        ({f"k{i}": {} for i in range(41)}, 400, None),  # more forms than an event has
+    ],
+)
+async def test_hostile_forms_are_refused_and_write_nothing(hanako, city, forms, status, field):
+    client, headers = hanako
+    body = {
+        "version": await _version(client, "birth"),
+        "answers": {**BIRTH_ANSWERS, "nursery": "no"},
+        "selected": ["child-allowance"],
+        "forms": forms,
+        "idempotency_key": "life-birth-forms-3",
+    }
+    filed = await client.post("/api/life-events/birth/file", json=body, headers=headers)
+    assert filed.status_code == status, filed.text
+    assert filed.headers["content-type"] == "application/problem+json"
+    if field:
+        assert field in [e["field"] for e in filed.json()["errors"]]
+    assert await _applications(city) == []
+    assert await _rows("SELECT id FROM life_event_case", []) == []
+
+
 async def _close_procedure(city, slug: str, last_day: str) -> None:
     """The published version's last day to file, as a municipality's own procedure sets it
     (the platform template does not let the designer change it on a standard one)."""

@@ -240,6 +240,29 @@ async def test_a_mistyped_page_gets_the_app_shell_with_404(client, path):
     assert "script-src 'self';" in response.headers["content-security-policy"]
 
 
+def _client_routes() -> list[str]:
+    """Every path the residents' router draws (pwa/assets/js/routes.js), its parameters
+    given sample values."""
+    import re
+    from pathlib import Path
+
+    routes = Path(__file__).resolve().parents[2] / "pwa" / "assets" / "js" / "routes.js"
+    paths = re.findall(r"path: '([^']+)'", routes.read_text(encoding="utf-8"))
+    assert len(paths) > 20
+    return [re.sub(r":\w+", "42", path) for path in paths]
+
+
+@pytest.mark.parametrize("path", _client_routes())
+async def test_every_screen_of_the_router_is_a_page_on_reload(client, path):
+    """A deep link or a reload on any screen the router draws gets the app shell with 200,
+    not the not-found shell's 404 (which the router would draw over, but the status, a
+    crawler and the browser's history would believe)."""
+    response = await client.get(path, headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 200, path
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/js/app.js" in response.text
+
+
 async def test_a_mistyped_page_for_a_program_is_still_a_problem(client):
     """The same path asked for by a script (JSON, or no Accept) keeps problem details."""
     for accept in ("application/json", "*/*", ""):

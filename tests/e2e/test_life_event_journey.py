@@ -10,6 +10,7 @@ Screenshots: var/screenshots/life-*.png, each new screen at 390×844 and 1280×8
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -199,6 +200,88 @@ def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo,
     expect(_main(page).get_by_text(re.compile("に反映")).first).to_be_visible()
     expect(visit.get_by_text("すべて確認済みです")).to_be_visible(timeout=15000)
     expect(visit.locator('[data-state="confirmed"][data-slug="move-within-city"]')).to_be_visible()
+
+
+def test_after_a_birth_the_child_allowance_form_is_completed_and_filed_in_the_review(
+    live_demo, make_page, shoot
+):
+    """出生: 児童手当 is online but the event cannot fill it alone (the pension, the bank
+    account). The review holds its form, open and saying how much is left, with what the
+    registry holds and the phone asked once already in; the resident completes it there and
+    files it with the event — one application of its own, with its own receipt."""
+    today = date.today()
+    born_after = today.replace(year=today.year - 14).isoformat()
+    [resident] = live_demo.query(
+        RESIDENT_SQL.replace("OFFSET 4", "OFFSET 6").format(born_after=born_after)
+    )
+    code = _activation_code(live_demo, resident["registry_id"])
+    page = make_page(PHONE)
+    _without_autofill(page)
+    errors = _watch_http_errors(page)
+    Authenticator(page)
+    _sign_up(page)
+    page.goto("/account/verify")
+    _main(page).get_by_role("textbox", name="確認コード").fill(code)
+    _main(page).get_by_role("button", name="確認する", exact=True).click()
+    _say(page, "本人確認ができました")
+    page.goto("/account/consents")
+    _main(page).get_by_role("switch", name=re.compile("申請書への自動入力")).check()
+    _say(page, "同意しました（保存済み）")
+
+    page.goto("/life-events/birth")
+    form = _main(page)
+    form.get_by_label("生まれた日").fill((today - timedelta(days=3)).isoformat())
+    form.get_by_label("電話番号").fill("0422-11-2233")
+    form.locator("#life-q-nhi").get_by_label("いいえ").check()
+    form.locator("#life-q-nursery").get_by_label("いいえ").check()
+    form.locator("#life-q-consult").get_by_label("いいえ").check()
+    form.get_by_role("button", name="必要な手続きを確かめる").click()
+
+    _say(page, "必要な手続きの一覧")
+    item = _main(page).locator("[data-item='child-allowance']")
+    expect(item.get_by_label("児童手当の認定請求")).to_be_checked()
+    panel = item.locator("details.life-form")
+    expect(panel).to_have_attribute("open", "")
+    expect(panel.locator(".life-form__state")).to_contain_text(re.compile(r"あと\d+項目"))
+    prefix = "#life-form-child-allowance"
+    # What the registry holds and what the event asked once are already in.
+    expect(page.locator(f"{prefix}-phone")).to_have_value(re.compile("0422"))
+    expect(page.locator(f"{prefix}-claimant_address")).not_to_have_value("")
+    expect(
+        page.locator(f"{prefix}-children-field input[type=checkbox]:checked").first
+    ).to_be_visible()
+    # Filed without the pension: the field says so, nothing is sent.
+    _main(page).get_by_role("button", name="まとめて申請する").click()
+    _say(page, "まだ入力が必要な項目があります")
+    expect(page.locator(f"{prefix}-pension-field .field__error")).to_be_visible()
+    assert live_demo.query(f"SELECT id FROM application WHERE person = {resident['id']}") == []
+    page.locator(f"{prefix}-pension-field").get_by_label("被用者（厚生年金）").check()
+    page.locator(f"{prefix}-children_living_apart-field").get_by_label("いいえ").check()
+    page.locator(f"{prefix}-supports_older_children-field").get_by_label("いいえ").check()
+    panel.get_by_label("金融機関コード").fill("0001")
+    panel.get_by_label("支店コード").fill("123")
+    panel.get_by_label("種別").select_option("普通")
+    panel.get_by_label("口座番号").fill("7654321")
+    panel.get_by_label("口座名義（カナ）").fill("サトウ ハナコ")
+    page.locator(f"{prefix}-declaration-field input[type=checkbox]").check()
+    expect(panel.locator(".life-form__state")).to_have_text("入力済み")
+    _both(page, shoot, "life-review-form")
+    assert_no_axe_violations(page, "/life-events/birth review with a form")
+    _main(page).get_by_role("button", name="まとめて申請する").click()
+
+    _say(page, "申請と予約を受け付けました")
+    filed = _main(page).locator(".life-items [data-item='child-allowance']")
+    expect(filed).to_contain_text("申請済み")
+    expect(filed).to_contain_text("受付番号")
+    rows = live_demo.query(
+        "SELECT p.slug AS slug, a.answers AS answers FROM application a "
+        f"JOIN procedure p ON p.id = a.procedure WHERE a.person = {resident['id']}"
+    )
+    assert [r["slug"] for r in rows] == ["child-allowance"]
+    answers = rows[0]["answers"]
+    text = answers if isinstance(answers, str) else json.dumps(answers, ensure_ascii=False)
+    assert "7654321" in text and "0422112233" in text
+    _check_console(page, errors, (r"404 GET /(life-events/(cases/)?)?tokens\.css",))
 
 
 def test_a_designer_reads_the_events_and_publishes_a_new_version(live_demo, make_page, shoot):

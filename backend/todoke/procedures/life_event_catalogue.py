@@ -69,6 +69,13 @@ LICENCE = _yes_no(
 )
 
 
+# An online item the event does not fill completely: the review shows its form with what the
+# event already knows (the phone number asked once) for the resident to complete there.
+_PHONE_FILL = {"phone": "answer:phone"}
+# After a death, 児童扶養手当's reason is the death of the other parent.
+_REARING_AFTER_DEATH = {"phone": "answer:phone", "reason": "value:death"}
+
+
 def _event_date(label: L) -> EventQuestion:
     return EventQuestion(id="event_date", kind="date", label=label)
 
@@ -306,6 +313,7 @@ MOVING = LifeEventDefinition(
             ),
             mode="online",
             procedure="child-allowance",
+            fill=_PHONE_FILL,
             deadline_days=15,
             when=(_when("move_kind", INTO), _when("child", "yes")),
         ),
@@ -314,6 +322,7 @@ MOVING = LifeEventDefinition(
             title=L(ja="保育所の入所申込", easy="ほいくえんの もうしこみ", en="Nursery admission"),
             mode="online",
             procedure="nursery-admission",
+            fill=_PHONE_FILL,
             when=(_when("move_kind", INTO), _when("nursery", "yes")),
         ),
         EventItem(
@@ -343,6 +352,7 @@ MOVING = LifeEventDefinition(
             title=L(ja="犬の登録", easy="いぬの とうろく", en="Dog registration"),
             mode="online",
             procedure="dog-registration",
+            fill=_PHONE_FILL,
             deadline_days=30,
             when=(_when("move_kind", INTO), _when("dog", "yes")),
         ),
@@ -436,6 +446,7 @@ BIRTH = LifeEventDefinition(
             ),
             mode="online",
             procedure="child-allowance",
+            fill=_PHONE_FILL,
             deadline_days=15,
         ),
         EventItem(
@@ -472,6 +483,7 @@ BIRTH = LifeEventDefinition(
             title=L(ja="保育所の入所申込", easy="ほいくえんの もうしこみ", en="Nursery admission"),
             mode="online",
             procedure="nursery-admission",
+            fill=_PHONE_FILL,
             when=(_when("nursery", "yes"),),
         ),
         EventItem(
@@ -570,6 +582,7 @@ MARRIAGE = LifeEventDefinition(
             ),
             mode="online",
             procedure="child-allowance",
+            fill=_PHONE_FILL,
             deadline_days=15,
             when=(_when("child", "yes"),),
         ),
@@ -712,6 +725,7 @@ BEREAVEMENT = LifeEventDefinition(
             ),
             mode="online",
             procedure="residence-certificate",
+            fill=_PHONE_FILL,
             note=L(
                 ja="年金や保険、相続の手続きで求められることがあります。",
                 easy="ねんきんや ほけんの てつづきで いる ことが あります。",
@@ -727,6 +741,7 @@ BEREAVEMENT = LifeEventDefinition(
             ),
             mode="online",
             procedure="child-rearing-allowance",
+            fill=_REARING_AFTER_DEATH,
             when=(_when("surviving_parent", "yes"),),
         ),
         EventItem(

@@ -123,6 +123,9 @@ class PlanItem(msgspec.Struct, frozen=True, kw_only=True):
     deadline: date | None
     filed_here: bool  # online and filed with 「まとめて申請する」, or booked in the visit
     link: str
+    # An online item filed here: its form's answers the event already gives (the event's
+    # answers and the registry's values); the review shows the form with them, to complete.
+    answers: dict[str, Any] = {}
 
 
 class LifePlan(msgspec.Struct, frozen=True):
@@ -134,12 +137,15 @@ class LifePlan(msgspec.Struct, frozen=True):
 
 
 class LifeEventFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """「まとめて申請する」: the answers again and the online items the resident kept."""
+    """「まとめて申請する」: the answers again, the online items the resident kept and, for
+    each, its form as the resident completed it in the review (item id → the form's
+    answers; each form is checked by its procedure, as a filing of its own)."""
 
     version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
     answers: Annotated[dict[str, Any], msgspec.Meta(max_length=40)]
     selected: Annotated[list[str], msgspec.Meta(max_length=40)]
     idempotency_key: Annotated[str, msgspec.Meta(min_length=8, max_length=100)]
+    forms: Annotated[dict[str, dict[str, Any]], msgspec.Meta(max_length=40)] = {}
 
 
 class CaseItem(msgspec.Struct, frozen=True, kw_only=True):

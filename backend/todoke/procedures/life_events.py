@@ -443,9 +443,14 @@ async def plan(principal: Principal, slug: str, version: int, given: dict[str, A
     """The items this resident's answers lead to, each with its mark and deadline."""
     planned = await _planned(principal, slug, version, given)
     booking = _booking(planned.items)
+    # Filing here needs a registry person (one verified at the counter or with a code).
+    registered = principal.person_id is not None
     out: list[PlanItem] = []
     for item in planned.items:
         title = await _title_of(principal.municipality_id, item.procedure)
+        here = (
+            registered and _filed_here(item, booking) and (title is not None or not item.procedure)
+        )
         out.append(
             PlanItem(
                 id=item.id,
@@ -456,8 +461,13 @@ async def plan(principal: Principal, slug: str, version: int, given: dict[str, A
                 organisation=item.organisation,
                 note=item.note,
                 deadline=_deadline(item, planned.event_date),
-                filed_here=_filed_here(item, booking) and (title is not None or not item.procedure),
+                filed_here=here,
                 link=_link(item) if title else "",
+                answers=(
+                    item_answers(item, planned.answers, planned.household, [])
+                    if here and item.mode == "online"
+                    else {}
+                ),
             )
         )
     visit = None
@@ -470,7 +480,12 @@ async def plan(principal: Principal, slug: str, version: int, given: dict[str, A
 
 
 def _filed_here(item: EventItem, booking: EventItem | None) -> bool:
-    if item.mode in ("online", "counter_booking"):
+    """Whether 「まとめて申請する」 files or books the item: every online item (its form
+    completed in the review where the event does not fill it all), the booking, and the
+    counter items the booking's visit takes in."""
+    if item.mode == "online":
+        return bool(item.procedure)
+    if item.mode == "counter_booking":
         return bool(item.fill)
     return item.mode == "counter_only" and bool(item.related) and booking is not None
 
@@ -582,7 +597,7 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
         return await get_case(principal, int(again))
     planned = await _planned(principal, slug, data.version, data.answers)
     booking = _booking(planned.items)
-    online = {i.id: i for i in planned.items if i.mode == "online" and i.fill}
+    online = {i.id: i for i in planned.items if i.mode == "online" and i.procedure}
     selected = list(dict.fromkeys(data.selected))
     if len(selected) != len(data.selected) or not set(selected) <= set(online):
         raise InvalidInput(
@@ -594,6 +609,20 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
                     message=Text(
                         "この出来事のオンライン手続きから選んでください",
                         "choose among this event's online items",
+                    ),
+                )
+            ],
+        )
+    if not set(data.forms) <= set(selected):
+        raise InvalidInput(
+            _CHECK,
+            errors=[
+                FieldError(
+                    field="forms",
+                    label=Text("申請の内容", "Forms"),
+                    message=Text(
+                        "申請する手続きの内容だけを送ってください",
+                        "send forms only for the items you file",
                     ),
                 )
             ],
@@ -620,6 +649,9 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
             applications: dict[str, int] = {}
             for item in to_file:
                 answers = item_answers(item, planned.answers, planned.household, related)
+                # The form as the resident completed it in the review: what they wrote there
+                # stands (the event's values were shown in it and could be changed).
+                answers.update(data.forms.get(item.id, {}))
                 try:
                     applications[item.id], _ = await filing.file_application(
                         principal,

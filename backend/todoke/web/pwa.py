@@ -49,6 +49,8 @@ APP_ROUTES = [
     "/inbox",
     "/moving",
     "/moving/{rest:path}",
+    "/life-events",
+    "/life-events/{rest:path}",
 ]
 STAFF_ROUTES = ["/staff/{rest:path}"]
 # Paths that are never pages: a miss there stays a problem+json 404 whatever Accept says.

@@ -17,6 +17,7 @@ import { backLink } from '../ui/back-link.js';
 import { busy, messageArea } from '../ui/feedback.js';
 import { loadSignedIn } from '../ui/signed-in-data.js';
 import { emptyState } from '../ui/status.js';
+import { itemFormPanel, loadItemForms } from './life-event-forms.js';
 
 export const titleKey = 'lifeEvents.title';
 
@@ -203,7 +204,16 @@ function questionsForm(ctx, event, content, answered = null) {
         showFieldErrors(error, byId, messages);
         return;
       }
-      content.replaceChildren(review(ctx, event, answers, plan, content));
+      let forms;
+      try {
+        forms = await loadItemForms(plan, ctx.signal);
+      } catch (error) {
+        if (ctx.signal.aborted) return;
+        done();
+        messages.show({ error, focus: true });
+        return;
+      }
+      content.replaceChildren(review(ctx, event, answers, plan, forms, content));
       applyTranslations(content);
       content.querySelector('h2')?.focus();
     },
@@ -250,7 +260,10 @@ function questionField(question, members, known, answered) {
   let node;
   let value;
   let focusTarget;
-  if (question.kind === 'yes_no' || (question.kind === 'choice' && question.options.length <= RADIO_MAX)) {
+  if (
+    question.kind === 'yes_no' ||
+    (question.kind === 'choice' && question.options.length <= RADIO_MAX)
+  ) {
     const options =
       question.kind === 'yes_no'
         ? [
@@ -277,7 +290,11 @@ function questionField(question, members, known, answered) {
       { class: 'field choice-group', id },
       el('legend', { class: 'field__label field__legend' }, label, knownChip),
       hint,
-      el('div', { class: 'choice-group__options choice-group__options--inline' }, inputs.map((i) => i.node)),
+      el(
+        'div',
+        { class: 'choice-group__options choice-group__options--inline' },
+        inputs.map((i) => i.node),
+      ),
       error,
     );
     value = () => inputs.find((i) => i.input.checked)?.input.value ?? null;
@@ -332,7 +349,11 @@ function questionField(question, members, known, answered) {
       { class: 'field choice-group', id },
       el('legend', { class: 'field__label field__legend' }, label, knownChip),
       hint,
-      el('div', { class: 'choice-group__options' }, boxes.map((b) => b.node)),
+      el(
+        'div',
+        { class: 'choice-group__options' },
+        boxes.map((b) => b.node),
+      ),
       error,
     );
     value = () => boxes.filter((b) => b.input.checked).map((b) => b.input.value);
@@ -385,13 +406,15 @@ function questionField(question, members, known, answered) {
   };
 }
 
-function review(ctx, event, answers, plan, content) {
+function review(ctx, event, answers, plan, forms, content) {
   const messages = messageArea();
   const boxes = [];
+  const panels = new Map(); // item id → its form in the review
   const rows = plan.items.map((item) => {
-    const selectable = item.mode === 'online' && item.filed_here;
+    const form = item.mode === 'online' && item.filed_here ? forms.get(item.id) : null;
     let box = null;
-    if (selectable) {
+    let panel = null;
+    if (form) {
       box = el('input', {
         id: `life-item-${item.id}`,
         class: 'choice__input',
@@ -400,8 +423,18 @@ function review(ctx, event, answers, plan, content) {
       });
       box.checked = true;
       boxes.push(box);
+      // Once every kept form is complete, an earlier "still needs answers" has done its job.
+      panel = itemFormPanel(item, form, ctx.signal, () => {
+        if (boxes.every((b) => !b.checked || panels.get(b.value).missing() === 0)) {
+          messages.clear();
+        }
+      });
+      panels.set(item.id, panel);
+      box.addEventListener('change', () => panel.setEnabled(box.checked), { signal: ctx.signal });
     }
-    return itemRow(item, { box, plan: true });
+    const row = itemRow(item, { box, plan: true });
+    if (panel) row.append(panel.node);
+    return row;
   });
   // Nothing filed or booked here (a move into the city before the 転入届): the list is kept
   // as a checklist of links.
@@ -464,6 +497,15 @@ function review(ctx, event, answers, plan, content) {
     async (submitted) => {
       submitted.preventDefault();
       messages.clear();
+      const selected = boxes.filter((b) => b.checked).map((b) => b.value);
+      // Each kept form checked here first, as its own apply screen would: the first problem
+      // is opened and focused; the server checks them all again.
+      const unfinished = selected.filter((id) => panels.get(id).check().length > 0);
+      if (unfinished.length) {
+        messages.show({ key: 'lifeEvents.form.unfinished' });
+        panels.get(unfinished[0]).reveal();
+        return;
+      }
       const done = busy(submit);
       let filed;
       try {
@@ -471,7 +513,8 @@ function review(ctx, event, answers, plan, content) {
           body: {
             version: event.version,
             answers,
-            selected: boxes.filter((b) => b.checked).map((b) => b.value),
+            selected,
+            forms: Object.fromEntries(selected.map((id) => [id, panels.get(id).answers()])),
             idempotency_key: key,
           },
           signal: ctx.signal,
@@ -479,7 +522,8 @@ function review(ctx, event, answers, plan, content) {
       } catch (error) {
         if (ctx.signal.aborted) return;
         done();
-        messages.show({ error, focus: true });
+        const beside = [...panels.values()].some((panel) => panel.showServerErrors(error));
+        messages.show({ error, focus: !beside });
         return;
       }
       ctx.navigate(`/life-events/cases/${filed.id}?new=${anyHere ? 'filed' : 'kept'}`, {
@@ -517,7 +561,9 @@ function itemRow(item, { box = null, plan = false } = {}) {
   const state = plan
     ? el('span', {
         class: 'life-item__state',
-        'data-i18n': item.filed_here ? `lifeEvents.plan.here.${item.mode}` : 'lifeEvents.plan.later',
+        'data-i18n': item.filed_here
+          ? `lifeEvents.plan.here.${item.mode}`
+          : 'lifeEvents.plan.later',
       })
     : el(
         'span',
@@ -604,7 +650,8 @@ async function caseView(content, ctx, title) {
           'button',
           { type: 'button', class: 'button button--outline button--small life-item__tick' },
           el('span', {
-            'data-i18n': item.state === 'done' ? 'lifeEvents.progress.undo' : 'lifeEvents.progress.done',
+            'data-i18n':
+              item.state === 'done' ? 'lifeEvents.progress.undo' : 'lifeEvents.progress.done',
           }),
         );
         tick.addEventListener(
@@ -635,7 +682,8 @@ async function caseView(content, ctx, title) {
             icon('check', 'notice__icon'),
             el('h2', {
               class: 'notice__title',
-              'data-i18n': fresh === 'kept' ? 'lifeEvents.progress.kept' : 'lifeEvents.progress.filed',
+              'data-i18n':
+                fresh === 'kept' ? 'lifeEvents.progress.kept' : 'lifeEvents.progress.filed',
             }),
           )
         : null,
