@@ -15,7 +15,7 @@ import { applyTranslations, lendWords, t } from '../i18n.js';
 import { isShown, questionField } from '../screens/life-events.js';
 import { clearErrors, problemItems, selectField, showErrors } from './forms.js';
 import { badge, sessionEnded } from './ui.js';
-import { formatDate } from './words.js';
+import { formatDate, todayInJapan } from './words.js';
 
 const STATE_TONES = { waiting: 'warning', expired: 'error', confirmed: 'success', todo: 'neutral' };
 
@@ -265,6 +265,13 @@ export function lifeEventDesk({ ctx, busy, summary, show, registryId, openProced
             { class: 'desk-life-item__deadline' },
             t('desk.life.deadline', { date: formatDate(item.deadline) }),
           )
+        : null,
+      // A deadline already past (a move told late): said, so the desk deals with it first.
+      item.deadline &&
+      item.deadline < todayInJapan() &&
+      state !== 'waiting' &&
+      state !== 'confirmed'
+        ? badge(t('desk.life.overdue'), 'error')
         : null,
     ];
     const filing = filingOf(item);
