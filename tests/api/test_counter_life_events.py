@@ -384,3 +384,32 @@ async def test_a_protected_person_s_address_is_withheld_at_a_desk_without_the_ne
     ] == REGISTRY_ADDRESS
     actions = {e["action"] for e in await AuditEvent.select(AuditEvent.action)}
     assert {"protection.contact_withheld", "protection.contact_viewed"} <= actions
+
+
+@pytest.mark.parametrize("item", ["move-within", "garbage"])
+async def test_a_plan_item_s_answers_file_at_the_counter_as_they_are(support, item):
+    """What the desk does with an item: the procedure's counter form, the item's answers over
+    the registry's, filed for the resident's confirmation — nothing more to ask."""
+    staff, headers = support
+    planned = {i["id"]: i for i in (await _plan(support, _moving())).json()["items"]}[item]
+    form = (
+        await staff.get(f"/api/staff/counter/residents/{HER}/forms/{planned['procedure']}")
+    ).json()["form"]
+    answers = {name: held["value"] for name, held in form["prefill"].items()}
+    answers.update(planned["answers"])
+    filed = await staff.post(
+        "/api/staff/assisted-applications",
+        json={"person_registry_id": HER, "slug": planned["procedure"],
+              "version": form["version"], "answers": answers},
+        headers={**headers, "idempotency-key": f"life-desk-{item}"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    [stored] = await Application.select(Application.answers, Application.status).where(
+        Application.id == filed.json()["application_id"]
+    )
+    assert stored["status"] == "awaiting_confirmation"
+    text = str(stored["answers"])
+    assert REGISTRY_ADDRESS in text  # the registry's
+    assert (NEW_ADDRESS if item == "move-within" else "本棚") in text  # the event's
+    visit = (await staff.get(f"/api/staff/counter/residents/{HER}")).json()
+    assert [f["slug"] for f in visit["filings"]] == [planned["procedure"]]
