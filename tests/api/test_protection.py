@@ -222,6 +222,8 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "/api/staff/counter/residents": ("?family_name_kana=サトウ&birth_date=1990-04-01",),
     "/api/staff/counter/residents/{registry_id:str}": ("",),
     "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}": ("",),
+    "/api/staff/counter/residents/{registry_id:str}/life-events": ("",),
+    "/api/staff/counter/residents/{registry_id:str}/life-events/{slug:str}": ("",),
     "/api/staff/departments": ("",),
     "/api/staff/follow-ups": ("",),
     "/api/staff/metrics": ("",),
@@ -271,6 +273,30 @@ POSTS: tuple[tuple[str, dict], ...] = (
     ("/api/staff/applications/{own_id}/messages", {"text": "面談日のご案内です。"}),
     ("/api/staff/applications/{proxy_id}/messages", {"text": "確認しました。"}),
     ("/api/staff/programs/child-rearing-allowance/preview", {}),
+    # 引越し started for her at the desk: the plan fills each procedure from the registry.
+    (
+        f"/api/staff/counter/residents/{HER}/life-events/moving/plan",
+        {
+            "version": 1,
+            "answers": {
+                "move_kind": "within",
+                "event_date": date.today().isoformat(),
+                "movers": [HER],
+                "new_postal_code": "181-0002",
+                "new_address": "東京都三鷹市牟礼一丁目2-3",
+                "phone": "0422-11-2222",
+                "visit_date": date.today().isoformat(),
+                "visit_time": "10-11",
+                "child": "no",
+                "nhi": "no",
+                "dog": "no",
+                "licence": "no",
+                "garbage": "yes",
+                "garbage_item": "本棚",
+                "garbage_size": "under_200",
+            },
+        },
+    ),
 )
 
 
@@ -341,6 +367,11 @@ async def test_her_address_reaches_no_one_without_the_need_on_any_route(app, wor
         ("caseworker without the need", "/api/staff/applications/{own_id}/messages"),
         ("support without the need", "/api/staff/residents/{registry_id:str}"),
         ("support without the need", "/api/staff/activation-codes"),
+        ("support without the need", f"/api/staff/counter/residents/{HER}/life-events/moving/plan"),
+        (
+            "support without the need",
+            "/api/staff/counter/residents/{registry_id:str}/life-events/{slug:str}",
+        ),
     } <= answered, sorted(answered)
 
 
@@ -355,6 +386,11 @@ async def test_the_walk_would_see_the_address_where_it_is_shown(app, world):
     assert ADDRESS in for_her.text, "filed for her with the registry's address, unseen"
     stored = await Protection.count().where(Protection.lifted_at.is_null())
     assert stored == 1
+    supervisor, supervisor_headers = world["supervisor"]
+    path, body = next(p for p in POSTS if p[0].endswith("/life-events/moving/plan"))
+    planned = await supervisor.post(path, json=body, headers=supervisor_headers)
+    assert planned.status_code == 200, planned.text
+    assert ADDRESS in planned.text, "the desk with the need is given her address to file"
 
 
 # --- staff with the need --------------------------------------------------------------------

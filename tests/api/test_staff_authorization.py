@@ -44,6 +44,12 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/staff/counter/residents"): ALL_STAFF,
     ("GET", "/api/staff/counter/residents/{registry_id:str}"): ALL_STAFF,
     ("GET", "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}"): ALL_STAFF,
+    ("GET", "/api/staff/counter/residents/{registry_id:str}/life-events"): ALL_STAFF,
+    ("GET", "/api/staff/counter/residents/{registry_id:str}/life-events/{slug:str}"): ALL_STAFF,
+    (
+        "POST",
+        "/api/staff/counter/residents/{registry_id:str}/life-events/{slug:str}/plan",
+    ): ALL_STAFF,
     ("POST", "/api/staff/counter/bookings/{application_id:int}/confirmation"): ALL_STAFF,
     ("POST", "/api/staff/corrections/{correction_id:int}"): CASE,
     ("GET", "/api/staff/residents/{registry_id:str}"): ALL_STAFF,
@@ -211,6 +217,19 @@ async def _request(caller, headers, method, path, world, extra):
         "/api/staff/counter/residents/{registry_id:str}/forms/{slug:str}": (
             "/api/staff/counter/residents/1000000000/forms/child-rearing-allowance",
             None,
+        ),
+        "/api/staff/counter/residents/{registry_id:str}/life-events": (
+            "/api/staff/counter/residents/1000000000/life-events",
+            None,
+        ),
+        "/api/staff/counter/residents/{registry_id:str}/life-events/{slug:str}": (
+            "/api/staff/counter/residents/1000000000/life-events/moving",
+            None,
+        ),
+        # Past authorisation the empty answers are refused (422): nothing is planned.
+        "/api/staff/counter/residents/{registry_id:str}/life-events/{slug:str}/plan": (
+            "/api/staff/counter/residents/1000000000/life-events/moving/plan",
+            {"version": 1, "answers": {}},
         ),
         # The world's claim is no booking: past authorisation the answer is a 404.
         "/api/staff/counter/bookings/{application_id:int}/confirmation": (

@@ -38,7 +38,7 @@ from todoke.registry.public import COUNTER_MATCHES, CounterPerson
 
 PURPOSE = "counter_support"
 
-_NO_RESIDENT = NotFound(
+NO_RESIDENT = NotFound(
     Text(
         "この住民コードの住民はいません（転出・死亡の記録を含みません）。",
         "No resident has this registry code (people moved away or deceased are not shown).",
@@ -66,7 +66,7 @@ def _kana(field: str, label: Text, value: str, *, required: bool) -> str:
         ) from None
 
 
-async def _resident(found: CounterPerson, *, withhold: bool) -> CounterResident:
+async def resident_at_counter(found: CounterPerson, *, withhold: bool) -> CounterResident:
     account = await identity.resident_account_of(found.id)
     return CounterResident(
         registry_id=found.registry_id,
@@ -115,21 +115,26 @@ async def find_residents(
     )
     return CounterPeople(
         items=[
-            await _resident(person, withhold=person.id in protected and not sees_protected)
+            await resident_at_counter(
+                person, withhold=person.id in protected and not sees_protected
+            )
             for person in shown
         ],
         more=len(found) > COUNTER_MATCHES,
     )
 
 
-async def _person(principal: Principal, registry_id: str) -> CounterPerson:
+async def person_at_counter(principal: Principal, registry_id: str) -> CounterPerson:
+    """The resident of this municipality with this registry code (404 for anyone else)."""
     found = await registry.counter_person(principal.municipality_id, registry_id)
     if found is None:
-        raise _NO_RESIDENT
+        raise NO_RESIDENT
     return found
 
 
-async def _withholds(principal: Principal, person: CounterPerson, sees_protected: bool) -> bool:
+async def withholds_contact(
+    principal: Principal, person: CounterPerson, sees_protected: bool
+) -> bool:
     """Whether the person is protected and this reader lacks the need; a protected person's
     record read at the counter is audited as such either way."""
     if not await protection.is_protected(principal.municipality_id, person.id):
@@ -151,15 +156,15 @@ async def counter_form(
     """The procedure's current form filled from the registry for this resident, as staff
     fill it in with them: every pre-filled value with where it came from. The resident is
     present and reads it before confirming, so no prior consent to pre-filling is asked."""
-    person = await _person(principal, registry_id)
+    person = await person_at_counter(principal, registry_id)
     version = await load_version(principal.municipality_id, slug)
     definition = version.definition
     household: Household | None
     async with read_transaction() as sql:
         household = await load_household(sql, person.id, clock.today())
     if household is None:  # the person left between the two reads
-        raise _NO_RESIDENT
-    withhold = await _withholds(principal, person, sees_protected)
+        raise NO_RESIDENT
+    withhold = await withholds_contact(principal, person, sees_protected)
     prefill = prefill_for(definition.form, household, withhold=withhold)
     closed = definition.closes_on is not None and definition.closes_on < clock.today()
     await audit.record(
@@ -172,7 +177,7 @@ async def counter_form(
         detail={"procedure": slug, "version": version.version, "fields": sorted(prefill)},
     )
     return CounterForm(
-        resident=await _resident(person, withhold=withhold),
+        resident=await resident_at_counter(person, withhold=withhold),
         form=FormRead(
             procedure=version.summary,
             version=version.version,
@@ -198,7 +203,7 @@ async def counter_visit(
     waits: a filing the resident has not confirmed yet, or whose time to confirm ran out (to
     be filed again), or a booking opened at the desk; and the counter visits they booked
     online that are not decided yet, for the desk to open (``bookings``)."""
-    person = await _person(principal, registry_id)
+    person = await person_at_counter(principal, registry_id)
     since = datetime.combine(clock.today(), time.min, tzinfo=clock.JST)
     now = clock.now()
     async with read_transaction() as sql:
@@ -248,9 +253,9 @@ async def counter_visit(
             "bookings": [b.application_id for b in bookings],
         },
     )
-    withhold = await _withholds(principal, person, sees_protected)
+    withhold = await withholds_contact(principal, person, sees_protected)
     return CounterVisit(
-        resident=await _resident(person, withhold=withhold),
+        resident=await resident_at_counter(person, withhold=withhold),
         filings=filings,
         waiting=sum(f.state == "waiting" for f in filings)
         + sum(b.expires_at is not None and b.expires_at > now for b in bookings),

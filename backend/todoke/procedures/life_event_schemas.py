@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from todoke.procedures.schemas import Localized, Option, ShowIf
+from todoke.procedures.schemas import CounterResident, Localized, Option, ShowIf
 
 QuestionKind = Literal["yes_no", "date", "choice", "members", "text", "phone", "postal_code"]
 ItemMode = Literal["online", "counter_booking", "counter_only", "other_organisation"]
@@ -178,6 +178,40 @@ class LifeEventCaseList(msgspec.Struct, frozen=True):
 
 class CaseItemDone(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     done: bool
+
+
+# --- at the counter (書かない窓口) -----------------------------------------------------------
+
+
+class CounterLifeEvent(msgspec.Struct, frozen=True):
+    """A life event started at the counter for the resident in front of the desk: the
+    questions, what the registry answers for them, their household to choose from."""
+
+    resident: CounterResident
+    event: LifeEventRead
+
+
+class CounterPlanItem(msgspec.Struct, frozen=True, kw_only=True):
+    """An item of the plan as the desk works it: one with a procedure opens that procedure's
+    counter form with ``answers`` (what the event fills in) over the registry's values; the
+    others are to-dos, at another counter or another organisation, by the deadline."""
+
+    id: str
+    title: Localized
+    mode: ItemMode
+    procedure: str  # empty when the municipality does not run it (or there is none)
+    procedure_title: Localized | None
+    organisation: Localized | None
+    note: Localized | None
+    deadline: date | None
+    answers: dict[str, Any]
+
+
+class CounterLifePlan(msgspec.Struct, frozen=True):
+    slug: str
+    version: int
+    event_date: date
+    items: list[CounterPlanItem]
 
 
 # --- staff ----------------------------------------------------------------------------------

@@ -172,6 +172,13 @@ async def _published(municipality_id: int, slug: str) -> tuple[_Published, LifeE
     return row, _decode(row.definition, LifeEventDefinition)
 
 
+async def published_event(
+    municipality_id: int, slug: str
+) -> tuple[_Published, LifeEventDefinition]:
+    """The event's published version and its definition (404 when there is none)."""
+    return await _published(municipality_id, slug)
+
+
 async def list_events(municipality_id: int) -> list[LifeEventSummary]:
     """The published life events, in the municipality's order."""
     return [
@@ -194,14 +201,16 @@ async def _household(principal: Principal) -> Household | None:
         return await load_household(sql, principal.person_id, clock.today())
 
 
-async def _dog_registered(principal: Principal) -> bool:
-    """Whether the resident has registered a dog here (an approved 犬の登録)."""
+async def _dog_registered(municipality_id: int, account_id: int | None) -> bool:
+    """Whether the account has registered a dog here (an approved 犬の登録)."""
+    if account_id is None:
+        return False
     async with read_transaction() as sql:
         found = await sql.value(
             "SELECT a.id FROM application a JOIN procedure p ON p.id = a.procedure "
             "WHERE a.municipality = ? AND a.account = ? AND p.slug = 'dog-registration' "
             "AND a.status = 'approved' LIMIT 1",
-            [principal.municipality_id, principal.account_id],
+            [municipality_id, account_id],
         )
     return found is not None
 
@@ -213,6 +222,21 @@ async def known_answers(
     resident who consented to pre-fill, as every form asks."""
     if household is None or not await identity.has_consent(principal.account_id, "prefill"):
         return []
+    return await registry_answers(
+        principal.municipality_id, definition, household, account_id=principal.account_id
+    )
+
+
+async def registry_answers(
+    municipality_id: int,
+    definition: LifeEventDefinition,
+    household: Household,
+    *,
+    account_id: int | None,
+) -> list[KnownAnswer]:
+    """The questions the registry answers for the person of ``household`` (and, for a dog,
+    the filings of ``account_id``, the person's own account if they have one). Whether it
+    may be used — the resident's consent, or staff at the counter — is the caller's."""
     today = clock.today()
     as_of = (household.provenance.get("household") or [REGISTRY_SOURCE, ""])[1]
     ages = [
@@ -234,7 +258,7 @@ async def known_answers(
         elif question.known == "aged_65":
             value = "yes" if me and _age(date.fromisoformat(me), today) >= 65 else "no"
         elif question.known == "dog":
-            registered = await _dog_registered(principal)
+            registered = await _dog_registered(municipality_id, account_id)
             if not registered:
                 continue  # no registration held: not known (the dog may be unregistered)
             value, source = "yes", "犬の登録"
@@ -247,6 +271,17 @@ async def get_event(principal: Principal, slug: str) -> LifeEventRead:
     """The event's questions, with what the registry already answers for this resident."""
     row, definition = await _published(principal.municipality_id, slug)
     household = await _household(principal) if principal.is_resident else None
+    known = await known_answers(principal, definition, household)
+    return event_read(row, definition, household, known)
+
+
+def event_read(
+    row: _Published,
+    definition: LifeEventDefinition,
+    household: Household | None,
+    known: list[KnownAnswer],
+) -> LifeEventRead:
+    """The event's questions, the known answers, and the household to choose from."""
     members = (
         [MemberChoice(m.id, m.name, m.relation, m.is_self) for m in household.members]
         if household
@@ -258,7 +293,7 @@ async def get_event(principal: Principal, slug: str) -> LifeEventRead:
         title=definition.title,
         summary=definition.summary,
         questions=list(definition.questions),
-        known=await known_answers(principal, definition, household),
+        known=known,
         members=members,
     )
 
@@ -390,6 +425,8 @@ async def _title_of(municipality_id: int, slug: str) -> Localized | None:
 
 
 class _Planned(msgspec.Struct, frozen=True):
+    slug: str
+    version: int
     definition: LifeEventDefinition
     answers: dict[str, Any]
     event_date: date
@@ -401,7 +438,21 @@ async def _planned(
     principal: Principal, slug: str, version: int, given: dict[str, Any]
 ) -> _Planned:
     principal.require_resident()
-    row, definition = await _published(principal.municipality_id, slug)
+    return await planned_for(
+        principal.municipality_id, slug, version, given, await _household(principal)
+    )
+
+
+async def planned_for(
+    municipality_id: int,
+    slug: str,
+    version: int,
+    given: dict[str, Any],
+    household: Household | None,
+) -> _Planned:
+    """The answers checked against the published version (409 when it moved on) and the
+    items they lead to, for the person of ``household``."""
+    row, definition = await _published(municipality_id, slug)
     if version != row.version:
         raise Conflict(
             Text(
@@ -418,7 +469,6 @@ async def _planned(
                 )
             ],
         )
-    household = await _household(principal)
     answers = check_answers(
         definition, given, household.member_ids if household else set(), clock.today()
     )
@@ -436,18 +486,25 @@ async def _planned(
         )
     event_date = date.fromisoformat(answers["event_date"])
     items = [item for item in definition.items if _holds(item, answers)]
-    return _Planned(definition, answers, event_date, items, household)
+    return _Planned(row.slug, row.version, definition, answers, event_date, items, household)
 
 
 async def plan(principal: Principal, slug: str, version: int, given: dict[str, Any]) -> LifePlan:
     """The items this resident's answers lead to, each with its mark and deadline."""
     planned = await _planned(principal, slug, version, given)
-    booking = _booking(planned.items)
     # Filing here needs a registry person (one verified at the counter or with a code).
-    registered = principal.person_id is not None
+    return await plan_of(
+        principal.municipality_id, planned, registered=principal.person_id is not None
+    )
+
+
+async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool = True) -> LifePlan:
+    """The planned items as the plan shows them, one for each of ``planned.items``;
+    ``registered``: whether the one it is for is a registry person here (who can file)."""
+    booking = _booking(planned.items)
     out: list[PlanItem] = []
     for item in planned.items:
-        title = await _title_of(principal.municipality_id, item.procedure)
+        title = await _title_of(municipality_id, item.procedure)
         here = (
             registered and _filed_here(item, booking) and (title is not None or not item.procedure)
         )
@@ -476,7 +533,14 @@ async def plan(principal: Principal, slug: str, version: int, given: dict[str, A
             "date": planned.answers.get("visit_date") or planned.answers.get("consult_date"),
             "time": planned.answers.get("visit_time") or planned.answers.get("consult_time"),
         }
-    return LifePlan(slug, version, planned.event_date, out, visit)
+    return LifePlan(planned.slug, planned.version, planned.event_date, out, visit)
+
+
+def booked_with(items: list[EventItem]) -> list[EventItem]:
+    """The counter-only items the counter booking among ``items`` names (its related
+    procedures): the ones done at that one visit."""
+    booking = _booking(items)
+    return [i for i in items if _filed_here(i, booking) and i.mode == "counter_only"]
 
 
 def _filed_here(item: EventItem, booking: EventItem | None) -> bool:

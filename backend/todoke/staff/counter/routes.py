@@ -4,8 +4,9 @@ account to the registry, or recovers it onto a new passkey). The identity domain
 work; these routes guard it (``COUNTER_VERIFY``) and rate-limit the checks.
 
 And 書かない窓口 (``COUNTER_FILE``): finding the resident in front of the desk, a procedure's
-form already filled from the registry for them, the visit's filings and bookings, and
-opening a booking for the resident to confirm; filing and the resident's confirmation are
+form already filled from the registry for them, a life event started for them (its questions
+answered from the registry, its plan), the visit's filings and bookings, and opening a
+booking for the resident to confirm; filing and the resident's confirmation are
 the cases routes' and the residents' own."""
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ from todoke.identity.schemas import (
 from todoke.identity.service import ConsentListeners, recovery_hold
 from todoke.notices.letters import qr_rows
 from todoke.principal import Permission, Principal
-from todoke.procedures import bookings
+from todoke.procedures import bookings, counter_life_events
 from todoke.procedures import counter as counter_mode
+from todoke.procedures.life_event_schemas import (
+    CounterLifeEvent,
+    CounterLifePlan,
+    LifeEventAnswers,
+    LifeEventList,
+)
 from todoke.procedures.schemas import (
     AssistedPending,
     BookingOpening,
@@ -173,6 +180,54 @@ class CounterFilingController(Controller):
             principal,
             registry_id,
             slug,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
+        )
+
+    @get(
+        "/residents/{registry_id:str}/life-events",
+        operation_id="staffCounterLifeEvents",
+        summary="The life events the desk may start for the resident",
+    )
+    async def life_events(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId
+    ) -> LifeEventList:
+        return LifeEventList(items=await counter_life_events.counter_events(principal, registry_id))
+
+    @get(
+        "/residents/{registry_id:str}/life-events/{slug:str}",
+        operation_id="staffCounterLifeEvent",
+        summary="A life event's questions, with what the registry answers for the resident",
+    )
+    async def life_event(
+        self, principal: NamedDependency[Principal], registry_id: RegistryId, slug: Slug
+    ) -> CounterLifeEvent:
+        return await counter_life_events.counter_event(
+            principal,
+            registry_id,
+            slug,
+            sees_protected=await need_to_know.sees_protected_contact(principal),
+        )
+
+    @post(
+        "/residents/{registry_id:str}/life-events/{slug:str}/plan",
+        operation_id="staffCounterLifePlan",
+        status_code=HTTP_200_OK,
+        summary="The items the answers lead to for the resident, each procedure's with the "
+        "form answers the event fills",
+    )
+    async def life_plan(
+        self,
+        principal: NamedDependency[Principal],
+        registry_id: RegistryId,
+        slug: Slug,
+        data: JSONBody[LifeEventAnswers],
+    ) -> CounterLifePlan:
+        return await counter_life_events.counter_plan(
+            principal,
+            registry_id,
+            slug,
+            data.version,
+            data.answers,
             sees_protected=await need_to_know.sees_protected_contact(principal),
         )
 

@@ -223,7 +223,7 @@ function questionsForm(ctx, event, content, answered = null) {
   return form;
 }
 
-function isShown(condition, values) {
+export function isShown(condition, values) {
   return condition.values.includes(String(values[condition.field] ?? ''));
 }
 
@@ -240,7 +240,7 @@ function showFieldErrors(error, byId, messages) {
   first?.focus();
 }
 
-function questionField(question, members, known, answered) {
+export function questionField(question, members, known, answered) {
   const id = `life-q-${question.id}`;
   const error = el('p', { class: 'field__error', id: `${id}-error`, hidden: true });
   const label = localize(el('span'), question.label);

@@ -3,7 +3,8 @@
 // for them already filled from the registry, and file it; the resident then reads it and
 // confirms with their own passkey on their phone (or, without an account, staff attest the
 // document they checked). The visit's list shows what still waits. The form is drawn by the
-// residents' own field renderers, with the residents' words lent for it.
+// residents' own field renderers, with the residents' words lent for it. A life event can be
+// started instead (desk-life-event.js): its plan opens each procedure's form from here.
 
 import { el } from '../dom.js';
 import { getJSON, sendJSON, withQuery } from '../api.js';
@@ -23,6 +24,7 @@ import {
   textField,
 } from './forms.js';
 import { badge, emptyLine, sessionEnded } from './ui.js';
+import { lifeEventDesk } from './desk-life-event.js';
 import { formatDate, formatDateTime } from './words.js';
 
 export const titleKey = 'desk.title';
@@ -46,6 +48,15 @@ export function mount(outlet, ctx) {
   let visit = null; // {registryId, resident}
   let pollTimer = null;
   ctx.signal.addEventListener('abort', () => clearTimeout(pollTimer));
+  const lifeEvent = lifeEventDesk({
+    ctx,
+    busy,
+    summary,
+    show: (nodes) => work.replaceChildren(residentCard(visit.resident), ...nodes),
+    registryId: () => visit.registryId,
+    openProcedure: (slug, answers, back) => startProcedure(slug, { answers, back }),
+    showStart: () => showStart(),
+  });
 
   const find = el(
     'form',
@@ -198,8 +209,12 @@ export function mount(outlet, ctx) {
 
   async function showStart() {
     let catalogue;
+    let events;
     try {
-      catalogue = await getJSON('/api/procedures', { signal: ctx.signal });
+      [catalogue, events] = await Promise.all([
+        getJSON('/api/procedures', { signal: ctx.signal }),
+        lifeEvent.loadEvents(),
+      ]);
     } catch (error) {
       if (ctx.signal.aborted || sessionEnded(error, ctx)) return;
       showErrors(summary, null, problemItems(error));
@@ -236,7 +251,12 @@ export function mount(outlet, ctx) {
       { signal: ctx.signal },
     );
     choose.querySelector('[data-end]').addEventListener('click', endVisit, { signal: ctx.signal });
-    work.replaceChildren(residentCard(visit.resident), bookingsNode(), choose);
+    work.replaceChildren(
+      residentCard(visit.resident),
+      bookingsNode(),
+      choose,
+      lifeEvent.chooser(events),
+    );
     applyTranslations(work);
     (work.querySelector('[data-open-booking]') ?? work.querySelector('#desk-procedure'))?.focus();
   }
@@ -307,6 +327,7 @@ export function mount(outlet, ctx) {
   function endVisit() {
     clearTimeout(pollTimer);
     visit = null;
+    lifeEvent.reset();
     work.replaceChildren();
     visitBox.hidden = true;
     find.hidden = false;
@@ -314,7 +335,11 @@ export function mount(outlet, ctx) {
     find.elements.family_name_kana.focus();
   }
 
-  async function startProcedure(slug) {
+  /**
+   * The procedure's form filled from the registry; from a life event's plan, its answers over
+   * the registry's (a locked registry value stays), and back() returns to the plan.
+   */
+  async function startProcedure(slug, { answers: planned = {}, back = null } = {}) {
     let shown;
     try {
       [shown] = await Promise.all([
@@ -331,7 +356,7 @@ export function mount(outlet, ctx) {
     }
     const form = shown.form;
     const openedAt = Date.now(); // this filing's time, for the time-saved figures
-    const answers = initialAnswers(form);
+    const answers = initialAnswers(form, planned);
     const fields = createForm({
       form,
       answers,
@@ -352,12 +377,12 @@ export function mount(outlet, ctx) {
       { type: 'submit', class: 'button button--solid' },
       t('desk.form.file'),
     );
-    const back = el(
+    const leave = el(
       'button',
       { type: 'button', class: 'button button--outline' },
-      t('desk.form.back'),
+      t(back ? 'desk.life.toPlan' : 'desk.form.back'),
     );
-    back.addEventListener('click', () => showStart(), { signal: ctx.signal });
+    leave.addEventListener('click', () => (back ?? showStart)(), { signal: ctx.signal });
     const formNode = el(
       'form',
       { class: 'form desk-form', novalidate: true, 'aria-labelledby': 'desk-form-title' },
@@ -365,13 +390,13 @@ export function mount(outlet, ctx) {
       el('p', { class: 'form-hint' }, t('desk.form.lead')),
       fields.extras,
       ...sections,
-      el('div', { class: 'button-row' }, file, back),
+      el('div', { class: 'button-row' }, file, leave),
     );
     formNode.addEventListener(
       'submit',
       (event) => {
         event.preventDefault();
-        busy('desk.form.filing', () => fileIt(form, answers, fields, openedAt));
+        busy('desk.form.filing', () => fileIt(form, answers, fields, openedAt, back));
       },
       { signal: ctx.signal },
     );
@@ -381,7 +406,7 @@ export function mount(outlet, ctx) {
     formNode.querySelector('h2').focus();
   }
 
-  async function fileIt(form, answers, fields, openedAt) {
+  async function fileIt(form, answers, fields, openedAt, back) {
     const problems = fields.check();
     if (problems.length) {
       showErrors(
@@ -418,17 +443,17 @@ export function mount(outlet, ctx) {
       showErrors(summary, null, items);
       return;
     }
-    showPending(form, pending);
+    showPending(form, pending, back);
     await refreshVisit();
   }
 
-  function showPending(form, pending) {
+  function showPending(form, pending, back = null) {
     const another = el(
       'button',
       { type: 'button', class: 'button button--outline' },
-      t('desk.pending.another'),
+      t(back ? 'desk.life.toPlan' : 'desk.pending.another'),
     );
-    another.addEventListener('click', () => showStart(), { signal: ctx.signal });
+    another.addEventListener('click', () => (back ?? showStart)(), { signal: ctx.signal });
     const body = visit.resident.has_account
       ? [
           el('p', {}, t('desk.pending.passkey')),
@@ -560,6 +585,7 @@ export function mount(outlet, ctx) {
         : null,
     ];
     box.replaceChildren(...list.filter(Boolean));
+    lifeEvent.updateFilings(read.filings);
     if (read.waiting && visit) pollTimer = setTimeout(refreshVisit, POLL_MS);
   }
 
