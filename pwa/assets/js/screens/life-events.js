@@ -117,7 +117,8 @@ function startedList(cases) {
   );
 }
 
-// --- the questions, then the review ---------------------------------------------------------
+// --- the questions, then the review (questionField and itemRow also draw the staff designer's
+// preview, so staff see the questions and items as residents will) ----------------------
 
 async function eventView(content, ctx, title) {
   const slug = ctx.params.slug;
@@ -213,7 +214,7 @@ function questionsForm(ctx, event, content, answered = null) {
   return form;
 }
 
-function isShown(condition, values) {
+export function isShown(condition, values) {
   return condition.values.includes(String(values[condition.field] ?? ''));
 }
 
@@ -230,7 +231,7 @@ function showFieldErrors(error, byId, messages) {
   first?.focus();
 }
 
-function questionField(question, members, known, answered) {
+export function questionField(question, members, known, answered) {
   const id = `life-q-${question.id}`;
   const error = el('p', { class: 'field__error', id: `${id}-error`, hidden: true });
   const label = localize(el('span'), question.label);
@@ -506,7 +507,7 @@ function timeValueOf(code) {
 }
 
 /** One item: its title, its mark, its deadline, where it is done, and (progress) its state. */
-function itemRow(item, { box = null, plan = false } = {}) {
+export function itemRow(item, { box = null, plan = false } = {}) {
   const titleNode = localize(el('span', { class: 'life-item__title' }), item.title);
   const mark = el(
     'span',
