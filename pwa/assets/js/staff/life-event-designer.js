@@ -33,6 +33,7 @@ const MODES = ['online', 'counter_booking', 'counter_only', 'other_organisation'
 const KNOWN = ['household', 'child_under_15', 'child_under_6', 'dog', 'aged_65'];
 const FILL_KINDS = ['answer', 'registry', 'value', 'related'];
 const RELATED = ['list', 'text'];
+const FILLED_MODES = new Set(['online', 'counter_booking']);
 const LANGS = ['ja', 'easy', 'en'];
 // A condition names the answers of a yes/no or choice question.
 const CONDITIONAL = new Set(['yes_no', 'choice']);
@@ -1213,8 +1214,14 @@ class LifeEventDesigner {
             path: `${path}.note`,
           }),
           this.whenEditor(item, path, refresh),
-          el('div', { class: 'designer-grid' }, related),
-          this.fillEditor(item, path),
+          // A counter-only item joins the booked visit by its code; an online or booking
+          // item fills its form. Shown for other modes only while they still hold one.
+          item.mode === 'counter_only' || item.related
+            ? el('div', { class: 'designer-grid' }, related)
+            : null,
+          FILLED_MODES.has(item.mode) || Object.keys(item.fill ?? {}).length
+            ? this.fillEditor(item, path)
+            : null,
         ],
       ),
       this.tools(this.items, i, {
