@@ -179,6 +179,7 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "/api/me/life-events": ("",),
     "/api/me/life-events/{case_id:int}": ("",),
     "/api/staff/life-events": ("",),
+    "/api/staff/life-events/{slug:str}/versions": ("",),
     "/api/applications": ("",),
     "/api/applications/{application_id:int}": ("",),
     "/api/applications/{application_id:int}/receipt": ("",),

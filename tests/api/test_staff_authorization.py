@@ -76,6 +76,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/staff/procedures"): DESIGN,
     ("GET", "/api/staff/life-events"): DESIGN,
     ("POST", "/api/staff/life-events"): DESIGN,
+    ("POST", "/api/staff/life-events/preview"): DESIGN,
+    ("GET", "/api/staff/life-events/{slug:str}/versions"): DESIGN,
     ("GET", "/api/staff/templates/offers"): DESIGN,
     ("POST", "/api/staff/templates/{slug:str}/accept"): DESIGN,
     ("POST", "/api/staff/templates/{slug:str}/decline"): DESIGN,

@@ -286,7 +286,8 @@ def test_after_a_birth_the_child_allowance_form_is_completed_and_filed_in_the_re
 
 def test_a_designer_reads_the_events_and_publishes_a_new_version(live_demo, make_page, shoot):
     """The back office's くらしの出来事: each event's items with their marks and deadlines,
-    and a new version published from its JSON (a broken one refused with the reason)."""
+    each opening in the designer, where a new version is published (one broken in the JSON
+    view refused, the reason beside the input it names)."""
     page = staff_in(make_page, live_demo, "設計 担当", "supervisor", "citizens")
     nav(page).get_by_role("link", name="くらしの出来事").click()
     expect(page.locator("main h1")).to_have_text("くらしの出来事")
@@ -302,15 +303,21 @@ def test_a_designer_reads_the_events_and_publishes_a_new_version(live_demo, make
         f"SELECT published_version AS v FROM life_event WHERE municipality = {CITY} "
         "AND slug = 'birth'"
     )[0]["v"]
-    form = page.get_by_role("region", name="新しい版を公開する")
-    form.get_by_label("もとにする出来事").select_option(label="出生")
-    json_box = form.get_by_label("定義（JSON）")
+    page.get_by_role("link", name="「出生」を編集する").click()
+    expect(page.locator("main h1")).to_have_text("くらしの出来事の設計")
+    page.get_by_text("JSONで編集する（上級者向け）").click()
+    json_box = page.get_by_label("定義（JSON）")
     json_box.fill(
         json_box.input_value().replace('"deadline_days": 14', '"deadline_days": 99999', 1)
     )
-    form.get_by_role("button", name="公開する").click()
-    expect(form.locator(".error-summary")).to_contain_text("期限は前後2年以内で")
-    form.get_by_label("もとにする出来事").select_option(label="出生")
-    form.get_by_role("button", name="公開する").click()
-    expect(form).to_contain_text(f"「出生」の第{before + 1}版を公開しました。")
+    page.get_by_role("button", name="公開する", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="公開する").click()
+    beside = page.locator('[data-field$=".deadline_days"].field--error')
+    expect(beside).to_contain_text("期限は前後")
+    beside.get_by_role("textbox").fill("14")
+    page.get_by_role("button", name="公開する", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="公開する").click()
+    expect(page.locator("[data-published]")).to_contain_text(
+        f"「出生」の第{before + 1}版を公開しました"
+    )
     assert unexpected_console_errors(page) == []

@@ -48,3 +48,21 @@ async def events_between(
             + " ORDER BY id",
             args,
         )
+
+
+class RecordedAction(msgspec.Struct, frozen=True):
+    actor_account: int | None
+    detail: object  # JSON text on SQLite, decoded or text on PostgreSQL
+    occurred_at: datetime
+
+
+async def actions_recorded(municipality_id: int, action: str) -> list[RecordedAction]:
+    """Who did one kind of action, and when, in chain order (a designer's publications:
+    the versions table keeps no author, the audit trail does)."""
+    async with read_transaction() as sql:
+        return await sql.rows(
+            RecordedAction,
+            "SELECT actor_account, detail, occurred_at FROM audit_event "
+            "WHERE municipality = ? AND action = ? ORDER BY id",
+            [municipality_id, action],
+        )

@@ -233,3 +233,29 @@ class LifeEventPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A definition as the designer sends it; decoded and checked in the service."""
 
     definition: dict[str, Any]
+
+
+class LifeEventPreviewBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A definition being designed and sample answers: checked as publishing checks it,
+    the answers each by its question's kind (none is required here)."""
+
+    definition: dict[str, Any]
+    answers: Annotated[dict[str, Any], msgspec.Meta(max_length=40)] = {}
+
+
+class LifeEventPreview(msgspec.Struct, frozen=True):
+    shown: list[str]  # the questions these answers show, in order
+    event_date: date | None
+    items: list[PlanItem]
+
+
+class LifeEventVersionRead(msgspec.Struct, frozen=True):
+    version: int
+    published_at: datetime | None
+    published_by: str | None  # from the audit trail; none for the seeded first version
+    current: bool
+
+
+class LifeEventVersionList(msgspec.Struct, frozen=True):
+    slug: str
+    items: list[LifeEventVersionRead]

@@ -118,7 +118,8 @@ function startedList(cases) {
   );
 }
 
-// --- the questions, then the review ---------------------------------------------------------
+// --- the questions, then the review (questionField and itemRow also draw the staff designer's
+// preview, so staff see the questions and items as residents will) ----------------------
 
 async function eventView(content, ctx, title) {
   const slug = ctx.params.slug;
@@ -550,7 +551,7 @@ function timeValueOf(code) {
 }
 
 /** One item: its title, its mark, its deadline, where it is done, and (progress) its state. */
-function itemRow(item, { box = null, plan = false } = {}) {
+export function itemRow(item, { box = null, plan = false } = {}) {
   const titleNode = localize(el('span', { class: 'life-item__title' }), item.title);
   const mark = el(
     'span',

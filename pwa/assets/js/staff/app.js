@@ -33,6 +33,7 @@ const bereavement = () => import('./bereavement.js');
 const procedures = () => import('./procedures.js');
 const designer = () => import('./designer.js');
 const lifeEvents = () => import('./life-events.js');
+const lifeEventDesigner = () => import('./life-event-designer.js');
 const desk = () => import('./desk.js');
 const templates = () => import('./templates.js');
 const registryImport = () => import('./import.js');
@@ -111,6 +112,20 @@ const routes = [
   {
     path: '/staff/life-events',
     load: lifeEvents,
+    access: 'staff',
+    group: 'design',
+    nav: 'lifeEvents',
+  },
+  {
+    path: '/staff/life-events/new',
+    load: lifeEventDesigner,
+    access: 'staff',
+    group: 'design',
+    nav: 'lifeEvents',
+  },
+  {
+    path: '/staff/life-events/:slug',
+    load: lifeEventDesigner,
     access: 'staff',
     group: 'design',
     nav: 'lifeEvents',
