@@ -85,7 +85,7 @@ from todoke.web.edge import EdgeMiddleware, configure_logging
 from todoke.web.forwarded import ClientResolver, parse_networks
 from todoke.web.guards import provide_optional_principal, provide_principal
 from todoke.web.inputs import DaySchema, LimitedRequest, is_day, parse_day
-from todoke.web.openapi import document_security, security_schemes
+from todoke.web.openapi import complete_on_first_build, document_security, security_schemes
 from todoke.web.problems import (
     EXCEPTION_HANDLERS,
     PROBLEM_MEDIA_TYPE,
@@ -363,6 +363,5 @@ def create_app(settings: Settings | None = None, *, pwa_root: Path | None = None
         ]
     )
     app.asgi_handler = edge
-    document_problem_responses(app)
-    document_security(app)
+    complete_on_first_build(app, document_problem_responses, document_security)
     return app
