@@ -352,7 +352,9 @@ def test_every_staff_key_the_screens_name_is_in_the_dictionary():
             for key in literal.findall(text)
             if key.split(".")[0] in namespaces and not key.endswith((".js", ".json", ".csv"))
         }
-        missing += [f"{path.name}: {key}" for key in sorted(keys - set(messages))]
+        # A key with a count may be written as its plural forms only (i18n.js: key.other).
+        found = set(messages) | {key.removesuffix(".other") for key in messages}
+        missing += [f"{path.name}: {key}" for key in sorted(keys - found)]
     assert missing == []
     # A guard for the finder itself: it sees the keys the screens use.
     assert "cases.claim" in messages and "case.decision.submit" in messages
