@@ -6,31 +6,14 @@
 // versions never change). Parts the editor has no inputs for (steps, effects, eligibility,
 // keywords…) are kept as they are and can be changed in the JSON view.
 
-import { announce, el, icon } from '../dom.js';
+import { el, icon } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
-import { applyTranslations, lendWords, t } from '../i18n.js';
+import { applyTranslations, t } from '../i18n.js';
 import { createForm } from '../ui/form-fields.js';
 import { formatDateTime } from './words.js';
-import {
-  checkboxField,
-  choiceGroup,
-  clearErrors,
-  errorSummary,
-  guardBusy,
-  problemItems,
-  selectField,
-  showErrors,
-  textareaField,
-  textField,
-} from './forms.js';
-import {
-  backLink,
-  confirmDialog,
-  loadFailed,
-  myDepartments,
-  sessionEnded,
-  staffIcon,
-} from './ui.js';
+import { blank, designerFrame, LANGS } from './designer-frame.js';
+import { choiceGroup, clearErrors, textField } from './forms.js';
+import { backLink, loadFailed, myDepartments, sessionEnded } from './ui.js';
 
 export const titleKey = 'designer.title';
 
@@ -68,13 +51,10 @@ export const PREFILLS = [
   'household',
   'children',
 ];
-const LANGS = ['ja', 'easy', 'en'];
 const ONLINE = ['full', 'booking', 'partial'];
 const IDENTITY = ['verified', 'none'];
 const SLUG = /^[A-Za-z0-9-]{1,64}$/;
 const NAME = /^[a-z][a-z0-9_]*$/;
-
-const blank = () => ({ ja: '', easy: '', en: '' });
 
 export async function mount(outlet, ctx) {
   const slug = ctx.params.slug ?? null;
@@ -171,151 +151,55 @@ export function cleaned(definition) {
 class Designer {
   constructor(page, ctx, { definition, version, versions, template, departments, isNew }) {
     Object.assign(this, { page, ctx, definition, version, versions, template, departments, isNew });
-    this.open = new WeakSet(); // field objects whose editor is unfolded
     this.currentSlug = isNew ? null : definition.slug; // the procedure the versions belong to
-    this.ids = 0;
-    this.jsonBroken = false; // the JSON view holds text that is not JSON
   }
 
   mount() {
-    const { ctx } = this;
-    this.summary = errorSummary('designer-errors');
-    this.result = el('div', { class: 'designer__result' });
-    this.structured = el('div', { class: 'designer__structured' });
-    this.status = el('p', { class: 'form-status', role: 'status' });
-    this.busy = guardBusy(this.status);
-    this.preview = el(
-      'section',
-      { class: 'designer-preview', 'aria-labelledby': 'designer-preview-title', tabindex: '-1' },
-      el(
-        'h2',
-        { class: 'section-title', id: 'designer-preview-title' },
-        t('designer.preview.title'),
-      ),
-      el('p', { class: 'placeholder' }, t('designer.preview.placeholder')),
-    );
-
-    // The JSON view: the same definition, for power users; it edits the inputs above too.
-    this.jsonError = el('p', {
-      class: 'staff-inline-error',
-      id: 'designer-json-parse',
-      'aria-live': 'polite',
-    });
-    const json = textareaField({
-      id: 'designer-json',
-      name: 'definition',
-      labelKey: 'designer.json.label',
-      hintKey: 'designer.json.hint',
-      attributes: {
-        class: 'input input--code-block',
-        rows: '18',
-        spellcheck: 'false',
-        autocomplete: 'off',
+    this.frame = designerFrame(this.page, this.ctx, {
+      words: 'designer.',
+      idPrefix: 'designer',
+      ids: {
+        errors: 'designer-errors',
+        title: 'designer-title',
+        preview: 'designer-preview-title',
+        json: 'designer-json',
+        jsonError: 'designer-json-parse',
+        jsonTitle: 'designer-json-title',
+      },
+      jsonViewMark: true,
+      jsonProblemField: 'definition',
+      emptyFocus: '#designer-sections-title',
+      back: '/staff/procedures',
+      isNew: this.isNew,
+      cleaned: () => cleaned(this.definition),
+      onJson: (parsed) => {
+        this.definition = parsed;
+        this.renderMeta();
+        this.renderStructured();
+      },
+      render: () => this.renderStructured(),
+      check: () => this.check(),
+      preview: {
+        ask: (definition) =>
+          sendJSON('/api/staff/procedures/preview', {
+            body: { definition },
+            signal: this.ctx.signal,
+          }),
+        draw: (shown, _, signal) => {
+          this.frame.preview.replaceChildren(...renderPreview(shown, this.definition, signal));
+          applyTranslations(this.frame.preview);
+        },
+      },
+      publish: {
+        url: '/api/staff/procedures',
+        confirm: (definition) => ({
+          title: t('designer.confirm.title', { title: definition.title.ja }),
+          body: [t('designer.confirm.body'), t('designer.confirm.immutable')],
+          confirm: t('designer.confirm.button'),
+        }),
+        done: (published, definition) => this.published(published, definition),
       },
     });
-    this.json = json.querySelector('textarea');
-    json.append(this.jsonError);
-    // Read when typing pauses (a paste of many lines is many input events), and before a
-    // preview or a publication; not on leaving the field, whose re-render would move the
-    // button being pressed.
-    let pending = null;
-    const apply = () => {
-      clearTimeout(pending);
-      pending = null;
-      let parsed;
-      try {
-        parsed = JSON.parse(this.json.value);
-      } catch (error) {
-        this.jsonBroken = true;
-        this.jsonError.textContent = t('designer.json.invalid', { reason: error.message });
-        this.json.setAttribute('aria-invalid', 'true');
-        return;
-      }
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        this.jsonBroken = true;
-        this.jsonError.textContent = t('designer.json.notObject');
-        this.json.setAttribute('aria-invalid', 'true');
-        return;
-      }
-      this.jsonBroken = false;
-      this.jsonError.textContent = '';
-      this.json.removeAttribute('aria-invalid');
-      this.definition = parsed;
-      this.renderMeta();
-      this.renderStructured();
-    };
-    this.json.addEventListener(
-      'input',
-      () => {
-        clearTimeout(pending);
-        pending = setTimeout(apply, 300);
-      },
-      { signal: ctx.signal },
-    );
-    this.flushJson = () => pending !== null && apply();
-
-    const previewButton = el(
-      'button',
-      { type: 'button', class: 'button button--outline' },
-      t('designer.previewButton'),
-    );
-    previewButton.addEventListener('click', () => this.runPreview(), { signal: ctx.signal });
-    const publishButton = el(
-      'button',
-      { type: 'submit', class: 'button button--solid' },
-      t('designer.publish'),
-    );
-
-    this.form = el(
-      'form',
-      { class: 'designer__form', novalidate: true, 'aria-labelledby': 'designer-title' },
-      this.structured,
-      // Folded away: most edits need no JSON, and the page stays short.
-      el(
-        'details',
-        { class: 'designer-part designer-json', 'data-json-view': '' },
-        el(
-          'summary',
-          { class: 'designer-json__summary' },
-          el('h2', { class: 'section-title', id: 'designer-json-title' }, t('designer.json.title')),
-        ),
-        json,
-      ),
-      el(
-        'div',
-        { class: 'designer__actions' },
-        el('p', { class: 'field__hint' }, t('designer.publishHint')),
-        el('div', { class: 'button-row' }, previewButton, publishButton),
-        this.status,
-      ),
-    );
-    this.form.addEventListener(
-      'submit',
-      (event) => {
-        event.preventDefault();
-        this.publish();
-      },
-      { signal: ctx.signal },
-    );
-
-    this.meta = el('div', { class: 'designer__meta' });
-    this.page.append(
-      backLink('/staff/procedures', t('designer.back')),
-      el(
-        'h1',
-        { class: 'page__title', id: 'designer-title' },
-        this.isNew ? t('designer.newTitle') : t('designer.title'),
-      ),
-      this.meta,
-      this.result,
-      this.summary,
-      el(
-        'div',
-        { class: 'designer__layout' },
-        this.form,
-        el('div', { class: 'designer__aside' }, this.preview),
-      ),
-    );
     this.renderMeta();
     this.renderStructured();
   }
@@ -384,7 +268,9 @@ class Designer {
               {},
               t('designer.template', { version: this.template.version }),
               ' ',
-              t('designer.templateLocal', { parts: local.join('、') || t('designer.templateNone') }),
+              t('designer.templateLocal', {
+                parts: local.join('、') || t('designer.templateNone'),
+              }),
             ),
             el(
               'p',
@@ -395,45 +281,14 @@ class Designer {
         ),
       );
     }
-    this.meta.replaceChildren(...parts);
-  }
-
-  id(part) {
-    this.ids += 1;
-    return `designer-${part}-${this.ids}`;
-  }
-
-  /** After any edit: the JSON view follows (unless it is the one being typed in). */
-  changed() {
-    if (document.activeElement !== this.json) {
-      this.json.value = JSON.stringify(cleaned(this.definition), null, 2);
-      this.json.removeAttribute('aria-invalid');
-      this.jsonError.textContent = '';
-      this.jsonBroken = false;
-    }
+    this.frame.meta.replaceChildren(...parts);
   }
 
   renderStructured() {
-    this.structured.replaceChildren(this.basicPart(), this.textsPart(), this.sectionsPart());
-    applyTranslations(this.structured);
-    this.changed();
+    this.frame.drawEditors(this.basicPart(), this.textsPart(), this.sectionsPart());
   }
 
   // --- inputs bound to the definition ---------------------------------------------------
-
-  bindInput(input, get, set, onInput) {
-    input.value = get() ?? '';
-    input.addEventListener(
-      'input',
-      () => {
-        set(input.value);
-        onInput?.(input.value);
-        this.changed();
-      },
-      { signal: this.ctx.signal },
-    );
-    return input;
-  }
 
   /** Three inputs (ja, easy, en) for one text; holder[key] is created when first typed. */
   localized({
@@ -449,74 +304,38 @@ class Designer {
     const group = el(
       'fieldset',
       { class: 'field designer-localized', 'data-field': field },
-      el(
-        'legend',
-        { class: 'field__label' },
-        el('span', {}, t(labelKey)),
-        required ? el('span', { class: 'field__required' }, t('common.required')) : null,
-      ),
+      this.frame.legend(labelKey, required),
       hintKey ? el('p', { class: 'field__hint' }, t(hintKey)) : null,
-      el('p', { class: 'field__error', id: this.id('error'), hidden: true }),
+      el('p', { class: 'field__error', id: this.frame.id('error'), hidden: true }),
     );
-    const row = el('div', {
-      class: `designer-localized__inputs${multiline ? ' designer-localized__inputs--stacked' : ''}`,
-    });
-    for (const lang of LANGS) {
-      const id = this.id(`${field}-${lang}`);
-      const input = el(multiline ? 'textarea' : 'input', {
-        class: multiline ? 'input input--textarea' : 'input',
-        id,
-        name: `${field}.${lang}`,
-        rows: multiline ? '3' : null,
-        type: multiline ? null : 'text',
-        lang: lang === 'en' ? 'en' : 'ja',
-        autocomplete: 'off',
-      });
-      this.bindInput(
-        input,
-        () => holder[key]?.[lang],
-        (value) => {
-          holder[key] = { ...blank(), ...(holder[key] ?? {}), [lang]: value };
-        },
+    group.append(
+      this.frame.langInputs({
+        holder,
+        key,
+        name: field,
+        idPart: field,
+        multiline,
+        rows: '3',
         onInput,
-      );
-      row.append(
-        el(
-          'div',
-          { class: 'designer-localized__item', 'data-field': `${field}.${lang}` },
-          el('label', { class: 'designer-localized__label', for: id }, t(`designer.lang.${lang}`)),
-          el('p', { class: 'field__error', id: `${id}-error`, hidden: true }),
-          input,
-        ),
-      );
-    }
-    group.append(row);
+      }),
+    );
     return group;
   }
 
   basicPart() {
-    const { definition: d, ctx } = this;
-    const slugField = textField({
+    const { definition: d, ctx, frame } = this;
+    const slugField = frame.codeField({
       id: 'designer-slug',
       name: 'slug',
       labelKey: 'designer.slug',
       hintKey: this.isNew ? 'designer.slugHintNew' : 'designer.slugHint',
       required: true,
-      attributes: {
-        class: 'input input--slug',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        maxlength: '64',
-      },
+      holder: d,
+      key: 'slug',
     });
-    this.bindInput(
-      slugField.querySelector('input'),
-      () => d.slug,
-      (v) => (d.slug = v.trim()),
-    );
 
     const known = this.departments.some((dep) => dep.code === d.department);
-    const department = selectField({
+    const department = frame.select({
       id: 'designer-department',
       name: 'department',
       labelKey: 'designer.department',
@@ -531,16 +350,8 @@ class Designer {
           selected: dep.code === d.department,
         })),
       ],
+      onChange: (value) => (d.department = value),
     });
-    const select = department.querySelector('select');
-    select.addEventListener(
-      'change',
-      () => {
-        d.department = select.value;
-        this.changed();
-      },
-      { signal: ctx.signal },
-    );
 
     const online = choiceGroup({
       id: 'designer-online',
@@ -572,7 +383,7 @@ class Designer {
         'change',
         (event) => {
           d[event.target.name] = event.target.value;
-          this.changed();
+          frame.changed();
         },
         { signal: ctx.signal },
       );
@@ -587,12 +398,8 @@ class Designer {
         required: true,
         attributes: { class: 'input input--short', inputmode: 'numeric', autocomplete: 'off' },
       });
-      const input = field.querySelector('input');
-      const wrapper = el('div', { class: 'input-with-suffix' });
-      input.replaceWith(wrapper);
-      wrapper.append(input, el('span', { class: 'input-suffix' }, t(suffixKey)));
-      this.bindInput(
-        input,
+      frame.bindInput(
+        frame.withSuffix(field, t(suffixKey)),
         () => String(d[name] ?? ''),
         (v) => {
           const text = v.normalize('NFKC').trim();
@@ -654,22 +461,12 @@ class Designer {
 
   sectionsPart() {
     const sections = this.sections();
-    const add = el(
-      'button',
-      { type: 'button', class: 'button button--outline button--sm' },
-      icon('plus', 'button__icon'),
-      el('span', {}, t('designer.addSection')),
-    );
-    add.addEventListener(
-      'click',
-      () => {
-        const n = sections.length + 1;
-        sections.push({ id: `section_${n}`, title: blank(), fields: [] });
-        this.renderStructured();
-        this.structured.querySelector(`[data-section="${n - 1}"] input`)?.focus();
-      },
-      { signal: this.ctx.signal },
-    );
+    const add = this.frame.addButton('designer.addSection', {}, () => {
+      const n = sections.length + 1;
+      sections.push({ id: `section_${n}`, title: blank(), fields: [] });
+      this.renderStructured();
+      this.frame.structured.querySelector(`[data-section="${n - 1}"] input`)?.focus();
+    });
     return el(
       'section',
       { class: 'designer-part', 'aria-labelledby': 'designer-sections-title' },
@@ -697,109 +494,32 @@ class Designer {
     return d.form.sections;
   }
 
-  /** Up, down and remove for item i of list; the moved item keeps the focus. */
-  tools(list, i, { nameKey, n, focusSelector }) {
-    const { ctx } = this;
-    const button = (action, iconNode, disabled) =>
-      el(
-        'button',
-        {
-          type: 'button',
-          class: `button button--text button--sm designer-tool designer-tool--${action}`,
-          disabled,
-          'data-tool': action,
-        },
-        iconNode,
-        el(
-          'span',
-          { class: 'visually-hidden' },
-          t(`designer.tool.${action}`, { what: t(nameKey, { n }) }),
-        ),
-        el(
-          'span',
-          { class: 'designer-tool__label', 'aria-hidden': 'true' },
-          t(`designer.tool.${action}Short`),
-        ),
-      );
-    const up = button('up', staffIcon('arrowUp', 'button__icon'), i === 0);
-    const down = button('down', staffIcon('arrowDown', 'button__icon'), i === list.length - 1);
-    const remove = button('remove', icon('trash', 'button__icon'), false);
-    const move = (to, action) => {
-      const [item] = list.splice(i, 1);
-      list.splice(to, 0, item);
-      this.renderStructured();
-      const moved = this.structured.querySelector(focusSelector(to));
-      const same = moved?.querySelector(`[data-tool="${action}"]:not([disabled])`);
-      (same ?? moved?.querySelector('[data-tool]:not([disabled])'))?.focus();
-      announce(t('designer.moved', { what: t(nameKey, { n: i + 1 }), n: to + 1 }));
-    };
-    up.addEventListener('click', () => move(i - 1, 'up'), { signal: ctx.signal });
-    down.addEventListener('click', () => move(i + 1, 'down'), { signal: ctx.signal });
-    remove.addEventListener(
-      'click',
-      () => {
-        list.splice(i, 1);
-        this.renderStructured();
-        const next = this.structured.querySelector(focusSelector(Math.min(i, list.length - 1)));
-        (
-          next?.querySelector('summary, input') ??
-          this.structured.querySelector('#designer-sections-title')
-        )?.focus();
-        announce(t('designer.removed', { what: t(nameKey, { n: i + 1 }) }));
-      },
-      { signal: ctx.signal },
-    );
-    return el(
-      'div',
-      {
-        class: 'designer-tools',
-        role: 'group',
-        'aria-label': t('designer.tool.group', { what: t(nameKey, { n }) }),
-      },
-      up,
-      down,
-      remove,
-    );
-  }
-
   sectionEditor(section, si) {
+    const { frame } = this;
     const sections = this.sections();
     if (!Array.isArray(section.fields)) section.fields = [];
-    const idField = textField({
-      id: this.id('section-id'),
+    const idField = frame.codeField({
+      id: frame.id('section-id'),
       name: `s${si}.id`,
       labelKey: 'designer.sectionId',
       hintKey: 'designer.sectionIdHint',
       required: true,
-      attributes: { class: 'input input--slug', autocomplete: 'off', spellcheck: 'false' },
+      maxlength: null,
+      holder: section,
+      key: 'id',
     });
-    this.bindInput(
-      idField.querySelector('input'),
-      () => section.id,
-      (v) => (section.id = v.trim()),
-    );
-    const add = el(
-      'button',
-      { type: 'button', class: 'button button--outline button--sm' },
-      icon('plus', 'button__icon'),
-      el('span', {}, t('designer.addField', { n: si + 1 })),
-    );
-    add.addEventListener(
-      'click',
-      () => {
-        const count = sections.reduce((sum, s) => sum + (s.fields?.length ?? 0), 0);
-        const field = newField(count + 1);
-        section.fields.push(field);
-        this.open.add(field);
-        this.renderStructured();
-        this.structured
-          .querySelector(
-            `[data-section="${si}"] [data-field-editor="${section.fields.length - 1}"] summary`,
-          )
-          ?.focus();
-      },
-      { signal: this.ctx.signal },
-    );
+    const add = frame.addButton('designer.addField', { n: si + 1 }, () => {
+      const count = sections.reduce((sum, s) => sum + (s.fields?.length ?? 0), 0);
+      const field = newField(count + 1);
+      section.fields.push(field);
+      frame.open.add(field);
+      this.renderStructured();
+      frame.structured
+        .querySelector(
+          `[data-section="${si}"] [data-field-editor="${section.fields.length - 1}"] summary`,
+        )
+        ?.focus();
+    });
     return el(
       'li',
       { class: 'designer-section', 'data-section': si },
@@ -807,10 +527,9 @@ class Designer {
         'fieldset',
         { class: 'designer-section__box' },
         el('legend', { class: 'designer-section__legend' }, t('designer.sectionN', { n: si + 1 })),
-        this.tools(sections, si, {
+        frame.tools(sections, si, {
           nameKey: 'designer.sectionN',
-          n: si + 1,
-          focusSelector: (i) => `[data-section="${i}"]`,
+          selector: (i) => `[data-section="${i}"]`,
         }),
         el('div', { class: 'designer-grid designer-grid--section' }, idField),
         this.localized({
@@ -843,40 +562,31 @@ class Designer {
   }
 
   fieldEditor(section, si, field, fi) {
-    const { ctx } = this;
+    const { ctx, frame } = this;
     const key = `s${si}.f${fi}`;
     if (!field.label) field.label = blank();
-    const title = el('span', { class: 'designer-field__title' });
-    const meta = el('span', { class: 'designer-field__meta' });
-    const refreshSummary = () => {
-      title.textContent =
-        t('designer.fieldN', { n: fi + 1 }) + '　' + (field.label?.ja || field.name || '');
-      meta.textContent = this.fieldSummary(field);
-    };
-    refreshSummary();
+    const {
+      title,
+      meta,
+      refresh: refreshSummary,
+    } = frame.headline(
+      () => t('designer.fieldN', { n: fi + 1 }) + '　' + (field.label?.ja || field.name || ''),
+      () => this.fieldSummary(field),
+    );
 
-    const name = textField({
-      id: this.id('field-name'),
+    const name = frame.codeField({
+      id: frame.id('field-name'),
       name: `${key}.name`,
       labelKey: 'designer.fieldName',
       hintKey: 'designer.fieldNameHint',
       required: true,
-      attributes: {
-        class: 'input input--slug',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        maxlength: '64',
-      },
+      holder: field,
+      key: 'name',
+      onInput: refreshSummary,
     });
-    this.bindInput(
-      name.querySelector('input'),
-      () => field.name,
-      (v) => (field.name = v.trim()),
-      refreshSummary,
-    );
 
-    const type = selectField({
-      id: this.id('field-type'),
+    const type = frame.select({
+      id: frame.id('field-type'),
       name: `${key}.type`,
       labelKey: 'designer.fieldType',
       required: true,
@@ -885,6 +595,11 @@ class Designer {
         label: t(`designer.type.${value}`),
         selected: value === field.type,
       })),
+      onChange: (value) => {
+        field.type = value;
+        showOptions();
+        refreshSummary();
+      },
     });
 
     // Options, for the choice types only.
@@ -892,32 +607,22 @@ class Designer {
     const renderOptions = (focusIndex = null) => {
       if (!Array.isArray(field.options)) field.options = [];
       const list = field.options;
-      const add = el(
-        'button',
-        { type: 'button', class: 'button button--outline button--sm' },
-        icon('plus', 'button__icon'),
-        el('span', {}, t('designer.addOption')),
-      );
-      add.addEventListener(
-        'click',
-        () => {
-          list.push({ value: `option_${list.length + 1}`, label: blank() });
-          this.changed();
-          renderOptions(list.length - 1);
-        },
-        { signal: ctx.signal },
-      );
+      const add = frame.addButton('designer.addOption', {}, () => {
+        list.push({ value: `option_${list.length + 1}`, label: blank() });
+        frame.changed();
+        renderOptions(list.length - 1);
+      });
       const fieldset = el(
         'fieldset',
         { class: 'field designer-options', 'data-field': `${key}.options` },
         el('legend', { class: 'field__label' }, t('designer.options')),
-        el('p', { class: 'field__error', id: this.id('options-error'), hidden: true }),
+        el('p', { class: 'field__error', id: frame.id('options-error'), hidden: true }),
         list.length
           ? el(
               'ol',
               { class: 'designer-options__list' },
               list.map((option, oi) => {
-                const valueId = this.id('option-value');
+                const valueId = frame.id('option-value');
                 const value = el('input', {
                   class: 'input input--slug',
                   id: valueId,
@@ -925,26 +630,16 @@ class Designer {
                   autocomplete: 'off',
                   spellcheck: 'false',
                 });
-                this.bindInput(
+                frame.bindInput(
                   value,
                   () => option.value,
                   (v) => (option.value = v.trim()),
                 );
-                const remove = el(
-                  'button',
-                  { type: 'button', class: 'button button--text button--sm' },
-                  icon('trash', 'button__icon'),
-                  el('span', {}, t('designer.removeOption', { n: oi + 1 })),
-                );
-                remove.addEventListener(
-                  'click',
-                  () => {
-                    list.splice(oi, 1);
-                    this.changed();
-                    renderOptions(Math.min(oi, list.length - 1));
-                  },
-                  { signal: ctx.signal },
-                );
+                const remove = frame.removeButton('designer.removeOption', { n: oi + 1 }, () => {
+                  list.splice(oi, 1);
+                  frame.changed();
+                  renderOptions(Math.min(oi, list.length - 1));
+                });
                 return el(
                   'li',
                   { class: 'designer-options__item', 'data-option': oi },
@@ -980,60 +675,37 @@ class Designer {
       }
     };
     // A date may be the day the resident books: it then stands on their home timeline.
-    const appointment = checkboxField({
-      id: this.id('field-appointment'),
+    const appointment = frame.checkbox({
+      id: frame.id('field-appointment'),
       name: `${key}.appointment`,
       labelKey: 'designer.appointment',
       hintKey: 'designer.appointmentHint',
       checked: Boolean(field.appointment),
-    });
-    const appointmentInput = appointment.querySelector('input');
-    appointmentInput.addEventListener(
-      'change',
-      () => {
-        field.appointment = appointmentInput.checked;
+      onChange: (checked) => {
+        field.appointment = checked;
         refreshSummary();
-        this.changed();
       },
-      { signal: ctx.signal },
-    );
+    });
     const showOptions = () => {
       optionsBox.hidden = !CHOICE_TYPES.has(field.type);
       if (!optionsBox.hidden && !optionsBox.firstChild) renderOptions();
       appointment.hidden = field.type !== 'date';
     };
     showOptions();
-    const typeSelect = type.querySelector('select');
-    typeSelect.addEventListener(
-      'change',
-      () => {
-        field.type = typeSelect.value;
-        showOptions();
-        refreshSummary();
-        this.changed();
-      },
-      { signal: ctx.signal },
-    );
 
-    const required = checkboxField({
-      id: this.id('field-required'),
+    const required = frame.checkbox({
+      id: frame.id('field-required'),
       name: `${key}.required`,
       labelKey: 'designer.required',
       checked: Boolean(field.required),
-    });
-    const requiredInput = required.querySelector('input');
-    requiredInput.addEventListener(
-      'change',
-      () => {
-        field.required = requiredInput.checked;
+      onChange: (checked) => {
+        field.required = checked;
         refreshSummary();
-        this.changed();
       },
-      { signal: ctx.signal },
-    );
+    });
 
     // show_if: another (earlier) field and the answers that show this one.
-    const showIfId = this.id('show-if');
+    const showIfId = frame.id('show-if');
     const showIfSelect = el('select', {
       class: 'input staff-select',
       id: showIfId,
@@ -1070,7 +742,7 @@ class Designer {
     fillShowIf();
     // Names may have changed elsewhere since: the list is made again when it is used.
     showIfSelect.addEventListener('focus', fillShowIf, { signal: ctx.signal });
-    const valuesId = this.id('show-if-values');
+    const valuesId = frame.id('show-if-values');
     const values = el('input', {
       class: 'input',
       id: valuesId,
@@ -1102,13 +774,13 @@ class Designer {
         };
       }
       refreshSummary();
-      this.changed();
+      frame.changed();
     };
     showIfSelect.addEventListener('change', setShowIf, { signal: ctx.signal });
     values.addEventListener('input', setShowIf, { signal: ctx.signal });
 
-    const prefill = selectField({
-      id: this.id('prefill'),
+    const prefill = frame.select({
+      id: frame.id('prefill'),
       name: `${key}.prefill`,
       labelKey: 'designer.prefill',
       hintKey: 'designer.prefillHint',
@@ -1120,17 +792,11 @@ class Designer {
           selected: value === field.prefill,
         })),
       ],
-    });
-    const prefillSelect = prefill.querySelector('select');
-    prefillSelect.addEventListener(
-      'change',
-      () => {
-        field.prefill = prefillSelect.value || undefined;
+      onChange: (value) => {
+        field.prefill = value || undefined;
         refreshSummary();
-        this.changed();
       },
-      { signal: ctx.signal },
-    );
+    });
 
     const lockReason = this.localized({
       holder: field,
@@ -1140,93 +806,74 @@ class Designer {
       field: `${key}.lock_reason`,
     });
     lockReason.hidden = !field.locked;
-    const locked = checkboxField({
-      id: this.id('locked'),
+    const locked = frame.checkbox({
+      id: frame.id('locked'),
       name: `${key}.locked`,
       labelKey: 'designer.locked',
       hintKey: 'designer.lockedHint',
       checked: Boolean(field.locked),
-    });
-    const lockedInput = locked.querySelector('input');
-    lockedInput.addEventListener(
-      'change',
-      () => {
-        field.locked = lockedInput.checked;
+      onChange: (checked) => {
+        field.locked = checked;
         lockReason.hidden = !field.locked;
         refreshSummary();
-        this.changed();
       },
-      { signal: ctx.signal },
-    );
+    });
 
-    const details = el(
-      'details',
-      { class: 'designer-field__details', open: this.open.has(field) },
-      el('summary', { class: 'designer-field__summary' }, title, meta),
-      el(
-        'div',
-        { class: 'designer-field__body' },
-        el('div', { class: 'designer-grid' }, name, type),
-        this.localized({
-          holder: field,
-          key: 'label',
-          labelKey: 'designer.fieldLabel',
-          field: `${key}.label`,
-          required: true,
-          onInput: refreshSummary,
-        }),
-        this.localized({
-          holder: field,
-          key: 'help',
-          labelKey: 'designer.fieldHelp',
-          field: `${key}.help`,
-        }),
-        required,
-        appointment,
-        optionsBox,
-        el(
-          'fieldset',
-          { class: 'field designer-show-if' },
-          el('legend', { class: 'field__label' }, t('designer.showIf')),
-          el(
-            'div',
-            { class: 'designer-grid' },
-            el(
-              'div',
-              { class: 'field', 'data-field': `${key}.show_if.field` },
-              el('label', { class: 'field__label', for: showIfId }, t('designer.showIf.field')),
-              el(
-                'p',
-                { class: 'field__hint', id: `${showIfId}-hint` },
-                t('designer.showIf.fieldHint'),
-              ),
-              el('p', { class: 'field__error', id: `${showIfId}-error`, hidden: true }),
-              showIfSelect,
-            ),
-            valuesField,
-          ),
-        ),
-        el('div', { class: 'designer-grid' }, prefill),
-        locked,
-        lockReason,
-      ),
-    );
-    details.addEventListener(
-      'toggle',
-      () => {
-        if (details.open) this.open.add(field);
-        else this.open.delete(field);
-      },
-      { signal: ctx.signal },
-    );
     return el(
       'li',
       { class: 'designer-field', 'data-field-editor': fi },
-      details,
-      this.tools(section.fields, fi, {
+      frame.folded(
+        field,
+        [title, meta],
+        [
+          el('div', { class: 'designer-grid' }, name, type),
+          this.localized({
+            holder: field,
+            key: 'label',
+            labelKey: 'designer.fieldLabel',
+            field: `${key}.label`,
+            required: true,
+            onInput: refreshSummary,
+          }),
+          this.localized({
+            holder: field,
+            key: 'help',
+            labelKey: 'designer.fieldHelp',
+            field: `${key}.help`,
+          }),
+          required,
+          appointment,
+          optionsBox,
+          el(
+            'fieldset',
+            { class: 'field designer-show-if' },
+            el('legend', { class: 'field__label' }, t('designer.showIf')),
+            el(
+              'div',
+              { class: 'designer-grid' },
+              el(
+                'div',
+                { class: 'field', 'data-field': `${key}.show_if.field` },
+                el('label', { class: 'field__label', for: showIfId }, t('designer.showIf.field')),
+                el(
+                  'p',
+                  { class: 'field__hint', id: `${showIfId}-hint` },
+                  t('designer.showIf.fieldHint'),
+                ),
+                el('p', { class: 'field__error', id: `${showIfId}-error`, hidden: true }),
+                showIfSelect,
+              ),
+              valuesField,
+            ),
+          ),
+          el('div', { class: 'designer-grid' }, prefill),
+          locked,
+          lockReason,
+        ],
+      ),
+      frame.tools(section.fields, fi, {
         nameKey: 'designer.fieldN',
-        n: fi + 1,
-        focusSelector: (i) => `[data-section="${si}"] [data-field-editor="${i}"]`,
+        selector: (i) => `[data-section="${si}"] [data-field-editor="${i}"]`,
       }),
     );
   }
@@ -1321,122 +968,37 @@ class Designer {
     return items;
   }
 
-  /** Show problems; the folded field editors holding one are unfolded first. */
-  showProblems(items) {
-    for (const item of items) {
-      const container = item.field
-        ? this.form.querySelector(`[data-field="${CSS.escape(item.field)}"]`)
-        : null;
-      const details = container?.closest('details');
-      if (details) details.open = true;
-    }
-    showErrors(this.summary, this.form, items);
-  }
-
+  /** Before a preview or a publication: the JSON view reads and the checks above pass. */
   check() {
-    this.flushJson();
-    if (this.jsonBroken) {
-      this.showProblems([{ field: 'definition', text: t('designer.error.json') }]);
-      return false;
-    }
+    if (!this.frame.jsonReady()) return false;
     const items = this.problems();
     if (items.length) {
-      this.showProblems(items);
+      this.frame.showProblems(items);
       return false;
     }
-    clearErrors(this.summary, this.form);
+    clearErrors(this.frame.summary, this.frame.form);
     return true;
   }
 
-  runPreview() {
-    this.busy('designer.previewing', async () => {
-      if (!this.check()) return;
-      let shown;
-      try {
-        // The residents' words, for the residents' field renderers, come with the first one.
-        [shown] = await Promise.all([
-          sendJSON('/api/staff/procedures/preview', {
-            body: { definition: cleaned(this.definition) },
-            signal: this.ctx.signal,
-          }),
-          lendWords('ja'),
-        ]);
-      } catch (error) {
-        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
-        this.showProblems(problemItems(error));
-        return;
-      }
-      // A new preview ends the listeners of the one it replaces.
-      this.previewRun?.abort();
-      this.previewRun = new AbortController();
-      const signal = AbortSignal.any([this.ctx.signal, this.previewRun.signal]);
-      this.preview.replaceChildren(...renderPreview(shown, this.definition, signal));
-      applyTranslations(this.preview);
-      this.preview.focus();
-      announce(t('designer.preview.ready'));
-    });
-  }
-
-  publish() {
-    this.busy(null, async () => {
-      if (!this.check()) return;
-      const definition = cleaned(this.definition);
-      const sure = await confirmDialog({
-        title: t('designer.confirm.title', { title: definition.title.ja }),
-        body: [t('designer.confirm.body'), t('designer.confirm.immutable')],
-        confirm: t('designer.confirm.button'),
-      });
-      if (!sure) return;
-      this.status.textContent = t('designer.publishing');
-      let published;
-      try {
-        published = await sendJSON('/api/staff/procedures', {
-          body: { definition },
-          signal: this.ctx.signal,
-        });
-      } catch (error) {
-        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
-        this.showProblems(problemItems(error));
-        return;
-      }
-      clearErrors(this.summary, this.form);
-      this.version = published.version;
-      const sameProcedure = published.slug === this.currentSlug;
-      this.currentSlug = published.slug;
-      this.versions = [
-        { version: published.version, published_at: new Date().toISOString() },
-        ...(sameProcedure ? this.versions : []),
-      ];
-      this.isNew = false;
-      // The address names what was published (a new slug is a new procedure).
-      const href = `/staff/procedures/${encodeURIComponent(published.slug)}`;
-      if (location.pathname !== href) history.replaceState(null, '', href);
-      this.page.querySelector('#designer-title').textContent = t('designer.title');
-      this.renderMeta();
-      const title = el(
-        'h2',
-        { class: 'notice__title', tabindex: '-1' },
-        t('designer.published', { n: published.version }),
-      );
-      this.result.replaceChildren(
-        el(
-          'div',
-          { class: 'notice notice--success', 'data-published': published.version },
-          icon('online', 'notice__icon'),
-          title,
-          el(
-            'div',
-            { class: 'notice__body' },
-            el(
-              'p',
-              {},
-              t('designer.publishedBody', { title: definition.title.ja, slug: published.slug }),
-            ),
-          ),
-        ),
-      );
-      title.focus();
-    });
+  /** After a publication: the versions, the address and the title follow; the notice's words. */
+  published(published, definition) {
+    this.version = published.version;
+    const sameProcedure = published.slug === this.currentSlug;
+    this.currentSlug = published.slug;
+    this.versions = [
+      { version: published.version, published_at: new Date().toISOString() },
+      ...(sameProcedure ? this.versions : []),
+    ];
+    this.isNew = false;
+    // The address names what was published (a new slug is a new procedure).
+    const href = `/staff/procedures/${encodeURIComponent(published.slug)}`;
+    if (location.pathname !== href) history.replaceState(null, '', href);
+    this.frame.heading.textContent = t('designer.title');
+    this.renderMeta();
+    return {
+      title: t('designer.published', { n: published.version }),
+      body: t('designer.publishedBody', { title: definition.title.ja, slug: published.slug }),
+    };
   }
 }
 
@@ -1493,11 +1055,7 @@ function renderPreview(shown, definition, signal) {
         : null,
       // Which members a resident can choose depends on their household, not the form.
       MEMBER_TYPES.has(field.type)
-        ? el(
-            'span',
-            { class: 'designer-preview-field__note' },
-            t(`designer.preview.${field.type}`),
-          )
+        ? el('span', { class: 'designer-preview-field__note' }, t(`designer.preview.${field.type}`))
         : null,
     );
   const sectionFields = (section) => {

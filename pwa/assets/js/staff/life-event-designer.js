@@ -7,23 +7,14 @@
 // go to the API's preview, which lists the items they lead to (nothing is written). Every
 // problem the API names by its path (questions.2.show_if.field) is shown beside its input.
 
-import { announce, el, icon } from '../dom.js';
+import { el } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
-import { applyTranslations, lendWords, t } from '../i18n.js';
+import { applyTranslations, t } from '../i18n.js';
 import { isShown, itemRow, questionField } from '../screens/life-events.js';
 import { PREFILLS } from './designer.js';
-import {
-  checkboxField,
-  clearErrors,
-  errorSummary,
-  guardBusy,
-  problemItems,
-  selectField,
-  showErrors,
-  textareaField,
-  textField,
-} from './forms.js';
-import { backLink, badge, confirmDialog, loadFailed, sessionEnded, staffIcon } from './ui.js';
+import { blank, designerFrame, LANGS } from './designer-frame.js';
+import { clearErrors, problemItems, textField } from './forms.js';
+import { backLink, badge, loadFailed, sessionEnded } from './ui.js';
 import { formatDateTime } from './words.js';
 
 export const titleKey = 'lifeEventDesigner.title';
@@ -34,7 +25,6 @@ const KNOWN = ['household', 'child_under_15', 'child_under_6', 'dog', 'aged_65']
 const FILL_KINDS = ['answer', 'registry', 'value', 'related'];
 const RELATED = ['list', 'text'];
 const FILLED_MODES = new Set(['online', 'counter_booking']);
-const LANGS = ['ja', 'easy', 'en'];
 // A condition names the answers of a yes/no or choice question.
 const CONDITIONAL = new Set(['yes_no', 'choice']);
 // The members a resident would choose from, for the preview only.
@@ -43,7 +33,6 @@ const SAMPLE_MEMBERS = [
   { id: 'sample-family', nameKey: 'lifeEventDesigner.preview.memberFamily', is_self: false },
 ];
 
-const blank = () => ({ ja: '', easy: '', en: '' });
 const empty = (text) => !text || LANGS.every((lang) => !String(text[lang] ?? '').trim());
 
 export async function mount(outlet, ctx) {
@@ -144,11 +133,8 @@ export function cleaned(definition) {
 class LifeEventDesigner {
   constructor(page, ctx, { definition, version, versions, procedures, isNew }) {
     Object.assign(this, { page, ctx, definition, version, versions, procedures, isNew });
-    this.open = new WeakSet(); // questions and items whose editor is unfolded
     this.fills = new WeakMap(); // item → its fill as rows [{field, source}] (order, blanks kept)
     this.fieldsOf = new Map(); // procedure slug → Promise of its form fields
-    this.ids = 0;
-    this.jsonBroken = false;
   }
 
   get questions() {
@@ -161,142 +147,45 @@ class LifeEventDesigner {
     return this.definition.items;
   }
 
-  id(part) {
-    this.ids += 1;
-    return `life-designer-${part}-${this.ids}`;
-  }
-
   mount() {
-    const { ctx } = this;
-    this.summary = errorSummary('life-designer-errors');
-    this.result = el('div', { class: 'designer__result' });
-    this.structured = el('div', { class: 'designer__structured' });
-    this.status = el('p', { class: 'form-status', role: 'status' });
-    this.busy = guardBusy(this.status);
-    this.preview = el(
-      'section',
-      { class: 'designer-preview', 'aria-labelledby': 'life-preview-title', tabindex: '-1' },
-      el(
-        'h2',
-        { class: 'section-title', id: 'life-preview-title' },
-        t('lifeEventDesigner.preview.title'),
-      ),
-      el('p', { class: 'placeholder' }, t('lifeEventDesigner.preview.placeholder')),
-    );
-
-    // The JSON view, folded: the same definition for power users; it edits the inputs too.
-    this.jsonError = el('p', { class: 'staff-inline-error', 'aria-live': 'polite' });
-    const json = textareaField({
-      id: 'life-designer-json',
-      name: 'definition',
-      labelKey: 'lifeEventDesigner.json.label',
-      hintKey: 'lifeEventDesigner.json.hint',
-      attributes: {
-        class: 'input input--code-block',
-        rows: '18',
-        spellcheck: 'false',
-        autocomplete: 'off',
+    this.frame = designerFrame(this.page, this.ctx, {
+      words: 'lifeEventDesigner.',
+      idPrefix: 'life-designer',
+      ids: {
+        errors: 'life-designer-errors',
+        title: 'life-designer-title',
+        preview: 'life-preview-title',
+        json: 'life-designer-json',
+      },
+      notObjectInvalid: false,
+      back: '/staff/life-events',
+      isNew: this.isNew,
+      cleaned: () => cleaned(this.definition),
+      onJson: (parsed) => {
+        this.definition = parsed;
+        this.renderStructured();
+      },
+      render: () => this.renderStructured(),
+      place: (items) => this.placed(items),
+      preview: {
+        ask: (definition) => this.askPreview(definition, {}),
+        draw: (checked, definition, signal) => {
+          clearErrors(this.frame.summary, this.frame.form);
+          this.drawPreview(definition, checked, signal);
+        },
+      },
+      publish: {
+        url: '/api/staff/life-events',
+        confirm: (definition) => ({
+          title: t('lifeEventDesigner.confirm.title', {
+            title: definition.title?.ja || definition.slug,
+          }),
+          body: [t('lifeEventDesigner.confirm.body')],
+          confirm: t('lifeEventDesigner.confirm.button'),
+        }),
+        done: (published) => this.published(published),
       },
     });
-    this.json = json.querySelector('textarea');
-    json.append(this.jsonError);
-    let pending = null;
-    const apply = () => {
-      clearTimeout(pending);
-      pending = null;
-      let parsed;
-      try {
-        parsed = JSON.parse(this.json.value);
-      } catch (error) {
-        this.jsonBroken = true;
-        this.jsonError.textContent = t('lifeEventDesigner.json.invalid', { reason: error.message });
-        this.json.setAttribute('aria-invalid', 'true');
-        return;
-      }
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        this.jsonBroken = true;
-        this.jsonError.textContent = t('lifeEventDesigner.json.notObject');
-        return;
-      }
-      this.jsonBroken = false;
-      this.jsonError.textContent = '';
-      this.json.removeAttribute('aria-invalid');
-      this.definition = parsed;
-      this.renderStructured();
-    };
-    this.json.addEventListener(
-      'input',
-      () => {
-        clearTimeout(pending);
-        pending = setTimeout(apply, 300);
-      },
-      { signal: ctx.signal },
-    );
-    this.flushJson = () => pending !== null && apply();
-
-    const previewButton = el(
-      'button',
-      { type: 'button', class: 'button button--outline' },
-      t('lifeEventDesigner.previewButton'),
-    );
-    previewButton.addEventListener('click', () => this.runPreview(), { signal: ctx.signal });
-    this.form = el(
-      'form',
-      { class: 'designer__form', novalidate: true, 'aria-labelledby': 'life-designer-title' },
-      this.structured,
-      el(
-        'details',
-        { class: 'designer-part designer-json' },
-        el(
-          'summary',
-          { class: 'designer-json__summary' },
-          el('h2', { class: 'section-title' }, t('lifeEventDesigner.json.title')),
-        ),
-        json,
-      ),
-      el(
-        'div',
-        { class: 'designer__actions' },
-        el('p', { class: 'field__hint' }, t('lifeEventDesigner.publishHint')),
-        el(
-          'div',
-          { class: 'button-row' },
-          previewButton,
-          el(
-            'button',
-            { type: 'submit', class: 'button button--solid' },
-            t('lifeEventDesigner.publish'),
-          ),
-        ),
-        this.status,
-      ),
-    );
-    this.form.addEventListener(
-      'submit',
-      (event) => {
-        event.preventDefault();
-        this.publish();
-      },
-      { signal: ctx.signal },
-    );
-    this.meta = el('div', { class: 'designer__meta' });
-    this.page.append(
-      backLink('/staff/life-events', t('lifeEventDesigner.back')),
-      el(
-        'h1',
-        { class: 'page__title', id: 'life-designer-title' },
-        this.isNew ? t('lifeEventDesigner.newTitle') : t('lifeEventDesigner.title'),
-      ),
-      this.meta,
-      this.result,
-      this.summary,
-      el(
-        'div',
-        { class: 'designer__layout' },
-        this.form,
-        el('div', { class: 'designer__aside' }, this.preview),
-      ),
-    );
     this.renderMeta();
     this.renderStructured();
   }
@@ -349,232 +238,59 @@ class LifeEventDesigner {
         ),
       );
     }
-    this.meta.replaceChildren(...parts);
-  }
-
-  /** After any edit: the JSON view follows (unless it is the one being typed in). */
-  changed() {
-    if (document.activeElement !== this.json) {
-      this.json.value = JSON.stringify(cleaned(this.definition), null, 2);
-      this.json.removeAttribute('aria-invalid');
-      this.jsonError.textContent = '';
-      this.jsonBroken = false;
-    }
+    this.frame.meta.replaceChildren(...parts);
   }
 
   renderStructured() {
-    this.structured.replaceChildren(this.basicPart(), this.questionsPart(), this.itemsPart());
-    applyTranslations(this.structured);
-    this.changed();
+    this.frame.drawEditors(this.basicPart(), this.questionsPart(), this.itemsPart());
   }
 
   // --- inputs bound to the definition -------------------------------------------------------
 
-  bindInput(input, get, set, onInput) {
-    input.value = get() ?? '';
-    input.addEventListener(
-      'input',
-      () => {
-        set(input.value);
-        onInput?.(input.value);
-        this.changed();
-      },
-      { signal: this.ctx.signal },
-    );
-    return input;
-  }
-
   /** Three inputs (ja, easy, en) for one text, named path.ja, path.easy, path.en. */
   localized({ holder, key, labelKey, path, multiline = false, required = false, onInput }) {
-    const row = el('div', {
-      class: `designer-localized__inputs${multiline ? ' designer-localized__inputs--stacked' : ''}`,
+    const { frame } = this;
+    const row = frame.langInputs({
+      holder,
+      key,
+      name: path,
+      idPart: key,
+      multiline,
+      rows: '2',
+      onInput,
     });
-    for (const lang of LANGS) {
-      const id = this.id(`${key}-${lang}`);
-      const input = el(multiline ? 'textarea' : 'input', {
-        class: multiline ? 'input input--textarea' : 'input',
-        id,
-        name: `${path}.${lang}`,
-        rows: multiline ? '2' : null,
-        type: multiline ? null : 'text',
-        lang: lang === 'en' ? 'en' : 'ja',
-        autocomplete: 'off',
-      });
-      this.bindInput(
-        input,
-        () => holder[key]?.[lang],
-        (value) => {
-          holder[key] = { ...blank(), ...(holder[key] ?? {}), [lang]: value };
-        },
-        onInput,
-      );
-      row.append(
-        el(
-          'div',
-          { class: 'designer-localized__item', 'data-field': `${path}.${lang}` },
-          el('label', { class: 'designer-localized__label', for: id }, t(`designer.lang.${lang}`)),
-          el('p', { class: 'field__error', id: `${id}-error`, hidden: true }),
-          input,
-        ),
-      );
-    }
     return el(
       'fieldset',
       { class: 'field designer-localized', 'data-field': path },
-      el(
-        'legend',
-        { class: 'field__label' },
-        el('span', {}, t(labelKey)),
-        required ? el('span', { class: 'field__required' }, t('common.required')) : null,
-      ),
-      el('p', { class: 'field__error', id: this.id('error'), hidden: true }),
+      frame.legend(labelKey, required),
+      el('p', { class: 'field__error', id: frame.id('error'), hidden: true }),
       row,
     );
   }
 
   /** A select bound to holder[key]; onChange after the value is set. */
-  select({ path, labelKey, hintKey, options, value, required = false, onChange }) {
-    const field = selectField({
-      id: this.id('select'),
-      name: path,
-      labelKey,
-      hintKey,
-      required,
-      options: options.map((o) => ({ ...o, selected: o.value === value })),
-    });
-    const select = field.querySelector('select');
-    select.addEventListener(
-      'change',
-      () => {
-        onChange(select.value);
-        this.changed();
-      },
-      { signal: this.ctx.signal },
-    );
-    return field;
+  select({ path, ...field }) {
+    return this.frame.select({ id: this.frame.id('select'), name: path, ...field });
   }
 
-  checkbox({ path, labelKey, hintKey, checked, onChange }) {
-    const field = checkboxField({ id: this.id('check'), name: path, labelKey, hintKey, checked });
-    const input = field.querySelector('input');
-    input.addEventListener(
-      'change',
-      () => {
-        onChange(input.checked);
-        this.changed();
-      },
-      { signal: this.ctx.signal },
-    );
-    return field;
-  }
-
-  addButton(textKey, params, onClick) {
-    const button = el(
-      'button',
-      { type: 'button', class: 'button button--outline button--sm' },
-      icon('plus', 'button__icon'),
-      el('span', {}, t(textKey, params)),
-    );
-    button.addEventListener('click', onClick, { signal: this.ctx.signal });
-    return button;
-  }
-
-  /** Up, down and remove for entry i of list; the moved entry keeps the focus. */
-  tools(list, i, { nameKey, selector }) {
-    const { ctx } = this;
-    const what = t(nameKey, { n: i + 1 });
-    const button = (action, iconNode, disabled) =>
-      el(
-        'button',
-        {
-          type: 'button',
-          class: `button button--text button--sm designer-tool designer-tool--${action}`,
-          disabled,
-          'data-tool': action,
-        },
-        iconNode,
-        el('span', { class: 'visually-hidden' }, t(`designer.tool.${action}`, { what })),
-        el(
-          'span',
-          { class: 'designer-tool__label', 'aria-hidden': 'true' },
-          t(`designer.tool.${action}Short`),
-        ),
-      );
-    const up = button('up', staffIcon('arrowUp', 'button__icon'), i === 0);
-    const down = button('down', staffIcon('arrowDown', 'button__icon'), i === list.length - 1);
-    const remove = button('remove', icon('trash', 'button__icon'), false);
-    const move = (to, action) => {
-      const [entry] = list.splice(i, 1);
-      list.splice(to, 0, entry);
-      this.renderStructured();
-      const moved = this.structured.querySelector(selector(to));
-      (
-        moved?.querySelector(`[data-tool="${action}"]:not([disabled])`) ??
-        moved?.querySelector('[data-tool]:not([disabled])')
-      )?.focus();
-      announce(t('designer.moved', { what, n: to + 1 }));
-    };
-    up.addEventListener('click', () => move(i - 1, 'up'), { signal: ctx.signal });
-    down.addEventListener('click', () => move(i + 1, 'down'), { signal: ctx.signal });
-    remove.addEventListener(
-      'click',
-      () => {
-        list.splice(i, 1);
-        this.renderStructured();
-        const next = this.structured.querySelector(selector(Math.min(i, list.length - 1)));
-        next?.querySelector('summary')?.focus();
-        announce(t('designer.removed', { what }));
-      },
-      { signal: ctx.signal },
-    );
-    return el(
-      'div',
-      { class: 'designer-tools', role: 'group', 'aria-label': t('designer.tool.group', { what }) },
-      up,
-      down,
-      remove,
-    );
-  }
-
-  /** A folded editor (summary line, body) whose open state survives a re-render. */
-  folded(entry, summaryParts, body) {
-    const details = el(
-      'details',
-      { class: 'designer-field__details', open: this.open.has(entry) },
-      el('summary', { class: 'designer-field__summary' }, summaryParts),
-      el('div', { class: 'designer-field__body' }, body),
-    );
-    details.addEventListener(
-      'toggle',
-      () => (details.open ? this.open.add(entry) : this.open.delete(entry)),
-      { signal: this.ctx.signal },
-    );
-    return details;
+  checkbox({ path, ...field }) {
+    return this.frame.checkbox({ id: this.frame.id('check'), name: path, ...field });
   }
 
   // --- the event ----------------------------------------------------------------------------
 
   basicPart() {
     const d = this.definition;
-    const slug = textField({
+    const slug = this.frame.codeField({
       id: 'life-designer-slug',
       name: 'slug',
       labelKey: 'lifeEventDesigner.slug',
       hintKey: this.isNew ? 'lifeEventDesigner.slugHintNew' : 'lifeEventDesigner.slugHint',
       required: true,
-      attributes: {
-        class: 'input input--slug',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        maxlength: '64',
-        readonly: !this.isNew,
-      },
+      readonly: !this.isNew,
+      holder: d,
+      key: 'slug',
     });
-    this.bindInput(
-      slug.querySelector('input'),
-      () => d.slug,
-      (v) => (d.slug = v.trim()),
-    );
     return el(
       'section',
       { class: 'designer-part', 'aria-labelledby': 'life-designer-basic' },
@@ -600,42 +316,56 @@ class LifeEventDesigner {
 
   // --- questions ----------------------------------------------------------------------------
 
-  questionsPart() {
-    const list = this.questions;
-    const add = this.addButton('lifeEventDesigner.addQuestion', {}, () => {
-      const taken = new Set(list.map((q) => q.id));
-      let n = list.length + 1;
-      while (taken.has(`question_${n}`)) n += 1;
-      const question = { id: `question_${n}`, kind: 'yes_no', label: blank(), required: true };
-      list.push(question);
-      this.open.add(question);
+  /**
+   * The questions or the items (name): a hint and the problems about the list as a whole
+   * (event_date missing), an editor for each entry, and a button that adds one, unfolded.
+   */
+  listPart(list, { name, entry, titleKey, hintKey, addKey, emptyKey, make, editor }) {
+    const { frame } = this;
+    const add = frame.addButton(addKey, {}, () => {
+      const made = make(list.length + 1);
+      list.push(made);
+      frame.open.add(made);
       this.renderStructured();
-      this.structured.querySelector(`[data-question="${list.length - 1}"] input`)?.focus();
+      frame.structured.querySelector(`[data-${entry}="${list.length - 1}"] input`)?.focus();
     });
     return el(
       'section',
-      { class: 'designer-part', 'aria-labelledby': 'life-designer-questions' },
+      { class: 'designer-part', 'aria-labelledby': `life-designer-${name}` },
       el(
         'h2',
-        { class: 'section-title', id: 'life-designer-questions', tabindex: '-1' },
-        t('lifeEventDesigner.questions'),
+        { class: 'section-title', id: `life-designer-${name}`, tabindex: '-1' },
+        t(titleKey),
       ),
-      // Problems about the questions as a whole (event_date missing) are shown here.
       el(
         'div',
-        { class: 'field', 'data-field': 'questions' },
-        el('p', { class: 'field__hint' }, t('lifeEventDesigner.questionsHint')),
-        el('p', { class: 'field__error', id: 'life-designer-questions-error', hidden: true }),
+        { class: 'field', 'data-field': name },
+        el('p', { class: 'field__hint' }, t(hintKey)),
+        el('p', { class: 'field__error', id: `life-designer-${name}-error`, hidden: true }),
       ),
       list.length
-        ? el(
-            'ol',
-            { class: 'designer-fields' },
-            list.map((q, i) => this.questionEditor(q, i)),
-          )
-        : el('p', { class: 'staff-empty' }, t('lifeEventDesigner.noQuestions')),
+        ? el('ol', { class: 'designer-fields' }, list.map(editor))
+        : el('p', { class: 'staff-empty' }, t(emptyKey)),
       el('div', { class: 'button-row' }, add),
     );
+  }
+
+  questionsPart() {
+    const list = this.questions;
+    return this.listPart(list, {
+      name: 'questions',
+      entry: 'question',
+      titleKey: 'lifeEventDesigner.questions',
+      hintKey: 'lifeEventDesigner.questionsHint',
+      addKey: 'lifeEventDesigner.addQuestion',
+      emptyKey: 'lifeEventDesigner.noQuestions',
+      make: (n) => {
+        const taken = new Set(list.map((q) => q.id));
+        while (taken.has(`question_${n}`)) n += 1;
+        return { id: `question_${n}`, kind: 'yes_no', label: blank(), required: true };
+      },
+      editor: (question, i) => this.questionEditor(question, i),
+    });
   }
 
   questionFlags(question) {
@@ -681,41 +411,26 @@ class LifeEventDesigner {
   renderKeepingFocus() {
     const name = document.activeElement?.getAttribute?.('name');
     this.renderStructured();
-    if (name) this.structured.querySelector(`[name="${CSS.escape(name)}"]`)?.focus();
+    if (name) this.frame.structured.querySelector(`[name="${CSS.escape(name)}"]`)?.focus();
   }
 
   questionEditor(question, i) {
     const path = `questions.${i}`;
     if (!question.label) question.label = blank();
-    const title = el('span', { class: 'designer-field__title' });
-    const meta = el('span', { class: 'designer-field__meta' });
-    const refresh = () => {
-      title.textContent = `${t('lifeEventDesigner.questionN', { n: i + 1 })}　${question.label?.ja || question.id || ''}`;
-      meta.textContent = this.questionFlags(question);
-    };
-    refresh();
+    const { title, meta, refresh } = this.frame.headline(
+      () =>
+        `${t('lifeEventDesigner.questionN', { n: i + 1 })}　${question.label?.ja || question.id || ''}`,
+      () => this.questionFlags(question),
+    );
 
-    const idField = textField({
-      id: this.id('question-id'),
-      name: `${path}.id`,
+    const idField = this.idField(question, path, {
+      part: 'question-id',
       labelKey: 'lifeEventDesigner.questionId',
       hintKey: 'lifeEventDesigner.questionIdHint',
-      required: true,
-      attributes: {
-        class: 'input input--slug',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        maxlength: '64',
-      },
+      onInput: refresh,
     });
     const idInput = idField.querySelector('input');
     let named = question.id;
-    this.bindInput(
-      idInput,
-      () => question.id,
-      (v) => (question.id = v.trim()),
-      refresh,
-    );
     // On leaving the field, not on each key: the other editors are drawn again.
     idInput.addEventListener(
       'change',
@@ -778,108 +493,135 @@ class LifeEventDesigner {
       },
     });
 
+    return this.entryItem(this.questions, i, {
+      entry: 'question',
+      nameKey: 'lifeEventDesigner.questionN',
+      holder: question,
+      summary: [title, meta],
+      body: [
+        el('div', { class: 'designer-grid' }, idField, kind),
+        this.localized({
+          holder: question,
+          key: 'label',
+          labelKey: 'lifeEventDesigner.label',
+          path: `${path}.label`,
+          required: true,
+          onInput: refresh,
+        }),
+        this.localized({
+          holder: question,
+          key: 'help',
+          labelKey: 'lifeEventDesigner.help',
+          path: `${path}.help`,
+        }),
+        question.kind === 'choice' ? this.optionsEditor(question, path) : null,
+        el('div', { class: 'designer-grid' }, known, required),
+        this.conditionEditor({
+          holder: question,
+          key: 'show_if',
+          path: `${path}.show_if`,
+          legendKey: 'lifeEventDesigner.showIf',
+          hintKey: 'lifeEventDesigner.showIfHint',
+          choices: this.questions.slice(0, i),
+          onChange: refresh,
+        }),
+      ],
+    });
+  }
+
+  /** The id of a question or an item, named path.id. */
+  idField(holder, path, { part, labelKey, hintKey, onInput }) {
+    return this.frame.codeField({
+      id: this.frame.id(part),
+      name: `${path}.id`,
+      labelKey,
+      hintKey,
+      required: true,
+      holder,
+      key: 'id',
+      onInput,
+    });
+  }
+
+  /** Entry i of a list (entry: 'question', 'item'): its folded editor and its tools. */
+  entryItem(list, i, { entry, nameKey, holder, summary, body }) {
     return el(
       'li',
-      { class: 'designer-field', 'data-question': i },
-      this.folded(
-        question,
-        [title, meta],
-        [
-          el('div', { class: 'designer-grid' }, idField, kind),
-          this.localized({
-            holder: question,
-            key: 'label',
-            labelKey: 'lifeEventDesigner.label',
-            path: `${path}.label`,
-            required: true,
-            onInput: refresh,
-          }),
-          this.localized({
-            holder: question,
-            key: 'help',
-            labelKey: 'lifeEventDesigner.help',
-            path: `${path}.help`,
-          }),
-          question.kind === 'choice' ? this.optionsEditor(question, path) : null,
-          el('div', { class: 'designer-grid' }, known, required),
-          this.conditionEditor({
-            holder: question,
-            key: 'show_if',
-            path: `${path}.show_if`,
-            legendKey: 'lifeEventDesigner.showIf',
-            hintKey: 'lifeEventDesigner.showIfHint',
-            choices: this.questions.slice(0, i),
-            onChange: refresh,
-          }),
-        ],
-      ),
-      this.tools(this.questions, i, {
-        nameKey: 'lifeEventDesigner.questionN',
-        selector: (n) => `[data-question="${n}"]`,
-      }),
+      { class: 'designer-field', [`data-${entry}`]: i },
+      this.frame.folded(holder, summary, body),
+      this.frame.tools(list, i, { nameKey, selector: (n) => `[data-${entry}="${n}"]` }),
     );
   }
 
   optionsEditor(question, path) {
     if (!Array.isArray(question.options)) question.options = [];
+    const { frame } = this;
     const list = question.options;
-    const add = this.addButton('lifeEventDesigner.addOption', {}, () => {
+    const add = frame.addButton('lifeEventDesigner.addOption', {}, () => {
       list.push({ value: `option_${list.length + 1}`, label: blank() });
       this.renderStructured();
-      this.structured
+      frame.structured
         .querySelector(`[data-field="${path}.options.${list.length - 1}.value"] input`)
         ?.focus();
     });
+    return this.rowsGroup({
+      className: 'designer-options',
+      path: `${path}.options`,
+      legendKey: 'lifeEventDesigner.options',
+      hint: t('lifeEventDesigner.optionsHint'),
+      errorPart: 'options-error',
+      add,
+      rows: () =>
+        el(
+          'ol',
+          { class: 'designer-options__list' },
+          list.map((option, oi) => {
+            const code = textField({
+              id: frame.id('option-code'),
+              name: `${path}.options.${oi}.value`,
+              label: t('lifeEventDesigner.optionCode', { n: oi + 1 }),
+              attributes: { class: 'input input--slug', autocomplete: 'off', spellcheck: 'false' },
+            });
+            frame.bindInput(
+              code.querySelector('input'),
+              () => option.value,
+              (v) => (option.value = v.trim()),
+            );
+            const remove = frame.removeButton(
+              'lifeEventDesigner.removeOption',
+              { n: oi + 1 },
+              () => {
+                list.splice(oi, 1);
+                this.renderStructured();
+              },
+            );
+            return el(
+              'li',
+              { class: 'designer-options__item', 'data-option': oi },
+              code,
+              this.localized({
+                holder: option,
+                key: 'label',
+                labelKey: 'lifeEventDesigner.optionLabel',
+                path: `${path}.options.${oi}.label`,
+                required: true,
+              }),
+              el('div', { class: 'button-row' }, remove),
+            );
+          }),
+        ),
+    });
+  }
+
+  /** A group of rows (options, conditions, fills): its legend, hint, problems, rows, add. */
+  rowsGroup({ className, path, legendKey, hint, errorPart, rows, add }) {
     return el(
       'fieldset',
-      { class: 'field designer-options', 'data-field': `${path}.options` },
-      el('legend', { class: 'field__label' }, t('lifeEventDesigner.options')),
-      el('p', { class: 'field__hint' }, t('lifeEventDesigner.optionsHint')),
-      el('p', { class: 'field__error', id: this.id('options-error'), hidden: true }),
-      el(
-        'ol',
-        { class: 'designer-options__list' },
-        list.map((option, oi) => {
-          const code = textField({
-            id: this.id('option-code'),
-            name: `${path}.options.${oi}.value`,
-            label: t('lifeEventDesigner.optionCode', { n: oi + 1 }),
-            attributes: { class: 'input input--slug', autocomplete: 'off', spellcheck: 'false' },
-          });
-          this.bindInput(
-            code.querySelector('input'),
-            () => option.value,
-            (v) => (option.value = v.trim()),
-          );
-          const remove = el(
-            'button',
-            { type: 'button', class: 'button button--text button--sm' },
-            icon('trash', 'button__icon'),
-            el('span', {}, t('lifeEventDesigner.removeOption', { n: oi + 1 })),
-          );
-          remove.addEventListener(
-            'click',
-            () => {
-              list.splice(oi, 1);
-              this.renderStructured();
-            },
-            { signal: this.ctx.signal },
-          );
-          return el(
-            'li',
-            { class: 'designer-options__item', 'data-option': oi },
-            code,
-            this.localized({
-              holder: option,
-              key: 'label',
-              labelKey: 'lifeEventDesigner.optionLabel',
-              path: `${path}.options.${oi}.label`,
-              required: true,
-            }),
-            el('div', { class: 'button-row' }, remove),
-          );
-        }),
-      ),
+      { class: `field ${className}`, 'data-field': path },
+      el('legend', { class: 'field__label' }, t(legendKey)),
+      el('p', { class: 'field__hint' }, hint),
+      el('p', { class: 'field__error', id: this.frame.id(errorPart), hidden: true }),
+      rows(), // drawn after the error's id is taken
       el('div', { class: 'button-row' }, add),
     );
   }
@@ -919,7 +661,7 @@ class LifeEventDesigner {
     const condition = holder[key] ?? null;
     const usable = choices.filter((q) => CONDITIONAL.has(q.kind) && q.id);
     const current = condition?.field ?? '';
-    const selectId = this.id('condition');
+    const selectId = this.frame.id('condition');
     const select = el(
       'select',
       { class: 'input staff-select', id: selectId, name: `${path}.field` },
@@ -945,7 +687,7 @@ class LifeEventDesigner {
       const answers = this.answersOf(target);
       const chosen = new Set(holder[key]?.values ?? []);
       const extra = [...chosen].filter((v) => !answers.some((a) => a.value === v));
-      const fieldsetId = this.id('condition-values');
+      const fieldsetId = this.frame.id('condition-values');
       valuesBox.replaceChildren(
         select.value
           ? el(
@@ -957,7 +699,7 @@ class LifeEventDesigner {
                 'div',
                 { class: 'choice-group__options choice-group__options--inline' },
                 [...answers, ...extra.map((v) => ({ value: v, label: v }))].map((answer) => {
-                  const id = this.id('condition-value');
+                  const id = this.frame.id('condition-value');
                   const box = el('input', {
                     class: 'choice__input',
                     type: 'checkbox',
@@ -974,7 +716,7 @@ class LifeEventDesigner {
                       );
                       holder[key] = { field: select.value, values };
                       onChange?.();
-                      this.changed();
+                      this.frame.changed();
                     },
                     { signal: this.ctx.signal },
                   );
@@ -998,7 +740,7 @@ class LifeEventDesigner {
         else delete holder[key];
         drawValues();
         onChange?.();
-        this.changed();
+        this.frame.changed();
       },
       { signal: this.ctx.signal },
     );
@@ -1028,39 +770,20 @@ class LifeEventDesigner {
 
   itemsPart() {
     const list = this.items;
-    const add = this.addButton('lifeEventDesigner.addItem', {}, () => {
-      const taken = new Set(list.map((item) => item.id));
-      let n = list.length + 1;
-      while (taken.has(`item-${n}`)) n += 1;
-      const item = { id: `item-${n}`, title: blank(), mode: 'counter_only', when: [] };
-      list.push(item);
-      this.open.add(item);
-      this.renderStructured();
-      this.structured.querySelector(`[data-item="${list.length - 1}"] input`)?.focus();
+    return this.listPart(list, {
+      name: 'items',
+      entry: 'item',
+      titleKey: 'lifeEventDesigner.items',
+      hintKey: 'lifeEventDesigner.itemsHint',
+      addKey: 'lifeEventDesigner.addItem',
+      emptyKey: 'lifeEventDesigner.noItems',
+      make: (n) => {
+        const taken = new Set(list.map((item) => item.id));
+        while (taken.has(`item-${n}`)) n += 1;
+        return { id: `item-${n}`, title: blank(), mode: 'counter_only', when: [] };
+      },
+      editor: (item, i) => this.itemEditor(item, i),
     });
-    return el(
-      'section',
-      { class: 'designer-part', 'aria-labelledby': 'life-designer-items' },
-      el(
-        'h2',
-        { class: 'section-title', id: 'life-designer-items', tabindex: '-1' },
-        t('lifeEventDesigner.items'),
-      ),
-      el(
-        'div',
-        { class: 'field', 'data-field': 'items' },
-        el('p', { class: 'field__hint' }, t('lifeEventDesigner.itemsHint')),
-        el('p', { class: 'field__error', id: 'life-designer-items-error', hidden: true }),
-      ),
-      list.length
-        ? el(
-            'ol',
-            { class: 'designer-fields' },
-            list.map((item, i) => this.itemEditor(item, i)),
-          )
-        : el('p', { class: 'staff-empty' }, t('lifeEventDesigner.noItems')),
-      el('div', { class: 'button-row' }, add),
-    );
   }
 
   itemFlags(item) {
@@ -1085,33 +808,17 @@ class LifeEventDesigner {
     const path = `items.${i}`;
     if (!item.title) item.title = blank();
     if (!Array.isArray(item.when)) item.when = [];
-    const title = el('span', { class: 'designer-field__title' });
-    const meta = el('span', { class: 'designer-field__meta' });
-    const refresh = () => {
-      title.textContent = `${t('lifeEventDesigner.itemN', { n: i + 1 })}　${item.title?.ja || item.id || ''}`;
-      meta.textContent = this.itemFlags(item);
-    };
-    refresh();
+    const { title, meta, refresh } = this.frame.headline(
+      () => `${t('lifeEventDesigner.itemN', { n: i + 1 })}　${item.title?.ja || item.id || ''}`,
+      () => this.itemFlags(item),
+    );
 
-    const idField = textField({
-      id: this.id('item-id'),
-      name: `${path}.id`,
+    const idField = this.idField(item, path, {
+      part: 'item-id',
       labelKey: 'lifeEventDesigner.itemId',
       hintKey: 'lifeEventDesigner.itemIdHint',
-      required: true,
-      attributes: {
-        class: 'input input--slug',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        maxlength: '64',
-      },
+      onInput: refresh,
     });
-    this.bindInput(
-      idField.querySelector('input'),
-      () => item.id,
-      (v) => (item.id = v.trim()),
-      refresh,
-    );
 
     const mode = this.select({
       path: `${path}.mode`,
@@ -1143,18 +850,14 @@ class LifeEventDesigner {
     });
 
     const deadline = textField({
-      id: this.id('deadline'),
+      id: this.frame.id('deadline'),
       name: `${path}.deadline_days`,
       labelKey: 'lifeEventDesigner.deadline',
       hintKey: 'lifeEventDesigner.deadlineHint',
       attributes: { class: 'input input--short', inputmode: 'numeric', autocomplete: 'off' },
     });
-    const deadlineInput = deadline.querySelector('input');
-    const wrapper = el('div', { class: 'input-with-suffix' });
-    deadlineInput.replaceWith(wrapper);
-    wrapper.append(deadlineInput, el('span', { class: 'input-suffix' }, t('designer.days')));
-    this.bindInput(
-      deadlineInput,
+    this.frame.bindInput(
+      this.frame.withSuffix(deadline, t('designer.days')),
       () => (item.deadline_days == null ? '' : String(item.deadline_days)),
       (v) => {
         const text = v.normalize('NFKC').trim().replace('−', '-');
@@ -1163,126 +866,107 @@ class LifeEventDesigner {
       refresh,
     );
 
-    const related = textField({
-      id: this.id('related'),
+    const related = this.frame.codeField({
+      id: this.frame.id('related'),
       name: `${path}.related`,
       labelKey: 'lifeEventDesigner.related',
       hintKey: 'lifeEventDesigner.relatedHint',
-      attributes: {
-        class: 'input input--slug',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        maxlength: '64',
-      },
+      holder: item,
+      key: 'related',
     });
-    this.bindInput(
-      related.querySelector('input'),
-      () => item.related,
-      (v) => (item.related = v.trim()),
-    );
 
-    return el(
-      'li',
-      { class: 'designer-field', 'data-item': i },
-      this.folded(
-        item,
-        [title, meta],
-        [
-          el('div', { class: 'designer-grid' }, idField, mode),
-          this.localized({
-            holder: item,
-            key: 'title',
-            labelKey: 'lifeEventDesigner.itemTitle',
-            path: `${path}.title`,
-            required: true,
-            onInput: refresh,
-          }),
-          el('div', { class: 'designer-grid' }, procedure, deadline),
-          item.mode === 'other_organisation'
-            ? this.localized({
-                holder: item,
-                key: 'organisation',
-                labelKey: 'lifeEventDesigner.organisation',
-                path: `${path}.organisation`,
-                required: true,
-              })
-            : null,
-          this.localized({
-            holder: item,
-            key: 'note',
-            labelKey: 'lifeEventDesigner.note',
-            path: `${path}.note`,
-          }),
-          this.whenEditor(item, path, refresh),
-          // A counter-only item joins the booked visit by its code; an online or booking
-          // item fills its form. Shown for other modes only while they still hold one.
-          item.mode === 'counter_only' || item.related
-            ? el('div', { class: 'designer-grid' }, related)
-            : null,
-          FILLED_MODES.has(item.mode) || Object.keys(item.fill ?? {}).length
-            ? this.fillEditor(item, path)
-            : null,
-        ],
-      ),
-      this.tools(this.items, i, {
-        nameKey: 'lifeEventDesigner.itemN',
-        selector: (n) => `[data-item="${n}"]`,
-      }),
-    );
+    return this.entryItem(this.items, i, {
+      entry: 'item',
+      nameKey: 'lifeEventDesigner.itemN',
+      holder: item,
+      summary: [title, meta],
+      body: [
+        el('div', { class: 'designer-grid' }, idField, mode),
+        this.localized({
+          holder: item,
+          key: 'title',
+          labelKey: 'lifeEventDesigner.itemTitle',
+          path: `${path}.title`,
+          required: true,
+          onInput: refresh,
+        }),
+        el('div', { class: 'designer-grid' }, procedure, deadline),
+        item.mode === 'other_organisation'
+          ? this.localized({
+              holder: item,
+              key: 'organisation',
+              labelKey: 'lifeEventDesigner.organisation',
+              path: `${path}.organisation`,
+              required: true,
+            })
+          : null,
+        this.localized({
+          holder: item,
+          key: 'note',
+          labelKey: 'lifeEventDesigner.note',
+          path: `${path}.note`,
+        }),
+        this.whenEditor(item, path, refresh),
+        // A counter-only item joins the booked visit by its code; an online or booking
+        // item fills its form. Shown for other modes only while they still hold one.
+        item.mode === 'counter_only' || item.related
+          ? el('div', { class: 'designer-grid' }, related)
+          : null,
+        FILLED_MODES.has(item.mode) || Object.keys(item.fill ?? {}).length
+          ? this.fillEditor(item, path)
+          : null,
+      ],
+    });
   }
 
   whenEditor(item, path, refresh) {
-    const add = this.addButton('lifeEventDesigner.addCondition', {}, () => {
+    const { frame } = this;
+    const add = frame.addButton('lifeEventDesigner.addCondition', {}, () => {
       item.when.push({ field: '', values: [] });
       this.renderStructured();
-      this.structured
+      frame.structured
         .querySelector(`[data-field="${path}.when.${item.when.length - 1}.field"] select`)
         ?.focus();
     });
-    return el(
-      'fieldset',
-      { class: 'field life-designer__when', 'data-field': `${path}.when` },
-      el('legend', { class: 'field__label' }, t('lifeEventDesigner.when')),
-      el('p', { class: 'field__hint' }, t('lifeEventDesigner.whenHint')),
-      el('p', { class: 'field__error', id: this.id('when-error'), hidden: true }),
-      item.when.length
-        ? el(
-            'ol',
-            { class: 'designer-options__list' },
-            item.when.map((_, ci) => {
-              const remove = el(
-                'button',
-                { type: 'button', class: 'button button--text button--sm' },
-                icon('trash', 'button__icon'),
-                el('span', {}, t('lifeEventDesigner.removeCondition', { n: ci + 1 })),
-              );
-              remove.addEventListener(
-                'click',
-                () => {
-                  item.when.splice(ci, 1);
-                  this.renderStructured();
-                },
-                { signal: this.ctx.signal },
-              );
-              return el(
-                'li',
-                { class: 'designer-options__item', 'data-condition': ci },
-                this.conditionEditor({
-                  holder: item.when,
-                  key: ci,
-                  path: `${path}.when.${ci}`,
-                  legendKey: 'lifeEventDesigner.conditionN',
-                  choices: this.questions,
-                  onChange: refresh,
-                  remove: el('div', { class: 'button-row' }, remove),
-                  always: false,
-                }),
-              );
-            }),
-          )
-        : el('p', { class: 'staff-empty' }, t('lifeEventDesigner.noConditions')),
-      el('div', { class: 'button-row' }, add),
-    );
+    return this.rowsGroup({
+      className: 'life-designer__when',
+      path: `${path}.when`,
+      legendKey: 'lifeEventDesigner.when',
+      hint: t('lifeEventDesigner.whenHint'),
+      errorPart: 'when-error',
+      add,
+      rows: () =>
+        item.when.length
+          ? el(
+              'ol',
+              { class: 'designer-options__list' },
+              item.when.map((_, ci) => {
+                const remove = frame.removeButton(
+                  'lifeEventDesigner.removeCondition',
+                  { n: ci + 1 },
+                  () => {
+                    item.when.splice(ci, 1);
+                    this.renderStructured();
+                  },
+                );
+                return el(
+                  'li',
+                  { class: 'designer-options__item', 'data-condition': ci },
+                  this.conditionEditor({
+                    holder: item.when,
+                    key: ci,
+                    path: `${path}.when.${ci}`,
+                    legendKey: 'lifeEventDesigner.conditionN',
+                    choices: this.questions,
+                    onChange: refresh,
+                    remove: el('div', { class: 'button-row' }, remove),
+                    always: false,
+                  }),
+                );
+              }),
+            )
+          : el('p', { class: 'staff-empty' }, t('lifeEventDesigner.noConditions')),
+    });
   }
 
   /** The procedure's form fields ({name, label}), fetched once per procedure. */
@@ -1313,7 +997,7 @@ class LifeEventDesigner {
     const rows = this.fills.get(item);
     const store = () => {
       item.fill = Object.fromEntries(rows.filter((r) => r.field).map((r) => [r.field, r.source]));
-      this.changed();
+      this.frame.changed();
     };
     const box = el('div', { class: 'life-designer__fill-rows' });
     const draw = (fields) => {
@@ -1336,30 +1020,28 @@ class LifeEventDesigner {
         if (fields && box.isConnected && !box.contains(document.activeElement)) draw(fields);
       });
     }
-    const add = this.addButton('lifeEventDesigner.addFill', {}, () => {
+    const add = this.frame.addButton('lifeEventDesigner.addFill', {}, () => {
       rows.push({ field: '', source: 'answer:' });
       this.renderStructured();
     });
-    return el(
-      'fieldset',
-      { class: 'field life-designer__fill', 'data-field': `${path}.fill` },
-      el('legend', { class: 'field__label' }, t('lifeEventDesigner.fill')),
-      el(
-        'p',
-        { class: 'field__hint' },
-        t(item.procedure ? 'lifeEventDesigner.fillHint' : 'lifeEventDesigner.fillNeedsProcedure'),
+    return this.rowsGroup({
+      className: 'life-designer__fill',
+      path: `${path}.fill`,
+      legendKey: 'lifeEventDesigner.fill',
+      hint: t(
+        item.procedure ? 'lifeEventDesigner.fillHint' : 'lifeEventDesigner.fillNeedsProcedure',
       ),
-      el('p', { class: 'field__error', id: this.id('fill-error'), hidden: true }),
-      box,
-      el('div', { class: 'button-row' }, add),
-    );
+      errorPart: 'fill-error',
+      add,
+      rows: () => box,
+    });
   }
 
   fillRow(item, path, rows, row, ri, fields, store, redraw) {
     const { ctx } = this;
     const [kind, ...rest] = row.source.split(':');
     const value = rest.join(':');
-    const fieldId = this.id('fill-field');
+    const fieldId = this.frame.id('fill-field');
     let fieldControl;
     if (fields) {
       fieldControl = el(
@@ -1408,7 +1090,7 @@ class LifeEventDesigner {
       { signal: ctx.signal },
     );
 
-    const kindId = this.id('fill-kind');
+    const kindId = this.frame.id('fill-kind');
     const kindSelect = el(
       'select',
       { class: 'input staff-select', id: kindId, name: `${path}.fill.${ri}.kind` },
@@ -1430,7 +1112,7 @@ class LifeEventDesigner {
       { signal: ctx.signal },
     );
 
-    const valueId = this.id('fill-value');
+    const valueId = this.frame.id('fill-value');
     const choicesFor = {
       answer: this.questions
         .filter((q) => q.id)
@@ -1468,21 +1150,11 @@ class LifeEventDesigner {
       },
       { signal: ctx.signal },
     );
-    const remove = el(
-      'button',
-      { type: 'button', class: 'button button--text button--sm' },
-      icon('trash', 'button__icon'),
-      el('span', {}, t('lifeEventDesigner.removeFill', { n: ri + 1 })),
-    );
-    remove.addEventListener(
-      'click',
-      () => {
-        rows.splice(ri, 1);
-        store();
-        redraw();
-      },
-      { signal: ctx.signal },
-    );
+    const remove = this.frame.removeButton('lifeEventDesigner.removeFill', { n: ri + 1 }, () => {
+      rows.splice(ri, 1);
+      store();
+      redraw();
+    });
     container.append(
       el(
         'div',
@@ -1515,7 +1187,7 @@ class LifeEventDesigner {
    */
   placed(items) {
     const has = (path) => {
-      const container = this.form.querySelector(`[data-field="${CSS.escape(path)}"]`);
+      const container = this.frame.form.querySelector(`[data-field="${CSS.escape(path)}"]`);
       return container?.querySelector('input, select, textarea') ? container : null;
     };
     return items.map((item) => {
@@ -1532,58 +1204,12 @@ class LifeEventDesigner {
         for (const tried of [candidate, `${candidate}.id`, `${candidate}.ja`]) {
           if (has(tried)) return { ...item, field: tried };
         }
-        if (this.form.querySelector(`[data-field="${CSS.escape(candidate)}"]`)) {
+        if (this.frame.form.querySelector(`[data-field="${CSS.escape(candidate)}"]`)) {
           return { ...item, field: candidate };
         }
         parts.pop();
       }
       return { ...item, field: null };
-    });
-  }
-
-  showProblems(items) {
-    const placed = this.placed(items);
-    for (const item of placed) {
-      const container = item.field
-        ? this.form.querySelector(`[data-field="${CSS.escape(item.field)}"]`)
-        : null;
-      let details = container?.closest('details');
-      while (details) {
-        details.open = true;
-        details = details.parentElement?.closest('details');
-      }
-    }
-    showErrors(this.summary, this.form, placed);
-  }
-
-  ready() {
-    this.flushJson();
-    if (this.jsonBroken) {
-      this.showProblems([{ field: null, text: t('lifeEventDesigner.error.json') }]);
-      return false;
-    }
-    return true;
-  }
-
-  /** Ask the API to check the definition and draw the questions as residents get them. */
-  runPreview() {
-    this.busy('lifeEventDesigner.previewing', async () => {
-      if (!this.ready()) return;
-      const definition = cleaned(this.definition);
-      let checked;
-      try {
-        [checked] = await Promise.all([this.askPreview(definition, {}), lendWords('ja')]);
-      } catch (error) {
-        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
-        this.showProblems(problemItems(error));
-        return;
-      }
-      clearErrors(this.summary, this.form);
-      this.previewRun?.abort();
-      this.previewRun = new AbortController();
-      this.drawPreview(definition, checked);
-      this.preview.focus();
-      announce(t('lifeEventDesigner.preview.ready'));
     });
   }
 
@@ -1594,8 +1220,8 @@ class LifeEventDesigner {
     });
   }
 
-  drawPreview(definition, first) {
-    const signal = AbortSignal.any([this.ctx.signal, this.previewRun.signal]);
+  /** The questions as residents get them; answers tried there list the items they lead to. */
+  drawPreview(definition, first, signal) {
     const members = SAMPLE_MEMBERS.map((m) => ({
       id: m.id,
       name: t(m.nameKey),
@@ -1709,7 +1335,7 @@ class LifeEventDesigner {
               .find((f) => `answers.${f.question.id}` === problem.field)
               ?.setError(problem.message);
           }
-          if (!wrong.length) this.showProblems(problemItems(error));
+          if (!wrong.length) this.frame.showProblems(problemItems(error));
           return;
         }
         drawItems(plan);
@@ -1717,7 +1343,7 @@ class LifeEventDesigner {
       { signal },
     );
     drawItems(first);
-    this.preview.replaceChildren(
+    this.frame.preview.replaceChildren(
       el(
         'h2',
         { class: 'section-title', id: 'life-preview-title' },
@@ -1733,70 +1359,35 @@ class LifeEventDesigner {
         results,
       ),
     );
-    applyTranslations(this.preview);
+    applyTranslations(this.frame.preview);
     sync();
   }
 
-  publish() {
-    this.busy(null, async () => {
-      if (!this.ready()) return;
-      const definition = cleaned(this.definition);
-      const sure = await confirmDialog({
-        title: t('lifeEventDesigner.confirm.title', {
-          title: definition.title?.ja || definition.slug,
-        }),
-        body: [t('lifeEventDesigner.confirm.body')],
-        confirm: t('lifeEventDesigner.confirm.button'),
-      });
-      if (!sure) return;
-      this.status.textContent = t('lifeEventDesigner.publishing');
-      let published;
-      try {
-        published = await sendJSON('/api/staff/life-events', {
-          body: { definition },
-          signal: this.ctx.signal,
-        });
-      } catch (error) {
-        if (this.ctx.signal.aborted || sessionEnded(error, this.ctx)) return;
-        this.showProblems(problemItems(error));
-        return;
-      }
-      clearErrors(this.summary, this.form);
-      this.version = published.version;
-      try {
-        const listed = await getJSON(
-          `/api/staff/life-events/${encodeURIComponent(published.slug)}/versions`,
-          { signal: this.ctx.signal },
-        );
-        this.versions = listed.items;
-      } catch {
-        this.versions = [
-          { version: published.version, published_at: published.published_at, current: true },
-          ...this.versions.map((v) => ({ ...v, current: false })),
-        ];
-      }
-      if (this.isNew) {
-        this.isNew = false;
-        history.replaceState(null, '', `/staff/life-events/${encodeURIComponent(published.slug)}`);
-        this.page.querySelector('#life-designer-title').textContent = t('lifeEventDesigner.title');
-        this.renderStructured();
-      }
-      this.renderMeta();
-      const title = el(
-        'h2',
-        { class: 'notice__title', tabindex: '-1' },
-        t('lifeEventDesigner.published', { title: published.title.ja, n: published.version }),
+  /** After a publication: the versions listed again, the address; the notice's words. */
+  async published(published) {
+    this.version = published.version;
+    try {
+      const listed = await getJSON(
+        `/api/staff/life-events/${encodeURIComponent(published.slug)}/versions`,
+        { signal: this.ctx.signal },
       );
-      this.result.replaceChildren(
-        el(
-          'div',
-          { class: 'notice notice--success', 'data-published': published.version },
-          icon('online', 'notice__icon'),
-          title,
-          el('div', { class: 'notice__body' }, el('p', {}, t('lifeEventDesigner.publishedBody'))),
-        ),
-      );
-      title.focus();
-    });
+      this.versions = listed.items;
+    } catch {
+      this.versions = [
+        { version: published.version, published_at: published.published_at, current: true },
+        ...this.versions.map((v) => ({ ...v, current: false })),
+      ];
+    }
+    if (this.isNew) {
+      this.isNew = false;
+      history.replaceState(null, '', `/staff/life-events/${encodeURIComponent(published.slug)}`);
+      this.frame.heading.textContent = t('lifeEventDesigner.title');
+      this.renderStructured();
+    }
+    this.renderMeta();
+    return {
+      title: t('lifeEventDesigner.published', { title: published.title.ja, n: published.version }),
+      body: t('lifeEventDesigner.publishedBody'),
+    };
   }
 }
