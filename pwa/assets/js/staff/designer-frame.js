@@ -102,8 +102,7 @@ export function designerFrame(page, ctx, options) {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
       frame.jsonBroken = true;
       jsonError.textContent = t(`${words}json.notObject`);
-      // The life events' designer has always left aria-invalid as it was here.
-      if (options.notObjectInvalid !== false) json.setAttribute('aria-invalid', 'true');
+      json.setAttribute('aria-invalid', 'true');
       return;
     }
     frame.jsonBroken = false;

@@ -157,7 +157,6 @@ class LifeEventDesigner {
         preview: 'life-preview-title',
         json: 'life-designer-json',
       },
-      notObjectInvalid: false,
       back: '/staff/life-events',
       isNew: this.isNew,
       cleaned: () => cleaned(this.definition),
