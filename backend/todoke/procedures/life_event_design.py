@@ -32,14 +32,14 @@ from todoke.procedures.life_event_schemas import (
 )
 from todoke.procedures.life_events import (  # the plan's own rules: a preview cannot drift
     MAX_DEADLINE_DAYS,
-    _booking,
-    _deadline,
-    _filed_here,
-    _holds,
-    _link,
-    _shown,
-    _title_of,
+    booking_of,
     check_answers,
+    deadline_of,
+    holds,
+    is_filed_here,
+    is_shown,
+    link_of,
+    procedure_title,
 )
 from todoke.procedures.prefill import FACT_OF_SOURCE
 from todoke.procedures.schemas import Localized
@@ -351,13 +351,13 @@ async def preview(
             error.message,
             errors=[msgspec.structs.replace(e, field=f"answers.{e.field}") for e in error.errors],
         ) from None
-    shown = [q.id for q in definition.questions if _shown(q.show_if, answers)]
+    shown = [q.id for q in definition.questions if is_shown(q.show_if, answers)]
     event_date = date.fromisoformat(answers["event_date"]) if "event_date" in answers else None
-    items = [item for item in definition.items if _holds(item, answers)]
-    booking = _booking(items)
+    items = [item for item in definition.items if holds(item, answers)]
+    booking = booking_of(items)
     out: list[PlanItem] = []
     for item in items:
-        title = await _title_of(municipality_id, item.procedure)
+        title = await procedure_title(municipality_id, item.procedure)
         out.append(
             PlanItem(
                 id=item.id,
@@ -367,9 +367,10 @@ async def preview(
                 procedure_title=title,
                 organisation=item.organisation,
                 note=item.note,
-                deadline=_deadline(item, event_date) if event_date else None,
-                filed_here=_filed_here(item, booking) and (title is not None or not item.procedure),
-                link=_link(item) if title else "",
+                deadline=deadline_of(item, event_date) if event_date else None,
+                filed_here=is_filed_here(item, booking)
+                and (title is not None or not item.procedure),
+                link=link_of(item) if title else "",
             )
         )
     return LifeEventPreview(shown=shown, event_date=event_date, items=out)

@@ -301,7 +301,7 @@ def event_read(
 # --- answers --------------------------------------------------------------------------------
 
 
-def _shown(condition: ShowIf | None, answers: dict[str, Any]) -> bool:
+def is_shown(condition: ShowIf | None, answers: dict[str, Any]) -> bool:
     return condition is None or str(answers.get(condition.field)) in condition.values
 
 
@@ -376,7 +376,7 @@ def check_answers(
     ]
     clean: dict[str, Any] = {}
     for question in definition.questions:
-        if not _shown(question.show_if, clean):
+        if not is_shown(question.show_if, clean):
             continue
         given = answers.get(question.id)
         if given is None or given == "" or given == []:
@@ -395,27 +395,27 @@ def check_answers(
     return clean
 
 
-def _holds(item: EventItem, answers: dict[str, Any]) -> bool:
-    return all(_shown(condition, answers) for condition in item.when)
+def holds(item: EventItem, answers: dict[str, Any]) -> bool:
+    return all(is_shown(condition, answers) for condition in item.when)
 
 
-def _deadline(item: EventItem, event_date: date) -> date | None:
+def deadline_of(item: EventItem, event_date: date) -> date | None:
     return (
         event_date + timedelta(days=item.deadline_days) if item.deadline_days is not None else None
     )
 
 
-def _booking(items: list[EventItem]) -> EventItem | None:
+def booking_of(items: list[EventItem]) -> EventItem | None:
     return next((i for i in items if i.mode == "counter_booking" and i.fill), None)
 
 
-def _link(item: EventItem) -> str:
+def link_of(item: EventItem) -> str:
     if item.procedure == "move-out":
         return "/moving"
     return f"/procedures/{item.procedure}" if item.procedure else ""
 
 
-async def _title_of(municipality_id: int, slug: str) -> Localized | None:
+async def procedure_title(municipality_id: int, slug: str) -> Localized | None:
     if not slug:
         return None
     try:
@@ -485,7 +485,7 @@ async def planned_for(
             ],
         )
     event_date = date.fromisoformat(answers["event_date"])
-    items = [item for item in definition.items if _holds(item, answers)]
+    items = [item for item in definition.items if holds(item, answers)]
     return _Planned(row.slug, row.version, definition, answers, event_date, items, household)
 
 
@@ -501,12 +501,14 @@ async def plan(principal: Principal, slug: str, version: int, given: dict[str, A
 async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool = True) -> LifePlan:
     """The planned items as the plan shows them, one for each of ``planned.items``;
     ``registered``: whether the one it is for is a registry person here (who can file)."""
-    booking = _booking(planned.items)
+    booking = booking_of(planned.items)
     out: list[PlanItem] = []
     for item in planned.items:
-        title = await _title_of(municipality_id, item.procedure)
+        title = await procedure_title(municipality_id, item.procedure)
         here = (
-            registered and _filed_here(item, booking) and (title is not None or not item.procedure)
+            registered
+            and is_filed_here(item, booking)
+            and (title is not None or not item.procedure)
         )
         out.append(
             PlanItem(
@@ -517,9 +519,9 @@ async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool =
                 procedure_title=title,
                 organisation=item.organisation,
                 note=item.note,
-                deadline=_deadline(item, planned.event_date),
+                deadline=deadline_of(item, planned.event_date),
                 filed_here=here,
-                link=_link(item) if title else "",
+                link=link_of(item) if title else "",
                 answers=(
                     item_answers(item, planned.answers, planned.household, [])
                     if here and item.mode == "online"
@@ -539,11 +541,11 @@ async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool =
 def booked_with(items: list[EventItem]) -> list[EventItem]:
     """The counter-only items the counter booking among ``items`` names (its related
     procedures): the ones done at that one visit."""
-    booking = _booking(items)
-    return [i for i in items if _filed_here(i, booking) and i.mode == "counter_only"]
+    booking = booking_of(items)
+    return [i for i in items if is_filed_here(i, booking) and i.mode == "counter_only"]
 
 
-def _filed_here(item: EventItem, booking: EventItem | None) -> bool:
+def is_filed_here(item: EventItem, booking: EventItem | None) -> bool:
     """Whether 「まとめて申請する」 files or books the item: every online item (its form
     completed in the review where the event does not fill it all), the booking, and the
     counter items the booking's visit takes in."""
@@ -660,7 +662,7 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
     if again is not None:
         return await get_case(principal, int(again))
     planned = await _planned(principal, slug, data.version, data.answers)
-    booking = _booking(planned.items)
+    booking = booking_of(planned.items)
     online = {i.id: i for i in planned.items if i.mode == "online" and i.procedure}
     selected = list(dict.fromkeys(data.selected))
     if len(selected) != len(data.selected) or not set(selected) <= set(online):
@@ -691,7 +693,7 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
                 )
             ],
         )
-    related = [i for i in planned.items if _filed_here(i, booking) and i.mode == "counter_only"]
+    related = [i for i in planned.items if is_filed_here(i, booking) and i.mode == "counter_only"]
     to_file = [online[i] for i in selected] + ([booking] if booking is not None else [])
     versions = {}
     for item in to_file:
@@ -839,7 +841,7 @@ async def _cases(principal: Principal, case_id: int | None = None) -> list[LifeE
             link = (
                 f"/applications/{app.id}"
                 if app is not None
-                else _link(item)
+                else link_of(item)
                 if item.mode != "other_organisation"
                 else ""
             )
@@ -849,7 +851,7 @@ async def _cases(principal: Principal, case_id: int | None = None) -> list[LifeE
                     title=item.title,
                     mode=item.mode,
                     state=state,
-                    deadline=_deadline(item, row.event_date),
+                    deadline=deadline_of(item, row.event_date),
                     link=link,
                     application=app.id if app else None,
                     receipt_number=app.receipt_number if app else "",
