@@ -14,6 +14,7 @@ from test_applications import (
     add_household,
     confirm_at_counter,
     hanako,  # noqa: F401 (a fixture)
+    verified_resident,
 )
 from test_identity import ORIGIN, staff_client
 
@@ -31,7 +32,9 @@ async def support(client_for, app, city):
     return await staff_client(client_for, app, city, role="support")
 
 
-async def test_staff_find_the_resident_by_the_reading_and_birth_date(support, client_for, app):
+async def test_staff_find_the_resident_by_the_reading_and_birth_date(
+    support, client_for, app, city
+):
     staff, _ = support
     found = await staff.get("/api/staff/counter/residents", params=HANAKO)
     assert found.status_code == 200, found.text
@@ -64,6 +67,10 @@ async def test_staff_find_the_resident_by_the_reading_and_birth_date(support, cl
     events = await AuditEvent.select().where(AuditEvent.action == "resident.found_at_counter")
     assert len(events) == 2  # one per resident found, none for the empty searches
     assert {e["purpose"] for e in events} == {"counter_support"}
+    # Once she has an account the desk knows she can confirm with her own passkey.
+    await verified_resident(client_for, app, city, "1000000000")
+    again = await staff.get("/api/staff/counter/residents", params=HANAKO)
+    assert [p["has_account"] for p in again.json()["items"]] == [True]
 
 
 @pytest.mark.parametrize(

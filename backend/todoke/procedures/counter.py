@@ -66,8 +66,13 @@ def _kana(field: str, label: Text, value: str, *, required: bool) -> str:
         ) from None
 
 
-async def resident_at_counter(found: CounterPerson, *, withhold: bool) -> CounterResident:
-    account = await identity.resident_account_of(found.id)
+async def resident_at_counter(
+    found: CounterPerson, *, withhold: bool, has_account: bool | None = None
+) -> CounterResident:
+    """The resident as the desk shows them; ``has_account`` when the caller has read it
+    already (for many residents at once)."""
+    if has_account is None:
+        has_account = await identity.resident_account_of(found.id) is not None
     return CounterResident(
         registry_id=found.registry_id,
         name=f"{found.family_name} {found.given_name}",
@@ -76,7 +81,7 @@ async def resident_at_counter(found: CounterPerson, *, withhold: bool) -> Counte
         district=protection.WITHHELD if withhold else found.district,
         # With an account the resident confirms with their own passkey; without one, by
         # signature or the staff member's attestation.
-        has_account=account is not None,
+        has_account=has_account,
     )
 
 
@@ -113,10 +118,17 @@ async def find_residents(
         purpose=PURPOSE,
         subjects=[audit.Subject(person=person.id) for person in shown],
     )
+    async with read_transaction() as sql:  # whose account, for all of them in one query
+        with_account = {
+            bound.person_id
+            for bound in await identity.resident_accounts(sql, [p.id for p in shown])
+        }
     return CounterPeople(
         items=[
             await resident_at_counter(
-                person, withhold=person.id in protected and not sees_protected
+                person,
+                withhold=person.id in protected and not sees_protected,
+                has_account=person.id in with_account,
             )
             for person in shown
         ],
