@@ -93,10 +93,34 @@ async def test_the_registry_answers_what_it_knows(hanako):
 
 async def test_without_the_prefill_consent_nothing_is_pre_answered(client_for, app, city):
     await add_household(city)
-    client, _ = await verified_resident(client_for, app, city, "1000000000", prefill=False)
+    client, headers = await verified_resident(client_for, app, city, "1000000000", prefill=False)
     read = await client.get("/api/life-events/moving")
     assert read.status_code == 200, read.text
     assert read.json()["known"] == []
+    # Nor are the online items' forms filled from the registry: only from the event's answers.
+    body = {"version": read.json()["version"], "answers": _moving()}
+    plan = await client.post("/api/life-events/moving/plan", json=body, headers=headers)
+    garbage = next(i for i in plan.json()["items"] if i["id"] == "garbage")
+    assert garbage["answers"]["item_1"] == "本棚"
+    assert "applicant_name" not in garbage["answers"] and "address" not in garbage["answers"]
+    assert "佐藤" not in plan.text and "下連雀三丁目" not in plan.text
+    # Filed, it is named by the registry all the same, as any verified applicant's filing is.
+    typed = {
+        **garbage["answers"],
+        "postal_code": "181-0013",
+        "address": "東京都三鷹市下連雀三丁目1-1",
+    }
+    filed = await client.post(
+        "/api/life-events/moving/file",
+        json={
+            **body,
+            "selected": ["garbage"],
+            "forms": {"garbage": typed},
+            "idempotency_key": "no-prefill-1",
+        },
+        headers=headers,
+    )
+    assert filed.status_code == 201, filed.text
 
 
 async def test_moving_within_the_city_plans_every_item_with_its_deadline(hanako):

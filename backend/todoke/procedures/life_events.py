@@ -432,15 +432,24 @@ class _Planned(msgspec.Struct, frozen=True):
     event_date: date
     items: list[EventItem]
     household: Household | None
+    # Whether the registry's values may fill the online items' forms: a resident's pre-fill
+    # consent, as on every form (at the counter, staff file with the registry's values).
+    prefill: bool = True
+
+    def form_source(self, item: EventItem) -> Household | None:
+        """Where ``registry:`` values of the item's form come from (None: nowhere)."""
+        return self.household if self.prefill or item.mode != "online" else None
 
 
 async def _planned(
     principal: Principal, slug: str, version: int, given: dict[str, Any]
 ) -> _Planned:
     principal.require_resident()
-    return await planned_for(
+    planned = await planned_for(
         principal.municipality_id, slug, version, given, await _household(principal)
     )
+    consented = await identity.has_consent(principal.account_id, "prefill")
+    return msgspec.structs.replace(planned, prefill=consented)
 
 
 async def planned_for(
@@ -523,7 +532,7 @@ async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool =
                 filed_here=here,
                 link=link_of(item) if title else "",
                 answers=(
-                    item_answers(item, planned.answers, planned.household, [])
+                    item_answers(item, planned.answers, planned.form_source(item), [])
                     if here and item.mode == "online"
                     else {}
                 ),
@@ -714,7 +723,7 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
         async with write_transaction() as sql:
             applications: dict[str, int] = {}
             for item in to_file:
-                answers = item_answers(item, planned.answers, planned.household, related)
+                answers = item_answers(item, planned.answers, planned.form_source(item), related)
                 # The form as the resident completed it in the review: what they wrote there
                 # stands (the event's values were shown in it and could be changed).
                 answers.update(data.forms.get(item.id, {}))
