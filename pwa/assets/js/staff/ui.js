@@ -218,7 +218,14 @@ function labelCells(rows, headers) {
     let column = 0;
     for (const cell of row.children) {
       const header = headers[column];
-      if (header && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', header.text);
+      if (header && !cell.hasAttribute('data-label')) {
+        cell.setAttribute('data-label', header.text);
+        // One box for the value: on a phone the label and the value are a row of two
+        // columns, each as tall as it needs (a label of two lines no longer runs over).
+        if (cell.childNodes.length > 1) {
+          cell.replaceChildren(el('div', { class: 'staff-table__value' }, ...cell.childNodes));
+        }
+      }
       if (!cell.hasAttribute('role')) {
         cell.setAttribute('role', cell.tagName === 'TH' ? 'rowheader' : 'cell');
       }
