@@ -44,18 +44,20 @@ RESIDENT_SQL = (
     "AND h.id NOT IN (SELECT person FROM account WHERE person IS NOT NULL) "
     "AND EXISTS (SELECT 1 FROM person c WHERE c.household = h.household AND c.id <> h.id "
     "AND c.status = 'resident' AND c.birth_date > '{born_after}') "
-    "ORDER BY h.id DESC LIMIT 1 OFFSET 4"
+    "ORDER BY h.id DESC LIMIT 1 OFFSET {offset}"
 )
 NEW_POSTAL = "181-0013"
 NEW_ADDRESS = "東京都三鷹市下連雀二丁目5-8 みなみハイツ101"
 
 
-def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo, make_page, shoot):
+def _verified_parent(live_demo, make_page, *, offset: int):
+    """A head of household living with a child under 15 (the offset-th such, so that each
+    test has its own), signed up on a phone, verified with an activation code and consenting
+    to pre-fill: (their registry row, the page, the HTTP errors it meets)."""
     today = date.today()
     born_after = today.replace(year=today.year - 14).isoformat()
-    [resident] = live_demo.query(RESIDENT_SQL.format(born_after=born_after))
+    [resident] = live_demo.query(RESIDENT_SQL.format(born_after=born_after, offset=offset))
     code = _activation_code(live_demo, resident["registry_id"])
-
     page = make_page(PHONE)
     _without_autofill(page)
     errors = _watch_http_errors(page)
@@ -68,6 +70,12 @@ def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo,
     page.goto("/account/consents")
     _main(page).get_by_role("switch", name=re.compile("申請書への自動入力")).check()
     _say(page, "同意しました（保存済み）")
+    return resident, page, errors
+
+
+def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo, make_page, shoot):
+    today = date.today()
+    resident, page, errors = _verified_parent(live_demo, make_page, offset=4)
 
     # Home leads to the life events.
     page.goto("/")
@@ -210,23 +218,7 @@ def test_after_a_birth_the_child_allowance_form_is_completed_and_filed_in_the_re
     registry holds and the phone asked once already in; the resident completes it there and
     files it with the event — one application of its own, with its own receipt."""
     today = date.today()
-    born_after = today.replace(year=today.year - 14).isoformat()
-    [resident] = live_demo.query(
-        RESIDENT_SQL.replace("OFFSET 4", "OFFSET 6").format(born_after=born_after)
-    )
-    code = _activation_code(live_demo, resident["registry_id"])
-    page = make_page(PHONE)
-    _without_autofill(page)
-    errors = _watch_http_errors(page)
-    Authenticator(page)
-    _sign_up(page)
-    page.goto("/account/verify")
-    _main(page).get_by_role("textbox", name="確認コード").fill(code)
-    _main(page).get_by_role("button", name="確認する", exact=True).click()
-    _say(page, "本人確認ができました")
-    page.goto("/account/consents")
-    _main(page).get_by_role("switch", name=re.compile("申請書への自動入力")).check()
-    _say(page, "同意しました（保存済み）")
+    resident, page, errors = _verified_parent(live_demo, make_page, offset=6)
 
     page.goto("/life-events/birth")
     form = _main(page)

@@ -27,19 +27,14 @@ from todoke.procedures.life_event_schemas import (
     LifeEventPreview,
     LifeEventVersionList,
     LifeEventVersionRead,
-    PlanItem,
     StaffLifeEvent,
 )
 from todoke.procedures.life_events import (  # the plan's own rules: a preview cannot drift
     MAX_DEADLINE_DAYS,
-    booking_of,
     check_answers,
-    deadline_of,
     holds,
-    is_filed_here,
     is_shown,
-    link_of,
-    procedure_title,
+    plan_items,
 )
 from todoke.procedures.prefill import FACT_OF_SOURCE
 from todoke.procedures.schemas import Localized
@@ -354,25 +349,7 @@ async def preview(
     shown = [q.id for q in definition.questions if is_shown(q.show_if, answers)]
     event_date = date.fromisoformat(answers["event_date"]) if "event_date" in answers else None
     items = [item for item in definition.items if holds(item, answers)]
-    booking = booking_of(items)
-    out: list[PlanItem] = []
-    for item in items:
-        title = await procedure_title(municipality_id, item.procedure)
-        out.append(
-            PlanItem(
-                id=item.id,
-                title=item.title,
-                mode=item.mode,
-                procedure=item.procedure if title else "",
-                procedure_title=title,
-                organisation=item.organisation,
-                note=item.note,
-                deadline=deadline_of(item, event_date) if event_date else None,
-                filed_here=is_filed_here(item, booking)
-                and (title is not None or not item.procedure),
-                link=link_of(item) if title else "",
-            )
-        )
+    out = await plan_items(municipality_id, items, event_date)
     return LifeEventPreview(shown=shown, event_date=event_date, items=out)
 
 

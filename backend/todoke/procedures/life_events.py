@@ -16,6 +16,7 @@ done) for the resident's progress screen and home timeline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -507,18 +508,25 @@ async def plan(principal: Principal, slug: str, version: int, given: dict[str, A
     )
 
 
-async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool = True) -> LifePlan:
-    """The planned items as the plan shows them, one for each of ``planned.items``;
-    ``registered``: whether the one it is for is a registry person here (who can file)."""
-    booking = booking_of(planned.items)
+async def plan_items(
+    municipality_id: int,
+    items: list[EventItem],
+    event_date: date | None,
+    *,
+    registered: bool = True,
+    form_answers: Callable[[EventItem], dict[str, Any]] | None = None,
+) -> list[PlanItem]:
+    """Each item as a plan shows it: its procedure where the municipality runs it, its
+    deadline from the event's date, whether 「まとめて申請する」 files or books it here
+    (``registered``: for a registry person here) and, for an online item filed here, the
+    answers its form starts with (``form_answers``). The residents' plan, the desk's and the
+    designer's preview all read items this way."""
+    booking = booking_of(items)
     out: list[PlanItem] = []
-    for item in planned.items:
+    for item in items:
         title = await procedure_title(municipality_id, item.procedure)
-        here = (
-            registered
-            and is_filed_here(item, booking)
-            and (title is not None or not item.procedure)
-        )
+        offered = title is not None or not item.procedure
+        here = registered and is_filed_here(item, booking) and offered
         out.append(
             PlanItem(
                 id=item.id,
@@ -528,16 +536,32 @@ async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool =
                 procedure_title=title,
                 organisation=item.organisation,
                 note=item.note,
-                deadline=deadline_of(item, planned.event_date),
+                deadline=deadline_of(item, event_date) if event_date else None,
                 filed_here=here,
                 link=link_of(item) if title else "",
                 answers=(
-                    item_answers(item, planned.answers, planned.form_source(item), [])
-                    if here and item.mode == "online"
+                    form_answers(item)
+                    if form_answers is not None and here and item.mode == "online"
                     else {}
                 ),
             )
         )
+    return out
+
+
+async def plan_of(municipality_id: int, planned: _Planned, *, registered: bool = True) -> LifePlan:
+    """The planned items as the plan shows them, one for each of ``planned.items``;
+    ``registered``: whether the one it is for is a registry person here (who can file)."""
+    booking = booking_of(planned.items)
+    out = await plan_items(
+        municipality_id,
+        planned.items,
+        planned.event_date,
+        registered=registered,
+        form_answers=lambda item: item_answers(
+            item, planned.answers, planned.form_source(item), []
+        ),
+    )
     visit = None
     if booking is not None:
         visit = {
