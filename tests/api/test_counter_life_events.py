@@ -18,6 +18,8 @@ from test_applications import (
     verified_resident,
 )
 from test_identity import staff_client
+from test_life_events import _day
+from test_life_events import _moving as _residents_moving
 
 from todoke import clock
 from todoke.audit.tables import AuditEvent
@@ -32,32 +34,16 @@ NEW_ADDRESS = "東京都三鷹市牟礼二丁目5-8 みなみハイツ101"
 HOUSEHOLD = ["1000000000", "1000000001", "1000000002"]
 
 
-def _day(days: int) -> str:
-    return (clock.today() + timedelta(days=days)).isoformat()
-
-
 def _moving(**given) -> dict:
-    """引越し within the city, as the desk hears it from the resident."""
-    answers = {
-        "move_kind": "within",
+    """引越し within the city, as the desk hears it from the resident on the day of the visit."""
+    at_the_desk = {
         "event_date": _day(-2),
-        "movers": HOUSEHOLD,
         "new_postal_code": NEW_POSTAL,
         "new_address": NEW_ADDRESS,
-        "phone": "090-1234-5678",
         "visit_date": _day(0),
-        "visit_time": "10-11",
-        "child": "yes",
-        "nursery": "no",
-        "nhi": "yes",
         "dog": "no",
-        "licence": "yes",
-        "garbage": "yes",
-        "garbage_item": "本棚",
-        "garbage_size": "under_200",
     }
-    answers.update(given)
-    return {k: v for k, v in answers.items() if v is not None}
+    return _residents_moving(**{**at_the_desk, **given})
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def _decode(value: Any, shape: type[Any]) -> Any:
     return msgspec.convert(value, shape)
 
 
-def _problem(field: str, label: Localized, ja: str, en: str) -> FieldError:
+def _problem(field: str, label: Localized | Text, ja: str, en: str) -> FieldError:
     return FieldError(field=field, label=Text(label.ja, label.en), message=Text(ja, en))
 
 
@@ -702,13 +702,11 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
         raise InvalidInput(
             _CHECK,
             errors=[
-                FieldError(
-                    field="selected",
-                    label=Text("まとめて申請するもの", "Items to file"),
-                    message=Text(
-                        "この出来事のオンライン手続きから選んでください",
-                        "choose among this event's online items",
-                    ),
+                _problem(
+                    "selected",
+                    Text("まとめて申請するもの", "Items to file"),
+                    "この出来事のオンライン手続きから選んでください",
+                    "choose among this event's online items",
                 )
             ],
         )
@@ -716,17 +714,15 @@ async def file_event(principal: Principal, slug: str, data: LifeEventFile) -> Li
         raise InvalidInput(
             _CHECK,
             errors=[
-                FieldError(
-                    field="forms",
-                    label=Text("申請の内容", "Forms"),
-                    message=Text(
-                        "申請する手続きの内容だけを送ってください",
-                        "send forms only for the items you file",
-                    ),
+                _problem(
+                    "forms",
+                    Text("申請の内容", "Forms"),
+                    "申請する手続きの内容だけを送ってください",
+                    "send forms only for the items you file",
                 )
             ],
         )
-    related = [i for i in planned.items if is_filed_here(i, booking) and i.mode == "counter_only"]
+    related = booked_with(planned.items)
     to_file = [online[i] for i in selected] + ([booking] if booking is not None else [])
     versions = {}
     for item in to_file:

@@ -144,15 +144,7 @@ function questionsForm(ctx, event, content, answered = null) {
     questionField(question, event.members, known.get(question.id), answered),
   );
   const byId = new Map(fields.map((f) => [f.question.id, f]));
-  function syncShown() {
-    const values = {};
-    for (const field of fields) {
-      const shown = !field.question.show_if || isShown(field.question.show_if, values);
-      field.node.hidden = !shown;
-      if (shown) values[field.question.id] = field.value();
-    }
-    return values;
-  }
+  const syncShown = () => shownAnswers(fields);
   const next = el(
     'button',
     { type: 'submit', class: 'button button--solid button--block' },
@@ -224,8 +216,23 @@ function questionsForm(ctx, event, content, answered = null) {
   return form;
 }
 
-export function isShown(condition, values) {
+function isShown(condition, values) {
   return condition.values.includes(String(values[condition.field] ?? ''));
+}
+
+/**
+ * The answers of the questions their conditions show, in order; the others are hidden
+ * (each field's node, or what boxOf gives for it). The residents' screen, the desk and the
+ * designer's preview all ask this way.
+ */
+export function shownAnswers(fields, boxOf = (field) => field.node) {
+  const values = {};
+  for (const field of fields) {
+    const shown = !field.question.show_if || isShown(field.question.show_if, values);
+    boxOf(field).hidden = !shown;
+    if (shown) values[field.question.id] = field.value();
+  }
+  return values;
 }
 
 function showFieldErrors(error, byId, messages) {

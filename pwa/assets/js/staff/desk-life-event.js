@@ -12,7 +12,7 @@
 import { el } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
 import { applyTranslations, lendWords, t } from '../i18n.js';
-import { isShown, questionField } from '../screens/life-events.js';
+import { questionField, shownAnswers } from '../screens/life-events.js';
 import { clearErrors, problemItems, selectField, showErrors } from './forms.js';
 import { badge, sessionEnded } from './ui.js';
 import { formatDate, todayInJapan } from './words.js';
@@ -103,15 +103,7 @@ export function lifeEventDesk({ ctx, busy, summary, show, registryId, openProced
       field.node.setAttribute('data-field', question.id); // the error summary links to it
       return field;
     });
-    function shownAnswers() {
-      const values = {};
-      for (const field of fields) {
-        const shown = !field.question.show_if || isShown(field.question.show_if, values);
-        field.node.hidden = !shown;
-        if (shown) values[field.question.id] = field.value();
-      }
-      return values;
-    }
+    const shown = () => shownAnswers(fields);
     const back = el(
       'button',
       { type: 'button', class: 'button button--outline' },
@@ -140,13 +132,13 @@ export function lifeEventDesk({ ctx, busy, summary, show, registryId, openProced
         back,
       ),
     );
-    form.addEventListener('change', shownAnswers, { signal: ctx.signal });
-    shownAnswers();
+    form.addEventListener('change', shown, { signal: ctx.signal });
+    shown();
     form.addEventListener(
       'submit',
       (submitted) => {
         submitted.preventDefault();
-        const given = shownAnswers();
+        const given = shown();
         for (const [key, value] of Object.entries(given)) {
           if (value === null || value === '' || (Array.isArray(value) && !value.length)) {
             delete given[key];

@@ -10,7 +10,7 @@
 import { el } from '../dom.js';
 import { getJSON, sendJSON } from '../api.js';
 import { applyTranslations, t } from '../i18n.js';
-import { isShown, itemRow, questionField } from '../screens/life-events.js';
+import { itemRow, questionField, shownAnswers } from '../screens/life-events.js';
 import { PREFILLS } from './designer.js';
 import { blank, designerFrame, LANGS } from './designer-frame.js';
 import { clearErrors, problemItems, textField } from './forms.js';
@@ -1271,15 +1271,7 @@ class LifeEventDesigner {
       );
       return { ...field, wrapper };
     });
-    const sync = () => {
-      const values = {};
-      for (const field of fields) {
-        const shown = !field.question.show_if || isShown(field.question.show_if, values);
-        field.wrapper.hidden = !shown;
-        if (shown) values[field.question.id] = field.value();
-      }
-      return values;
-    };
+    const sync = () => shownAnswers(fields, (field) => field.wrapper);
     const results = el('div', { class: 'life-designer__plan', 'aria-live': 'polite' });
     const drawItems = (plan) => {
       results.replaceChildren(
