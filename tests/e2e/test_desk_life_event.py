@@ -85,6 +85,9 @@ def test_staff_start_a_move_for_the_resident_and_file_from_its_plan(live_demo, m
     expect(form).to_contain_text("住民記録から答えてあります")
     form.locator("#life-q-move_kind").get_by_label("市内での引っ越し").check()
     expect(form.locator("#life-q-movers")).to_contain_text("登録情報（住民基本台帳）")
+    # Staff read it: the resident is 本人 there, not the residents' screen's あなた.
+    expect(form.locator("#life-q-movers")).to_contain_text(f"{person['given_name']}（本人）")
+    expect(form.locator("#life-q-movers")).not_to_contain_text("あなた")
     movers = form.locator("#life-q-movers input[type=checkbox]")
     assert movers.count() >= 2 and all(movers.nth(i).is_checked() for i in range(movers.count()))
     expect(form.locator("#life-q-child").get_by_label("はい")).to_be_checked()
