@@ -63,11 +63,12 @@ async def counter_event(
     row, definition = await life_events.published_event(principal.municipality_id, slug)
     household = await _household(person)
     withhold = await withholds_contact(principal, person, sees_protected)
+    account_id = await identity.resident_account_of(person.id)
     known = await life_events.registry_answers(
         principal.municipality_id,
         definition,
         household,
-        account_id=await identity.resident_account_of(person.id),
+        account_id=account_id,
     )
     await audit.record(
         municipality_id=principal.municipality_id,
@@ -83,7 +84,9 @@ async def counter_event(
         },
     )
     return CounterLifeEvent(
-        resident=await resident_at_counter(person, withhold=withhold),
+        resident=await resident_at_counter(
+            person, withhold=withhold, has_account=account_id is not None
+        ),
         event=life_events.event_read(row, definition, household, known),
     )
 
