@@ -243,7 +243,7 @@ async def compiled_matches(
     municipality_id: int, rule: dict, on: date, *, unknown: bool = False
 ) -> set[int]:
     """The persons ``compile_sql``'s condition holds for (or, ``unknown``, is NULL for)."""
-    where, params = compile_sql(rule, on)
+    where, params = compile_sql(rule, on, municipality_id)
     test = f"({where}) IS NULL" if unknown else where
     async with write_transaction() as sql:
         rows = await sql.fetch(
@@ -322,7 +322,7 @@ async def test_sql_and_python_agree_on_random_registries_and_rules(city, data):
     # Every fact's SQL expression gives the Python value, for every person (ages included,
     # which SQL computes from the date's parts here).
     async with write_transaction() as sql:
-        select, params = facts_select_sql(on, postgres=sql.postgres)
+        select, params = facts_select_sql(on, postgres=sql.postgres, municipality_id=city.id)
         rows = await sql.fetch(
             f"SELECT p.id, {select} FROM person p WHERE p.municipality = ?", [*params, city.id]
         )
@@ -386,7 +386,9 @@ async def test_household_facts_agree_in_crowded_households(city, data):
     stored = await store(city.id, households)
     facts = await python_facts(stored, on)
     async with write_transaction() as sql:
-        select, params = facts_select_sql(on, postgres=sql.postgres, names=tuple(HOUSEHOLD_FACTS))
+        select, params = facts_select_sql(
+            on, postgres=sql.postgres, municipality_id=city.id, names=tuple(HOUSEHOLD_FACTS)
+        )
         rows = await sql.fetch(
             f"SELECT p.id, {select} FROM person p WHERE p.municipality = ?", [*params, city.id]
         )

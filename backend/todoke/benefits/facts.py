@@ -171,9 +171,12 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
 THIS_MUNICIPALITY: Any = type("ThisMunicipality", (), {"__repr__": lambda _: "THIS_MUNICIPALITY"})()
 
 # Household members in SQL: the same definition as ``Member`` rows loaded by ``load_person``.
+# Members are looked up in the municipality being matched (a parameter, not ``p``'s column):
+# on PostgreSQL the planner then reads that municipality's partition only, where a
+# correlated ``p.municipality`` would visit every partition for every person.
 _OTHER_MEMBERS = (
     f"FROM {matching_persons('m')} "
-    "WHERE m.household = p.household AND m.municipality = p.municipality "
+    "WHERE m.household = p.household AND m.municipality = ? "
     "AND m.id <> p.id AND m.status = 'resident'"
 )
 
@@ -366,6 +369,7 @@ class Members:
     def value_sql(self, on: date, _postgres: bool = False) -> tuple[str, list[Any]]:
         condition, params = self.where(on, "m")
         others = f"{_OTHER_MEMBERS} AND {condition}"
+        params = [THIS_MUNICIPALITY, *params]
         match self.shape:
             case "count":
                 return f"(SELECT COUNT(*) {others})", params
@@ -381,7 +385,10 @@ class Members:
         household needs two."""
         condition, params = self.where(on, "m")
         if not set_based:
-            return f"EXISTS (SELECT 1 {_OTHER_MEMBERS} AND {condition})", params
+            return (
+                f"EXISTS (SELECT 1 {_OTHER_MEMBERS} AND {condition})",
+                [THIS_MUNICIPALITY, *params],
+            )
         own, own_params = self.where(on, "p")
         # The condition is the catalogue's own SQL; values travel as parameters.
         households = (
@@ -484,7 +491,8 @@ KIN["grandchild"] += ("spouse",)
 
 def _bind(sql: str, **values: Any) -> tuple[str, list[Any]]:
     """``:name`` placeholders to ``?`` with the parameters in order (the facts' SQL below
-    uses the same date several times)."""
+    uses the same date several times); ``:municipality`` is the one being matched."""
+    values.setdefault("municipality", THIS_MUNICIPALITY)
     params: list[Any] = []
 
     def placeholder(match: re.Match[str]) -> str:
@@ -503,7 +511,7 @@ def _others(alias: str) -> str:
     """The household's other resident members, as ``alias``, for a subquery over ``p``."""
     return (
         f"FROM {matching_persons(alias)} WHERE {alias}.household = p.household "
-        f"AND {alias}.municipality = p.municipality "
+        f"AND {alias}.municipality = :municipality "
         f"AND {alias}.id <> p.id AND {alias}.status = 'resident'"
     )
 
@@ -631,10 +639,9 @@ def _lives_with_spouse(person: PersonRecord, _on: date) -> bool:
 
 
 def _lives_with_spouse_sql(_on: date, _postgres: bool) -> tuple[str, list[Any]]:
-    return (
+    return _bind(
         f"((p.relation = 'head' AND EXISTS (SELECT 1 {_others('m')} AND m.relation = 'spouse')) "
-        f"OR (p.relation = 'spouse' AND EXISTS (SELECT 1 {_others('m')} AND m.relation = 'head')))",
-        [],
+        f"OR (p.relation = 'spouse' AND EXISTS (SELECT 1 {_others('m')} AND m.relation = 'head')))"
     )
 
 
@@ -646,12 +653,11 @@ def _household_tax_exempt(person: PersonRecord, _on: date) -> bool | None:
 
 
 def _household_tax_exempt_sql(_on: date, _postgres: bool) -> tuple[str, list[Any]]:
-    return (
+    return _bind(
         "(CASE WHEN p.tax_exempt IS FALSE OR EXISTS "
         f"(SELECT 1 {_others('m')} AND m.tax_exempt IS FALSE) THEN FALSE "
         "WHEN p.tax_exempt IS NULL OR EXISTS "
-        f"(SELECT 1 {_others('m')} AND m.tax_exempt IS NULL) THEN NULL ELSE TRUE END)",
-        [],
+        f"(SELECT 1 {_others('m')} AND m.tax_exempt IS NULL) THEN NULL ELSE TRUE END)"
     )
 
 
@@ -725,7 +731,7 @@ def _is_claimant_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
     rivals = f"SELECT 1 {_others('q')} AND q.id <> c.id"
     no_parent = (
         f"NOT EXISTS (SELECT 1 FROM {matching_persons('y')} WHERE y.household = p.household "  # noqa: S608
-        "AND y.municipality = p.municipality AND y.id <> c.id AND y.status = 'resident' "
+        "AND y.municipality = :municipality AND y.id <> c.id AND y.status = 'resident' "
         f"AND {_parent_sql('y', 'c')})"
     )
     sql = (
@@ -786,7 +792,7 @@ def _parent_or_carer_sql(on: date, _postgres: bool) -> tuple[str, list[Any]]:
         f"EXISTS (SELECT 1 {_others('c')} AND {_rearing_child_sql('c')} "  # noqa: S608
         f"AND ({_parent_sql('p', 'c')} "
         f"OR ({_adult_sql('p')} AND NOT EXISTS (SELECT 1 FROM {matching_persons('y')} "
-        "WHERE y.household = p.household AND y.municipality = p.municipality "
+        "WHERE y.household = p.household AND y.municipality = :municipality "
         "AND y.id <> c.id AND y.status = 'resident' "
         f"AND {_parent_sql('y', 'c')}))))"
     )
@@ -1153,7 +1159,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_PERSONS,
             members=EVERYONE,
-            reads=("id", "household", "municipality"),
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -1170,7 +1176,7 @@ FACTS: dict[str, Fact] = {
             states=_children_states(18),
             value_texts=_PERSONS,
             members=UNDER_18,
-            reads=("id", "household", "municipality"),
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -1204,7 +1210,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_PERSONS,
             members=UNTIL_MARCH_AFTER_18,
-            reads=("id", "household", "municipality"),
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -1221,7 +1227,7 @@ FACTS: dict[str, Fact] = {
             states=_children_states(3),
             value_texts=_PERSONS,
             members=UNDER_3,
-            reads=("id", "household", "municipality"),
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -1252,7 +1258,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             members=NEWBORN,
-            reads=("id", "household", "municipality"),
+            reads=("id", "household"),
         ),
         Fact(
             name="household_tax_exempt",
@@ -1289,7 +1295,7 @@ FACTS: dict[str, Fact] = {
             value_texts=_yes_no,
             nullable=True,
             correlated=True,
-            reads=("id", "household", "municipality", "tax_exempt"),
+            reads=("id", "household", "tax_exempt"),
         ),
         Fact(
             name="dependants",
@@ -1398,7 +1404,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_PERSONS,
             members=REARING_CHILDREN,
-            reads=("id", "household", "municipality"),
+            reads=("id", "household"),
             minimum=0,
         ),
         Fact(
@@ -1431,7 +1437,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             correlated=True,
-            reads=("id", "household", "municipality", "relation", "birth_date"),
+            reads=("id", "household", "relation", "birth_date"),
         ),
         Fact(
             name="is_claimant",
@@ -1466,7 +1472,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             correlated=True,
-            reads=("id", "household", "municipality", "relation", "birth_date", "income_yen"),
+            reads=("id", "household", "relation", "birth_date", "income_yen"),
         ),
         Fact(
             name="lives_with_spouse",
@@ -1493,7 +1499,7 @@ FACTS: dict[str, Fact] = {
             ),
             value_texts=_yes_no,
             correlated=True,
-            reads=("id", "household", "municipality", "relation"),
+            reads=("id", "household", "relation"),
         ),
         Fact(
             name="supporting_relative_over_limit",
@@ -1535,7 +1541,7 @@ FACTS: dict[str, Fact] = {
             value_texts=_yes_no,
             nullable=True,
             correlated=True,
-            reads=("id", "household", "municipality", "relation"),
+            reads=("id", "household", "relation"),
         ),
         Fact(
             name="internal_impairment_grade_1",
@@ -1703,13 +1709,15 @@ def compute_facts(person: PersonRecord, on: date) -> dict[str, Any]:
 
 
 def facts_select_sql(
-    on: date, *, postgres: bool, names: tuple[str, ...] = ()
+    on: date, *, postgres: bool, municipality_id: int, names: tuple[str, ...] = ()
 ) -> tuple[str, list[Any]]:
-    """A select list of fact values over ``person p`` (``AS`` the fact names), for listing
-    facts of many persons in one query; the parameters come in placeholder order."""
-    parts, params = [], []
+    """A select list of fact values over ``person p`` (``AS`` the fact names) of the
+    municipality's persons, for listing facts of many persons in one query; the parameters
+    come in placeholder order."""
+    parts: list[str] = []
+    params: list[Any] = []
     for name in names or tuple(FACTS):
         expression, values = FACTS[name].value_sql(on, postgres=postgres)
         parts.append(f"{expression} AS {name}")
-        params.extend(values)
+        params.extend(municipality_id if v is THIS_MUNICIPALITY else v for v in values)
     return ", ".join(parts), params

@@ -605,18 +605,20 @@ def _cap(text: str) -> str:
 # --- SQL ------------------------------------------------------------------------------------
 
 
-def compile_sql(rule: Any, on: date) -> tuple[str, list[Any]]:
-    """A WHERE condition over ``person p`` (``?`` placeholders, parameters in order) that holds
-    exactly where :func:`evaluate` does for the person's facts on ``on``, and is NULL exactly
-    where :func:`decide` cannot tell.
+def compile_sql(rule: Any, on: date, municipality_id: int) -> tuple[str, list[Any]]:
+    """A WHERE condition over ``person p`` of the municipality (``?`` placeholders,
+    parameters in order) that holds exactly where :func:`evaluate` does for the person's
+    facts on ``on``, and is NULL exactly where :func:`decide` cannot tell.
 
     The same SQL runs on SQLite and PostgreSQL: ages compare birth dates with dates computed
     here, household facts are correlated subqueries on ``person(household)``, booleans compare
     with parameters (0/1 on SQLite, true/false on PostgreSQL). Within ``and``/``or`` the cheap
     person conditions come before household subqueries: SQLite evaluates in the written order.
-    It does not filter by municipality or status: :func:`match_persons` adds that.
+    Household members are looked up in ``municipality_id``; the condition does not filter
+    ``p`` by municipality or status: :func:`match_persons` adds that.
     """
-    return _Compiler(on).compile(parse_rule(rule))
+    sql, params = _Compiler(on).compile(parse_rule(rule))
+    return sql, [municipality_id if v is THIS_MUNICIPALITY else v for v in params]
 
 
 class _Compiler:
