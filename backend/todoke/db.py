@@ -286,7 +286,172 @@ async def migrate() -> list[str]:
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}")
     after = await _ran_migrations(Migration)
-    return [row["name"] for row in after if row["name"] not in before]
+    ran = [row["name"] for row in after if row["name"] not in before]
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        for table in PARTITIONED_BY_MUNICIPALITY:
+            if await _partition_by_municipality(engine, table):
+                ran.append(f"{table}: partitioned by municipality")
+    return ran
+
+
+# --- PostgreSQL: a partition per municipality ------------------------------------------------
+# Matching reads a municipality's whole registry. Beside its neighbours in one table it could
+# only reach its rows through an index, a third slower than reading them alone (issue 16's
+# bar: a tenant does not pay for its neighbours' size); in a partition of its own it reads
+# them as it would alone. So on PostgreSQL these tables are partitioned by list of
+# municipality, one partition per municipality, made and dropped with the municipality's
+# row (a trigger: however the row is written, by the CLI, the operator's API or a test).
+#
+# What that asks of the schema, after the step below has run (it runs last in ``migrate``,
+# once, on a database it finds unpartitioned, and is a no-op afterwards):
+# - the table's primary key is (municipality, id): a unique key of a partitioned table must
+#   hold its partition key. Ids still come from the table's one sequence, so "WHERE id = ?"
+#   finds one row; an index on id alone serves it across partitions.
+# - a foreign key to it is (municipality, column) -> (municipality, id): a row can only point
+#   at a person of its own municipality. A later migration that adds a reference to such a
+#   table writes that constraint in SQL (Piccolo would write "REFERENCES person (id)", which
+#   PostgreSQL refuses now).
+PARTITIONED_BY_MUNICIPALITY = ("person",)
+
+_PARTITION_TRIGGER = """
+CREATE OR REPLACE FUNCTION todoke_municipality_partitions() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    parent text;
+    partition text;
+BEGIN
+    FOREACH parent IN ARRAY TG_ARGV LOOP
+        IF TG_OP = 'INSERT' THEN
+            partition := parent || '_m' || NEW.id;
+            EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF %I FOR VALUES IN (%s)',
+                           partition, parent, NEW.id);
+        ELSE
+            partition := parent || '_m' || OLD.id;
+            IF to_regclass(partition) IS NOT NULL THEN
+                BEGIN
+                    EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', parent, partition);
+                    EXECUTE format('DROP TABLE %I', partition);
+                EXCEPTION WHEN object_in_use THEN
+                    -- Rows of this statement's cascade are still being deleted there: the
+                    -- partition stays, empty (no municipality will have this id again).
+                    NULL;
+                END;
+            END IF;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$
+"""
+
+
+async def _partition_by_municipality(engine: PostgresEngine, table: str) -> bool:
+    """Make ``table`` a table partitioned by list of municipality with its rows, keys,
+    indexes and references kept (see above); True if it was not yet. One transaction:
+    a failure leaves the table as it was."""
+    async with _pg_transaction(engine, readonly=False) as connection:
+        # Two processes migrating at once (a server and a worker starting): one does it.
+        await connection.execute("SELECT pg_advisory_xact_lock(hashtext('todoke partitions'))")
+        if await connection.fetchval(
+            "SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass($1)", table
+        ):
+            return False
+        await _convert_to_partitions(connection, table)
+        await connection.execute(_PARTITION_TRIGGER)
+        arguments = ", ".join(f"'{name}'" for name in PARTITIONED_BY_MUNICIPALITY)
+        for event, name in (("INSERT", "added"), ("DELETE", "removed")):
+            await connection.execute(
+                f"DROP TRIGGER IF EXISTS municipality_partitions_{name} ON municipality"
+            )
+            await connection.execute(
+                f"CREATE TRIGGER municipality_partitions_{name} AFTER {event} ON municipality "
+                f"FOR EACH ROW EXECUTE FUNCTION todoke_municipality_partitions({arguments})"
+            )
+        return True
+
+
+async def _convert_to_partitions(connection: Any, table: str) -> None:
+    old = f"{table}_unpartitioned"
+    # What must be made again on the new table, read while the old one still has its name
+    # (pg_get_*def print it): indexes, its own foreign keys, the references to it.
+    indexes = await connection.fetch(
+        "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS sql, "
+        "i.indisprimary AS is_primary, i.indisunique AS is_unique, "
+        "ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, position) "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "ORDER BY k.position)::text[] AS columns "
+        "FROM pg_index i WHERE i.indrelid = to_regclass($1)",
+        table,
+    )
+    own_keys = await connection.fetch(
+        "SELECT conname, pg_get_constraintdef(oid) AS sql FROM pg_constraint "
+        "WHERE conrelid = to_regclass($1) AND contype = 'f'",
+        table,
+    )
+    references = await connection.fetch(
+        "SELECT c.conrelid::regclass::text AS child, c.conname AS name, "
+        "pg_get_constraintdef(c.oid) AS sql, a.attname AS column_name, "
+        "EXISTS (SELECT 1 FROM pg_attribute m WHERE m.attrelid = c.conrelid "
+        "AND m.attname = 'municipality' AND NOT m.attisdropped) AS has_municipality "
+        "FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = c.conkey[1] "
+        "WHERE c.confrelid = to_regclass($1) AND c.contype = 'f' AND c.conrelid <> c.confrelid",
+        table,
+    )
+    sequence = await connection.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table)
+    for index in indexes:
+        keyed = "municipality" in index["columns"]
+        if index["is_unique"] and not keyed and not index["is_primary"]:
+            raise RuntimeError(f"{index['name']}: a unique key without the municipality")
+    for reference in references:
+        if not reference["has_municipality"]:
+            raise RuntimeError(f"{reference['child']} refers to {table} without a municipality")
+    for reference in references:
+        await connection.execute(
+            f'ALTER TABLE "{reference["child"]}" DROP CONSTRAINT "{reference["name"]}"'
+        )
+    await connection.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+    if sequence:  # else it would go with the old table
+        await connection.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+    await connection.execute(
+        f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
+        "INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY LIST (municipality)"
+    )
+    for (municipality,) in await connection.fetch("SELECT id FROM municipality ORDER BY id"):
+        await connection.execute(
+            f'CREATE TABLE "{table}_m{municipality}" PARTITION OF "{table}" '
+            f"FOR VALUES IN ({int(municipality)})"
+        )
+    await connection.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')  # noqa: S608
+    await connection.execute(f'DROP TABLE "{old}"')  # its indexes' names are free again
+    if sequence:
+        await connection.execute(f'ALTER SEQUENCE {sequence} OWNED BY "{table}".id')
+    await connection.execute(
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (municipality, id)'
+    )
+    await connection.execute(f'CREATE INDEX "{table}_id" ON "{table}" (id)')
+    for index in indexes:
+        # The primary key is made above; an index on (municipality, id) is that key.
+        if not index["is_primary"] and index["columns"] != ["municipality", "id"]:
+            await connection.execute(index["sql"])
+    for key in own_keys:
+        await connection.execute(
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{key["conname"]}" {key["sql"]}'
+        )
+    for reference in references:
+        column = reference["column_name"]
+        sql = reference["sql"].replace(
+            f"FOREIGN KEY ({column}) REFERENCES {table}(id)",
+            f"FOREIGN KEY (municipality, {column}) REFERENCES {table}(municipality, id)",
+        )
+        # SET NULL must not clear the row's municipality too (PostgreSQL 15's column list).
+        sql = sql.replace("ON DELETE SET NULL", f"ON DELETE SET NULL ({column})")
+        if "(municipality, " not in sql or "ON UPDATE SET NULL" in sql:
+            raise RuntimeError(f"cannot rewrite {reference['child']}.{reference['name']}: {sql}")
+        await connection.execute(
+            f'ALTER TABLE "{reference["child"]}" ADD CONSTRAINT "{reference["name"]}" {sql}'
+        )
+    await connection.execute(f'ANALYZE "{table}"')
 
 
 async def _ran_migrations(migration_table: Any) -> list[dict[str, Any]]:
