@@ -658,10 +658,16 @@ class SqlSession:
             _COLUMN_TYPES[table] = known
         return known
 
-    async def analyze(self, *tables: str) -> None:
-        """Refresh PostgreSQL's planner statistics (SQLite plans by index, needs none)."""
+    async def analyze(self, *tables: str, municipality: int | None = None) -> None:
+        """Refresh PostgreSQL's planner statistics (SQLite plans by index, needs none). With
+        ``municipality``, of a partitioned table only that municipality's partition: the
+        whole table would be every municipality's rows read again."""
         if self.postgres:
             for table in tables:
+                if municipality is not None and table in PARTITIONED_BY_MUNICIPALITY:
+                    partition = f"{table}_m{int(municipality)}"
+                    if await self._connection.fetchval("SELECT to_regclass($1)", partition):
+                        table = partition
                 await self._connection.execute(f"ANALYZE {table}")
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

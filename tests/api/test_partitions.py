@@ -134,6 +134,46 @@ async def test_matching_reads_the_municipalitys_partition_and_no_other(db, tmp_p
 
 
 @postgres_only
+async def test_an_import_refreshes_the_statistics_of_its_own_partition_only(db, tmp_path: Path):
+    """The importer refreshes the planner's statistics as a first load grows; one
+    municipality's import must not read every neighbour's rows again to do it."""
+    from todoke.db import write_transaction
+    from todoke.registry.importer import BATCH_SIZE
+
+    town = await _town("139998", "三鷹市")
+    neighbour = await _town("132012", "八王子市")
+    async with write_transaction() as sql:  # autovacuum must not refresh it behind the test
+        await sql.execute(f"ALTER TABLE person_m{neighbour} SET (autovacuum_enabled = false)")
+    # Two batches at least: the importer refreshes statistics once the first has landed.
+    size = 2 * BATCH_SIZE + 10
+    await _import(neighbour, size, seed=4, folder=tmp_path)
+
+    async def estimated(municipality: int) -> float:
+        async with write_transaction() as sql:
+            return float(
+                await sql.value(
+                    "SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)",
+                    [f"person_m{municipality}"],
+                )
+            )
+
+    before = await estimated(neighbour)
+    assert before > 0
+    async with write_transaction() as sql:  # more rows, no statistics taken
+        await sql.execute(
+            "INSERT INTO person (municipality, registry_id, relation, family_name, given_name, "
+            "family_name_kana, given_name_kana, sex, postal_code, address, district, "
+            "provenance, updated_at) SELECT municipality, registry_id || 'x', relation, "
+            "family_name, given_name, family_name_kana, given_name_kana, sex, postal_code, "
+            "address, district, provenance, updated_at FROM person WHERE municipality = ?",
+            [neighbour],
+        )
+    await _import(town, size, seed=3, folder=tmp_path)
+    assert await estimated(town) > 0
+    assert await estimated(neighbour) == before  # its rows, now twice as many, not read again
+
+
+@postgres_only
 async def test_a_row_cannot_point_at_another_municipalitys_person(db, tmp_path: Path):
     import asyncpg
 

@@ -983,12 +983,12 @@ async def import_registry(
         if sql is not None:
             await _apply_batch(sql, batch, **context)
             if refresh:
-                await sql.analyze("person", "household")
+                await sql.analyze("person", "household", municipality=municipality_id)
             return
         async with write_transaction() as own:
             await _apply_batch(own, batch, **context)
             if refresh:
-                await own.analyze("person", "household")
+                await own.analyze("person", "household", municipality=municipality_id)
 
     try:
         if atomic or dry_run:
