@@ -561,7 +561,12 @@ def _receipt(value: str) -> str:
 
 async def sizes(persons: int) -> None:
     async with write_transaction() as sql:
-        listed = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        # A partitioned table (person, by municipality) counts once, with its partitions.
+        listed = (
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "ORDER BY c.relname"
+        )
         tables = [r[0] for r in await sql.fetch(listed)]
         await sql.analyze(*tables)
         measured = []
@@ -569,9 +574,10 @@ async def sizes(persons: int) -> None:
             rows = await sql.value(f"SELECT COUNT(*) FROM {table}")
             total, heap, indexes = (
                 await sql.fetch(
-                    "SELECT pg_total_relation_size(?::regclass), pg_table_size(?::regclass), "
-                    "pg_indexes_size(?::regclass)",
-                    [table, table, table],
+                    "SELECT SUM(pg_total_relation_size(t)), SUM(pg_table_size(t)), "
+                    "SUM(pg_indexes_size(t)) FROM (SELECT ?::regclass AS t UNION "
+                    "SELECT relid FROM pg_partition_tree(?::regclass)) tree",
+                    [table, table],
                 )
             )[0]
             measured.append((total, table, rows, heap, indexes))
