@@ -38,7 +38,9 @@ PLATFORM_TABLES = {
     "program_template_version": "platform template, the same for everyone",
 }
 # The primary key stays Piccolo's single ``id`` (one sequence per table, so it is unique
-# across municipalities); deploy/README.md says why it is not (municipality, id) yet.
+# across municipalities); deploy/README.md says why it is not (municipality, id) yet. Except
+# on PostgreSQL for the tables partitioned by municipality (``person``), whose key is
+# (municipality, id): that includes the municipality and passes as any other key would.
 PRIMARY_KEY = ["id"]
 
 
