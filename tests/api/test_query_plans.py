@@ -65,3 +65,33 @@ async def test_a_residents_screens_read_by_index(client_for, app, city, db, stat
                 scans.add((scanned.group(1), sql))
     database.close()
     assert scans == set(), "\n".join(f"{table}: {sql}" for table, sql in sorted(scans))
+
+
+async def test_matching_finds_household_members_by_household_not_by_walking_the_municipality(
+    city, db, statements
+):
+    """Every seeded programme's statements, as matching runs them: a member lookup walking
+    the whole municipality's index for each person made SQLite's matching quadratic (1 s a
+    programme at 1,000 persons) until the household index held the municipality too."""
+    from datetime import date
+
+    from todoke.benefits.rules import SEEDED_RULES, match_persons
+    from todoke.db import read_transaction
+
+    await add_household(city)
+    statements.clear()
+    async with read_transaction() as sql:
+        for rule in SEEDED_RULES.values():
+            async for _ in match_persons(sql, city.id, rule, date(2026, 12, 7)):
+                pass
+    # The match statements (not the municipality's id bounds, read once by its index).
+    matching = [(s, a) for s, a in statements if s.startswith("SELECT p.id")]
+    assert len(matching) >= len(SEEDED_RULES)
+    database = sqlite3.connect(db.database_path)
+    walks = set()
+    for sql, args in matching:
+        for *_, detail in database.execute("EXPLAIN QUERY PLAN " + sql, args):
+            if re.fullmatch(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \(municipality=\?\)", detail):
+                walks.add((detail, sql[:200]))
+    database.close()
+    assert walks == set(), "\n".join(f"{detail}: {sql}" for detail, sql in sorted(walks))
