@@ -170,6 +170,12 @@ def _years_sql(column: str, on: date, postgres: bool) -> tuple[str, list[Any]]:
 # from that municipality's persons only, not every tenant's (issue 16).
 THIS_MUNICIPALITY: Any = type("ThisMunicipality", (), {"__repr__": lambda _: "THIS_MUNICIPALITY"})()
 
+
+def bind_municipality(values: Sequence[Any], municipality_id: int) -> list[Any]:
+    """SQL parameters with :data:`THIS_MUNICIPALITY` standing for ``municipality_id``."""
+    return [municipality_id if v is THIS_MUNICIPALITY else v for v in values]
+
+
 # Household members in SQL: the same definition as ``Member`` rows loaded by ``load_person``.
 # Members are looked up in the municipality being matched (a parameter, not ``p``'s column):
 # on PostgreSQL the planner then reads that municipality's partition only, where a
@@ -1719,5 +1725,5 @@ def facts_select_sql(
     for name in names or tuple(FACTS):
         expression, values = FACTS[name].value_sql(on, postgres=postgres)
         parts.append(f"{expression} AS {name}")
-        params.extend(municipality_id if v is THIS_MUNICIPALITY else v for v in values)
+        params.extend(bind_municipality(values, municipality_id))
     return ", ".join(parts), params

@@ -59,10 +59,10 @@ from todoke.benefits.facts import (
     FACTS,
     LIMIT_PER_DEPENDANT,
     PARTIAL_PAYMENT_LIMIT,
-    THIS_MUNICIPALITY,
     Fact,
     Members,
     Texts,
+    bind_municipality,
     compute_facts,
     load_person,
     years_before,
@@ -618,7 +618,7 @@ def compile_sql(rule: Any, on: date, municipality_id: int) -> tuple[str, list[An
     ``p`` by municipality or status: :func:`match_persons` adds that.
     """
     sql, params = _Compiler(on).compile(parse_rule(rule))
-    return sql, [municipality_id if v is THIS_MUNICIPALITY else v for v in params]
+    return sql, bind_municipality(params, municipality_id)
 
 
 class _Compiler:
@@ -865,7 +865,7 @@ class _MatchQuery:
 
     def sql(self, ids: str, ids_params: list[Any], municipality_id: int) -> tuple[str, list]:
         def bound(values: list[Any]) -> list[Any]:
-            return [municipality_id if v is THIS_MUNICIPALITY else v for v in values]
+            return bind_municipality(values, municipality_id)
 
         params = [*ids_params, municipality_id, *bound(self.filter_params)]
         where = f"{ids} AND {self.filters}"
