@@ -43,7 +43,7 @@ async def add_household(city, registry_prefix: str = "1") -> None:
     household = await Household.insert(
         Household(municipality=city.id, registry_id=f"H{registry_prefix}", created_at=_now())
     )
-    today = date.today()
+    today = clock.today()
     eight, three = today.replace(year=today.year - 8), today.replace(year=today.year - 3)
     people = [
         ("head", "佐藤", "花子", "サトウ", "ハナコ", date(1990, 4, 1), "female", "0"),
@@ -132,7 +132,7 @@ def complete_answers(form: dict, attachment: str) -> dict:
             "holder": "さとう はなこ",
         },
         family_register=[attachment],
-        interview_wish=(date.today() + timedelta(days=10)).isoformat(),
+        interview_wish=(clock.today() + timedelta(days=10)).isoformat(),
         declaration=True,
     )
     return answers
@@ -637,7 +637,7 @@ async def test_approved_move_changes_what_the_next_form_prefills(
 def _move_answers(form: dict) -> dict:
     """Fill every required field of 転居届 that is not pre-filled, by type."""
     answers: dict = {}
-    today = date.today()
+    today = clock.today()
     for section in form["form"]["sections"]:
         for spec in section["fields"]:
             name = spec["name"]
@@ -801,7 +801,7 @@ async def test_a_delegate_files_for_the_principal(client, hanako, client_for, ap
 
 def _fill_required(form: dict) -> dict:
     answers: dict = {}
-    today = date.today()
+    today = clock.today()
     for section in form["form"]["sections"]:
         for spec in section["fields"]:
             if spec["name"] in form["prefill"] or not spec.get("required") or spec.get("show_if"):

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from test_identity import staff_client
 
+from todoke import clock
 from todoke.audit.tables import AuditEvent
 from todoke.benefits.rules import SEEDED_RULES, decide, facts_for_person, match_persons
 from todoke.db import write_transaction
@@ -26,7 +27,7 @@ RULE = SEEDED_RULES["child-rearing-allowance"]
 
 
 def _years_ago(years: int) -> date:
-    today = date.today()
+    today = clock.today()
     return today.replace(year=today.year - years, day=min(today.day, 28))
 
 
@@ -94,10 +95,10 @@ async def matched(city, registry_id: str) -> tuple[bool | None, bool]:
     compiled SQL matching (what the matching pass runs) selects them."""
     person = await _id(registry_id)
     async with write_transaction() as sql:
-        facts = await facts_for_person(sql, person, date.today())
+        facts = await facts_for_person(sql, person, clock.today())
         found = [
             p
-            async for batch in match_persons(sql, city.id, RULE, date.today(), [person])
+            async for batch in match_persons(sql, city.id, RULE, clock.today(), [person])
             for p in batch
         ]
     return decide(RULE, facts), person in found
@@ -119,7 +120,7 @@ async def staff(client_for, app, city):
 
 def _body(**given):
     return {
-        "died_on": (date.today() - timedelta(days=2)).isoformat(),
+        "died_on": (clock.today() - timedelta(days=2)).isoformat(),
         "reported_by": "山田 花子",
         "reporter_relation": "spouse",
         "death_notice_number": "R8-1234",
@@ -249,7 +250,7 @@ async def _registered_dog(city, registry_id: str, filed_by: int) -> None:
             department=procedure["department"], person=await _id(registry_id), filed_by=filed_by,
             channel="assisted", status="approved", receipt_number="DOG-0001",
             idempotency_key="dog-0001", request_digest="x", submitted_at=now, updated_at=now,
-            due_by=date.today(),
+            due_by=clock.today(),
         )
     )  # fmt: skip
 
@@ -277,7 +278,7 @@ async def test_an_elderly_death_lists_care_insurance_late_elderly_care_and_the_d
 async def test_refusals_write_nothing(city, staff):
     client, headers = staff["citizens"]
     url = f"/api/staff/residents/{FATHER}/death"
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     for body, status in (
         (_body(died_on=tomorrow), 422),
         (_body(died_on=_years_ago(46).isoformat()), 422),  # before his birth

@@ -7,7 +7,7 @@ departments. Stale, replayed, crossed or someone else's assertions are refused."
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from soft_authenticator import SoftAuthenticator
@@ -91,7 +91,7 @@ async def test_the_visit_lists_the_residents_open_bookings(hanako, desk):  # noq
 
     visit = await staff.get(VISIT)
     assert visit.status_code == 200, visit.text
-    booked = (date.today() + timedelta(days=3)).isoformat()
+    booked = (clock.today() + timedelta(days=3)).isoformat()
     [listed] = visit.json()["bookings"]
     assert listed == {
         "application_id": booking["id"],

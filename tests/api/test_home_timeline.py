@@ -127,7 +127,7 @@ async def test_a_booked_day_stands_on_the_timeline_until_it_has_passed(client_fo
     await add_household(city)
     resident, headers = await verified_resident(client_for, app, city, "1000000000")
     filed = await filed_application(resident, headers)
-    wished = (date.today() + timedelta(days=10)).isoformat()  # complete_answers' interview
+    wished = (clock.today() + timedelta(days=10)).isoformat()  # complete_answers' interview
 
     [item] = [i for i in (await timeline(resident))["items"] if i["what"] == "appointment"]
     assert item["kind"] == "deadline" and item["due"] == wished

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from soft_authenticator import SoftAuthenticator
 from test_applications import add_household, filed_application, verified_resident
 from test_identity import ORIGIN, login_options, register, staff_client
 
+from todoke import clock
 from todoke.audit.tables import AuditEvent
 from todoke.db import MAX_ID
 from todoke.errors import TodokeError
@@ -184,7 +184,7 @@ async def test_audit_export_since_year_one_is_400_and_a_real_window_is_a_csv(cli
         assert body["errors"][0]["field"] == "since"
     until = await admin.get("/api/staff/audit.csv?until=0001-01-01")
     assert_problem(until, 400, "malformed")
-    exported = await admin.get(f"/api/staff/audit.csv?since=1900-01-01&until={date.today()}")
+    exported = await admin.get(f"/api/staff/audit.csv?since=1900-01-01&until={clock.today()}")
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"] == "text/csv; charset=utf-8"
 
@@ -195,7 +195,7 @@ async def test_a_consultation_dated_out_of_range_is_400_and_not_written(client_f
         client_for, app, city, role="caseworker", departments=["child-support"]
     )
     good = {"department": "child-support", "topics": ["money"], "summary": "家計の相談",
-            "held_on": str(date.today()), "follow_ups": []}  # fmt: skip
+            "held_on": str(clock.today()), "follow_ups": []}  # fmt: skip
     path = "/api/staff/residents/1000000000/consultations"
     events = await AuditEvent.count()
     for bad in (

@@ -9,12 +9,12 @@ corrections queue, and the grants as data an administrator changes.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from test_applications import add_household, filed_application, verified_resident
 from test_identity import staff_client
 
+from todoke import clock
 from todoke.audit.service import verify_chain
 from todoke.audit.tables import AuditEvent
 from todoke.staff.tables import NeedToKnow, ReasonOpening
@@ -109,8 +109,8 @@ async def consultation_of(staff, headers, department: str, registry_id: str = PE
             "department": department,
             "topics": ["other"],
             "summary": "来庁時の相談",
-            "held_on": date.today().isoformat(),
-            "follow_ups": [{"task": "折り返し電話", "due_on": date.today().isoformat()}],
+            "held_on": clock.today().isoformat(),
+            "follow_ups": [{"task": "折り返し電話", "due_on": clock.today().isoformat()}],
         },
         headers=headers,
     )
@@ -572,4 +572,4 @@ async def test_follow_up_opening_after_the_task_is_done_still_names_it(
     assert view.status_code == 200
     basis = view.json()["basis"]
     assert basis["kind"] == "follow_up" and basis["department"] == "welfare"
-    assert basis["held_on"] == date.today().isoformat()
+    assert basis["held_on"] == clock.today().isoformat()

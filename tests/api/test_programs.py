@@ -11,12 +11,13 @@ import pytest
 from test_applications import verified_resident
 from test_identity import staff_client
 
+from todoke import clock
 from todoke.benefits.telling import reevaluate
 from todoke.notices.tables import Notice
 from todoke.registry.importer import import_registry
 from todoke.registry.tables import Household, Person
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def years_ago(years: int) -> date:

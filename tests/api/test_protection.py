@@ -23,6 +23,7 @@ from test_applications import (
 )
 from test_identity import staff_client
 
+from todoke import clock
 from todoke.audit.tables import AuditEvent
 from todoke.registry.tables import Household, Person, Protection
 
@@ -281,12 +282,12 @@ POSTS: tuple[tuple[str, dict], ...] = (
             "version": 1,
             "answers": {
                 "move_kind": "within",
-                "event_date": date.today().isoformat(),
+                "event_date": clock.today().isoformat(),
                 "movers": [HER],
                 "new_postal_code": "181-0002",
                 "new_address": "東京都三鷹市牟礼一丁目2-3",
                 "phone": "0422-11-2222",
-                "visit_date": date.today().isoformat(),
+                "visit_date": clock.today().isoformat(),
                 "visit_time": "10-11",
                 "child": "no",
                 "nhi": "no",
@@ -616,7 +617,7 @@ async def test_residents_and_odd_paths_cannot_reach_protections(client_for, app,
 async def test_a_protection_can_start_later_and_end(client_for, app, city, world):
     """Only a protection in force withholds: one that starts tomorrow does not yet."""
     supervisor, headers = world["supervisor"]
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     later = await supervisor.put(
         f"/api/staff/residents/{HER}/protection",
         json={"named_persons": [NAMED], "valid_from": tomorrow},

@@ -8,7 +8,7 @@ audit events are tested below the matrix.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from litestar.routes import HTTPRoute
@@ -16,6 +16,7 @@ from soft_authenticator import SoftAuthenticator
 from test_applications import _fill_required, add_household, filed_application, verified_resident
 from test_identity import register, staff_client
 
+from todoke import clock
 from todoke.audit.tables import AuditEvent
 
 ADMIN, SUPERVISOR, CASEWORKER, SUPPORT = "administrator", "supervisor", "caseworker", "support"
@@ -157,7 +158,7 @@ async def _throwaway_staff(client_for, app, city) -> int:
 
 async def _request(caller, headers, method, path, world, extra):
     application = world["application"]
-    today = date.today()
+    today = clock.today()
     concrete = {
         "/api/staff/invites": (
             "/api/staff/invites",
@@ -399,7 +400,7 @@ async def test_other_departments_records_need_the_residents_consent(client_for, 
     recorded = await welfare.post(
         "/api/staff/residents/1000000000/consultations",
         json={"department": "welfare", "topics": ["money"], "summary": "家計の相談",
-              "held_on": date.today().isoformat()},
+              "held_on": clock.today().isoformat()},
         headers=headers,
     )  # fmt: skip
     opened = f"/api/staff/residents/1000000000?consultation={recorded.json()['id']}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from soft_authenticator import SoftAuthenticator
 from test_applications import add_household, filed_application, verified_resident
 from test_identity import staff_client
 
+from todoke import clock
 from todoke.registry.service import (
     create_core_system_token,
     ensure_municipality,
@@ -67,7 +68,7 @@ async def city_world(client_for, app, city):
         "/api/moves/out",
         json={
             "destination": town_id,
-            "move_date": (date.today() + timedelta(days=7)).isoformat(),
+            "move_date": (clock.today() + timedelta(days=7)).isoformat(),
             "new_postal_code": "181-0013",
             "new_address": "東京都三鷹市下連雀一丁目2-3",
             "movers": ["1000000000"],
@@ -77,7 +78,7 @@ async def city_world(client_for, app, city):
     )
     assert move.status_code == 201, move.text
     # A life event started in the city (issue 17), its consultation filed.
-    soon = (date.today() + timedelta(days=7)).isoformat()
+    soon = (clock.today() + timedelta(days=7)).isoformat()
     life = await resident.post(
         "/api/life-events/turning-65/file",
         json={

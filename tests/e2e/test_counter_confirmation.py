@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -20,6 +20,7 @@ from test_staff_backoffice import staff_in
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY, LiveDemo, running_demo, screenshot
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -113,7 +114,7 @@ def _answers(form: dict) -> dict:
             answers[spec["name"]] = {
                 "choice": first,
                 "choices": [first],
-                "date": (date.today() + timedelta(days=14)).isoformat(),
+                "date": (clock.today() + timedelta(days=14)).isoformat(),
                 "consent": True,
                 "phone": "090-1111-2222",
                 "number": 1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -22,6 +22,7 @@ from test_staff_identity import assert_no_axe_violations, unexpected_console_err
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY, LiveDemo, running_demo, screenshot
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def live_server(live_demo: LiveDemo) -> str:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_staff_start_a_move_for_the_resident_and_file_from_its_plan(live_demo, make_page, viewport):
     size = "phone" if viewport is PHONE else "desktop"
-    today = date.today()
+    today = clock.today()
     born_after = today.replace(year=today.year - 14).isoformat()
     [person] = live_demo.query(
         PERSON_SQL.format(born_after=born_after, offset=1 if viewport is PHONE else 0)

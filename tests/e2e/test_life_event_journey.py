@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -32,6 +32,7 @@ from test_staff_identity import assert_no_axe_violations, unexpected_console_err
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY, screenshot
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def _verified_parent(live_demo, make_page, *, offset: int):
     """A head of household living with a child under 15 (the offset-th such, so that each
     test has its own), signed up on a phone, verified with an activation code and consenting
     to pre-fill: (their registry row, the page, the HTTP errors it meets)."""
-    today = date.today()
+    today = clock.today()
     born_after = today.replace(year=today.year - 14).isoformat()
     [resident] = live_demo.query(RESIDENT_SQL.format(born_after=born_after, offset=offset))
     code = _activation_code(live_demo, resident["registry_id"])
@@ -74,7 +75,7 @@ def _verified_parent(live_demo, make_page, *, offset: int):
 
 
 def test_a_resident_moving_within_the_city_files_everything_in_one_go(live_demo, make_page, shoot):
-    today = date.today()
+    today = clock.today()
     resident, page, errors = _verified_parent(live_demo, make_page, offset=4)
 
     # Home leads to the life events.
@@ -217,7 +218,7 @@ def test_after_a_birth_the_child_allowance_form_is_completed_and_filed_in_the_re
     account). The review holds its form, open and saying how much is left, with what the
     registry holds and the phone asked once already in; the resident completes it there and
     files it with the event — one application of its own, with its own receipt."""
-    today = date.today()
+    today = clock.today()
     resident, page, errors = _verified_parent(live_demo, make_page, offset=6)
 
     page.goto("/life-events/birth")

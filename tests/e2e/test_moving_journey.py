@@ -10,7 +10,7 @@ Screenshots: var/screenshots/moving-*.png, each new screen at 390Ã—844 and 1280Ã
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -29,6 +29,7 @@ from test_staff_identity import add_authenticator, assert_no_axe_violations
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +82,7 @@ def _audit(live_demo, code: str) -> list[str]:
 
 def test_a_resident_tells_the_city_once_and_finds_the_town_ready(live_demo, make_page, shoot):
     town = live_demo.url.replace("//localhost:", "//higashi.localhost:")
-    today = date.today()
+    today = clock.today()
     born_after = today.replace(year=today.year - 17).isoformat()
     [mover] = live_demo.query(MOVER_SQL.format(born_after=born_after))
     code = _activation_code(live_demo, mover["registry_id"])

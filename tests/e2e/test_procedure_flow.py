@@ -22,6 +22,8 @@ from test_resident_identity import (
 )
 from viewports import DESKTOP, PHONE
 
+from todoke import clock
+
 pytestmark = pytest.mark.browser
 
 SLUG = "child-rearing-allowance"
@@ -57,9 +59,8 @@ def _png(path) -> None:
 
 
 def _single_parent(live_demo) -> dict:
-    from datetime import date
 
-    today = date.today()
+    today = clock.today()
     cutoff = today.replace(year=today.year - 18).isoformat()
     rows = live_demo.query(SINGLE_PARENT_SQL.format(cutoff=cutoff))
     assert rows, "the demo registry has a single-parent household"

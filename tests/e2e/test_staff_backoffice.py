@@ -29,7 +29,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,7 @@ from test_staff_identity import (
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -282,7 +283,7 @@ class Resident:
                 "holder": "ジュウミン ハナコ",
             },
             family_register=[upload.json()["id"]],
-            interview_wish=(date.today() + timedelta(days=10)).isoformat(),
+            interview_wish=(clock.today() + timedelta(days=10)).isoformat(),
             declaration=True,
         )
         filed = self.post(
@@ -712,7 +713,7 @@ def test_staff_open_a_resident_for_a_case_or_a_reason_and_record_a_consultation(
     expect(page.get_by_label("対応 2", exact=True)).to_be_focused()
     page.get_by_role("button", name="対応 2 を削除").click()
     expect(page.get_by_label("対応 2", exact=True)).to_have_count(0)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     page.get_by_label("対応 1", exact=True).fill("保育課に空き状況を確認して電話する")
     page.get_by_label("対応 1 の期限").fill(yesterday)
     assert_no_axe_violations(page, "/staff/residents/:id (consultation form)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +18,7 @@ from test_staff_identity import assert_no_axe_violations, unexpected_console_err
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY, LiveDemo, running_demo
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,7 @@ def _two_parent_family(live_demo: LiveDemo) -> dict:
     """A household of exactly a head, a spouse and children under 15 (nobody else whose
     income 児童扶養手当 would weigh); the spouse's tax facts are set below its income limit,
     and not a single parent: the death is what makes them one."""
-    today = date.today()
+    today = clock.today()
     fifteen = today.replace(year=today.year - 15).isoformat()
     rows = live_demo.query(
         "SELECT h.id AS household, head.registry_id AS head, head.family_name AS family, "
@@ -94,7 +95,7 @@ def test_a_death_recorded_once_lists_the_tasks_and_matches_the_surviving_parent(
     # Nothing entered: said at the fields, nothing sent.
     panel.get_by_role("button", name="死亡を記録する").click()
     expect(page.locator("#death-errors")).to_contain_text("死亡日を入力してください")
-    died_on = (date.today() - timedelta(days=1)).isoformat()
+    died_on = (clock.today() - timedelta(days=1)).isoformat()
     panel.get_by_label("死亡日").fill(died_on)
     panel.get_by_label("届出人の氏名").fill("おくやみ 花子")
     panel.get_by_label("届出人と亡くなった方の関係").select_option("spouse")
@@ -180,7 +181,7 @@ def test_a_death_the_family_told_the_app_waits_for_the_desk(make_page, live_demo
         f"WHERE a.municipality = {CITY} AND a.kind = 'resident' AND p.status = 'resident' "
         "ORDER BY a.id DESC LIMIT 1"
     )
-    died_on = (date.today() - timedelta(days=1)).isoformat()
+    died_on = (clock.today() - timedelta(days=1)).isoformat()
     answers = '{"deceased": ["' + told["deceased"] + '"], "event_date": "' + died_on + '"}'
     live_demo.query(
         "INSERT INTO life_event_case (municipality, account, person, life_event, version, "

@@ -9,7 +9,7 @@ Screenshots: var/screenshots/life-designer-*.png at 390×844 and 1280×800."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -19,6 +19,7 @@ from test_staff_identity import assert_no_axe_violations, unexpected_console_err
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY, screenshot
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -121,7 +122,7 @@ def test_a_designer_adds_a_question_and_an_item_previews_and_publishes(live_demo
     expect(cat).to_be_visible()
     expect(cat).to_contain_text("猫を飼っていますか")
     expect(cat).to_contain_text("「どの引っ越しですか」が「市内での引っ越し」のとき表示")
-    move_day = date.today() + timedelta(days=3)
+    move_day = clock.today() + timedelta(days=3)
     preview.locator("#life-q-event_date").fill(move_day.isoformat())
     cat.get_by_role("radio", name="はい").check()
     preview.get_by_role("button", name="この答えで確かめる").click()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import date
 
 import httpx
 import pytest
@@ -48,6 +47,7 @@ from test_resident_identity import (
 from viewports import DESKTOP, PHONE
 
 from conftest import CITY
+from todoke import clock
 
 pytestmark = pytest.mark.browser
 
@@ -386,7 +386,7 @@ def test_nothing_to_show_when_nothing_matches(live_demo, make_page, shoot, staff
         "AND (p.tax_exempt IS NULL OR p.tax_exempt = FALSE) AND p.pregnancy_due_date IS NULL "
         "AND (SELECT COUNT(*) FROM person c WHERE c.household = p.household AND c.id <> p.id) = 0 "
         "AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person = p.id AND a.verified_by = 'demo') "
-        f"AND p.birth_date > '{date.today().year - 60}-01-01' "
+        f"AND p.birth_date > '{clock.today().year - 60}-01-01' "
         "AND p.id > (SELECT id FROM person WHERE relation = 'head' AND status = 'resident' "
         "ORDER BY id LIMIT 1 OFFSET 10) ORDER BY p.id LIMIT 1"
     )

