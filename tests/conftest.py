@@ -70,11 +70,28 @@ async def db(database: Settings) -> AsyncIterator[Settings]:
     yield database
 
 
-@pytest.fixture
-def app(db: Settings) -> Litestar:
+@pytest.fixture(scope="session")
+def _built_app(database: Settings) -> tuple[Litestar, dict]:
+    """The app for the session's settings, built once, with its state as built.
+
+    Building registers some 360 handlers: about 0.3 s, more than most tests take, and more
+    than half of the API tests' time when every test built its own. A test that needs routes
+    of its own or other settings builds an app itself (``client_for``)."""
     from todoke.app import create_app
 
-    return create_app(db)
+    built = create_app(database)
+    return built, dict(built.state)
+
+
+@pytest.fixture
+def app(db: Settings, _built_app: tuple[Litestar, dict]) -> Litestar:
+    """The session's app, its state (settings, file store) as built: what a test changed
+    there (``app.state.settings = …``) ends with the test."""
+    built, state = _built_app
+    for key in [key for key in built.state if key not in state]:
+        del built.state[key]
+    built.state.update(state)
+    return built
 
 
 def http_client(app: Litestar) -> httpx.AsyncClient:
