@@ -864,17 +864,22 @@ class _MatchQuery:
         self.fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
 
     def sql(self, ids: str, ids_params: list[Any], municipality_id: int) -> tuple[str, list]:
-        def bound(values: list[Any]) -> list[Any]:
-            return bind_municipality(values, municipality_id)
-
-        params = [*ids_params, municipality_id, *bound(self.filter_params)]
+        params = [
+            *ids_params,
+            municipality_id,
+            *bind_municipality(self.filter_params, municipality_id),
+        ]
         where = f"{ids} AND {self.filters}"
         if not self.outer:
             return f"SELECT p.id FROM {_PERSONS} WHERE {where}", params  # noqa: S608
         inner = f"SELECT {self.columns} FROM {_PERSONS} WHERE {where} {self.fence}"  # noqa: S608
         return (
             f"SELECT p.id FROM ({inner}) p WHERE {self.outer}",  # noqa: S608
-            [*bound(self.column_params), *params, *bound(self.outer_params)],
+            [
+                *bind_municipality(self.column_params, municipality_id),
+                *params,
+                *bind_municipality(self.outer_params, municipality_id),
+            ],
         )
 
 

@@ -848,7 +848,7 @@ def generate_persons(
     Generation stops at the end of the household in which ``count`` is reached, so a few more
     than ``count`` may come. The first household is a single mother with two children under 18
     and an income below ¥1,450,000 (the 児童扶養手当 case); the second an elderly person aged
-    80+ living alone. Same ``seed`` and ``today`` (default: the current date), same persons.
+    80+ living alone. Same ``seed`` and ``today`` (default: today in Japan), same persons.
     """
     generator = _Generator(seed, today or clock.today(), city)
     opening = ["single_parent", "elderly_alone"]
