@@ -810,16 +810,26 @@ def test_push_switch_delivery_display_click_and_sign_out(
         assert shown[0]["icon"].endswith("/icons/icon-192.png")
         assert shown[0]["badge"].endswith("/icons/badge-72.png")
 
-        # A push the app cannot read still says something, in the worker's own words.
-        cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {"origin": live_demo.url, "registrationId": registration, "data": "not json"},
-        )
-        generic = _wait_until(
-            lambda: [n for n in _notifications(page) if n["tag"] == "notice"],
-            what="the generic notification",
-            page=page,
-        )
+        # A push the app cannot read still says something, in the worker's own words. It can
+        # be lost as the first pair could (once in a full PostgreSQL run): delivered again
+        # then; the same tag, so one notification however many arrive.
+        generic = []
+        for _ in range(3):
+            cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {"origin": live_demo.url, "registrationId": registration, "data": "not json"},
+            )
+            try:
+                generic = _wait_until(
+                    lambda: [n for n in _notifications(page) if n["tag"] == "notice"],
+                    6.0,
+                    what="the generic notification",
+                    page=page,
+                )
+                break
+            except AssertionError:
+                continue
+        assert len(generic) == 1, f"generic notifications after three deliveries: {generic}"
         assert generic[0]["title"] == "新しいお知らせがあります"
         assert generic[0]["data"] == {"id": None, "link": "/inbox"}
 
